@@ -1,0 +1,177 @@
+/*
+ * wisrpc wire protocol: the constants that the companion firmware and the
+ * host library must agree on.  This header is freestanding (no libc beyond
+ * <stdint.h>) because the firmware compiles it too.  docs/protocol.md is the
+ * prose description of the same facts; change both together.
+ *
+ * A frame on the wire is  COBS( header | payload | crc32 ) 0x00 .
+ * All multi-byte integers are little-endian.
+ */
+#ifndef WISRPC_PROTOCOL_H
+#define WISRPC_PROTOCOL_H
+
+#include <stdint.h>
+
+#define WIS_PROTO_VERSION 1
+
+/* Header: version u8, type u8, id u16, opcode u16, status u8, flags u8. */
+#define WIS_HDR_LEN 8
+#define WIS_CRC_LEN 4
+/* Largest payload either side may send.  The firmware may advertise a
+ * smaller one in HELLO; the host never sends more than advertised. */
+#define WIS_MAX_PAYLOAD 1024
+#define WIS_MAX_BODY (WIS_HDR_LEN + WIS_MAX_PAYLOAD + WIS_CRC_LEN)
+/* COBS adds one byte per 254 plus one; the 0x00 delimiter adds one more. */
+#define WIS_MAX_ENCODED (WIS_MAX_BODY + WIS_MAX_BODY / 254 + 2)
+
+/* Message types. */
+enum wis_msg_type {
+	WIS_MSG_REQUEST = 0,
+	WIS_MSG_RESPONSE = 1,
+	WIS_MSG_EVENT = 2,
+};
+
+/* Header flags. */
+#define WIS_FLAG_NONE 0x00
+
+/*
+ * Opcodes: high byte is the subsystem, low byte the operation.  Event
+ * opcodes have bit 7 of the low byte set.
+ */
+#define WIS_SUBSYS(op) ((uint16_t)(op) >> 8)
+enum wis_opcode {
+	/* SYSTEM */
+	WIS_OP_HELLO = 0x0001,  /* req: u8 host_version; resp: see docs  */
+	WIS_OP_PING = 0x0002,   /* req: any bytes; resp: the same bytes   */
+	WIS_OP_UPTIME = 0x0003, /* resp: u64 device microseconds          */
+	WIS_OP_RESET = 0x0004,  /* req: u8 wis_reset_mode                 */
+	WIS_OP_STATS = 0x0005,  /* resp: counters, see docs               */
+	WIS_OP_PINS = 0x0006,   /* req: u8 first; resp: pin table entries */
+	WIS_OP_BATCH = 0x0007,  /* req: u8 flags, u8 n, n x (u16 op, u16 len, bytes) */
+	WIS_OP_RELEASE = 0x0008, /* req: u8 pin; frees whatever owns it   */
+	WIS_OP_PIN_STATE = 0x0009, /* req: u8 pin; resp: u8 owner, u8 mode, u8 level */
+
+	/* GPIO */
+	WIS_OP_GPIO_MODE = 0x0101,  /* req: u8 pin, u8 mode, u8 initial level */
+	WIS_OP_GPIO_READ = 0x0102,  /* req: u8 pin; resp: u8 level          */
+	WIS_OP_GPIO_WRITE = 0x0103, /* req: u8 pin, u8 level                */
+	WIS_OP_GPIO_WATCH = 0x0104, /* req: u8 pin, u8 edge, u32 debounce_us */
+
+	/* ADC (nRF52840 SAADC) */
+	WIS_OP_ADC_READ = 0x0201, /* req: u8 pin, u8 gain, u8 ref, u8 bits, u8 oversample_log2
+	                             resp: i16 raw, i32 millivolts */
+
+	/* Events (type WIS_MSG_EVENT, id 0).  Every event payload starts with
+	 * u32 sequence number (one counter for all events) and u64 device
+	 * timestamp in microseconds. */
+	WIS_EV_GPIO_EDGE = 0x0180, /* then: u8 pin, u8 level, u8 edge */
+	WIS_EV_RESET = 0x0081,     /* then: u8 reset cause; sent once at boot */
+};
+
+#define WIS_EV_PREFIX_LEN 12 /* u32 seq + u64 timestamp */
+
+/*
+ * Status codes carried in responses.  On a status other than WIS_ST_OK the
+ * payload is an optional human-readable detail: u8 length + text (no NUL).
+ */
+enum wis_status {
+	WIS_ST_OK = 0,
+	WIS_ST_UNKNOWN_OP = 1,    /* opcode not implemented                 */
+	WIS_ST_BAD_LENGTH = 2,    /* payload too short/long for the opcode  */
+	WIS_ST_BAD_ARG = 3,       /* parameter out of range                 */
+	WIS_ST_NO_SUCH_PIN = 4,   /* pin number not on this board           */
+	WIS_ST_NOT_CAPABLE = 5,   /* pin cannot do that function            */
+	WIS_ST_PIN_BUSY = 6,      /* pin owned by another function          */
+	WIS_ST_WRONG_MODE = 7,    /* e.g. write to a pin that is an input   */
+	WIS_ST_NOT_FITTED = 8,    /* hardware absent (e.g. flash chip)      */
+	WIS_ST_BUSY = 9,          /* device busy, retry later               */
+	WIS_ST_HW_TIMEOUT = 10,   /* hardware did not answer in time        */
+	WIS_ST_HW_ERROR = 11,     /* hardware reported an error             */
+	WIS_ST_TOO_BIG = 12,      /* result does not fit in a frame         */
+	WIS_ST_VERSION = 13,      /* protocol version not supported         */
+	WIS_ST_SKIPPED = 14,      /* batch step not run (earlier failure)   */
+	WIS_ST_NOT_SUPPORTED = 15, /* capability absent on this device      */
+	WIS_ST_INTERNAL = 16,     /* firmware bug; see detail               */
+	WIS_ST__COUNT
+};
+
+/* GPIO modes (WIS_OP_GPIO_MODE). */
+enum wis_gpio_mode {
+	WIS_GPIO_DISABLED = 0, /* disconnected input buffer; releases the pin */
+	WIS_GPIO_INPUT = 1,
+	WIS_GPIO_INPUT_PULLUP = 2,
+	WIS_GPIO_INPUT_PULLDOWN = 3,
+	WIS_GPIO_OUTPUT = 4,
+	WIS_GPIO_OUTPUT_OPEN_DRAIN = 5, /* drives 0, floats on 1 (S0D1) */
+	WIS_GPIO__MODE_COUNT
+};
+
+/* Edge selection for WIS_OP_GPIO_WATCH and in WIS_EV_GPIO_EDGE. */
+enum wis_edge {
+	WIS_EDGE_NONE = 0, /* stop watching */
+	WIS_EDGE_RISING = 1,
+	WIS_EDGE_FALLING = 2,
+	WIS_EDGE_BOTH = 3,
+};
+#define WIS_DEBOUNCE_MAX_US 1000000u
+
+/* SAADC gain codes (nRF52840 CH[n].CONFIG.GAIN). */
+enum wis_adc_gain {
+	WIS_ADC_GAIN_1_6 = 0,
+	WIS_ADC_GAIN_1_5 = 1,
+	WIS_ADC_GAIN_1_4 = 2,
+	WIS_ADC_GAIN_1_3 = 3,
+	WIS_ADC_GAIN_1_2 = 4,
+	WIS_ADC_GAIN_1 = 5,
+	WIS_ADC_GAIN_2 = 6,
+	WIS_ADC_GAIN_4 = 7,
+};
+/* SAADC reference: internal 0.6 V, or VDD/4 (VDD = 3.3 V on the RAK4631). */
+enum wis_adc_ref {
+	WIS_ADC_REF_INTERNAL = 0,
+	WIS_ADC_REF_VDD4 = 1,
+};
+#define WIS_ADC_DEFAULT_GAIN WIS_ADC_GAIN_1_6
+#define WIS_ADC_DEFAULT_REF WIS_ADC_REF_INTERNAL
+#define WIS_ADC_DEFAULT_BITS 12
+#define WIS_ADC_MAX_OVERSAMPLE_LOG2 8
+
+/* WIS_OP_RESET modes. */
+enum wis_reset_mode {
+	WIS_RESET_APP = 0,        /* plain system reset                  */
+	WIS_RESET_BOOTLOADER = 1, /* GPREGRET 0x57: UF2 + CDC bootloader */
+	WIS_RESET_SERIAL_DFU = 2, /* GPREGRET 0x4E: serial DFU           */
+};
+
+/* Who owns a pin (WIS_OP_PIN_STATE, pin table).  One function at a time. */
+enum wis_pin_owner {
+	WIS_OWNER_NONE = 0,
+	WIS_OWNER_GPIO = 1,
+	WIS_OWNER_ADC = 2,
+	WIS_OWNER_I2C = 3,
+	WIS_OWNER_SPI = 4,
+	WIS_OWNER_UART = 5,
+	WIS_OWNER_FLASH = 6,
+	WIS_OWNER_SYSTEM = 7, /* reserved by the board (e.g. NFC pads) */
+};
+
+/* BATCH request flags. */
+#define WIS_BATCH_STOP_ON_ERROR 0x01
+#define WIS_BATCH_MAX_STEPS 32
+
+/* HELLO capability bits. */
+#define WIS_CAP_GPIO (1u << 0)
+#define WIS_CAP_ADC (1u << 1)
+#define WIS_CAP_BATCH (1u << 2)
+#define WIS_CAP_EVENTS (1u << 3)
+#define WIS_CAP_RADIO (1u << 4)
+#define WIS_CAP_FLASH (1u << 5)
+#define WIS_CAP_I2C (1u << 6)
+#define WIS_CAP_SPI (1u << 7)
+#define WIS_CAP_UART (1u << 8)
+#define WIS_CAP_SIMULATED (1u << 31)
+
+/* Pipelining: the device holds at least this many requests in flight. */
+#define WIS_MIN_WINDOW 8
+
+#endif

@@ -1,0 +1,294 @@
+/*
+ * libwisrpc: drive a RAK4631 running the wisrpc companion firmware (or the
+ * wisrpc-sim simulator) from Linux.
+ *
+ * Objects:
+ *   wis_device   one open module.  Created by wis_open(), freed by wis_close().
+ *   wis_request  one asynchronous call, owned by the library; the caller sees
+ *                it only inside its completion callback.
+ *   wis_batch    a list of operations sent as one BATCH request.
+ *
+ * Errors: every function that can fail returns an int, 0 on success and a
+ * negative WIS_E* code otherwise.  Codes -1..-63 are the device's status
+ * codes (enum wis_status, negated); codes from -100 down are raised on the
+ * host.  wis_strerror() names a code; wis_last_error() gives the detail of
+ * the calling thread's last failure ("IO9: no such pin"), because a code
+ * alone rarely tells a user what to fix.
+ *
+ * Threads: a wis_device may be shared by any number of threads making
+ * synchronous calls at once; their requests are pipelined on the link.  The
+ * asynchronous interface (wis_call_async, wis_process) must be driven from
+ * one thread at a time, the one that runs the event loop; synchronous calls
+ * from other threads may be mixed in.  Callbacks run in the thread that
+ * called wis_process() or, for synchronous callers, in whichever thread is
+ * reading the link at that moment: keep them short and do not block in them.
+ */
+#ifndef WISRPC_WISRPC_H
+#define WISRPC_WISRPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "wisrpc/pins.h"
+#include "wisrpc/protocol.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WIS_LIB_VERSION "0.1.0"
+
+/* Host-side error codes (device status codes are -enum wis_status). */
+enum {
+	WIS_E_TIMEOUT = -100,      /* no response within the call's timeout       */
+	WIS_E_IO = -101,           /* read/write on the link failed (errno kept)  */
+	WIS_E_DISCONNECTED = -102, /* the link is gone: module unplugged or reset */
+	WIS_E_NOMEM = -103,
+	WIS_E_INVAL = -104,       /* bad argument from the caller                */
+	WIS_E_PROTO = -105,       /* the device answered something malformed     */
+	WIS_E_NOT_FOUND = -106,   /* no module at that path / discovery found none */
+	WIS_E_UNKNOWN_PIN = -107, /* no pin of that name                         */
+	WIS_E_NOT_IO = -108,      /* the pin exists but is power/ground/...      */
+	WIS_E_WINDOW_FULL = -109, /* async: too many calls in flight             */
+	WIS_E_CLOSED = -110,      /* the device is being closed                  */
+	WIS_E_VERSION = -111,     /* firmware speaks another protocol version    */
+	WIS_E_TOO_BIG = -112,     /* request or response larger than a frame     */
+	WIS_E_CANCELLED = -113,   /* call abandoned (device closed before reply) */
+};
+
+/* Name of an error code ("timeout", "pin busy", ...).  Never NULL. */
+const char *wis_strerror(int code);
+
+/* Detail of the calling thread's last failed call, or "" if none.  Valid
+ * until the thread's next call into the library. */
+const char *wis_last_error(void);
+
+typedef struct wis_device wis_device;
+typedef struct wis_request wis_request;
+typedef struct wis_batch wis_batch;
+
+/* ---- opening ---------------------------------------------------------- */
+
+/*
+ * Open settings (a plain struct: fill it with wis_open_options_init() and
+ * change what you need; future fields are added at the end).
+ */
+struct wis_open_options {
+	unsigned timeout_ms; /* default per-call timeout; default 1000        */
+	unsigned window;     /* max calls in flight; default 16 (>= 1)        */
+	uint16_t usb_vid;    /* discovery filter; default 0x239A              */
+	uint16_t usb_pid;    /* discovery filter; default 0x8029; 0 = any     */
+	const char *serial;  /* discovery filter: USB serial number, or NULL  */
+	int no_hello;        /* skip the HELLO/PINS/clock exchange (tests)    */
+};
+void wis_open_options_init(struct wis_open_options *o);
+
+/*
+ * Open a module.  path is one of:
+ *   "/dev/ttyACM0", "/dev/serial/by-id/..."   a real port (libserialport)
+ *   "/dev/pts/N" or a symlink to it, any tty    POSIX termios (the simulator)
+ *   "tcp://HOST:PORT"                           raw TCP (ser2net, networked sim)
+ *   "auto" or NULL                              discovery by USB VID/PID/serial
+ * Performs HELLO, fetches the pin table and synchronises the clocks.
+ * opts may be NULL for defaults.  On success *out owns the device.
+ */
+int wis_open(wis_device **out, const char *path, const struct wis_open_options *opts);
+
+/* Close and free.  Pending asynchronous calls complete with WIS_E_CANCELLED
+ * before this returns.  Safe to call with NULL. */
+void wis_close(wis_device *dev);
+
+/* A module found by discovery. */
+struct wis_found {
+	char path[256];   /* e.g. /dev/ttyACM0 */
+	char serial[64];  /* USB serial number, "" if none */
+	char product[64]; /* USB product string, "" if none */
+	uint16_t vid, pid;
+};
+/* Lists serial ports whose USB VID/PID (and serial, if set) match opts.
+ * Writes up to max entries to out and returns how many matched (may exceed
+ * max), or a negative code. */
+int wis_discover(struct wis_found *out, int max, const struct wis_open_options *opts);
+
+/* ---- what the device said at HELLO ------------------------------------ */
+
+struct wis_info {
+	unsigned proto_version;
+	char fw_version[32];
+	char board[32];
+	uint8_t device_id[8]; /* FICR DEVICEID on hardware */
+	char device_id_hex[17];
+	uint32_t caps;        /* WIS_CAP_* */
+	unsigned max_payload; /* largest payload the device accepts */
+	unsigned window;      /* requests the device holds in flight */
+};
+/* Valid until wis_close().  Never NULL for an open device. */
+const struct wis_info *wis_get_info(wis_device *dev);
+
+/* The device's pin table (falls back to the built-in RAK4631 table if the
+ * device was opened with no_hello).  Valid until wis_close(). */
+const struct wis_pin_def *wis_get_pins(wis_device *dev, size_t *count);
+
+/*
+ * Resolve a pin name for an operation that needs function fn (WIS_FN_GPIO,
+ * WIS_FN_ADC...).  Returns the nRF pin number (>= 0) or WIS_E_UNKNOWN_PIN,
+ * WIS_E_NOT_IO ("VBAT is a power pin") or -WIS_ST_NOT_CAPABLE, with the
+ * detail in wis_last_error().
+ */
+int wis_pin_resolve(wis_device *dev, const char *name, unsigned fn);
+
+/* Name of an nRF pin number on this device's table ("IO1"), or NULL. */
+const char *wis_pin_name(wis_device *dev, uint8_t nrf);
+
+/* ---- synchronous calls --------------------------------------------------
+ * Each blocks until the response arrives or the timeout expires.  Pin
+ * arguments are names ("IO1", "led2", "P0.17"). */
+
+/* Raw call: any opcode.  resp may be NULL if resp_cap is 0.  *resp_len gets
+ * the response payload size (may be NULL).  timeout_ms 0 = the default. */
+int wis_call(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+             size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
+
+int wis_ping(wis_device *dev);
+int wis_uptime(wis_device *dev, uint64_t *device_us);
+int wis_reset(wis_device *dev, enum wis_reset_mode mode);
+
+struct wis_stats {
+	uint64_t uptime_us;
+	uint32_t rx_frames, rx_crc_errors, rx_cobs_errors, rx_oversize, rx_runts, rx_bytes_dropped;
+	uint32_t tx_frames, events_sent, events_dropped, requests_bad;
+	/* host-side view of the same link */
+	uint32_t host_rx_frames, host_rx_crc_errors, host_rx_cobs_errors, host_rx_oversize;
+	uint32_t host_rx_runts, host_rx_bytes_dropped, host_events_lost, host_stray_responses;
+};
+int wis_stats(wis_device *dev, struct wis_stats *out);
+
+int wis_gpio_mode(wis_device *dev, const char *pin, enum wis_gpio_mode mode, int initial);
+int wis_gpio_read(wis_device *dev, const char *pin, int *level);
+int wis_gpio_write(wis_device *dev, const char *pin, int level);
+/* Watch for edges; WIS_EDGE_NONE stops.  Events go to the event callback. */
+int wis_gpio_watch(wis_device *dev, const char *pin, enum wis_edge edge, uint32_t debounce_us);
+/* Release whatever function holds a pin (back to disabled). */
+int wis_pin_release(wis_device *dev, const char *pin);
+
+struct wis_pin_state {
+	uint8_t owner; /* enum wis_pin_owner */
+	uint8_t mode;  /* enum wis_gpio_mode when owner is GPIO */
+	uint8_t level; /* current input level */
+	uint8_t edge;  /* enum wis_edge being watched */
+};
+int wis_pin_state(wis_device *dev, const char *pin, struct wis_pin_state *out);
+
+struct wis_adc_config {
+	uint8_t gain;       /* enum wis_adc_gain, default 1/6       */
+	uint8_t reference;  /* enum wis_adc_ref, default internal   */
+	uint8_t resolution; /* 8, 10, 12 or 14 bits, default 12     */
+	uint8_t oversample; /* log2 of samples averaged, 0..8       */
+};
+void wis_adc_config_init(struct wis_adc_config *cfg);
+/* cfg NULL = defaults (full scale 3.6 V, 12 bits).  raw may be NULL. */
+int wis_adc_read(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
+                 int32_t *millivolts, int16_t *raw);
+
+/* ---- batches ------------------------------------------------------------
+ * Several operations in one round trip, run in order on the device with a
+ * status and result for each.  Build, run with wis_batch_run() (or async
+ * through wis_call_async with wis_batch_payload()), then read results. */
+wis_batch *wis_batch_new(wis_device *dev);
+void wis_batch_free(wis_batch *b);
+/* Stop at the first failing step; later steps report -WIS_ST_SKIPPED. */
+void wis_batch_stop_on_error(wis_batch *b, int on);
+/* Each add returns the step index (>= 0) or a negative code. */
+int wis_batch_add(wis_batch *b, uint16_t opcode, const void *req, size_t len);
+int wis_batch_add_gpio_mode(wis_batch *b, const char *pin, enum wis_gpio_mode mode, int initial);
+int wis_batch_add_gpio_read(wis_batch *b, const char *pin);
+int wis_batch_add_gpio_write(wis_batch *b, const char *pin, int level);
+int wis_batch_add_adc_read(wis_batch *b, const char *pin, const struct wis_adc_config *cfg);
+int wis_batch_count(const wis_batch *b);
+/* Runs the batch; returns 0 if the batch itself was carried out (steps may
+ * still have failed: check each step), else a negative code. */
+int wis_batch_run(wis_batch *b, unsigned timeout_ms);
+/* Status of step i: 0 or a negative code. */
+int wis_batch_status(const wis_batch *b, int i);
+/* Raw result bytes of step i (or the error detail if it failed). */
+const uint8_t *wis_batch_result(const wis_batch *b, int i, size_t *len);
+/* Typed results: the level of a gpio_read step, the mV of an adc_read. */
+int wis_batch_level(const wis_batch *b, int i, int *level);
+int wis_batch_millivolts(const wis_batch *b, int i, int32_t *mv);
+
+/* ---- events ------------------------------------------------------------- */
+
+struct wis_event {
+	uint16_t type;      /* WIS_EV_* opcode */
+	uint32_t seq;       /* device sequence number */
+	uint32_t lost;      /* events missed just before this one (seq gap) */
+	uint64_t device_us; /* device timestamp */
+	/* Device timestamp mapped to host clocks.  The mapping's error is at
+	 * most error_us (half the best round trip of the last clock sync plus
+	 * drift since then at 50 ppm). */
+	struct timespec realtime, monotonic;
+	uint32_t error_us;
+	union {
+		struct {
+			uint8_t pin;      /* nRF pin number */
+			const char *name; /* pin name ("SW1"), never NULL */
+			uint8_t level;    /* level after the edge */
+			uint8_t edge;     /* WIS_EDGE_RISING or WIS_EDGE_FALLING */
+		} gpio;
+		struct {
+			uint8_t cause;
+		} reset;
+	} u;
+	const uint8_t *payload; /* raw event payload after the common prefix */
+	size_t payload_len;
+};
+
+/* Called for every event; ev is valid only during the call.  One callback
+ * per device; NULL removes it.  Runs in the thread reading the link. */
+typedef void (*wis_event_cb)(wis_device *dev, const struct wis_event *ev, void *user);
+void wis_set_event_cb(wis_device *dev, wis_event_cb cb, void *user);
+
+/* Map a device timestamp to host clocks (see struct wis_event). */
+void wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespec *realtime,
+                             struct timespec *monotonic, uint32_t *error_us);
+
+/* ---- asynchronous interface ----------------------------------------------
+ * For event loops: poll wis_fd() for readability, call wis_process() when it
+ * is readable and when wis_next_timeout_ms() expires. */
+
+/* Completion callback.  status is 0 or a negative code; payload/len is the
+ * response payload (the error detail if status < 0), valid only during the
+ * call.  The request object is the library's; do not keep it. */
+typedef void (*wis_done_cb)(wis_device *dev, int status, const uint8_t *payload, size_t len,
+                            void *user);
+
+/* Send a request without waiting.  Returns 0 (cb will run exactly once,
+ * from wis_process() or wis_close()), or a negative code (cb never runs):
+ * WIS_E_WINDOW_FULL when the window is full, WIS_E_DISCONNECTED. */
+int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
+                   unsigned timeout_ms, wis_done_cb cb, void *user);
+
+/* The batch's encoded request payload, for wis_call_async(WIS_OP_BATCH). */
+const uint8_t *wis_batch_payload(const wis_batch *b, size_t *len);
+/* Parse a BATCH response into b's results (after an async run). */
+int wis_batch_parse(wis_batch *b, const uint8_t *payload, size_t len);
+
+/* File descriptor to poll for readability. */
+int wis_fd(wis_device *dev);
+/* Read what is available, complete calls, deliver events, expire timeouts.
+ * Never blocks.  Returns 0, or WIS_E_DISCONNECTED once the link is gone
+ * (all pending calls have then completed with that code). */
+int wis_process(wis_device *dev);
+/* Milliseconds until the earliest pending deadline, -1 if none. */
+int wis_next_timeout_ms(wis_device *dev);
+/* Calls currently in flight. */
+unsigned wis_pending(wis_device *dev);
+
+/* The path the device was opened with. */
+const char *wis_path(wis_device *dev);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
