@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages wisrpc needs to build and test, if any are
+# missing.  Sourced by scripts/run.sh and scripts/test.sh.
+wis_deps=(gcc pkg-config meson ninja-build libserialport-dev libusb-1.0-0-dev libjson-c-dev
+          libuv1-dev python3 python3-pytest valgrind)
+
+wis_install_deps() {
+	local missing=()
+	for p in "${wis_deps[@]}" "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "installing: ${missing[*]}" >&2
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -q >&2 &&
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
+			"${missing[@]}" >&2
+}

@@ -1,0 +1,277 @@
+/*
+ * Frame codec tests: the shared wire vectors (computed by an independent
+ * Python encoder), then randomized round trips through a deframer fed in
+ * random chunks with garbage between frames, then each kind of damage the
+ * deframer must drop and count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "frame.h"
+
+struct got {
+	struct wis_hdr h;
+	uint8_t payload[WIS_MAX_PAYLOAD];
+	size_t len;
+	int count;
+};
+
+static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size_t len)
+{
+	struct got *g = user;
+	g->h = *h;
+	memcpy(g->payload, p, len);
+	g->len = len;
+	g->count++;
+}
+
+static size_t unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	if (s[0] == '-')
+		return 0;
+	while (s[0] && s[1] && n < cap && s[0] != ' ' && s[0] != '\n') {
+		unsigned v;
+		if (sscanf(s, "%2x", &v) != 1)
+			break;
+		out[n++] = (uint8_t)v;
+		s += 2;
+	}
+	return n;
+}
+
+static void test_vectors(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	static char line[8192];
+	int vectors = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		char *f1 = strchr(line, '|'), *f2 = f1 ? strchr(f1 + 1, '|') : NULL;
+		char *f3 = f2 ? strchr(f2 + 1, '|') : NULL;
+		CHECK(f3 != NULL);
+		if (!f3)
+			continue;
+		unsigned v, t, id, op, st, fl;
+		CHECK_EQ(sscanf(f1 + 1, "%u %u %u %u %u %u", &v, &t, &id, &op, &st, &fl), 6);
+		static uint8_t payload[WIS_MAX_PAYLOAD], wire[WIS_MAX_ENCODED + 1], enc[WIS_MAX_ENCODED + 1];
+		size_t plen = unhex(f2 + 2, payload, sizeof payload);
+		size_t wlen = unhex(f3 + 2, wire, sizeof wire);
+
+		struct wis_hdr h = {(uint8_t)v, (uint8_t)t, (uint16_t)id, (uint16_t)op, (uint8_t)st, (uint8_t)fl};
+		size_t elen = wis_frame_encode(enc, sizeof enc, &h, payload, plen);
+		CHECK_EQ(elen, wlen);
+		CHECK(elen == wlen && memcmp(enc, wire, wlen) == 0);
+
+		static struct wis_deframer d;
+		static struct got g;
+		memset(&g, 0, sizeof g);
+		wis_deframer_init(&d);
+		wis_deframer_feed(&d, wire, wlen, on_frame, &g);
+		CHECK_EQ(g.count, 1);
+		CHECK_EQ(g.h.version, v);
+		CHECK_EQ(g.h.type, t);
+		CHECK_EQ(g.h.id, id);
+		CHECK_EQ(g.h.opcode, op);
+		CHECK_EQ(g.h.status, st);
+		CHECK_EQ(g.h.flags, fl);
+		CHECK_EQ(g.len, plen);
+		CHECK(memcmp(g.payload, payload, plen) == 0);
+		vectors++;
+	}
+	fclose(f);
+	CHECK(vectors >= 10);
+}
+
+static void test_crc(void)
+{
+	CHECK_EQ(wis_crc32(0, (const uint8_t *)"123456789", 9), 0xCBF43926u);
+	/* Incremental equals one-shot. */
+	uint32_t c = wis_crc32(0, (const uint8_t *)"1234", 4);
+	CHECK_EQ(wis_crc32(c, (const uint8_t *)"56789", 5), 0xCBF43926u);
+}
+
+static uint32_t rng = 12345;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+struct expect {
+	const struct wis_hdr *hdrs;
+	uint8_t (*payloads)[WIS_MAX_PAYLOAD];
+	const size_t *lens;
+	int next, mismatches;
+};
+
+static void on_expected(void *user, const struct wis_hdr *h, const uint8_t *p, size_t len)
+{
+	struct expect *e = user;
+	int i = e->next++;
+	if (memcmp(h, &e->hdrs[i], sizeof *h) != 0 || len != e->lens[i] ||
+	    memcmp(p, e->payloads[i], len) != 0)
+		e->mismatches++;
+}
+
+/* Encodes many random frames, puts line noise before some of them, feeds
+ * the stream in random chunks and checks that every frame arrives intact and
+ * in order and that each burst of noise is dropped and counted. */
+static void test_random_roundtrip(void)
+{
+	enum { N = 400 };
+	static uint8_t stream[N * (WIS_MAX_ENCODED + 64)];
+	static uint8_t payloads[N][WIS_MAX_PAYLOAD];
+	static struct wis_hdr hdrs[N];
+	static size_t lens[N];
+	size_t pos = 0, noise_bursts = 0;
+	for (int i = 0; i < N; i++) {
+		lens[i] = (rnd() % 4 == 0) ? rnd() % (WIS_MAX_PAYLOAD + 1) : rnd() % 40;
+		for (size_t k = 0; k < lens[i]; k++)
+			payloads[i][k] = (rnd() % 3 == 0) ? 0 : (uint8_t)rnd();
+		hdrs[i] = (struct wis_hdr){1, (uint8_t)(rnd() % 3), (uint16_t)rnd(), (uint16_t)rnd(),
+		                           (uint8_t)rnd(), 0};
+		if (i % 5 == 0) {
+			/* Non-zero noise: the frame's leading delimiter ends it. */
+			size_t g = 1 + rnd() % 30;
+			for (size_t k = 0; k < g; k++)
+				stream[pos++] = (uint8_t)(rnd() | 1);
+			noise_bursts++;
+		}
+		size_t n = wis_frame_encode(stream + pos, sizeof stream - pos, &hdrs[i], payloads[i],
+		                            lens[i]);
+		CHECK(n > 0);
+		pos += n;
+	}
+
+	static struct wis_deframer d;
+	wis_deframer_init(&d);
+	struct expect e = {hdrs, payloads, lens, 0, 0};
+	for (size_t off = 0; off < pos;) {
+		size_t chunk = 1 + rnd() % 300;
+		if (chunk > pos - off)
+			chunk = pos - off;
+		wis_deframer_feed(&d, stream + off, chunk, on_expected, &e);
+		off += chunk;
+	}
+	CHECK_EQ(e.next, N);
+	CHECK_EQ(e.mismatches, 0);
+	CHECK_EQ(d.stats.frames, N);
+	/* Each noise burst is one bad frame: runt, COBS or CRC failure. */
+	CHECK_EQ(d.stats.crc_errors + d.stats.cobs_errors + d.stats.runts, noise_bursts);
+}
+
+static void feed_one(struct wis_deframer *d, const uint8_t *p, size_t n, struct got *g)
+{
+	wis_deframer_feed(d, p, n, on_frame, g);
+}
+
+/* Every kind of damage is dropped, counted, and the next frame survives. */
+static void test_damage(void)
+{
+	static struct wis_deframer d;
+	static struct got g;
+	static uint8_t buf[WIS_MAX_ENCODED + 1], good[64];
+	struct wis_hdr h = {1, 0, 77, WIS_OP_PING, 0, 0};
+	const uint8_t pl[] = {1, 2, 3, 0, 4};
+	size_t goodlen = wis_frame_encode(good, sizeof good, &h, pl, sizeof pl);
+	CHECK(goodlen > 0);
+
+	/* Flip one bit anywhere in the body: the CRC (or COBS) must catch it. */
+	for (size_t i = 1; i + 1 < goodlen; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			memcpy(buf, good, goodlen);
+			buf[i] ^= (uint8_t)(1u << bit);
+			if (buf[i] == 0)
+				continue; /* a new delimiter: a different damage case */
+			wis_deframer_init(&d);
+			memset(&g, 0, sizeof g);
+			feed_one(&d, buf, goodlen, &g);
+			CHECK_EQ(g.count, 0);
+			feed_one(&d, good, goodlen, &g);
+			CHECK_EQ(g.count, 1);
+		}
+	}
+
+	/* Truncated frame: the rest is lost, the next one is not. */
+	wis_deframer_init(&d);
+	memset(&g, 0, sizeof g);
+	feed_one(&d, good, goodlen - 4, &g);
+	feed_one(&d, good, goodlen, &g);
+	CHECK_EQ(g.count, 1);
+	CHECK_EQ(g.h.id, 77);
+	CHECK_EQ(d.stats.frames, 1);
+	CHECK(d.stats.crc_errors + d.stats.cobs_errors + d.stats.runts == 1);
+
+	/* Runt: fewer than header + CRC bytes. */
+	wis_deframer_init(&d);
+	const uint8_t runt[] = {0, 3, 1, 1, 0};
+	feed_one(&d, runt, sizeof runt, &g);
+	CHECK_EQ(d.stats.runts, 1);
+
+	/* Oversize: a run of non-zero bytes longer than any frame. */
+	wis_deframer_init(&d);
+	memset(&g, 0, sizeof g);
+	static uint8_t big[WIS_MAX_ENCODED * 2];
+	memset(big, 0x55, sizeof big);
+	feed_one(&d, big, sizeof big, &g);
+	feed_one(&d, good, goodlen, &g);
+	CHECK_EQ(d.stats.oversize, 1);
+	CHECK_EQ(g.count, 1);
+
+	/* Idle delimiters are not errors. */
+	wis_deframer_init(&d);
+	const uint8_t idle[] = {0, 0, 0, 0};
+	feed_one(&d, idle, sizeof idle, &g);
+	CHECK_EQ(d.stats.runts + d.stats.cobs_errors + d.stats.crc_errors, 0);
+
+	/* Encoder refuses what cannot be framed. */
+	CHECK_EQ(wis_frame_encode(buf, sizeof buf, &h, big, WIS_MAX_PAYLOAD + 1), 0);
+	CHECK_EQ(wis_frame_encode(buf, 10, &h, pl, sizeof pl), 0);
+	/* The largest frame fits in the documented bound. */
+	CHECK(wis_frame_encode(buf, WIS_MAX_ENCODED + 1, &h, big, WIS_MAX_PAYLOAD) > 0);
+}
+
+static void test_cursor(void)
+{
+	uint8_t b[16];
+	struct wis_wr w = wis_wr_init(b, sizeof b);
+	wis_wr_u8(&w, 0xAB);
+	wis_wr_u16(&w, 0x1234);
+	wis_wr_u32(&w, 0xDEADBEEF);
+	wis_wr_u64(&w, 0x0102030405060708ull);
+	CHECK(!w.err);
+	CHECK_EQ(w.len, 15);
+	wis_wr_u16(&w, 1); /* does not fit */
+	CHECK(w.err);
+	struct wis_rd r = wis_rd_init(b, 15);
+	CHECK_EQ(wis_rd_u8(&r), 0xAB);
+	CHECK_EQ(wis_rd_u16(&r), 0x1234);
+	CHECK_EQ(wis_rd_u32(&r), 0xDEADBEEFu);
+	CHECK(wis_rd_u64(&r) == 0x0102030405060708ull);
+	CHECK(!r.err);
+	CHECK_EQ(wis_rd_u8(&r), 0);
+	CHECK(r.err);
+	CHECK_EQ(b[1], 0x34); /* little-endian on the wire */
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s tests/vectors/frames.txt\n", argv[0]);
+		return 2;
+	}
+	test_crc();
+	test_vectors(argv[1]);
+	test_random_roundtrip();
+	test_damage();
+	test_cursor();
+	return CHECK_DONE();
+}
