@@ -1,0 +1,124 @@
+/*
+ * ADC subsystem: the nRF52840 SAADC, single-ended.  Validates the SAADC
+ * parameters (gain, reference, resolution, oversampling), takes the pin
+ * for the ADC, and converts raw results to millivolts with exactly the
+ * formula of docs/protocol.md so that host and device agree to the LSB.
+ */
+#include "core_priv.h"
+
+/* CH[n].CONFIG.GAIN codes 0..7 as fractions. */
+static const uint8_t gain_num[8] = {1, 1, 1, 1, 1, 1, 2, 4};
+static const uint8_t gain_den[8] = {6, 5, 4, 3, 2, 1, 1, 1};
+
+/* Reference in mV as a fraction: internal 0.6 V, or VDD/4. */
+static void ref_frac(uint8_t ref, uint16_t vdd_mv, int64_t *num, int64_t *den)
+{
+	if (ref == WIS_ADC_REF_VDD4) {
+		*num = vdd_mv;
+		*den = 4;
+	} else {
+		*num = 600;
+		*den = 1;
+	}
+}
+
+/* n / d rounded to nearest, halves away from zero; d > 0. */
+static int64_t div_round(int64_t n, int64_t d)
+{
+	return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
+}
+
+bool wis_adc_params_ok(uint8_t gain, uint8_t ref, uint8_t bits, uint8_t oversample_log2)
+{
+	return gain <= WIS_ADC_GAIN_4 && ref <= WIS_ADC_REF_VDD4 &&
+	       (bits == 8 || bits == 10 || bits == 12 || bits == 14) &&
+	       oversample_log2 <= WIS_ADC_MAX_OVERSAMPLE_LOG2;
+}
+
+int16_t wis_adc_raw_from_mv(int32_t mv, uint8_t gain, uint8_t ref, uint8_t bits, uint16_t vdd_mv)
+{
+	int64_t rn, rd;
+	if (mv <= 0)
+		return 0;
+	ref_frac(ref, vdd_mv, &rn, &rd);
+	/* raw = mv * gain / ref * 2^bits */
+	int64_t raw = div_round((int64_t)mv * gain_num[gain & 7] * rd << bits,
+	                        (int64_t)gain_den[gain & 7] * rn);
+	int64_t max = ((int64_t)1 << bits) - 1;
+	if (raw < 0)
+		raw = 0;
+	if (raw > max)
+		raw = max;
+	return (int16_t)raw;
+}
+
+int32_t wis_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits, uint16_t vdd_mv)
+{
+	int64_t rn, rd;
+	ref_frac(ref, vdd_mv, &rn, &rd);
+	/* mv = raw * ref / gain / 2^bits */
+	return (int32_t)div_round((int64_t)raw * rn * gain_den[gain & 7],
+	                          (rd * gain_num[gain & 7]) << bits);
+}
+
+/* Appends the board's analog pins, "AIN0, AIN1, IO4, IO7". */
+static void list_adc_pins(struct wis_core *c)
+{
+	const struct wis_board *b = c->hal->board;
+	bool first = true;
+	for (size_t i = 0; i < b->pin_count; i++) {
+		if (b->pins[i].kind != WIS_PIN_IO || b->pins[i].ain == WIS_AIN_NONE)
+			continue;
+		if (!first)
+			wis_d_str(c, ", ");
+		wis_d_str(c, b->pins[i].name);
+		first = false;
+	}
+}
+
+uint8_t wis_h_adc_read(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+{
+	uint8_t nrf = wis_rd_u8(in), gain = wis_rd_u8(in), ref = wis_rd_u8(in);
+	uint8_t bits = wis_rd_u8(in), os = wis_rd_u8(in), st;
+	const struct wis_pin_def *d = wis_io_pin(c, nrf, &st);
+	if (!d)
+		return st;
+	if (d->ain == WIS_AIN_NONE || !(d->funcs & WIS_FN_ADC)) {
+		wis_d_pin(c, nrf);
+		wis_d_str(c, " has no analog input (ADC pins: ");
+		list_adc_pins(c);
+		wis_d_str(c, ")");
+		return WIS_ST_NOT_CAPABLE;
+	}
+	if (gain > WIS_ADC_GAIN_4)
+		return wis_d_range(c, "gain", gain, 0, WIS_ADC_GAIN_4);
+	if (ref > WIS_ADC_REF_VDD4)
+		return wis_d_range(c, "reference", ref, 0, WIS_ADC_REF_VDD4);
+	if (bits != 8 && bits != 10 && bits != 12 && bits != 14) {
+		wis_d_str(c, "resolution ");
+		wis_d_uint(c, bits);
+		wis_d_str(c, " bits: must be 8, 10, 12 or 14");
+		return WIS_ST_BAD_ARG;
+	}
+	if (os > WIS_ADC_MAX_OVERSAMPLE_LOG2)
+		return wis_d_range(c, "oversample", os, 0, WIS_ADC_MAX_OVERSAMPLE_LOG2);
+	if ((st = wis_claim_check(c, nrf, WIS_OWNER_ADC)) != WIS_ST_OK)
+		return st;
+	struct wis_pin_rt *p = &c->pins[nrf];
+	if (p->owner == WIS_OWNER_NONE) {
+		/* An analog input wants the digital input buffer disconnected. */
+		c->hal->gpio_config(c->hal->ctx, nrf, WIS_GPIO_DISABLED);
+		p->owner = WIS_OWNER_ADC;
+	}
+	int16_t raw = 0;
+	st = c->hal->adc_sample(c->hal->ctx, d->ain, gain, ref, bits, os, &raw);
+	if (st != WIS_ST_OK) {
+		wis_d_str(c, "SAADC conversion on AIN");
+		wis_d_uint(c, d->ain);
+		wis_d_str(c, st == WIS_ST_HW_TIMEOUT ? " did not finish" : " failed");
+		return st;
+	}
+	wis_wr_u16(out, (uint16_t)raw);
+	wis_wr_u32(out, (uint32_t)wis_adc_mv_from_raw(raw, gain, ref, bits, c->hal->board->vdd_mv));
+	return WIS_ST_OK;
+}

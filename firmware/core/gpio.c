@@ -1,0 +1,188 @@
+/*
+ * GPIO subsystem: modes, read, write and edge watching with debounce, on
+ * top of the pin ownership table in struct wis_core.  Mirrors the nRF52840
+ * GPIO/GPIOTE model: the output latch is written before the pin becomes an
+ * output (no glitch), and edges come from the port as level changes.
+ */
+#include "core_priv.h"
+
+static bool is_input(uint8_t mode)
+{
+	return mode == WIS_GPIO_INPUT || mode == WIS_GPIO_INPUT_PULLUP ||
+	       mode == WIS_GPIO_INPUT_PULLDOWN;
+}
+
+static void stop_watch(struct wis_pin_rt *p)
+{
+	p->edge = WIS_EDGE_NONE;
+	p->pending = false;
+	p->debounce_us = 0;
+}
+
+static uint8_t level_range(struct wis_core *c, const char *what, uint8_t v)
+{
+	return v > 1 ? wis_d_range(c, what, v, 0, 1) : WIS_ST_OK;
+}
+
+/* Makes an unowned pin a GPIO in mode (as gpioget/gpioset do). */
+static void claim(struct wis_core *c, uint8_t nrf, uint8_t mode)
+{
+	struct wis_pin_rt *p = &c->pins[nrf];
+	stop_watch(p);
+	p->owner = WIS_OWNER_GPIO;
+	p->mode = mode;
+	c->hal->gpio_config(c->hal->ctx, nrf, mode);
+}
+
+uint8_t wis_h_gpio_mode(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+{
+	(void)out;
+	uint8_t nrf = wis_rd_u8(in), mode = wis_rd_u8(in), init = wis_rd_u8(in), st;
+	if (!wis_io_pin(c, nrf, &st))
+		return st;
+	if (mode >= WIS_GPIO__MODE_COUNT)
+		return wis_d_range(c, "mode", mode, 0, WIS_GPIO__MODE_COUNT - 1);
+	if ((st = level_range(c, "initial level", init)) != WIS_ST_OK)
+		return st;
+	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
+		return st;
+	if (mode == WIS_GPIO_DISABLED) {
+		wis_pin_release(c, nrf);
+		return WIS_ST_OK;
+	}
+	if (mode == WIS_GPIO_OUTPUT || mode == WIS_GPIO_OUTPUT_OPEN_DRAIN)
+		c->hal->gpio_write(c->hal->ctx, nrf, init);
+	claim(c, nrf, mode);
+	return WIS_ST_OK;
+}
+
+uint8_t wis_h_gpio_read(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+{
+	uint8_t nrf = wis_rd_u8(in), st;
+	if (!wis_io_pin(c, nrf, &st))
+		return st;
+	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
+		return st;
+	if (c->pins[nrf].owner == WIS_OWNER_NONE)
+		claim(c, nrf, WIS_GPIO_INPUT);
+	wis_wr_u8(out, c->hal->gpio_read(c->hal->ctx, nrf) ? 1 : 0);
+	return WIS_ST_OK;
+}
+
+uint8_t wis_h_gpio_write(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+{
+	(void)out;
+	uint8_t nrf = wis_rd_u8(in), level = wis_rd_u8(in), st;
+	if (!wis_io_pin(c, nrf, &st))
+		return st;
+	if ((st = level_range(c, "level", level)) != WIS_ST_OK)
+		return st;
+	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
+		return st;
+	struct wis_pin_rt *p = &c->pins[nrf];
+	if (p->owner == WIS_OWNER_NONE) {
+		c->hal->gpio_write(c->hal->ctx, nrf, level);
+		claim(c, nrf, WIS_GPIO_OUTPUT);
+		return WIS_ST_OK;
+	}
+	if (p->mode != WIS_GPIO_OUTPUT && p->mode != WIS_GPIO_OUTPUT_OPEN_DRAIN) {
+		wis_d_pin(c, nrf);
+		wis_d_str(c, " is an input: set mode output first");
+		return WIS_ST_WRONG_MODE;
+	}
+	c->hal->gpio_write(c->hal->ctx, nrf, level);
+	return WIS_ST_OK;
+}
+
+uint8_t wis_h_gpio_watch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+{
+	(void)out;
+	uint8_t nrf = wis_rd_u8(in), edge = wis_rd_u8(in), st;
+	uint32_t debounce = wis_rd_u32(in);
+	if (!wis_io_pin(c, nrf, &st))
+		return st;
+	if (edge > WIS_EDGE_BOTH)
+		return wis_d_range(c, "edge", edge, 0, WIS_EDGE_BOTH);
+	if (debounce > WIS_DEBOUNCE_MAX_US)
+		return wis_d_range(c, "debounce_us", debounce, 0, WIS_DEBOUNCE_MAX_US);
+	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
+		return st;
+	struct wis_pin_rt *p = &c->pins[nrf];
+	if (edge == WIS_EDGE_NONE) {
+		stop_watch(p);
+		return WIS_ST_OK;
+	}
+	if (p->owner == WIS_OWNER_NONE)
+		claim(c, nrf, WIS_GPIO_INPUT);
+	else if (!is_input(p->mode)) {
+		wis_d_pin(c, nrf);
+		wis_d_str(c, " is an output: set an input mode first");
+		return WIS_ST_WRONG_MODE;
+	}
+	uint8_t level = c->hal->gpio_read(c->hal->ctx, nrf) ? 1 : 0;
+	p->edge = edge;
+	p->debounce_us = debounce;
+	p->stable = level;
+	p->cur = level;
+	p->pending = false;
+	return WIS_ST_OK;
+}
+
+static void report(struct wis_core *c, uint8_t nrf, uint8_t level, uint64_t t)
+{
+	struct wis_pin_rt *p = &c->pins[nrf];
+	uint8_t edge = level ? WIS_EDGE_RISING : WIS_EDGE_FALLING;
+	p->stable = level;
+	if (!(p->edge & edge))
+		return;
+	uint8_t data[3] = {nrf, level, edge};
+	wis_event(c, WIS_EV_GPIO_EDGE, t, data, sizeof data);
+}
+
+void wis_core_pin_changed(struct wis_core *c, uint8_t nrf, uint8_t level, uint64_t t_us)
+{
+	if (c->halted || nrf >= WIS_CORE_NRF_PINS)
+		return;
+	struct wis_pin_rt *p = &c->pins[nrf];
+	if (p->owner != WIS_OWNER_GPIO || p->edge == WIS_EDGE_NONE)
+		return; /* GPIOTE is only armed for watched pins */
+	level = level ? 1 : 0;
+	uint64_t t = wis_dev_time(c, t_us);
+	if (level == p->cur)
+		return;
+	p->cur = level;
+	if (p->debounce_us == 0) {
+		report(c, nrf, level, t);
+		return;
+	}
+	/* The edge's time is the first transition of the burst; it is
+	 * reported once the level has held for the debounce time. */
+	p->last_t = t;
+	if (!p->pending) {
+		p->pending = true;
+		p->first_t = t;
+	}
+}
+
+void wis_gpio_poll(struct wis_core *c, uint64_t now)
+{
+	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++) {
+		struct wis_pin_rt *p = &c->pins[nrf];
+		if (!p->pending || now - p->last_t < p->debounce_us || now < p->last_t)
+			continue;
+		p->pending = false;
+		if (p->cur != p->stable) /* else a glitch shorter than the debounce */
+			report(c, nrf, p->cur, p->first_t);
+	}
+}
+
+uint64_t wis_gpio_next_deadline(const struct wis_core *c)
+{
+	uint64_t d = UINT64_MAX;
+	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++) {
+		const struct wis_pin_rt *p = &c->pins[nrf];
+		if (p->pending && p->last_t + p->debounce_us < d)
+			d = p->last_t + p->debounce_us;
+	}
+	return d;
+}
