@@ -1,0 +1,524 @@
+/*
+ * Calls: the pending-call table, synchronous calls from many threads, the
+ * asynchronous interface for event loops, timeouts and link death.
+ *
+ * Synchronous calls use a leader/follower scheme so that any number of
+ * threads can have requests pipelined on one link without a private reader
+ * thread: a caller sends its request and then, if nobody is reading the
+ * link, takes the reader role itself (poll + read + dispatch, with no lock
+ * held while blocked in poll) until its own response is in; then it hands
+ * the role on by broadcasting the condvar.  Callers whose response is read
+ * by someone else just sleep on the condvar.  The async interface takes the
+ * same role for one non-blocking pass in wis_process(), so both can be mixed.
+ *
+ * A dead link (EOF/EIO/HUP on read or write) completes every pending call
+ * with WIS_E_DISCONNECTED at once and makes every later call fail at once.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int64_t wis_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct timespec abs_ts(int64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+	return ts;
+}
+
+static int ms_until(int64_t deadline)
+{
+	int64_t left = deadline - wis_now_ns();
+	if (left <= 0)
+		return 0;
+	int64_t ms = (left + 999999) / 1000000;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+static struct wis_slot *find_slot(wis_device *dev, uint16_t id)
+{
+	for (unsigned i = 0; i < dev->nslots; i++)
+		if (dev->slots[i].id == id)
+			return &dev->slots[i];
+	return NULL;
+}
+
+/* Caller checked used < window.  Ids run 1..65535 and skip ids still in
+ * flight, so a late response to a timed-out call can never be taken for
+ * the answer to a new one while the old id is in use. */
+static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms)
+{
+	struct wis_slot *s = NULL;
+	for (unsigned i = 0; i < dev->nslots && !s; i++)
+		if (dev->slots[i].id == 0)
+			s = &dev->slots[i];
+	uint16_t id;
+	do {
+		id = ++dev->next_id;
+		if (id == 0)
+			id = dev->next_id = 1;
+	} while (find_slot(dev, id));
+	memset(s, 0, sizeof *s);
+	s->id = id;
+	s->opcode = opcode;
+	s->timeout_ms = timeout_ms;
+	s->deadline_ns = wis_now_ns() + (int64_t)timeout_ms * 1000000;
+	dev->used++;
+	return s;
+}
+
+static void free_slot_locked(wis_device *dev, struct wis_slot *s)
+{
+	s->id = 0;
+	dev->used--;
+	pthread_cond_broadcast(&dev->cond); /* a window slot is free */
+}
+
+/* The device's error detail is "u8 len + text"; fall back to naming the
+ * operation and the status when it sent none. */
+static void detail_from_payload(char *out, size_t cap, uint16_t opcode, int status,
+                                const uint8_t *p, size_t len)
+{
+	if (len >= 2 && p[0] > 0 && (size_t)p[0] <= len - 1) {
+		size_t n = p[0] < cap - 1 ? p[0] : cap - 1;
+		memcpy(out, p + 1, n);
+		out[n] = 0;
+		return;
+	}
+	snprintf(out, cap, "%s: %s", wis_op_name(opcode), wis_strerror(status));
+}
+
+void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		wis_set_detail(d[i].detail, strlen(d[i].detail));
+		d[i].cb(dev, d[i].status, (const uint8_t *)d[i].detail, strlen(d[i].detail),
+		        d[i].user);
+	}
+}
+
+/* Completes every call in flight with code; async ones are collected into
+ * d for the caller to run once the lock is dropped. */
+static unsigned fail_all_locked(wis_device *dev, int code, const char *why, struct wis_done *d)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < dev->nslots; i++) {
+		struct wis_slot *s = &dev->slots[i];
+		if (s->id == 0)
+			continue;
+		if (s->async) {
+			d[n] = (struct wis_done){s->cb, s->user, code, s->opcode, ""};
+			snprintf(d[n].detail, sizeof d[n].detail, "%s: %s", wis_op_name(s->opcode), why);
+			n++;
+			free_slot_locked(dev, s);
+		} else if (!s->done) {
+			s->done = true;
+			s->status = code;
+			snprintf(s->detail, sizeof s->detail, "%s: %s", wis_op_name(s->opcode), why);
+		}
+	}
+	pthread_cond_broadcast(&dev->cond);
+	return n;
+}
+
+static void link_died(wis_device *dev, int code)
+{
+	struct wis_done d[WIS_MAX_WINDOW];
+	unsigned n = 0;
+	char why[160];
+	snprintf(why, sizeof why, "link to %s lost (%s)", dev->path,
+	         code == WIS_E_DISCONNECTED ? "end of file or hang-up" : strerror(errno));
+	pthread_mutex_lock(&dev->mu);
+	if (!dev->dead) {
+		dev->dead = true;
+		n = fail_all_locked(dev, WIS_E_DISCONNECTED, why, d);
+	}
+	pthread_mutex_unlock(&dev->mu);
+	wis_run_done(dev, d, n);
+}
+
+static unsigned expire_locked(wis_device *dev, struct wis_done *d)
+{
+	int64_t now = wis_now_ns();
+	unsigned n = 0;
+	for (unsigned i = 0; i < dev->nslots; i++) {
+		struct wis_slot *s = &dev->slots[i];
+		if (s->id == 0 || !s->async || s->deadline_ns > now)
+			continue;
+		d[n] = (struct wis_done){s->cb, s->user, WIS_E_TIMEOUT, s->opcode, ""};
+		snprintf(d[n].detail, sizeof d[n].detail, "no response to %s within %u ms",
+		         wis_op_name(s->opcode), s->timeout_ms);
+		n++;
+		free_slot_locked(dev, s);
+	}
+	return n;
+}
+
+/* Deframer callback: runs in the thread holding the reader role, no lock. */
+static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size_t len)
+{
+	wis_device *dev = user;
+	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_EVENT) {
+		wis_dispatch_event(dev, h, p, len);
+		return;
+	}
+	pthread_mutex_lock(&dev->mu);
+	struct wis_slot *s = NULL;
+	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_RESPONSE && h->id != 0)
+		s = find_slot(dev, h->id);
+	if (!s || s->opcode != h->opcode) {
+		dev->stray++;
+		pthread_mutex_unlock(&dev->mu);
+		return;
+	}
+	int status = h->status ? -(int)h->status : 0;
+	if (!s->async) {
+		s->status = status;
+		s->len = len;
+		if (status == 0)
+			memcpy(s->resp, p, len < s->cap ? len : s->cap);
+		else
+			detail_from_payload(s->detail, sizeof s->detail, s->opcode, status, p, len);
+		s->done = true;
+		pthread_cond_broadcast(&dev->cond);
+		pthread_mutex_unlock(&dev->mu);
+		return;
+	}
+	struct wis_done d = {s->cb, s->user, status, s->opcode, ""};
+	free_slot_locked(dev, s);
+	pthread_mutex_unlock(&dev->mu);
+	if (status == 0) {
+		d.cb(dev, 0, p, len, d.user);
+	} else {
+		detail_from_payload(d.detail, sizeof d.detail, d.opcode, status, p, len);
+		wis_run_done(dev, &d, 1);
+	}
+}
+
+/* Reader role only.  Waits up to wait_ms for input (0 = just drain what is
+ * there), then feeds everything available to the deframer.  Returns 0 or a
+ * negative code when the link is dead. */
+static int read_link(wis_device *dev, int wait_ms)
+{
+	int fd = dev->tp->ops->fd(dev->tp);
+	if (wait_ms != 0) {
+		struct pollfd pfd[2] = {{fd, POLLIN, 0}, {dev->wake_fd, POLLIN, 0}};
+		int pr = poll(pfd, 2, wait_ms);
+		if (pr < 0)
+			return errno == EINTR ? 0 : WIS_E_IO;
+		if (pr == 0 || (pfd[1].revents & POLLIN) || !pfd[0].revents)
+			return 0;
+	}
+	uint8_t buf[4096];
+	int rc = 0;
+	for (int i = 0; i < 64; i++) {
+		ssize_t r = dev->tp->ops->read(dev->tp, buf, sizeof buf);
+		if (r < 0) {
+			rc = (int)r;
+			break;
+		}
+		if (r == 0)
+			break;
+		wis_deframer_feed(&dev->rx, buf, (size_t)r, on_frame, dev);
+		if ((size_t)r < sizeof buf)
+			break; /* drained: save the EAGAIN round trip */
+	}
+	pthread_mutex_lock(&dev->mu);
+	dev->rx_stats = dev->rx.stats;
+	pthread_mutex_unlock(&dev->mu);
+	return rc;
+}
+
+static int send_request(wis_device *dev, uint16_t id, uint16_t opcode, const void *req,
+                        size_t len, unsigned timeout_ms)
+{
+	uint8_t buf[WIS_MAX_ENCODED + 1];
+	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, opcode, 0, 0};
+	size_t n = wis_frame_encode(buf, sizeof buf, &h, req, len);
+	if (n == 0)
+		return wis_fail(WIS_E_TOO_BIG, "%s request of %zu bytes does not fit in a frame",
+		                wis_op_name(opcode), len);
+	pthread_mutex_lock(&dev->tx_mu);
+	int rc = dev->tp->ops->write(dev->tp, buf, n, timeout_ms ? timeout_ms : 1);
+	pthread_mutex_unlock(&dev->tx_mu);
+	if (rc == WIS_E_TIMEOUT)
+		return wis_fail(rc, "%s: link to %s did not accept the request within %u ms",
+		                wis_op_name(opcode), dev->path, timeout_ms);
+	if (rc < 0)
+		return wis_fail(rc, "%s: writing to %s failed: %s", wis_op_name(opcode), dev->path,
+		                rc == WIS_E_DISCONNECTED ? "link lost" : strerror(errno));
+	return 0;
+}
+
+static int check_args(wis_device *dev, const void *req, size_t req_len)
+{
+	if (!dev)
+		return wis_fail(WIS_E_INVAL, "device is NULL");
+	if (req_len && !req)
+		return wis_fail(WIS_E_INVAL, "request is NULL but its length is %zu", req_len);
+	if (req_len > dev->max_payload)
+		return wis_fail(WIS_E_TOO_BIG, "request of %zu bytes exceeds the device's maximum "
+		                "payload of %u bytes", req_len, dev->max_payload);
+	return 0;
+}
+
+int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len,
+                      void *resp, size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
+{
+	int rc = check_args(dev, req, req_len);
+	if (rc)
+		return rc;
+	if (resp_cap && !resp)
+		return wis_fail(WIS_E_INVAL, "response buffer is NULL but its size is %zu", resp_cap);
+	if (resp_len)
+		*resp_len = 0;
+	if (!timeout_ms)
+		timeout_ms = dev->opts.timeout_ms;
+	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
+	struct timespec dl = abs_ts(deadline);
+	struct wis_done d[WIS_MAX_WINDOW];
+	unsigned nd;
+
+	pthread_mutex_lock(&dev->mu);
+	dev->users++;
+	while (!dev->dead && !dev->closing && dev->used >= dev->window) {
+		if (pthread_cond_timedwait(&dev->cond, &dev->mu, &dl) == ETIMEDOUT) {
+			rc = wis_fail(WIS_E_TIMEOUT, "%s: no free call slot within %u ms (%u calls in "
+			              "flight)", wis_op_name(opcode), timeout_ms, dev->used);
+			goto out;
+		}
+	}
+	if (dev->dead) {
+		rc = wis_fail(WIS_E_DISCONNECTED, "%s: link to %s is gone", wis_op_name(opcode),
+		              dev->path);
+		goto out;
+	}
+	if (dev->closing) {
+		rc = wis_fail(WIS_E_CLOSED, "%s: device is being closed", wis_op_name(opcode));
+		goto out;
+	}
+	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms);
+	s->resp = resp;
+	s->cap = resp_cap;
+	uint16_t id = s->id;
+	pthread_mutex_unlock(&dev->mu);
+
+	rc = send_request(dev, id, opcode, req, req_len, timeout_ms);
+	if (rc < 0) {
+		pthread_mutex_lock(&dev->mu);
+		if (s->id == id)
+			free_slot_locked(dev, s);
+		pthread_mutex_unlock(&dev->mu);
+		if (rc == WIS_E_DISCONNECTED) {
+			char keep[WIS_DETAIL_MAX];
+			snprintf(keep, sizeof keep, "%s", wis_last_error());
+			link_died(dev, rc);
+			wis_set_detail(keep, strlen(keep));
+		}
+		pthread_mutex_lock(&dev->mu);
+		goto out;
+	}
+
+	pthread_mutex_lock(&dev->mu);
+	while (!s->done) {
+		if (wis_now_ns() >= deadline)
+			break;
+		if (dev->reader_active) {
+			pthread_cond_timedwait(&dev->cond, &dev->mu, &dl);
+			continue;
+		}
+		dev->reader_active = true;
+		nd = expire_locked(dev, d);
+		if (nd) {
+			pthread_mutex_unlock(&dev->mu);
+			wis_run_done(dev, d, nd);
+			pthread_mutex_lock(&dev->mu);
+		}
+		while (!s->done && !dev->dead && !dev->closing && wis_now_ns() < deadline) {
+			pthread_mutex_unlock(&dev->mu);
+			int r = read_link(dev, ms_until(deadline));
+			if (r < 0)
+				link_died(dev, r);
+			pthread_mutex_lock(&dev->mu);
+		}
+		dev->reader_active = false;
+		pthread_cond_broadcast(&dev->cond); /* hand the reader role on */
+	}
+	if (!s->done) {
+		rc = wis_fail(WIS_E_TIMEOUT, "no response to %s from %s within %u ms",
+		              wis_op_name(opcode), dev->path, timeout_ms);
+	} else {
+		rc = s->status;
+		if (rc < 0) {
+			wis_set_detail(s->detail, strlen(s->detail));
+		} else {
+			if (resp_len)
+				*resp_len = s->len;
+			if (s->len > resp_cap)
+				rc = wis_fail(WIS_E_TOO_BIG, "%s response of %zu bytes does not fit the "
+				              "%zu-byte buffer", wis_op_name(opcode), s->len, resp_cap);
+		}
+	}
+	free_slot_locked(dev, s);
+out:
+	dev->users--;
+	pthread_cond_broadcast(&dev->cond);
+	pthread_mutex_unlock(&dev->mu);
+	return rc;
+}
+
+int wis_call(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+             size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
+{
+	wis_clear_error();
+	if (dev)
+		wis_clock_maybe_resync(dev);
+	return wis_call_internal(dev, opcode, req, req_len, resp, resp_cap, resp_len, timeout_ms);
+}
+
+int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+                   size_t want, unsigned timeout_ms)
+{
+	uint8_t tmp[WIS_MAX_PAYLOAD];
+	size_t got = 0;
+	int rc = wis_call(dev, opcode, req, req_len, tmp, sizeof tmp, &got, timeout_ms);
+	if (rc < 0)
+		return rc;
+	if (got != want)
+		return wis_fail(WIS_E_PROTO, "%s response has %zu bytes, expected %zu",
+		                wis_op_name(opcode), got, want);
+	if (want)
+		memcpy(resp, tmp, want);
+	return 0;
+}
+
+int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
+                   unsigned timeout_ms, wis_done_cb cb, void *user)
+{
+	int rc = check_args(dev, req, len);
+	if (rc)
+		return rc;
+	if (!cb)
+		return wis_fail(WIS_E_INVAL, "completion callback is NULL");
+	if (!timeout_ms)
+		timeout_ms = dev->opts.timeout_ms;
+	pthread_mutex_lock(&dev->mu);
+	if (dev->dead || dev->closing || dev->used >= dev->window) {
+		rc = dev->dead ? wis_fail(WIS_E_DISCONNECTED, "%s: link to %s is gone",
+		                          wis_op_name(opcode), dev->path)
+		     : dev->closing ? wis_fail(WIS_E_CLOSED, "device is being closed")
+		                    : wis_fail(WIS_E_WINDOW_FULL, "%u calls already in flight",
+		                               dev->used);
+		pthread_mutex_unlock(&dev->mu);
+		return rc;
+	}
+	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms);
+	s->async = true;
+	s->cb = cb;
+	s->user = user;
+	uint16_t id = s->id;
+	pthread_mutex_unlock(&dev->mu);
+
+	rc = send_request(dev, id, opcode, req, len, timeout_ms);
+	if (rc < 0) {
+		/* cb must never run when we return an error: take the slot back
+		 * before anything can complete it. */
+		pthread_mutex_lock(&dev->mu);
+		if (s->id == id && s->async && s->cb == cb)
+			free_slot_locked(dev, s);
+		pthread_mutex_unlock(&dev->mu);
+		if (rc == WIS_E_DISCONNECTED) {
+			char keep[WIS_DETAIL_MAX];
+			snprintf(keep, sizeof keep, "%s", wis_last_error());
+			link_died(dev, rc);
+			wis_set_detail(keep, strlen(keep));
+		}
+	}
+	return rc;
+}
+
+int wis_process(wis_device *dev)
+{
+	if (!dev)
+		return wis_fail(WIS_E_INVAL, "device is NULL");
+	wis_clock_maybe_resync(dev);
+	struct wis_done d[WIS_MAX_WINDOW];
+	pthread_mutex_lock(&dev->mu);
+	if (!dev->dead && !dev->closing && !dev->reader_active) {
+		dev->reader_active = true;
+		pthread_mutex_unlock(&dev->mu);
+		int r = read_link(dev, 0);
+		if (r < 0)
+			link_died(dev, r);
+		pthread_mutex_lock(&dev->mu);
+		dev->reader_active = false;
+		pthread_cond_broadcast(&dev->cond);
+	}
+	unsigned n = expire_locked(dev, d);
+	bool dead = dev->dead;
+	pthread_mutex_unlock(&dev->mu);
+	wis_run_done(dev, d, n);
+	return dead ? WIS_E_DISCONNECTED : 0;
+}
+
+int wis_next_timeout_ms(wis_device *dev)
+{
+	if (!dev)
+		return -1;
+	int64_t first = INT64_MAX;
+	pthread_mutex_lock(&dev->mu);
+	for (unsigned i = 0; i < dev->nslots; i++)
+		if (dev->slots[i].id && dev->slots[i].async && dev->slots[i].deadline_ns < first)
+			first = dev->slots[i].deadline_ns;
+	pthread_mutex_unlock(&dev->mu);
+	return first == INT64_MAX ? -1 : ms_until(first);
+}
+
+unsigned wis_pending(wis_device *dev)
+{
+	if (!dev)
+		return 0;
+	pthread_mutex_lock(&dev->mu);
+	unsigned n = dev->used;
+	pthread_mutex_unlock(&dev->mu);
+	return n;
+}
+
+int wis_fd(wis_device *dev)
+{
+	return dev ? dev->tp->ops->fd(dev->tp) : -1;
+}
+
+/* Called by wis_close(): cancels everything and waits until no thread is
+ * inside a call or reading, so the device can be freed. */
+void wis_calls_shutdown(wis_device *dev)
+{
+	struct wis_done d[WIS_MAX_WINDOW];
+	uint64_t one = 1;
+	pthread_mutex_lock(&dev->mu);
+	dev->closing = true;
+	if (write(dev->wake_fd, &one, sizeof one) < 0) {
+		/* eventfd only fails on overflow, when it is readable anyway */
+	}
+	unsigned n = fail_all_locked(dev, WIS_E_CANCELLED, "device closed while the call was pending",
+	                             d);
+	pthread_mutex_unlock(&dev->mu);
+	wis_run_done(dev, d, n);
+	pthread_mutex_lock(&dev->mu);
+	while (dev->users > 0 || dev->reader_active)
+		pthread_cond_wait(&dev->cond, &dev->mu);
+	/* Callbacks above may have started calls that failed with CLOSED;
+	 * nothing can be in flight now. */
+	pthread_mutex_unlock(&dev->mu);
+}

@@ -1,0 +1,136 @@
+/*
+ * libwisrpc internals shared between the library's source files: the device
+ * object, the pending-call table, the clock-sync state and small helpers.
+ * Nothing here is part of the public API.
+ *
+ * Locking: dev->mu guards everything in struct wis_device that changes after
+ * open except the deframer, which only the thread holding the reader role
+ * (dev->reader_active) touches, and the transport's write side, which
+ * dev->tx_mu serialises so frames from several threads never interleave.
+ * Callbacks always run with no library lock held, so they may call back
+ * into the library.
+ */
+#ifndef WISRPC_INTERNAL_H
+#define WISRPC_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "transport.h"
+#include "wisrpc/wisrpc.h"
+
+#define WIS_MAX_WINDOW 128
+#define WIS_DETAIL_MAX 256
+#define WIS_RESYNC_NS (10LL * 1000000000LL)
+#define WIS_DRIFT_PPM 50
+
+/* One call in flight.  id 0 = free slot. */
+struct wis_slot {
+	uint16_t id;
+	uint16_t opcode;
+	bool async;
+	bool done; /* sync: result is in */
+	int status;
+	int64_t deadline_ns; /* CLOCK_MONOTONIC */
+	unsigned timeout_ms;
+	wis_done_cb cb; /* async */
+	void *user;
+	uint8_t *resp; /* sync: caller's buffer */
+	size_t cap, len;
+	char detail[WIS_DETAIL_MAX]; /* sync: error detail for the caller's thread */
+};
+
+/* An async completion collected under the lock, run after unlocking. */
+struct wis_done {
+	wis_done_cb cb;
+	void *user;
+	int status;
+	uint16_t opcode;
+	char detail[96];
+};
+
+struct wis_clock {
+	bool valid;
+	uint64_t dev_us;  /* device time of the kept sample        */
+	int64_t mono_ns;  /* host monotonic time it corresponds to */
+	uint32_t rtt_us;  /* round trip of that sample             */
+	int64_t last_attempt_ns;
+	bool inflight; /* an async UPTIME sample is pending */
+	int64_t inflight_sent_ns;
+};
+
+struct wis_device {
+	char *path;
+	struct wis_transport *tp;
+	struct wis_open_options opts;
+
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC; broadcast on any state change */
+	pthread_mutex_t tx_mu;
+	int wake_fd; /* eventfd: made readable by wis_close to stop the reader */
+
+	struct wis_slot *slots;
+	unsigned nslots; /* size of slots[] (the window asked for at open)   */
+	unsigned window; /* calls allowed in flight: min(asked, device's) */
+	unsigned used;
+	uint16_t next_id;
+	bool reader_active; /* a thread is reading the link */
+	bool dead;          /* link gone: every call fails with WIS_E_DISCONNECTED */
+	bool closing;
+	unsigned users; /* threads inside synchronous calls */
+
+	struct wis_deframer rx; /* reader only */
+	struct wis_frame_stats rx_stats; /* copy of rx.stats under mu */
+	uint32_t stray;
+
+	wis_event_cb ev_cb;
+	void *ev_user;
+	bool have_seq;
+	uint32_t last_seq, events_lost;
+
+	struct wis_clock clk;
+
+	struct wis_info info;
+	unsigned max_payload;
+	struct wis_pin_def *pins; /* device table, or NULL: use the built-in one */
+	size_t npins;
+	char *pin_strings;
+};
+
+/* error.c */
+int wis_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wis_set_detail(const char *text, size_t len);
+void wis_clear_error(void);
+const char *wis_op_name(uint16_t opcode);
+
+/* call.c */
+int64_t wis_now_ns(void);
+int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len,
+                      void *resp, size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
+/* wis_call() that also checks the response has exactly want bytes. */
+int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+                   size_t want, unsigned timeout_ms);
+void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n);
+void wis_calls_shutdown(wis_device *dev);
+
+/* events.c: called by the reader for each event frame (no lock held). */
+void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len);
+
+/* clock.c */
+int wis_clock_sync_initial(wis_device *dev);
+/* Starts an async UPTIME sample if the last sync is older than 10 s. */
+void wis_clock_maybe_resync(wis_device *dev);
+void wis_clock_invalidate(wis_device *dev);
+
+/* device.c */
+const struct wis_pin_def *wis_dev_pins(wis_device *dev, size_t *count);
+/* Resolves name for function fn into *nrf; fn 0 = any I/O pin. */
+int wis_pin_arg(wis_device *dev, const char *name, unsigned fn, uint8_t *nrf);
+
+/* adc.c: checks cfg (NULL = defaults) and encodes an ADC_READ request. */
+int wis_adc_encode(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
+                   uint8_t req[5]);
+
+#endif

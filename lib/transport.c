@@ -1,0 +1,106 @@
+/*
+ * Transport selection and the fd helpers the transports share.
+ *
+ * Which transport a path gets: "tcp://" is TCP; a path whose tty has a
+ * device parent in sysfs (a real /dev/ttyACM0, or a by-id symlink to one)
+ * goes to libserialport; anything else that is a tty (ptys, socat links)
+ * goes to termios.  libserialport cannot open ptys (host-notes.md), so
+ * termios is also the fallback when libserialport refuses a port.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "transport.h"
+
+/* A real serial port has /sys/class/tty/NAME/device; ptys do not. */
+static int has_sysfs_device(const char *path)
+{
+	char real[PATH_MAX];
+	if (!realpath(path, real))
+		return 0;
+	const char *base = strrchr(real, '/');
+	base = base ? base + 1 : real;
+	if (strncmp(real, "/dev/", 5) != 0 || strncmp(real, "/dev/pts/", 9) == 0)
+		return 0;
+	char sys[PATH_MAX + 32];
+	snprintf(sys, sizeof sys, "/sys/class/tty/%s/device", base);
+	struct stat st;
+	return stat(sys, &st) == 0;
+}
+
+int wis_transport_open(const char *path, unsigned timeout_ms, struct wis_transport **out)
+{
+	*out = NULL;
+	if (!path || !*path)
+		return wis_fail(WIS_E_INVAL, "empty device path");
+	if (strncmp(path, "tcp://", 6) == 0)
+		return wis_transport_tcp_open(path, timeout_ms, out);
+	if (has_sysfs_device(path)) {
+		int rc = wis_transport_serialport_open(path, out);
+		if (rc != WIS_E_NOT_FOUND)
+			return rc;
+	}
+	return wis_transport_termios_open(path, out);
+}
+
+ssize_t wis_fd_read(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(fd, buf, n);
+		if (r > 0)
+			return r;
+		if (r == 0)
+			return WIS_E_DISCONNECTED;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == EIO || errno == ECONNRESET || errno == ENXIO || errno == ENODEV ||
+		    errno == EPIPE || errno == ENOTCONN)
+			return WIS_E_DISCONNECTED;
+		return WIS_E_IO;
+	}
+}
+
+int wis_fd_write_all(int fd, const void *buf, size_t n, unsigned timeout_ms, int is_socket)
+{
+	const uint8_t *p = buf;
+	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
+	while (n > 0) {
+		ssize_t w = is_socket ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			if (errno == EIO || errno == EPIPE || errno == ECONNRESET || errno == ENXIO ||
+			    errno == ENODEV || errno == ENOTCONN)
+				return WIS_E_DISCONNECTED;
+			return WIS_E_IO;
+		}
+		/* The link is full: the device is not draining it.  Wait,
+		 * bounded, instead of spinning. */
+		int64_t left = deadline - wis_now_ns();
+		if (left <= 0)
+			return WIS_E_TIMEOUT;
+		struct pollfd pfd = {fd, POLLOUT, 0};
+		int pr = poll(&pfd, 1, (int)(left / 1000000) + 1);
+		if (pr < 0 && errno != EINTR)
+			return WIS_E_IO;
+		if (pr > 0 && (pfd.revents & (POLLHUP | POLLERR)) && !(pfd.revents & POLLOUT))
+			return WIS_E_DISCONNECTED;
+	}
+	return 0;
+}

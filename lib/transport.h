@@ -1,0 +1,48 @@
+/*
+ * Byte-stream transports under a wis_device: a tty opened with termios (the
+ * simulator's pty, socat links), a real USB serial port opened through
+ * libserialport, or a raw TCP socket (ser2net, a networked simulator).
+ *
+ * Every transport has a non-blocking fd.  The call layer polls that fd
+ * itself, so a transport only has to move bytes and say how the link died:
+ * the vtable is deliberately small.
+ */
+#ifndef WISRPC_TRANSPORT_H
+#define WISRPC_TRANSPORT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct wis_transport;
+
+struct wis_transport_ops {
+	const char *name; /* "termios", "serialport", "tcp" */
+	/* > 0 bytes read, 0 nothing available now, WIS_E_DISCONNECTED on
+	 * EOF/EIO/HUP, WIS_E_IO otherwise (errno kept). */
+	ssize_t (*read)(struct wis_transport *t, void *buf, size_t n);
+	/* Writes all n bytes, waiting up to timeout_ms for the link to accept
+	 * them.  0, WIS_E_DISCONNECTED, WIS_E_TIMEOUT or WIS_E_IO. */
+	int (*write)(struct wis_transport *t, const void *buf, size_t n, unsigned timeout_ms);
+	int (*fd)(struct wis_transport *t);
+	void (*close)(struct wis_transport *t);
+};
+
+struct wis_transport {
+	const struct wis_transport_ops *ops;
+};
+
+/* Picks the transport for a path (see wis_open() in wisrpc.h).  On failure
+ * returns a negative code with the detail in wis_last_error(). */
+int wis_transport_open(const char *path, unsigned timeout_ms, struct wis_transport **out);
+
+int wis_transport_termios_open(const char *path, struct wis_transport **out);
+/* WIS_E_NOT_FOUND if libserialport does not know the port: the caller then
+ * falls back to termios. */
+int wis_transport_serialport_open(const char *path, struct wis_transport **out);
+int wis_transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_transport **out);
+
+/* Shared by the fd-based transports. */
+ssize_t wis_fd_read(int fd, void *buf, size_t n);
+int wis_fd_write_all(int fd, const void *buf, size_t n, unsigned timeout_ms, int is_socket);
+
+#endif

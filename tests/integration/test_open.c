@@ -1,0 +1,107 @@
+/*
+ * Opening: by the pty path (termios transport), by the --link symlink
+ * (termios), over tcp:// (TCP transport); HELLO info, the pin table, ping,
+ * uptime, stats; bad paths and discovery with no USB module present.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static void basic_checks(wis_device *dev)
+{
+	const struct wis_info *in = wis_get_info(dev);
+	CHECK(in != NULL);
+	CHECK(in->proto_version == WIS_PROTO_VERSION);
+	CHECK(strcmp(in->board, "RAK4631") == 0);
+	CHECK(in->fw_version[0] != 0);
+	CHECK(strlen(in->device_id_hex) == 16);
+	CHECK(in->window >= WIS_MIN_WINDOW);
+	CHECK(in->max_payload >= 1024);
+	CHECK(in->caps & WIS_CAP_GPIO);
+	CHECK(in->caps & WIS_CAP_SIMULATED);
+	size_t n = 0;
+	const struct wis_pin_def *pins = wis_get_pins(dev, &n);
+	size_t bn;
+	wis_pins_rak4631(&bn);
+	CHECK(pins && n == bn);
+	CHECK(wis_pin_resolve(dev, "led1", WIS_FN_GPIO) == WIS_NRF(1, 3));
+	CHECK(wis_pin_resolve(dev, "P0.17", WIS_FN_GPIO) == WIS_NRF(0, 17));
+	CHECK(wis_pin_name(dev, WIS_NRF(1, 1)) && strcmp(wis_pin_name(dev, WIS_NRF(1, 1)), "SW1") == 0);
+	CHECK_OK(wis_ping(dev));
+	uint64_t up1 = 0, up2 = 0;
+	CHECK_OK(wis_uptime(dev, &up1));
+	usleep(2000);
+	CHECK_OK(wis_uptime(dev, &up2));
+	CHECK(up2 > up1 && up2 - up1 >= 2000);
+	struct wis_stats st;
+	CHECK_OK(wis_stats(dev, &st));
+	CHECK(st.rx_frames >= 10); /* HELLO, PINS, 8 x UPTIME, ... */
+	CHECK(st.host_rx_frames >= 10);
+	CHECK(st.rx_crc_errors == 0 && st.host_rx_crc_errors == 0);
+	/* The clock is synchronised at open. */
+	struct timespec rt, mt;
+	uint32_t err;
+	wis_device_time_to_host(dev, up2, &rt, &mt, &err);
+	CHECK(err < 20000);
+	int64_t d = ts_ns(&mt) - mono_ns();
+	CHECK(d < 50000000 && d > -50000000);
+}
+
+int main(int argc, char **argv)
+{
+	harness_init(argc, argv);
+	struct sim s;
+	sim_start(&s, "--id", "0123456789abcdef", NULL);
+
+	printf("open by pty path %s (termios transport)\n", s.pty);
+	wis_device *dev = open_dev(s.pty);
+	basic_checks(dev);
+	CHECK(strcmp(wis_get_info(dev)->device_id_hex, "0123456789abcdef") == 0);
+	CHECK(strcmp(wis_path(dev), s.pty) == 0);
+	wis_close(dev);
+
+	printf("open by --link path %s (termios transport)\n", s.link);
+	dev = open_dev(s.link);
+	basic_checks(dev);
+	/* The same device may be reopened after close. */
+	wis_close(dev);
+	dev = open_dev(s.link);
+	CHECK_OK(wis_ping(dev));
+	wis_close(dev);
+	sim_stop(&s);
+
+	printf("open over TCP (tcp transport)\n");
+	sim_start(&s, "--tcp", "0", NULL);
+	CHECK(s.tcp_port > 0);
+	char url[64];
+	snprintf(url, sizeof url, "tcp://127.0.0.1:%d", s.tcp_port);
+	dev = open_dev(url);
+	basic_checks(dev);
+	wis_close(dev);
+	sim_stop(&s);
+
+	printf("bad paths\n");
+	wis_device *bad = NULL;
+	CHECK_RC(wis_open(&bad, "/nonexistent/tty", NULL), WIS_E_NOT_FOUND);
+	CHECK(bad == NULL && strstr(wis_last_error(), "/nonexistent/tty"));
+	CHECK_RC(wis_open(&bad, "/dev/null", NULL), WIS_E_INVAL);
+	CHECK(strstr(wis_last_error(), "not a serial port"));
+	CHECK_RC(wis_open(&bad, "tcp://127.0.0.1", NULL), WIS_E_INVAL);
+	CHECK_RC(wis_open(&bad, "tcp://127.0.0.1:1", NULL), WIS_E_NOT_FOUND);
+	CHECK_RC(wis_open(NULL, "/dev/null", NULL), WIS_E_INVAL);
+	struct wis_open_options o;
+	wis_open_options_init(&o);
+	o.window = 0;
+	CHECK_RC(wis_open(&bad, "/dev/null", &o), WIS_E_INVAL);
+
+	printf("discovery (no USB module on this machine)\n");
+	struct wis_found found[4];
+	int n = wis_discover(found, 4, NULL);
+	CHECK(n == 0);
+	CHECK_RC(wis_open(&bad, "auto", NULL), WIS_E_NOT_FOUND);
+	CHECK(strstr(wis_last_error(), "239a:8029"));
+	CHECK_RC(wis_open(&bad, NULL, NULL), WIS_E_NOT_FOUND);
+	wis_close(NULL);
+	return TEST_RESULT();
+}
