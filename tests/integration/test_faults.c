@@ -1,0 +1,260 @@
+/*
+ * Faults over the pty path (termios transport): garbage written onto the
+ * line from a second fd (the next call still works and the device counts
+ * it), a call that times out and its late answer counted as stray, the
+ * simulator SIGKILLed while calls are in flight (sync and async: all
+ * complete with WIS_E_DISCONNECTED promptly, later calls fail at once), and
+ * wis_close() with calls pending (all complete with WIS_E_CANCELLED).
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "harness.h"
+
+struct sync_call {
+	wis_device *dev;
+	unsigned timeout_ms;
+	int rc;
+	int64_t returned_ns;
+	char detail[256];
+};
+
+static void *sync_ping(void *arg)
+{
+	struct sync_call *c = arg;
+	uint8_t b[4] = {1, 2, 3, 4}, r[4];
+	c->rc = wis_call(c->dev, WIS_OP_PING, b, 4, r, 4, NULL, c->timeout_ms);
+	c->returned_ns = mono_ns();
+	snprintf(c->detail, sizeof c->detail, "%s", wis_last_error());
+	return NULL;
+}
+
+static void *ping_forever(void *arg)
+{
+	struct sync_call *c = arg;
+	int rc;
+	while ((rc = wis_ping(c->dev)) == 0)
+		;
+	c->rc = rc;
+	c->returned_ns = mono_ns();
+	return NULL;
+}
+
+static int async_status[8];
+static int async_calls;
+static void done_cb(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	(void)p;
+	(void)len;
+	async_status[(intptr_t)user] = status;
+	async_calls++;
+}
+
+static void garbage(struct sim *s)
+{
+	printf("garbage on the line\n");
+	wis_device *dev = open_dev(s->pty);
+	struct wis_stats before, after;
+	CHECK_OK(wis_stats(dev, &before));
+	int fd = open(s->pty, O_WRONLY | O_NOCTTY);
+	CHECK(fd >= 0);
+	uint8_t junk[4096];
+	unsigned x = 12345;
+	for (size_t i = 0; i < sizeof junk; i++) {
+		x = x * 1103515245u + 12345u;
+		junk[i] = (uint8_t)(x >> 16);
+	}
+	/* random bytes (COBS errors, runts, bad CRCs), then a frame with one
+	 * flipped bit (CRC error), then a zero-free run longer than any frame
+	 * (oversize) */
+	CHECK(write(fd, junk, 1000) == 1000);
+	uint8_t frame[WIS_MAX_ENCODED + 1];
+	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, 77, WIS_OP_PING, 0, 0};
+	size_t n = wis_frame_encode(frame, sizeof frame, &h, (const uint8_t *)"hello", 5);
+	uint8_t *l = memchr(frame, 'l', n); /* a payload byte, never a COBS code here */
+	CHECK(l != NULL);
+	if (l)
+		*l = 'L';
+	CHECK(write(fd, frame, n) == (ssize_t)n);
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] |= 1;
+	CHECK(write(fd, junk, 1500) == 1500);
+	close(fd);
+	for (int i = 0; i < 20; i++)
+		CHECK_OK(wis_ping(dev));
+	CHECK_OK(wis_stats(dev, &after));
+	printf("  device counted: crc %u cobs %u oversize %u runts %u bytes dropped %u\n",
+	       after.rx_crc_errors - before.rx_crc_errors, after.rx_cobs_errors - before.rx_cobs_errors,
+	       after.rx_oversize - before.rx_oversize, after.rx_runts - before.rx_runts,
+	       after.rx_bytes_dropped - before.rx_bytes_dropped);
+	CHECK(after.rx_crc_errors > before.rx_crc_errors);
+	CHECK(after.rx_oversize > before.rx_oversize);
+	CHECK(after.rx_bytes_dropped >= before.rx_bytes_dropped + 2500);
+	CHECK(after.rx_frames >= before.rx_frames + 21);
+	CHECK(after.host_rx_crc_errors == 0 && after.host_stray_responses == 0);
+	wis_close(dev);
+}
+
+static void timeout_and_stray(struct sim *s)
+{
+	printf("a call times out while the module is stopped; its late answer is stray\n");
+	wis_device *dev = open_dev(s->pty);
+	kill(s->pid, SIGSTOP);
+	int64_t t0 = mono_ns();
+	uint8_t b[2] = {9, 9}, r[2];
+	CHECK_RC(wis_call(dev, WIS_OP_PING, b, 2, r, 2, NULL, 200), WIS_E_TIMEOUT);
+	int64_t took = (mono_ns() - t0) / 1000000;
+	printf("  timed out after %lld ms: %s\n", (long long)took, wis_last_error());
+	CHECK(took >= 195 && took < 600);
+	CHECK(wis_pending(dev) == 0);
+	/* async timeouts are delivered by wis_process */
+	CHECK_OK(wis_call_async(dev, WIS_OP_PING, b, 2, 100, done_cb, (void *)0));
+	async_status[0] = 1;
+	int64_t end = mono_ns() + 2000000000LL;
+	while (async_status[0] == 1 && mono_ns() < end) {
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		poll(&p, 1, wis_next_timeout_ms(dev));
+		wis_process(dev);
+	}
+	CHECK(async_status[0] == WIS_E_TIMEOUT);
+	kill(s->pid, SIGCONT);
+	CHECK_OK(wis_ping(dev));
+	struct wis_stats st;
+	CHECK_OK(wis_stats(dev, &st));
+	CHECK(st.host_stray_responses == 2);
+	wis_close(dev);
+}
+
+static void close_pending(struct sim *s)
+{
+	printf("wis_close with calls pending (module stopped)\n");
+	wis_device *dev = open_dev(s->pty);
+	kill(s->pid, SIGSTOP);
+	async_calls = 0;
+	for (int i = 0; i < 5; i++) {
+		async_status[i] = 1;
+		CHECK_OK(wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
+	}
+	struct sync_call c = {dev, 5000, 1, 0, ""};
+	pthread_t th;
+	pthread_create(&th, NULL, sync_ping, &c);
+	usleep(100000);
+	int64_t t0 = mono_ns();
+	wis_close(dev);
+	int64_t took = (mono_ns() - t0) / 1000000;
+	pthread_join(th, NULL);
+	printf("  close took %lld ms; sync call: %s\n", (long long)took, c.detail);
+	CHECK(took < 500);
+	CHECK(async_calls == 5);
+	for (int i = 0; i < 5; i++)
+		CHECK(async_status[i] == WIS_E_CANCELLED);
+	CHECK(c.rc == WIS_E_CANCELLED);
+	kill(s->pid, SIGCONT);
+}
+
+static void killed(struct sim *s)
+{
+	printf("the module is SIGKILLed while a sync call and async calls wait\n");
+	wis_device *dev = open_dev(s->link);
+	kill(s->pid, SIGSTOP);
+	async_calls = 0;
+	for (int i = 0; i < 3; i++) {
+		async_status[i] = 1;
+		CHECK_OK(wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
+	}
+	struct sync_call c = {dev, 5000, 1, 0, ""};
+	pthread_t th;
+	pthread_create(&th, NULL, sync_ping, &c);
+	usleep(100000);
+	int64_t t_kill = mono_ns();
+	kill(s->pid, SIGKILL);
+	pthread_join(th, NULL);
+	int64_t took = (c.returned_ns - t_kill) / 1000000;
+	printf("  sync call returned %lld ms after the kill: %s (%s)\n", (long long)took,
+	       wis_strerror(c.rc), c.detail);
+	CHECK(c.rc == WIS_E_DISCONNECTED);
+	CHECK(took < 500);
+	/* The sync caller was the reader, so it already completed the async
+	 * calls; wis_process reports the dead link. */
+	CHECK_RC(wis_process(dev), WIS_E_DISCONNECTED);
+	CHECK(async_calls == 3);
+	for (int i = 0; i < 3; i++)
+		CHECK(async_status[i] == WIS_E_DISCONNECTED);
+	int64_t t0 = mono_ns();
+	CHECK_RC(wis_ping(dev), WIS_E_DISCONNECTED);
+	CHECK_RC(wis_call_async(dev, WIS_OP_PING, "a", 1, 0, done_cb, (void *)0), WIS_E_DISCONNECTED);
+	CHECK(mono_ns() - t0 < 50000000);
+	CHECK(wis_pending(dev) == 0);
+	wis_close(dev);
+	sim_stop(s);
+}
+
+static void killed_busy(void)
+{
+	printf("the module is SIGKILLed while a thread pings as fast as it can\n");
+	struct sim s;
+	sim_start(&s, NULL);
+	wis_device *dev = open_dev(s.pty);
+	struct sync_call c = {dev, 0, 1, 0, ""};
+	pthread_t th;
+	pthread_create(&th, NULL, ping_forever, &c);
+	usleep(200000);
+	int64_t t_kill = mono_ns();
+	kill(s.pid, SIGKILL);
+	pthread_join(th, NULL);
+	int64_t took = (c.returned_ns - t_kill) / 1000000;
+	printf("  returned %s %lld ms after the kill\n", wis_strerror(c.rc), (long long)took);
+	CHECK(c.rc == WIS_E_DISCONNECTED);
+	CHECK(took < 500);
+	wis_close(dev);
+	sim_stop(&s);
+}
+
+static void async_killed(void)
+{
+	printf("the module is SIGKILLed under an async loop\n");
+	struct sim s;
+	sim_start(&s, NULL);
+	wis_device *dev = open_dev(s.pty);
+	kill(s.pid, SIGSTOP);
+	async_calls = 0;
+	for (int i = 0; i < 4; i++) {
+		async_status[i] = 1;
+		CHECK_OK(wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
+	}
+	kill(s.pid, SIGKILL);
+	int64_t t0 = mono_ns();
+	int rc = 0;
+	while (rc == 0 && mono_ns() - t0 < 2000000000LL) {
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		poll(&p, 1, 100);
+		rc = wis_process(dev);
+	}
+	CHECK(rc == WIS_E_DISCONNECTED);
+	CHECK((mono_ns() - t0) / 1000000 < 500);
+	CHECK(async_calls == 4);
+	for (int i = 0; i < 4; i++)
+		CHECK(async_status[i] == WIS_E_DISCONNECTED);
+	wis_close(dev);
+	sim_stop(&s);
+}
+
+int main(int argc, char **argv)
+{
+	harness_init(argc, argv);
+	struct sim s;
+	sim_start(&s, NULL);
+	garbage(&s);
+	timeout_and_stray(&s);
+	close_pending(&s);
+	killed(&s);
+	killed_busy();
+	async_killed();
+	return TEST_RESULT();
+}
