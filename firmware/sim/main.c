@@ -79,12 +79,11 @@ static void hal_reset(void *ctx, uint8_t mode)
 {
 	struct sim *s = ctx;
 	if (mode == WIS_RESET_BOOTLOADER)
-		fprintf(stderr, "wisrpc-sim: RESET to the UF2 bootloader: a real module would write "
-		                "GPREGRET=0x57 and enter it; the simulator restarts the application\n");
+		sim_log(s, "RESET to the UF2 bootloader: a real module would write GPREGRET=0x57 "
+		           "and enter it; the simulator restarts the application");
 	else if (mode == WIS_RESET_SERIAL_DFU)
-		fprintf(stderr, "wisrpc-sim: RESET to serial DFU: a real module would write "
-		                "GPREGRET=0x4E and enter the bootloader; the simulator restarts the "
-		                "application\n");
+		sim_log(s, "RESET to serial DFU: a real module would write GPREGRET=0x4E and enter "
+		           "the bootloader; the simulator restarts the application");
 	/* The core is mid-dispatch: reset once wis_core_rx has returned. */
 	s->reset_req = true;
 	s->reset_mode = mode;

@@ -50,6 +50,9 @@ static void net_update(struct sim *s, uint8_t net)
 			pu = true;
 		else if (p->mode == WIS_GPIO_INPUT_PULLDOWN)
 			pd = true;
+		/* An LED and its resistor to ground pull an undriven pin low. */
+		if (p->def->funcs & WIS_FN_LED)
+			pd = true;
 		if (p->ext == 0)
 			d0 = true;
 		else if (p->ext == 1)

@@ -1,0 +1,806 @@
+/*
+ * End-to-end tests of the built wisrpc-sim: start the binary, speak raw
+ * wisrpc frames (encoded with the shared frame.c) over its pseudo-terminal
+ * (termios transport) or its TCP port, play with the control socket, and
+ * kill it.  argv[1] is the path of the wisrpc-sim binary.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FW_MAX_FRAMES 4096 /* a slow host drains hundreds of events */
+#include "fwtest.h"
+#include "wisrpc/pins.h"
+
+#define IO1 WIS_NRF(0, 17)
+#define IO2 WIS_NRF(1, 2)
+#define IO3 WIS_NRF(0, 21)
+#define IO4 WIS_NRF(0, 4)
+#define SW1 WIS_NRF(1, 1)
+#define LED1 WIS_NRF(1, 3)
+#define AIN0 WIS_NRF(0, 5)
+
+static const char *sim_bin;
+static char tmpdir[64];
+
+struct simproc {
+	pid_t pid;
+	int out; /* the sim's stdout */
+	char ready[512];
+	char pty[128], link[256], ctl[256];
+	int tcp_port;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Reads one line from fd within timeout_ms; returns its length or -1. */
+static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	size_t n = 0;
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	while (n + 1 < cap) {
+		int left = (int)(end - now_ms());
+		struct pollfd pf = {fd, POLLIN, 0};
+		if (left <= 0 || poll(&pf, 1, left) <= 0)
+			return -1;
+		char c;
+		ssize_t r = read(fd, &c, 1);
+		if (r <= 0)
+			return -1;
+		if (c == '\n')
+			break;
+		buf[n++] = c;
+	}
+	buf[n] = 0;
+	return (int)n;
+}
+
+static void field(const char *line, const char *key, char *out, size_t cap)
+{
+	out[0] = 0;
+	const char *p = strstr(line, key);
+	if (!p)
+		return;
+	p += strlen(key);
+	size_t n = strcspn(p, " ");
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
+/* Starts the simulator with args (NULL-terminated); 0 once it is ready. */
+static int sim_start(struct simproc *sp, const char *const *args)
+{
+	memset(sp, 0, sizeof *sp);
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	const char *argv[32];
+	int ac = 0;
+	argv[ac++] = sim_bin;
+	for (; *args && ac < 31; args++)
+		argv[ac++] = *args;
+	argv[ac] = NULL;
+	sp->pid = fork();
+	if (sp->pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(sim_bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	sp->out = pfd[0];
+	if (read_line(sp->out, sp->ready, sizeof sp->ready, 5000) < 0)
+		return -1;
+	if (strncmp(sp->ready, "wisrpc-sim ready ", 17) != 0)
+		return -1;
+	field(sp->ready, "pty=", sp->pty, sizeof sp->pty);
+	field(sp->ready, "link=", sp->link, sizeof sp->link);
+	field(sp->ready, "control=", sp->ctl, sizeof sp->ctl);
+	char port[16];
+	field(sp->ready, "tcp=127.0.0.1:", port, sizeof port);
+	sp->tcp_port = port[0] ? atoi(port) : -1;
+	return 0;
+}
+
+/* Waits for the process to end within timeout_ms; its exit status or -1. */
+static int sim_wait(struct simproc *sp, int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	int st;
+	while (now_ms() < end) {
+		pid_t r = waitpid(sp->pid, &st, WNOHANG);
+		if (r == sp->pid) {
+			close(sp->out);
+			sp->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+		usleep(5000);
+	}
+	kill(sp->pid, SIGKILL);
+	waitpid(sp->pid, &st, 0);
+	sp->pid = 0;
+	return -1;
+}
+
+/* Runs the simulator with args expecting it to exit at once. */
+static int sim_run_exit(const char *const *args)
+{
+	const char *argv[16];
+	int ac = 0;
+	argv[ac++] = sim_bin;
+	for (; *args && ac < 15; args++)
+		argv[ac++] = *args;
+	argv[ac] = NULL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(sim_bin, (char *const *)argv);
+		_exit(127);
+	}
+	struct simproc sp = {.pid = pid, .out = open("/dev/null", O_RDONLY)};
+	return sim_wait(&sp, 5000);
+}
+
+/* ---- the host side of the link ---- */
+
+struct host {
+	int fd;
+	struct fw_frames in;
+	uint16_t id;
+};
+
+static int open_tty(const char *path)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct termios t;
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
+static void host_init(struct host *h, int fd)
+{
+	memset(h, 0, sizeof *h);
+	h->fd = fd;
+	h->id = 1;
+	wis_deframer_init(&h->in.d);
+}
+
+static void host_write(struct host *h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t end = now_ms() + 3000;
+	while (n && now_ms() < end) {
+		ssize_t r = write(h->fd, b, n);
+		if (r > 0) {
+			b += r;
+			n -= (size_t)r;
+		} else if (r < 0 && errno != EAGAIN && errno != EINTR) {
+			break;
+		} else {
+			struct pollfd pf = {h->fd, POLLOUT, 0};
+			poll(&pf, 1, 100);
+		}
+	}
+	CHECK_EQ(n, 0);
+}
+
+static uint16_t host_send(struct host *h, uint8_t type, uint16_t op, const void *p, size_t len)
+{
+	uint8_t buf[WIS_MAX_ENCODED + 1];
+	uint16_t id = h->id++;
+	if (h->id == 0)
+		h->id = 1;
+	struct wis_hdr hdr = {WIS_PROTO_VERSION, type, id, op, 0, 0};
+	size_t n = wis_frame_encode(buf, sizeof buf, &hdr, p, len);
+	host_write(h, buf, n);
+	return id;
+}
+
+/* Reads frames for up to timeout_ms or until pred holds. */
+static bool host_pump(struct host *h, int timeout_ms, bool (*pred)(struct host *, const void *),
+                      const void *arg)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	for (;;) {
+		if (pred && pred(h, arg))
+			return true;
+		int left = (int)(end - now_ms());
+		if (left <= 0)
+			return false;
+		struct pollfd pf = {h->fd, POLLIN, 0};
+		if (poll(&pf, 1, left) <= 0)
+			continue;
+		uint8_t buf[4096];
+		ssize_t r = read(h->fd, buf, sizeof buf);
+		if (r > 0)
+			fw_frames_feed(&h->in, buf, (size_t)r);
+		else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			return pred ? pred(h, arg) : false;
+	}
+}
+
+static struct fw_frame *find_resp(struct host *h, uint16_t id)
+{
+	for (size_t i = 0; i < h->in.n; i++)
+		if (h->in.f[i].h.type == WIS_MSG_RESPONSE && h->in.f[i].h.id == id)
+			return &h->in.f[i];
+	return NULL;
+}
+
+static bool has_resp(struct host *h, const void *arg)
+{
+	return find_resp(h, *(const uint16_t *)arg) != NULL;
+}
+
+static size_t n_events(struct host *h, uint16_t op)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->in.n; i++)
+		if (h->in.f[i].h.type == WIS_MSG_EVENT && h->in.f[i].h.opcode == op)
+			n++;
+	return n;
+}
+
+static bool has_events(struct host *h, const void *arg)
+{
+	const size_t *want = arg;
+	return n_events(h, (uint16_t)want[0]) >= want[1];
+}
+
+static bool wait_events(struct host *h, uint16_t op, size_t n, int timeout_ms)
+{
+	size_t want[2] = {op, n};
+	return host_pump(h, timeout_ms, has_events, want);
+}
+
+/* The k-th event with opcode op (0-based). */
+static struct fw_frame *event(struct host *h, uint16_t op, size_t k)
+{
+	for (size_t i = 0; i < h->in.n; i++)
+		if (h->in.f[i].h.type == WIS_MSG_EVENT && h->in.f[i].h.opcode == op && k-- == 0)
+			return &h->in.f[i];
+	return NULL;
+}
+
+static struct fw_frame none_frame = {.h = {.status = 0xff}};
+
+static struct fw_frame *rpc(struct host *h, uint16_t op, const void *p, size_t len)
+{
+	uint16_t id = host_send(h, WIS_MSG_REQUEST, op, p, len);
+	if (!host_pump(h, 3000, has_resp, &id)) {
+		fprintf(stderr, "no response to opcode 0x%04x\n", op);
+		fw_failures++;
+		return &none_frame;
+	}
+	return find_resp(h, id);
+}
+
+#define RPC(h, op, ...) rpc(h, op, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+
+static void host_forget(struct host *h)
+{
+	h->in.n = 0;
+}
+
+/* ---- control socket ---- */
+
+static int ctl_open(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static const char *ctl(int fd, const char *fmt, ...)
+{
+	static char reply[1024];
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(cmd, sizeof cmd - 1, fmt, ap);
+	va_end(ap);
+	cmd[n++] = '\n';
+	CHECK_EQ(send(fd, cmd, (size_t)n, MSG_NOSIGNAL), n);
+	if (read_line(fd, reply, sizeof reply, 3000) < 0)
+		snprintf(reply, sizeof reply, "(no reply)");
+	return reply;
+}
+
+#define CHECK_STR(a, b)                                                                    \
+	do {                                                                               \
+		const char *sa_ = (a), *sb_ = (b);                                         \
+		if (strcmp(sa_, sb_) != 0) {                                               \
+			fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, sa_, \
+			        sb_);                                                      \
+			fw_failures++;                                                     \
+		}                                                                          \
+	} while (0)
+
+static void check_edge(struct fw_frame *e, uint8_t pin, uint8_t level)
+{
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	CHECK_EQ(e->len, 15);
+	CHECK_EQ(e->p[12], pin);
+	CHECK_EQ(e->p[13], level);
+	CHECK_EQ(e->p[14], level ? 1 : 2);
+}
+
+static uint32_t ev_seq(struct fw_frame *e)
+{
+	struct wis_rd rd = wis_rd_init(e->p, e->len);
+	return wis_rd_u32(&rd);
+}
+
+static uint64_t ev_time(struct fw_frame *e)
+{
+	struct wis_rd rd = wis_rd_init(e->p, e->len);
+	wis_rd_u32(&rd);
+	return wis_rd_u64(&rd);
+}
+
+static uint32_t stats_field(const char *line, const char *key)
+{
+	char v[32];
+	field(line, key, v, sizeof v);
+	return (uint32_t)strtoul(v, NULL, 10);
+}
+
+/* The main scenario: pty link, wires, ADC, control socket. */
+static void test_pty(void)
+{
+	char link[128], ctlp[128];
+	snprintf(link, sizeof link, "%s/ttyWIS0", tmpdir);
+	snprintf(ctlp, sizeof ctlp, "%s/ctl", tmpdir);
+	const char *args[] = {"--link", link, "--control", ctlp, "--wire", "IO1:io2",
+	                      "--adc", "AIN0=1650", "--id", "0011223344556677", "--quiet",
+	                      NULL};
+	struct simproc sp;
+	CHECK_EQ(sim_start(&sp, args), 0);
+	CHECK_STR(sp.link, link);
+	CHECK_STR(sp.ctl, ctlp);
+	CHECK(strncmp(sp.pty, "/dev/pts/", 9) == 0);
+	char target[128] = "";
+	ssize_t tl = readlink(link, target, sizeof target - 1);
+	if (tl > 0)
+		target[tl] = 0;
+	CHECK_STR(target, sp.pty);
+
+	static struct host h;
+	host_init(&h, open_tty(link));
+	CHECK(h.fd >= 0);
+	int c = ctl_open(ctlp);
+	CHECK(c >= 0);
+
+	/* The boot event waits in the pty for the first reader. */
+	CHECK(wait_events(&h, WIS_EV_RESET, 1, 2000));
+	struct fw_frame *e = event(&h, WIS_EV_RESET, 0);
+	CHECK(e && e->len == 13 && ev_seq(e) == 0 && e->p[12] == 0);
+
+	struct fw_frame *r = RPC(&h, WIS_OP_HELLO, 1);
+	CHECK_EQ(r->h.status, 0);
+	struct wis_rd rd = wis_rd_init(r->p, r->len);
+	CHECK_EQ(wis_rd_u8(&rd), 1);
+	CHECK_EQ(wis_rd_u8(&rd), 16);
+	CHECK_EQ(wis_rd_u16(&rd), 1024);
+	uint32_t caps = wis_rd_u32(&rd);
+	CHECK(caps & (1u << 31));
+	CHECK(caps & 1u);
+	const uint8_t *id = wis_rd_bytes(&rd, 8);
+	CHECK(id && memcmp(id, "\x00\x11\x22\x33\x44\x55\x66\x77", 8) == 0);
+	wis_rd_bytes(&rd, wis_rd_u8(&rd));
+	uint8_t bl = wis_rd_u8(&rd);
+	const uint8_t *board = wis_rd_bytes(&rd, bl);
+	CHECK(board && bl == 7 && memcmp(board, "RAK4631", 7) == 0);
+
+	/* Pipelining: 16 requests in flight, answered once each, in order. */
+	uint16_t ids[16];
+	for (int i = 0; i < 16; i++)
+		ids[i] = host_send(&h, WIS_MSG_REQUEST, WIS_OP_PING, (uint8_t[]){(uint8_t)i}, 1);
+	CHECK(host_pump(&h, 3000, has_resp, &ids[15]));
+	for (int i = 0; i < 16; i++) {
+		struct fw_frame *pr = find_resp(&h, ids[i]);
+		CHECK(pr && pr->len == 1 && pr->p[0] == i);
+		if (i)
+			CHECK(find_resp(&h, ids[i - 1]) < pr);
+	}
+	host_forget(&h);
+
+	/* --wire IO1:IO2: IO1 drives IO2, and IO2's edges are reported. */
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO2, WIS_GPIO_INPUT, 0);
+	CHECK_EQ(r->h.status, 0);
+	r = RPC(&h, WIS_OP_GPIO_WATCH, IO2, WIS_EDGE_BOTH, 0, 0, 0, 0);
+	CHECK_EQ(r->h.status, 0);
+	r = RPC(&h, WIS_OP_GPIO_WRITE, IO1, 1);
+	CHECK_EQ(r->h.status, 0);
+	r = RPC(&h, WIS_OP_GPIO_READ, IO2);
+	CHECK(r->h.status == 0 && r->len == 1 && r->p[0] == 1);
+	CHECK_STR(ctl(c, "get IO2"), "ok IO2 mode=input out=0 level=1 owner=gpio");
+	CHECK_STR(ctl(c, "get io1"), "ok IO1 mode=output out=1 level=1 owner=gpio");
+	r = RPC(&h, WIS_OP_GPIO_WRITE, IO1, 0);
+	r = RPC(&h, WIS_OP_GPIO_READ, IO2);
+	CHECK(r->h.status == 0 && r->p[0] == 0);
+	CHECK(wait_events(&h, WIS_EV_GPIO_EDGE, 2, 2000));
+	struct fw_frame *e1 = event(&h, WIS_EV_GPIO_EDGE, 0), *e2 = event(&h, WIS_EV_GPIO_EDGE, 1);
+	check_edge(e1, IO2, 1);
+	check_edge(e2, IO2, 0);
+	CHECK_EQ(ev_seq(e2), ev_seq(e1) + 1);
+	CHECK_EQ(ev_seq(e1), 1);
+	CHECK(ev_time(e2) >= ev_time(e1));
+	r = rpc(&h, WIS_OP_UPTIME, NULL, 0);
+	rd = wis_rd_init(r->p, r->len);
+	CHECK(wis_rd_u64(&rd) >= ev_time(e2));
+	host_forget(&h);
+
+	/* SW1 with its pull-up, pressed and released from the control socket. */
+	r = RPC(&h, WIS_OP_GPIO_MODE, SW1, WIS_GPIO_INPUT_PULLUP, 0);
+	r = RPC(&h, WIS_OP_GPIO_READ, SW1);
+	CHECK(r->h.status == 0 && r->p[0] == 1);
+	r = RPC(&h, WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_BOTH, 0, 0, 0, 0);
+	CHECK_STR(ctl(c, "press SW1"), "ok SW1 pressed");
+	r = RPC(&h, WIS_OP_GPIO_READ, SW1);
+	CHECK(r->h.status == 0 && r->p[0] == 0);
+	CHECK_STR(ctl(c, "release sw1"), "ok SW1 released");
+	CHECK(wait_events(&h, WIS_EV_GPIO_EDGE, 2, 2000));
+	check_edge(event(&h, WIS_EV_GPIO_EDGE, 0), SW1, 0);
+	check_edge(event(&h, WIS_EV_GPIO_EDGE, 1), SW1, 1);
+	host_forget(&h);
+
+	/* Debounce 30 ms: a press is reported once it has held that long. */
+	r = RPC(&h, WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_FALLING, 0x30, 0x75, 0, 0);
+	CHECK_EQ(r->h.status, 0);
+	uint64_t t0 = now_ms();
+	CHECK_STR(ctl(c, "press SW1"), "ok SW1 pressed");
+	CHECK(wait_events(&h, WIS_EV_GPIO_EDGE, 1, 2000));
+	CHECK(now_ms() - t0 >= 29);
+	CHECK_STR(ctl(c, "release SW1"), "ok SW1 released");
+	host_forget(&h);
+
+	/* ADC: --adc AIN0=1650, then changed at run time; IO4 has no voltage. */
+	r = RPC(&h, WIS_OP_ADC_READ, AIN0, 0, 0, 12, 0);
+	CHECK_EQ(r->h.status, 0);
+	rd = wis_rd_init(r->p, r->len);
+	CHECK_EQ((int16_t)wis_rd_u16(&rd), 1877);
+	CHECK_EQ((int32_t)wis_rd_u32(&rd), 1650);
+	CHECK_STR(ctl(c, "adc AIN0 3000"), "ok AIN0 3000 mV");
+	r = RPC(&h, WIS_OP_ADC_READ, AIN0, 0, 0, 14, 4);
+	rd = wis_rd_init(r->p, r->len);
+	CHECK_EQ((int16_t)wis_rd_u16(&rd), 13653); /* 3000/3600*16384 */
+	CHECK_EQ((int32_t)wis_rd_u32(&rd), 3000);
+	r = RPC(&h, WIS_OP_ADC_READ, AIN0, WIS_ADC_GAIN_1, 0, 10, 0); /* full scale 0.6 V */
+	rd = wis_rd_init(r->p, r->len);
+	CHECK_EQ((int16_t)wis_rd_u16(&rd), 1023);
+	CHECK_EQ((int32_t)wis_rd_u32(&rd), 599);
+	r = RPC(&h, WIS_OP_ADC_READ, IO4, 0, 0, 12, 0);
+	rd = wis_rd_init(r->p, r->len);
+	CHECK(r->h.status == 0 && wis_rd_u16(&rd) == 0);
+	CHECK_STR(ctl(c, "get AIN0"), "ok AIN0 mode=disabled out=0 level=0 owner=adc");
+	r = RPC(&h, WIS_OP_GPIO_WRITE, AIN0, 1);
+	CHECK_EQ(r->h.status, WIS_ST_PIN_BUSY);
+	r = RPC(&h, WIS_OP_ADC_READ, IO1, 0, 0, 12, 0);
+	CHECK_EQ(r->h.status, WIS_ST_NOT_CAPABLE);
+
+	/* LEDs are observable. */
+	CHECK_STR(ctl(c, "led LED1"), "ok LED1 off");
+	r = RPC(&h, WIS_OP_GPIO_WRITE, LED1, 1);
+	CHECK_STR(ctl(c, "led led1"), "ok LED1 on");
+
+	/* External drive; a floating net keeps its level, a pull decides it. */
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO3, WIS_GPIO_INPUT, 0);
+	CHECK_STR(ctl(c, "drive IO3 1"), "ok IO3 drive=1");
+	r = RPC(&h, WIS_OP_GPIO_READ, IO3);
+	CHECK(r->p[0] == 1);
+	CHECK_STR(ctl(c, "drive IO3 z"), "ok IO3 drive=z");
+	r = RPC(&h, WIS_OP_GPIO_READ, IO3);
+	CHECK(r->p[0] == 1);
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO3, WIS_GPIO_INPUT_PULLDOWN, 0);
+	r = RPC(&h, WIS_OP_GPIO_READ, IO3);
+	CHECK(r->p[0] == 0);
+	/* Open drain with a pull-up on the other end of the wire. */
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO2, WIS_GPIO_INPUT_PULLUP, 0);
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO1, WIS_GPIO_OUTPUT_OPEN_DRAIN, 0);
+	r = RPC(&h, WIS_OP_GPIO_READ, IO2);
+	CHECK(r->p[0] == 0);
+	r = RPC(&h, WIS_OP_GPIO_WRITE, IO1, 1);
+	r = RPC(&h, WIS_OP_GPIO_READ, IO2);
+	CHECK(r->p[0] == 1);
+
+	/* Errors: not a pin, and the detail says why. */
+	r = RPC(&h, WIS_OP_GPIO_READ, 40);
+	CHECK_EQ(r->h.status, WIS_ST_NO_SUCH_PIN);
+	char d[300];
+	CHECK_CONTAINS(fw_detail(r->p, r->len, d, sizeof d), "not an I/O pin");
+
+	/* Bad control commands never hurt. */
+	CHECK_CONTAINS(ctl(c, "bogus"), "error unknown command 'bogus'");
+	CHECK_CONTAINS(ctl(c, "press IO1"), "error IO1 is not a button");
+	CHECK_CONTAINS(ctl(c, "get VBAT"), "error VBAT is a power pin");
+	CHECK_CONTAINS(ctl(c, "get GND3"), "error GND3 is a ground pin");
+	CHECK_CONTAINS(ctl(c, "get nosuch"), "error unknown pin 'nosuch'");
+	CHECK_CONTAINS(ctl(c, "get"), "error missing pin name");
+	CHECK_CONTAINS(ctl(c, "get IO1 IO2"), "error usage");
+	CHECK_CONTAINS(ctl(c, "drive IO1 7"), "error drive level '7'");
+	CHECK_CONTAINS(ctl(c, "adc IO1 100"), "error IO1 has no analog input");
+	CHECK_CONTAINS(ctl(c, "adc AIN0 99999"), "error 99999 mV out of range 0..3600");
+	CHECK_CONTAINS(ctl(c, "adc AIN0 -1"), "out of range");
+	CHECK_CONTAINS(ctl(c, "adc AIN0 12abc"), "is not a number");
+	CHECK_CONTAINS(ctl(c, "led IO1"), "error IO1 is not an LED");
+	CHECK_CONTAINS(ctl(c, "stats now"), "error stats takes no arguments");
+	CHECK_CONTAINS(ctl(c, "a b c d e f g h i j"), "error too many words");
+	static char longline[1200];
+	memset(longline, 'x', sizeof longline - 1);
+	CHECK_STR(ctl(c, "%s", longline), "error line too long (max 255 bytes)");
+	CHECK_STR(ctl(c, "get IO3"), "ok IO3 mode=input-pulldown out=0 level=0 owner=gpio");
+	CHECK_EQ(send(c, "\n\r\n  \n", 6, 0), 6); /* blank lines: no reply */
+	CHECK_CONTAINS(ctl(c, "help"), "ok commands:");
+	CHECK_CONTAINS(ctl(c, "pr\x01\xff\x7f"), "error unknown command");
+	CHECK_EQ(send(c, "get\0IO1\n", 8, 0), 8);
+	char line[256];
+	CHECK(read_line(c, line, sizeof line, 2000) >= 0);
+	CHECK_CONTAINS(line, "error NUL byte");
+	/* A second client at the same time. */
+	int c2 = ctl_open(ctlp);
+	CHECK_STR(ctl(c2, "led LED1"), "ok LED1 on");
+	close(c2);
+
+	/* Garbage on the link: dropped and counted; the next call works. */
+	static const uint8_t junk[] = {0x42, 0x17, 0xff, 0x00, 0x05, 0x01, 0x02, 0x00, 0x99};
+	host_write(&h, junk, sizeof junk);
+	r = RPC(&h, WIS_OP_PING, 7);
+	CHECK(r->h.status == 0 && r->len == 1 && r->p[0] == 7);
+	host_send(&h, WIS_MSG_RESPONSE, WIS_OP_PING, NULL, 0); /* not a request */
+	r = RPC(&h, WIS_OP_PING, 8);
+	const char *st = ctl(c, "stats");
+	CHECK(strncmp(st, "ok rx_frames=", 13) == 0);
+	CHECK(stats_field(st, "cobs_errors=") + stats_field(st, "runts=") >= 2);
+	CHECK_EQ(stats_field(st, "requests_bad="), 1);
+	CHECK(stats_field(st, "bytes_dropped=") >= 7);
+	CHECK(stats_field(st, "events_sent=") >= 6);
+
+	/* The host closes and reopens the port: the sim does not notice. */
+	close(h.fd);
+	host_init(&h, open_tty(link));
+	r = RPC(&h, WIS_OP_PING, 9);
+	CHECK(r->h.status == 0 && r->p[0] == 9);
+	host_forget(&h);
+
+	/* RESET opcode: response first, then the RESET event; pins released. */
+	r = RPC(&h, WIS_OP_RESET, WIS_RESET_APP);
+	CHECK_EQ(r->h.status, 0);
+	CHECK(wait_events(&h, WIS_EV_RESET, 1, 2000));
+	e = event(&h, WIS_EV_RESET, 0);
+	CHECK(e && ev_seq(e) == 0 && e->p[12] == 1);
+	CHECK(e > find_resp(&h, (uint16_t)(h.id - 1)));
+	/* The wired net floats now: it keeps its last level. */
+	CHECK_CONTAINS(ctl(c, "get IO1"), "ok IO1 mode=disabled out=0 level=");
+	CHECK_CONTAINS(ctl(c, "get IO1"), "owner=none");
+	CHECK_STR(ctl(c, "led LED1"), "ok LED1 off");
+	r = rpc(&h, WIS_OP_UPTIME, NULL, 0);
+	rd = wis_rd_init(r->p, r->len);
+	CHECK(wis_rd_u64(&rd) < 2000000);
+	host_forget(&h);
+	r = RPC(&h, WIS_OP_RESET, WIS_RESET_BOOTLOADER);
+	CHECK_EQ(r->h.status, 0);
+	CHECK(wait_events(&h, WIS_EV_RESET, 1, 2000));
+	host_forget(&h);
+
+	/* Reset from the control socket: the reset pin. */
+	CHECK_STR(ctl(c, "reset"), "ok");
+	CHECK(wait_events(&h, WIS_EV_RESET, 1, 2000));
+	e = event(&h, WIS_EV_RESET, 0);
+	CHECK(e && e->p[12] == 3);
+	r = RPC(&h, WIS_OP_PING, 1);
+	CHECK_EQ(r->h.status, 0);
+
+	/* quit: ok, then a clean exit that removes the link and the socket. */
+	CHECK_STR(ctl(c, "quit"), "ok");
+	CHECK_EQ(sim_wait(&sp, 3000), 0);
+	struct stat sb;
+	CHECK(lstat(link, &sb) < 0);
+	CHECK(lstat(ctlp, &sb) < 0);
+	close(c);
+	close(h.fd);
+}
+
+/* A host that stops reading: events are dropped and counted, the sim
+ * stays responsive, and the seq numbers show the loss. */
+static void test_slow_host(void)
+{
+	char ctlp[128];
+	snprintf(ctlp, sizeof ctlp, "%s/ctl2", tmpdir);
+	const char *args[] = {"--control", ctlp, "--quiet", NULL};
+	struct simproc sp;
+	CHECK_EQ(sim_start(&sp, args), 0);
+	CHECK_STR(sp.link, "-");
+	static struct host h;
+	host_init(&h, open_tty(sp.pty));
+	int c = ctl_open(ctlp);
+	struct fw_frame *r = RPC(&h, WIS_OP_GPIO_MODE, SW1, WIS_GPIO_INPUT_PULLUP, 0);
+	r = RPC(&h, WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_BOTH, 0, 0, 0, 0);
+	CHECK_EQ(r->h.status, 0);
+	host_forget(&h);
+	const char *st = "";
+	uint64_t t0 = now_ms();
+	int i;
+	for (i = 0; i < 40000; i++) {
+		ctl(c, "press SW1");
+		ctl(c, "release SW1");
+		if (i % 500 == 499) {
+			st = ctl(c, "stats");
+			if (stats_field(st, "events_dropped=") > 0)
+				break;
+		}
+	}
+	CHECK(stats_field(st, "events_dropped=") > 0);
+	CHECK(now_ms() - t0 < 60000);
+	/* Drain: every event arrives whole; a gap in seq matches the drops. */
+	host_pump(&h, 1000, NULL, NULL);
+	size_t n = n_events(&h, WIS_EV_GPIO_EDGE);
+	/* The drops came after the queued events: the next event shows them. */
+	CHECK_STR(ctl(c, "press SW1"), "ok SW1 pressed");
+	CHECK(wait_events(&h, WIS_EV_GPIO_EDGE, ++n, 2000));
+	CHECK(n > 100);
+	uint32_t first = ev_seq(event(&h, WIS_EV_GPIO_EDGE, 0));
+	uint32_t last = ev_seq(event(&h, WIS_EV_GPIO_EDGE, n - 1));
+	CHECK(last - first + 1 > n);
+	CHECK_EQ(h.in.d.stats.crc_errors + h.in.d.stats.cobs_errors, 0);
+	r = RPC(&h, WIS_OP_PING, 1);
+	CHECK_EQ(r->h.status, 0);
+
+	/* Killed with SIGTERM: exits cleanly and removes its socket. */
+	kill(sp.pid, SIGTERM);
+	CHECK_EQ(sim_wait(&sp, 3000), 0);
+	struct stat sb;
+	CHECK(lstat(ctlp, &sb) < 0);
+	/* The host sees the port die instead of hanging. */
+	uint8_t b[16];
+	ssize_t rr = read(h.fd, b, sizeof b);
+	CHECK(rr <= 0);
+	close(h.fd);
+	close(c);
+}
+
+static int tcp_connect(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+static void test_tcp(void)
+{
+	const char *args[] = {"--tcp", "0", "--quiet", "--wire", "IO1:IO3", NULL};
+	struct simproc sp;
+	CHECK_EQ(sim_start(&sp, args), 0);
+	CHECK(sp.tcp_port > 0);
+	CHECK_STR(sp.pty, "-");
+	static struct host h;
+	host_init(&h, tcp_connect(sp.tcp_port));
+	CHECK(h.fd >= 0);
+	struct fw_frame *r = RPC(&h, WIS_OP_HELLO, 1);
+	CHECK_EQ(r->h.status, 0);
+	/* A second client is turned away while the first is connected. */
+	int fd2 = tcp_connect(sp.tcp_port);
+	struct pollfd pf = {fd2, POLLIN, 0};
+	CHECK(poll(&pf, 1, 2000) == 1);
+	uint8_t b[8];
+	CHECK(read(fd2, b, sizeof b) == 0);
+	close(fd2);
+	r = RPC(&h, WIS_OP_GPIO_WRITE, IO1, 1);
+	r = RPC(&h, WIS_OP_GPIO_READ, IO3);
+	CHECK(r->h.status == 0 && r->p[0] == 1);
+	/* Half a frame, then the client goes away: the next one starts clean. */
+	host_write(&h, "\x00\x09\x01\x00", 4);
+	close(h.fd);
+	usleep(100000);
+	host_init(&h, tcp_connect(sp.tcp_port));
+	r = RPC(&h, WIS_OP_PING, 5);
+	CHECK(r->h.status == 0 && r->p[0] == 5);
+	close(h.fd);
+	kill(sp.pid, SIGINT);
+	CHECK_EQ(sim_wait(&sp, 3000), 0);
+}
+
+static void test_cli(void)
+{
+	CHECK_EQ(sim_run_exit((const char *[]){"--help", NULL}), 0);
+	CHECK_EQ(sim_run_exit((const char *[]){"--wire", "IO1:VBAT", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--wire", "IO1", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--wire", "IO1:NOPE", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--adc", "AIN0=x", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--adc", "AIN0", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--adc", "IO1=100", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--adc", "AIN1=4000", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--id", "xyz", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--id", "00112233445566zz", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--tcp", "70000", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--tcp", "1", "--link", "/tmp/x", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--bogus", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"extra", NULL}), 2);
+	/* A link path that is a regular file is not clobbered. */
+	char path[128];
+	snprintf(path, sizeof path, "%s/regular", tmpdir);
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	CHECK_EQ(sim_run_exit((const char *[]){"--link", path, NULL}), 1);
+	struct stat sb;
+	CHECK(lstat(path, &sb) == 0 && S_ISREG(sb.st_mode));
+	unlink(path);
+	/* A stale link from a crashed run is replaced. */
+	snprintf(path, sizeof path, "%s/stale", tmpdir);
+	CHECK_EQ(symlink("/dev/pts/nonexistent", path), 0);
+	struct simproc sp;
+	CHECK_EQ(sim_start(&sp, (const char *[]){"--link", path, "--quiet", NULL}), 0);
+	char target[128] = "";
+	ssize_t tl = readlink(path, target, sizeof target - 1);
+	if (tl > 0)
+		target[tl] = 0;
+	CHECK_STR(target, sp.pty);
+	kill(sp.pid, SIGTERM);
+	CHECK_EQ(sim_wait(&sp, 3000), 0);
+	CHECK(lstat(path, &sb) < 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_sim PATH-TO-wisrpc-sim\n");
+		return 2;
+	}
+	sim_bin = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/wisfw-XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_cli();
+	test_pty();
+	test_tcp();
+	test_slow_host();
+	rmdir(tmpdir);
+	if (fw_failures) {
+		fprintf(stderr, "test_sim: %d failure(s)\n", fw_failures);
+		return 1;
+	}
+	printf("test_sim: all checks passed\n");
+	return 0;
+}
