@@ -1,0 +1,196 @@
+/*
+ * wisd config file parsing (see config.h).  Unknown keys are errors rather
+ * than warnings: a typo in a gateway's config should stop the start, not
+ * silently leave a pin unconfigured.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "wisjson.h"
+
+void config_defaults(struct wisd_config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->device, sizeof c->device, "auto");
+	snprintf(c->socket, sizeof c->socket, "%s", WISD_DEFAULT_SOCKET);
+	c->log_level = LOG_LVL_INFO;
+	c->max_line = 65536;
+	c->max_depth = 32;
+	c->max_wqueue = 1 << 20;
+	c->idle_timeout = 600;
+	c->timeout_ms = 2000;
+	c->queue_limit = 4096;
+	c->rescan_ms = 2000;
+}
+
+static int set_str(char *dst, size_t cap, const char *v, const char *key, char *err, size_t errlen)
+{
+	if (strlen(v) >= cap) {
+		snprintf(err, errlen, "%s: value longer than %zu bytes", key, cap - 1);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int set_num(unsigned long long *out, const char *v, unsigned long long min,
+                   unsigned long long max, const char *key, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max) {
+		snprintf(err, errlen, "%s: '%s' is not a number in %llu..%llu", key, v, min, max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int set_bool(bool *out, const char *v, const char *key, char *err, size_t errlen)
+{
+	if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on"))
+		*out = true;
+	else if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off"))
+		*out = false;
+	else {
+		snprintf(err, errlen, "%s: '%s' is not yes/no", key, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_pin(struct wisd_config *c, const char *name, const char *v, char *err,
+                   size_t errlen)
+{
+	struct wisj_error e = {0};
+	char canon[16], mode[32] = "";
+	int level = 0;
+	if (wisj_pin_canonical(NULL, name, canon, sizeof canon, &e) < 0) {
+		snprintf(err, errlen, "pin.%s: %s", name, e.message);
+		return -1;
+	}
+	if (sscanf(v, "%31s %d", mode, &level) < 1 || level < 0 || level > 1) {
+		snprintf(err, errlen, "pin.%s: expected 'MODE [0|1]'", name);
+		return -1;
+	}
+	int m = -1;
+	for (int i = 0; wisj_gpio_modes[i]; i++)
+		if (!strcmp(wisj_gpio_modes[i], mode))
+			m = i;
+	if (m < 0) {
+		snprintf(err, errlen, "pin.%s: unknown mode '%s' (input, input_pullup, input_pulldown, "
+		                      "output, output_open_drain, disabled)", name, mode);
+		return -1;
+	}
+	if (c->npins >= WISD_MAX_INIT_PINS) {
+		snprintf(err, errlen, "too many pin.* settings (max %d)", WISD_MAX_INIT_PINS);
+		return -1;
+	}
+	struct cfg_pin *p = &c->pins[c->npins++];
+	snprintf(p->name, sizeof p->name, "%s", canon);
+	p->mode = (uint8_t)m;
+	p->level = (uint8_t)level;
+	return 0;
+}
+
+int config_set(struct wisd_config *c, const char *key, const char *v, char *err, size_t errlen)
+{
+	unsigned long long n;
+	if (!strcmp(key, "device"))
+		return set_str(c->device, sizeof c->device, v, key, err, errlen);
+	if (!strcmp(key, "socket"))
+		return set_str(c->socket, sizeof c->socket, v, key, err, errlen);
+	if (!strcmp(key, "tcp"))
+		return set_str(c->tcp, sizeof c->tcp, v, key, err, errlen);
+	if (!strcmp(key, "group"))
+		return set_str(c->group, sizeof c->group, v, key, err, errlen);
+	if (!strcmp(key, "sim_path"))
+		return set_str(c->sim_path, sizeof c->sim_path, v, key, err, errlen);
+	if (!strcmp(key, "sim_args"))
+		return set_str(c->sim_args, sizeof c->sim_args, v, key, err, errlen);
+	if (!strcmp(key, "serial"))
+		return set_str(c->serial, sizeof c->serial, v, key, err, errlen);
+	if (!strcmp(key, "syslog"))
+		return set_bool(&c->syslog, v, key, err, errlen);
+	if (!strcmp(key, "log_level")) {
+		int l = log_level_parse(v);
+		if (l < 0) {
+			snprintf(err, errlen, "log_level: '%s' is not error, warn, info or debug", v);
+			return -1;
+		}
+		c->log_level = l;
+		return 0;
+	}
+#define NUM(k, field, lo, hi)                                                                  \
+	if (!strcmp(key, k)) {                                                                 \
+		if (set_num(&n, v, lo, hi, key, err, errlen) < 0)                              \
+			return -1;                                                             \
+		c->field = n;                                                                  \
+		return 0;                                                                      \
+	}
+	NUM("max_line", max_line, 256, 16u << 20)
+	NUM("max_depth", max_depth, 2, 1000)
+	NUM("max_write_queue", max_wqueue, 4096, 1u << 30)
+	NUM("idle_timeout", idle_timeout, 0, 86400 * 365)
+	NUM("timeout_ms", timeout_ms, 10, 600000)
+	NUM("queue_limit", queue_limit, 1, 1u << 20)
+	NUM("rescan_ms", rescan_ms, 100, 3600000)
+#undef NUM
+	if (!strncmp(key, "pin.", 4))
+		return set_pin(c, key + 4, v, err, errlen);
+	snprintf(err, errlen, "unknown setting '%s'", key);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+int config_load(struct wisd_config *c, const char *path, bool missing_ok)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "wisd: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char line[1024], err[200];
+	int lineno = 0, rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		char *s = trim(line);
+		if (!*s)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			fprintf(stderr, "wisd: %s:%d: expected 'key = value'\n", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = 0;
+		if (config_set(c, trim(s), trim(eq + 1), err, sizeof err) < 0) {
+			fprintf(stderr, "wisd: %s:%d: %s\n", path, lineno, err);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * wisd settings: defaults, then the config file (/etc/wisd.conf or
+ * --config), then the environment (WISD_SOCKET), then the command line;
+ * later sources win.  The file is "key = value" lines, '#' comments.
+ */
+#ifndef WISD_CONFIG_H
+#define WISD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WISD_DEFAULT_SOCKET "/run/wisd.sock"
+#define WISD_DEFAULT_CONFIG "/etc/wisd.conf"
+#define WISD_MAX_INIT_PINS 32
+
+/* A pin mode declared in the config ("pin.LED1 = output 1"), applied at
+ * every (re)connect before the state clients declared. */
+struct cfg_pin {
+	char name[16];
+	uint8_t mode;  /* enum wis_gpio_mode */
+	uint8_t level; /* initial output level */
+};
+
+struct wisd_config {
+	char device[256];      /* path, "auto" or "sim" */
+	char socket[108];      /* Unix socket path (sun_path limit) */
+	char tcp[64];          /* "" = off, "PORT" or "ADDR:PORT" */
+	char group[64];        /* socket group, "" = keep the default */
+	char sim_path[256];    /* wisrpc-sim binary, "" = search */
+	char sim_args[256];    /* extra arguments for the embedded simulator */
+	char serial[64];       /* auto: USB serial number to match, "" = any */
+	int log_level;         /* enum log_level */
+	bool syslog;
+	size_t max_line;       /* bytes per request line */
+	int max_depth;         /* JSON nesting */
+	size_t max_wqueue;     /* bytes queued to one client before it is dropped */
+	unsigned idle_timeout; /* seconds; 0 = never */
+	unsigned timeout_ms;   /* per device call */
+	unsigned queue_limit;  /* requests waiting for the device window */
+	unsigned rescan_ms;    /* auto: periodic rescan interval */
+	struct cfg_pin pins[WISD_MAX_INIT_PINS];
+	int npins;
+};
+
+void config_defaults(struct wisd_config *c);
+/* Reads path; missing_ok lets the default path be absent.  Returns 0, or -1
+ * after printing "FILE:LINE: what is wrong" to stderr. */
+int config_load(struct wisd_config *c, const char *path, bool missing_ok);
+/* One "key = value" setting (also used for command-line overrides). */
+int config_set(struct wisd_config *c, const char *key, const char *value, char *err,
+               size_t errlen);
+
+#endif

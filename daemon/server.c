@@ -1,0 +1,492 @@
+/*
+ * wisd server: the Unix (and optional TCP) listening sockets, one struct
+ * client per connection, newline framing with a line-length limit, and the
+ * write side with its back-pressure rule.
+ *
+ * Policy (after gpsd): a client that stops reading is never allowed to
+ * stall the loop or grow memory without bound.  Writes are attempted at
+ * once (uv_try_write); what does not fit is queued, and once a client's
+ * queue passes max_write_queue bytes it is dropped with a logged reason.
+ *
+ * Lifetime: a client is freed when its handle is closed AND no request it
+ * sent is still at the device (refs).  Responses to a closed client are
+ * discarded.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "wisd.h"
+
+struct wreq {
+	uv_write_t w;
+	struct client *c;
+	struct shbuf *b;
+};
+
+struct shbuf *shbuf_from_json(json_object *o)
+{
+	size_t n;
+	const char *s = json_object_to_json_string_length(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	struct shbuf *b = malloc(sizeof *b + n + 1);
+	if (!b)
+		return NULL;
+	b->refs = 1;
+	b->len = n + 1;
+	memcpy(b->data, s, n);
+	b->data[n] = '\n';
+	return b;
+}
+
+void shbuf_unref(struct shbuf *b)
+{
+	if (b && --b->refs == 0)
+		free(b);
+}
+
+void client_ref(struct client *c)
+{
+	c->refs++;
+}
+
+void client_unref(struct client *c)
+{
+	if (--c->refs)
+		return;
+	free(c->line);
+	free(c);
+}
+
+static void on_client_closed(uv_handle_t *h)
+{
+	struct client *c = h->data;
+	struct wisd *d = c->d;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	d->nclients--;
+	owner_release_all(d, c);
+	client_unref(c);
+}
+
+static void client_close(struct client *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	uv_read_stop(&c->h.stream);
+	uv_close(&c->h.handle, on_client_closed);
+}
+
+void client_drop(struct client *c, const char *fmt, ...)
+{
+	if (c->closing)
+		return;
+	char why[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	log_warn("%s dropped: %s", c->label, why);
+	client_close(c);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+	struct wreq *r = (struct wreq *)w;
+	if (status < 0 && status != UV_ECANCELED && !r->c->closing)
+		log_debug("%s: write failed: %s", r->c->label, uv_strerror(status));
+	shbuf_unref(r->b);
+	client_unref(r->c);
+	free(r);
+}
+
+void client_send(struct client *c, struct shbuf *b)
+{
+	if (c->closing || !b)
+		return;
+	uv_buf_t buf = uv_buf_init(b->data, (unsigned)b->len);
+	int n = uv_try_write(&c->h.stream, &buf, 1);
+	if (n == (int)b->len)
+		return;
+	if (n < 0 && n != UV_EAGAIN) {
+		log_debug("%s: write: %s", c->label, uv_strerror(n));
+		client_close(c);
+		return;
+	}
+	if (n > 0)
+		buf = uv_buf_init(b->data + n, (unsigned)(b->len - (size_t)n));
+	struct wreq *r = malloc(sizeof *r);
+	if (!r) {
+		client_drop(c, "out of memory for its write queue");
+		return;
+	}
+	r->c = c;
+	r->b = b;
+	b->refs++;
+	client_ref(c);
+	int rc = uv_write(&r->w, &c->h.stream, &buf, 1, on_written);
+	if (rc < 0) {
+		shbuf_unref(b);
+		client_unref(c);
+		free(r);
+		client_close(c);
+		return;
+	}
+	size_t q = uv_stream_get_write_queue_size(&c->h.stream);
+	if (q > c->d->cfg.max_wqueue)
+		client_drop(c, "not reading: %zu bytes waiting, limit %zu", q, c->d->cfg.max_wqueue);
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	(void)hint;
+	struct client *c = h->data;
+	*buf = uv_buf_init(c->d->rbuf, (unsigned)c->d->rbuf_len);
+}
+
+static void handle_line(struct client *c, char *line, size_t len)
+{
+	if (len && line[len - 1] == '\r')
+		len--;
+	line[len] = 0;
+	rpc_line(c, line, len);
+}
+
+static void too_long(struct client *c)
+{
+	char msg[100];
+	snprintf(msg, sizeof msg, "request line longer than %zu bytes: skipped to its end",
+	         c->d->cfg.max_line);
+	log_info("%s: %s", c->label, msg);
+	rpc_send_error(c, WISJ_INVALID_REQUEST, msg);
+	c->discarding = true;
+	c->line_len = 0;
+}
+
+static int append(struct client *c, const char *p, size_t n)
+{
+	if (c->line_len + n + 1 > c->line_cap) {
+		size_t cap = c->line_cap ? c->line_cap : 256;
+		while (cap < c->line_len + n + 1)
+			cap *= 2;
+		char *nl = realloc(c->line, cap);
+		if (!nl)
+			return -1;
+		c->line = nl;
+		c->line_cap = cap;
+	}
+	memcpy(c->line + c->line_len, p, n);
+	c->line_len += n;
+	return 0;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct client *c = s->data;
+	if (nread < 0) {
+		if (nread != UV_EOF)
+			log_debug("%s: read: %s", c->label, uv_strerror((int)nread));
+		else
+			log_debug("%s: disconnected", c->label);
+		client_close(c);
+		return;
+	}
+	c->last_rx = uv_now(c->d->loop);
+	char *p = buf->base, *end = buf->base + nread;
+	size_t max = c->d->cfg.max_line;
+	while (p < end && !c->closing) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		if (c->discarding) {
+			if (nl)
+				c->discarding = false;
+		} else if (c->line_len + n > max) {
+			too_long(c);
+			if (nl)
+				c->discarding = false;
+		} else if (!nl) {
+			if (append(c, p, n) < 0)
+				client_drop(c, "out of memory for its request line");
+		} else if (c->line_len) {
+			if (append(c, p, n) < 0) {
+				client_drop(c, "out of memory for its request line");
+				break;
+			}
+			size_t len = c->line_len;
+			c->line_len = 0;
+			handle_line(c, c->line, len);
+		} else {
+			handle_line(c, p, n);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	/* Don't keep a large line buffer around for an idle client. */
+	if (c->line_len == 0 && c->line_cap > 4096) {
+		free(c->line);
+		c->line = NULL;
+		c->line_cap = 0;
+	}
+}
+
+/* ---- accepting ---------------------------------------------------------------- */
+
+static void label_client(struct client *c, bool is_unix)
+{
+	if (is_unix) {
+		struct ucred cr;
+		socklen_t len = sizeof cr;
+		uv_os_fd_t fd;
+		if (uv_fileno(&c->h.handle, &fd) == 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
+			snprintf(c->label, sizeof c->label, "client %u (pid %d, uid %u)", c->id, (int)cr.pid,
+			         (unsigned)cr.uid);
+			return;
+		}
+	} else {
+		struct sockaddr_storage ss;
+		int len = sizeof ss;
+		char ip[64] = "?";
+		if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &len) == 0) {
+			if (ss.ss_family == AF_INET)
+				uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+			else
+				uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+		}
+		snprintf(c->label, sizeof c->label, "client %u (tcp %s)", c->id, ip);
+		return;
+	}
+	snprintf(c->label, sizeof c->label, "client %u", c->id);
+}
+
+static void on_connection(uv_stream_t *srv, int status)
+{
+	struct wisd *d = srv->data;
+	if (status < 0) {
+		log_warn("accept: %s", uv_strerror(status));
+		return;
+	}
+	struct client *c = calloc(1, sizeof *c);
+	if (!c)
+		return;
+	bool is_unix = srv == (uv_stream_t *)&d->unix_srv;
+	if (is_unix)
+		uv_pipe_init(d->loop, &c->h.pipe, 0);
+	else
+		uv_tcp_init(d->loop, &c->h.tcp);
+	c->h.handle.data = c;
+	c->d = d;
+	c->refs = 1;
+	c->id = ++d->next_client_id;
+	c->last_rx = uv_now(d->loop);
+	c->next = d->clients;
+	if (d->clients)
+		d->clients->prev = c;
+	d->clients = c;
+	d->nclients++;
+	if (uv_accept(srv, &c->h.stream) < 0) {
+		snprintf(c->label, sizeof c->label, "client %u", c->id);
+		client_close(c);
+		return;
+	}
+	if (!is_unix)
+		uv_tcp_nodelay(&c->h.tcp, 1);
+	label_client(c, is_unix);
+	log_debug("%s connected", c->label);
+	uv_read_start(&c->h.stream, alloc_cb, on_read);
+}
+
+static void on_idle_timer(uv_timer_t *t)
+{
+	struct wisd *d = t->data;
+	uint64_t now = uv_now(d->loop), limit = (uint64_t)d->cfg.idle_timeout * 1000;
+	for (struct client *c = d->clients; c; c = c->next) {
+		if (c->closing || c->topics || c->refs > 1 || now - c->last_rx < limit)
+			continue;
+		json_object *mine = owner_list(d, c);
+		size_t held = json_object_array_length(mine);
+		json_object_put(mine);
+		if (!held)
+			client_drop(c, "idle for %u s without a request or subscription",
+			            d->cfg.idle_timeout);
+	}
+}
+
+/* A socket file left by a daemon that died is removed; one that a live
+ * daemon answers on is not. */
+static int clear_stale_socket(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_error("%s exists and is not a socket: not touching it", path);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	int err = errno;
+	close(fd);
+	if (rc == 0) {
+		log_error("another wisd is already serving %s", path);
+		return -1;
+	}
+	if (err != ECONNREFUSED) {
+		log_error("%s: cannot tell whether a daemon owns it: %s", path, strerror(err));
+		return -1;
+	}
+	log_info("removing stale socket %s", path);
+	return unlink(path);
+}
+
+static int start_unix(struct wisd *d)
+{
+	const char *path = d->cfg.socket;
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		log_error("socket path too long (max 107 bytes): %s", path);
+		return -1;
+	}
+	if (clear_stale_socket(path) < 0)
+		return -1;
+	uv_pipe_init(d->loop, &d->unix_srv, 0);
+	d->unix_srv.data = d;
+	d->unix_open = true;
+	/* Create the file 0660 from the start, not 0777-then-chmod. */
+	mode_t old = umask(0117);
+	int rc = uv_pipe_bind(&d->unix_srv, path);
+	umask(old);
+	if (rc < 0) {
+		log_error("%s: bind: %s", path, uv_strerror(rc));
+		return -1;
+	}
+	chmod(path, 0660);
+	if (d->cfg.group[0]) {
+		struct group *g = getgrnam(d->cfg.group);
+		if (!g) {
+			log_error("group '%s' does not exist", d->cfg.group);
+			return -1;
+		}
+		if (chown(path, (uid_t)-1, g->gr_gid) < 0) {
+			log_error("%s: chown to group %s: %s", path, d->cfg.group, strerror(errno));
+			return -1;
+		}
+	}
+	d->unix_bound = true;
+	rc = uv_listen((uv_stream_t *)&d->unix_srv, 128, on_connection);
+	if (rc < 0) {
+		log_error("%s: listen: %s", path, uv_strerror(rc));
+		return -1;
+	}
+	log_info("listening on %s", path);
+	return 0;
+}
+
+static int start_tcp(struct wisd *d)
+{
+	char addr[64] = "127.0.0.1";
+	const char *spec = d->cfg.tcp, *colon = strrchr(spec, ':');
+	int port;
+	if (colon) {
+		size_t n = (size_t)(colon - spec);
+		if (n >= sizeof addr)
+			n = sizeof addr - 1;
+		memcpy(addr, spec, n);
+		addr[n] = 0;
+		if (addr[0] == '[' && n > 2) { /* [::1]:PORT */
+			memmove(addr, addr + 1, n - 2);
+			addr[n - 2] = 0;
+		}
+		port = atoi(colon + 1);
+	} else {
+		port = atoi(spec);
+	}
+	struct sockaddr_storage ss;
+	if (port <= 0 || port > 65535 ||
+	    (uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss) != 0 &&
+	     uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss) != 0)) {
+		log_error("--tcp '%s': expected [ADDR:]PORT", spec);
+		return -1;
+	}
+	uv_tcp_init(d->loop, &d->tcp_srv);
+	d->tcp_srv.data = d;
+	d->tcp_open = true;
+	int rc = uv_tcp_bind(&d->tcp_srv, (struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&d->tcp_srv, 128, on_connection);
+	if (rc < 0) {
+		log_error("tcp %s:%d: %s", addr, port, uv_strerror(rc));
+		return -1;
+	}
+	log_info("listening on tcp %s:%d", addr, port);
+	return 0;
+}
+
+int server_start(struct wisd *d)
+{
+	uv_timer_init(d->loop, &d->idle_timer);
+	d->idle_timer.data = d;
+	d->rbuf_len = 65536;
+	d->rbuf = malloc(d->rbuf_len);
+	if (!d->rbuf)
+		return -1;
+	if (start_unix(d) < 0)
+		return -1;
+	if (d->cfg.tcp[0] && start_tcp(d) < 0)
+		return -1;
+	if (d->cfg.idle_timeout) {
+		uint64_t every = d->cfg.idle_timeout * 1000ull / 4;
+		if (every < 200)
+			every = 200;
+		if (every > 5000)
+			every = 5000;
+		uv_timer_start(&d->idle_timer, on_idle_timer, every, every);
+	}
+	return 0;
+}
+
+void server_quiesce(struct wisd *d)
+{
+	if (d->unix_open && !uv_is_closing((uv_handle_t *)&d->unix_srv)) {
+		uv_close((uv_handle_t *)&d->unix_srv, NULL);
+		if (d->unix_bound)
+			unlink(d->cfg.socket);
+	}
+	if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp_srv))
+		uv_close((uv_handle_t *)&d->tcp_srv, NULL);
+	for (struct client *c = d->clients; c; c = c->next)
+		if (!c->closing)
+			uv_read_stop(&c->h.stream);
+	uv_timer_stop(&d->idle_timer);
+}
+
+bool server_flushed(struct wisd *d)
+{
+	for (struct client *c = d->clients; c; c = c->next)
+		if (!c->closing && uv_stream_get_write_queue_size(&c->h.stream) > 0)
+			return false;
+	return true;
+}
+
+void server_close_all(struct wisd *d)
+{
+	for (struct client *c = d->clients; c; c = c->next)
+		client_close(c);
+	if (!uv_is_closing((uv_handle_t *)&d->idle_timer))
+		uv_close((uv_handle_t *)&d->idle_timer, NULL);
+}

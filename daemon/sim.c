@@ -1,0 +1,210 @@
+/*
+ * wisd --device sim: runs wisrpc-sim as a child on its own pseudo-terminal
+ * and tells the device manager the pty path from the simulator's ready line
+ * ("wisrpc-sim ready pty=/dev/pts/N link=PATH control=PATH").  If the child
+ * dies the device manager is told and asks for a new one; the simulator's
+ * other output is passed to the log at debug level.
+ *
+ * The binary is found, in order: sim_path from the config, next to wisd,
+ * in the build tree beside wisd (../firmware/sim), the path meson built or
+ * installed it at, then $PATH.
+ */
+#include "sim.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef WISD_SIM_BUILD_PATH
+#define WISD_SIM_BUILD_PATH ""
+#endif
+#ifndef WISD_SIM_INSTALL_PATH
+#define WISD_SIM_INSTALL_PATH ""
+#endif
+
+struct sim {
+	struct wisd *d;
+	uv_process_t proc;
+	uv_pipe_t out;
+	bool running, out_open, ready;
+	int handles; /* open libuv handles; freed when the last one closes */
+	sim_ready_cb on_ready;
+	sim_exit_cb on_exit;
+	char linebuf[512];
+	size_t linelen;
+	char control[120];
+	char rbuf[1024];
+};
+
+static bool executable(const char *p)
+{
+	return p[0] && access(p, X_OK) == 0;
+}
+
+static void find_binary(struct wisd *d, char *out, size_t cap) /* cap >= 600 */
+{
+	if (d->cfg.sim_path[0]) {
+		snprintf(out, cap, "%s", d->cfg.sim_path);
+		return;
+	}
+	char exe[400];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(out, cap, "%s/wisrpc-sim", exe);
+			if (executable(out))
+				return;
+			snprintf(out, cap, "%s/../firmware/sim/wisrpc-sim", exe);
+			if (executable(out))
+				return;
+		}
+	}
+	if (executable(WISD_SIM_BUILD_PATH)) {
+		snprintf(out, cap, "%s", WISD_SIM_BUILD_PATH);
+		return;
+	}
+	if (executable(WISD_SIM_INSTALL_PATH)) {
+		snprintf(out, cap, "%s", WISD_SIM_INSTALL_PATH);
+		return;
+	}
+	snprintf(out, cap, "wisrpc-sim"); /* $PATH */
+}
+
+static void on_line(struct sim *s, char *line)
+{
+	const char *pty = strstr(line, "pty=");
+	if (!s->ready && strstr(line, "wisrpc-sim ready") && pty) {
+		char path[256];
+		if (sscanf(pty + 4, "%255s", path) == 1) {
+			s->ready = true;
+			log_info("simulator ready on %s (pid %d, control %s)", path, s->proc.pid, s->control);
+			s->on_ready(s->d, path);
+			return;
+		}
+	}
+	log_debug("sim: %s", line);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	(void)hint;
+	struct sim *s = h->data;
+	*buf = uv_buf_init(s->rbuf, sizeof s->rbuf);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct sim *s = h->data;
+	if (h == (uv_handle_t *)&s->out)
+		s->out_open = false;
+	else
+		s->running = false;
+	if (--s->handles == 0)
+		free(s);
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+	struct sim *s = st->data;
+	if (n < 0) {
+		uv_read_stop(st);
+		if (!uv_is_closing((uv_handle_t *)st))
+			uv_close((uv_handle_t *)st, on_closed);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		char ch = buf->base[i];
+		if (ch == '\n' || s->linelen == sizeof s->linebuf - 1) {
+			s->linebuf[s->linelen] = 0;
+			s->linelen = 0;
+			on_line(s, s->linebuf);
+		} else {
+			s->linebuf[s->linelen++] = ch;
+		}
+	}
+}
+
+static void on_proc_exit(uv_process_t *p, int64_t status, int sig)
+{
+	struct sim *s = p->data;
+	sim_exit_cb cb = s->on_exit;
+	struct wisd *d = s->d;
+	if (cb)
+		log_warn("simulator (pid %d) exited: status %lld signal %d", p->pid, (long long)status,
+		         sig);
+	uv_close((uv_handle_t *)p, on_closed);
+	if (s->out_open && !uv_is_closing((uv_handle_t *)&s->out))
+		uv_close((uv_handle_t *)&s->out, on_closed);
+	if (cb)
+		cb(d);
+}
+
+struct sim *sim_start(struct wisd *d, sim_ready_cb ready, sim_exit_cb gone)
+{
+	struct sim *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->d = d;
+	s->on_ready = ready;
+	s->on_exit = gone;
+	snprintf(s->control, sizeof s->control, "%s.sim", d->cfg.socket);
+	unlink(s->control); /* a control socket left by a previous run */
+
+	char bin[600], argbuf[256];
+	char *argv[40];
+	int argc = 0;
+	find_binary(d, bin, sizeof bin);
+	argv[argc++] = bin;
+	argv[argc++] = "--control";
+	argv[argc++] = s->control;
+	snprintf(argbuf, sizeof argbuf, "%s", d->cfg.sim_args);
+	for (char *save = NULL, *t = strtok_r(argbuf, " \t", &save); t && argc < 38;
+	     t = strtok_r(NULL, " \t", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+
+	uv_pipe_init(d->loop, &s->out, 0);
+	s->out.data = s;
+	s->proc.data = s;
+	s->out_open = true;
+	uv_stdio_container_t stdio[3] = {
+		{.flags = UV_IGNORE},
+		{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&s->out},
+		{.flags = UV_INHERIT_FD, .data.fd = 2},
+	};
+	uv_process_options_t o = {.file = bin, .args = argv, .exit_cb = on_proc_exit,
+	                          .stdio_count = 3, .stdio = stdio};
+	int rc = uv_spawn(d->loop, &s->proc, &o);
+	if (rc < 0) {
+		log_error("cannot start the simulator %s: %s (set sim_path or put wisrpc-sim in PATH)",
+		          bin, uv_strerror(rc));
+		s->handles = 2;
+		uv_close((uv_handle_t *)&s->proc, on_closed);
+		uv_close((uv_handle_t *)&s->out, on_closed);
+		return NULL;
+	}
+	s->running = true;
+	s->handles = 2;
+	log_info("started simulator %s (pid %d)", bin, s->proc.pid);
+	uv_read_start((uv_stream_t *)&s->out, alloc_cb, on_read);
+	return s;
+}
+
+const char *sim_control_path(struct sim *s)
+{
+	return s->control;
+}
+
+void sim_stop(struct sim *s)
+{
+	if (!s)
+		return;
+	s->on_exit = NULL;
+	if (s->running && !uv_is_closing((uv_handle_t *)&s->proc))
+		uv_process_kill(&s->proc, SIGTERM);
+}

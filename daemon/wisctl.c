@@ -1,0 +1,560 @@
+/*
+ * wisctl: the command line for wisd (or, with --device PATH, for a module
+ * directly through the same wisjson mapping).  Each command is a thin
+ * shell over one or two JSON-RPC methods; docs/cli.md is the manual.
+ *
+ * Exit codes: 0 ok, 1 the device refused, 2 usage, 3 unreachable,
+ * 4 timeout.  Errors are one line on stderr naming what was wrong.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisctl_link.h"
+#include "wisctl_out.h"
+
+struct opts {
+	const char *socket, *device;
+	bool json;
+	unsigned timeout_ms;
+	const char *cmdline; /* "gpio set" for error messages */
+};
+
+struct cmd {
+	const char *name, *sub;
+	int (*run)(struct link *l, struct opts *o, int argc, char **argv);
+	const char *usage, *help;
+};
+
+static const struct cmd *current;
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wisctl %s%s%s: ", current->name, current->sub ? " " : "",
+	        current->sub ? current->sub : "");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (usage: wisctl %s)\n", current->usage);
+	return EXIT_USAGE;
+}
+
+static int fail(struct opts *o, struct wisj_error *e, int code)
+{
+	fprintf(stderr, "wisctl %s: %s\n", o->cmdline, e->message);
+	wisj_error_clear(e);
+	return code;
+}
+
+/* Call and print: human printer or --json.  Takes params. */
+static int call_print(struct link *l, struct opts *o, const char *method, json_object *params,
+                      void (*human)(FILE *, json_object *))
+{
+	struct wisj_error e = {0};
+	json_object *res;
+	int rc = link_call(l, method, params, &res, &e, o->timeout_ms);
+	if (params)
+		json_object_put(params);
+	if (rc)
+		return fail(o, &e, rc);
+	if (o->json)
+		out_json(stdout, res);
+	else if (human)
+		human(stdout, res);
+	json_object_put(res);
+	return EXIT_OK;
+}
+
+/* Pulls "--name VALUE" / "--name=VALUE" out of argv; returns the value or NULL. */
+static const char *take_opt(int *argc, char **argv, const char *name, bool has_value, bool *seen)
+{
+	size_t nl = strlen(name);
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		int eat = 1;
+		if (strncmp(a, name, nl) != 0 || (a[nl] != 0 && a[nl] != '='))
+			continue;
+		if (has_value) {
+			if (a[nl] == '=')
+				val = a + nl + 1;
+			else if (i + 1 < *argc) {
+				val = argv[i + 1];
+				eat = 2;
+			} else {
+				val = "";
+			}
+		} else {
+			val = "";
+		}
+		memmove(argv + i, argv + i + eat, (size_t)(*argc - i - eat) * sizeof *argv);
+		*argc -= eat;
+		if (seen)
+			*seen = true;
+		return val;
+	}
+	return NULL;
+}
+
+static int leftover_options(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] == '-')
+			return usage_error("unknown option %s", argv[i]);
+	return 0;
+}
+
+static json_object *string_array(int argc, char **argv)
+{
+	json_object *a = json_object_new_array();
+	for (int i = 0; i < argc; i++)
+		json_object_array_add(a, json_object_new_string(argv[i]));
+	return a;
+}
+
+static json_object *obj1(const char *k, json_object *v)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, k, v);
+	return o;
+}
+
+/* ---- commands ------------------------------------------------------------------ */
+
+static int cmd_info(struct link *l, struct opts *o, int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return usage_error("unexpected argument %s", argv[0]);
+	return call_print(l, o, "system.info", NULL, out_kv);
+}
+
+static int cmd_status(struct link *l, struct opts *o, int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return usage_error("unexpected argument %s", argv[0]);
+	return call_print(l, o, "daemon.status", NULL, out_kv);
+}
+
+static int cmd_pins(struct link *l, struct opts *o, int argc, char **argv)
+{
+	bool all = false;
+	take_opt(&argc, argv, "--all", false, &all);
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (argc)
+		return usage_error("unexpected argument %s", argv[0]);
+	return call_print(l, o, "system.pins", obj1("all", json_object_new_boolean(all)), out_pins);
+}
+
+static int cmd_gpio_get(struct link *l, struct opts *o, int argc, char **argv)
+{
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (!argc)
+		return usage_error("%s", "name at least one pin");
+	return call_print(l, o, "gpio.get", obj1("pins", string_array(argc, argv)), out_levels);
+}
+
+static int parse_level(const char *s)
+{
+	if (!strcmp(s, "1") || !strcmp(s, "on") || !strcmp(s, "high") || !strcmp(s, "active"))
+		return 1;
+	if (!strcmp(s, "0") || !strcmp(s, "off") || !strcmp(s, "low") || !strcmp(s, "inactive"))
+		return 0;
+	return -1;
+}
+
+static int cmd_gpio_set(struct link *l, struct opts *o, int argc, char **argv)
+{
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (!argc)
+		return usage_error("%s", "give at least one NAME=VALUE");
+	json_object *values = json_object_new_object();
+	for (int i = 0; i < argc; i++) {
+		char name[64];
+		const char *eq = strchr(argv[i], '=');
+		int level = eq ? parse_level(eq + 1) : -1;
+		if (!eq || level < 0 || (size_t)(eq - argv[i]) >= sizeof name || eq == argv[i]) {
+			json_object_put(values);
+			return usage_error("'%s' is not NAME=0|1", argv[i]);
+		}
+		memcpy(name, argv[i], (size_t)(eq - argv[i]));
+		name[eq - argv[i]] = 0;
+		json_object_object_add(values, name, json_object_new_int(level));
+	}
+	return call_print(l, o, "gpio.set", obj1("values", values), NULL);
+}
+
+static const char *mode_alias(const char *m)
+{
+	static const char *const map[][2] = {
+		{"in", "input"},           {"out", "output"},
+		{"pullup", "input_pullup"}, {"pull-up", "input_pullup"},
+		{"pulldown", "input_pulldown"}, {"pull-down", "input_pulldown"},
+		{"od", "output_open_drain"}, {"open-drain", "output_open_drain"},
+		{"open_drain", "output_open_drain"}, {"off", "disabled"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(m, map[i][0]))
+			return map[i][1];
+	return m;
+}
+
+static int cmd_gpio_mode(struct link *l, struct opts *o, int argc, char **argv)
+{
+	bool has_init = false;
+	const char *init = take_opt(&argc, argv, "--initial", true, &has_init);
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (argc != 2)
+		return usage_error("%s", "expected NAME MODE");
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "pin", json_object_new_string(argv[0]));
+	json_object_object_add(p, "mode", json_object_new_string(mode_alias(argv[1])));
+	if (has_init) {
+		int lv = parse_level(init);
+		if (lv < 0) {
+			json_object_put(p);
+			return usage_error("--initial '%s' is not 0 or 1", init);
+		}
+		json_object_object_add(p, "initial", json_object_new_int(lv));
+	}
+	return call_print(l, o, "gpio.mode", p, NULL);
+}
+
+static int wait_events(struct link *l, struct opts *o, long count, bool (*keep)(json_object *, void *),
+                       void *u, void (*human)(FILE *, json_object *))
+{
+	long seen = 0;
+	char err[160];
+	while (count <= 0 || seen < count) {
+		json_object *n;
+		int rc = link_next_event(l, &n, -1, err, sizeof err);
+		if (rc == -1)
+			return EXIT_OK; /* Ctrl-C: a normal way to stop */
+		if (rc == -2) {
+			fprintf(stderr, "wisctl %s: %s\n", o->cmdline, err);
+			return EXIT_UNREACHABLE;
+		}
+		if (rc == 0)
+			continue;
+		if (keep(n, u)) {
+			seen++;
+			json_object *p = NULL;
+			json_object_object_get_ex(n, "params", &p);
+			if (o->json)
+				out_json(stdout, human == out_notification ? n : p);
+			else
+				human(stdout, human == out_notification ? n : p);
+		}
+		json_object_put(n);
+	}
+	return EXIT_OK;
+}
+
+struct watch {
+	char names[32][24];
+	bool restore[32]; /* we started the watch: stop it when done */
+	int n;
+};
+
+static bool keep_edge(json_object *n, void *u)
+{
+	struct watch *w = u;
+	json_object *m, *p, *pin;
+	if (!json_object_object_get_ex(n, "method", &m) || strcmp(json_object_get_string(m), "gpio.edge") ||
+	    !json_object_object_get_ex(n, "params", &p) || !json_object_object_get_ex(p, "pin", &pin))
+		return false;
+	for (int i = 0; i < w->n; i++)
+		if (!strcmp(w->names[i], json_object_get_string(pin)))
+			return true;
+	return false;
+}
+
+static int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv)
+{
+	const char *edge = take_opt(&argc, argv, "--edge", true, NULL);
+	const char *count = take_opt(&argc, argv, "--count", true, NULL);
+	const char *deb = take_opt(&argc, argv, "--debounce", true, NULL);
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (!argc || argc > 32)
+		return usage_error("%s", "name 1 to 32 pins");
+	if (!edge)
+		edge = "both";
+	if (strcmp(edge, "rising") && strcmp(edge, "falling") && strcmp(edge, "both"))
+		return usage_error("--edge '%s' is not rising, falling or both", edge);
+	char *end;
+	long cnt = count ? strtol(count, &end, 10) : 0;
+	if (count && (*end || cnt < 1))
+		return usage_error("--count '%s' is not a positive number", count);
+	long debounce = deb ? strtol(deb, &end, 10) : 0;
+	if (deb && (*end || debounce < 0 || debounce > 1000000))
+		return usage_error("--debounce '%s' is not 0..1000000 microseconds", deb);
+
+	struct wisj_error e = {0};
+	json_object *res;
+	int rc = link_call(l, "subscribe", obj1("topics", json_object_new_string("gpio.edge")), &res, &e,
+	                   o->timeout_ms);
+	if (rc)
+		return fail(o, &e, rc);
+	json_object_put(res);
+	struct watch w = {.n = 0};
+	for (int i = 0; i < argc && rc == 0; i++) {
+		json_object *st, *v;
+		rc = link_call(l, "pin.state", obj1("pin", json_object_new_string(argv[i])), &st, &e,
+		               o->timeout_ms);
+		if (rc)
+			break;
+		json_object_object_get_ex(st, "pin", &v);
+		snprintf(w.names[w.n], sizeof w.names[w.n], "%s", json_object_get_string(v));
+		w.restore[w.n] = !json_object_object_get_ex(st, "edge", &v) ||
+		                 !strcmp(json_object_get_string(v), "none");
+		json_object_put(st);
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "pin", json_object_new_string(w.names[w.n]));
+		json_object_object_add(p, "edge", json_object_new_string(edge));
+		json_object_object_add(p, "debounce_us", json_object_new_int((int)debounce));
+		rc = link_call(l, "gpio.watch", p, &res, &e, o->timeout_ms);
+		json_object_put(p);
+		if (rc == 0) {
+			json_object_put(res);
+			w.n++;
+		}
+	}
+	if (rc == 0)
+		rc = wait_events(l, o, cnt, keep_edge, &w, out_edge);
+	else
+		rc = fail(o, &e, rc);
+	/* Leave the pins as we found them: stop the watches we started. */
+	for (int i = 0; i < w.n; i++) {
+		if (!w.restore[i])
+			continue;
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "pin", json_object_new_string(w.names[i]));
+		json_object_object_add(p, "edge", json_object_new_string("none"));
+		if (link_call(l, "gpio.watch", p, &res, &e, o->timeout_ms) == 0)
+			json_object_put(res);
+		wisj_error_clear(&e);
+		json_object_put(p);
+	}
+	return rc;
+}
+
+static int cmd_adc_read(struct link *l, struct opts *o, int argc, char **argv)
+{
+	const char *gain = take_opt(&argc, argv, "--gain", true, NULL);
+	const char *ref = take_opt(&argc, argv, "--reference", true, NULL);
+	const char *res = take_opt(&argc, argv, "--resolution", true, NULL);
+	const char *os = take_opt(&argc, argv, "--oversample", true, NULL);
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (!argc)
+		return usage_error("%s", "name at least one analog pin");
+	json_object *p = obj1("pins", string_array(argc, argv));
+	if (gain)
+		json_object_object_add(p, "gain", json_object_new_string(gain));
+	if (ref)
+		json_object_object_add(p, "reference", json_object_new_string(ref));
+	if (res)
+		json_object_object_add(p, "resolution", json_object_new_int(atoi(res)));
+	if (os)
+		json_object_object_add(p, "oversample", json_object_new_int(atoi(os)));
+	return call_print(l, o, "adc.read", p, out_adc);
+}
+
+static int cmd_reset(struct link *l, struct opts *o, int argc, char **argv)
+{
+	bool boot = false, dfu = false;
+	take_opt(&argc, argv, "--bootloader", false, &boot);
+	take_opt(&argc, argv, "--dfu", false, &dfu);
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (argc)
+		return usage_error("unexpected argument %s", argv[0]);
+	if (boot && dfu)
+		return usage_error("%s", "--bootloader and --dfu exclude each other");
+	const char *mode = boot ? "bootloader" : dfu ? "serial_dfu" : "app";
+	return call_print(l, o, "system.reset", obj1("mode", json_object_new_string(mode)), NULL);
+}
+
+static int cmd_call(struct link *l, struct opts *o, int argc, char **argv)
+{
+	if (argc < 1 || argc > 2)
+		return usage_error("%s", "expected METHOD [JSON]");
+	json_object *params = NULL;
+	if (argc == 2) {
+		enum json_tokener_error jerr;
+		params = json_tokener_parse_verbose(argv[1], &jerr);
+		if (!params)
+			return usage_error("params are not JSON: %s", json_tokener_error_desc(jerr));
+	}
+	/* Raw calls always print JSON: there is no human form for any method. */
+	o->json = true;
+	return call_print(l, o, argv[0], params, NULL);
+}
+
+static bool keep_any(json_object *n, void *u)
+{
+	(void)n, (void)u;
+	return true;
+}
+
+static int cmd_subscribe(struct link *l, struct opts *o, int argc, char **argv)
+{
+	const char *count = take_opt(&argc, argv, "--count", true, NULL);
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (!argc)
+		return usage_error("%s", "name at least one topic");
+	char *end;
+	long cnt = count ? strtol(count, &end, 10) : 0;
+	if (count && (*end || cnt < 1))
+		return usage_error("--count '%s' is not a positive number", count);
+	struct wisj_error e = {0};
+	json_object *res;
+	int rc = link_call(l, "subscribe", obj1("topics", string_array(argc, argv)), &res, &e,
+	                   o->timeout_ms);
+	if (rc)
+		return fail(o, &e, rc);
+	json_object_put(res);
+	return wait_events(l, o, cnt, keep_any, NULL, out_notification);
+}
+
+static const struct cmd cmds[] = {
+	{"info", NULL, cmd_info, "info", "what the module said at connect (board, firmware, id)"},
+	{"pins", NULL, cmd_pins, "pins [--all]",
+	 "pin table: name, connector, nRF pin, functions, owner, mode, level, claims"},
+	{"gpio", "get", cmd_gpio_get, "gpio get NAME...", "read levels: IO1=1"},
+	{"gpio", "set", cmd_gpio_set, "gpio set NAME=VALUE...", "drive outputs (0/1, on/off)"},
+	{"gpio", "mode", cmd_gpio_mode, "gpio mode NAME MODE [--initial 0|1]",
+	 "MODE: input|in, input_pullup|pullup, input_pulldown|pulldown, output|out, "
+	 "output_open_drain|od, disabled|off"},
+	{"gpio", "watch", cmd_gpio_watch,
+	 "gpio watch NAME... [--edge rising|falling|both] [--count N] [--debounce US]",
+	 "print edges as they happen (\"SW1=0 falling TIME\") until Ctrl-C or N events"},
+	{"adc", "read", cmd_adc_read,
+	 "adc read NAME... [--gain 1/6..4] [--reference internal|vdd4] [--resolution 8|10|12|14] "
+	 "[--oversample 0..8]",
+	 "read analog pins in millivolts: AIN0=1650mV"},
+	{"reset", NULL, cmd_reset, "reset [--bootloader|--dfu]", "reset the module"},
+	{"call", NULL, cmd_call, "call METHOD [JSON]", "any JSON-RPC method; prints the JSON result"},
+	{"subscribe", NULL, cmd_subscribe, "subscribe TOPIC... [--count N]",
+	 "print notifications (gpio.edge, device.state, log) until Ctrl-C or N"},
+	{"status", NULL, cmd_status, "status", "wisd's own state (device, clients, queue)"},
+};
+#define NCMDS (sizeof cmds / sizeof cmds[0])
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wisctl [--socket PATH | --device PATH] [--json] [--timeout MS] COMMAND ...\n\n"
+	           "  --socket PATH   wisd's socket (default $WISD_SOCKET or /run/wisd.sock)\n"
+	           "  --device PATH   talk to a module directly (no wisd), e.g. /dev/ttyACM0\n"
+	           "  --json          machine output: JSON, one object per line\n"
+	           "  --timeout MS    how long to wait for an answer (default 5000)\n\ncommands:\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-40s %s\n", cmds[i].usage, cmds[i].help);
+	fprintf(f, "\nexit codes: 0 ok, 1 device refused, 2 usage, 3 unreachable, 4 timeout\n");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	wisctl_interrupted = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {0};
+	o.timeout_ms = 5000;
+	o.socket = getenv("WISD_SOCKET");
+	if (!o.socket || !*o.socket)
+		o.socket = "/run/wisd.sock";
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--json") || !strcmp(a, "-j"))
+			o.json = true;
+		else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--version")) {
+			printf("wisctl %s\n", WIS_LIB_VERSION);
+			return EXIT_OK;
+		} else if ((!strcmp(a, "--socket") || !strcmp(a, "--device") || !strcmp(a, "--timeout")) &&
+		           i + 1 < argc) {
+			const char *v = argv[++i];
+			if (a[2] == 's')
+				o.socket = v;
+			else if (a[2] == 'd')
+				o.device = v;
+			else {
+				char *end;
+				long t = strtol(v, &end, 10);
+				if (*end || t < 1 || t > 3600000) {
+					fprintf(stderr, "wisctl: --timeout '%s' is not 1..3600000 ms\n", v);
+					return EXIT_USAGE;
+				}
+				o.timeout_ms = (unsigned)t;
+			}
+		} else {
+			fprintf(stderr, "wisctl: unknown option %s (try --help)\n", a);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[i++], *sub = NULL;
+	bool has_sub = false;
+	for (size_t k = 0; k < NCMDS; k++)
+		if (!strcmp(cmds[k].name, name) && cmds[k].sub)
+			has_sub = true;
+	if (has_sub) {
+		sub = i < argc ? argv[i++] : "";
+		if (!strcmp(sub, "--help") || !*sub) {
+			for (size_t k = 0; k < NCMDS; k++)
+				if (!strcmp(cmds[k].name, name))
+					fprintf(*sub ? stdout : stderr, "usage: wisctl %s\n    %s\n", cmds[k].usage,
+					        cmds[k].help);
+			return *sub ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	for (size_t k = 0; k < NCMDS; k++)
+		if (!strcmp(cmds[k].name, name) && (!sub || !strcmp(cmds[k].sub, sub)))
+			current = &cmds[k];
+	if (!current) {
+		fprintf(stderr, "wisctl: unknown command '%s%s%s' (try --help)\n", name, sub ? " " : "",
+		        sub ? sub : "");
+		return EXIT_USAGE;
+	}
+	int cargc = argc - i;
+	char **cargv = argv + i;
+	for (int k = 0; k < cargc; k++)
+		if (!strcmp(cargv[k], "--help") || !strcmp(cargv[k], "-h")) {
+			printf("usage: wisctl %s\n    %s\n", current->usage, current->help);
+			return EXIT_OK;
+		}
+	char cmdline[64];
+	snprintf(cmdline, sizeof cmdline, "%s%s%s", name, sub ? " " : "", sub ? sub : "");
+	o.cmdline = cmdline;
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll() must return on Ctrl-C */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	char err[300];
+	struct link *l = o.device ? link_open_device(o.device, o.timeout_ms, err, sizeof err)
+	                          : link_open_socket(o.socket, err, sizeof err);
+	if (!l) {
+		fprintf(stderr, "wisctl %s: %s\n", cmdline, err);
+		return EXIT_UNREACHABLE;
+	}
+	int rc = current->run(l, &o, cargc, cargv);
+	link_close(l);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * wisctl's two ways to reach a module, behind one interface: JSON-RPC over
+ * wisd's socket (the default), or the module itself through libwisrpc and
+ * the same wisjson mapping wisd uses (--device PATH).  Either way a command
+ * makes calls by method name and reads notifications.
+ */
+#ifndef WISCTL_LINK_H
+#define WISCTL_LINK_H
+
+#include <json-c/json.h>
+#include <signal.h>
+
+#include "wisjson.h"
+
+/* wisctl exit codes (docs/cli.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,      /* the operation failed on the device */
+	EXIT_USAGE = 2,       /* bad command line or parameters */
+	EXIT_UNREACHABLE = 3, /* daemon or device unreachable */
+	EXIT_TIMEOUT = 4,
+};
+
+/* Set by SIGINT/SIGTERM; waits for events return when it is set. */
+extern volatile sig_atomic_t wisctl_interrupted;
+
+struct link;
+
+/* NULL on failure, with a one-line reason in err. */
+struct link *link_open_socket(const char *path, char *err, size_t errlen);
+struct link *link_open_device(const char *path, unsigned timeout_ms, char *err, size_t errlen);
+void link_close(struct link *l);
+
+/*
+ * One call.  Returns 0 with *result (caller puts it), or an exit code with
+ * e filled: device/daemon errors as returned, plus link failures (no
+ * answer in timeout_ms -> TIMEOUT, connection lost -> UNAVAILABLE).
+ */
+int link_call(struct link *l, const char *method, json_object *params, json_object **result,
+              struct wisj_error *e, unsigned timeout_ms);
+
+/* Next notification {"method":..,"params":..}: 1 and *out (caller puts),
+ * 0 on timeout (timeout_ms < 0 waits forever), -1 interrupted, -2 link
+ * lost (err filled). */
+int link_next_event(struct link *l, json_object **out, int timeout_ms, char *err, size_t errlen);
+
+/* Exit code for a JSON-RPC error code. */
+int exit_code_for(int jsonrpc_code);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * wisctl human output: short lines in the style of libgpiod's tools
+ * ("IO1=1"), tables for pins; --json bypasses all of this.
+ */
+#ifndef WISCTL_OUT_H
+#define WISCTL_OUT_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+/* "key: value" lines for a flat object (arrays joined with ", "). */
+void out_kv(FILE *f, json_object *o);
+void out_pins(FILE *f, json_object *result);
+/* {"IO1":1,...} -> "IO1=1" lines. */
+void out_levels(FILE *f, json_object *result);
+/* {"AIN0":{"millivolts":..}} -> "AIN0=1650mV" lines. */
+void out_adc(FILE *f, json_object *result);
+/* A gpio.edge notification as "SW1=0 falling 1732540000.123456". */
+void out_edge(FILE *f, json_object *params);
+/* Any notification: "TOPIC {params}". */
+void out_notification(FILE *f, json_object *n);
+/* JSON on one line. */
+void out_json(FILE *f, json_object *o);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * wisd main: settings (defaults < config file < WISD_SOCKET < options),
+ * start-up of the parts in wisd.h, signals, and the clean shutdown.
+ *
+ * Shutdown (SIGTERM/SIGINT): stop accepting and reading, let every request
+ * already taken from a client finish at the device and its answer reach
+ * the client's socket, then close.  Bounded by 5 s; a second signal skips
+ * the wait.  SIGHUP closes and reopens the device.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisd.h"
+
+#define STOP_GRACE_MS 5000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: wisd [options]\n"
+	        "Share a RAK4631 (wisrpc firmware) with many clients over JSON-RPC 2.0.\n\n"
+	        "  -d, --device PATH|auto|sim  module: a port or tcp://HOST:PORT, discovery by USB\n"
+	        "                              VID/PID (default auto), or an embedded simulator\n"
+	        "  -s, --socket PATH           Unix socket (default " WISD_DEFAULT_SOCKET
+	        ", env WISD_SOCKET)\n"
+	        "  -t, --tcp [ADDR:]PORT       also listen on TCP (address default 127.0.0.1)\n"
+	        "  -c, --config FILE           settings file (default " WISD_DEFAULT_CONFIG
+	        " if present)\n"
+	        "  -g, --group NAME            group of the socket (mode 0660)\n"
+	        "  -l, --log-level LEVEL       error, warn, info (default) or debug\n"
+	        "  -v, --verbose               same as --log-level debug\n"
+	        "      --syslog                log to syslog instead of stderr\n"
+	        "      --sim-path FILE         wisrpc-sim binary for --device sim\n"
+	        "      --sim-args ARGS         extra simulator arguments (e.g. \"--wire IO1:IO2\")\n"
+	        "      --set KEY=VALUE         any config file setting (see docs/api.md)\n"
+	        "  -h, --help                  this text\n"
+	        "  -V, --version               print the version\n");
+}
+
+static const struct option opts[] = {
+	{"device", required_argument, 0, 'd'},    {"socket", required_argument, 0, 's'},
+	{"tcp", required_argument, 0, 't'},       {"config", required_argument, 0, 'c'},
+	{"group", required_argument, 0, 'g'},     {"log-level", required_argument, 0, 'l'},
+	{"verbose", no_argument, 0, 'v'},         {"syslog", no_argument, 0, 'S'},
+	{"sim-path", required_argument, 0, 'P'},  {"sim-args", required_argument, 0, 'A'},
+	{"set", required_argument, 0, 'o'},       {"help", no_argument, 0, 'h'},
+	{"version", no_argument, 0, 'V'},         {0, 0, 0, 0},
+};
+
+static int parse_args(struct wisd_config *c, int argc, char **argv)
+{
+	const char *cfg = NULL;
+	int ch;
+	/* First pass: only --config, --help, --version, so the file can be
+	 * loaded before the other options override it. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "d:s:t:c:g:l:vhV", opts, NULL)) != -1) {
+		if (ch == 'c')
+			cfg = optarg;
+		else if (ch == 'h') {
+			usage(stdout);
+			exit(0);
+		} else if (ch == 'V') {
+			printf("wisd %s\n", WIS_LIB_VERSION);
+			exit(0);
+		}
+	}
+	if (config_load(c, cfg ? cfg : WISD_DEFAULT_CONFIG, cfg == NULL) < 0)
+		return -1;
+	const char *env = getenv("WISD_SOCKET");
+	if (env && *env)
+		snprintf(c->socket, sizeof c->socket, "%s", env);
+	optind = 1;
+	opterr = 1;
+	char err[200];
+	while ((ch = getopt_long(argc, argv, "d:s:t:c:g:l:vhV", opts, NULL)) != -1) {
+		const char *key = NULL, *val = optarg;
+		char kv[300];
+		switch (ch) {
+		case 'd': key = "device"; break;
+		case 's': key = "socket"; break;
+		case 't': key = "tcp"; break;
+		case 'g': key = "group"; break;
+		case 'l': key = "log_level"; break;
+		case 'v': key = "log_level"; val = "debug"; break;
+		case 'S': key = "syslog"; val = "yes"; break;
+		case 'P': key = "sim_path"; break;
+		case 'A': key = "sim_args"; break;
+		case 'c': continue;
+		case 'o': {
+			snprintf(kv, sizeof kv, "%s", optarg);
+			char *eq = strchr(kv, '=');
+			if (!eq) {
+				fprintf(stderr, "wisd: --set %s: expected KEY=VALUE\n", optarg);
+				return -1;
+			}
+			*eq = 0;
+			key = kv;
+			val = eq + 1;
+			break;
+		}
+		default:
+			fprintf(stderr, "wisd: try --help\n");
+			return -1;
+		}
+		if (config_set(c, key, val, err, sizeof err) < 0) {
+			fprintf(stderr, "wisd: %s\n", err);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "wisd: unexpected argument '%s' (try --help)\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- shutdown -------------------------------------------------------------------- */
+
+static void close_all(struct wisd *d)
+{
+	uv_timer_stop(&d->stop_timer);
+	server_close_all(d);
+	devmgr_stop(d);
+	uv_close((uv_handle_t *)&d->stop_timer, NULL);
+	uv_close((uv_handle_t *)&d->sig_term, NULL);
+	uv_close((uv_handle_t *)&d->sig_int, NULL);
+	uv_close((uv_handle_t *)&d->sig_hup, NULL);
+}
+
+static void on_stop_timer(uv_timer_t *t)
+{
+	struct wisd *d = t->data;
+	unsigned busy = wisj_ctx_inflight(d->jctx) + wisj_ctx_queued(d->jctx);
+	bool flushed = server_flushed(d);
+	if ((busy == 0 && flushed) || uv_now(d->loop) >= d->stop_deadline) {
+		if (busy || !flushed)
+			log_warn("stopping with %u requests unanswered after %d ms", busy, STOP_GRACE_MS);
+		close_all(d);
+	}
+}
+
+static void on_signal(uv_signal_t *s, int sig)
+{
+	struct wisd *d = s->data;
+	if (sig == SIGHUP) {
+		if (!d->stopping)
+			devmgr_reopen(d);
+		return;
+	}
+	if (d->stopping) {
+		log_warn("second signal: stopping now");
+		close_all(d);
+		return;
+	}
+	log_info("%s: finishing %u requests in flight, then stopping",
+	         sig == SIGTERM ? "SIGTERM" : "SIGINT",
+	         wisj_ctx_inflight(d->jctx) + wisj_ctx_queued(d->jctx));
+	d->stopping = true;
+	server_quiesce(d);
+	d->stop_deadline = uv_now(d->loop) + STOP_GRACE_MS;
+	uv_timer_start(&d->stop_timer, on_stop_timer, 0, 5);
+}
+
+int main(int argc, char **argv)
+{
+	struct wisd d;
+	memset(&d, 0, sizeof d);
+	config_defaults(&d.cfg);
+	if (parse_args(&d.cfg, argc, argv) < 0)
+		return 2;
+	log_setup((enum log_level)d.cfg.log_level, d.cfg.syslog);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.loop = uv_default_loop();
+	d.started_ms = uv_now(d.loop);
+	d.jctx = wisj_ctx_new();
+	d.tok = json_tokener_new_ex(d.cfg.max_depth);
+	if (!d.jctx || !d.tok || state_init(&d) < 0) {
+		log_error("out of memory");
+		return 1;
+	}
+	wisj_ctx_set_timeout(d.jctx, d.cfg.timeout_ms);
+	wisj_ctx_set_queue_limit(d.jctx, d.cfg.queue_limit);
+	wisj_ctx_set_observer(d.jctx, state_observe, &d);
+	rpc_init(&d);
+
+	uv_signal_init(d.loop, &d.sig_term);
+	uv_signal_init(d.loop, &d.sig_int);
+	uv_signal_init(d.loop, &d.sig_hup);
+	uv_timer_init(d.loop, &d.stop_timer);
+	d.sig_term.data = d.sig_int.data = d.sig_hup.data = d.stop_timer.data = &d;
+	uv_signal_start(&d.sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d.sig_int, on_signal, SIGINT);
+	uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
+
+	int rc = 0;
+	if (server_start(&d) < 0 || devmgr_start(&d) < 0) {
+		rc = 1;
+		d.stopping = true;
+		server_quiesce(&d);
+		close_all(&d);
+	} else {
+		log_info("wisd %s ready: try  wisctl --socket %s info", WIS_LIB_VERSION, d.cfg.socket);
+	}
+	uv_run(d.loop, UV_RUN_DEFAULT);
+	log_set_hook(NULL, NULL);
+	if (uv_loop_close(d.loop) != 0)
+		log_debug("loop closed with handles still open");
+	devmgr_free(&d);
+	wisj_ctx_free(d.jctx);
+	json_tokener_free(d.tok);
+	state_free(&d);
+	owner_free(&d);
+	free(d.rbuf);
+	if (rc == 0)
+		log_info("stopped");
+	log_close();
+	return rc;
+}

@@ -1,0 +1,521 @@
+/*
+ * wisjson calls: a JSON method becomes a plan (methods.c), the plan goes to
+ * the device as one asynchronous request or one BATCH, and the answer comes
+ * back as a JSON result through the caller's callback.
+ *
+ * Calls that find the device window full wait in a FIFO owned by the
+ * context and go out as completions free the window, so callers (every
+ * wisd client at once) never see WINDOW_FULL and the window stays full
+ * while there is work: that is what pipelines many clients' requests.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisjson_int.h"
+
+struct part {
+	const struct wisj_method *m;
+	json_object *params;
+	int first, n;
+};
+
+struct wisj_call {
+	struct wisj_call *next;
+	wisj_ctx *ctx;
+	const struct wisj_method *m; /* NULL for wisj_raw */
+	json_object *params;         /* normalised params (owned reference) */
+	wisj_done_cb cb;
+	void *user;
+	bool as_batch, stop_on_error;
+	struct part *parts; /* batch method only */
+	int nparts;
+	wis_batch *b;
+	struct wisj_plan plan;
+};
+
+struct wisj_ctx {
+	wis_device *dev;
+	unsigned timeout_ms;
+	unsigned queue_limit;
+	unsigned queued, inflight;
+	struct wisj_call *head, *tail;
+	wisj_guard_cb guard;
+	void *guard_user;
+	wisj_observe_cb observe;
+	void *observe_user;
+	bool pumping;
+};
+
+wisj_ctx *wisj_ctx_new(void)
+{
+	wisj_ctx *c = calloc(1, sizeof *c);
+	if (c)
+		c->queue_limit = 4096;
+	return c;
+}
+
+static void call_free(struct wisj_call *k)
+{
+	if (k->params)
+		json_object_put(k->params);
+	for (int i = 0; i < k->nparts; i++)
+		json_object_put(k->parts[i].params);
+	free(k->parts);
+	if (k->b)
+		wis_batch_free(k->b);
+	free(k);
+}
+
+static void fail_call(struct wisj_call *k, struct wisj_error *e)
+{
+	k->cb(k->user, NULL, e);
+	wisj_error_clear(e);
+	call_free(k);
+}
+
+static void fail_queue(wisj_ctx *c, int code, const char *msg)
+{
+	struct wisj_call *k = c->head;
+	c->head = c->tail = NULL;
+	c->queued = 0;
+	while (k) {
+		struct wisj_call *next = k->next;
+		struct wisj_error e = {0};
+		wisj_error_set(&e, code, "%s", msg);
+		fail_call(k, &e);
+		k = next;
+	}
+}
+
+void wisj_ctx_free(wisj_ctx *c)
+{
+	if (!c)
+		return;
+	fail_queue(c, WISJ_SHUTTING_DOWN, "shutting down");
+	free(c);
+}
+
+void wisj_ctx_set_device(wisj_ctx *c, wis_device *dev)
+{
+	c->dev = dev;
+	if (!dev)
+		fail_queue(c, WISJ_UNAVAILABLE, "device went away before the request was sent");
+}
+
+wis_device *wisj_ctx_device(wisj_ctx *c) { return c->dev; }
+void wisj_ctx_set_timeout(wisj_ctx *c, unsigned ms) { c->timeout_ms = ms; }
+unsigned wisj_ctx_queued(wisj_ctx *c) { return c->queued; }
+unsigned wisj_ctx_inflight(wisj_ctx *c) { return c->inflight; }
+void wisj_ctx_set_queue_limit(wisj_ctx *c, unsigned limit) { c->queue_limit = limit; }
+
+void wisj_ctx_set_guard(wisj_ctx *c, wisj_guard_cb cb, void *user)
+{
+	c->guard = cb;
+	c->guard_user = user;
+}
+
+void wisj_ctx_set_observer(wisj_ctx *c, wisj_observe_cb cb, void *user)
+{
+	c->observe = cb;
+	c->observe_user = user;
+}
+
+/* ---- completion ----------------------------------------------------------- */
+
+static void observe(struct wisj_call *k, const struct wisj_res *r)
+{
+	wisj_ctx *c = k->ctx;
+	if (!c->observe)
+		return;
+	for (int i = 0; i < k->plan.n; i++)
+		if (r[i].status == 0)
+			c->observe(c->observe_user, k->plan.steps[i].opcode,
+			           k->plan.buf + k->plan.steps[i].off, k->plan.steps[i].len);
+}
+
+static void step_error(const struct wisj_res *r, struct wisj_error *e)
+{
+	char d[200];
+	wisj_detail(r->p, r->len, d, sizeof d);
+	wisj_error_from_wis(e, r->status, d);
+}
+
+/* First failing step in [first, first+n), preferring a real failure over
+ * SKIPPED; -1 if all succeeded. */
+static int first_failure(const struct wisj_res *r, int first, int n)
+{
+	int skipped = -1;
+	for (int i = first; i < first + n; i++) {
+		if (r[i].status == -WIS_ST_SKIPPED && skipped < 0)
+			skipped = i;
+		else if (r[i].status < 0)
+			return i;
+	}
+	return skipped;
+}
+
+static json_object *finish_method(wis_device *dev, const struct wisj_method *m, json_object *params,
+                                  const struct wisj_step *s, const struct wisj_res *r, int n,
+                                  struct wisj_error *e)
+{
+	if (!(m->flags & WISJ_M__TOLERANT)) {
+		int f = first_failure(r, 0, n);
+		if (f >= 0) {
+			step_error(&r[f], e);
+			return NULL;
+		}
+	}
+	json_object *res = m->finish(dev, params, s, r, n, e);
+	if (!res && !e->code)
+		wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s: could not build the result", m->name);
+	return res;
+}
+
+static void complete(struct wisj_call *k, const struct wisj_res *r)
+{
+	struct wisj_error e = {0};
+	json_object *res = NULL;
+	wis_device *dev = k->ctx->dev;
+	observe(k, r);
+	if (!k->m) {
+		if (r[0].status < 0)
+			step_error(&r[0], &e);
+		else
+			res = json_object_new_object();
+	} else if (k->parts) {
+		json_object *a = json_object_new_array();
+		for (int i = 0; i < k->nparts; i++) {
+			struct part *p = &k->parts[i];
+			struct wisj_error pe = {0};
+			json_object *o = json_object_new_object(),
+			            *pr = finish_method(dev, p->m, p->params, &k->plan.steps[p->first],
+			                                &r[p->first], p->n, &pe);
+			if (pr)
+				json_object_object_add(o, "result", pr);
+			else
+				json_object_object_add(o, "error", wisj_error_to_json(&pe));
+			wisj_error_clear(&pe);
+			json_object_array_add(a, o);
+		}
+		res = json_object_new_object();
+		json_object_object_add(res, "results", a);
+	} else {
+		res = finish_method(dev, k->m, k->params, k->plan.steps, r, k->plan.n, &e);
+	}
+	if (res)
+		k->cb(k->user, res, NULL);
+	else
+		k->cb(k->user, NULL, &e);
+	wisj_error_clear(&e);
+	call_free(k);
+}
+
+static void pump(wisj_ctx *c);
+
+static void on_done(wis_device *dev, int status, const uint8_t *payload, size_t len, void *user)
+{
+	(void)dev;
+	struct wisj_call *k = user;
+	wisj_ctx *c = k->ctx;
+	struct wisj_res r[WISJ_MAX_STEPS];
+	c->inflight--;
+	if (k->b) {
+		int rc = status < 0 ? status : wis_batch_parse(k->b, payload, len);
+		for (int i = 0; i < k->plan.n; i++) {
+			if (rc < 0) {
+				/* The whole batch failed: every step carries that error. */
+				r[i].status = rc;
+				r[i].p = payload;
+				r[i].len = status < 0 ? len : 0;
+			} else {
+				r[i].status = wis_batch_status(k->b, i);
+				r[i].p = wis_batch_result(k->b, i, &r[i].len);
+			}
+		}
+		if (rc < 0 && !k->parts) {
+			/* Report once, not per step. */
+			struct wisj_error e = {0};
+			step_error(&r[0], &e);
+			fail_call(k, &e);
+			pump(c);
+			return;
+		}
+	} else {
+		r[0].status = status;
+		r[0].p = payload;
+		r[0].len = len;
+	}
+	complete(k, r);
+	pump(c);
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static int send_call(struct wisj_call *k)
+{
+	wisj_ctx *c = k->ctx;
+	struct wisj_plan *pl = &k->plan;
+	int rc;
+	if (!k->as_batch) {
+		struct wisj_step *s = &pl->steps[0];
+		rc = wis_call_async(c->dev, s->opcode, pl->buf + s->off, s->len, c->timeout_ms, on_done, k);
+	} else {
+		if (!k->b) {
+			k->b = wis_batch_new(c->dev);
+			if (!k->b)
+				return WIS_E_NOMEM;
+			wis_batch_stop_on_error(k->b, k->stop_on_error);
+			for (int i = 0; i < pl->n; i++) {
+				rc = wis_batch_add(k->b, pl->steps[i].opcode, pl->buf + pl->steps[i].off,
+				                   pl->steps[i].len);
+				if (rc < 0)
+					return rc;
+			}
+		}
+		size_t len;
+		const uint8_t *p = wis_batch_payload(k->b, &len);
+		rc = wis_call_async(c->dev, WIS_OP_BATCH, p, len, c->timeout_ms, on_done, k);
+	}
+	if (rc == 0)
+		c->inflight++;
+	return rc;
+}
+
+static void pump(wisj_ctx *c)
+{
+	/* Completions run pump() from inside wis_process(); a send can complete
+	 * another call synchronously, so guard against recursion. */
+	if (c->pumping)
+		return;
+	c->pumping = true;
+	while (c->head && c->dev) {
+		struct wisj_call *k = c->head;
+		int rc = send_call(k);
+		if (rc == WIS_E_WINDOW_FULL)
+			break;
+		c->head = k->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->queued--;
+		if (rc < 0) {
+			struct wisj_error e = {0};
+			wisj_error_from_wis(&e, rc, wis_last_error());
+			fail_call(k, &e);
+		}
+	}
+	c->pumping = false;
+}
+
+void wisj_ctx_pump(wisj_ctx *c)
+{
+	pump(c);
+}
+
+static void submit(wisj_ctx *c, struct wisj_call *k)
+{
+	if (k->plan.n == 0) {
+		complete(k, NULL);
+		return;
+	}
+	k->as_batch = k->parts || k->plan.n > 1;
+	if (!c->head && !c->pumping) {
+		int rc = send_call(k);
+		if (rc == 0)
+			return;
+		if (rc != WIS_E_WINDOW_FULL) {
+			struct wisj_error e = {0};
+			wisj_error_from_wis(&e, rc, wis_last_error());
+			fail_call(k, &e);
+			return;
+		}
+	}
+	if (c->queued >= c->queue_limit) {
+		struct wisj_error e = {0};
+		wisj_error_set(&e, WISJ_OVERLOADED, "%u requests already waiting for the device",
+		               c->queued);
+		fail_call(k, &e);
+		return;
+	}
+	k->next = NULL;
+	if (c->tail)
+		c->tail->next = k;
+	else
+		c->head = k;
+	c->tail = k;
+	c->queued++;
+}
+
+/* ---- planning ------------------------------------------------------------- */
+
+static int guard_steps(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
+{
+	if (!c->guard)
+		return 0;
+	for (int i = 0; i < k->plan.n; i++) {
+		const struct wisj_step *s = &k->plan.steps[i];
+		if (!s->writes)
+			continue;
+		char nb[6];
+		const char *name = wis_pin_name(c->dev, s->pin);
+		if (!name) {
+			wis_nrf_name(s->pin, nb);
+			name = nb;
+		}
+		if (c->guard(c->guard_user, k->user, name, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int plan_batch(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
+{
+	json_object *steps = NULL, *soe = NULL;
+	json_object_object_get_ex(k->params, "steps", &steps);
+	if (json_object_object_get_ex(k->params, "stop_on_error", &soe))
+		k->stop_on_error = json_object_get_boolean(soe);
+	size_t n = json_object_array_length(steps);
+	k->parts = calloc(n, sizeof *k->parts);
+	if (!k->parts) {
+		wisj_error_set(e, WISJ_INTERNAL_ERROR, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *st = json_object_array_get_idx(steps, i), *mn, *pa = NULL;
+		json_object_object_get_ex(st, "method", &mn);
+		json_object_object_get_ex(st, "params", &pa);
+		const char *name = json_object_get_string(mn);
+		const struct wisj_method *m = wisj_method_find(name);
+		if (!m || !(m->flags & WISJ_M_BATCHABLE)) {
+			wisj_error_set(e, WISJ_INVALID_PARAMS, "batch step %zu: %s%s", i, name,
+			               m ? " cannot be a batch step" : " is not a method");
+			return -1;
+		}
+		struct part *p = &k->parts[k->nparts];
+		p->params = wisj_params_check(m, pa, e);
+		if (!p->params)
+			goto step_fail;
+		k->nparts++;
+		p->m = m;
+		p->first = k->plan.n;
+		if (m->plan(c->dev, p->params, &k->plan, e) < 0)
+			goto step_fail;
+		p->n = k->plan.n - p->first;
+		continue;
+	step_fail: {
+		char msg[sizeof e->message];
+		memcpy(msg, e->message, sizeof msg);
+		wisj_error_set(e, e->code, "batch step %zu (%s): %s", i, name, msg);
+		return -1;
+	}
+	}
+	return 0;
+}
+
+void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_done_cb cb,
+                 void *user)
+{
+	struct wisj_error e = {0};
+	if (m->flags & WISJ_M_DAEMON) {
+		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "%s is served by wisd, not by a direct device",
+		               m->name);
+		goto fail_early;
+	}
+	json_object *np = wisj_params_check(m, params, &e);
+	if (!np)
+		goto fail_early;
+	if ((m->flags & WISJ_M_DEVICE) && !c->dev) {
+		json_object_put(np);
+		wisj_error_set(&e, WISJ_UNAVAILABLE, "no device connected");
+		goto fail_early;
+	}
+	if (m->local) {
+		json_object *res = m->local(c->dev, np, &e);
+		json_object_put(np);
+		if (!res)
+			goto fail_early;
+		cb(user, res, NULL);
+		return;
+	}
+	struct wisj_call *k = calloc(1, sizeof *k);
+	if (!k) {
+		json_object_put(np);
+		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
+		goto fail_early;
+	}
+	k->ctx = c;
+	k->m = m;
+	k->params = np;
+	k->cb = cb;
+	k->user = user;
+	int rc = (m->flags & WISJ_M__BATCH) ? plan_batch(c, k, &e) : m->plan(c->dev, np, &k->plan, &e);
+	if (!k->parts)
+		k->stop_on_error = true;
+	if (rc < 0 || guard_steps(c, k, &e) < 0) {
+		fail_call(k, &e);
+		return;
+	}
+	submit(c, k);
+	return;
+fail_early:
+	cb(user, NULL, &e);
+	wisj_error_clear(&e);
+}
+
+void wisj_raw(wisj_ctx *c, uint16_t opcode, const uint8_t *req, size_t len, wisj_done_cb cb,
+              void *user)
+{
+	struct wisj_error e = {0};
+	if (!c->dev) {
+		wisj_error_set(&e, WISJ_UNAVAILABLE, "no device connected");
+		cb(user, NULL, &e);
+		return;
+	}
+	struct wisj_call *k = calloc(1, sizeof *k);
+	if (!k) {
+		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
+		cb(user, NULL, &e);
+		return;
+	}
+	k->ctx = c;
+	k->cb = cb;
+	k->user = user;
+	if (wisj_plan_add(&k->plan, opcode, req, len, WIS_NRF_NONE, false, &e) < 0) {
+		fail_call(k, &e);
+		return;
+	}
+	submit(c, k);
+}
+
+/* ---- events ----------------------------------------------------------------- */
+
+static double ts_seconds(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, const char **topic)
+{
+	(void)dev;
+	json_object *o = json_object_new_object();
+	if (ev->type == WIS_EV_GPIO_EDGE) {
+		*topic = "gpio.edge";
+		json_object_object_add(o, "pin", json_object_new_string(ev->u.gpio.name));
+		json_object_object_add(o, "level", json_object_new_int(ev->u.gpio.level));
+		json_object_object_add(o, "edge", json_object_new_string(
+		                                      ev->u.gpio.edge <= 3 ? wisj_edges[ev->u.gpio.edge] : "?"));
+	} else if (ev->type == WIS_EV_RESET) {
+		*topic = "device.state";
+		json_object_object_add(o, "state", json_object_new_string("reset"));
+		json_object_object_add(o, "cause", json_object_new_int(ev->u.reset.cause));
+	} else {
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_object_add(o, "seq", json_object_new_int64(ev->seq));
+	json_object_object_add(o, "lost", json_object_new_int64(ev->lost));
+	json_object_object_add(o, "device_us", json_object_new_int64((int64_t)ev->device_us));
+	json_object_object_add(o, "time", json_object_new_double(ts_seconds(&ev->realtime)));
+	json_object_object_add(o, "monotonic", json_object_new_double(ts_seconds(&ev->monotonic)));
+	json_object_object_add(o, "error_us", json_object_new_int64(ev->error_us));
+	return o;
+}

@@ -1,0 +1,365 @@
+/*
+ * wisjson schema side: errors as JSON-RPC error objects, parameter
+ * validation against each method's schema, and the discovery document
+ * (rpc.discover).  Validation is strict so that a misspelt parameter is
+ * reported instead of silently ignored.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wisjson_int.h"
+
+const char *const wisj_topics[] = {"gpio.edge", "device.state", "log", "radio.rx", "radio.tx",
+                                   "uart.rx", NULL};
+
+static const char *const status_names[WIS_ST__COUNT] = {
+	"OK",        "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",    "NO_SUCH_PIN",   "NOT_CAPABLE",
+	"PIN_BUSY",  "WRONG_MODE", "NOT_FITTED", "BUSY",       "HW_TIMEOUT",    "HW_ERROR",
+	"TOO_BIG",   "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",
+};
+
+const char *wisj_status_name(int code)
+{
+	if (code <= 0 && code > -WIS_ST__COUNT)
+		return status_names[-code];
+	switch (code) {
+	case WIS_E_TIMEOUT: return "TIMEOUT";
+	case WIS_E_IO: return "IO";
+	case WIS_E_DISCONNECTED: return "DISCONNECTED";
+	case WIS_E_NOMEM: return "NOMEM";
+	case WIS_E_INVAL: return "INVAL";
+	case WIS_E_PROTO: return "PROTO";
+	case WIS_E_NOT_FOUND: return "NOT_FOUND";
+	case WIS_E_UNKNOWN_PIN: return "UNKNOWN_PIN";
+	case WIS_E_NOT_IO: return "NOT_IO";
+	case WIS_E_WINDOW_FULL: return "WINDOW_FULL";
+	case WIS_E_CLOSED: return "CLOSED";
+	case WIS_E_VERSION: return "VERSION";
+	case WIS_E_TOO_BIG: return "TOO_BIG";
+	case WIS_E_CANCELLED: return "CANCELLED";
+	default: return "UNKNOWN";
+	}
+}
+
+void wisj_error_clear(struct wisj_error *e)
+{
+	if (e->data)
+		json_object_put(e->data);
+	memset(e, 0, sizeof *e);
+}
+
+void wisj_error_set(struct wisj_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+size_t wisj_detail(const uint8_t *p, size_t len, char *buf, size_t cap)
+{
+	/* libwisrpc hands over the device's detail as bare text; keep it one
+	 * printable line, since it ends up in a JSON message and a log line. */
+	size_t n = 0;
+	for (size_t i = 0; p && i < len && n + 1 < cap; i++)
+		buf[n++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
+	if (cap)
+		buf[n] = 0;
+	return n;
+}
+
+void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail)
+{
+	int code;
+	if (wis_code < 0 && wis_code > -WIS_ST__COUNT)
+		code = WISJ_DEVICE_ERROR;
+	else if (wis_code == WIS_E_TIMEOUT)
+		code = WISJ_TIMEOUT;
+	else if (wis_code == WIS_E_DISCONNECTED || wis_code == WIS_E_CLOSED ||
+	         wis_code == WIS_E_CANCELLED || wis_code == WIS_E_NOT_FOUND)
+		code = WISJ_UNAVAILABLE;
+	else if (wis_code == WIS_E_UNKNOWN_PIN || wis_code == WIS_E_NOT_IO ||
+	         wis_code == WIS_E_INVAL)
+		code = WISJ_INVALID_PARAMS;
+	else if (wis_code == WIS_E_WINDOW_FULL)
+		code = WISJ_OVERLOADED;
+	else
+		code = WISJ_HOST_ERROR;
+	const char *what = wis_strerror(wis_code);
+	if (detail && *detail)
+		wisj_error_set(e, code, "%s", detail);
+	else if (code == WISJ_DEVICE_ERROR)
+		wisj_error_set(e, code, "device refused: %s", what);
+	else
+		wisj_error_set(e, code, "%s", what);
+	if (e->data)
+		json_object_put(e->data);
+	e->data = json_object_new_object();
+	json_object_object_add(e->data, "status", json_object_new_string(wisj_status_name(wis_code)));
+	json_object_object_add(e->data, "wis_code", json_object_new_int(wis_code));
+	if (detail && *detail)
+		json_object_object_add(e->data, "detail", json_object_new_string(detail));
+}
+
+json_object *wisj_error_to_json(struct wisj_error *e)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "code", json_object_new_int(e->code));
+	json_object_object_add(o, "message", json_object_new_string(e->message));
+	if (e->data) {
+		json_object_object_add(o, "data", e->data);
+		e->data = NULL;
+	}
+	return o;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+static const char *type_name(enum wisj_type t)
+{
+	switch (t) {
+	case WISJ_T_STRING: return "string";
+	case WISJ_T_INT: return "integer";
+	case WISJ_T_BOOL: return "boolean";
+	case WISJ_T_ENUM: return "string (enum)";
+	case WISJ_T_PIN: return "pin name";
+	case WISJ_T_PINS: return "pin name or array of pin names";
+	case WISJ_T_LEVELS: return "object of pin name -> 0|1";
+	case WISJ_T_STRINGS: return "string or array of strings";
+	case WISJ_T_STEPS: return "array of {method, params}";
+	}
+	return "?";
+}
+
+static bool is_level(json_object *v)
+{
+	if (json_object_is_type(v, json_type_boolean))
+		return true;
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	int64_t n = json_object_get_int64(v);
+	return n == 0 || n == 1;
+}
+
+static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_error *e)
+{
+	switch (p->type) {
+	case WISJ_T_STRING:
+	case WISJ_T_PIN:
+		if (json_object_is_type(v, json_type_string))
+			return true;
+		break;
+	case WISJ_T_INT:
+		if (json_object_is_type(v, json_type_int)) {
+			int64_t n = json_object_get_int64(v);
+			if (n < p->min || n > p->max) {
+				wisj_error_set(e, WISJ_INVALID_PARAMS,
+				               "parameter '%s' = %lld is out of range %lld..%lld", p->name,
+				               (long long)n, (long long)p->min, (long long)p->max);
+				return false;
+			}
+			return true;
+		}
+		break;
+	case WISJ_T_BOOL:
+		if (json_object_is_type(v, json_type_boolean))
+			return true;
+		break;
+	case WISJ_T_ENUM:
+		if (json_object_is_type(v, json_type_string)) {
+			const char *s = json_object_get_string(v);
+			for (const char *const *ev = p->enum_values; *ev; ev++)
+				if (strcmp(*ev, s) == 0)
+					return true;
+			char list[160] = "";
+			for (const char *const *ev = p->enum_values; *ev; ev++) {
+				if (*list)
+					strncat(list, ", ", sizeof list - strlen(list) - 1);
+				strncat(list, *ev, sizeof list - strlen(list) - 1);
+			}
+			wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s': '%s' is not one of %s",
+			               p->name, s, list);
+			return false;
+		}
+		break;
+	case WISJ_T_PINS:
+	case WISJ_T_STRINGS:
+		if (json_object_is_type(v, json_type_string))
+			return true;
+		if (json_object_is_type(v, json_type_array)) {
+			size_t n = json_object_array_length(v);
+			if (n == 0) {
+				wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' is empty", p->name);
+				return false;
+			}
+			for (size_t i = 0; i < n; i++)
+				if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+					goto bad;
+			return true;
+		}
+		break;
+	case WISJ_T_LEVELS:
+		if (json_object_is_type(v, json_type_object)) {
+			if (json_object_object_length(v) == 0) {
+				wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' is empty", p->name);
+				return false;
+			}
+			json_object_object_foreach(v, key, val)
+			{
+				if (!is_level(val)) {
+					wisj_error_set(e, WISJ_INVALID_PARAMS,
+					               "parameter '%s': value of %s must be 0 or 1", p->name, key);
+					return false;
+				}
+			}
+			return true;
+		}
+		break;
+	case WISJ_T_STEPS:
+		if (json_object_is_type(v, json_type_array)) {
+			size_t n = json_object_array_length(v);
+			if (n == 0 || n > WISJ_MAX_STEPS) {
+				wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' needs 1..%d steps",
+				               p->name, WISJ_MAX_STEPS);
+				return false;
+			}
+			for (size_t i = 0; i < n; i++) {
+				json_object *st = json_object_array_get_idx(v, i), *m;
+				if (!json_object_is_type(st, json_type_object) ||
+				    !json_object_object_get_ex(st, "method", &m) ||
+				    !json_object_is_type(m, json_type_string)) {
+					wisj_error_set(e, WISJ_INVALID_PARAMS,
+					               "batch step %zu: needs {\"method\": NAME, \"params\": {...}}",
+					               i);
+					return false;
+				}
+			}
+			return true;
+		}
+		break;
+	}
+bad:
+	wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' must be a %s", p->name,
+	               type_name(p->type));
+	return false;
+}
+
+json_object *wisj_params_check(const wisj_method *m, json_object *params, struct wisj_error *e)
+{
+	json_object *obj;
+	size_t np = 0;
+	for (const struct wisj_param *p = m->params; p && p->name; p++)
+		np++;
+	if (!params || json_object_is_type(params, json_type_null)) {
+		obj = json_object_new_object();
+	} else if (json_object_is_type(params, json_type_array)) {
+		/* By-position params map onto the schema order. */
+		size_t n = json_object_array_length(params);
+		if (n > np) {
+			wisj_error_set(e, WISJ_INVALID_PARAMS, "%s takes at most %zu parameters, got %zu",
+			               m->name, np, n);
+			return NULL;
+		}
+		obj = json_object_new_object();
+		for (size_t i = 0; i < n; i++)
+			json_object_object_add(obj, m->params[i].name,
+			                       json_object_get(json_object_array_get_idx(params, i)));
+	} else if (json_object_is_type(params, json_type_object)) {
+		obj = json_object_get(params);
+	} else {
+		wisj_error_set(e, WISJ_INVALID_PARAMS, "params must be an object or an array");
+		return NULL;
+	}
+	json_object_object_foreach(obj, key, val)
+	{
+		const struct wisj_param *p = m->params;
+		while (p && p->name && strcmp(p->name, key) != 0)
+			p++;
+		if (!p || !p->name) {
+			wisj_error_set(e, WISJ_INVALID_PARAMS, "%s has no parameter '%s'", m->name, key);
+			goto fail;
+		}
+		if (!check_value(p, val, e))
+			goto fail;
+	}
+	for (const struct wisj_param *p = m->params; p && p->name; p++)
+		if (p->required && !json_object_object_get_ex(obj, p->name, NULL)) {
+			wisj_error_set(e, WISJ_INVALID_PARAMS, "%s needs parameter '%s' (%s)", m->name,
+			               p->name, type_name(p->type));
+			goto fail;
+		}
+	return obj;
+fail:
+	json_object_put(obj);
+	return NULL;
+}
+
+/* ---- discovery ------------------------------------------------------------- */
+
+static json_object *param_schema(const struct wisj_param *p)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "type", json_object_new_string(type_name(p->type)));
+	json_object_object_add(o, "required", json_object_new_boolean(p->required));
+	if (p->type == WISJ_T_ENUM) {
+		json_object *a = json_object_new_array();
+		for (const char *const *ev = p->enum_values; *ev; ev++)
+			json_object_array_add(a, json_object_new_string(*ev));
+		json_object_object_add(o, "enum", a);
+	}
+	if (p->type == WISJ_T_INT) {
+		json_object_object_add(o, "minimum", json_object_new_int64(p->min));
+		json_object_object_add(o, "maximum", json_object_new_int64(p->max));
+	}
+	json_object_object_add(o, "description", json_object_new_string(p->doc));
+	return o;
+}
+
+json_object *wisj_discover(void)
+{
+	json_object *root = json_object_new_object(), *ms = json_object_new_array();
+	for (size_t i = 0; i < wisj_method_count; i++) {
+		const struct wisj_method *m = &wisj_methods[i];
+		json_object *o = json_object_new_object(), *ps = json_object_new_array();
+		json_object_object_add(o, "name", json_object_new_string(m->name));
+		json_object_object_add(o, "description", json_object_new_string(m->doc));
+		for (const struct wisj_param *p = m->params; p && p->name; p++)
+			json_object_array_add(ps, param_schema(p));
+		json_object_object_add(o, "params", ps);
+		json_object_object_add(o, "result", json_object_new_string(m->result_doc));
+		json_object_object_add(o, "device", json_object_new_boolean(m->flags & WISJ_M_DEVICE));
+		json_object_object_add(o, "batchable",
+		                       json_object_new_boolean(m->flags & WISJ_M_BATCHABLE));
+		json_object_object_add(o, "ownership",
+		                       json_object_new_boolean(m->flags & WISJ_M_WRITES));
+		json_object_array_add(ms, o);
+	}
+	json_object_object_add(root, "methods", ms);
+	json_object *ts = json_object_new_array();
+	for (const char *const *t = wisj_topics; *t; t++)
+		json_object_array_add(ts, json_object_new_string(*t));
+	json_object_object_add(root, "topics", ts);
+	json_object_object_add(root, "version", json_object_new_string(WIS_LIB_VERSION));
+	return root;
+}
+
+const wisj_method *wisj_method_find(const char *name)
+{
+	for (size_t i = 0; i < wisj_method_count; i++)
+		if (strcmp(wisj_methods[i].name, name) == 0)
+			return &wisj_methods[i];
+	return NULL;
+}
+
+const char *wisj_method_name(const wisj_method *m)
+{
+	return m->name;
+}
+
+unsigned wisj_method_flags(const wisj_method *m)
+{
+	return m->flags;
+}

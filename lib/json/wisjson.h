@@ -1,0 +1,179 @@
+/*
+ * wisjson: the one mapping between JSON-RPC methods and libwisrpc calls.
+ *
+ * wisd uses it to serve clients and `wisctl --device PATH` uses it to talk
+ * to a module directly, so a method behaves the same through both.  It knows
+ * the method table (names, parameter schemas, documentation), validates
+ * params, turns a method into one asynchronous device call or a BATCH, and
+ * turns the device's answer back into a JSON result or a JSON-RPC error.
+ *
+ * Objects and ownership:
+ *   wisj_ctx   one per device user (the daemon, or wisctl).  Holds the
+ *              current wis_device (borrowed: the caller opens and closes it
+ *              and tells the context with wisj_ctx_set_device), a queue of
+ *              calls waiting for room in the device window, and the hooks.
+ *   json_object  params passed in are borrowed (a reference is taken while
+ *              the call runs); a result handed to the completion callback is
+ *              owned by the callback, which must json_object_put() it.
+ *
+ * Every wisj_invoke() completes exactly once through its callback, possibly
+ * before wisj_invoke() returns (local methods, validation errors, device
+ * away).  Callbacks run from wis_process()/wisj_ctx_set_device() on the
+ * thread that drives the event loop.
+ */
+#ifndef WISJSON_H
+#define WISJSON_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wisrpc/wisrpc.h"
+
+/* JSON-RPC 2.0 standard error codes. */
+#define WISJ_PARSE_ERROR -32700
+#define WISJ_INVALID_REQUEST -32600
+#define WISJ_METHOD_NOT_FOUND -32601
+#define WISJ_INVALID_PARAMS -32602
+#define WISJ_INTERNAL_ERROR -32603
+/* Application errors (docs/api.md).  Each names what failed in message;
+ * data carries the device or library status where there is one. */
+#define WISJ_DEVICE_ERROR -32000 /* the device refused: data.status names why */
+#define WISJ_UNAVAILABLE -32001  /* no device connected right now             */
+#define WISJ_TIMEOUT -32002      /* the device did not answer in time         */
+#define WISJ_OWNED -32003        /* resource claimed by another client        */
+#define WISJ_OVERLOADED -32004   /* too many requests queued for the device   */
+#define WISJ_SHUTTING_DOWN -32005 /* the daemon is stopping                  */
+#define WISJ_HOST_ERROR -32006   /* link I/O or protocol failure on the host  */
+
+struct wisj_error {
+	int code;
+	char message[240];
+	json_object *data; /* owned; NULL if none */
+};
+
+void wisj_error_clear(struct wisj_error *e);
+void wisj_error_set(struct wisj_error *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Maps a libwisrpc code (device status or host error) and its detail. */
+void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail);
+/* {"code":..,"message":..,"data":..}; moves e->data into the object. */
+json_object *wisj_error_to_json(struct wisj_error *e);
+/* "PIN_BUSY" for -WIS_ST_PIN_BUSY, "TIMEOUT" for WIS_E_TIMEOUT, ... */
+const char *wisj_status_name(int wis_code);
+
+/* ---- the method table ----------------------------------------------------- */
+
+enum wisj_type {
+	WISJ_T_STRING,
+	WISJ_T_INT,
+	WISJ_T_BOOL,
+	WISJ_T_ENUM,   /* a string out of enum_values */
+	WISJ_T_PIN,    /* a pin name */
+	WISJ_T_PINS,   /* a pin name or an array of pin names */
+	WISJ_T_LEVELS, /* object: pin name -> 0/1 (or false/true) */
+	WISJ_T_STRINGS, /* a string or an array of strings */
+	WISJ_T_STEPS,  /* array of {"method":..,"params":..} (batch) */
+};
+
+struct wisj_param {
+	const char *name;
+	enum wisj_type type;
+	bool required;
+	const char *const *enum_values; /* NULL-terminated, for WISJ_T_ENUM */
+	int64_t min, max;               /* for WISJ_T_INT */
+	const char *doc;
+};
+
+/* Method flags. */
+#define WISJ_M_DEVICE 0x01    /* needs the device */
+#define WISJ_M_DAEMON 0x02    /* served by wisd itself, not by wisjson */
+#define WISJ_M_BATCHABLE 0x04 /* may be a step of "batch" */
+#define WISJ_M_WRITES 0x08    /* changes pin state: subject to ownership */
+
+struct wisj_method;
+typedef struct wisj_method wisj_method;
+
+const wisj_method *wisj_method_find(const char *name);
+const char *wisj_method_name(const wisj_method *m);
+unsigned wisj_method_flags(const wisj_method *m);
+
+/*
+ * Check params against the method's schema and normalise them: positional
+ * arrays become objects, a missing params becomes {}.  Returns a new
+ * reference to the normalised object, or NULL with e set (INVALID_PARAMS).
+ */
+json_object *wisj_params_check(const wisj_method *m, json_object *params, struct wisj_error *e);
+
+/* {"methods":[{name, description, params:[schema...], result}], "topics":[...]}. */
+json_object *wisj_discover(void);
+/* The topic names subscribers may ask for (NULL-terminated). */
+extern const char *const wisj_topics[];
+
+/* ---- running calls ------------------------------------------------------- */
+
+typedef struct wisj_ctx wisj_ctx;
+
+/* Completion: exactly one of result (owned by the callee) or err is set. */
+typedef void (*wisj_done_cb)(void *user, json_object *result, struct wisj_error *err);
+
+/*
+ * Ownership guard: asked for every pin a writing method would change, with
+ * the invoke's user pointer.  Return 0 to allow, or fill e (WISJ_OWNED) and
+ * return -1 to refuse the whole call.
+ */
+typedef int (*wisj_guard_cb)(void *guard_user, void *call_user, const char *pin,
+                             struct wisj_error *e);
+
+/* State observer: told of every device operation that succeeded (batch
+ * steps included), with its raw request, so that a caller can remember the
+ * declared state and re-apply it after a reconnect. */
+typedef void (*wisj_observe_cb)(void *user, uint16_t opcode, const uint8_t *req, size_t len);
+
+wisj_ctx *wisj_ctx_new(void);
+/* Fails queued calls with SHUTTING_DOWN.  In-flight calls belong to the
+ * device: close it (wis_close completes them) before freeing the context. */
+void wisj_ctx_free(wisj_ctx *c);
+/* Set or clear (NULL) the device.  Clearing fails every queued call with
+ * UNAVAILABLE; calls already sent complete when the device is closed. */
+void wisj_ctx_set_device(wisj_ctx *c, wis_device *dev);
+wis_device *wisj_ctx_device(wisj_ctx *c);
+void wisj_ctx_set_timeout(wisj_ctx *c, unsigned timeout_ms);
+/* Calls waiting for window room (not yet sent) and in flight. */
+unsigned wisj_ctx_queued(wisj_ctx *c);
+unsigned wisj_ctx_inflight(wisj_ctx *c);
+/* Most calls allowed to wait for the window; beyond it OVERLOADED. */
+void wisj_ctx_set_queue_limit(wisj_ctx *c, unsigned limit);
+void wisj_ctx_set_guard(wisj_ctx *c, wisj_guard_cb cb, void *user);
+void wisj_ctx_set_observer(wisj_ctx *c, wisj_observe_cb cb, void *user);
+
+/*
+ * Run method m with params (already checked by wisj_params_check, or not:
+ * it is checked again).  cb runs exactly once.  Daemon-only methods fail
+ * with METHOD_NOT_FOUND ("served by wisd").
+ */
+void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_done_cb cb,
+                 void *user);
+
+/* Send queued calls that now fit in the window.  Completions do this
+ * themselves; call it after wis_process() too, so that a window freed by a
+ * timeout or disconnect is reused at once. */
+void wisj_ctx_pump(wisj_ctx *c);
+
+/* Send a raw request through the same queue (used to re-apply state). */
+void wisj_raw(wisj_ctx *c, uint16_t opcode, const uint8_t *req, size_t len, wisj_done_cb cb,
+              void *user);
+
+/* ---- helpers shared by wisd and wisctl ----------------------------------- */
+
+/* An event as JSON params for its topic; sets *topic.  NULL if unknown. */
+json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, const char **topic);
+/* Canonical name of a pin ("io1" -> "IO1") into buf; -1 with e set if no
+ * such I/O pin.  Uses the device table when dev is set. */
+int wisj_pin_canonical(wis_device *dev, const char *name, char *buf, size_t cap,
+                       struct wisj_error *e);
+
+extern const char *const wisj_gpio_modes[]; /* indexed by enum wis_gpio_mode */
+extern const char *const wisj_edges[];      /* indexed by enum wis_edge */
+
+#endif
