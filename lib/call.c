@@ -240,8 +240,24 @@ static int read_link(wis_device *dev, int wait_ms)
 	return rc;
 }
 
+/* Set while this thread runs wis_process() on a device: requests that
+ * completion callbacks send are queued and written in one go when
+ * wis_process() returns, so a pipeline that refills itself from its
+ * callbacks costs one write() per burst instead of one per call. */
+static _Thread_local wis_device *tls_processing;
+
+/* tx_mu held. */
+static int write_txq_locked(wis_device *dev)
+{
+	if (dev->txq_len == 0)
+		return 0;
+	int rc = dev->tp->ops->write(dev->tp, dev->txq, dev->txq_len, dev->opts.timeout_ms);
+	dev->txq_len = 0;
+	return rc;
+}
+
 static int send_request(wis_device *dev, uint16_t id, uint16_t opcode, const void *req,
-                        size_t len, unsigned timeout_ms)
+                        size_t len, unsigned timeout_ms, bool may_queue)
 {
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, opcode, 0, 0};
@@ -250,7 +266,18 @@ static int send_request(wis_device *dev, uint16_t id, uint16_t opcode, const voi
 		return wis_fail(WIS_E_TOO_BIG, "%s request of %zu bytes does not fit in a frame",
 		                wis_op_name(opcode), len);
 	pthread_mutex_lock(&dev->tx_mu);
-	int rc = dev->tp->ops->write(dev->tp, buf, n, timeout_ms ? timeout_ms : 1);
+	int rc;
+	if (may_queue && tls_processing == dev) {
+		rc = dev->txq_len + n > sizeof dev->txq ? write_txq_locked(dev) : 0;
+		if (rc == 0) {
+			memcpy(dev->txq + dev->txq_len, buf, n);
+			dev->txq_len += n;
+		}
+	} else {
+		rc = write_txq_locked(dev);
+		if (rc == 0)
+			rc = dev->tp->ops->write(dev->tp, buf, n, timeout_ms ? timeout_ms : 1);
+	}
 	pthread_mutex_unlock(&dev->tx_mu);
 	if (rc == WIS_E_TIMEOUT)
 		return wis_fail(rc, "%s: link to %s did not accept the request within %u ms",
@@ -259,6 +286,18 @@ static int send_request(wis_device *dev, uint16_t id, uint16_t opcode, const voi
 		return wis_fail(rc, "%s: writing to %s failed: %s", wis_op_name(opcode), dev->path,
 		                rc == WIS_E_DISCONNECTED ? "link lost" : strerror(errno));
 	return 0;
+}
+
+/* Writes what callbacks queued during wis_process().  The calls were
+ * accepted, so a failure here completes them through the usual paths: a
+ * dead link fails them at once, a stuck one lets them time out. */
+static void flush_txq(wis_device *dev)
+{
+	pthread_mutex_lock(&dev->tx_mu);
+	int rc = write_txq_locked(dev);
+	pthread_mutex_unlock(&dev->tx_mu);
+	if (rc == WIS_E_DISCONNECTED || rc == WIS_E_IO)
+		link_died(dev, rc);
 }
 
 static int check_args(wis_device *dev, const void *req, size_t req_len)
@@ -314,7 +353,7 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 	uint16_t id = s->id;
 	pthread_mutex_unlock(&dev->mu);
 
-	rc = send_request(dev, id, opcode, req, req_len, timeout_ms);
+	rc = send_request(dev, id, opcode, req, req_len, timeout_ms, false);
 	if (rc < 0) {
 		pthread_mutex_lock(&dev->mu);
 		if (s->id == id)
@@ -430,7 +469,7 @@ int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len
 	uint16_t id = s->id;
 	pthread_mutex_unlock(&dev->mu);
 
-	rc = send_request(dev, id, opcode, req, len, timeout_ms);
+	rc = send_request(dev, id, opcode, req, len, timeout_ms, true);
 	if (rc < 0) {
 		/* cb must never run when we return an error: take the slot back
 		 * before anything can complete it. */
@@ -454,6 +493,8 @@ int wis_process(wis_device *dev)
 		return wis_fail(WIS_E_INVAL, "device is NULL");
 	wis_clock_maybe_resync(dev);
 	struct wis_done d[WIS_MAX_WINDOW];
+	wis_device *outer = tls_processing; /* wis_process on another device, in a callback */
+	tls_processing = dev;
 	pthread_mutex_lock(&dev->mu);
 	if (!dev->dead && !dev->closing && !dev->reader_active) {
 		dev->reader_active = true;
@@ -466,9 +507,13 @@ int wis_process(wis_device *dev)
 		pthread_cond_broadcast(&dev->cond);
 	}
 	unsigned n = expire_locked(dev, d);
-	bool dead = dev->dead;
 	pthread_mutex_unlock(&dev->mu);
 	wis_run_done(dev, d, n);
+	tls_processing = outer;
+	flush_txq(dev);
+	pthread_mutex_lock(&dev->mu);
+	bool dead = dev->dead;
+	pthread_mutex_unlock(&dev->mu);
 	return dead ? WIS_E_DISCONNECTED : 0;
 }
 

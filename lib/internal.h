@@ -69,6 +69,9 @@ struct wis_device {
 	pthread_mutex_t mu;
 	pthread_cond_t cond; /* CLOCK_MONOTONIC; broadcast on any state change */
 	pthread_mutex_t tx_mu;
+	/* Requests queued by callbacks inside wis_process(), under tx_mu. */
+	uint8_t txq[8 * (WIS_MAX_ENCODED + 1)];
+	size_t txq_len;
 	int wake_fd; /* eventfd: made readable by wis_close to stop the reader */
 
 	struct wis_slot *slots;
