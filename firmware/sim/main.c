@@ -315,6 +315,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < SIM_MAX_CTL; i++)
 		s->ctl[i].fd = -1;
 
+	/* No core yet: wiring and voltages change nets with nobody to tell. */
+	s->mute_pins = true;
 	sim_pins_init(s);
 	char err[160];
 	for (size_t i = 0; i < nwires; i++)
@@ -358,6 +360,7 @@ int main(int argc, char **argv)
 	if (control && sim_control_open(s, control) < 0)
 		goto out;
 
+	s->mute_pins = false;
 	wis_core_init(&s->core, &s->hal);
 	wis_core_boot(&s->core, WIS_CAUSE_POWER_ON);
 
