@@ -98,7 +98,9 @@ bool wis_core_tx_pending(const struct wis_core *c);
 /* The link went away: forget the unsent tail of a frame. */
 void wis_core_tx_discard(struct wis_core *c);
 /* The port saw a pin's input level change at HAL time t_us (as GPIOTE would
- * report it).  Safe to call from HAL hooks. */
+ * report it).  Safe to call from HAL hooks, not from an interrupt: an ISR
+ * records level and time and the main loop calls this (the core has no
+ * locks; all its entry points run in one context). */
 void wis_core_pin_changed(struct wis_core *c, uint8_t nrf, uint8_t level, uint64_t t_us);
 
 /* Read-only views for ports and tests. */
