@@ -1,0 +1,207 @@
+"""wisctl against the simulator: every command, human and --json output,
+--help, exit codes (0 ok, 1 device refused, 2 usage, 3 unreachable,
+4 timeout), one-line errors, Ctrl-C on watch, and --device (the module
+directly, through the same JSON mapping as wisd)."""
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+
+from wisdtest import WISCTL, wisctl
+
+COMMANDS = [["info"], ["pins"], ["gpio", "get"], ["gpio", "set"], ["gpio", "mode"],
+            ["gpio", "watch"], ["adc", "read"], ["reset"], ["call"], ["subscribe"], ["status"]]
+
+
+def run(env, *args, **kw):
+    return wisctl(env.wisd.sock, *args, **kw)
+
+
+def ok(r):
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    assert r.stderr == ""
+    return r.stdout
+
+
+def test_help_for_every_command(env):
+    r = subprocess.run([WISCTL, "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "exit codes" in r.stdout
+    for cmd in COMMANDS:
+        r = subprocess.run([WISCTL, *cmd, "--help"], capture_output=True, text=True)
+        assert r.returncode == 0 and r.stdout.startswith("usage: wisctl " + " ".join(cmd)), cmd
+
+
+def test_info_pins_status(env):
+    out = ok(run(env, "info"))
+    assert "board: RAK4631" in out and "simulated: true" in out
+    j = json.loads(ok(run(env, "--json", "info")))
+    assert j["board"] == "RAK4631"
+    out = ok(run(env, "pins"))
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["NAME", "CON", "NRF", "FUNCTIONS"]
+    io1 = [l for l in lines if l.startswith("IO1 ")][0]
+    assert "P0.17" in io1
+    assert "VBAT" not in out and "VBAT" in ok(run(env, "pins", "--all"))
+    j = json.loads(ok(run(env, "--json", "pins")))
+    assert any(p["name"] == "SW1" for p in j["pins"])
+    assert "device:" in ok(run(env, "status"))
+
+
+def test_gpio_get_set_mode(env):
+    assert ok(run(env, "gpio", "set", "IO1=1")) == ""
+    assert ok(run(env, "gpio", "get", "IO2", "io1")) == "IO2=1\nIO1=1\n"
+    assert ok(run(env, "gpio", "set", "IO1=off")) == ""
+    assert json.loads(ok(run(env, "--json", "gpio", "get", "IO2"))) == {"IO2": 0}
+    assert ok(run(env, "gpio", "mode", "LED1", "out", "--initial", "1")) == ""
+    assert json.loads(ok(run(env, "call", "pin.state", '{"pin":"LED1"}')))["level"] == 1
+    assert ok(run(env, "gpio", "mode", "IO3", "pullup")) == ""
+    assert ok(run(env, "gpio", "get", "IO3")) == "IO3=1\n"
+    # device refusal: exit 1, one line naming the pin
+    r = run(env, "gpio", "set", "IO3=1")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "IO3" in r.stderr
+    assert r.stderr.startswith("wisctl gpio set: ")
+
+
+def test_usage_errors(env):
+    for args in [["gpio", "set", "IO1"], ["gpio", "set", "IO1=7"], ["gpio", "mode", "IO1"],
+                 ["gpio", "get"], ["gpio", "frob"], ["bogus"], ["gpio", "watch", "SW1", "--edge", "up"],
+                 ["gpio", "get", "IO9"], ["gpio", "get", "VBAT"], ["gpio", "mode", "IO1", "sideways"],
+                 ["call", "system.ping", "{not json"], ["call", "no.such"], ["info", "extra"],
+                 ["adc", "read", "IO1"], ["pins", "--bogus"], ["reset", "--bootloader", "--dfu"]]:
+        r = run(env, *args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stderr.count("\n") == 1 and r.stderr.startswith("wisctl"), (args, r.stderr)
+    r = subprocess.run([WISCTL], capture_output=True, text=True)
+    assert r.returncode == 2
+    r = run(env, "gpio", "get", "VBAT")
+    assert "VBAT is a power pin" in r.stderr
+
+
+def test_adc_read(env):
+    out = ok(run(env, "adc", "read", "AIN0"))
+    mv = int(out.strip().split("=")[1].rstrip("mV"))
+    assert out.startswith("AIN0=") and abs(mv - 1650) <= 2
+    j = json.loads(ok(run(env, "--json", "adc", "read", "AIN0", "--resolution", "14", "--oversample", "2")))
+    assert abs(j["AIN0"]["millivolts"] - 1650) <= 2 and j["AIN0"]["raw"] > 4096
+
+
+def test_reset(env):
+    c = env.client()
+    c.call("subscribe", {"topics": "device.state"})
+    assert ok(run(env, "reset")) == ""
+    assert c.notification("device.state", 5)["params"]["state"] == "reset"
+    r = run(env, "reset", "--bootloader")
+    # the simulator has no bootloader: either it resets or refuses cleanly
+    assert r.returncode in (0, 1), r.stderr
+
+
+def test_call_raw(env):
+    out = ok(run(env, "call", "system.ping", '{"data":"raw"}'))
+    assert json.loads(out) == {"data": "raw"}
+    out = ok(run(env, "call", "batch", json.dumps({"steps": [{"method": "system.uptime"}]})))
+    assert "uptime_us" in json.loads(out)["results"][0]["result"]
+    d = json.loads(ok(run(env, "call", "rpc.discover")))
+    assert "gpio.watch" in [m["name"] for m in d["methods"]]
+
+
+def press_later(env, cmds, delay=0.4):
+    def go():
+        time.sleep(delay)
+        for c in cmds:
+            env.sim.ctl(c)
+            time.sleep(0.02)
+    t = threading.Thread(target=go)
+    t.start()
+    return t
+
+
+def test_gpio_watch_count(env):
+    ok(run(env, "gpio", "mode", "SW1", "pullup"))
+    t = press_later(env, ["press SW1", "release SW1", "press SW1"])
+    out = ok(run(env, "gpio", "watch", "SW1", "--count", "3", timeout=15))
+    t.join()
+    lines = out.splitlines()
+    assert [l.split()[0:2] for l in lines] == [["SW1=0", "falling"], ["SW1=1", "rising"],
+                                               ["SW1=0", "falling"]]
+    # the watch wisctl started was stopped on exit
+    assert json.loads(ok(run(env, "call", "pin.state", '{"pin":"SW1"}')))["edge"] == "none"
+    t = press_later(env, ["release SW1", "press SW1"])
+    out = ok(run(env, "--json", "gpio", "watch", "SW1", "--edge", "falling", "--count", "1", timeout=15))
+    t.join()
+    e = json.loads(out)
+    assert (e["pin"], e["edge"], e["level"]) == ("SW1", "falling", 0) and e["seq"] >= 1
+
+
+def test_gpio_watch_ctrl_c(env):
+    p = subprocess.Popen([WISCTL, "--socket", env.wisd.sock, "gpio", "watch", "IO2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    c = env.client()
+    c.call("gpio.mode", {"pin": "IO1", "mode": "output"})
+    time.sleep(0.3)
+    c.call("gpio.set", {"values": {"IO1": 1}})
+    r, _, _ = select.select([p.stdout], [], [], 5)
+    assert r and p.stdout.readline().startswith("IO2=1 rising")
+    p.send_signal(signal.SIGINT)
+    assert p.wait(5) == 0
+    assert p.stderr.read() == ""
+    assert c.call("pin.state", {"pin": "IO2"})["edge"] == "none"
+
+
+def test_subscribe(env):
+    p = subprocess.Popen([WISCTL, "--socket", env.wisd.sock, "--json", "subscribe", "device.state",
+                          "--count", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    env.client().call("system.reset")
+    out, err = p.communicate(timeout=10)
+    assert p.returncode == 0, err
+    lines = [json.loads(l) for l in out.splitlines()]
+    assert [l["method"] for l in lines] == ["device.state"] * 2
+    assert lines[0]["params"]["state"] == "reset"
+    r = run(env, "subscribe", "no.topic")
+    assert r.returncode == 2 and "no.topic" in r.stderr
+
+
+def test_unreachable_and_timeout(env):
+    with tempfile.TemporaryDirectory() as tmp:
+        r = wisctl(os.path.join(tmp, "none.sock"), "info")
+        assert r.returncode == 3 and "cannot reach wisd" in r.stderr and r.stderr.count("\n") == 1
+        # a socket that accepts and never answers: timeout
+        path = os.path.join(tmp, "mute.sock")
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(path)
+        s.listen(1)
+        r = wisctl(path, "--timeout", "300", "info")
+        s.close()
+        assert r.returncode == 4 and "300 ms" in r.stderr
+    env_var = dict(os.environ, WISD_SOCKET=env.wisd.sock)
+    r = subprocess.run([WISCTL, "info"], capture_output=True, text=True, env=env_var)
+    assert r.returncode == 0 and "RAK4631" in r.stdout
+    r = wisctl(None, "info", device="/nonexistent/tty")
+    assert r.returncode == 3 and r.stderr.count("\n") == 1
+
+
+def test_device_direct_same_mapping(env):
+    # Stop wisd so the link is free; then wisctl opens the module itself.
+    env.wisd.stop()
+    dev = env.sim.link
+    assert ok(wisctl(None, "info", device=dev)).startswith("board: RAK4631")
+    assert ok(wisctl(None, "gpio", "set", "IO1=1", device=dev)) == ""
+    assert ok(wisctl(None, "gpio", "get", "IO2", device=dev)) == "IO2=1\n"
+    assert ok(wisctl(None, "adc", "read", "AIN0", device=dev)).startswith("AIN0=16")
+    assert "IO1" in ok(wisctl(None, "pins", device=dev))
+    r = wisctl(None, "gpio", "get", "IO9", device=dev)
+    assert r.returncode == 2
+    r = wisctl(None, "call", "claim", '{"resources":"IO1"}', device=dev)
+    assert r.returncode == 2 and "served by wisd" in r.stderr
+    ok(wisctl(None, "gpio", "mode", "SW1", "pullup", device=dev))
+    t = press_later(env, ["press SW1"], 0.5)
+    out = ok(wisctl(None, "gpio", "watch", "SW1", "--count", "1", device=dev, timeout=15))
+    t.join()
+    assert out.startswith("SW1=0 falling")

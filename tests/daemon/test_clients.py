@@ -1,0 +1,156 @@
+"""Many clients at once: 50 concurrent clients with mixed calls and
+matched responses, one client pipelining hundreds of requests, a client
+that stops reading being dropped while the others carry on, the idle
+timeout, and the TCP listener."""
+import random
+import socket
+import threading
+import time
+
+from wisdtest import Client, Setup, wait_for
+
+
+def test_fifty_concurrent_clients(env):
+    errors = []
+    pins = ["IO3", "IO4", "IO5", "IO6", "LED1", "LED2", "LED3", "SPI_CS"]
+    env.client().call("gpio.set", {"values": {p: 0 for p in pins}})
+
+    def worker(n):
+        try:
+            c = Client(env.wisd.sock, timeout=20)
+            rnd = random.Random(n)
+            pending = {}
+            for i in range(40):
+                kind = rnd.choice(["ping", "uptime", "get", "state", "adc", "batch", "bad"])
+                tag = "c%d-%d" % (n, i)
+                if kind == "ping":
+                    rid = c.request("system.ping", {"data": tag}, tag)
+                elif kind == "uptime":
+                    rid = c.request("system.uptime", None, tag)
+                elif kind == "get":
+                    rid = c.request("gpio.get", {"pins": [rnd.choice(pins)]}, tag)
+                elif kind == "state":
+                    rid = c.request("pin.state", {"pin": rnd.choice(pins)}, tag)
+                elif kind == "adc":
+                    rid = c.request("adc.read", {"pins": "AIN0"}, tag)
+                elif kind == "batch":
+                    rid = c.request("batch", {"steps": [
+                        {"method": "system.ping", "params": {"data": tag}},
+                        {"method": "gpio.get", "params": {"pins": pins[:2]}}]}, tag)
+                else:
+                    rid = c.request("gpio.get", {"pins": ["NOPE"]}, tag)
+                pending[rid] = kind
+                if rnd.random() < 0.5:  # sometimes wait, sometimes keep pipelining
+                    while pending:
+                        check(c, pending)
+            while pending:
+                check(c, pending)
+            c.close()
+        except Exception as e:  # reported below, in the main thread
+            errors.append("client %d: %r" % (n, e))
+
+    def check(c, pending):
+        r = c.recv(20)
+        assert r is not None, "timeout"
+        rid = r["id"]
+        kind = pending.pop(rid)
+        if kind == "ping":
+            assert r["result"] == {"data": rid}
+        elif kind == "uptime":
+            assert r["result"]["uptime_us"] > 0
+        elif kind == "get":
+            assert list(r["result"].values()) == [0]
+        elif kind == "state":
+            assert r["result"]["owner"] == "gpio"
+        elif kind == "adc":
+            assert abs(r["result"]["AIN0"]["millivolts"] - 1650) <= 2
+        elif kind == "batch":
+            assert r["result"]["results"][0] == {"result": {"data": rid}}
+        else:
+            assert r["error"]["code"] == -32602
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:5]
+    assert env.wisd.status()["clients"] >= 1
+
+
+def test_pipelined_requests_from_one_client(env):
+    c = env.client()
+    n = 500
+    c.send_raw("".join('{"jsonrpc":"2.0","method":"system.ping","params":{"data":"%d"},"id":%d}\n'
+                       % (i, i) for i in range(n)))
+    seen = set()
+    for _ in range(n):
+        r = c.recv(20)
+        assert r["result"]["data"] == str(r["id"])
+        seen.add(r["id"])
+    assert seen == set(range(n))
+
+
+def test_slow_reader_is_dropped_others_carry_on():
+    s = Setup(wisd_args=("--set", "max_write_queue=65536"))
+    try:
+        slow = s.client(rcvbuf=4096)
+        fast = s.client()
+        big = "y" * 900
+        # Ask for ~9 MB of answers and never read them.  wisd may drop the
+        # client before all of it is sent, which ends the send with an error.
+        try:
+            slow.send_raw("".join('{"jsonrpc":"2.0","method":"system.ping","params":{"data":"%s"},"id":%d}\n'
+                                  % (big, i) for i in range(10000)))
+        except OSError:
+            pass
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 1.0:
+            assert fast.call("system.ping", {"data": "f"}) == {"data": "f"}
+        wait_for(lambda: "dropped: not reading" in s.wisd.logtext(), 10, what="slow client dropped")
+        # The dropped client's connection ends after whatever it had buffered.
+        got_eof = False
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if slow.recv_line(1) is None:
+                    continue
+            except EOFError:
+                got_eof = True
+                break
+        assert got_eof
+        assert fast.call("system.uptime")["uptime_us"] > 0
+    finally:
+        s.close()
+
+
+def test_idle_client_dropped_subscriber_kept():
+    s = Setup(wisd_args=("--set", "idle_timeout=1"))
+    try:
+        idle = s.client()
+        sub = s.client()
+        sub.call("subscribe", {"topics": "device.state"})
+        wait_for(lambda: "idle for 1 s" in s.wisd.logtext(), 6, what="idle drop")
+        try:
+            assert idle.recv_line(2) is None
+            assert False, "idle client still connected"
+        except EOFError:
+            pass
+        assert sub.call("system.ping") == {"data": ""}
+    finally:
+        s.close()
+
+
+def test_tcp_listener_on_loopback():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    s = Setup(wisd_args=("--tcp", str(port)))
+    try:
+        c = Client(("127.0.0.1", port))
+        s.clients.append(c)
+        assert c.call("system.ping", {"data": "tcp"}) == {"data": "tcp"}
+        assert "tcp 127.0.0.1" in s.wisd.logtext()
+    finally:
+        s.close()

@@ -1,0 +1,73 @@
+"""Notifications: every gpio edge reaches every subscriber, in order and
+with consecutive device sequence numbers; unsubscribe stops them; the
+log topic carries wisd's log records."""
+from wisdtest import Client
+
+
+def test_every_edge_in_order(env):
+    ctl = env.client()
+    subs = [env.client() for _ in range(3)]
+    for s in subs:
+        assert "gpio.edge" in s.call("subscribe", {"topics": ["gpio.edge"]})["topics"]
+    ctl.call("gpio.mode", {"pin": "IO1", "mode": "output", "initial": 0})
+    ctl.call("gpio.watch", {"pin": "IO2", "edge": "both"})
+    n = 200
+    # Toggle IO1 (wired to IO2) in batches of 32 writes: 200 edges.
+    level, left = 0, n
+    while left:
+        steps = []
+        for _ in range(min(32, left)):
+            level ^= 1
+            steps.append({"method": "gpio.set", "params": {"values": {"IO1": level}}})
+        left -= len(steps)
+        r = ctl.call("batch", {"steps": steps})
+        assert all("result" in x for x in r["results"])
+    for s in subs:
+        seqs = []
+        for i in range(n):
+            e = s.notification("gpio.edge")["params"]
+            assert e["pin"] == "IO2"
+            assert e["edge"] == ("rising" if i % 2 == 0 else "falling"), (i, e)
+            assert e["level"] == (1 if i % 2 == 0 else 0)
+            assert e["lost"] == 0
+            assert e["time"] > 1e9 and e["error_us"] >= 0
+            seqs.append(e["seq"])
+        assert seqs == list(range(seqs[0], seqs[0] + n))
+    # The controller never subscribed: it got no notifications.
+    assert ctl.recv(0.2) is None and not ctl.notes
+
+
+def test_unsubscribe_and_unknown_topic(env):
+    c = env.client()
+    assert c.call("subscribe", {"topics": "gpio.edge"}) == {"topics": ["gpio.edge"]}
+    assert c.call("unsubscribe", {"topics": ["gpio.edge"]}) == {"topics": []}
+    e = c.error("subscribe", {"topics": ["gpio.nonsense"]})
+    assert e["code"] == -32602 and "gpio.nonsense" in e["message"]
+    # later topics are accepted now so that clients can be written ahead
+    assert "radio.rx" in c.call("subscribe", {"topics": ["radio.rx", "uart.rx"]})["topics"]
+    c.call("gpio.mode", {"pin": "IO1", "mode": "output"})
+    c.call("gpio.watch", {"pin": "IO2"})
+    c.call("gpio.set", {"values": {"IO1": 1}})
+    assert c.recv(0.3) is None
+
+
+def test_button_edges_via_simulator(env):
+    c = env.client()
+    c.call("subscribe", {"topics": "gpio.edge"})
+    c.call("gpio.mode", {"pin": "SW1", "mode": "input_pullup"})
+    c.call("gpio.watch", {"pin": "sw1", "edge": "falling"})
+    env.sim.ctl("press SW1")
+    e = c.notification("gpio.edge")["params"]
+    assert (e["pin"], e["edge"], e["level"]) == ("SW1", "falling", 0)
+    env.sim.ctl("release SW1")
+    assert c.recv(0.3) is None  # rising edges were not asked for
+
+
+def test_log_topic(env):
+    c = env.client()
+    c.call("subscribe", {"topics": "log"})
+    other = Client(env.wisd.sock)
+    other.call("claim", {"resources": "IO5"})
+    n = c.notification("log")["params"]
+    assert n["level"] in ("info", "debug") and n["message"]
+    other.close()

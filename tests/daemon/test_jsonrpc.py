@@ -1,0 +1,180 @@
+"""JSON-RPC 2.0 conformance of wisd: the specification's own examples
+(jsonrpc.org/specification section 7) adapted to wisd's methods, plus ids
+of every JSON type, params by position, application errors, limits on
+line length and nesting, and garbage on the line."""
+import json
+
+
+def test_call_with_named_and_positional_params(env):
+    c = env.client()
+    assert c.call("system.ping", {"data": "hi"}) == {"data": "hi"}
+    r = c.call_raw("system.ping", ["pos"])
+    assert r == {"jsonrpc": "2.0", "result": {"data": "pos"}, "id": r["id"]}
+    assert c.call("system.uptime")["uptime_us"] > 0
+
+
+def test_ids_of_any_type_are_echoed(env):
+    c = env.client()
+    for rid in ["abc", 7, -3, 2.5, None, {"k": [1, 2]}, [1, "x"], True, ""]:
+        c.send({"jsonrpc": "2.0", "method": "system.ping", "id": rid})
+        r = c.recv()
+        assert r["id"] == rid and r["result"] == {"data": ""}, r
+
+
+def test_notification_gets_no_answer(env):
+    c = env.client()
+    c.send({"jsonrpc": "2.0", "method": "system.ping", "params": {"data": "n"}})
+    c.send({"jsonrpc": "2.0", "method": "no.such.method"})  # not even an error
+    c.send({"jsonrpc": "2.0", "method": "gpio.get", "params": {"bad": 1}})
+    r = c.call_raw("system.ping", {"data": "after"})
+    assert r["result"] == {"data": "after"}
+    assert c.recv(0.3) is None
+
+
+def test_unknown_method(env):
+    c = env.client()
+    c.send_raw('{"jsonrpc": "2.0", "method": "foobar", "id": "1"}\n')
+    r = c.recv()
+    assert r["error"]["code"] == -32601 and r["id"] == "1"
+    assert "foobar" in r["error"]["message"]
+
+
+def test_invalid_json(env):
+    c = env.client()
+    c.send_raw('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]\n')
+    r = c.recv()
+    assert r["error"]["code"] == -32700 and r["id"] is None
+    assert c.call("system.ping") == {"data": ""}  # connection kept
+
+
+def test_invalid_request(env):
+    c = env.client()
+    for bad in ['{"jsonrpc": "2.0", "method": 1, "params": "bar"}',
+                '{"jsonrpc": "1.0", "method": "system.ping", "id": 1}',
+                '{"method": "system.ping", "id": 1}',
+                '{"jsonrpc": "2.0", "method": "system.ping", "params": 5, "id": 1}',
+                '{"jsonrpc": "2.0", "method": "system.ping", "extra": 1, "id": 1}',
+                '"a string"', '42', 'null']:
+        c.send_raw(bad + "\n")
+        r = c.recv()
+        assert r["error"]["code"] == -32600, (bad, r)
+
+
+def test_batch_examples(env):
+    c = env.client()
+    # invalid JSON inside a batch: one error, not an array
+    c.send_raw('[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},'
+               '{"jsonrpc": "2.0", "method"]\n')
+    r = c.recv()
+    assert isinstance(r, dict) and r["error"]["code"] == -32700
+    # empty array
+    c.send_raw("[]\n")
+    r = c.recv()
+    assert isinstance(r, dict) and r["error"]["code"] == -32600 and r["id"] is None
+    # non-empty invalid batches
+    c.send_raw("[1]\n")
+    r = c.recv()
+    assert [e["error"]["code"] for e in r] == [-32600]
+    c.send_raw("[1,2,3]\n")
+    r = c.recv()
+    assert [e["error"]["code"] for e in r] == [-32600] * 3
+    # the mixed example
+    c.send_raw('[{"jsonrpc": "2.0", "method": "system.ping", "params": {"data": "a"}, "id": "1"},'
+               '{"jsonrpc": "2.0", "method": "system.ping", "params": {"data": "n"}},'
+               '{"jsonrpc": "2.0", "method": "system.uptime", "id": "2"},'
+               '{"foo": "boo"},'
+               '{"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},'
+               '{"jsonrpc": "2.0", "method": "gpio.get", "params": {"pins": ["IO1"]}, "id": "9"}]\n')
+    r = c.recv()
+    assert len(r) == 5
+    by_id = {e["id"]: e for e in r if e["id"] is not None}
+    assert by_id["1"]["result"] == {"data": "a"}
+    assert by_id["2"]["result"]["uptime_us"] > 0
+    assert by_id["5"]["error"]["code"] == -32601
+    assert "IO1" in by_id["9"]["result"]
+    assert [e["error"]["code"] for e in r if e["id"] is None] == [-32600]
+    # all notifications: nothing at all comes back
+    c.send_raw('[{"jsonrpc": "2.0", "method": "system.ping"},'
+               '{"jsonrpc": "2.0", "method": "system.uptime"}]\n')
+    assert c.recv(0.3) is None
+
+
+def test_invalid_params(env):
+    c = env.client()
+    for m, p in [("gpio.get", {}), ("gpio.get", {"pins": 5}), ("gpio.mode", {"pin": "IO1", "mode": "sideways"}),
+                 ("gpio.set", {"values": {"IO1": 2}}), ("gpio.get", {"pins": ["IO1"], "bogus": 1}),
+                 ("gpio.get", {"pins": ["IO9"]}), ("gpio.get", {"pins": ["VBAT"]}),
+                 ("adc.read", {"pins": "IO1"}), ("gpio.watch", {"pin": "IO2", "debounce_us": 5000000}),
+                 ("system.ping", ["a", "b"])]:
+        e = c.error(m, p)
+        assert e["code"] == -32602, (m, p, e)
+        assert e["message"], e
+    e = c.error("gpio.get", {"pins": ["VBAT"]})
+    assert "VBAT" in e["message"] and "power" in e["message"]
+
+
+def test_device_error_carries_status(env):
+    c = env.client()
+    c.call("gpio.mode", {"pin": "IO3", "mode": "input"})
+    e = c.error("gpio.set", {"values": {"IO3": 1}})
+    assert e["code"] == -32000
+    assert e["data"]["status"] == "WRONG_MODE" and e["data"]["wis_code"] == -7
+    assert "IO3" in e["message"] or e["data"].get("detail")
+
+
+def test_discover(env):
+    c = env.client()
+    d = c.call("rpc.discover")
+    names = {m["name"]: m for m in d["methods"]}
+    for n in ["system.info", "system.pins", "gpio.get", "gpio.set", "gpio.mode", "gpio.watch",
+              "adc.read", "batch", "pin.release", "pin.state", "subscribe", "unsubscribe",
+              "claim", "unclaim", "daemon.status", "rpc.discover"]:
+        assert n in names, n
+    mode = {p["name"]: p for p in names["gpio.mode"]["params"]}
+    assert mode["pin"]["required"] and "output" in mode["mode"]["enum"]
+    assert "gpio.edge" in d["topics"] and "device.state" in d["topics"]
+
+
+def test_batch_method(env):
+    c = env.client()
+    r = c.call("batch", {"steps": [
+        {"method": "gpio.mode", "params": {"pin": "IO1", "mode": "output", "initial": 1}},
+        {"method": "gpio.get", "params": {"pins": ["IO2"]}},
+        {"method": "gpio.set", "params": {"values": {"IO1": 0}}},
+        {"method": "gpio.get", "params": {"pins": "IO2"}},
+        {"method": "adc.read", "params": {"pins": "AIN0"}},
+        {"method": "gpio.set", "params": {"values": {"IO3": 1}}},
+        {"method": "gpio.mode", "params": {"pin": "IO3", "mode": "input"}},
+        {"method": "gpio.set", "params": {"values": {"IO3": 1}}},
+    ]})["results"]
+    assert r[0] == {"result": {}}
+    assert r[1] == {"result": {"IO2": 1}}
+    assert r[3] == {"result": {"IO2": 0}}
+    assert abs(r[4]["result"]["AIN0"]["millivolts"] - 1650) <= 2
+    assert r[7]["error"]["data"]["status"] == "WRONG_MODE"
+    e = c.error("batch", {"steps": [{"method": "system.reset"}]})
+    assert e["code"] == -32602
+
+
+def test_long_line_deep_nesting_and_garbage(env):
+    c = env.client()
+    c.send_raw('{"jsonrpc":"2.0","method":"system.ping","params":{"data":"' + "x" * 70000 + '"},"id":1}\n')
+    r = c.recv()
+    assert r["error"]["code"] == -32600 and "longer than" in r["error"]["message"]
+    assert c.call("system.ping", {"data": "ok"}) == {"data": "ok"}
+    c.send_raw("[" * 100 + "]" * 100 + "\n")
+    r = c.recv()
+    assert r["error"]["code"] == -32600 and "nested" in r["error"]["message"]
+    c.send_raw(b"\x00\xff\xfe garbage \x01\n")
+    assert c.recv()["error"]["code"] == -32700
+    c.send_raw('{"jsonrpc":"2.0","method":"system.ping","id":3} trailing\n')
+    assert c.recv()["error"]["code"] == -32700
+    c.send_raw("\n   \n\r\n")  # blank lines are ignored
+    c.send_raw('{"jsonrpc":"2.0","method":"system.ping","params":{"data":"crlf"},"id":4}\r\n')
+    assert c.recv()["result"] == {"data": "crlf"}
+    # a request split over many writes still parses
+    msg = json.dumps({"jsonrpc": "2.0", "method": "system.ping", "params": {"data": "split"}, "id": 5}) + "\n"
+    for ch in msg:
+        c.send_raw(ch)
+    assert c.recv()["result"] == {"data": "split"}
+    assert c.call("system.ping", {"data": "still"}) == {"data": "still"}

@@ -1,0 +1,169 @@
+"""wisd's life: the module going away and coming back (state re-applied,
+device.state events, immediate errors meanwhile), a module reset, SIGHUP,
+SIGTERM with calls in flight, the socket's mode, stale and live socket
+files, and the embedded simulator (--device sim)."""
+import os
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+
+from wisdtest import WISD, Client, Wisd, wait_for, wisctl
+
+
+def declare_state(c):
+    c.call("gpio.mode", {"pin": "LED1", "mode": "output", "initial": 1})
+    c.call("gpio.set", {"values": {"LED2": 1}})
+    c.call("gpio.mode", {"pin": "IO1", "mode": "output", "initial": 0})
+    c.call("gpio.watch", {"pin": "IO2", "edge": "both", "debounce_us": 0})
+    c.call("gpio.mode", {"pin": "IO3", "mode": "input_pullup"})
+
+
+def check_state(c):
+    s = c.call("pin.state", {"pin": "LED1"})
+    assert (s["mode"], s["level"]) == ("output", 1), s
+    s = c.call("pin.state", {"pin": "LED2"})
+    assert (s["mode"], s["level"]) == ("output", 1), s
+    assert c.call("pin.state", {"pin": "IO2"})["edge"] == "both"
+    assert c.call("pin.state", {"pin": "IO3"})["mode"] == "input_pullup"
+
+
+def test_sim_killed_and_restarted(env):
+    c = env.client()
+    watcher = env.client()
+    watcher.call("subscribe", {"topics": ["device.state", "gpio.edge"]})
+    declare_state(c)
+    env.sim.kill()
+    n = watcher.notification("device.state", 5)["params"]
+    assert n["state"] == "down"
+    # While the module is away requests fail at once, with a clear error.
+    t0 = time.monotonic()
+    e = c.error("gpio.get", {"pins": "IO1"})
+    assert e["code"] == -32001 and time.monotonic() - t0 < 0.5
+    assert env.sim.ctl is not None
+    env.restart_sim()
+    states = []
+    while "up" not in states:
+        states.append(watcher.notification("device.state", 10)["params"]["state"])
+    assert states == ["connected", "up"]
+    check_state(c)
+    # Watches are live again: an edge on IO1 reaches the subscriber.
+    c.call("gpio.set", {"values": {"IO1": 1}})
+    e = watcher.notification("gpio.edge")["params"]
+    assert (e["pin"], e["edge"]) == ("IO2", "rising")
+    assert c.call("daemon.status")["device"]["connects"] == 2
+
+
+def test_module_reset_reapplies_state(env):
+    c = env.client()
+    w = env.client()
+    w.call("subscribe", {"topics": "device.state"})
+    declare_state(c)
+    c.call("system.reset", {"mode": "app"})
+    assert w.notification("device.state", 5)["params"]["state"] == "reset"
+    assert w.notification("device.state", 5)["params"]["state"] == "up"
+    check_state(c)
+
+
+def test_release_forgets_state(env):
+    c = env.client()
+    c.call("gpio.mode", {"pin": "LED1", "mode": "output", "initial": 1})
+    c.call("pin.release", {"pin": "LED1"})
+    w = env.client()
+    w.call("subscribe", {"topics": "device.state"})
+    c.call("system.reset")
+    assert w.notification("device.state", 5)["params"]["state"] == "reset"
+    assert w.notification("device.state", 5)["params"]["state"] == "up"
+    assert c.call("pin.state", {"pin": "LED1"})["owner"] == "none"
+
+
+def test_sighup_reopens(env):
+    c = env.client()
+    c.call("subscribe", {"topics": "device.state"})
+    env.wisd.p.send_signal(signal.SIGHUP)
+    states = [c.notification("device.state", 5)["params"]["state"] for _ in range(3)]
+    assert states == ["down", "connected", "up"]
+    assert c.call("system.ping") == {"data": ""}
+
+
+def test_sigterm_answers_requests_in_flight(env):
+    c = env.client()
+    n = 300
+    c.send_raw("".join('{"jsonrpc":"2.0","method":"pin.state","params":{"pin":"IO%d"},"id":%d}\n'
+                       % (1 + i % 7, i) for i in range(n)))
+    wait_for(lambda: "client" in env.wisd.logtext(), what="request read")
+    time.sleep(0.01)
+    env.wisd.p.send_signal(signal.SIGTERM)
+    got = set()
+    try:
+        while True:
+            r = c.recv(5)
+            if r is None:
+                break
+            assert "result" in r or r["error"]["code"] == -32005, r
+            got.add(r["id"])
+    except EOFError:
+        pass
+    assert got == set(range(n))
+    assert env.wisd.p.wait(10) == 0
+    assert not os.path.exists(env.wisd.sock)
+
+
+def test_socket_mode_stale_and_live_socket():
+    with tempfile.TemporaryDirectory(prefix="wisd-test-") as tmp:
+        path = os.path.join(tmp, "wisd.sock")
+        # A socket file nobody answers on is removed at start.
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(path)
+        s.close()
+        w = Wisd(tmp, "sim", wait_up=True)
+        try:
+            assert stat.S_IMODE(os.stat(w.sock).st_mode) == 0o660
+            assert "removing stale socket" in w.logtext()
+            # A second daemon on the same socket refuses to start and
+            # leaves the first one's socket alone.
+            r = subprocess.run([WISD, "--device", "sim", "--socket", w.sock], capture_output=True,
+                               text=True, timeout=10)
+            assert r.returncode != 0 and "already serving" in r.stderr
+            assert Client(w.sock).call("system.ping") == {"data": ""}
+        finally:
+            w.stop()
+        # A regular file in the way is not removed.
+        with open(path, "w") as f:
+            f.write("not a socket")
+        r = subprocess.run([WISD, "--device", "sim", "--socket", path], capture_output=True,
+                           text=True, timeout=10)
+        assert r.returncode != 0 and "not a socket" in r.stderr
+        assert os.path.exists(path)
+
+
+def test_embedded_sim_and_wisctl(tmp_path):
+    w = Wisd(str(tmp_path), "sim", args=("--sim-args", "--wire IO1:IO2"))
+    try:
+        info = w.client().call("system.info")
+        assert info["simulated"] and info["board"] == "RAK4631"
+        r = wisctl(w.sock, "gpio", "set", "IO1=1")
+        assert r.returncode == 0, r.stderr
+        r = wisctl(w.sock, "gpio", "get", "IO2")
+        assert r.stdout == "IO2=1\n"
+        ctl = w.client().call("daemon.status")["device"]["sim_control"]
+        assert os.path.exists(ctl)
+    finally:
+        w.stop()
+        assert not os.path.exists(w.sock)
+
+
+def test_device_absent_at_start(tmp_path):
+    w = Wisd(str(tmp_path), str(tmp_path / "no-such-tty"), wait_up=False)
+    try:
+        c = w.client()
+        e = c.error("system.ping")
+        assert e["code"] == -32001
+        st = c.call("daemon.status")["device"]
+        assert st["state"] in ("down", "opening") and "no-such-tty" in st.get("last_error", "no-such-tty")
+        r = wisctl(w.sock, "info")
+        assert r.returncode == 3 and r.stderr.count("\n") == 1
+    finally:
+        w.stop()

@@ -1,0 +1,259 @@
+"""Harness for the wisd and wisctl tests: starts a private wisrpc-sim and
+wisd (sockets and links under a temp dir), gives JSON-RPC clients, and
+kills only the processes it started, by pid.
+
+Paths come from the environment set by meson (WISD, WISCTL, WISRPC_SIM).
+Transport covered: wisd reaches the simulator through the POSIX termios
+transport (the pty behind the --link symlink, or the pty the embedded
+simulator prints); clients use the Unix socket (and TCP in one test).
+"""
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+WISD = os.environ.get("WISD", "wisd")
+WISCTL = os.environ.get("WISCTL", "wisctl")
+SIM = os.environ.get("WISRPC_SIM", "wisrpc-sim")
+
+
+def wait_for(pred, timeout=5.0, step=0.02, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Client:
+    """A JSON-RPC client on wisd's socket.  Notifications that arrive while
+    waiting for a response are kept in self.notes."""
+
+    def __init__(self, path, timeout=5.0, rcvbuf=None):
+        if isinstance(path, tuple):
+            self.s = socket.create_connection(path)
+        else:
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            if rcvbuf:
+                self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.s.connect(path)
+        self.timeout = timeout
+        self.buf = b""
+        self.notes = []
+        self.next_id = 1
+
+    def close(self):
+        self.s.close()
+
+    def send_raw(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.s.sendall(data)
+
+    def send(self, obj):
+        self.send_raw(json.dumps(obj) + "\n")
+
+    def recv_line(self, timeout=None):
+        """Next line as bytes, or None on timeout; raises EOFError on close."""
+        end = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.s], [], [], left)
+            if not r:
+                return None
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("wisd closed the connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def recv(self, timeout=None):
+        line = self.recv_line(timeout)
+        return None if line is None else json.loads(line)
+
+    def request(self, method, params=None, rid=None):
+        if rid is None:
+            rid = self.next_id
+            self.next_id += 1
+        msg = {"jsonrpc": "2.0", "method": method, "id": rid}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+        return rid
+
+    def response(self, rid, timeout=None):
+        end = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            m = self.recv(max(0.0, end - time.monotonic()))
+            if m is None:
+                raise AssertionError("no response to id %r" % (rid,))
+            if isinstance(m, dict) and "method" in m and "id" not in m:
+                self.notes.append(m)
+                continue
+            assert m.get("id") == rid, m
+            return m
+
+    def call_raw(self, method, params=None, timeout=None):
+        return self.response(self.request(method, params), timeout)
+
+    def call(self, method, params=None, timeout=None):
+        r = self.call_raw(method, params, timeout)
+        assert "result" in r, r
+        return r["result"]
+
+    def error(self, method, params=None):
+        r = self.call_raw(method, params)
+        assert "error" in r, r
+        return r["error"]
+
+    def notification(self, topic=None, timeout=None):
+        """Next notification (of topic, if given), skipping others."""
+        end = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            for i, n in enumerate(self.notes):
+                if topic is None or n["method"] == topic:
+                    return self.notes.pop(i)
+            self.notes.clear()
+            m = self.recv(max(0.0, end - time.monotonic()))
+            if m is None:
+                raise AssertionError("no %s notification" % (topic or "any"))
+            if "method" in m and "id" not in m:
+                self.notes.append(m)
+
+
+class Sim:
+    """wisrpc-sim on a pty with a --link symlink and a control socket."""
+
+    def __init__(self, tmp, args=(), link=None, control=None):
+        self.link = link or os.path.join(tmp, "sim.tty")
+        self.control = control or os.path.join(tmp, "sim.ctl")
+        self.p = subprocess.Popen(
+            [SIM, "--link", self.link, "--control", self.control, "--quiet", *args],
+            stdout=subprocess.PIPE)
+        r, _, _ = select.select([self.p.stdout], [], [], 5)
+        assert r, "wisrpc-sim did not start"
+        line = self.p.stdout.readline().decode()
+        assert "wisrpc-sim ready" in line, line
+
+    def ctl(self, cmd):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(self.control)
+        s.sendall((cmd + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        return data.decode().strip()
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            self.p.wait(5)
+        self.p.stdout.close()
+
+
+class Wisd:
+    """wisd on a private socket; log in tmp/wisd.log."""
+
+    def __init__(self, tmp, device, args=(), wait_up=True, name="wisd"):
+        self.tmp = tmp
+        self.sock = os.path.join(tmp, name + ".sock")
+        self.logpath = os.path.join(tmp, name + ".log")
+        self.log = open(self.logpath, "w")
+        self.p = subprocess.Popen([WISD, "--device", device, "--socket", self.sock,
+                                   "--log-level", "debug", *args],
+                                  stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(lambda: self._answers() or self.p.poll() is not None, what="wisd socket")
+        assert self.p.poll() is None, self.logtext()
+        if wait_up:
+            self.wait_up()
+
+    def _answers(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(self.sock)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    def client(self, **kw):
+        return Client(self.sock, **kw)
+
+    def status(self):
+        c = self.client()
+        try:
+            return c.call("daemon.status")
+        finally:
+            c.close()
+
+    def wait_up(self, timeout=5.0):
+        wait_for(lambda: self.status()["device"]["state"] == "up", timeout, 0.05, "device up")
+
+    def logtext(self):
+        self.log.flush()
+        with open(self.logpath) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+                raise AssertionError("wisd did not stop on %s" % sig)
+        self.log.close()
+        return self.p.returncode
+
+
+class Setup:
+    """A simulator with IO1 wired to IO2 and AIN0 at 1650 mV, and wisd on it."""
+
+    def __init__(self, sim_args=("--wire", "IO1:IO2", "--adc", "AIN0=1650"), wisd_args=()):
+        self.tmpdir = tempfile.TemporaryDirectory(prefix="wisd-test-")
+        self.tmp = self.tmpdir.name
+        self.sim_args = sim_args
+        self.sim = Sim(self.tmp, sim_args)
+        self.wisd = Wisd(self.tmp, self.sim.link, wisd_args)
+        self.clients = []
+
+    def client(self, **kw):
+        c = self.wisd.client(**kw)
+        self.clients.append(c)
+        return c
+
+    def restart_sim(self):
+        self.sim = Sim(self.tmp, self.sim_args, self.sim.link, self.sim.control)
+
+    def close(self):
+        for c in self.clients:
+            try:
+                c.close()
+            except OSError:
+                pass
+        try:
+            self.wisd.stop()
+        finally:
+            self.sim.kill()
+            self.tmpdir.cleanup()
+
+
+def wisctl(sock, *args, timeout=10, env=None, device=None):
+    cmd = [WISCTL] + (["--device", device] if device else ["--socket", sock]) + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
