@@ -407,6 +407,67 @@ static void test_cli(void)
 	CHECK(lstat(path, &sb) < 0);
 }
 
+/* Random bytes, random requests and random control lines: the simulator
+ * (an ASan build in CI) must survive all of it and still answer. */
+static void test_fuzz(void)
+{
+	char ctlp[128];
+	snprintf(ctlp, sizeof ctlp, "%s/ctl3", tmpdir);
+	const char *args[] = {"--control", ctlp, "--quiet", "--wire", "IO1:IO2:SW1", NULL};
+	struct simproc sp;
+	CHECK_EQ(sim_start(&sp, args), 0);
+	static struct host h;
+	host_init(&h, open_tty(sp.pty));
+	int c = ctl_open(ctlp);
+	static const uint16_t ops[] = {0x0002, 0x0003, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009,
+	                               0x0101, 0x0102, 0x0103, 0x0104, 0x0201, 0x0000, 0xffff};
+	static const char *const words[] = {"press", "release", "drive", "adc", "get", "led",
+	                                    "stats", "help", "SW1", "IO1", "AIN0", "LED2",
+	                                    "0", "1", "z", "3600", "-7", "VBAT", "p1.02", "x"};
+	srand(99);
+	uint8_t buf[300];
+	for (int round = 0; round < 300; round++) {
+		size_t n = (size_t)(rand() % (int)sizeof buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (uint8_t)(rand() % 3 ? rand() % 8 : rand());
+		switch (rand() % 3) {
+		case 0:
+			host_write(&h, buf, n);
+			break;
+		case 1:
+			host_send(&h, WIS_MSG_REQUEST, ops[rand() % 14], buf, n % 12);
+			break;
+		default: {
+			char line[200] = "";
+			size_t len = 0;
+			for (int w = rand() % 5; w >= 0; w--)
+				len += (size_t)snprintf(line + len, sizeof line - len, "%s ",
+				                        words[rand() % 20]);
+			if (rand() % 4 == 0)
+				for (size_t i = 0; i < 20 && len < sizeof line - 1; i++)
+					line[len++] = (char)(1 + rand() % 254);
+			line[len] = 0;
+			for (char *q = line; *q; q++)
+				if (*q == '\n')
+					*q = 'n';
+			const char *r = ctl(c, "%s", line);
+			CHECK(strncmp(r, "ok", 2) == 0 || strncmp(r, "error", 5) == 0);
+		}
+		}
+		host_pump(&h, 1, NULL, NULL);
+		h.in.n = 0;
+	}
+	/* A final delimiter ends any half frame; then the device still works. */
+	host_write(&h, "\0", 1);
+	struct fw_frame *r = RPC(&h, WIS_OP_PING, 42);
+	CHECK(r->h.status == 0 && r->len == 1 && r->p[0] == 42);
+	CHECK(strncmp(ctl(c, "stats"), "ok rx_frames=", 13) == 0);
+	CHECK_STR(ctl(c, "quit"), "ok");
+	CHECK_EQ(sim_wait(&sp, 3000), 0);
+	close(c);
+	close(h.fd);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -424,6 +485,7 @@ int main(int argc, char **argv)
 	test_pty();
 	test_tcp();
 	test_slow_host();
+	test_fuzz();
 	rmdir(tmpdir);
 	if (fw_failures) {
 		fprintf(stderr, "test_sim: %d failure(s)\n", fw_failures);
