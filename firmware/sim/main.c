@@ -99,7 +99,7 @@ void sim_module_reset(struct sim *s, uint8_t cause)
 {
 	s->reset_req = false;
 	sim_log(s, "module reset (cause %u)", cause);
-	if (s->tcp_port < 0 && s->link_fd >= 0) {
+	if (s->link_fd >= 0) {
 		/* Requests in flight die with the module, as on USB. */
 		uint8_t junk[4096];
 		for (int i = 0; i < 64 && read(s->link_fd, junk, sizeof junk) > 0; i++)

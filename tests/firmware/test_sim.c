@@ -392,6 +392,21 @@ static void test_cli(void)
 	struct stat sb;
 	CHECK(lstat(path, &sb) == 0 && S_ISREG(sb.st_mode));
 	unlink(path);
+	/* A control socket left by a crashed run is reused; a live one is not. */
+	snprintf(path, sizeof path, "%s/stale.sock", tmpdir);
+	int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	CHECK(strlen(path) < sizeof sa.sun_path);
+	if (strlen(path) < sizeof sa.sun_path)
+		memcpy(sa.sun_path, path, strlen(path) + 1);
+	CHECK_EQ(bind(sfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	close(sfd); /* bound, never listened: nobody answers */
+	struct simproc live;
+	CHECK_EQ(sim_start(&live, (const char *[]){"--control", path, "--quiet", NULL}), 0);
+	CHECK_EQ(sim_run_exit((const char *[]){"--control", path, NULL}), 1);
+	kill(live.pid, SIGTERM);
+	CHECK_EQ(sim_wait(&live, 3000), 0);
+	CHECK(lstat(path, &sb) < 0);
 	/* A stale link from a crashed run is replaced. */
 	snprintf(path, sizeof path, "%s/stale", tmpdir);
 	CHECK_EQ(symlink("/dev/pts/nonexistent", path), 0);
