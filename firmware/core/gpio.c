@@ -168,7 +168,7 @@ void wis_gpio_poll(struct wis_core *c, uint64_t now)
 {
 	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++) {
 		struct wis_pin_rt *p = &c->pins[nrf];
-		if (!p->pending || now - p->last_t < p->debounce_us || now < p->last_t)
+		if (!p->pending || now < p->last_t || now - p->last_t < p->debounce_us)
 			continue;
 		p->pending = false;
 		if (p->cur != p->stable) /* else a glitch shorter than the debounce */
