@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -135,6 +136,9 @@ void sim_start(struct sim *s, ...)
 		exit(1);
 	}
 	if (pid == 0) {
+		/* If the test dies (crash, meson timeout) the sim must not
+		 * outlive it holding pipes and ptys. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(pfd[1], 1);
 		execv(sim_exe, (char *const *)argv);
 		perror("execv wisrpc-sim");

@@ -114,9 +114,9 @@ int main(int argc, char **argv)
 	CHECK_RC(wis_batch_add_gpio_read(b, "VBAT"), WIS_E_NOT_IO);
 	CHECK_RC(wis_batch_add_adc_read(b, "IO1", NULL), -WIS_ST_NOT_CAPABLE);
 	CHECK_RC(wis_batch_run(b, 0), WIS_E_INVAL); /* empty */
-	uint8_t big[600] = {0};
-	CHECK(wis_batch_add(b, WIS_OP_PING, big, sizeof big) == 0);
-	CHECK_RC(wis_batch_add(b, WIS_OP_PING, big, sizeof big), WIS_E_TOO_BIG);
+	uint8_t big[1000] = {0};
+	CHECK(wis_batch_add(b, WIS_OP_PING, big, 600) == 0);
+	CHECK_RC(wis_batch_add(b, WIS_OP_PING, big, 600), WIS_E_TOO_BIG);
 	/* The request fits but the results do not: STATS answers 48 bytes
 	 * to an empty request. */
 	wis_batch_free(b);

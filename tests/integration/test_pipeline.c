@@ -12,8 +12,10 @@
 
 #include "harness.h"
 
+/* Atomic: a completion may run in a sync caller's thread when that thread
+ * holds the reader role (wisrpc.h, "Threads"). */
 struct ctx {
-	int done, bad;
+	_Atomic int done, bad;
 };
 
 static void ping_done(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
@@ -39,7 +41,7 @@ static void echo_done(wis_device *dev, int status, const uint8_t *p, size_t len,
 		e->status = -999;
 }
 
-static void loop_until(wis_device *dev, int *flag_done, int want, int ms)
+static void loop_until(wis_device *dev, _Atomic int *flag_done, int want, int ms)
 {
 	int64_t end = mono_ns() + (int64_t)ms * 1000000;
 	while (*flag_done < want && mono_ns() < end) {
@@ -134,7 +136,8 @@ int main(int argc, char **argv)
 		CHECK_OK(wis_process(dev));
 	}
 	double secs = (mono_ns() - t0) / 1e9;
-	printf("  %d calls in %.2f s (%.0f calls/s), %d bad\n", c.done, secs, c.done / secs, c.bad);
+	printf("  %d calls in %.2f s (%.0f calls/s), %d bad\n", (int)c.done, secs, c.done / secs,
+	       (int)c.bad);
 	CHECK(c.done == 70000 && c.bad == 0);
 
 	printf("%d threads x %d sync calls, with an async loop on the main thread\n", NTHREADS,
@@ -162,7 +165,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < NTHREADS; i++)
 		errs += thread_errors[i];
 	printf("  %d sync + %d async calls in %.2f s, %d errors\n", NTHREADS * PER_THREAD,
-	       c2.done, secs, errs);
+	       (int)c2.done, secs, errs);
 	CHECK(errs == 0);
 	CHECK(c2.done == async_sent && c2.bad == 0);
 
