@@ -34,11 +34,15 @@ static void offer_sample_locked(wis_device *dev, int64_t t0, int64_t t1, uint64_
 {
 	struct wis_clock *c = &dev->clk;
 	uint32_t rtt = (uint32_t)((t1 - t0 + 999) / 1000);
+	if (c->valid && rtt < c->best_rtt_us)
+		c->best_rtt_us = rtt;
 	bool take = !c->valid || dev_us < c->dev_us; /* dev_us going back: device rebooted */
 	if (!take)
 		take = rtt / 2 <= c->rtt_us / 2 + drift_us(dev_us - c->dev_us);
 	if (!take)
 		return;
+	if (!c->valid || rtt < c->best_rtt_us)
+		c->best_rtt_us = rtt;
 	c->valid = true;
 	c->dev_us = dev_us;
 	c->mono_ns = t0 + (t1 - t0) / 2;
@@ -75,9 +79,17 @@ static void resync_done(wis_device *dev, int status, const uint8_t *p, size_t le
 	(void)user;
 	int64_t t1 = wis_now_ns();
 	pthread_mutex_lock(&dev->mu);
-	dev->clk.inflight = false;
-	if (status == 0 && len == 8)
-		offer_sample_locked(dev, dev->clk.inflight_sent_ns, t1, rd_u64le(p));
+	struct wis_clock *c = &dev->clk;
+	c->inflight = false;
+	if (status == 0 && len == 8) {
+		int64_t t0 = c->inflight_sent_ns;
+		offer_sample_locked(dev, t0, t1, rd_u64le(p));
+		/* A sample slowed by a busy host (the first call after idle
+		 * often is) is retried in a second rather than in 10 s. */
+		uint32_t rtt = (uint32_t)((t1 - t0 + 999) / 1000);
+		if (rtt > 2 * c->best_rtt_us + 20)
+			c->last_attempt_ns = t1 - WIS_RESYNC_NS + 1000000000LL;
+	}
 	pthread_mutex_unlock(&dev->mu);
 }
 

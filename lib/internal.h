@@ -56,6 +56,7 @@ struct wis_clock {
 	uint64_t dev_us;  /* device time of the kept sample        */
 	int64_t mono_ns;  /* host monotonic time it corresponds to */
 	uint32_t rtt_us;  /* round trip of that sample             */
+	uint32_t best_rtt_us; /* smallest round trip seen: what "good" is */
 	int64_t last_attempt_ns;
 	bool inflight; /* an async UPTIME sample is pending */
 	int64_t inflight_sent_ns;

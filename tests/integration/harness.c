@@ -156,52 +156,64 @@ void sim_start(struct sim *s, ...)
 		snprintf(s->control, sizeof s->control, "%s", ctl);
 }
 
-int sim_ctl(struct sim *s, char *reply, size_t cap, const char *fmt, ...)
+int sim_ctl_connect(struct sim *s)
 {
-	char line[300];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-	va_end(ap);
-	line[n++] = '\n';
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(s->control) >= sizeof sa.sun_path) {
-		fprintf(stderr, "control socket path too long: %s\n", s->control);
-		return -1;
-	}
-	memcpy(sa.sun_path, s->control, strlen(s->control) + 1);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		fprintf(stderr, "control socket %s: %s\n", s->control, strerror(errno));
+	if (fd < 0 || strlen(s->control) >= sizeof sa.sun_path) {
+		fprintf(stderr, "control socket %s: cannot create\n", s->control);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	if (write(fd, line, (size_t)n) != n) {
+	memcpy(sa.sun_path, s->control, strlen(s->control) + 1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		fprintf(stderr, "control socket %s: %s\n", s->control, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/* One reply line per command: read byte-wise up to the newline so that
+ * nothing of the next reply is consumed. */
+int sim_ctl_line(int fd, char *reply, size_t cap, const char *line)
+{
+	size_t n = strlen(line);
+	if (write(fd, line, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
+		return -1;
 	char buf[512];
 	size_t len = 0;
 	while (len < sizeof buf - 1) {
 		struct pollfd p = {fd, POLLIN, 0};
 		if (poll(&p, 1, 3000) <= 0)
 			break;
-		ssize_t r = read(fd, buf + len, sizeof buf - 1 - len);
+		ssize_t r = read(fd, buf + len, 1);
 		if (r <= 0)
 			break;
-		len += (size_t)r;
-		if (memchr(buf, '\n', len))
+		if (buf[len] == '\n')
 			break;
+		len++;
 	}
-	close(fd);
 	buf[len] = 0;
-	char *nl = strchr(buf, '\n');
-	if (nl)
-		*nl = 0;
 	if (reply && cap)
 		snprintf(reply, cap, "%s", buf);
 	return strncmp(buf, "ok", 2) == 0 ? 0 : -1;
+}
+
+int sim_ctl(struct sim *s, char *reply, size_t cap, const char *fmt, ...)
+{
+	char line[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	int fd = sim_ctl_connect(s);
+	if (fd < 0)
+		return -1;
+	int rc = sim_ctl_line(fd, reply, cap, line);
+	close(fd);
+	return rc;
 }
 
 void sim_stop(struct sim *s)

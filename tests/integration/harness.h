@@ -35,6 +35,10 @@ void sim_start(struct sim *s, ...);
  * Returns 0 for "ok ...", -1 otherwise. */
 int sim_ctl(struct sim *s, char *reply, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A control connection kept open for many commands: connect once, then
+ * sim_ctl_line() per command (0 for "ok"). */
+int sim_ctl_connect(struct sim *s);
+int sim_ctl_line(int fd, char *reply, size_t cap, const char *line);
 /* SIGKILLs and reaps the sim, removes its temp dir. */
 void sim_stop(struct sim *s);
 
