@@ -258,14 +258,19 @@ void wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespe
  * is readable and when wis_next_timeout_ms() expires. */
 
 /* Completion callback.  status is 0 or a negative code; payload/len is the
- * response payload (the error detail if status < 0), valid only during the
- * call.  The request object is the library's; do not keep it. */
+ * response payload, or if status < 0 the error detail as text (not
+ * NUL-terminated; the same text is in wis_last_error() during the call),
+ * valid only during the call.  The request object is the library's; do not
+ * keep it. */
 typedef void (*wis_done_cb)(wis_device *dev, int status, const uint8_t *payload, size_t len,
                             void *user);
 
-/* Send a request without waiting.  Returns 0 (cb will run exactly once,
- * from wis_process() or wis_close()), or a negative code (cb never runs):
- * WIS_E_WINDOW_FULL when the window is full, WIS_E_DISCONNECTED. */
+/* Send a request without waiting.  Returns 0 (cb will run exactly once:
+ * from wis_process() or wis_close(), or from a thread blocked in a
+ * synchronous call on the same device while it reads the link), or a
+ * negative code (cb never runs): WIS_E_WINDOW_FULL when the window is full,
+ * WIS_E_DISCONNECTED.  Requests sent from callbacks inside wis_process()
+ * are written in one go when wis_process() returns. */
 int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
                    unsigned timeout_ms, wis_done_cb cb, void *user);
 
@@ -278,7 +283,8 @@ int wis_batch_parse(wis_batch *b, const uint8_t *payload, size_t len);
 int wis_fd(wis_device *dev);
 /* Read what is available, complete calls, deliver events, expire timeouts.
  * Never blocks.  Returns 0, or WIS_E_DISCONNECTED once the link is gone
- * (all pending calls have then completed with that code). */
+ * (all pending calls have then completed with that code; stop polling the
+ * fd then: it stays readable/hung-up until wis_close()). */
 int wis_process(wis_device *dev);
 /* Milliseconds until the earliest pending deadline, -1 if none. */
 int wis_next_timeout_ms(wis_device *dev);
