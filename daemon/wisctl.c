@@ -94,6 +94,15 @@ static const char *take_opt(int *argc, char **argv, const char *name, bool has_v
 	return NULL;
 }
 
+/* link_call that also drops the caller's reference to params. */
+static int call_put(struct link *l, const char *method, json_object *params, json_object **res,
+                    struct wisj_error *e, unsigned timeout_ms)
+{
+	int rc = link_call(l, method, params, res, e, timeout_ms);
+	json_object_put(params);
+	return rc;
+}
+
 static int leftover_options(int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++)
@@ -295,16 +304,16 @@ static int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv)
 
 	struct wisj_error e = {0};
 	json_object *res;
-	int rc = link_call(l, "subscribe", obj1("topics", json_object_new_string("gpio.edge")), &res, &e,
-	                   o->timeout_ms);
+	int rc = call_put(l, "subscribe", obj1("topics", json_object_new_string("gpio.edge")), &res, &e,
+	                  o->timeout_ms);
 	if (rc)
 		return fail(o, &e, rc);
 	json_object_put(res);
 	struct watch w = {.n = 0};
 	for (int i = 0; i < argc && rc == 0; i++) {
 		json_object *st, *v;
-		rc = link_call(l, "pin.state", obj1("pin", json_object_new_string(argv[i])), &st, &e,
-		               o->timeout_ms);
+		rc = call_put(l, "pin.state", obj1("pin", json_object_new_string(argv[i])), &st, &e,
+		              o->timeout_ms);
 		if (rc)
 			break;
 		json_object_object_get_ex(st, "pin", &v);
@@ -414,8 +423,8 @@ static int cmd_subscribe(struct link *l, struct opts *o, int argc, char **argv)
 		return usage_error("--count '%s' is not a positive number", count);
 	struct wisj_error e = {0};
 	json_object *res;
-	int rc = link_call(l, "subscribe", obj1("topics", string_array(argc, argv)), &res, &e,
-	                   o->timeout_ms);
+	int rc = call_put(l, "subscribe", obj1("topics", string_array(argc, argv)), &res, &e,
+	                  o->timeout_ms);
 	if (rc)
 		return fail(o, &e, rc);
 	json_object_put(res);

@@ -110,7 +110,8 @@ int wisj_plan_add(struct wisj_plan *p, uint16_t opcode, const uint8_t *req, size
 	s->len = (uint16_t)len;
 	s->pin = pin;
 	s->writes = writes;
-	memcpy(p->buf + p->used, req, len);
+	if (len)
+		memcpy(p->buf + p->used, req, len);
 	p->used += len;
 	return 0;
 }
@@ -387,7 +388,8 @@ static int add_pin_step(void *u, const char *name, struct wisj_error *e)
 		return -1;
 	uint8_t req[8];
 	req[0] = (uint8_t)nrf;
-	memcpy(req + 1, c->extra, c->extra_len);
+	if (c->extra_len)
+		memcpy(req + 1, c->extra, c->extra_len);
 	return wisj_plan_add(c->p, c->op, req, 1 + c->extra_len, (uint8_t)nrf, c->writes, e);
 }
 

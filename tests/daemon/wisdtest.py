@@ -173,7 +173,10 @@ class Wisd:
         self.sock = os.path.join(tmp, name + ".sock")
         self.logpath = os.path.join(tmp, name + ".log")
         self.log = open(self.logpath, "w")
-        self.p = subprocess.Popen([WISD, "--device", device, "--socket", self.sock,
+        # WISD_WRAPPER="valgrind --leak-check=full --error-exitcode=99" runs
+        # wisd under a checker (the stop() exit-code check then catches errors).
+        wrapper = os.environ.get("WISD_WRAPPER", "").split()
+        self.p = subprocess.Popen(wrapper + [WISD, "--device", device, "--socket", self.sock,
                                    "--log-level", "debug", *args],
                                   stdout=self.log, stderr=subprocess.STDOUT)
         wait_for(lambda: self._answers() or self.p.poll() is not None, what="wisd socket")
@@ -201,11 +204,12 @@ class Wisd:
         finally:
             c.close()
 
-    def wait_up(self, timeout=5.0):
+    def wait_up(self, timeout=10.0):
         wait_for(lambda: self.status()["device"]["state"] == "up", timeout, 0.05, "device up")
 
     def logtext(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.logpath) as f:
             return f.read()
 
@@ -219,7 +223,15 @@ class Wisd:
                 self.p.wait()
                 raise AssertionError("wisd did not stop on %s" % sig)
         self.log.close()
+        text = self.logtext_closed()
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Invalid read",
+                    "definitely lost"):
+            assert bad not in text, text[-3000:]
         return self.p.returncode
+
+    def logtext_closed(self):
+        with open(self.logpath) as f:
+            return f.read()
 
 
 class Setup:
@@ -248,7 +260,8 @@ class Setup:
             except OSError:
                 pass
         try:
-            self.wisd.stop()
+            rc = self.wisd.stop()
+            assert rc == 0, "wisd exited with %s" % rc
         finally:
             self.sim.kill()
             self.tmpdir.cleanup()
