@@ -22,9 +22,12 @@ run_suite() {
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do setup+=("$1"); shift; done
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" "${setup[@]}" >/dev/null || { status=1; return; }
+		local out
+		out=$(meson setup "$dir" "${setup[@]}" 2>&1) ||
+			{ echo "$out" | tail -20; echo "meson setup failed: $dir"; status=1; failed=$((failed + 1)); return; }
 	fi
-	ninja -C "$dir" >/dev/null || { ninja -C "$dir" | tail -40; echo "build failed: $dir"; status=1; return; }
+	ninja -C "$dir" >/dev/null ||
+		{ ninja -C "$dir" | tail -40; echo "build failed: $dir"; status=1; failed=$((failed + 1)); return; }
 	meson test -C "$dir" --print-errorlogs --num-processes 2 "$@"
 	local rc=$?
 	[ $rc -eq 0 ] || status=1
