@@ -1,0 +1,353 @@
+/*
+ * wisd benchmark (not a test): what the daemon costs on top of libwisrpc.
+ *
+ *   wisd_bench WISRPC_SIM WISD [seconds-per-throughput-run]
+ *
+ * Starts two simulators and one wisd (on the first) under a temp dir, then:
+ *   1. latency of system.ping one at a time: direct libwisrpc (wis_ping on
+ *      the second simulator) and through wisd, p50/p99, and wisd's added
+ *      p50 = difference of the two medians;
+ *   2. requests/s through wisd with 1, 16 and 64 clients, each keeping 8
+ *      requests in flight (system.ping, a device round trip each);
+ *   3. wisd's RSS with 100 idle clients and with 100 subscribers after a
+ *      burst of gpio edges has been delivered to all of them.
+ * Kills only the processes it started.  Results are printed as Markdown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wisrpc/wisrpc.h"
+
+static char tmpdir[64];
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "wisd_bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Spawn argv with stdout to a pipe; returns pid, *out gets the read end. */
+static pid_t spawn(char **argv, int *out)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		die("pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	*out = p[0];
+	return pid;
+}
+
+static void wait_line(int fd, const char *what)
+{
+	char c;
+	while (read(fd, &c, 1) == 1)
+		if (c == '\n')
+			return;
+	fprintf(stderr, "wisd_bench: %s did not start\n", what);
+	exit(1);
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	for (int tries = 0; tries < 200; tries++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+			return fd;
+		close(fd);
+		usleep(20000);
+	}
+	die("connect to wisd");
+	return -1;
+}
+
+static void send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			die("write");
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Reads until n newlines have arrived; returns how many bytes of the last
+ * line contained "result" checks (0 if any response was an error). */
+struct reader {
+	char buf[65536];
+	size_t len;
+};
+
+static int read_lines(int fd, struct reader *r, int n)
+{
+	int ok = 1;
+	while (n > 0) {
+		char *nl;
+		while (n > 0 && (nl = memchr(r->buf, '\n', r->len))) {
+			*nl = 0;
+			if (!strstr(r->buf, "\"result\""))
+				ok = 0;
+			size_t used = (size_t)(nl - r->buf) + 1;
+			memmove(r->buf, nl + 1, r->len - used);
+			r->len -= used;
+			n--;
+		}
+		if (n == 0)
+			break;
+		ssize_t got = read(fd, r->buf + r->len, sizeof r->buf - r->len - 1);
+		if (got <= 0)
+			die("read from wisd");
+		r->len += (size_t)got;
+	}
+	return ok;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, int n, double p)
+{
+	return v[(int)(p * (n - 1))];
+}
+
+#define LAT_N 4000
+static const char ping[] = "{\"jsonrpc\":\"2.0\",\"method\":\"system.ping\",\"id\":1}\n";
+
+/* ---- throughput ------------------------------------------------------------------- */
+
+struct tp {
+	const char *sock;
+	double end_us;
+	long done;
+	int bad;
+	pthread_barrier_t *bar;
+};
+
+static void *tp_client(void *arg)
+{
+	struct tp *t = arg;
+	struct reader *r = calloc(1, sizeof *r);
+	int fd = connect_to(t->sock);
+	enum { DEPTH = 8 };
+	char burst[sizeof ping * DEPTH];
+	for (int i = 0; i < DEPTH; i++)
+		memcpy(burst + i * (sizeof ping - 1), ping, sizeof ping - 1);
+	pthread_barrier_wait(t->bar);
+	send_all(fd, burst, DEPTH * (sizeof ping - 1));
+	while (now_us() < t->end_us) {
+		if (!read_lines(fd, r, 1))
+			t->bad++;
+		t->done++;
+		send_all(fd, ping, sizeof ping - 1);
+	}
+	read_lines(fd, r, DEPTH); /* drain */
+	close(fd);
+	free(r);
+	return NULL;
+}
+
+static double throughput(const char *sock, int nclients, double secs, int *bad)
+{
+	pthread_t th[64];
+	struct tp t[64];
+	pthread_barrier_t bar;
+	pthread_barrier_init(&bar, NULL, (unsigned)nclients + 1);
+	for (int i = 0; i < nclients; i++) {
+		t[i] = (struct tp){sock, 0, 0, 0, &bar};
+		pthread_create(&th[i], NULL, tp_client, &t[i]);
+	}
+	double start = now_us() + 20000;
+	for (int i = 0; i < nclients; i++)
+		t[i].end_us = start + secs * 1e6;
+	pthread_barrier_wait(&bar);
+	long total = 0;
+	for (int i = 0; i < nclients; i++) {
+		pthread_join(th[i], NULL);
+		total += t[i].done;
+		*bad += t[i].bad;
+	}
+	pthread_barrier_destroy(&bar);
+	return total / (now_us() - start) * 1e6;
+}
+
+/* ---- RSS ---------------------------------------------------------------------------- */
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	long kb = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static void call(int fd, struct reader *r, const char *line)
+{
+	send_all(fd, line, strlen(line));
+	read_lines(fd, r, 1);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: wisd_bench WISRPC_SIM WISD [seconds]\n");
+		return 2;
+	}
+	double secs = argc > 3 ? atof(argv[3]) : 3.0;
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/wisd-bench-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		die("mkdtemp");
+	char link1[128], link2[128], sock[128];
+	snprintf(link1, sizeof link1, "%s/sim1", tmpdir);
+	snprintf(link2, sizeof link2, "%s/sim2", tmpdir);
+	snprintf(sock, sizeof sock, "%s/wisd.sock", tmpdir);
+	int o1, o2, o3;
+	char *s1[] = {argv[1], "--link", link1, "--wire", "IO1:IO2", "--quiet", NULL};
+	char *s2[] = {argv[1], "--link", link2, "--quiet", NULL};
+	pid_t sim1 = spawn(s1, &o1), sim2 = spawn(s2, &o2);
+	wait_line(o1, "wisrpc-sim");
+	wait_line(o2, "wisrpc-sim");
+	char *w[] = {argv[2], "--device", link1, "--socket", sock, "--log-level", "warn",
+	             "--set", "idle_timeout=0", NULL};
+	pid_t wisd = spawn(w, &o3);
+
+	/* 1. latency: direct, then through wisd */
+	wis_device *dev;
+	if (wis_open(&dev, link2, NULL) < 0) {
+		fprintf(stderr, "wisd_bench: open %s: %s\n", link2, wis_last_error());
+		return 1;
+	}
+	static double direct[LAT_N], via[LAT_N];
+	for (int i = 0; i < 200; i++)
+		wis_ping(dev);
+	for (int i = 0; i < LAT_N; i++) {
+		double t0 = now_us();
+		wis_ping(dev);
+		direct[i] = now_us() - t0;
+	}
+	wis_close(dev);
+	int fd = connect_to(sock);
+	struct reader *r = calloc(1, sizeof *r);
+	/* wait for the device behind wisd to be up */
+	for (int i = 0; i < 200; i++) {
+		send_all(fd, ping, sizeof ping - 1);
+		if (read_lines(fd, r, 1))
+			break;
+		usleep(20000);
+	}
+	for (int i = 0; i < 200; i++)
+		call(fd, r, ping);
+	for (int i = 0; i < LAT_N; i++) {
+		double t0 = now_us();
+		call(fd, r, ping);
+		via[i] = now_us() - t0;
+	}
+	qsort(direct, LAT_N, sizeof(double), cmp_d);
+	qsort(via, LAT_N, sizeof(double), cmp_d);
+	printf("| system.ping, one at a time (%d calls) | p50 µs | p99 µs |\n|---|---|---|\n", LAT_N);
+	printf("| direct libwisrpc (wis_ping) | %.1f | %.1f |\n", pct(direct, LAT_N, .5),
+	       pct(direct, LAT_N, .99));
+	printf("| through wisd (JSON-RPC on the Unix socket) | %.1f | %.1f |\n", pct(via, LAT_N, .5),
+	       pct(via, LAT_N, .99));
+	printf("| **wisd's added latency** | **%.1f** | %.1f |\n\n",
+	       pct(via, LAT_N, .5) - pct(direct, LAT_N, .5), pct(via, LAT_N, .99) - pct(direct, LAT_N, .99));
+
+	/* 2. throughput */
+	printf("| clients (8 requests in flight each) | system.ping requests/s through wisd |\n|---|---|\n");
+	int counts[] = {1, 16, 64};
+	for (int i = 0; i < 3; i++) {
+		int bad = 0;
+		double rps = throughput(sock, counts[i], secs, &bad);
+		printf("| %d | %.0f%s |\n", counts[i], rps, bad ? " (errors!)" : "");
+		fflush(stdout);
+	}
+	printf("\n");
+
+	/* 3. RSS */
+	long base = rss_kib(wisd);
+	int idle[100];
+	for (int i = 0; i < 100; i++)
+		idle[i] = connect_to(sock);
+	call(fd, r, "{\"jsonrpc\":\"2.0\",\"method\":\"daemon.status\",\"id\":2}\n");
+	long with_idle = rss_kib(wisd);
+	struct reader *rs = calloc(100, sizeof *rs);
+	for (int i = 0; i < 100; i++)
+		call(idle[i], &rs[i], "{\"jsonrpc\":\"2.0\",\"method\":\"subscribe\",\"params\":{\"topics\":[\"gpio.edge\"]},\"id\":3}\n");
+	call(fd, r, "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.mode\",\"params\":{\"pin\":\"IO1\",\"mode\":\"output\"},\"id\":4}\n");
+	call(fd, r, "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.watch\",\"params\":{\"pin\":\"IO2\",\"edge\":\"both\"},\"id\":5}\n");
+	for (int k = 0; k < 100; k++) {
+		char line[160];
+		snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.set\",\"params\":{\"values\":{\"IO1\":%d}},\"id\":6}\n", (k + 1) & 1);
+		call(fd, r, line);
+	}
+	/* Every subscriber reads its 100 edges, so the memory measured is the
+	 * steady state with everything delivered. */
+	for (int i = 0; i < 100; i++) {
+		int n = 0;
+		while (n < 100) {
+			ssize_t got = read(idle[i], rs[i].buf, sizeof rs[i].buf);
+			if (got <= 0)
+				die("subscriber read");
+			for (ssize_t k = 0; k < got; k++)
+				n += rs[i].buf[k] == '\n';
+		}
+	}
+	long with_subs = rss_kib(wisd);
+	printf("| wisd RSS | KiB |\n|---|---|\n| 1 client, after the runs above | %ld |\n"
+	       "| + 100 idle clients | %ld |\n| + those 100 subscribed to gpio.edge, 100 edges delivered to each | %ld |\n",
+	       base, with_idle, with_subs);
+
+	for (int i = 0; i < 100; i++)
+		close(idle[i]);
+	close(fd);
+	free(r);
+	free(rs);
+	kill(wisd, SIGTERM);
+	waitpid(wisd, NULL, 0);
+	kill(sim1, SIGTERM);
+	kill(sim2, SIGTERM);
+	waitpid(sim1, NULL, 0);
+	waitpid(sim2, NULL, 0);
+	close(o1);
+	close(o2);
+	close(o3);
+	unlink(link1);
+	unlink(link2);
+	rmdir(tmpdir);
+	return 0;
+}
