@@ -108,8 +108,13 @@ void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n)
 	}
 }
 
-/* Completes every call in flight with code; async ones are collected into
- * d for the caller to run once the lock is dropped. */
+/* Completions are collected under the lock in chunks of this many and run
+ * after unlocking; chunks keep the stack small in callers' threads. */
+#define DONE_CHUNK 16
+
+/* Completes every call in flight with code: sync ones are marked done, up
+ * to DONE_CHUNK async ones are moved into d for the caller to run once the
+ * lock is dropped (call again while it returns DONE_CHUNK). */
 static unsigned fail_all_locked(wis_device *dev, int code, const char *why, struct wis_done *d)
 {
 	unsigned n = 0;
@@ -117,12 +122,12 @@ static unsigned fail_all_locked(wis_device *dev, int code, const char *why, stru
 		struct wis_slot *s = &dev->slots[i];
 		if (s->id == 0)
 			continue;
-		if (s->async) {
+		if (s->async && n < DONE_CHUNK) {
 			d[n] = (struct wis_done){s->cb, s->user, code, s->opcode, ""};
 			snprintf(d[n].detail, sizeof d[n].detail, "%s: %s", wis_op_name(s->opcode), why);
 			n++;
 			free_slot_locked(dev, s);
-		} else if (!s->done) {
+		} else if (!s->async && !s->done) {
 			s->done = true;
 			s->status = code;
 			snprintf(s->detail, sizeof s->detail, "%s: %s", wis_op_name(s->opcode), why);
@@ -132,27 +137,39 @@ static unsigned fail_all_locked(wis_device *dev, int code, const char *why, stru
 	return n;
 }
 
+/* Runs fail_all_locked to completion; called with mu held, returns with it
+ * held (dropped while callbacks run). */
+static void fail_all(wis_device *dev, int code, const char *why)
+{
+	struct wis_done d[DONE_CHUNK];
+	unsigned n;
+	do {
+		n = fail_all_locked(dev, code, why, d);
+		pthread_mutex_unlock(&dev->mu);
+		wis_run_done(dev, d, n);
+		pthread_mutex_lock(&dev->mu);
+	} while (n == DONE_CHUNK);
+}
+
 static void link_died(wis_device *dev, int code)
 {
-	struct wis_done d[WIS_MAX_WINDOW];
-	unsigned n = 0;
 	char why[160];
 	snprintf(why, sizeof why, "link to %s lost (%s)", dev->path,
 	         code == WIS_E_DISCONNECTED ? "end of file or hang-up" : strerror(errno));
 	pthread_mutex_lock(&dev->mu);
 	if (!dev->dead) {
 		dev->dead = true;
-		n = fail_all_locked(dev, WIS_E_DISCONNECTED, why, d);
+		fail_all(dev, WIS_E_DISCONNECTED, why);
 	}
 	pthread_mutex_unlock(&dev->mu);
-	wis_run_done(dev, d, n);
 }
 
+/* Up to DONE_CHUNK async calls past their deadline, moved into d. */
 static unsigned expire_locked(wis_device *dev, struct wis_done *d)
 {
 	int64_t now = wis_now_ns();
 	unsigned n = 0;
-	for (unsigned i = 0; i < dev->nslots; i++) {
+	for (unsigned i = 0; i < dev->nslots && n < DONE_CHUNK; i++) {
 		struct wis_slot *s = &dev->slots[i];
 		if (s->id == 0 || !s->async || s->deadline_ns > now)
 			continue;
@@ -326,7 +343,7 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 		timeout_ms = dev->opts.timeout_ms;
 	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
 	struct timespec dl = abs_ts(deadline);
-	struct wis_done d[WIS_MAX_WINDOW];
+	struct wis_done d[DONE_CHUNK];
 	unsigned nd;
 
 	pthread_mutex_lock(&dev->mu);
@@ -492,7 +509,7 @@ int wis_process(wis_device *dev)
 	if (!dev)
 		return wis_fail(WIS_E_INVAL, "device is NULL");
 	wis_clock_maybe_resync(dev);
-	struct wis_done d[WIS_MAX_WINDOW];
+	struct wis_done d[DONE_CHUNK];
 	wis_device *outer = tls_processing; /* wis_process on another device, in a callback */
 	tls_processing = dev;
 	pthread_mutex_lock(&dev->mu);
@@ -506,9 +523,14 @@ int wis_process(wis_device *dev)
 		dev->reader_active = false;
 		pthread_cond_broadcast(&dev->cond);
 	}
-	unsigned n = expire_locked(dev, d);
+	unsigned n;
+	do {
+		n = expire_locked(dev, d);
+		pthread_mutex_unlock(&dev->mu);
+		wis_run_done(dev, d, n);
+		pthread_mutex_lock(&dev->mu);
+	} while (n == DONE_CHUNK);
 	pthread_mutex_unlock(&dev->mu);
-	wis_run_done(dev, d, n);
 	tls_processing = outer;
 	flush_txq(dev);
 	pthread_mutex_lock(&dev->mu);
@@ -549,18 +571,13 @@ int wis_fd(wis_device *dev)
  * inside a call or reading, so the device can be freed. */
 void wis_calls_shutdown(wis_device *dev)
 {
-	struct wis_done d[WIS_MAX_WINDOW];
 	uint64_t one = 1;
 	pthread_mutex_lock(&dev->mu);
 	dev->closing = true;
 	if (write(dev->wake_fd, &one, sizeof one) < 0) {
 		/* eventfd only fails on overflow, when it is readable anyway */
 	}
-	unsigned n = fail_all_locked(dev, WIS_E_CANCELLED, "device closed while the call was pending",
-	                             d);
-	pthread_mutex_unlock(&dev->mu);
-	wis_run_done(dev, d, n);
-	pthread_mutex_lock(&dev->mu);
+	fail_all(dev, WIS_E_CANCELLED, "device closed while the call was pending");
 	while (dev->users > 0 || dev->reader_active)
 		pthread_cond_wait(&dev->cond, &dev->mu);
 	/* Callbacks above may have started calls that failed with CLOSED;
