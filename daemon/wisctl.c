@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "wisctl_link.h"
+#include "wisrpc/pins.h"
 #include "wisctl_out.h"
 
 struct opts {
@@ -281,6 +282,14 @@ static bool keep_edge(json_object *n, void *u)
 	return false;
 }
 
+static bool is_button(const char *name)
+{
+	size_t n;
+	const struct wis_pin_def *t = wis_pins_rak4631(&n);
+	const struct wis_pin_def *p = wis_pin_lookup(t, n, name);
+	return p && (p->funcs & WIS_FN_BUTTON);
+}
+
 static int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv)
 {
 	const char *edge = take_opt(&argc, argv, "--edge", true, NULL);
@@ -318,6 +327,21 @@ static int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv)
 			break;
 		json_object_object_get_ex(st, "pin", &v);
 		snprintf(w.names[w.n], sizeof w.names[w.n], "%s", json_object_get_string(v));
+		json_object *owner;
+		if (json_object_object_get_ex(st, "owner", &owner) &&
+		    !strcmp(json_object_get_string(owner), "none") && is_button(w.names[w.n])) {
+			/* The RAK4631's button pulls to ground and has no pull-up of
+			 * its own: a free button pin is watched with the internal one. */
+			json_object *mp = json_object_new_object(), *mr;
+			json_object_object_add(mp, "pin", json_object_new_string(w.names[w.n]));
+			json_object_object_add(mp, "mode", json_object_new_string("input_pullup"));
+			rc = call_put(l, "gpio.mode", mp, &mr, &e, o->timeout_ms);
+			if (rc) {
+				json_object_put(st);
+				break;
+			}
+			json_object_put(mr);
+		}
 		w.restore[w.n] = !json_object_object_get_ex(st, "edge", &v) ||
 		                 !strcmp(json_object_get_string(v), "none");
 		json_object_put(st);
@@ -431,6 +455,46 @@ static int cmd_subscribe(struct link *l, struct opts *o, int argc, char **argv)
 	return wait_events(l, o, cnt, keep_any, NULL, out_notification);
 }
 
+/* Runs without a link: lists modules on USB (libserialport, VID/PID). */
+static int cmd_discover(struct link *l, struct opts *o, int argc, char **argv)
+{
+	(void)l;
+	const char *serial = take_opt(&argc, argv, "--serial", true, NULL);
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (argc)
+		return usage_error("unexpected argument %s", argv[0]);
+	struct wis_open_options opt;
+	wis_open_options_init(&opt);
+	opt.serial = serial;
+	struct wis_found f[16];
+	int n = wis_discover(f, 16, &opt);
+	if (n < 0) {
+		fprintf(stderr, "wisctl discover: %s\n", wis_last_error());
+		return EXIT_FAILED;
+	}
+	json_object *a = json_object_new_array();
+	for (int i = 0; i < n && i < 16; i++) {
+		json_object *m = json_object_new_object();
+		json_object_object_add(m, "path", json_object_new_string(f[i].path));
+		json_object_object_add(m, "serial", json_object_new_string(f[i].serial));
+		json_object_object_add(m, "product", json_object_new_string(f[i].product));
+		json_object_array_add(a, m);
+		if (!o->json)
+			printf("%s serial=%s %s\n", f[i].path, f[i].serial[0] ? f[i].serial : "-",
+			       f[i].product);
+	}
+	if (o->json)
+		out_json(stdout, a);
+	json_object_put(a);
+	if (n == 0) {
+		fprintf(stderr, "wisctl discover: no RAK4631 on USB (%04x:%04x%s%s)\n", opt.usb_vid,
+		        opt.usb_pid, serial ? " serial " : "", serial ? serial : "");
+		return EXIT_UNREACHABLE;
+	}
+	return EXIT_OK;
+}
+
 static const struct cmd cmds[] = {
 	{"info", NULL, cmd_info, "info", "what the module said at connect (board, firmware, id)"},
 	{"pins", NULL, cmd_pins, "pins [--all]",
@@ -452,6 +516,8 @@ static const struct cmd cmds[] = {
 	{"subscribe", NULL, cmd_subscribe, "subscribe TOPIC... [--count N]",
 	 "print notifications (gpio.edge, device.state, log) until Ctrl-C or N"},
 	{"status", NULL, cmd_status, "status", "wisd's own state (device, clients, queue)"},
+	{"discover", NULL, cmd_discover, "discover [--serial S]",
+	 "list modules on USB (no wisd needed); exit 3 if none"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
@@ -556,6 +622,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (current->run == cmd_discover)
+		return cmd_discover(NULL, &o, cargc, cargv);
 	char err[300];
 	struct link *l = o.device ? link_open_device(o.device, o.timeout_ms, err, sizeof err)
 	                          : link_open_socket(o.socket, err, sizeof err);

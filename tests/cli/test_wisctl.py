@@ -17,7 +17,7 @@ import pytest
 from wisdtest import WISCTL, wisctl
 
 COMMANDS = [["info"], ["pins"], ["gpio", "get"], ["gpio", "set"], ["gpio", "mode"],
-            ["gpio", "watch"], ["adc", "read"], ["reset"], ["call"], ["subscribe"], ["status"]]
+            ["gpio", "watch"], ["adc", "read"], ["reset"], ["call"], ["subscribe"], ["status"], ["discover"]]
 
 
 def run(env, *args, **kw):
@@ -123,7 +123,7 @@ def press_later(env, cmds, delay=0.4):
 
 
 def test_gpio_watch_count(env):
-    ok(run(env, "gpio", "mode", "SW1", "pullup"))
+    # SW1 is free: wisctl gives the button its pull-up before watching.
     t = press_later(env, ["press SW1", "release SW1", "press SW1"])
     out = ok(run(env, "gpio", "watch", "SW1", "--count", "3", timeout=15))
     t.join()
@@ -166,6 +166,16 @@ def test_subscribe(env):
     assert lines[0]["params"]["state"] == "reset"
     r = run(env, "subscribe", "no.topic")
     assert r.returncode == 2 and "no.topic" in r.stderr
+
+
+def test_discover_without_module():
+    # No USB module on test machines: exit 3 and one line saying so.
+    r = subprocess.run([WISCTL, "discover"], capture_output=True, text=True, timeout=10)
+    if r.returncode == 0:
+        pytest.skip("a real module is plugged in")
+    assert r.returncode == 3 and r.stderr.count("\n") == 1 and "239a:8029" in r.stderr
+    r = subprocess.run([WISCTL, "--json", "discover"], capture_output=True, text=True, timeout=10)
+    assert json.loads(r.stdout) == []
 
 
 def test_unreachable_and_timeout(env):
