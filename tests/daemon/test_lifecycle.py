@@ -167,3 +167,43 @@ def test_device_absent_at_start(tmp_path):
         assert r.returncode == 3 and r.stderr.count("\n") == 1
     finally:
         w.stop()
+
+
+def test_config_file_and_group(env):
+    import grp
+    tmp = env.tmp
+    group = grp.getgrgid(os.getgid()).gr_name
+    conf = os.path.join(tmp, "wisd.conf")
+    with open(conf, "w") as f:
+        f.write("# test config\n"
+                "device = %s\n"
+                "socket = %s/conf.sock   # trailing comment\n"
+                "group = %s\n"
+                "log_level = debug\n"
+                "pin.LED1 = output 1\n"
+                "pin.io3 = input_pullup\n" % (env.sim.link, tmp, group))
+    env.wisd.stop()  # the module is used by the config-file daemon below
+    p = subprocess.Popen([WISD, "--config", conf], stderr=subprocess.PIPE, text=True)
+    try:
+        sock = os.path.join(tmp, "conf.sock")
+        wait_for(lambda: os.path.exists(sock), what="socket from the config file")
+        c = Client(sock)
+        wait_for(lambda: c.call("daemon.status")["device"]["state"] == "up", what="up")
+        wait_for(lambda: c.call("pin.state", {"pin": "LED1"})["mode"] == "output", what="LED1 set")
+        s = c.call("pin.state", {"pin": "LED1"})
+        assert (s["mode"], s["level"]) == ("output", 1)
+        assert c.call("pin.state", {"pin": "IO3"})["mode"] == "input_pullup"
+        assert os.stat(sock).st_gid == os.getgid()
+        c.close()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(10) == 0
+        p.stderr.close()
+    with open(conf, "a") as f:
+        f.write("bogus_key = 1\n")
+    r = subprocess.run([WISD, "--config", conf], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "wisd.conf:8: unknown setting 'bogus_key'" in r.stderr
+    r = subprocess.run([WISD, "--set", "max_line=5"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "max_line" in r.stderr
+    r = subprocess.run([WISD, "--bogus"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2
