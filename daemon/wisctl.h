@@ -1,0 +1,37 @@
+/*
+ * wisctl internals shared by its files: wisctl.c (options, the command
+ * table, one-shot commands) and wisctl_stream.c (commands that print
+ * events until stopped: gpio watch, subscribe).
+ */
+#ifndef WISCTL_H
+#define WISCTL_H
+
+#include <stdbool.h>
+
+#include "wisctl_link.h"
+
+struct opts {
+	const char *socket, *device;
+	bool json;
+	unsigned timeout_ms;
+	const char *cmdline; /* "gpio set" for error messages */
+};
+
+/* "wisctl CMD: what (usage: ...)" on stderr; returns EXIT_USAGE. */
+int usage_error(const char *fmt, const char *arg);
+/* Prints e's message for the command, clears e, returns code. */
+int fail(struct opts *o, struct wisj_error *e, int code);
+/* link_call that also drops the caller's reference to params. */
+int call_put(struct link *l, const char *method, json_object *params, json_object **res,
+             struct wisj_error *e, unsigned timeout_ms);
+/* Removes "--name [VALUE]" from argv; the value ("" for flags) or NULL. */
+const char *take_opt(int *argc, char **argv, const char *name, bool has_value, bool *seen);
+/* EXIT_USAGE (after saying so) if an unknown --option is left. */
+int leftover_options(int argc, char **argv);
+json_object *string_array(int argc, char **argv);
+json_object *obj1(const char *k, json_object *v);
+
+int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_subscribe(struct link *l, struct opts *o, int argc, char **argv);
+
+#endif
