@@ -421,7 +421,9 @@ json_object *devmgr_status(struct wisd *d)
 		json_object_object_add(o, "up_s", json_object_new_int64((int64_t)(uv_now(d->loop) - m->up_since) / 1000));
 	if (m->last_error[0])
 		json_object_object_add(o, "last_error", json_object_new_string(m->last_error));
-	if (m->sim)
+	if (m->sim) {
 		json_object_object_add(o, "sim_control", json_object_new_string(sim_control_path(m->sim)));
+		json_object_object_add(o, "sim_pid", json_object_new_int(sim_pid(m->sim)));
+	}
 	return o;
 }

@@ -200,6 +200,11 @@ const char *sim_control_path(struct sim *s)
 	return s->control;
 }
 
+int sim_pid(struct sim *s)
+{
+	return s->running ? s->proc.pid : 0;
+}
+
 void sim_stop(struct sim *s)
 {
 	if (!s)

@@ -18,5 +18,7 @@ struct sim *sim_start(struct wisd *d, sim_ready_cb ready, sim_exit_cb gone);
 /* Ask it to exit (SIGTERM); no callbacks after this. */
 void sim_stop(struct sim *s);
 const char *sim_control_path(struct sim *s);
+/* The child's pid, 0 once it has exited. */
+int sim_pid(struct sim *s);
 
 #endif

@@ -207,3 +207,33 @@ def test_config_file_and_group(env):
     assert r.returncode == 2 and "max_line" in r.stderr
     r = subprocess.run([WISD, "--bogus"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2
+
+
+def test_embedded_sim_restarted_after_crash(tmp_path):
+    w = Wisd(str(tmp_path), "sim")
+    try:
+        c = w.client()
+        c.call("subscribe", {"topics": "device.state"})
+        c.call("gpio.mode", {"pin": "LED3", "mode": "output", "initial": 1})
+        pid = c.call("daemon.status")["device"]["sim_pid"]
+        os.kill(pid, signal.SIGKILL)
+        states = []
+        while "up" not in states:
+            states.append(c.notification("device.state", 10)["params"]["state"])
+        assert states[0] == "down" and states[-2:] == ["connected", "up"]
+        assert c.call("daemon.status")["device"]["sim_pid"] not in (0, pid)
+        s = c.call("pin.state", {"pin": "LED3"})
+        assert (s["mode"], s["level"]) == ("output", 1)
+    finally:
+        assert w.stop() == 0
+
+
+def test_auto_without_module(tmp_path):
+    w = Wisd(str(tmp_path), "auto", args=("--set", "rescan_ms=200"), wait_up=False)
+    try:
+        c = w.client()
+        st = wait_for(lambda: c.call("daemon.status")["device"].get("last_error"), what="scan")
+        assert "no module found" in st
+        assert c.error("gpio.get", {"pins": "IO1"})["code"] == -32001
+    finally:
+        assert w.stop() == 0
