@@ -7,9 +7,10 @@
  * thread: a caller sends its request and then, if nobody is reading the
  * link, takes the reader role itself (poll + read + dispatch, with no lock
  * held while blocked in poll) until its own response is in; then it hands
- * the role on by broadcasting the condvar.  Callers whose response is read
- * by someone else just sleep on the condvar.  The async interface takes the
- * same role for one non-blocking pass in wis_process(), so both can be mixed.
+ * the role to one sleeping caller.  Callers whose response is read by
+ * someone else sleep on their own slot's condvar, so a completion wakes
+ * exactly its caller, not every thread.  The async interface takes the same
+ * role for one non-blocking pass in wis_process(), so both can be mixed.
  *
  * A dead link (EOF/EIO/HUP on read or write) completes every pending call
  * with WIS_E_DISCONNECTED at once and makes every later call fail at once.
@@ -85,6 +86,27 @@ static void free_slot_locked(wis_device *dev, struct wis_slot *s)
 	pthread_cond_broadcast(&dev->cond); /* a window slot is free */
 }
 
+static pthread_cond_t *slot_cv(wis_device *dev, struct wis_slot *s)
+{
+	return &dev->slot_cv[s - dev->slots];
+}
+
+/* The reader role is free again: wake one caller sleeping on it (callers
+ * only sleep while someone reads, so none is left behind). */
+static void hand_off_reader_locked(wis_device *dev)
+{
+	dev->reader_active = false;
+	for (unsigned i = 0; i < dev->nslots; i++) {
+		struct wis_slot *s = &dev->slots[i];
+		if (s->id && !s->async && s->waiting && !s->done) {
+			pthread_cond_signal(slot_cv(dev, s));
+			break;
+		}
+	}
+	if (dev->closing)
+		pthread_cond_broadcast(&dev->cond); /* wis_close waits for the reader */
+}
+
 /* The device's error detail is "u8 len + text"; fall back to naming the
  * operation and the status when it sent none. */
 static void detail_from_payload(char *out, size_t cap, uint16_t opcode, int status,
@@ -131,6 +153,7 @@ static unsigned fail_all_locked(wis_device *dev, int code, const char *why, stru
 			s->done = true;
 			s->status = code;
 			snprintf(s->detail, sizeof s->detail, "%s: %s", wis_op_name(s->opcode), why);
+			pthread_cond_signal(slot_cv(dev, s));
 		}
 	}
 	pthread_cond_broadcast(&dev->cond);
@@ -208,7 +231,7 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 		else
 			detail_from_payload(s->detail, sizeof s->detail, s->opcode, status, p, len);
 		s->done = true;
-		pthread_cond_broadcast(&dev->cond);
+		pthread_cond_signal(slot_cv(dev, s));
 		pthread_mutex_unlock(&dev->mu);
 		return;
 	}
@@ -391,7 +414,9 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 		if (wis_now_ns() >= deadline)
 			break;
 		if (dev->reader_active) {
-			pthread_cond_timedwait(&dev->cond, &dev->mu, &dl);
+			s->waiting = true;
+			pthread_cond_timedwait(slot_cv(dev, s), &dev->mu, &dl);
+			s->waiting = false;
 			continue;
 		}
 		dev->reader_active = true;
@@ -408,8 +433,7 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 				link_died(dev, r);
 			pthread_mutex_lock(&dev->mu);
 		}
-		dev->reader_active = false;
-		pthread_cond_broadcast(&dev->cond); /* hand the reader role on */
+		hand_off_reader_locked(dev);
 	}
 	if (!s->done) {
 		rc = wis_fail(WIS_E_TIMEOUT, "no response to %s from %s within %u ms",
@@ -520,8 +544,7 @@ int wis_process(wis_device *dev)
 		if (r < 0)
 			link_died(dev, r);
 		pthread_mutex_lock(&dev->mu);
-		dev->reader_active = false;
-		pthread_cond_broadcast(&dev->cond);
+		hand_off_reader_locked(dev);
 	}
 	unsigned n;
 	do {

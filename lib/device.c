@@ -218,12 +218,14 @@ int wis_open(wis_device **out, const char *path, const struct wis_open_options *
 	dev->opts.serial = NULL; /* not ours to keep */
 	dev->path = strdup(path);
 	dev->slots = calloc(o.window, sizeof *dev->slots);
+	dev->slot_cv = calloc(o.window, sizeof *dev->slot_cv);
 	dev->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!dev->path || !dev->slots || dev->wake_fd < 0) {
+	if (!dev->path || !dev->slots || !dev->slot_cv || dev->wake_fd < 0) {
 		if (dev->wake_fd >= 0)
 			close(dev->wake_fd);
 		free(dev->path);
 		free(dev->slots);
+		free(dev->slot_cv);
 		free(dev);
 		return wis_fail(WIS_E_NOMEM, "out of memory (or file descriptors)");
 	}
@@ -235,6 +237,8 @@ int wis_open(wis_device **out, const char *path, const struct wis_open_options *
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&dev->cond, &ca);
+	for (unsigned i = 0; i < o.window; i++)
+		pthread_cond_init(&dev->slot_cv[i], &ca);
 	pthread_condattr_destroy(&ca);
 	wis_deframer_init(&dev->rx);
 	dev->info.proto_version = WIS_PROTO_VERSION;
@@ -264,6 +268,9 @@ void wis_close(wis_device *dev)
 	close(dev->wake_fd);
 	free_pins(dev->pins, dev->npins);
 	pthread_cond_destroy(&dev->cond);
+	for (unsigned i = 0; i < dev->nslots; i++)
+		pthread_cond_destroy(&dev->slot_cv[i]);
+	free(dev->slot_cv);
 	pthread_mutex_destroy(&dev->mu);
 	pthread_mutex_destroy(&dev->tx_mu);
 	free(dev->slots);

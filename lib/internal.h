@@ -31,7 +31,8 @@ struct wis_slot {
 	uint16_t id;
 	uint16_t opcode;
 	bool async;
-	bool done; /* sync: result is in */
+	bool done;    /* sync: result is in */
+	bool waiting; /* sync: its caller sleeps on slot_cv while another thread reads */
 	int status;
 	int64_t deadline_ns; /* CLOCK_MONOTONIC */
 	unsigned timeout_ms;
@@ -68,7 +69,7 @@ struct wis_device {
 	struct wis_open_options opts;
 
 	pthread_mutex_t mu;
-	pthread_cond_t cond; /* CLOCK_MONOTONIC; broadcast on any state change */
+	pthread_cond_t cond; /* CLOCK_MONOTONIC: window slots, close, link state */
 	pthread_mutex_t tx_mu;
 	/* Requests queued by callbacks inside wis_process(), under tx_mu. */
 	uint8_t txq[8 * (WIS_MAX_ENCODED + 1)];
@@ -76,6 +77,7 @@ struct wis_device {
 	int wake_fd; /* eventfd: made readable by wis_close to stop the reader */
 
 	struct wis_slot *slots;
+	pthread_cond_t *slot_cv; /* one per slot (CLOCK_MONOTONIC): wakes just its caller */
 	unsigned nslots; /* size of slots[] (the window asked for at open)   */
 	unsigned window; /* calls allowed in flight: min(asked, device's) */
 	unsigned used;
