@@ -37,9 +37,12 @@ static int do_hello(wis_device *dev)
 	uint8_t req = WIS_PROTO_VERSION, resp[WIS_MAX_PAYLOAD];
 	size_t len = 0;
 	int rc = wis_call_internal(dev, WIS_OP_HELLO, &req, 1, resp, sizeof resp, &len, 0);
-	if (rc == -WIS_ST_VERSION)
-		return wis_fail(WIS_E_VERSION, "the device at %s refused protocol version %d (%s)",
-		                dev->path, WIS_PROTO_VERSION, wis_last_error());
+	if (rc == -WIS_ST_VERSION) {
+		char why[WIS_DETAIL_MAX]; /* wis_fail writes the buffer it would read */
+		snprintf(why, sizeof why, "%s", wis_last_error());
+		return wis_fail(WIS_E_VERSION, "the device at %s refused protocol version %d: %s",
+		                dev->path, WIS_PROTO_VERSION, why);
+	}
 	if (rc == WIS_E_TIMEOUT)
 		return wis_fail(rc, "no answer to HELLO from %s within %u ms: is it a module running "
 		                "the wisrpc companion firmware (or wisrpc-sim)?", dev->path,

@@ -1,0 +1,237 @@
+/*
+ * A misbehaving device, played by a thread on the master side of a pty pair
+ * (termios transport; no simulator needed): another protocol version, a
+ * HELLO refused or truncated, an inconsistent pin table, silence, and on
+ * an open link garbage, corrupt frames, oversize runs, stray and mismatched
+ * responses ahead of the real answer.  Each must give its clear error or
+ * be counted and skipped, and never hang.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <pty.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "harness.h"
+
+enum mode {
+	M_GOOD,
+	M_VERSION2,      /* HELLO answered with proto_version 2 */
+	M_REFUSE,        /* HELLO answered with status VERSION */
+	M_SHORT_HELLO,   /* HELLO answer truncated */
+	M_BAD_PINS,      /* PINS answer inconsistent */
+	M_SILENT,        /* never answers */
+	M_NOISY,         /* garbage, corrupt, oversize and stray frames before each answer */
+};
+
+static int master = -1;
+static volatile enum mode mode;
+static volatile int stop;
+
+static void send_frame(uint8_t type, uint16_t id, uint16_t op, uint8_t status, const uint8_t *p,
+                       size_t n)
+{
+	uint8_t buf[WIS_MAX_ENCODED + 1];
+	struct wis_hdr h = {WIS_PROTO_VERSION, type, id, op, status, 0};
+	size_t len = wis_frame_encode(buf, sizeof buf, &h, p, n);
+	if (write(master, buf, len) != (ssize_t)len)
+		perror("fake device write");
+}
+
+static void answer_hello(uint16_t id)
+{
+	uint8_t r[64];
+	struct wis_wr w = wis_wr_init(r, sizeof r);
+	wis_wr_u8(&w, mode == M_VERSION2 ? 2 : WIS_PROTO_VERSION);
+	wis_wr_u8(&w, 8);
+	wis_wr_u16(&w, 1024);
+	wis_wr_u32(&w, WIS_CAP_GPIO);
+	wis_wr_bytes(&w, "\1\2\3\4\5\6\7\10", 8);
+	wis_wr_str(&w, "fake");
+	wis_wr_str(&w, "RAK4631");
+	wis_wr_u8(&w, 1);
+	if (mode == M_REFUSE) {
+		uint8_t d[] = "\x1chost version 1 not supported";
+		send_frame(WIS_MSG_RESPONSE, id, WIS_OP_HELLO, WIS_ST_VERSION, d, sizeof d - 1);
+		return;
+	}
+	send_frame(WIS_MSG_RESPONSE, id, WIS_OP_HELLO, 0, r, mode == M_SHORT_HELLO ? 6 : w.len);
+}
+
+static void noise(uint16_t id, uint16_t op)
+{
+	static const uint8_t junk[] = {0x13, 0x37, 0xff, 0x00, 0x05, 0x01, 0x02, 0x00, 0x02, 0x00};
+	if (write(master, junk, sizeof junk) < 0)
+		perror("junk");
+	/* a frame with a bad CRC */
+	uint8_t buf[WIS_MAX_ENCODED + 1];
+	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, id, op, 0, 0};
+	size_t len = wis_frame_encode(buf, sizeof buf, &h, (const uint8_t *)"zzzz", 4);
+	uint8_t *z = memchr(buf, 'z', len);
+	if (z)
+		*z = 'y';
+	if (write(master, buf, len) < 0)
+		perror("crc");
+	/* a zero-free run longer than any frame */
+	static uint8_t run[WIS_MAX_ENCODED + 100];
+	memset(run, 0x41, sizeof run);
+	if (write(master, run, sizeof run) < 0)
+		perror("run");
+	/* an answer to nobody, and one for our id with the wrong opcode */
+	send_frame(WIS_MSG_RESPONSE, (uint16_t)(id + 1000), op, 0, NULL, 0);
+	send_frame(WIS_MSG_RESPONSE, id, (uint16_t)(op ^ 0x0100), 0, NULL, 0);
+	/* an event too short for its prefix */
+	send_frame(WIS_MSG_EVENT, 0, WIS_EV_GPIO_EDGE, 0, (const uint8_t *)"\1\2", 2);
+}
+
+static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, size_t n)
+{
+	(void)user;
+	if (mode == M_SILENT || h->type != WIS_MSG_REQUEST)
+		return;
+	if (mode == M_NOISY)
+		noise(h->id, h->opcode);
+	switch (h->opcode) {
+	case WIS_OP_HELLO:
+		answer_hello(h->id);
+		break;
+	case WIS_OP_PINS: {
+		uint8_t r[32];
+		struct wis_wr w = wis_wr_init(r, sizeof r);
+		wis_wr_u8(&w, 1); /* total */
+		wis_wr_u8(&w, mode == M_BAD_PINS ? 5 : 0); /* first */
+		wis_wr_u8(&w, 1);
+		wis_wr_u8(&w, 29);
+		wis_wr_u8(&w, WIS_PIN_IO);
+		wis_wr_u8(&w, WIS_NRF(0, 17));
+		wis_wr_u8(&w, WIS_AIN_NONE);
+		wis_wr_u16(&w, WIS_FN_GPIO);
+		wis_wr_str(&w, "IO1");
+		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, r, w.len);
+		break;
+	}
+	case WIS_OP_UPTIME: {
+		uint8_t r[8];
+		struct wis_wr w = wis_wr_init(r, sizeof r);
+		wis_wr_u64(&w, (uint64_t)(mono_ns() / 1000));
+		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, r, w.len);
+		break;
+	}
+	case WIS_OP_PING:
+		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, p, n);
+		break;
+	case WIS_OP_STATS: {
+		uint8_t r[48] = {0};
+		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, r, sizeof r);
+		break;
+	}
+	default:
+		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, WIS_ST_UNKNOWN_OP, NULL, 0);
+	}
+}
+
+static void *device_thread(void *arg)
+{
+	(void)arg;
+	static struct wis_deframer d;
+	wis_deframer_init(&d);
+	uint8_t buf[4096];
+	while (!stop) {
+		struct pollfd p = {master, POLLIN, 0};
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		ssize_t r = read(master, buf, sizeof buf);
+		if (r <= 0) {
+			usleep(10000); /* slave closed between opens: EIO until reopened */
+			continue;
+		}
+		wis_deframer_feed(&d, buf, (size_t)r, on_request, NULL);
+	}
+	return NULL;
+}
+
+static int try_open(const char *path, enum mode m, wis_device **dev, int no_hello)
+{
+	mode = m;
+	struct wis_open_options o;
+	wis_open_options_init(&o);
+	o.timeout_ms = 300;
+	o.no_hello = no_hello;
+	int64_t t0 = mono_ns();
+	int rc = wis_open(dev, path, &o);
+	int64_t ms = (mono_ns() - t0) / 1000000;
+	printf("  mode %d: %s (%lld ms): %s\n", (int)m, wis_strerror(rc), (long long)ms,
+	       wis_last_error());
+	CHECK(ms < 2000);
+	return rc;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int slave;
+	char name[128];
+	if (openpty(&master, &slave, name, NULL, NULL) < 0) {
+		perror("openpty");
+		return 1;
+	}
+	struct termios t;
+	tcgetattr(master, &t);
+	cfmakeraw(&t);
+	tcsetattr(master, TCSANOW, &t);
+	pthread_t th;
+	pthread_create(&th, NULL, device_thread, NULL);
+	wis_device *dev = NULL;
+
+	printf("a well-behaved fake opens\n");
+	CHECK_OK(try_open(name, M_GOOD, &dev, 0));
+	if (dev) {
+		CHECK(strcmp(wis_get_info(dev)->fw_version, "fake") == 0);
+		size_t n;
+		wis_get_pins(dev, &n);
+		CHECK(n == 1);
+		CHECK_RC(wis_gpio_read(dev, "LED1", NULL), WIS_E_UNKNOWN_PIN); /* not in its table */
+		CHECK(strstr(wis_last_error(), "pins are IO1"));
+		wis_close(dev);
+	}
+
+	printf("opens that must fail clearly\n");
+	CHECK_RC(try_open(name, M_VERSION2, &dev, 0), WIS_E_VERSION);
+	CHECK(strstr(wis_last_error(), "protocol version 2"));
+	CHECK_RC(try_open(name, M_REFUSE, &dev, 0), WIS_E_VERSION);
+	CHECK(strstr(wis_last_error(), "not supported"));
+	CHECK_RC(try_open(name, M_SHORT_HELLO, &dev, 0), WIS_E_PROTO);
+	CHECK(strstr(wis_last_error(), "truncated"));
+	CHECK_RC(try_open(name, M_BAD_PINS, &dev, 0), WIS_E_PROTO);
+	CHECK(strstr(wis_last_error(), "PINS"));
+	CHECK_RC(try_open(name, M_SILENT, &dev, 0), WIS_E_TIMEOUT);
+	CHECK(strstr(wis_last_error(), "wisrpc companion firmware"));
+	CHECK(dev == NULL);
+
+	printf("a noisy link: everything bad is counted and skipped\n");
+	CHECK_OK(try_open(name, M_NOISY, &dev, 0));
+	if (dev) {
+		for (int i = 0; i < 10; i++)
+			CHECK_OK(wis_ping(dev));
+		struct wis_stats st;
+		CHECK_OK(wis_stats(dev, &st));
+		printf("  host counted: frames %u crc %u cobs %u oversize %u runts %u dropped %u "
+		       "stray %u\n", st.host_rx_frames, st.host_rx_crc_errors, st.host_rx_cobs_errors,
+		       st.host_rx_oversize, st.host_rx_runts, st.host_rx_bytes_dropped,
+		       st.host_stray_responses);
+		/* HELLO, PINS, 8 UPTIME, 10 PING, STATS: 21 noisy answers */
+		CHECK(st.host_rx_crc_errors >= 21);
+		CHECK(st.host_rx_oversize >= 21);
+		CHECK(st.host_rx_cobs_errors + st.host_rx_runts >= 21);
+		CHECK(st.host_stray_responses >= 3 * 21);
+		CHECK(st.host_rx_bytes_dropped >= 21 * WIS_MAX_ENCODED);
+		wis_close(dev);
+	}
+	stop = 1;
+	pthread_join(th, NULL);
+	close(slave);
+	close(master);
+	return TEST_RESULT();
+}
