@@ -136,6 +136,16 @@ int main(int argc, char **argv)
 	int64_t d = ts_ns(&mt) - mono_ns();
 	CHECK(d < 100000000 && d > -100000000);
 
+	printf("wis_reset: answered, then the module restarts and says so\n");
+	CHECK_RC(wis_reset(dev, (enum wis_reset_mode)7), WIS_E_INVAL);
+	nev = 0;
+	CHECK_OK(wis_reset(dev, WIS_RESET_APP));
+	pump(dev, 1, 2000);
+	CHECK(nev == 1 && evs[0].type == WIS_EV_RESET);
+	if (nev == 1)
+		CHECK(evs[0].u.reset.cause == 1); /* reset request */
+	CHECK_OK(wis_ping(dev));
+
 	struct wis_stats st;
 	CHECK_OK(wis_stats(dev, &st));
 	CHECK(st.host_events_lost == 0);

@@ -3,6 +3,7 @@
  * (termios), over tcp:// (TCP transport); HELLO info, the pin table, ping,
  * uptime, stats; bad paths and discovery with no USB module present.
  */
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,6 +79,12 @@ int main(int argc, char **argv)
 	snprintf(url, sizeof url, "tcp://127.0.0.1:%d", s.tcp_port);
 	dev = open_dev(url);
 	basic_checks(dev);
+	printf("TCP peer killed: the next call fails at once\n");
+	kill(s.pid, SIGKILL);
+	int64_t t0 = mono_ns();
+	CHECK_RC(wis_ping(dev), WIS_E_DISCONNECTED);
+	CHECK(mono_ns() - t0 < 500000000);
+	CHECK_RC(wis_ping(dev), WIS_E_DISCONNECTED);
 	wis_close(dev);
 	sim_stop(&s);
 
