@@ -24,6 +24,9 @@ struct rpc_req {
 	json_object *id; /* owned; NULL for a notification */
 	bool notification;
 	bool is_pins; /* system.pins: decorate with claims */
+	bool is_watch; /* gpio.watch: record the client's wish on success */
+	uint8_t watch_nrf, watch_edge;
+	uint32_t watch_debounce;
 	struct rpc_batch *batch;
 	int slot;
 };
@@ -116,6 +119,8 @@ static void decorate_pins(struct wisd *d, json_object *res)
 static void on_result(void *user, json_object *result, struct wisj_error *err)
 {
 	struct rpc_req *r = user;
+	if (result && r->is_watch && !r->c->closing)
+		watch_set(r->c->d, r->c, r->watch_nrf, r->watch_edge, r->watch_debounce);
 	if (r->notification) {
 		if (result)
 			json_object_put(result);
@@ -228,6 +233,43 @@ out:
 	wisj_error_clear(&e);
 }
 
+/* gpio.watch: the module gets the union of every client's wish for the
+ * pin (watch.c); this client's own wish is recorded once it succeeded. */
+static void watch_request(struct rpc_req *r, const wisj_method *m, json_object *params)
+{
+	struct wisd *d = r->c->d;
+	struct wisj_error e = {0};
+	json_object *np = wisj_params_check(m, params, &e), *v;
+	wis_device *dev = wisj_ctx_device(d->jctx);
+	if (!np) {
+		on_result(r, NULL, &e);
+		wisj_error_clear(&e);
+		return;
+	}
+	int nrf = -1;
+	if (dev && json_object_object_get_ex(np, "pin", &v))
+		nrf = wis_pin_resolve(dev, json_object_get_string(v), WIS_FN_GPIO);
+	if (nrf >= 0 && nrf < 64) {
+		uint8_t edge = WIS_EDGE_BOTH;
+		if (json_object_object_get_ex(np, "edge", &v))
+			for (int i = 0; wisj_edges[i]; i++)
+				if (!strcmp(wisj_edges[i], json_object_get_string(v)))
+					edge = (uint8_t)i;
+		uint32_t deb = 0;
+		if (json_object_object_get_ex(np, "debounce_us", &v))
+			deb = (uint32_t)json_object_get_int64(v);
+		uint8_t merged = edge | watch_union(d, (uint8_t)nrf, r->c, NULL);
+		r->is_watch = true;
+		r->watch_nrf = (uint8_t)nrf;
+		r->watch_edge = edge;
+		r->watch_debounce = deb;
+		json_object_object_add(np, "edge", json_object_new_string(wisj_edges[merged]));
+	}
+	/* Unresolvable pins and an absent device get their errors from wisjson. */
+	wisj_invoke(d->jctx, m, np, on_result, r);
+	json_object_put(np);
+}
+
 /* ---- requests ------------------------------------------------------------------- */
 
 static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot)
@@ -297,6 +339,10 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 		return;
 	}
 	r->is_pins = !strcmp(name, "system.pins");
+	if (!strcmp(name, "gpio.watch")) {
+		watch_request(r, m, params);
+		return;
+	}
 	wisj_invoke(d->jctx, m, params, on_result, r);
 	return;
 fail:

@@ -78,6 +78,7 @@ static void on_client_closed(uv_handle_t *h)
 		c->next->prev = c->prev;
 	d->nclients--;
 	owner_release_all(d, c);
+	watch_client_gone(d, c);
 	client_unref(c);
 }
 

@@ -47,6 +47,11 @@ void state_observe(void *user, uint16_t op, const uint8_t *req, size_t len)
 	if (len < 1 || req[0] >= NPINS)
 		return;
 	struct pinrec *p = &d->state[req[0]];
+	/* Those drop the module's watch on the pin; wisd's own re-apply sets
+	 * the watch again right after, so it leaves the registry alone. */
+	if ((op == WIS_OP_GPIO_MODE || op == WIS_OP_RELEASE || op == WIS_OP_ADC_READ) &&
+	    !d->reapplying)
+		watch_forget_pin(d, req[0]);
 	switch (op) {
 	case WIS_OP_GPIO_MODE:
 		if (len < 3)
@@ -101,6 +106,7 @@ void state_observe(void *user, uint16_t op, const uint8_t *req, size_t len)
 static void on_applied(void *user, json_object *result, struct wisj_error *err)
 {
 	struct reapply *ra = user;
+	ra->d->reapplying--;
 	if (result) {
 		ra->applied++;
 		json_object_put(result);
@@ -118,6 +124,7 @@ static void on_applied(void *user, json_object *result, struct wisj_error *err)
 static void send_op(struct reapply *ra, uint16_t op, const uint8_t *req, size_t len)
 {
 	ra->pending++;
+	ra->d->reapplying++;
 	wisj_raw(ra->d->jctx, op, req, len, on_applied, ra);
 }
 

@@ -377,6 +377,11 @@ int link_next_event(struct link *l, json_object **out, int timeout_ms, char *err
 	}
 }
 
+bool link_is_direct(const struct link *l)
+{
+	return l->dev != NULL;
+}
+
 void link_close(struct link *l)
 {
 	if (!l)

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 #include <signal.h>
+#include <stdbool.h>
 
 #include "wisjson.h"
 
@@ -43,6 +44,9 @@ int link_call(struct link *l, const char *method, json_object *params, json_obje
  * 0 on timeout (timeout_ms < 0 waits forever), -1 interrupted, -2 link
  * lost (err filled). */
 int link_next_event(struct link *l, json_object **out, int timeout_ms, char *err, size_t errlen);
+
+/* True for --device (no wisd in between). */
+bool link_is_direct(const struct link *l);
 
 /* Exit code for a JSON-RPC error code. */
 int exit_code_for(int jsonrpc_code);

@@ -1,7 +1,8 @@
 /*
  * wisctl streaming commands: gpio watch and subscribe print notifications
  * as they arrive until Ctrl-C (a normal end, exit 0) or --count.  watch
- * leaves the pins as it found them: it stops the watches it started.
+ * withdraws its watches when it ends; other clients' watches on the same
+ * pins go on (wisd merges them, see daemon/watch.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +121,10 @@ int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv)
 			}
 			json_object_put(mr);
 		}
-		w.restore[w.n] = !json_object_object_get_ex(st, "edge", &v) ||
+		/* wisd keeps one wish per client, so "none" on exit withdraws only
+		 * ours; on a direct link the module's watch is all there is, so
+		 * leave alone a watch that was there before us. */
+		w.restore[w.n] = !link_is_direct(l) || !json_object_object_get_ex(st, "edge", &v) ||
 		                 !strcmp(json_object_get_string(v), "none");
 		json_object_put(st);
 		json_object *p = json_object_new_object();

@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 	json_tokener_free(d.tok);
 	state_free(&d);
 	owner_free(&d);
+	watch_free(&d);
 	free(d.rbuf);
 	if (rc == 0)
 		log_info("stopped");

@@ -8,6 +8,7 @@
  *   device.c   the module: open, poll, reconnect, hotplug/rescan, events
  *   state.c    declared pin state, re-applied after a reconnect or reset
  *   sim.c      the embedded simulator for --device sim
+ *   watch.c    per-client edge watches merged into the module's one per pin
  *   hotplug.c  libusb hotplug hints for --device auto
  *
  * One struct wisd, owned by main, is passed explicitly to everything; there
@@ -56,9 +57,12 @@ struct wisd {
 	struct claim *claims;
 	unsigned nclaims, claims_cap;
 
-	/* device.c, state.c */
+	/* device.c, state.c, watch.c */
 	struct devmgr *dev;
 	struct pinrec *state; /* 64 entries, by nRF pin number */
+	unsigned reapplying;  /* re-apply operations not yet answered */
+	struct watchreq *watches;
+	unsigned nwatches, watches_cap;
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t stop_timer;
@@ -157,5 +161,18 @@ void state_observe(void *d, uint16_t opcode, const uint8_t *req, size_t len);
 /* Send config pins then the remembered state; returns operations queued.
  * done runs once all of them have completed, with the failure count. */
 int state_reapply(struct wisd *d, void (*done)(struct wisd *d, int applied, int failed));
+
+/* ---- watch.c ---------------------------------------------------------------- */
+
+/* Union of the edges clients want on a pin, leaving out one client; the
+ * debounce of one of them goes to *debounce if not NULL. */
+uint8_t watch_union(struct wisd *d, uint8_t nrf, const struct client *except, uint32_t *debounce);
+/* Record a client's wish once the module accepted it; edge 0 removes it. */
+void watch_set(struct wisd *d, struct client *c, uint8_t nrf, uint8_t edge, uint32_t debounce_us);
+/* The module dropped the pin's watch (mode change, release, ADC). */
+void watch_forget_pin(struct wisd *d, uint8_t nrf);
+/* Remove a client's wishes and narrow the module's watches to the rest. */
+void watch_client_gone(struct wisd *d, struct client *c);
+void watch_free(struct wisd *d);
 
 #endif

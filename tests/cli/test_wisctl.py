@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from wisdtest import WISCTL, wisctl
+from wisdtest import WISCTL, wait_for, wisctl
 
 COMMANDS = [["info"], ["pins"], ["gpio", "get"], ["gpio", "set"], ["gpio", "mode"],
             ["gpio", "watch"], ["adc", "read"], ["reset"], ["call"], ["subscribe"], ["status"], ["discover"]]
@@ -215,3 +215,24 @@ def test_device_direct_same_mapping(env):
     out = ok(wisctl(None, "gpio", "watch", "SW1", "--count", "1", device=dev, timeout=15))
     t.join()
     assert out.startswith("SW1=0 falling")
+
+
+def test_two_watchers_on_one_pin(env):
+    procs = [subprocess.Popen([WISCTL, "--socket", env.wisd.sock, "gpio", "watch", "IO2"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    c = env.client()
+    c.call("gpio.mode", {"pin": "IO1", "mode": "output"})
+    wait_for(lambda: c.call("pin.state", {"pin": "IO2"})["edge"] == "both", what="watches")
+    time.sleep(0.2)
+    procs[0].send_signal(signal.SIGINT)
+    assert procs[0].wait(5) == 0
+    c.call("gpio.set", {"values": {"IO1": 1}})
+    r, _, _ = select.select([procs[1].stdout], [], [], 5)
+    assert r and procs[1].stdout.readline().startswith("IO2=1 rising")
+    procs[1].send_signal(signal.SIGINT)
+    assert procs[1].wait(5) == 0
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert c.call("pin.state", {"pin": "IO2"})["edge"] == "none"

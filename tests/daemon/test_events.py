@@ -1,7 +1,7 @@
 """Notifications: every gpio edge reaches every subscriber, in order and
 with consecutive device sequence numbers; unsubscribe stops them; the
 log topic carries wisd's log records."""
-from wisdtest import Client
+from wisdtest import Client, wait_for
 
 
 def test_every_edge_in_order(env):
@@ -71,3 +71,29 @@ def test_log_topic(env):
     n = c.notification("log")["params"]
     assert n["level"] in ("info", "debug") and n["message"]
     other.close()
+
+
+def test_watches_are_per_client(env):
+    ctl = env.client()
+    a, b = env.client(), env.client()
+    for c in (a, b):
+        c.call("subscribe", {"topics": "gpio.edge"})
+    ctl.call("gpio.mode", {"pin": "IO1", "mode": "output", "initial": 0})
+    a.call("gpio.watch", {"pin": "IO2", "edge": "rising"})
+    b.call("gpio.watch", {"pin": "IO2", "edge": "falling"})
+    assert ctl.call("pin.state", {"pin": "IO2"})["edge"] == "both"
+    ctl.call("gpio.set", {"values": {"IO1": 1}})
+    ctl.call("gpio.set", {"values": {"IO1": 0}})
+    # every subscriber sees the module's edges (the union of the wishes)
+    assert [a.notification("gpio.edge")["params"]["edge"] for _ in range(2)] == ["rising", "falling"]
+    assert [b.notification("gpio.edge")["params"]["edge"] for _ in range(2)] == ["rising", "falling"]
+    # a's "none" withdraws only a's wish
+    a.call("gpio.watch", {"pin": "IO2", "edge": "none"})
+    assert ctl.call("pin.state", {"pin": "IO2"})["edge"] == "falling"
+    ctl.call("gpio.set", {"values": {"IO1": 1}})
+    ctl.call("gpio.set", {"values": {"IO1": 0}})
+    assert b.notification("gpio.edge")["params"]["edge"] == "falling"
+    # b leaving ends the last wish: the module stops watching
+    b.close()
+    env.clients.remove(b)
+    wait_for(lambda: ctl.call("pin.state", {"pin": "IO2"})["edge"] == "none", what="watch narrowed")
