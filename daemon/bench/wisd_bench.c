@@ -7,10 +7,12 @@
  *   1. latency of system.ping one at a time: direct libwisrpc (wis_ping on
  *      the second simulator) and through wisd, p50/p99, and wisd's added
  *      p50 = difference of the two medians;
- *   2. requests/s through wisd with 1, 16 and 64 clients, each keeping 8
- *      requests in flight (system.ping, a device round trip each);
- *   3. wisd's RSS with 100 idle clients and with 100 subscribers after a
- *      burst of gpio edges has been delivered to all of them.
+ *      (the two interleaved call by call, so both see the same machine load);
+ *   2. wisd's RSS with 100 idle clients and with 100 subscribers after a
+ *      burst of gpio edges has been delivered to all of them;
+ *   3. requests/s through wisd with 1, 16 and 64 clients, each keeping 8
+ *      requests in flight (system.ping, a device round trip each), and
+ *      wisd's peak RSS over the whole run.
  * Kills only the processes it started.  Results are printed as Markdown.
  */
 #include <errno.h>
@@ -201,14 +203,26 @@ static double throughput(const char *sock, int nclients, double secs, int *bad)
 
 /* ---- RSS ---------------------------------------------------------------------------- */
 
+static long proc_status_kib(pid_t pid, const char *key);
+
 static long rss_kib(pid_t pid)
+{
+	return proc_status_kib(pid, "VmRSS:");
+}
+
+static long hwm_kib(pid_t pid)
+{
+	return proc_status_kib(pid, "VmHWM:");
+}
+
+static long proc_status_kib(pid_t pid, const char *key)
 {
 	char path[64], line[256];
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "r");
 	long kb = -1;
 	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+		if (!strncmp(line, key, strlen(key)) && sscanf(line + strlen(key), "%ld", &kb) == 1)
 			break;
 	if (f)
 		fclose(f);
@@ -246,21 +260,13 @@ int main(int argc, char **argv)
 	             "--set", "idle_timeout=0", NULL};
 	pid_t wisd = spawn(w, &o3);
 
-	/* 1. latency: direct, then through wisd */
+	/* 1. latency: direct and through wisd, call by call */
 	wis_device *dev;
 	if (wis_open(&dev, link2, NULL) < 0) {
 		fprintf(stderr, "wisd_bench: open %s: %s\n", link2, wis_last_error());
 		return 1;
 	}
 	static double direct[LAT_N], via[LAT_N];
-	for (int i = 0; i < 200; i++)
-		wis_ping(dev);
-	for (int i = 0; i < LAT_N; i++) {
-		double t0 = now_us();
-		wis_ping(dev);
-		direct[i] = now_us() - t0;
-	}
-	wis_close(dev);
 	int fd = connect_to(sock);
 	struct reader *r = calloc(1, sizeof *r);
 	/* wait for the device behind wisd to be up */
@@ -270,13 +276,21 @@ int main(int argc, char **argv)
 			break;
 		usleep(20000);
 	}
-	for (int i = 0; i < 200; i++)
+	for (int i = 0; i < 200; i++) {
+		wis_ping(dev);
 		call(fd, r, ping);
+	}
+	/* Interleaved, so both paths see the same load on the machine. */
 	for (int i = 0; i < LAT_N; i++) {
 		double t0 = now_us();
+		wis_ping(dev);
+		double t1 = now_us();
 		call(fd, r, ping);
-		via[i] = now_us() - t0;
+		double t2 = now_us();
+		direct[i] = t1 - t0;
+		via[i] = t2 - t1;
 	}
+	wis_close(dev);
 	qsort(direct, LAT_N, sizeof(double), cmp_d);
 	qsort(via, LAT_N, sizeof(double), cmp_d);
 	printf("| system.ping, one at a time (%d calls) | p50 µs | p99 µs |\n|---|---|---|\n", LAT_N);
@@ -287,18 +301,7 @@ int main(int argc, char **argv)
 	printf("| **wisd's added latency** | **%.1f** | %.1f |\n\n",
 	       pct(via, LAT_N, .5) - pct(direct, LAT_N, .5), pct(via, LAT_N, .99) - pct(direct, LAT_N, .99));
 
-	/* 2. throughput */
-	printf("| clients (8 requests in flight each) | system.ping requests/s through wisd |\n|---|---|\n");
-	int counts[] = {1, 16, 64};
-	for (int i = 0; i < 3; i++) {
-		int bad = 0;
-		double rps = throughput(sock, counts[i], secs, &bad);
-		printf("| %d | %.0f%s |\n", counts[i], rps, bad ? " (errors!)" : "");
-		fflush(stdout);
-	}
-	printf("\n");
-
-	/* 3. RSS */
+	/* 2. RSS, before the throughput runs have grown the heap */
 	long base = rss_kib(wisd);
 	int idle[100];
 	for (int i = 0; i < 100; i++)
@@ -328,10 +331,22 @@ int main(int argc, char **argv)
 		}
 	}
 	long with_subs = rss_kib(wisd);
-	printf("| wisd RSS | KiB |\n|---|---|\n| 1 client, after the runs above | %ld |\n"
+	printf("| wisd RSS | KiB |\n|---|---|\n| 1 client, after the latency run | %ld |\n"
 	       "| + 100 idle clients | %ld |\n| + those 100 subscribed to gpio.edge, 100 edges delivered to each | %ld |\n",
 	       base, with_idle, with_subs);
 
+	/* 3. throughput */
+	printf("| clients (8 requests in flight each) | system.ping requests/s through wisd |\n|---|---|\n");
+	int counts[] = {1, 16, 64};
+	for (int i = 0; i < 3; i++) {
+		int bad = 0;
+		double rps = throughput(sock, counts[i], secs, &bad);
+		printf("| %d | %.0f%s |\n", counts[i], rps, bad ? " (errors!)" : "");
+		fflush(stdout);
+	}
+	printf("\n");
+
+	printf("wisd peak RSS over the whole run (VmHWM): %ld KiB\n", hwm_kib(wisd));
 	for (int i = 0; i < 100; i++)
 		close(idle[i]);
 	close(fd);
