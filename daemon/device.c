@@ -159,6 +159,7 @@ static void attach(struct devmgr *m)
 	m->dev = m->opened;
 	m->opened = NULL;
 	m->st = D_UP;
+	m->reopen = false; /* a SIGHUP during the open is served by this open */
 	m->connects++;
 	m->fails = 0;
 	m->backoff_ms = 0;

@@ -31,17 +31,16 @@ struct rpc_req {
 	int slot;
 };
 
-static json_object *envelope(json_object *id)
+static json_object *envelope(void)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
-	(void)id;
 	return o;
 }
 
 static json_object *make_error(json_object *id, struct wisj_error *e)
 {
-	json_object *o = envelope(id);
+	json_object *o = envelope();
 	json_object_object_add(o, "error", wisj_error_to_json(e));
 	json_object_object_add(o, "id", id ? json_object_get(id) : NULL);
 	return o;
@@ -131,7 +130,7 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 	if (result) {
 		if (r->is_pins)
 			decorate_pins(r->c->d, result);
-		o = envelope(r->id);
+		o = envelope();
 		json_object_object_add(o, "result", result);
 		json_object_object_add(o, "id", json_object_get(r->id));
 	} else {

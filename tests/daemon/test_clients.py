@@ -154,3 +154,20 @@ def test_tcp_listener_on_loopback():
         assert "tcp 127.0.0.1" in s.wisd.logtext()
     finally:
         s.close()
+
+
+def test_overload_is_refused_not_queued_forever():
+    s = Setup(wisd_args=("--set", "queue_limit=1"))
+    try:
+        c = s.client()
+        n = 300
+        c.send_raw("".join('{"jsonrpc":"2.0","method":"system.ping","id":%d}\n' % i for i in range(n)))
+        codes = []
+        for _ in range(n):
+            r = c.recv(10)
+            codes.append(r["error"]["code"] if "error" in r else 0)
+        assert codes.count(0) >= 16 and -32004 in codes
+        assert set(codes) <= {0, -32004}
+        assert c.call("system.ping") == {"data": ""}
+    finally:
+        s.close()
