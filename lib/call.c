@@ -286,18 +286,62 @@ static int read_link(wis_device *dev, int wait_ms)
  * callbacks costs one write() per burst instead of one per call. */
 static _Thread_local wis_device *tls_processing;
 
-/* tx_mu held. */
-static int write_txq_locked(wis_device *dev)
+/* tx_mu held.  Writes what the link takes now; 0 or a dead-link code. */
+static int txq_push_locked(wis_device *dev)
 {
 	if (dev->txq_len == 0)
 		return 0;
-	int rc = dev->tp->ops->write(dev->tp, dev->txq, dev->txq_len, dev->opts.timeout_ms);
-	dev->txq_len = 0;
-	return rc;
+	ssize_t w = dev->tp->ops->write(dev->tp, dev->txq, dev->txq_len);
+	if (w < 0)
+		return (int)w;
+	memmove(dev->txq, dev->txq + w, dev->txq_len - (size_t)w);
+	dev->txq_len -= (size_t)w;
+	return 0;
 }
 
+static bool txq_append_locked(wis_device *dev, const uint8_t *p, size_t n)
+{
+	if (dev->txq_len + n > sizeof dev->txq)
+		return false;
+	memcpy(dev->txq + dev->txq_len, p, n);
+	dev->txq_len += n;
+	return true;
+}
+
+/* tx_mu held; returns with it held.  Pushes the queue out, waiting (with
+ * tx_mu released, so other threads can queue meanwhile) until it is empty
+ * or the deadline passes. */
+static int txq_drain_locked(wis_device *dev, int64_t deadline)
+{
+	for (;;) {
+		int rc = txq_push_locked(dev);
+		if (rc < 0 || dev->txq_len == 0)
+			return rc;
+		int64_t left = deadline - wis_now_ns();
+		if (left <= 0)
+			return WIS_E_TIMEOUT;
+		struct pollfd p = {dev->tp->ops->fd(dev->tp), POLLOUT, 0};
+		pthread_mutex_unlock(&dev->tx_mu);
+		int pr = poll(&p, 1, (int)((left + 999999) / 1000000));
+		pthread_mutex_lock(&dev->tx_mu);
+		if (pr < 0 && errno != EINTR)
+			return WIS_E_IO;
+		if (pr > 0 && (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLOUT))
+			return WIS_E_DISCONNECTED;
+	}
+}
+
+/*
+ * Queues one request frame and sends it:
+ *   sync callers wait (up to the call's timeout) until the link took it;
+ *   async calls never wait: what the link does not take now stays queued
+ *   and goes out with a later call or wis_process() (wis_next_timeout_ms()
+ *   asks for an early wis_process() while output is pending), so a device
+ *   that stops reading cannot stall an event loop;
+ *   async calls from callbacks inside wis_process() are only queued.
+ */
 static int send_request(wis_device *dev, uint16_t id, uint16_t opcode, const void *req,
-                        size_t len, unsigned timeout_ms, bool may_queue)
+                        size_t len, unsigned timeout_ms, bool async)
 {
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, opcode, 0, 0};
@@ -305,22 +349,22 @@ static int send_request(wis_device *dev, uint16_t id, uint16_t opcode, const voi
 	if (n == 0)
 		return wis_fail(WIS_E_TOO_BIG, "%s request of %zu bytes does not fit in a frame",
 		                wis_op_name(opcode), len);
+	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
+	int rc = 0;
 	pthread_mutex_lock(&dev->tx_mu);
-	int rc;
-	if (may_queue && tls_processing == dev) {
-		rc = dev->txq_len + n > sizeof dev->txq ? write_txq_locked(dev) : 0;
-		if (rc == 0) {
-			memcpy(dev->txq + dev->txq_len, buf, n);
-			dev->txq_len += n;
-		}
-	} else {
-		rc = write_txq_locked(dev);
-		if (rc == 0)
-			rc = dev->tp->ops->write(dev->tp, buf, n, timeout_ms ? timeout_ms : 1);
+	if (!txq_append_locked(dev, buf, n)) {
+		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, deadline);
+		if (rc == 0 && !txq_append_locked(dev, buf, n))
+			rc = WIS_E_WINDOW_FULL;
 	}
+	if (rc == 0 && !(async && tls_processing == dev))
+		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, deadline);
 	pthread_mutex_unlock(&dev->tx_mu);
+	if (rc == WIS_E_WINDOW_FULL)
+		return wis_fail(rc, "%s: the link to %s is not taking data (%zu bytes queued)",
+		                wis_op_name(opcode), dev->path, sizeof dev->txq);
 	if (rc == WIS_E_TIMEOUT)
-		return wis_fail(rc, "%s: link to %s did not accept the request within %u ms",
+		return wis_fail(rc, "%s: link to %s did not take the request within %u ms",
 		                wis_op_name(opcode), dev->path, timeout_ms);
 	if (rc < 0)
 		return wis_fail(rc, "%s: writing to %s failed: %s", wis_op_name(opcode), dev->path,
@@ -328,15 +372,15 @@ static int send_request(wis_device *dev, uint16_t id, uint16_t opcode, const voi
 	return 0;
 }
 
-/* Writes what callbacks queued during wis_process().  The calls were
- * accepted, so a failure here completes them through the usual paths: a
- * dead link fails them at once, a stuck one lets them time out. */
+/* Sends what is queued without waiting.  The calls were accepted, so a
+ * failure here completes them through the usual paths: a dead link fails
+ * them at once, a stuck one lets them time out. */
 static void flush_txq(wis_device *dev)
 {
 	pthread_mutex_lock(&dev->tx_mu);
-	int rc = write_txq_locked(dev);
+	int rc = txq_push_locked(dev);
 	pthread_mutex_unlock(&dev->tx_mu);
-	if (rc == WIS_E_DISCONNECTED || rc == WIS_E_IO)
+	if (rc < 0)
 		link_died(dev, rc);
 }
 
@@ -572,7 +616,15 @@ int wis_next_timeout_ms(wis_device *dev)
 		if (dev->slots[i].id && dev->slots[i].async && dev->slots[i].deadline_ns < first)
 			first = dev->slots[i].deadline_ns;
 	pthread_mutex_unlock(&dev->mu);
-	return first == INT64_MAX ? -1 : ms_until(first);
+	int ms = first == INT64_MAX ? -1 : ms_until(first);
+	pthread_mutex_lock(&dev->tx_mu);
+	bool output = dev->txq_len > 0;
+	pthread_mutex_unlock(&dev->tx_mu);
+	/* The fd is polled for input only: while output waits for the link,
+	 * come back soon to push it. */
+	if (output && (ms < 0 || ms > 10))
+		ms = 10;
+	return ms;
 }
 
 unsigned wis_pending(wis_device *dev)

@@ -71,8 +71,10 @@ struct wis_device {
 	pthread_mutex_t mu;
 	pthread_cond_t cond; /* CLOCK_MONOTONIC: window slots, close, link state */
 	pthread_mutex_t tx_mu;
-	/* Requests queued by callbacks inside wis_process(), under tx_mu. */
-	uint8_t txq[8 * (WIS_MAX_ENCODED + 1)];
+	/* Output queue, under tx_mu: every request goes through it, so a
+	 * frame the link takes only partly is finished later, never cut.
+	 * Room for a full window of largest frames. */
+	uint8_t txq[16 * (WIS_MAX_ENCODED + 1)];
 	size_t txq_len;
 	int wake_fd; /* eventfd: made readable by wis_close to stop the reader */
 

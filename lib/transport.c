@@ -9,13 +9,11 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -71,36 +69,19 @@ ssize_t wis_fd_read(int fd, void *buf, size_t n)
 	}
 }
 
-int wis_fd_write_all(int fd, const void *buf, size_t n, unsigned timeout_ms, int is_socket)
+ssize_t wis_fd_write(int fd, const void *buf, size_t n, int is_socket)
 {
-	const uint8_t *p = buf;
-	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
-	while (n > 0) {
-		ssize_t w = is_socket ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
+	for (;;) {
+		ssize_t w = is_socket ? send(fd, buf, n, MSG_NOSIGNAL) : write(fd, buf, n);
+		if (w >= 0)
+			return w;
+		if (errno == EINTR)
 			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			if (errno == EIO || errno == EPIPE || errno == ECONNRESET || errno == ENXIO ||
-			    errno == ENODEV || errno == ENOTCONN)
-				return WIS_E_DISCONNECTED;
-			return WIS_E_IO;
-		}
-		/* The link is full: the device is not draining it.  Wait,
-		 * bounded, instead of spinning. */
-		int64_t left = deadline - wis_now_ns();
-		if (left <= 0)
-			return WIS_E_TIMEOUT;
-		struct pollfd pfd = {fd, POLLOUT, 0};
-		int pr = poll(&pfd, 1, (int)(left / 1000000) + 1);
-		if (pr < 0 && errno != EINTR)
-			return WIS_E_IO;
-		if (pr > 0 && (pfd.revents & (POLLHUP | POLLERR)) && !(pfd.revents & POLLOUT))
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == EIO || errno == EPIPE || errno == ECONNRESET || errno == ENXIO ||
+		    errno == ENODEV || errno == ENOTCONN)
 			return WIS_E_DISCONNECTED;
+		return WIS_E_IO;
 	}
-	return 0;
 }

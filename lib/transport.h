@@ -20,9 +20,10 @@ struct wis_transport_ops {
 	/* > 0 bytes read, 0 nothing available now, WIS_E_DISCONNECTED on
 	 * EOF/EIO/HUP, WIS_E_IO otherwise (errno kept). */
 	ssize_t (*read)(struct wis_transport *t, void *buf, size_t n);
-	/* Writes all n bytes, waiting up to timeout_ms for the link to accept
-	 * them.  0, WIS_E_DISCONNECTED, WIS_E_TIMEOUT or WIS_E_IO. */
-	int (*write)(struct wis_transport *t, const void *buf, size_t n, unsigned timeout_ms);
+	/* Writes what the link accepts now, without blocking: bytes written
+	 * (0 if it is full), WIS_E_DISCONNECTED or WIS_E_IO.  Waiting for room
+	 * is the caller's business (poll the fd for POLLOUT). */
+	ssize_t (*write)(struct wis_transport *t, const void *buf, size_t n);
 	int (*fd)(struct wis_transport *t);
 	void (*close)(struct wis_transport *t);
 };
@@ -43,6 +44,6 @@ int wis_transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_tran
 
 /* Shared by the fd-based transports. */
 ssize_t wis_fd_read(int fd, void *buf, size_t n);
-int wis_fd_write_all(int fd, const void *buf, size_t n, unsigned timeout_ms, int is_socket);
+ssize_t wis_fd_write(int fd, const void *buf, size_t n, int is_socket);
 
 #endif

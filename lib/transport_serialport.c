@@ -26,9 +26,9 @@ static ssize_t sp_tp_read(struct wis_transport *t, void *buf, size_t n)
 	return wis_fd_read(((struct tp_sp *)t)->fd, buf, n);
 }
 
-static int sp_tp_write(struct wis_transport *t, const void *buf, size_t n, unsigned timeout_ms)
+static ssize_t sp_tp_write(struct wis_transport *t, const void *buf, size_t n)
 {
-	return wis_fd_write_all(((struct tp_sp *)t)->fd, buf, n, timeout_ms, 0);
+	return wis_fd_write(((struct tp_sp *)t)->fd, buf, n, 0);
 }
 
 static int sp_tp_fd(struct wis_transport *t)

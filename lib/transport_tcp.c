@@ -27,9 +27,9 @@ static ssize_t tcp_read(struct wis_transport *t, void *buf, size_t n)
 	return wis_fd_read(((struct tp_tcp *)t)->fd, buf, n);
 }
 
-static int tcp_write(struct wis_transport *t, const void *buf, size_t n, unsigned timeout_ms)
+static ssize_t tcp_write(struct wis_transport *t, const void *buf, size_t n)
 {
-	return wis_fd_write_all(((struct tp_tcp *)t)->fd, buf, n, timeout_ms, 1);
+	return wis_fd_write(((struct tp_tcp *)t)->fd, buf, n, 1);
 }
 
 static int tcp_fd(struct wis_transport *t)

@@ -27,9 +27,9 @@ static ssize_t tt_read(struct wis_transport *t, void *buf, size_t n)
 	return wis_fd_read(((struct tp_termios *)t)->fd, buf, n);
 }
 
-static int tt_write(struct wis_transport *t, const void *buf, size_t n, unsigned timeout_ms)
+static ssize_t tt_write(struct wis_transport *t, const void *buf, size_t n)
 {
-	return wis_fd_write_all(((struct tp_termios *)t)->fd, buf, n, timeout_ms, 0);
+	return wis_fd_write(((struct tp_termios *)t)->fd, buf, n, 0);
 }
 
 static int tt_fd(struct wis_transport *t)

@@ -249,6 +249,69 @@ static void async_killed(void)
 	sim_stop(&s);
 }
 
+static int stuck_ok, stuck_done;
+static void stuck_cb(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	(void)p;
+	(void)user;
+	stuck_done++;
+	stuck_ok += status == 0 && len == 1000;
+}
+
+static void stuck_link(void)
+{
+	printf("a module that stops reading does not stall an event loop\n");
+	struct sim s;
+	sim_start(&s, NULL);
+	struct wis_open_options o;
+	wis_open_options_init(&o);
+	o.no_hello = 1; /* so the window is ours (128), not the device's 16 */
+	o.window = 128;
+	o.timeout_ms = 10000;
+	wis_device *dev = NULL;
+	CHECK_OK(wis_open(&dev, s.pty, &o));
+	if (!dev) {
+		sim_stop(&s);
+		return;
+	}
+	kill(s.pid, SIGSTOP);
+	static uint8_t big[1000];
+	int accepted = 0, refused = 0;
+	int64_t slowest = 0;
+	for (int i = 0; i < 128; i++) {
+		int64_t t0 = mono_ns();
+		int rc = wis_call_async(dev, WIS_OP_PING, big, sizeof big, 0, stuck_cb, NULL);
+		int64_t took = mono_ns() - t0;
+		if (took > slowest)
+			slowest = took;
+		if (rc == 0)
+			accepted++;
+		else if (rc == WIS_E_WINDOW_FULL)
+			refused++;
+		else
+			CHECK_RC(rc, 0);
+	}
+	printf("  %d calls accepted, %d refused (output queue full), slowest call %.2f ms, "
+	       "next timeout %d ms\n", accepted, refused, slowest / 1e6, wis_next_timeout_ms(dev));
+	CHECK(slowest < 50000000);
+	CHECK(refused > 0); /* 128 KB does not fit in the pty and the queue */
+	CHECK(wis_next_timeout_ms(dev) >= 0 && wis_next_timeout_ms(dev) <= 10);
+	CHECK_OK(wis_process(dev));
+	kill(s.pid, SIGCONT);
+	int64_t end = mono_ns() + 5000000000LL;
+	while (stuck_done < accepted && mono_ns() < end) {
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		int t = wis_next_timeout_ms(dev);
+		poll(&p, 1, t < 0 || t > 100 ? 100 : t);
+		CHECK_OK(wis_process(dev));
+	}
+	CHECK(stuck_done == accepted && stuck_ok == accepted);
+	CHECK_OK(wis_ping(dev));
+	wis_close(dev);
+	sim_stop(&s);
+}
+
 int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
@@ -260,5 +323,6 @@ int main(int argc, char **argv)
 	killed(&s);
 	killed_busy();
 	async_killed();
+	stuck_link();
 	return TEST_RESULT();
 }
