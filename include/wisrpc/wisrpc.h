@@ -269,8 +269,11 @@ typedef void (*wis_done_cb)(wis_device *dev, int status, const uint8_t *payload,
  * from wis_process() or wis_close(), or from a thread blocked in a
  * synchronous call on the same device while it reads the link), or a
  * negative code (cb never runs): WIS_E_WINDOW_FULL when the window is full,
- * WIS_E_DISCONNECTED.  Requests sent from callbacks inside wis_process()
- * are written in one go when wis_process() returns. */
+ * WIS_E_DISCONNECTED.  Never blocks: what the link does not take at once
+ * is queued and pushed by later calls and wis_process(); WIS_E_WINDOW_FULL
+ * also means that queue is full (the module stopped reading).  Requests
+ * sent from callbacks inside wis_process() are written in one go when
+ * wis_process() returns. */
 int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
                    unsigned timeout_ms, wis_done_cb cb, void *user);
 
@@ -286,7 +289,8 @@ int wis_fd(wis_device *dev);
  * (all pending calls have then completed with that code; stop polling the
  * fd then: it stays readable/hung-up until wis_close()). */
 int wis_process(wis_device *dev);
-/* Milliseconds until the earliest pending deadline, -1 if none. */
+/* Milliseconds until the earliest pending deadline, -1 if none; at most 10
+ * while queued output waits for the link (call wis_process() then). */
 int wis_next_timeout_ms(wis_device *dev);
 /* Calls currently in flight. */
 unsigned wis_pending(wis_device *dev);
