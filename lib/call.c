@@ -280,106 +280,10 @@ static int read_link(wis_device *dev, int wait_ms)
 	return rc;
 }
 
-/* Set while this thread runs wis_process() on a device: requests that
- * completion callbacks send are queued and written in one go when
- * wis_process() returns, so a pipeline that refills itself from its
- * callbacks costs one write() per burst instead of one per call. */
-static _Thread_local wis_device *tls_processing;
-
-/* tx_mu held.  Writes what the link takes now; 0 or a dead-link code. */
-static int txq_push_locked(wis_device *dev)
-{
-	if (dev->txq_len == 0)
-		return 0;
-	ssize_t w = dev->tp->ops->write(dev->tp, dev->txq, dev->txq_len);
-	if (w < 0)
-		return (int)w;
-	memmove(dev->txq, dev->txq + w, dev->txq_len - (size_t)w);
-	dev->txq_len -= (size_t)w;
-	return 0;
-}
-
-static bool txq_append_locked(wis_device *dev, const uint8_t *p, size_t n)
-{
-	if (dev->txq_len + n > sizeof dev->txq)
-		return false;
-	memcpy(dev->txq + dev->txq_len, p, n);
-	dev->txq_len += n;
-	return true;
-}
-
-/* tx_mu held; returns with it held.  Pushes the queue out, waiting (with
- * tx_mu released, so other threads can queue meanwhile) until it is empty
- * or the deadline passes. */
-static int txq_drain_locked(wis_device *dev, int64_t deadline)
-{
-	for (;;) {
-		int rc = txq_push_locked(dev);
-		if (rc < 0 || dev->txq_len == 0)
-			return rc;
-		int64_t left = deadline - wis_now_ns();
-		if (left <= 0)
-			return WIS_E_TIMEOUT;
-		struct pollfd p = {dev->tp->ops->fd(dev->tp), POLLOUT, 0};
-		pthread_mutex_unlock(&dev->tx_mu);
-		int pr = poll(&p, 1, (int)((left + 999999) / 1000000));
-		pthread_mutex_lock(&dev->tx_mu);
-		if (pr < 0 && errno != EINTR)
-			return WIS_E_IO;
-		if (pr > 0 && (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLOUT))
-			return WIS_E_DISCONNECTED;
-	}
-}
-
-/*
- * Queues one request frame and sends it:
- *   sync callers wait (up to the call's timeout) until the link took it;
- *   async calls never wait: what the link does not take now stays queued
- *   and goes out with a later call or wis_process() (wis_next_timeout_ms()
- *   asks for an early wis_process() while output is pending), so a device
- *   that stops reading cannot stall an event loop;
- *   async calls from callbacks inside wis_process() are only queued.
- */
-static int send_request(wis_device *dev, uint16_t id, uint16_t opcode, const void *req,
-                        size_t len, unsigned timeout_ms, bool async)
-{
-	uint8_t buf[WIS_MAX_ENCODED + 1];
-	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, opcode, 0, 0};
-	size_t n = wis_frame_encode(buf, sizeof buf, &h, req, len);
-	if (n == 0)
-		return wis_fail(WIS_E_TOO_BIG, "%s request of %zu bytes does not fit in a frame",
-		                wis_op_name(opcode), len);
-	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
-	int rc = 0;
-	pthread_mutex_lock(&dev->tx_mu);
-	if (!txq_append_locked(dev, buf, n)) {
-		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, deadline);
-		if (rc == 0 && !txq_append_locked(dev, buf, n))
-			rc = WIS_E_WINDOW_FULL;
-	}
-	if (rc == 0 && !(async && tls_processing == dev))
-		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, deadline);
-	pthread_mutex_unlock(&dev->tx_mu);
-	if (rc == WIS_E_WINDOW_FULL)
-		return wis_fail(rc, "%s: the link to %s is not taking data (%zu bytes queued)",
-		                wis_op_name(opcode), dev->path, sizeof dev->txq);
-	if (rc == WIS_E_TIMEOUT)
-		return wis_fail(rc, "%s: link to %s did not take the request within %u ms",
-		                wis_op_name(opcode), dev->path, timeout_ms);
-	if (rc < 0)
-		return wis_fail(rc, "%s: writing to %s failed: %s", wis_op_name(opcode), dev->path,
-		                rc == WIS_E_DISCONNECTED ? "link lost" : strerror(errno));
-	return 0;
-}
-
-/* Sends what is queued without waiting.  The calls were accepted, so a
- * failure here completes them through the usual paths: a dead link fails
- * them at once, a stuck one lets them time out. */
+/* Sends what is queued without waiting; a dead link fails every call. */
 static void flush_txq(wis_device *dev)
 {
-	pthread_mutex_lock(&dev->tx_mu);
-	int rc = txq_push_locked(dev);
-	pthread_mutex_unlock(&dev->tx_mu);
+	int rc = wis_tx_push(dev);
 	if (rc < 0)
 		link_died(dev, rc);
 }
@@ -437,7 +341,7 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 	uint16_t id = s->id;
 	pthread_mutex_unlock(&dev->mu);
 
-	rc = send_request(dev, id, opcode, req, req_len, timeout_ms, false);
+	rc = wis_tx_send(dev, id, opcode, req, req_len, timeout_ms, false);
 	if (rc < 0) {
 		pthread_mutex_lock(&dev->mu);
 		if (s->id == id)
@@ -554,7 +458,7 @@ int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len
 	uint16_t id = s->id;
 	pthread_mutex_unlock(&dev->mu);
 
-	rc = send_request(dev, id, opcode, req, len, timeout_ms, true);
+	rc = wis_tx_send(dev, id, opcode, req, len, timeout_ms, true);
 	if (rc < 0) {
 		/* cb must never run when we return an error: take the slot back
 		 * before anything can complete it. */
@@ -578,8 +482,7 @@ int wis_process(wis_device *dev)
 		return wis_fail(WIS_E_INVAL, "device is NULL");
 	wis_clock_maybe_resync(dev);
 	struct wis_done d[DONE_CHUNK];
-	wis_device *outer = tls_processing; /* wis_process on another device, in a callback */
-	tls_processing = dev;
+	wis_device *outer = wis_tx_defer(dev);
 	pthread_mutex_lock(&dev->mu);
 	if (!dev->dead && !dev->closing && !dev->reader_active) {
 		dev->reader_active = true;
@@ -598,7 +501,7 @@ int wis_process(wis_device *dev)
 		pthread_mutex_lock(&dev->mu);
 	} while (n == DONE_CHUNK);
 	pthread_mutex_unlock(&dev->mu);
-	tls_processing = outer;
+	wis_tx_defer(outer);
 	flush_txq(dev);
 	pthread_mutex_lock(&dev->mu);
 	bool dead = dev->dead;
@@ -617,9 +520,7 @@ int wis_next_timeout_ms(wis_device *dev)
 			first = dev->slots[i].deadline_ns;
 	pthread_mutex_unlock(&dev->mu);
 	int ms = first == INT64_MAX ? -1 : ms_until(first);
-	pthread_mutex_lock(&dev->tx_mu);
-	bool output = dev->txq_len > 0;
-	pthread_mutex_unlock(&dev->tx_mu);
+	bool output = wis_tx_pending(dev);
 	/* The fd is polled for input only: while output waits for the link,
 	 * come back soon to push it. */
 	if (output && (ms < 0 || ms > 10))

@@ -123,6 +123,17 @@ int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req
 void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n);
 void wis_calls_shutdown(wis_device *dev);
 
+/* tx.c.  wis_tx_send encodes and queues a request: sync callers wait (up to
+ * timeout_ms) until the link took it, async ones push what fits now (or,
+ * inside wis_process, leave it for wis_tx_push when it returns).
+ * wis_tx_defer marks the calling thread as running wis_process on dev (NULL
+ * clears it) and returns the previous mark. */
+int wis_tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req, size_t len,
+                unsigned timeout_ms, bool async);
+int wis_tx_push(wis_device *dev);
+bool wis_tx_pending(wis_device *dev);
+wis_device *wis_tx_defer(wis_device *dev);
+
 /* events.c: called by the reader for each event frame (no lock held). */
 void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len);
 
