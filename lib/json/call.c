@@ -30,6 +30,8 @@ struct wisj_call {
 	struct part *parts; /* batch method only */
 	int nparts;
 	wis_batch *b;
+	wis_device *dev; /* the device it was sent to: still valid while its
+	                  * completion runs, even inside wis_close() */
 	struct wisj_plan plan;
 };
 
@@ -175,7 +177,7 @@ static void complete(struct wisj_call *k, const struct wisj_res *r)
 {
 	struct wisj_error e = {0};
 	json_object *res = NULL;
-	wis_device *dev = k->ctx->dev;
+	wis_device *dev = k->dev ? k->dev : k->ctx->dev;
 	observe(k, r);
 	if (!k->m) {
 		if (r[0].status < 0)
@@ -256,6 +258,7 @@ static int send_call(struct wisj_call *k)
 	wisj_ctx *c = k->ctx;
 	struct wisj_plan *pl = &k->plan;
 	int rc;
+	k->dev = c->dev;
 	if (!k->as_batch) {
 		struct wisj_step *s = &pl->steps[0];
 		rc = wis_call_async(c->dev, s->opcode, pl->buf + s->off, s->len, c->timeout_ms, on_done, k);
