@@ -178,3 +178,35 @@ def test_long_line_deep_nesting_and_garbage(env):
         c.send_raw(ch)
     assert c.recv()["result"] == {"data": "split"}
     assert c.call("system.ping", {"data": "still"}) == {"data": "still"}
+
+
+def test_random_garbage_and_random_requests(env):
+    """Random bytes and randomly built requests: wisd answers every line
+    that is not blank and not a notification, and keeps serving."""
+    import random
+    rnd = random.Random(1234)
+    c = env.client()
+    methods = ["system.ping", "gpio.get", "gpio.set", "gpio.mode", "adc.read", "batch", "pin.state",
+               "claim", "subscribe", "nope", "", "rpc.discover"]
+    values = [None, True, 0, -1, 2 ** 40, 1.5, "", "IO1", "VBAT", [], {}, ["IO2"], {"IO1": 1},
+              [{"method": "system.ping"}], "x" * 300]
+    for i in range(1500):
+        if i % 3 == 0:
+            line = bytes(rnd.randrange(1, 256) for _ in range(rnd.randrange(1, 200)))
+            line = line.replace(b"\n", b" ")
+            c.send_raw(line + b"\n")
+            if line.strip(b" \t\r"):
+                r = c.recv(5)
+                assert r is not None and "error" in r, (line, r)
+            continue
+        req = {"jsonrpc": "2.0", "id": i, "method": rnd.choice(methods)}
+        if rnd.random() < 0.8:
+            req["params"] = {rnd.choice(["pins", "pin", "values", "mode", "data", "steps", "topics",
+                                         "resources", "edge", "zz"]): rnd.choice(values)
+                             for _ in range(rnd.randrange(0, 3))}
+        if rnd.random() < 0.1:
+            req["params"] = rnd.choice(values)
+        c.send(req)
+        r = c.recv(5)
+        assert r is not None and r["id"] in (i, None) and ("result" in r or "error" in r), (req, r)
+    assert c.call("system.ping", {"data": "alive"}) == {"data": "alive"}
