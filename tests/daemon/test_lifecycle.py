@@ -13,6 +13,13 @@ import time
 from wisdtest import WISD, Client, Wisd, wait_for, wisctl
 
 
+def try_connect(path):
+    try:
+        return Client(path)
+    except OSError:
+        return None
+
+
 def declare_state(c):
     c.call("gpio.mode", {"pin": "LED1", "mode": "output", "initial": 1})
     c.call("gpio.set", {"values": {"LED2": 1}})
@@ -186,8 +193,7 @@ def test_config_file_and_group(env):
     p = subprocess.Popen([WISD, "--config", conf], stderr=subprocess.PIPE, text=True)
     try:
         sock = os.path.join(tmp, "conf.sock")
-        wait_for(lambda: os.path.exists(sock), what="socket from the config file")
-        c = Client(sock)
+        c = wait_for(lambda: try_connect(sock), what="socket from the config file")
         wait_for(lambda: c.call("daemon.status")["device"]["state"] == "up", what="up")
         wait_for(lambda: c.call("pin.state", {"pin": "LED1"})["mode"] == "output", what="LED1 set")
         s = c.call("pin.state", {"pin": "LED1"})
