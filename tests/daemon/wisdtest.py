@@ -179,8 +179,15 @@ class Wisd:
         self.p = subprocess.Popen(wrapper + [WISD, "--device", device, "--socket", self.sock,
                                    "--log-level", "debug", *args],
                                   stdout=self.log, stderr=subprocess.STDOUT)
-        wait_for(lambda: self._answers() or self.p.poll() is not None, what="wisd socket")
-        assert self.p.poll() is None, self.logtext()
+        try:
+            wait_for(lambda: self._answers() or self.p.poll() is not None, what="wisd socket")
+            assert self.p.poll() is None, self.logtext()
+        except BaseException:
+            if self.p.poll() is None:
+                self.p.kill()
+                self.p.wait()
+            self.log.close()
+            raise
         if wait_up:
             self.wait_up()
 
@@ -242,7 +249,12 @@ class Setup:
         self.tmp = self.tmpdir.name
         self.sim_args = sim_args
         self.sim = Sim(self.tmp, sim_args)
-        self.wisd = Wisd(self.tmp, self.sim.link, wisd_args)
+        try:
+            self.wisd = Wisd(self.tmp, self.sim.link, wisd_args)
+        except BaseException:
+            self.sim.kill()
+            self.tmpdir.cleanup()
+            raise
         self.clients = []
 
     def client(self, **kw):
