@@ -182,14 +182,14 @@ class Wisd:
         try:
             wait_for(lambda: self._answers() or self.p.poll() is not None, what="wisd socket")
             assert self.p.poll() is None, self.logtext()
+            if wait_up:
+                self.wait_up()
         except BaseException:
             if self.p.poll() is None:
                 self.p.kill()
                 self.p.wait()
             self.log.close()
             raise
-        if wait_up:
-            self.wait_up()
 
     def _answers(self):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
