@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define SETPRIV "/usr/bin/setpriv"
+
 #ifndef WISD_SIM_BUILD_PATH
 #define WISD_SIM_BUILD_PATH ""
 #endif
@@ -156,14 +158,23 @@ struct sim *sim_start(struct wisd *d, sim_ready_cb ready, sim_exit_cb gone)
 	unlink(s->control); /* a control socket left by a previous run */
 
 	char bin[600], argbuf[256];
-	char *argv[40];
+	char *argv[44];
 	int argc = 0;
 	find_binary(d, bin, sizeof bin);
+	/* If wisd is killed outright the simulator must not live on as an
+	 * orphan: util-linux setpriv gives it a parent-death signal (the loop
+	 * thread, which spawns it, lives as long as wisd). */
+	if (executable(SETPRIV)) {
+		argv[argc++] = SETPRIV;
+		argv[argc++] = "--pdeathsig";
+		argv[argc++] = "TERM";
+		argv[argc++] = "--";
+	}
 	argv[argc++] = bin;
 	argv[argc++] = "--control";
 	argv[argc++] = s->control;
 	snprintf(argbuf, sizeof argbuf, "%s", d->cfg.sim_args);
-	for (char *save = NULL, *t = strtok_r(argbuf, " \t", &save); t && argc < 38;
+	for (char *save = NULL, *t = strtok_r(argbuf, " \t", &save); t && argc < 42;
 	     t = strtok_r(NULL, " \t", &save))
 		argv[argc++] = t;
 	argv[argc] = NULL;
@@ -177,7 +188,7 @@ struct sim *sim_start(struct wisd *d, sim_ready_cb ready, sim_exit_cb gone)
 		{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&s->out},
 		{.flags = UV_INHERIT_FD, .data.fd = 2},
 	};
-	uv_process_options_t o = {.file = bin, .args = argv, .exit_cb = on_proc_exit,
+	uv_process_options_t o = {.file = argv[0], .args = argv, .exit_cb = on_proc_exit,
 	                          .stdio_count = 3, .stdio = stdio};
 	int rc = uv_spawn(d->loop, &s->proc, &o);
 	if (rc < 0) {
