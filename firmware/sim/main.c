@@ -99,6 +99,8 @@ void sim_module_reset(struct sim *s, uint8_t cause)
 {
 	s->reset_req = false;
 	sim_log(s, "module reset (cause %u)", cause);
+	sim_link_flush(s); /* the RESET response left before the reset */
+	s->txlen = 0;
 	if (s->link_fd >= 0) {
 		/* Requests in flight die with the module, as on USB. */
 		uint8_t junk[4096];
@@ -194,7 +196,9 @@ static void run_loop(struct sim *s)
 	while (!s->quit) {
 		if (s->link_fd >= 0)
 			sim_watch_events(s, s->link_fd,
-			                 (short)(POLLIN | (wis_core_tx_pending(&s->core) ? POLLOUT : 0)));
+			                 (short)(POLLIN | (wis_core_tx_pending(&s->core) || s->txlen
+			                                       ? POLLOUT
+			                                       : 0)));
 		size_t n = s->nwatch;
 		memcpy(w, s->watch, n * sizeof w[0]);
 		for (size_t i = 0; i < n; i++)
@@ -223,6 +227,7 @@ static void run_loop(struct sim *s)
 				sim_module_reset(s, WIS_CAUSE_REQUEST);
 		}
 		wis_core_poll(&s->core, sim_now_us());
+		sim_link_flush(s);
 	}
 }
 

@@ -47,6 +47,8 @@ struct sim_ctl_client {
 	char buf[SIM_CTL_LINE];
 };
 
+#define SIM_TXBUF 16384
+
 struct sim {
 	struct wis_core core;
 	struct wis_hal hal;
@@ -69,6 +71,11 @@ struct sim {
 	char pty_name[128];
 	const char *link_path;
 	bool link_made;
+	/* Bytes the core has sent, written to the link once per loop pass: a
+	 * burst of pipelined requests is answered with one write(), as a USB
+	 * device fills 64-byte bulk packets rather than one per response. */
+	uint8_t txbuf[SIM_TXBUF];
+	size_t txlen;
 
 	/* control */
 	int ctl_listen;
@@ -98,6 +105,10 @@ int sim_link_open_tcp(struct sim *s, int port);
 void sim_link_close(struct sim *s);
 int sim_hal_tx(void *ctx, const uint8_t *p, size_t n);
 bool sim_hal_tx_wait(void *ctx, uint32_t timeout_us);
+/* Write buffered output; returns false if some is still waiting. */
+bool sim_link_flush(struct sim *s);
+/* The host went away: drop what was buffered for it. */
+void sim_link_drop(struct sim *s);
 
 /* sim_pins.c */
 void sim_pins_init(struct sim *s);

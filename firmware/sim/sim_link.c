@@ -38,16 +38,17 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 				continue;
 			}
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))
-				return;
+				break;
 			if (s->tcp_port < 0)
-				return; /* pty: we hold the slave, so EIO/EOF is transient */
+				break; /* pty: we hold the slave, so EIO/EOF is transient */
 			sim_log(s, "TCP client disconnected");
 			sim_watch_del(s, fd);
 			close(fd);
 			s->link_fd = -1;
-			wis_core_tx_discard(&s->core);
+			sim_link_drop(s);
 			return;
 		}
+		sim_link_flush(s);
 		return;
 	}
 	if ((revents & (POLLHUP | POLLERR)) && s->tcp_port >= 0) {
@@ -55,7 +56,7 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 		sim_watch_del(s, fd);
 		close(fd);
 		s->link_fd = -1;
-		wis_core_tx_discard(&s->core);
+		sim_link_drop(s);
 	}
 }
 
@@ -178,19 +179,52 @@ void sim_link_close(struct sim *s)
 	}
 }
 
+void sim_link_drop(struct sim *s)
+{
+	s->txlen = 0;
+	wis_core_tx_discard(&s->core);
+}
+
+bool sim_link_flush(struct sim *s)
+{
+	size_t off = 0;
+	while (off < s->txlen && s->link_fd >= 0) {
+		size_t n = s->txlen - off;
+		ssize_t r = s->tcp_port >= 0 ? send(s->link_fd, s->txbuf + off, n, MSG_NOSIGNAL)
+		                             : write(s->link_fd, s->txbuf + off, n);
+		if (r > 0) {
+			off += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno != EAGAIN) {
+			off = s->txlen; /* link gone: the disconnect path cleans up */
+			break;
+		}
+		break; /* full: the rest goes when the link is writable */
+	}
+	memmove(s->txbuf, s->txbuf + off, s->txlen - off);
+	s->txlen -= off;
+	return s->txlen == 0;
+}
+
+/* The core's tx hook: take what fits in the buffer, writing the buffer out
+ * first when it is full, so the core sees a link that accepts bytes at the
+ * pace the host reads them. */
 int sim_hal_tx(void *ctx, const uint8_t *p, size_t n)
 {
 	struct sim *s = ctx;
 	if (s->link_fd < 0)
 		return -1; /* no host attached: like USB not configured */
-	if (n > 65536)
-		n = 65536;
-	ssize_t r = s->tcp_port >= 0 ? send(s->link_fd, p, n, MSG_NOSIGNAL) : write(s->link_fd, p, n);
-	if (r >= 0)
-		return (int)r;
-	if (errno == EAGAIN || errno == EINTR)
-		return 0;
-	return -1;
+	if (s->txlen + n > sizeof s->txbuf)
+		sim_link_flush(s);
+	size_t room = sizeof s->txbuf - s->txlen;
+	if (n > room)
+		n = room;
+	memcpy(s->txbuf + s->txlen, p, n);
+	s->txlen += n;
+	return (int)n;
 }
 
 bool sim_hal_tx_wait(void *ctx, uint32_t timeout_us)
@@ -198,7 +232,12 @@ bool sim_hal_tx_wait(void *ctx, uint32_t timeout_us)
 	struct sim *s = ctx;
 	if (s->link_fd < 0)
 		return false;
+	if (sim_link_flush(s))
+		return true;
 	struct pollfd pf = {s->link_fd, POLLOUT, 0};
 	int ms = (int)((timeout_us + 999) / 1000);
-	return poll(&pf, 1, ms) > 0 && (pf.revents & POLLOUT);
+	if (poll(&pf, 1, ms) <= 0 || !(pf.revents & POLLOUT))
+		return false;
+	sim_link_flush(s);
+	return s->txlen < sizeof s->txbuf;
 }
