@@ -76,7 +76,12 @@ static void wait_line(int fd, const char *what)
 static int connect_to(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	size_t n = strlen(path);
+	if (n >= sizeof sa.sun_path) {
+		errno = ENAMETOOLONG;
+		die(path);
+	}
+	memcpy(sa.sun_path, path, n + 1);
 	for (int tries = 0; tries < 200; tries++) {
 		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
