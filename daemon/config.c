@@ -66,8 +66,7 @@ static int set_bool(bool *out, const char *v, const char *key, char *err, size_t
 	return 0;
 }
 
-static int set_pin(struct wisd_config *c, const char *name, const char *v, char *err,
-                   size_t errlen)
+static int set_pin(struct wisd_config *c, const char *name, const char *v, char *err, size_t errlen)
 {
 	struct wisj_error e = {0};
 	char canon[16], mode[32] = "";
@@ -85,8 +84,10 @@ static int set_pin(struct wisd_config *c, const char *name, const char *v, char 
 		if (!strcmp(wisj_gpio_modes[i], mode))
 			m = i;
 	if (m < 0) {
-		snprintf(err, errlen, "pin.%s: unknown mode '%s' (input, input_pullup, input_pulldown, "
-		                      "output, output_open_drain, disabled)", name, mode);
+		snprintf(err, errlen,
+		         "pin.%s: unknown mode '%s' (input, input_pullup, input_pulldown, "
+		         "output, output_open_drain, disabled)",
+		         name, mode);
 		return -1;
 	}
 	if (c->npins >= WISD_MAX_INIT_PINS) {
@@ -122,18 +123,19 @@ int config_set(struct wisd_config *c, const char *key, const char *v, char *err,
 	if (!strcmp(key, "log_level")) {
 		int l = log_level_parse(v);
 		if (l < 0) {
-			snprintf(err, errlen, "log_level: '%s' is not error, warn, info or debug", v);
+			snprintf(err, errlen, "log_level: '%s' is not error, warn, info or debug",
+			         v);
 			return -1;
 		}
 		c->log_level = l;
 		return 0;
 	}
-#define NUM(k, field, lo, hi)                                                                  \
-	if (!strcmp(key, k)) {                                                                 \
-		if (set_num(&n, v, lo, hi, key, err, errlen) < 0)                              \
-			return -1;                                                             \
-		c->field = n;                                                                  \
-		return 0;                                                                      \
+#define NUM(k, field, lo, hi)                                                                      \
+	if (!strcmp(key, k)) {                                                                     \
+		if (set_num(&n, v, lo, hi, key, err, errlen) < 0)                                  \
+			return -1;                                                                 \
+		c->field = n;                                                                      \
+		return 0;                                                                          \
 	}
 	NUM("max_line", max_line, 256, 16u << 20)
 	NUM("max_depth", max_depth, 2, 1000)

@@ -23,14 +23,14 @@ struct cfg_pin {
 };
 
 struct wisd_config {
-	char device[256];      /* path, "auto" or "sim" */
-	char socket[108];      /* Unix socket path (sun_path limit) */
-	char tcp[64];          /* "" = off, "PORT" or "ADDR:PORT" */
-	char group[64];        /* socket group, "" = keep the default */
-	char sim_path[256];    /* wisrpc-sim binary, "" = search */
-	char sim_args[256];    /* extra arguments for the embedded simulator */
-	char serial[64];       /* auto: USB serial number to match, "" = any */
-	int log_level;         /* enum log_level */
+	char device[256];   /* path, "auto" or "sim" */
+	char socket[108];   /* Unix socket path (sun_path limit) */
+	char tcp[64];       /* "" = off, "PORT" or "ADDR:PORT" */
+	char group[64];     /* socket group, "" = keep the default */
+	char sim_path[256]; /* wisrpc-sim binary, "" = search */
+	char sim_args[256]; /* extra arguments for the embedded simulator */
+	char serial[64];    /* auto: USB serial number to match, "" = any */
+	int log_level;      /* enum log_level */
 	bool syslog;
 	size_t max_line;       /* bytes per request line */
 	int max_depth;         /* JSON nesting */
@@ -48,7 +48,6 @@ void config_defaults(struct wisd_config *c);
  * after printing "FILE:LINE: what is wrong" to stderr. */
 int config_load(struct wisd_config *c, const char *path, bool missing_ok);
 /* One "key = value" setting (also used for command-line overrides). */
-int config_set(struct wisd_config *c, const char *key, const char *value, char *err,
-               size_t errlen);
+int config_set(struct wisd_config *c, const char *key, const char *value, char *err, size_t errlen);
 
 #endif

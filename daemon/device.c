@@ -36,9 +36,9 @@ struct devmgr {
 	uv_work_t work;
 	bool is_auto, is_sim, stopping, reopen, reset_seen;
 	uint8_t reset_cause;
-	char path[256];      /* what to open next (sim: the pty) */
+	char path[256]; /* what to open next (sim: the pty) */
 	char opened_path[256];
-	char serial[64];     /* auto: follow this module */
+	char serial[64]; /* auto: follow this module */
 	/* filled by the pool thread */
 	wis_device *opened;
 	int open_rc;
@@ -173,7 +173,8 @@ static void attach(struct devmgr *m)
 	uv_poll_start(&m->poll, UV_READABLE, on_poll);
 	const struct wis_info *i = wis_get_info(m->dev);
 	log_info("device up: %s on %s, firmware %s, id %s%s", i->board, m->opened_path,
-	         i->fw_version, i->device_id_hex, (i->caps & WIS_CAP_SIMULATED) ? " (simulated)" : "");
+	         i->fw_version, i->device_id_hex,
+	         (i->caps & WIS_CAP_SIMULATED) ? " (simulated)" : "");
 	wisj_ctx_set_device(m->d->jctx, m->dev);
 	notify_state(m, "connected", NULL);
 	/* Re-apply goes first in the FIFO, before any client request. */
@@ -229,8 +230,9 @@ static void work_open(uv_work_t *w)
 		int n = wis_discover(f, 8, &o);
 		if (n <= 0) {
 			m->open_rc = n < 0 ? n : WIS_E_NOT_FOUND;
-			snprintf(m->open_err, sizeof m->open_err, "no module found (USB %04x:%04x%s%s)",
-			         o.usb_vid, o.usb_pid, o.serial ? " serial " : "", o.serial ? o.serial : "");
+			snprintf(m->open_err, sizeof m->open_err,
+			         "no module found (USB %04x:%04x%s%s)", o.usb_vid, o.usb_pid,
+			         o.serial ? " serial " : "", o.serial ? o.serial : "");
 			return;
 		}
 		snprintf(m->path, sizeof m->path, "%s", f[0].path);
@@ -415,15 +417,21 @@ json_object *devmgr_status(struct wisd *d)
 	struct devmgr *m = d->dev;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "state", json_object_new_string(state_names[m->st]));
-	json_object_object_add(o, "mode", json_object_new_string(m->is_sim ? "sim" : m->is_auto ? "auto" : "path"));
+	json_object_object_add(o, "mode",
+	                       json_object_new_string(m->is_sim    ? "sim"
+	                                              : m->is_auto ? "auto"
+	                                                           : "path"));
 	json_object_object_add(o, "path", json_object_new_string(m->opened_path));
 	json_object_object_add(o, "connects", json_object_new_int((int)m->connects));
 	if (m->st == D_UP)
-		json_object_object_add(o, "up_s", json_object_new_int64((int64_t)(uv_now(d->loop) - m->up_since) / 1000));
+		json_object_object_add(
+		    o, "up_s",
+		    json_object_new_int64((int64_t)(uv_now(d->loop) - m->up_since) / 1000));
 	if (m->last_error[0])
 		json_object_object_add(o, "last_error", json_object_new_string(m->last_error));
 	if (m->sim) {
-		json_object_object_add(o, "sim_control", json_object_new_string(sim_control_path(m->sim)));
+		json_object_object_add(o, "sim_control",
+		                       json_object_new_string(sim_control_path(m->sim)));
 		json_object_object_add(o, "sim_pid", json_object_new_int(sim_pid(m->sim)));
 	}
 	return o;

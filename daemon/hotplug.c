@@ -128,8 +128,8 @@ struct hotplug *hotplug_start(uv_loop_t *loop, uint16_t vid, uint16_t pid, hotpl
 		add_fd(pfds[i]->fd, pfds[i]->events, h);
 	libusb_free_pollfds(pfds);
 	int rc = libusb_hotplug_register_callback(
-		h->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0, vid,
-		pid ? pid : LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, on_hotplug, h, &h->cbh);
+	    h->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT, 0, vid,
+	    pid ? pid : LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, on_hotplug, h, &h->cbh);
 	if (rc != LIBUSB_SUCCESS) {
 		log_info("libusb hotplug registration failed (%s): relying on periodic rescan",
 		         libusb_error_name(rc));

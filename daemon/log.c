@@ -65,8 +65,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		struct tm tm;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		fprintf(stderr, "%02d:%02d:%02d.%03ld wisd %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		        ts.tv_nsec / 1000000, names[lvl], msg);
+		fprintf(stderr, "%02d:%02d:%02d.%03ld wisd %s: %s\n", tm.tm_hour, tm.tm_min,
+		        tm.tm_sec, ts.tv_nsec / 1000000, names[lvl], msg);
 	}
 	if (hook && !in_hook) {
 		in_hook = true;

@@ -42,7 +42,8 @@ static int names(struct wisd *d, json_object *list, char (*out)[24], size_t max,
 	}
 	wis_device *dev = wisj_ctx_device(d->jctx);
 	for (size_t i = 0; i < count; i++) {
-		const char *s = json_object_get_string(arr ? json_object_array_get_idx(list, i) : list);
+		const char *s =
+		    json_object_get_string(arr ? json_object_array_get_idx(list, i) : list);
 		if (wisj_pin_canonical(dev, s, out[i], sizeof out[i], e) < 0)
 			return -1;
 	}
@@ -61,7 +62,8 @@ int owner_claim(struct wisd *d, struct client *c, json_object *list, struct wisj
 		if (o && o != c) {
 			wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s", want[i], o->label);
 			e->data = json_object_new_object();
-			json_object_object_add(e->data, "resource", json_object_new_string(want[i]));
+			json_object_object_add(e->data, "resource",
+			                       json_object_new_string(want[i]));
 			json_object_object_add(e->data, "owner", json_object_new_string(o->label));
 			return -1;
 		}
@@ -101,7 +103,8 @@ int owner_unclaim(struct wisd *d, struct client *c, json_object *list, struct wi
 	for (size_t i = 0; i < n; i++) {
 		struct client *o = owner_of(d, want[i]);
 		if (o && o != c) {
-			wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s, not by you", want[i], o->label);
+			wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s, not by you", want[i],
+			               o->label);
 			return -1;
 		}
 	}

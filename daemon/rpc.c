@@ -23,7 +23,7 @@ struct rpc_req {
 	struct client *c;
 	json_object *id; /* owned; NULL for a notification */
 	bool notification;
-	bool is_pins; /* system.pins: decorate with claims */
+	bool is_pins;  /* system.pins: decorate with claims */
 	bool is_watch; /* gpio.watch: record the client's wish on success */
 	uint8_t watch_nrf, watch_edge;
 	uint32_t watch_debounce;
@@ -164,14 +164,15 @@ static int topic_bits(json_object *list, unsigned *bits, struct wisj_error *e)
 	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 1;
 	for (size_t i = 0; i < n; i++) {
 		json_object *t = json_object_is_type(list, json_type_array)
-		                         ? json_object_array_get_idx(list, i)
-		                         : list;
+		                     ? json_object_array_get_idx(list, i)
+		                     : list;
 		int k = rpc_topic_index(json_object_get_string(t));
 		if (k < 0) {
-			wisj_error_set(e, WISJ_INVALID_PARAMS,
-			               "unknown topic '%s' (gpio.edge, device.state, log, radio.rx, "
-			               "radio.tx, uart.rx)",
-			               json_object_get_string(t));
+			wisj_error_set(
+			    e, WISJ_INVALID_PARAMS,
+			    "unknown topic '%s' (gpio.edge, device.state, log, radio.rx, "
+			    "radio.tx, uart.rx)",
+			    json_object_get_string(t));
 			return -1;
 		}
 		*bits |= TOPIC_BIT(k);
@@ -187,8 +188,9 @@ static json_object *daemon_status(struct wisd *d)
 	json_object_object_add(o, "requests", json_object_new_int64((int64_t)d->requests));
 	json_object_object_add(o, "inflight", json_object_new_int((int)wisj_ctx_inflight(d->jctx)));
 	json_object_object_add(o, "queued", json_object_new_int((int)wisj_ctx_queued(d->jctx)));
-	json_object_object_add(o, "uptime_s",
-	                       json_object_new_int64((int64_t)(uv_now(d->loop) - d->started_ms) / 1000));
+	json_object_object_add(
+	    o, "uptime_s",
+	    json_object_new_int64((int64_t)(uv_now(d->loop) - d->started_ms) / 1000));
 	json_object_object_add(o, "version", json_object_new_string(WIS_LIB_VERSION));
 	return o;
 }
@@ -287,20 +289,24 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 	d->requests++;
 	struct wisj_error e = {0};
 	json_object *id = NULL, *ver, *meth, *params = NULL;
-	bool has_id = json_object_is_type(q, json_type_object) &&
-	              json_object_object_get_ex(q, "id", &id);
+	bool has_id =
+	    json_object_is_type(q, json_type_object) && json_object_object_get_ex(q, "id", &id);
 	r->id = has_id ? (id ? json_object_get(id) : json_object_new_null()) : NULL;
 	if (!json_object_is_type(q, json_type_object)) {
 		wisj_error_set(&e, WISJ_INVALID_REQUEST, "Invalid Request: expected an object");
 		goto fail;
 	}
-	if (!json_object_object_get_ex(q, "jsonrpc", &ver) || !json_object_is_type(ver, json_type_string) ||
+	if (!json_object_object_get_ex(q, "jsonrpc", &ver) ||
+	    !json_object_is_type(ver, json_type_string) ||
 	    strcmp(json_object_get_string(ver), "2.0") != 0) {
-		wisj_error_set(&e, WISJ_INVALID_REQUEST, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
+		wisj_error_set(&e, WISJ_INVALID_REQUEST,
+		               "Invalid Request: \"jsonrpc\" must be \"2.0\"");
 		goto fail;
 	}
-	if (!json_object_object_get_ex(q, "method", &meth) || !json_object_is_type(meth, json_type_string)) {
-		wisj_error_set(&e, WISJ_INVALID_REQUEST, "Invalid Request: \"method\" must be a string");
+	if (!json_object_object_get_ex(q, "method", &meth) ||
+	    !json_object_is_type(meth, json_type_string)) {
+		wisj_error_set(&e, WISJ_INVALID_REQUEST,
+		               "Invalid Request: \"method\" must be a string");
 		goto fail;
 	}
 	if (json_object_object_get_ex(q, "params", &params) && params &&
@@ -315,8 +321,8 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 		(void)val;
 		if (strcmp(key, "jsonrpc") && strcmp(key, "method") && strcmp(key, "params") &&
 		    strcmp(key, "id")) {
-			wisj_error_set(&e, WISJ_INVALID_REQUEST, "Invalid Request: unknown member \"%s\"",
-			               key);
+			wisj_error_set(&e, WISJ_INVALID_REQUEST,
+			               "Invalid Request: unknown member \"%s\"", key);
 			goto fail;
 		}
 	}
@@ -377,7 +383,8 @@ void rpc_line(struct client *c, char *line, size_t len)
 			         d->cfg.max_depth);
 			rpc_send_error(c, WISJ_INVALID_REQUEST, msg);
 		} else if (err == json_tokener_continue) {
-			rpc_send_error(c, WISJ_PARSE_ERROR, "Parse error: incomplete JSON on the line");
+			rpc_send_error(c, WISJ_PARSE_ERROR,
+			               "Parse error: incomplete JSON on the line");
 		} else {
 			char msg[160];
 			snprintf(msg, sizeof msg, "Parse error: %s at byte %zu",
@@ -394,7 +401,8 @@ void rpc_line(struct client *c, char *line, size_t len)
 			break;
 	if (end < len) {
 		char msg[100];
-		snprintf(msg, sizeof msg, "Parse error: trailing data after the JSON text at byte %zu", end);
+		snprintf(msg, sizeof msg,
+		         "Parse error: trailing data after the JSON text at byte %zu", end);
 		rpc_send_error(c, WISJ_PARSE_ERROR, msg);
 		json_object_put(q);
 		return;

@@ -36,7 +36,7 @@ struct shbuf *shbuf_from_json(json_object *o)
 {
 	size_t n;
 	const char *s = json_object_to_json_string_length(
-		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	struct shbuf *b = malloc(sizeof *b + n + 1);
 	if (!b)
 		return NULL;
@@ -148,7 +148,8 @@ void client_send(struct client *c, struct shbuf *b)
 	}
 	size_t q = uv_stream_get_write_queue_size(&c->h.stream);
 	if (q > c->d->cfg.max_wqueue)
-		client_drop(c, "not reading: %zu bytes waiting, limit %zu", q, c->d->cfg.max_wqueue);
+		client_drop(c, "not reading: %zu bytes waiting, limit %zu", q,
+		            c->d->cfg.max_wqueue);
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -254,8 +255,8 @@ static void label_client(struct client *c, bool is_unix)
 		uv_os_fd_t fd;
 		if (uv_fileno(&c->h.handle, &fd) == 0 &&
 		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
-			snprintf(c->label, sizeof c->label, "client %u (pid %d, uid %u)", c->id, (int)cr.pid,
-			         (unsigned)cr.uid);
+			snprintf(c->label, sizeof c->label, "client %u (pid %d, uid %u)", c->id,
+			         (int)cr.pid, (unsigned)cr.uid);
 			return;
 		}
 	} else {

@@ -84,7 +84,8 @@ static void on_line(struct sim *s, char *line)
 		char path[256];
 		if (sscanf(pty + 4, "%255s", path) == 1) {
 			s->ready = true;
-			log_info("simulator ready on %s (pid %d, control %s)", path, s->proc.pid, s->control);
+			log_info("simulator ready on %s (pid %d, control %s)", path, s->proc.pid,
+			         s->control);
 			s->on_ready(s->d, path);
 			return;
 		}
@@ -137,8 +138,8 @@ static void on_proc_exit(uv_process_t *p, int64_t status, int sig)
 	sim_exit_cb cb = s->on_exit;
 	struct wisd *d = s->d;
 	if (cb)
-		log_warn("simulator (pid %d) exited: status %lld signal %d", p->pid, (long long)status,
-		         sig);
+		log_warn("simulator (pid %d) exited: status %lld signal %d", p->pid,
+		         (long long)status, sig);
 	uv_close((uv_handle_t *)p, on_closed);
 	if (s->out_open && !uv_is_closing((uv_handle_t *)&s->out))
 		uv_close((uv_handle_t *)&s->out, on_closed);
@@ -184,16 +185,20 @@ struct sim *sim_start(struct wisd *d, sim_ready_cb ready, sim_exit_cb gone)
 	s->proc.data = s;
 	s->out_open = true;
 	uv_stdio_container_t stdio[3] = {
-		{.flags = UV_IGNORE},
-		{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&s->out},
-		{.flags = UV_INHERIT_FD, .data.fd = 2},
+	    {.flags = UV_IGNORE},
+	    {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&s->out},
+	    {.flags = UV_INHERIT_FD, .data.fd = 2},
 	};
-	uv_process_options_t o = {.file = argv[0], .args = argv, .exit_cb = on_proc_exit,
-	                          .stdio_count = 3, .stdio = stdio};
+	uv_process_options_t o = {.file = argv[0],
+	                          .args = argv,
+	                          .exit_cb = on_proc_exit,
+	                          .stdio_count = 3,
+	                          .stdio = stdio};
 	int rc = uv_spawn(d->loop, &s->proc, &o);
 	if (rc < 0) {
-		log_error("cannot start the simulator %s: %s (set sim_path or put wisrpc-sim in PATH)",
-		          bin, uv_strerror(rc));
+		log_error(
+		    "cannot start the simulator %s: %s (set sim_path or put wisrpc-sim in PATH)",
+		    bin, uv_strerror(rc));
 		s->handles = 2;
 		uv_close((uv_handle_t *)&s->proc, on_closed);
 		uv_close((uv_handle_t *)&s->out, on_closed);

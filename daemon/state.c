@@ -67,7 +67,8 @@ void state_observe(void *user, uint16_t op, const uint8_t *req, size_t len)
 	case WIS_OP_GPIO_WRITE:
 		if (len < 2)
 			return;
-		if (!p->moded || (p->mode != WIS_GPIO_OUTPUT && p->mode != WIS_GPIO_OUTPUT_OPEN_DRAIN)) {
+		if (!p->moded ||
+		    (p->mode != WIS_GPIO_OUTPUT && p->mode != WIS_GPIO_OUTPUT_OPEN_DRAIN)) {
 			p->moded = true;
 			p->mode = WIS_GPIO_OUTPUT; /* a write to a free pin makes it an output */
 		}

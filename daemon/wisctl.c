@@ -89,7 +89,7 @@ const char *take_opt(int *argc, char **argv, const char *name, bool has_value, b
 
 /* link_call that also drops the caller's reference to params. */
 int call_put(struct link *l, const char *method, json_object *params, json_object **res,
-                    struct wisj_error *e, unsigned timeout_ms)
+             struct wisj_error *e, unsigned timeout_ms)
 {
 	int rc = link_call(l, method, params, res, e, timeout_ms);
 	json_object_put(params);
@@ -191,11 +191,16 @@ static int cmd_gpio_set(struct link *l, struct opts *o, int argc, char **argv)
 static const char *mode_alias(const char *m)
 {
 	static const char *const map[][2] = {
-		{"in", "input"},           {"out", "output"},
-		{"pullup", "input_pullup"}, {"pull-up", "input_pullup"},
-		{"pulldown", "input_pulldown"}, {"pull-down", "input_pulldown"},
-		{"od", "output_open_drain"}, {"open-drain", "output_open_drain"},
-		{"open_drain", "output_open_drain"}, {"off", "disabled"},
+	    {"in", "input"},
+	    {"out", "output"},
+	    {"pullup", "input_pullup"},
+	    {"pull-up", "input_pullup"},
+	    {"pulldown", "input_pulldown"},
+	    {"pull-down", "input_pulldown"},
+	    {"od", "output_open_drain"},
+	    {"open-drain", "output_open_drain"},
+	    {"open_drain", "output_open_drain"},
+	    {"off", "disabled"},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (!strcmp(m, map[i][0]))
@@ -271,7 +276,8 @@ static int cmd_call(struct link *l, struct opts *o, int argc, char **argv)
 		enum json_tokener_error jerr;
 		params = json_tokener_parse_verbose(argv[1], &jerr);
 		if (!params)
-			return usage_error("params are not JSON: %s", json_tokener_error_desc(jerr));
+			return usage_error("params are not JSON: %s",
+			                   json_tokener_error_desc(jerr));
 	}
 	/* Raw calls always print JSON: there is no human form for any method. */
 	o->json = true;
@@ -319,38 +325,40 @@ static int cmd_discover(struct link *l, struct opts *o, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
-	{"info", NULL, cmd_info, "info", "what the module said at connect (board, firmware, id)"},
-	{"pins", NULL, cmd_pins, "pins [--all]",
-	 "pin table: name, connector, nRF pin, functions, owner, mode, level, claims"},
-	{"gpio", "get", cmd_gpio_get, "gpio get NAME...", "read levels: IO1=1"},
-	{"gpio", "set", cmd_gpio_set, "gpio set NAME=VALUE...", "drive outputs (0/1, on/off)"},
-	{"gpio", "mode", cmd_gpio_mode, "gpio mode NAME MODE [--initial 0|1]",
-	 "MODE: input|in, input_pullup|pullup, input_pulldown|pulldown, output|out, "
-	 "output_open_drain|od, disabled|off"},
-	{"gpio", "watch", cmd_gpio_watch,
-	 "gpio watch NAME... [--edge rising|falling|both] [--count N] [--debounce US]",
-	 "print edges as they happen (\"SW1=0 falling TIME\") until Ctrl-C or N events"},
-	{"adc", "read", cmd_adc_read,
-	 "adc read NAME... [--gain 1/6..4] [--reference internal|vdd4] [--resolution 8|10|12|14] "
-	 "[--oversample 0..8]",
-	 "read analog pins in millivolts: AIN0=1650mV"},
-	{"reset", NULL, cmd_reset, "reset [--bootloader|--dfu]", "reset the module"},
-	{"call", NULL, cmd_call, "call METHOD [JSON]", "any JSON-RPC method; prints the JSON result"},
-	{"subscribe", NULL, cmd_subscribe, "subscribe TOPIC... [--count N]",
-	 "print notifications (gpio.edge, device.state, log) until Ctrl-C or N"},
-	{"status", NULL, cmd_status, "status", "wisd's own state (device, clients, queue)"},
-	{"discover", NULL, cmd_discover, "discover [--serial S]",
-	 "list modules on USB (no wisd needed); exit 3 if none"},
+    {"info", NULL, cmd_info, "info", "what the module said at connect (board, firmware, id)"},
+    {"pins", NULL, cmd_pins, "pins [--all]",
+     "pin table: name, connector, nRF pin, functions, owner, mode, level, claims"},
+    {"gpio", "get", cmd_gpio_get, "gpio get NAME...", "read levels: IO1=1"},
+    {"gpio", "set", cmd_gpio_set, "gpio set NAME=VALUE...", "drive outputs (0/1, on/off)"},
+    {"gpio", "mode", cmd_gpio_mode, "gpio mode NAME MODE [--initial 0|1]",
+     "MODE: input|in, input_pullup|pullup, input_pulldown|pulldown, output|out, "
+     "output_open_drain|od, disabled|off"},
+    {"gpio", "watch", cmd_gpio_watch,
+     "gpio watch NAME... [--edge rising|falling|both] [--count N] [--debounce US]",
+     "print edges as they happen (\"SW1=0 falling TIME\") until Ctrl-C or N events"},
+    {"adc", "read", cmd_adc_read,
+     "adc read NAME... [--gain 1/6..4] [--reference internal|vdd4] [--resolution 8|10|12|14] "
+     "[--oversample 0..8]",
+     "read analog pins in millivolts: AIN0=1650mV"},
+    {"reset", NULL, cmd_reset, "reset [--bootloader|--dfu]", "reset the module"},
+    {"call", NULL, cmd_call, "call METHOD [JSON]", "any JSON-RPC method; prints the JSON result"},
+    {"subscribe", NULL, cmd_subscribe, "subscribe TOPIC... [--count N]",
+     "print notifications (gpio.edge, device.state, log) until Ctrl-C or N"},
+    {"status", NULL, cmd_status, "status", "wisd's own state (device, clients, queue)"},
+    {"discover", NULL, cmd_discover, "discover [--serial S]",
+     "list modules on USB (no wisd needed); exit 3 if none"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: wisctl [--socket PATH | --device PATH] [--json] [--timeout MS] COMMAND ...\n\n"
-	           "  --socket PATH   wisd's socket (default $WISD_SOCKET or /run/wisd.sock)\n"
-	           "  --device PATH   talk to a module directly (no wisd), e.g. /dev/ttyACM0\n"
-	           "  --json          machine output: JSON, one object per line\n"
-	           "  --timeout MS    how long to wait for an answer (default 5000)\n\ncommands:\n");
+	fprintf(
+	    f,
+	    "usage: wisctl [--socket PATH | --device PATH] [--json] [--timeout MS] COMMAND ...\n\n"
+	    "  --socket PATH   wisd's socket (default $WISD_SOCKET or /run/wisd.sock)\n"
+	    "  --device PATH   talk to a module directly (no wisd), e.g. /dev/ttyACM0\n"
+	    "  --json          machine output: JSON, one object per line\n"
+	    "  --timeout MS    how long to wait for an answer (default 5000)\n\ncommands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-40s %s\n", cmds[i].usage, cmds[i].help);
 	fprintf(f, "\nexit codes: 0 ok, 1 device refused, 2 usage, 3 unreachable, 4 timeout\n");
@@ -380,7 +388,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--version")) {
 			printf("wisctl %s\n", WIS_LIB_VERSION);
 			return EXIT_OK;
-		} else if ((!strcmp(a, "--socket") || !strcmp(a, "--device") || !strcmp(a, "--timeout")) &&
+		} else if ((!strcmp(a, "--socket") || !strcmp(a, "--device") ||
+		            !strcmp(a, "--timeout")) &&
 		           i + 1 < argc) {
 			const char *v = argv[++i];
 			if (a[2] == 's')
@@ -391,7 +400,8 @@ int main(int argc, char **argv)
 				char *end;
 				long t = strtol(v, &end, 10);
 				if (*end || t < 1 || t > 3600000) {
-					fprintf(stderr, "wisctl: --timeout '%s' is not 1..3600000 ms\n", v);
+					fprintf(stderr,
+					        "wisctl: --timeout '%s' is not 1..3600000 ms\n", v);
 					return EXIT_USAGE;
 				}
 				o.timeout_ms = (unsigned)t;
@@ -415,7 +425,8 @@ int main(int argc, char **argv)
 		if (!strcmp(sub, "--help") || !*sub) {
 			for (size_t k = 0; k < NCMDS; k++)
 				if (!strcmp(cmds[k].name, name))
-					fprintf(*sub ? stdout : stderr, "usage: wisctl %s\n    %s\n", cmds[k].usage,
+					fprintf(*sub ? stdout : stderr,
+					        "usage: wisctl %s\n    %s\n", cmds[k].usage,
 					        cmds[k].help);
 			return *sub ? EXIT_OK : EXIT_USAGE;
 		}
@@ -424,8 +435,8 @@ int main(int argc, char **argv)
 		if (!strcmp(cmds[k].name, name) && (!sub || !strcmp(cmds[k].sub, sub)))
 			current = &cmds[k];
 	if (!current) {
-		fprintf(stderr, "wisctl: unknown command '%s%s%s' (try --help)\n", name, sub ? " " : "",
-		        sub ? sub : "");
+		fprintf(stderr, "wisctl: unknown command '%s%s%s' (try --help)\n", name,
+		        sub ? " " : "", sub ? sub : "");
 		return EXIT_USAGE;
 	}
 	int cargc = argc - i;

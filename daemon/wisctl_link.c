@@ -91,8 +91,10 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		snprintf(err, errlen, "cannot reach wisd at %s: %s (is wisd running? --socket, "
-		                      "WISD_SOCKET or --device PATH)", path, strerror(errno));
+		snprintf(err, errlen,
+		         "cannot reach wisd at %s: %s (is wisd running? --socket, "
+		         "WISD_SOCKET or --device PATH)",
+		         path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -151,8 +153,8 @@ static int sock_pump(struct link *l, int want_id, json_object **resp, int timeou
 	return got;
 }
 
-static int sock_call(struct link *l, const char *method, json_object *params,
-                     json_object **result, struct wisj_error *e, unsigned timeout_ms)
+static int sock_call(struct link *l, const char *method, json_object *params, json_object **result,
+                     struct wisj_error *e, unsigned timeout_ms)
 {
 	int id = l->next_id++;
 	json_object *q = json_object_new_object();
@@ -186,8 +188,8 @@ static int sock_call(struct link *l, const char *method, json_object *params,
 	for (;;) {
 		int64_t left = deadline - now_ms();
 		if (left <= 0) {
-			wisj_error_set(e, WISJ_TIMEOUT, "no answer from wisd to %s within %u ms", method,
-			               timeout_ms);
+			wisj_error_set(e, WISJ_TIMEOUT, "no answer from wisd to %s within %u ms",
+			               method, timeout_ms);
 			return EXIT_TIMEOUT;
 		}
 		int rc = sock_pump(l, id, &resp, (int)left);
@@ -313,10 +315,13 @@ static int dev_call(struct link *l, const char *method, json_object *params, jso
 		if (!np)
 			return EXIT_USAGE;
 		json_object_object_get_ex(np, "topics", &t);
-		size_t n = json_object_is_type(t, json_type_array) ? json_object_array_length(t) : 1;
+		size_t n =
+		    json_object_is_type(t, json_type_array) ? json_object_array_length(t) : 1;
 		for (size_t i = 0; i < n; i++) {
-			const char *name = json_object_get_string(
-				json_object_is_type(t, json_type_array) ? json_object_array_get_idx(t, i) : t);
+			const char *name =
+			    json_object_get_string(json_object_is_type(t, json_type_array)
+			                               ? json_object_array_get_idx(t, i)
+			                               : t);
 			for (int k = 0; wisj_topics[k]; k++)
 				if (!strcmp(wisj_topics[k], name)) {
 					if (method[0] == 's')
@@ -371,7 +376,9 @@ int link_next_event(struct link *l, json_object **out, int timeout_ms, char *err
 			rc = sock_pump(l, 0, &none, left);
 		}
 		if (rc == -2) {
-			snprintf(err, errlen, l->dev ? "lost the link to the device" : "wisd closed the connection");
+			snprintf(err, errlen,
+			         l->dev ? "lost the link to the device"
+			                : "wisd closed the connection");
 			return -2;
 		}
 	}

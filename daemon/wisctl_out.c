@@ -9,7 +9,8 @@
 void out_json(FILE *f, json_object *o)
 {
 	fprintf(f, "%s\n",
-	        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(f);
 }
 
@@ -19,8 +20,9 @@ static void value_str(json_object *v, char *buf, size_t cap)
 		size_t n = json_object_array_length(v), off = 0;
 		buf[0] = 0;
 		for (size_t i = 0; i < n && off < cap; i++)
-			off += (size_t)snprintf(buf + off, cap - off, "%s%s", i ? ", " : "",
-			                        json_object_get_string(json_object_array_get_idx(v, i)));
+			off += (size_t)snprintf(
+			    buf + off, cap - off, "%s%s", i ? ", " : "",
+			    json_object_get_string(json_object_array_get_idx(v, i)));
 	} else if (json_object_is_type(v, json_type_object)) {
 		snprintf(buf, cap, "%s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	} else {
@@ -65,12 +67,14 @@ void out_pins(FILE *f, json_object *result)
 		if (json_object_object_get_ex(p, "functions", &fn))
 			value_str(fn, funcs, sizeof funcs);
 		if (!strcmp(field(p, "kind", "IO"), "IO")) {
-			fprintf(f, "%-9s %-3s %-6s %-26s %-6s %-17s %-5s %s\n", field(p, "name", "?"),
-			        field(p, "connector", "-"), field(p, "nrf", "-"), funcs, field(p, "owner", "?"),
-			        field(p, "mode", "?"), field(p, "level", "?"), field(p, "claimed_by", ""));
+			fprintf(f, "%-9s %-3s %-6s %-26s %-6s %-17s %-5s %s\n",
+			        field(p, "name", "?"), field(p, "connector", "-"),
+			        field(p, "nrf", "-"), funcs, field(p, "owner", "?"),
+			        field(p, "mode", "?"), field(p, "level", "?"),
+			        field(p, "claimed_by", ""));
 		} else {
-			fprintf(f, "%-9s %-3s %-6s %s\n", field(p, "name", "?"), field(p, "connector", "-"),
-			        "-", field(p, "kind", "?"));
+			fprintf(f, "%-9s %-3s %-6s %s\n", field(p, "name", "?"),
+			        field(p, "connector", "-"), "-", field(p, "kind", "?"));
 		}
 	}
 	fflush(f);
@@ -101,7 +105,8 @@ void out_edge(FILE *f, json_object *p)
 	        field(p, "edge", "?"), ts);
 	json_object *lost;
 	if (json_object_object_get_ex(p, "lost", &lost) && json_object_get_int64(lost) > 0)
-		fprintf(f, "(%lld events lost before this one)\n", (long long)json_object_get_int64(lost));
+		fprintf(f, "(%lld events lost before this one)\n",
+		        (long long)json_object_get_int64(lost));
 	fflush(f);
 }
 
@@ -110,7 +115,8 @@ void out_notification(FILE *f, json_object *n)
 	json_object *p = NULL;
 	json_object_object_get_ex(n, "params", &p);
 	fprintf(f, "%s %s\n", field(n, "method", "?"),
-	        p ? json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+	        p ? json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN |
+	                                                  JSON_C_TO_STRING_NOSLASHESCAPE)
 	          : "{}");
 	fflush(f);
 }

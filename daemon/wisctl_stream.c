@@ -12,8 +12,9 @@
 #include "wisctl_out.h"
 #include "wisrpc/pins.h"
 
-static int wait_events(struct link *l, struct opts *o, long count, bool (*keep)(json_object *, void *),
-                       void *u, void (*human)(FILE *, json_object *))
+static int wait_events(struct link *l, struct opts *o, long count,
+                       bool (*keep)(json_object *, void *), void *u,
+                       void (*human)(FILE *, json_object *))
 {
 	long seen = 0;
 	char err[160];
@@ -52,8 +53,10 @@ static bool keep_edge(json_object *n, void *u)
 {
 	struct watch *w = u;
 	json_object *m, *p, *pin;
-	if (!json_object_object_get_ex(n, "method", &m) || strcmp(json_object_get_string(m), "gpio.edge") ||
-	    !json_object_object_get_ex(n, "params", &p) || !json_object_object_get_ex(p, "pin", &pin))
+	if (!json_object_object_get_ex(n, "method", &m) ||
+	    strcmp(json_object_get_string(m), "gpio.edge") ||
+	    !json_object_object_get_ex(n, "params", &p) ||
+	    !json_object_object_get_ex(p, "pin", &pin))
 		return false;
 	for (int i = 0; i < w->n; i++)
 		if (!strcmp(w->names[i], json_object_get_string(pin)))
@@ -92,8 +95,8 @@ int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv)
 
 	struct wisj_error e = {0};
 	json_object *res;
-	int rc = call_put(l, "subscribe", obj1("topics", json_object_new_string("gpio.edge")), &res, &e,
-	                  o->timeout_ms);
+	int rc = call_put(l, "subscribe", obj1("topics", json_object_new_string("gpio.edge")), &res,
+	                  &e, o->timeout_ms);
 	if (rc)
 		return fail(o, &e, rc);
 	json_object_put(res);

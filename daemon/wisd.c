@@ -19,35 +19,35 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: wisd [options]\n"
-	        "Share a RAK4631 (wisrpc firmware) with many clients over JSON-RPC 2.0.\n\n"
-	        "  -d, --device PATH|auto|sim  module: a port or tcp://HOST:PORT, discovery by USB\n"
-	        "                              VID/PID (default auto), or an embedded simulator\n"
-	        "  -s, --socket PATH           Unix socket (default " WISD_DEFAULT_SOCKET
-	        ", env WISD_SOCKET)\n"
-	        "  -t, --tcp [ADDR:]PORT       also listen on TCP (address default 127.0.0.1)\n"
-	        "  -c, --config FILE           settings file (default " WISD_DEFAULT_CONFIG
-	        " if present)\n"
-	        "  -g, --group NAME            group of the socket (mode 0660)\n"
-	        "  -l, --log-level LEVEL       error, warn, info (default) or debug\n"
-	        "  -v, --verbose               same as --log-level debug\n"
-	        "      --syslog                log to syslog instead of stderr\n"
-	        "      --sim-path FILE         wisrpc-sim binary for --device sim\n"
-	        "      --sim-args ARGS         extra simulator arguments (e.g. \"--wire IO1:IO2\")\n"
-	        "      --set KEY=VALUE         any config file setting (see docs/api.md)\n"
-	        "  -h, --help                  this text\n"
-	        "  -V, --version               print the version\n");
+	fprintf(
+	    f, "usage: wisd [options]\n"
+	       "Share a RAK4631 (wisrpc firmware) with many clients over JSON-RPC 2.0.\n\n"
+	       "  -d, --device PATH|auto|sim  module: a port or tcp://HOST:PORT, discovery by USB\n"
+	       "                              VID/PID (default auto), or an embedded simulator\n"
+	       "  -s, --socket PATH           Unix socket (default " WISD_DEFAULT_SOCKET
+	       ", env WISD_SOCKET)\n"
+	       "  -t, --tcp [ADDR:]PORT       also listen on TCP (address default 127.0.0.1)\n"
+	       "  -c, --config FILE           settings file (default " WISD_DEFAULT_CONFIG
+	       " if present)\n"
+	       "  -g, --group NAME            group of the socket (mode 0660)\n"
+	       "  -l, --log-level LEVEL       error, warn, info (default) or debug\n"
+	       "  -v, --verbose               same as --log-level debug\n"
+	       "      --syslog                log to syslog instead of stderr\n"
+	       "      --sim-path FILE         wisrpc-sim binary for --device sim\n"
+	       "      --sim-args ARGS         extra simulator arguments (e.g. \"--wire IO1:IO2\")\n"
+	       "      --set KEY=VALUE         any config file setting (see docs/api.md)\n"
+	       "  -h, --help                  this text\n"
+	       "  -V, --version               print the version\n");
 }
 
 static const struct option opts[] = {
-	{"device", required_argument, 0, 'd'},    {"socket", required_argument, 0, 's'},
-	{"tcp", required_argument, 0, 't'},       {"config", required_argument, 0, 'c'},
-	{"group", required_argument, 0, 'g'},     {"log-level", required_argument, 0, 'l'},
-	{"verbose", no_argument, 0, 'v'},         {"syslog", no_argument, 0, 'S'},
-	{"sim-path", required_argument, 0, 'P'},  {"sim-args", required_argument, 0, 'A'},
-	{"set", required_argument, 0, 'o'},       {"help", no_argument, 0, 'h'},
-	{"version", no_argument, 0, 'V'},         {0, 0, 0, 0},
+    {"device", required_argument, 0, 'd'},   {"socket", required_argument, 0, 's'},
+    {"tcp", required_argument, 0, 't'},      {"config", required_argument, 0, 'c'},
+    {"group", required_argument, 0, 'g'},    {"log-level", required_argument, 0, 'l'},
+    {"verbose", no_argument, 0, 'v'},        {"syslog", no_argument, 0, 'S'},
+    {"sim-path", required_argument, 0, 'P'}, {"sim-args", required_argument, 0, 'A'},
+    {"set", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
+    {"version", no_argument, 0, 'V'},        {0, 0, 0, 0},
 };
 
 static int parse_args(struct wisd_config *c, int argc, char **argv)
@@ -80,16 +80,37 @@ static int parse_args(struct wisd_config *c, int argc, char **argv)
 		const char *key = NULL, *val = optarg;
 		char kv[300];
 		switch (ch) {
-		case 'd': key = "device"; break;
-		case 's': key = "socket"; break;
-		case 't': key = "tcp"; break;
-		case 'g': key = "group"; break;
-		case 'l': key = "log_level"; break;
-		case 'v': key = "log_level"; val = "debug"; break;
-		case 'S': key = "syslog"; val = "yes"; break;
-		case 'P': key = "sim_path"; break;
-		case 'A': key = "sim_args"; break;
-		case 'c': continue;
+		case 'd':
+			key = "device";
+			break;
+		case 's':
+			key = "socket";
+			break;
+		case 't':
+			key = "tcp";
+			break;
+		case 'g':
+			key = "group";
+			break;
+		case 'l':
+			key = "log_level";
+			break;
+		case 'v':
+			key = "log_level";
+			val = "debug";
+			break;
+		case 'S':
+			key = "syslog";
+			val = "yes";
+			break;
+		case 'P':
+			key = "sim_path";
+			break;
+		case 'A':
+			key = "sim_args";
+			break;
+		case 'c':
+			continue;
 		case 'o': {
 			snprintf(kv, sizeof kv, "%s", optarg);
 			char *eq = strchr(kv, '=');
@@ -138,7 +159,8 @@ static void on_stop_timer(uv_timer_t *t)
 	bool flushed = server_flushed(d);
 	if ((busy == 0 && flushed) || uv_now(d->loop) >= d->stop_deadline) {
 		if (busy || !flushed)
-			log_warn("stopping with %u requests unanswered after %d ms", busy, STOP_GRACE_MS);
+			log_warn("stopping with %u requests unanswered after %d ms", busy,
+			         STOP_GRACE_MS);
 		close_all(d);
 	}
 }
@@ -204,7 +226,8 @@ int main(int argc, char **argv)
 		server_quiesce(&d);
 		close_all(&d);
 	} else {
-		log_info("wisd %s ready: try  wisctl --socket %s info", WIS_LIB_VERSION, d.cfg.socket);
+		log_info("wisd %s ready: try  wisctl --socket %s info", WIS_LIB_VERSION,
+		         d.cfg.socket);
 	}
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	log_set_hook(NULL, NULL);

@@ -83,8 +83,8 @@ struct client {
 	struct wisd *d;
 	struct client *next, *prev;
 	unsigned id;
-	char label[80];   /* "client 3 (pid 1234)" for logs and ownership errors */
-	char *line;       /* a partial request line carried between reads */
+	char label[80]; /* "client 3 (pid 1234)" for logs and ownership errors */
+	char *line;     /* a partial request line carried between reads */
 	size_t line_len, line_cap;
 	bool discarding;  /* inside an over-long line: skip to its newline */
 	bool closing;     /* handle closing: no more reads or writes */

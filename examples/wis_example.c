@@ -37,8 +37,10 @@ static int fail(const char *what, int rc)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s DEVICE [SECONDS]\n"
-		        "  DEVICE: /dev/ttyACM0, /dev/pts/N, tcp://HOST:PORT or auto\n", argv[0]);
+		fprintf(stderr,
+		        "usage: %s DEVICE [SECONDS]\n"
+		        "  DEVICE: /dev/ttyACM0, /dev/pts/N, tcp://HOST:PORT or auto\n",
+		        argv[0]);
 		return 2;
 	}
 	int seconds = argc > 2 ? atoi(argv[2]) : 5;

@@ -24,18 +24,21 @@ int wis_adc_encode(wis_device *dev, const char *pin, const struct wis_adc_config
 		cfg = &def;
 	}
 	if (cfg->gain > WIS_ADC_GAIN_4)
-		return wis_fail(WIS_E_INVAL, "ADC gain code %u: use 0..7 (1/6, 1/5, 1/4, 1/3, 1/2, "
-		                "1, 2, 4)", cfg->gain);
+		return wis_fail(WIS_E_INVAL,
+		                "ADC gain code %u: use 0..7 (1/6, 1/5, 1/4, 1/3, 1/2, "
+		                "1, 2, 4)",
+		                cfg->gain);
 	if (cfg->reference > WIS_ADC_REF_VDD4)
-		return wis_fail(WIS_E_INVAL, "ADC reference %u: use 0 (internal 0.6 V) or 1 (VDD/4)",
+		return wis_fail(WIS_E_INVAL,
+		                "ADC reference %u: use 0 (internal 0.6 V) or 1 (VDD/4)",
 		                cfg->reference);
 	if (cfg->resolution != 8 && cfg->resolution != 10 && cfg->resolution != 12 &&
 	    cfg->resolution != 14)
 		return wis_fail(WIS_E_INVAL, "ADC resolution %u bits: use 8, 10, 12 or 14",
 		                cfg->resolution);
 	if (cfg->oversample > WIS_ADC_MAX_OVERSAMPLE_LOG2)
-		return wis_fail(WIS_E_INVAL, "ADC oversample 2^%u: the maximum is 2^%d", cfg->oversample,
-		                WIS_ADC_MAX_OVERSAMPLE_LOG2);
+		return wis_fail(WIS_E_INVAL, "ADC oversample 2^%u: the maximum is 2^%d",
+		                cfg->oversample, WIS_ADC_MAX_OVERSAMPLE_LOG2);
 	uint8_t nrf;
 	int rc = wis_pin_arg(dev, pin, WIS_FN_ADC, &nrf);
 	if (rc < 0)

@@ -61,10 +61,13 @@ int wis_batch_add(wis_batch *b, uint16_t opcode, const void *req, size_t len)
 	if (opcode == WIS_OP_BATCH || opcode == WIS_OP_RESET || opcode == WIS_OP_HELLO)
 		return wis_fail(WIS_E_INVAL, "%s cannot be a batch step", wis_op_name(opcode));
 	if (b->n >= WIS_BATCH_MAX_STEPS)
-		return wis_fail(WIS_E_TOO_BIG, "a batch holds at most %d steps", WIS_BATCH_MAX_STEPS);
+		return wis_fail(WIS_E_TOO_BIG, "a batch holds at most %d steps",
+		                WIS_BATCH_MAX_STEPS);
 	if (b->req_len + 4 + len > b->dev->max_payload)
-		return wis_fail(WIS_E_TOO_BIG, "step of %zu bytes does not fit: the batch would exceed "
-		                "the device's %u-byte payload", len, b->dev->max_payload);
+		return wis_fail(WIS_E_TOO_BIG,
+		                "step of %zu bytes does not fit: the batch would exceed "
+		                "the device's %u-byte payload",
+		                len, b->dev->max_payload);
 	struct wis_wr w = wis_wr_init(b->req + b->req_len, sizeof b->req - b->req_len);
 	wis_wr_u16(&w, opcode);
 	wis_wr_u16(&w, (uint16_t)len);
@@ -162,7 +165,8 @@ int wis_batch_parse(wis_batch *b, const uint8_t *payload, size_t len)
 		}
 	}
 	if (wis_rd_left(&r))
-		return wis_fail(WIS_E_PROTO, "BATCH response has %zu trailing bytes", wis_rd_left(&r));
+		return wis_fail(WIS_E_PROTO, "BATCH response has %zu trailing bytes",
+		                wis_rd_left(&r));
 	b->have_results = true;
 	return 0;
 }
@@ -176,8 +180,8 @@ int wis_batch_run(wis_batch *b, unsigned timeout_ms)
 		return wis_fail(WIS_E_INVAL, "batch is empty");
 	uint8_t resp[WIS_MAX_PAYLOAD];
 	size_t len = 0;
-	int rc = wis_call(b->dev, WIS_OP_BATCH, b->req, b->req_len, resp, sizeof resp, &len,
-	                  timeout_ms);
+	int rc =
+	    wis_call(b->dev, WIS_OP_BATCH, b->req, b->req_len, resp, sizeof resp, &len, timeout_ms);
 	if (rc < 0)
 		return rc;
 	return wis_batch_parse(b, resp, len);

@@ -146,13 +146,15 @@ static unsigned fail_all_locked(wis_device *dev, int code, const char *why, stru
 			continue;
 		if (s->async && n < DONE_CHUNK) {
 			d[n] = (struct wis_done){s->cb, s->user, code, s->opcode, ""};
-			snprintf(d[n].detail, sizeof d[n].detail, "%s: %s", wis_op_name(s->opcode), why);
+			snprintf(d[n].detail, sizeof d[n].detail, "%s: %s", wis_op_name(s->opcode),
+			         why);
 			n++;
 			free_slot_locked(dev, s);
 		} else if (!s->async && !s->done) {
 			s->done = true;
 			s->status = code;
-			snprintf(s->detail, sizeof s->detail, "%s: %s", wis_op_name(s->opcode), why);
+			snprintf(s->detail, sizeof s->detail, "%s: %s", wis_op_name(s->opcode),
+			         why);
 			pthread_cond_signal(slot_cv(dev, s));
 		}
 	}
@@ -295,19 +297,22 @@ static int check_args(wis_device *dev, const void *req, size_t req_len)
 	if (req_len && !req)
 		return wis_fail(WIS_E_INVAL, "request is NULL but its length is %zu", req_len);
 	if (req_len > dev->max_payload)
-		return wis_fail(WIS_E_TOO_BIG, "request of %zu bytes exceeds the device's maximum "
-		                "payload of %u bytes", req_len, dev->max_payload);
+		return wis_fail(WIS_E_TOO_BIG,
+		                "request of %zu bytes exceeds the device's maximum "
+		                "payload of %u bytes",
+		                req_len, dev->max_payload);
 	return 0;
 }
 
-int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len,
-                      void *resp, size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
+int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
 {
 	int rc = check_args(dev, req, req_len);
 	if (rc)
 		return rc;
 	if (resp_cap && !resp)
-		return wis_fail(WIS_E_INVAL, "response buffer is NULL but its size is %zu", resp_cap);
+		return wis_fail(WIS_E_INVAL, "response buffer is NULL but its size is %zu",
+		                resp_cap);
 	if (resp_len)
 		*resp_len = 0;
 	if (!timeout_ms)
@@ -321,8 +326,10 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 	dev->users++;
 	while (!dev->dead && !dev->closing && dev->used >= dev->window) {
 		if (pthread_cond_timedwait(&dev->cond, &dev->mu, &dl) == ETIMEDOUT) {
-			rc = wis_fail(WIS_E_TIMEOUT, "%s: no free call slot within %u ms (%u calls in "
-			              "flight)", wis_op_name(opcode), timeout_ms, dev->used);
+			rc = wis_fail(WIS_E_TIMEOUT,
+			              "%s: no free call slot within %u ms (%u calls in "
+			              "flight)",
+			              wis_op_name(opcode), timeout_ms, dev->used);
 			goto out;
 		}
 	}
@@ -394,8 +401,10 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 			if (resp_len)
 				*resp_len = s->len;
 			if (s->len > resp_cap)
-				rc = wis_fail(WIS_E_TOO_BIG, "%s response of %zu bytes does not fit the "
-				              "%zu-byte buffer", wis_op_name(opcode), s->len, resp_cap);
+				rc = wis_fail(WIS_E_TOO_BIG,
+				              "%s response of %zu bytes does not fit the "
+				              "%zu-byte buffer",
+				              wis_op_name(opcode), s->len, resp_cap);
 		}
 	}
 	free_slot_locked(dev, s);
@@ -445,9 +454,9 @@ int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len
 	if (dev->dead || dev->closing || dev->used >= dev->window) {
 		rc = dev->dead ? wis_fail(WIS_E_DISCONNECTED, "%s: link to %s is gone",
 		                          wis_op_name(opcode), dev->path)
-		     : dev->closing ? wis_fail(WIS_E_CLOSED, "device is being closed")
-		                    : wis_fail(WIS_E_WINDOW_FULL, "%u calls already in flight",
-		                               dev->used);
+		     : dev->closing
+		         ? wis_fail(WIS_E_CLOSED, "device is being closed")
+		         : wis_fail(WIS_E_WINDOW_FULL, "%u calls already in flight", dev->used);
 		pthread_mutex_unlock(&dev->mu);
 		return rc;
 	}

@@ -164,7 +164,8 @@ void wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespe
 		struct timespec r, m;
 		clock_gettime(CLOCK_REALTIME, &r);
 		clock_gettime(CLOCK_MONOTONIC, &m);
-		int64_t off = ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+		int64_t off =
+		    ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 		*realtime = ns_ts(mono + off);
 	}
 	if (error_us) {

@@ -44,16 +44,18 @@ static int do_hello(wis_device *dev)
 		                dev->path, WIS_PROTO_VERSION, why);
 	}
 	if (rc == WIS_E_TIMEOUT)
-		return wis_fail(rc, "no answer to HELLO from %s within %u ms: is it a module running "
-		                "the wisrpc companion firmware (or wisrpc-sim)?", dev->path,
-		                dev->opts.timeout_ms);
+		return wis_fail(rc,
+		                "no answer to HELLO from %s within %u ms: is it a module running "
+		                "the wisrpc companion firmware (or wisrpc-sim)?",
+		                dev->path, dev->opts.timeout_ms);
 	if (rc < 0)
 		return rc;
 	struct wis_rd r = wis_rd_init(resp, len);
 	struct wis_info *in = &dev->info;
 	in->proto_version = wis_rd_u8(&r);
 	if (!r.err && in->proto_version != WIS_PROTO_VERSION)
-		return wis_fail(WIS_E_VERSION, "the device at %s speaks protocol version %u, this "
+		return wis_fail(WIS_E_VERSION,
+		                "the device at %s speaks protocol version %u, this "
 		                "libwisrpc %s speaks %d: update the firmware or the library",
 		                dev->path, in->proto_version, WIS_LIB_VERSION, WIS_PROTO_VERSION);
 	in->window = wis_rd_u8(&r);
@@ -76,8 +78,10 @@ static int do_hello(wis_device *dev)
 	for (int i = 0; i < 8; i++)
 		snprintf(in->device_id_hex + 2 * i, 3, "%02x", id[i]);
 	if (in->max_payload < 64)
-		return wis_fail(WIS_E_PROTO, "device at %s states a maximum payload of %u bytes; "
-		                "at least 64 are required", dev->path, in->max_payload);
+		return wis_fail(WIS_E_PROTO,
+		                "device at %s states a maximum payload of %u bytes; "
+		                "at least 64 are required",
+		                dev->path, in->max_payload);
 	dev->max_payload = in->max_payload < WIS_MAX_PAYLOAD ? in->max_payload : WIS_MAX_PAYLOAD;
 	pthread_mutex_lock(&dev->mu);
 	if (in->window && in->window < dev->window)
@@ -112,8 +116,10 @@ static int fetch_pins(wis_device *dev)
 		uint8_t t = wis_rd_u8(&r), first = wis_rd_u8(&r), n = wis_rd_u8(&r);
 		if (r.err || first != have || (pins && t != total) || have + n > t ||
 		    (n == 0 && have < t)) {
-			rc = wis_fail(WIS_E_PROTO, "PINS response from %s is inconsistent (total %u, "
-			              "first %u, n %u after %zu entries)", dev->path, t, first, n, have);
+			rc = wis_fail(WIS_E_PROTO,
+			              "PINS response from %s is inconsistent (total %u, "
+			              "first %u, n %u after %zu entries)",
+			              dev->path, t, first, n, have);
 			goto fail;
 		}
 		if (!pins) {
@@ -132,8 +138,8 @@ static int fetch_pins(wis_device *dev)
 			uint8_t nl = wis_rd_u8(&r);
 			const uint8_t *name = wis_rd_bytes(&r, nl);
 			if (r.err || nl == 0) {
-				rc = wis_fail(WIS_E_PROTO, "PINS entry %zu from %s is truncated", have,
-				              dev->path);
+				rc = wis_fail(WIS_E_PROTO, "PINS entry %zu from %s is truncated",
+				              have, dev->path);
 				goto fail;
 			}
 			char *s = malloc(nl + 1u);
@@ -180,12 +186,15 @@ static int choose_auto(const struct wis_open_options *o, char *path, size_t cap)
 	snprintf(filter, sizeof filter, "USB %04x:%04x%s%s", o->usb_vid, o->usb_pid,
 	         o->serial ? " serial " : "", o->serial ? o->serial : "");
 	if (n == 0)
-		return wis_fail(WIS_E_NOT_FOUND, "no module found on USB (%s); is it plugged in? "
-		                "For the simulator, open its pty path or --link path", filter);
+		return wis_fail(WIS_E_NOT_FOUND,
+		                "no module found on USB (%s); is it plugged in? "
+		                "For the simulator, open its pty path or --link path",
+		                filter);
 	if (n > 1)
-		return wis_fail(WIS_E_INVAL, "%d modules match %s (%s, %s%s): choose one by serial "
-		                "number or path", n, filter, found[0].path, found[1].path,
-		                n > 2 ? ", ..." : "");
+		return wis_fail(WIS_E_INVAL,
+		                "%d modules match %s (%s, %s%s): choose one by serial "
+		                "number or path",
+		                n, filter, found[0].path, found[1].path, n > 2 ? ", ..." : "");
 	snprintf(path, cap, "%s", found[0].path);
 	return 0;
 }
@@ -347,13 +356,15 @@ static void pin_list(wis_device *dev, unsigned fn, char *out, size_t cap)
 		int ni = name_number(names[i], &pi);
 		while (ni >= 0 && j + 1 < n) {
 			int nj = name_number(names[j + 1], &pj);
-			if (nj != ni + (int)(j + 1 - i) || pj != pi || strncmp(names[i], names[j + 1], pi))
+			if (nj != ni + (int)(j + 1 - i) || pj != pi ||
+			    strncmp(names[i], names[j + 1], pi))
 				break;
 			j++;
 		}
 		int w;
 		if (j - i >= 2) {
-			w = snprintf(out + len, cap - len, "%s%s..%s", len ? ", " : "", names[i], names[j]);
+			w = snprintf(out + len, cap - len, "%s%s..%s", len ? ", " : "", names[i],
+			             names[j]);
 			i = j + 1;
 		} else {
 			w = snprintf(out + len, cap - len, "%s%s", len ? ", " : "", names[i]);
@@ -368,11 +379,16 @@ static void pin_list(wis_device *dev, unsigned fn, char *out, size_t cap)
 static const char *fn_name(unsigned fn)
 {
 	switch (fn) {
-	case WIS_FN_GPIO: return "GPIO";
-	case WIS_FN_ADC: return "analog input (ADC)";
-	case WIS_FN_I2C: return "I2C";
-	case WIS_FN_SPI: return "SPI";
-	case WIS_FN_UART: return "UART";
+	case WIS_FN_GPIO:
+		return "GPIO";
+	case WIS_FN_ADC:
+		return "analog input (ADC)";
+	case WIS_FN_I2C:
+		return "I2C";
+	case WIS_FN_SPI:
+		return "SPI";
+	case WIS_FN_UART:
+		return "UART";
 	}
 	return "that function";
 }
@@ -388,19 +404,24 @@ int wis_pin_resolve(wis_device *dev, const char *name, unsigned fn)
 	if (!p) {
 		pin_list(dev, 0, list, sizeof list);
 		if ((name[0] == 'P' || name[0] == 'p') && strchr(name, '.'))
-			return wis_fail(WIS_E_UNKNOWN_PIN, "%s is not an nRF52840 pin on the "
-			                "WisConnector (the radio's pins P1.05..P1.15 are internal); "
-			                "pins are %s", name, list);
-		return wis_fail(WIS_E_UNKNOWN_PIN, "no pin named %s; pins are %s (or nRF names "
-		                "like P0.17)", name, list);
+			return wis_fail(
+			    WIS_E_UNKNOWN_PIN,
+			    "%s is not an nRF52840 pin on the "
+			    "WisConnector (the radio's pins P1.05..P1.15 are internal); "
+			    "pins are %s",
+			    name, list);
+		return wis_fail(WIS_E_UNKNOWN_PIN,
+		                "no pin named %s; pins are %s (or nRF names "
+		                "like P0.17)",
+		                name, list);
 	}
 	if (p->kind != WIS_PIN_IO) {
 		char where[40] = "";
 		if (p->connector)
 			snprintf(where, sizeof where, " (WisConnector pin %u)", p->connector);
 		if (p->kind == WIS_PIN_NC)
-			return wis_fail(WIS_E_NOT_IO, "%s is not connected%s: not an I/O pin", p->name,
-			                where);
+			return wis_fail(WIS_E_NOT_IO, "%s is not connected%s: not an I/O pin",
+			                p->name, where);
 		const char *kind = wis_pin_kind_name(p->kind);
 		return wis_fail(WIS_E_NOT_IO, "%s is a %s pin%s, not an I/O pin", p->name, kind,
 		                where);

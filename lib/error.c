@@ -44,43 +44,57 @@ void wis_set_detail(const char *text, size_t len)
 const char *wis_strerror(int code)
 {
 	static const char *const dev[WIS_ST__COUNT] = {
-		[WIS_ST_OK] = "success",
-		[WIS_ST_UNKNOWN_OP] = "operation not implemented by the device",
-		[WIS_ST_BAD_LENGTH] = "bad request length",
-		[WIS_ST_BAD_ARG] = "bad argument",
-		[WIS_ST_NO_SUCH_PIN] = "no such pin on the device",
-		[WIS_ST_NOT_CAPABLE] = "pin cannot do that function",
-		[WIS_ST_PIN_BUSY] = "pin busy (owned by another function)",
-		[WIS_ST_WRONG_MODE] = "pin is in the wrong mode",
-		[WIS_ST_NOT_FITTED] = "hardware not fitted",
-		[WIS_ST_BUSY] = "device busy",
-		[WIS_ST_HW_TIMEOUT] = "hardware timeout",
-		[WIS_ST_HW_ERROR] = "hardware error",
-		[WIS_ST_TOO_BIG] = "result too big for a frame",
-		[WIS_ST_VERSION] = "protocol version not supported by the device",
-		[WIS_ST_SKIPPED] = "skipped (an earlier batch step failed)",
-		[WIS_ST_NOT_SUPPORTED] = "not supported by this device",
-		[WIS_ST_INTERNAL] = "device internal error",
+	    [WIS_ST_OK] = "success",
+	    [WIS_ST_UNKNOWN_OP] = "operation not implemented by the device",
+	    [WIS_ST_BAD_LENGTH] = "bad request length",
+	    [WIS_ST_BAD_ARG] = "bad argument",
+	    [WIS_ST_NO_SUCH_PIN] = "no such pin on the device",
+	    [WIS_ST_NOT_CAPABLE] = "pin cannot do that function",
+	    [WIS_ST_PIN_BUSY] = "pin busy (owned by another function)",
+	    [WIS_ST_WRONG_MODE] = "pin is in the wrong mode",
+	    [WIS_ST_NOT_FITTED] = "hardware not fitted",
+	    [WIS_ST_BUSY] = "device busy",
+	    [WIS_ST_HW_TIMEOUT] = "hardware timeout",
+	    [WIS_ST_HW_ERROR] = "hardware error",
+	    [WIS_ST_TOO_BIG] = "result too big for a frame",
+	    [WIS_ST_VERSION] = "protocol version not supported by the device",
+	    [WIS_ST_SKIPPED] = "skipped (an earlier batch step failed)",
+	    [WIS_ST_NOT_SUPPORTED] = "not supported by this device",
+	    [WIS_ST_INTERNAL] = "device internal error",
 	};
 	if (code == 0)
 		return "success";
 	if (code < 0 && code > -WIS_ST__COUNT)
 		return dev[-code];
 	switch (code) {
-	case WIS_E_TIMEOUT: return "timeout";
-	case WIS_E_IO: return "I/O error on the link";
-	case WIS_E_DISCONNECTED: return "device disconnected";
-	case WIS_E_NOMEM: return "out of memory";
-	case WIS_E_INVAL: return "invalid argument";
-	case WIS_E_PROTO: return "protocol error (malformed response)";
-	case WIS_E_NOT_FOUND: return "device not found";
-	case WIS_E_UNKNOWN_PIN: return "unknown pin name";
-	case WIS_E_NOT_IO: return "not an I/O pin";
-	case WIS_E_WINDOW_FULL: return "too many calls in flight";
-	case WIS_E_CLOSED: return "device is being closed";
-	case WIS_E_VERSION: return "firmware speaks another protocol version";
-	case WIS_E_TOO_BIG: return "request or response too big";
-	case WIS_E_CANCELLED: return "call cancelled";
+	case WIS_E_TIMEOUT:
+		return "timeout";
+	case WIS_E_IO:
+		return "I/O error on the link";
+	case WIS_E_DISCONNECTED:
+		return "device disconnected";
+	case WIS_E_NOMEM:
+		return "out of memory";
+	case WIS_E_INVAL:
+		return "invalid argument";
+	case WIS_E_PROTO:
+		return "protocol error (malformed response)";
+	case WIS_E_NOT_FOUND:
+		return "device not found";
+	case WIS_E_UNKNOWN_PIN:
+		return "unknown pin name";
+	case WIS_E_NOT_IO:
+		return "not an I/O pin";
+	case WIS_E_WINDOW_FULL:
+		return "too many calls in flight";
+	case WIS_E_CLOSED:
+		return "device is being closed";
+	case WIS_E_VERSION:
+		return "firmware speaks another protocol version";
+	case WIS_E_TOO_BIG:
+		return "request or response too big";
+	case WIS_E_CANCELLED:
+		return "call cancelled";
 	}
 	if (code < 0 && code > -64)
 		return "unknown device status";
@@ -90,20 +104,34 @@ const char *wis_strerror(int code)
 const char *wis_op_name(uint16_t op)
 {
 	switch (op) {
-	case WIS_OP_HELLO: return "HELLO";
-	case WIS_OP_PING: return "PING";
-	case WIS_OP_UPTIME: return "UPTIME";
-	case WIS_OP_RESET: return "RESET";
-	case WIS_OP_STATS: return "STATS";
-	case WIS_OP_PINS: return "PINS";
-	case WIS_OP_BATCH: return "BATCH";
-	case WIS_OP_RELEASE: return "RELEASE";
-	case WIS_OP_PIN_STATE: return "PIN_STATE";
-	case WIS_OP_GPIO_MODE: return "GPIO_MODE";
-	case WIS_OP_GPIO_READ: return "GPIO_READ";
-	case WIS_OP_GPIO_WRITE: return "GPIO_WRITE";
-	case WIS_OP_GPIO_WATCH: return "GPIO_WATCH";
-	case WIS_OP_ADC_READ: return "ADC_READ";
+	case WIS_OP_HELLO:
+		return "HELLO";
+	case WIS_OP_PING:
+		return "PING";
+	case WIS_OP_UPTIME:
+		return "UPTIME";
+	case WIS_OP_RESET:
+		return "RESET";
+	case WIS_OP_STATS:
+		return "STATS";
+	case WIS_OP_PINS:
+		return "PINS";
+	case WIS_OP_BATCH:
+		return "BATCH";
+	case WIS_OP_RELEASE:
+		return "RELEASE";
+	case WIS_OP_PIN_STATE:
+		return "PIN_STATE";
+	case WIS_OP_GPIO_MODE:
+		return "GPIO_MODE";
+	case WIS_OP_GPIO_READ:
+		return "GPIO_READ";
+	case WIS_OP_GPIO_WRITE:
+		return "GPIO_WRITE";
+	case WIS_OP_GPIO_WATCH:
+		return "GPIO_WATCH";
+	case WIS_OP_ADC_READ:
+		return "ADC_READ";
 	}
 	return "opcode";
 }

@@ -11,8 +11,10 @@ int wis_gpio_mode(wis_device *dev, const char *pin, enum wis_gpio_mode mode, int
 	wis_clear_error();
 	uint8_t nrf;
 	if ((unsigned)mode >= WIS_GPIO__MODE_COUNT)
-		return wis_fail(WIS_E_INVAL, "GPIO mode %d: use 0..5 (disabled, input, input-pullup, "
-		                "input-pulldown, output, output-open-drain)", (int)mode);
+		return wis_fail(WIS_E_INVAL,
+		                "GPIO mode %d: use 0..5 (disabled, input, input-pullup, "
+		                "input-pulldown, output, output-open-drain)",
+		                (int)mode);
 	int rc = wis_pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
 	if (rc < 0)
 		return rc;

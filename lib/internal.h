@@ -54,9 +54,9 @@ struct wis_done {
 
 struct wis_clock {
 	bool valid;
-	uint64_t dev_us;  /* device time of the kept sample        */
-	int64_t mono_ns;  /* host monotonic time it corresponds to */
-	uint32_t rtt_us;  /* round trip of that sample             */
+	uint64_t dev_us;      /* device time of the kept sample        */
+	int64_t mono_ns;      /* host monotonic time it corresponds to */
+	uint32_t rtt_us;      /* round trip of that sample             */
 	uint32_t best_rtt_us; /* smallest round trip seen: what "good" is */
 	int64_t last_attempt_ns;
 	bool inflight; /* an async UPTIME sample is pending */
@@ -80,8 +80,8 @@ struct wis_device {
 
 	struct wis_slot *slots;
 	pthread_cond_t *slot_cv; /* one per slot (CLOCK_MONOTONIC): wakes just its caller */
-	unsigned nslots; /* size of slots[] (the window asked for at open)   */
-	unsigned window; /* calls allowed in flight: min(asked, device's) */
+	unsigned nslots;         /* size of slots[] (the window asked for at open)   */
+	unsigned window;         /* calls allowed in flight: min(asked, device's) */
 	unsigned used;
 	uint16_t next_id;
 	bool reader_active; /* a thread is reading the link */
@@ -89,7 +89,7 @@ struct wis_device {
 	bool closing;
 	unsigned users; /* threads inside synchronous calls */
 
-	struct wis_deframer rx; /* reader only */
+	struct wis_deframer rx;          /* reader only */
 	struct wis_frame_stats rx_stats; /* copy of rx.stats under mu */
 	uint32_t stray;
 
@@ -115,8 +115,8 @@ const char *wis_op_name(uint16_t opcode);
 
 /* call.c */
 int64_t wis_now_ns(void);
-int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len,
-                      void *resp, size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
+int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
 /* wis_call() that also checks the response has exactly want bytes. */
 int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
                    size_t want, unsigned timeout_ms);

@@ -34,8 +34,10 @@ int wis_uptime(wis_device *dev, uint64_t *device_us)
 int wis_reset(wis_device *dev, enum wis_reset_mode mode)
 {
 	if ((unsigned)mode > WIS_RESET_SERIAL_DFU)
-		return wis_fail(WIS_E_INVAL, "reset mode %d: use 0 (app), 1 (UF2 bootloader) or 2 "
-		                "(serial DFU)", (int)mode);
+		return wis_fail(WIS_E_INVAL,
+		                "reset mode %d: use 0 (app), 1 (UF2 bootloader) or 2 "
+		                "(serial DFU)",
+		                (int)mode);
 	uint8_t m = (uint8_t)mode;
 	return wis_call_exact(dev, WIS_OP_RESET, &m, 1, NULL, 0, 0);
 }

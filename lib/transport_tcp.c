@@ -49,8 +49,8 @@ static const struct wis_transport_ops tcp_ops = {"tcp", tcp_read, tcp_write, tcp
 /* Non-blocking connect bounded by timeout_ms.  Returns the fd or -errno. */
 static int connect_one(const struct addrinfo *ai, unsigned timeout_ms)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	                ai->ai_protocol);
+	int fd =
+	    socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -90,7 +90,8 @@ int wis_transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_tran
 	const char *port = colon + 1;
 	for (const char *c = port; *c; c++)
 		if (*c < '0' || *c > '9')
-			return wis_fail(WIS_E_INVAL, "bad TCP port in %s: use tcp://HOST:PORT", url);
+			return wis_fail(WIS_E_INVAL, "bad TCP port in %s: use tcp://HOST:PORT",
+			                url);
 	size_t hl = (size_t)(colon - hp);
 	/* [::1]:5000 */
 	if (hp[0] == '[' && hl >= 2 && hp[hl - 1] == ']') {

@@ -44,8 +44,7 @@ static void tt_close(struct wis_transport *t)
 	free(tt);
 }
 
-static const struct wis_transport_ops termios_ops = {"termios", tt_read, tt_write, tt_fd,
-                                                     tt_close};
+static const struct wis_transport_ops termios_ops = {"termios", tt_read, tt_write, tt_fd, tt_close};
 
 int wis_transport_termios_open(const char *path, struct wis_transport **out)
 {
@@ -59,8 +58,10 @@ int wis_transport_termios_open(const char *path, struct wis_transport **out)
 	struct termios tio;
 	if (!isatty(fd) || tcgetattr(fd, &tio) < 0) {
 		close(fd);
-		return wis_fail(WIS_E_INVAL, "%s is not a serial port or terminal; use a tty path, "
-		                "tcp://HOST:PORT or \"auto\"", path);
+		return wis_fail(WIS_E_INVAL,
+		                "%s is not a serial port or terminal; use a tty path, "
+		                "tcp://HOST:PORT or \"auto\"",
+		                path);
 	}
 	cfmakeraw(&tio);
 	tio.c_cflag |= CLOCAL | CREAD;

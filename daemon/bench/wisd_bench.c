@@ -261,8 +261,8 @@ int main(int argc, char **argv)
 	pid_t sim1 = spawn(s1, &o1), sim2 = spawn(s2, &o2);
 	wait_line(o1, "wisrpc-sim");
 	wait_line(o2, "wisrpc-sim");
-	char *w[] = {argv[2], "--device", link1, "--socket", sock, "--log-level", "warn",
-	             "--set", "idle_timeout=0", NULL};
+	char *w[] = {argv[2],       "--device", link1,   "--socket",       sock,
+	             "--log-level", "warn",     "--set", "idle_timeout=0", NULL};
 	pid_t wisd = spawn(w, &o3);
 
 	/* 1. latency: direct and through wisd, call by call */
@@ -298,13 +298,15 @@ int main(int argc, char **argv)
 	wis_close(dev);
 	qsort(direct, LAT_N, sizeof(double), cmp_d);
 	qsort(via, LAT_N, sizeof(double), cmp_d);
-	printf("| system.ping, one at a time (%d calls) | p50 µs | p99 µs |\n|---|---|---|\n", LAT_N);
+	printf("| system.ping, one at a time (%d calls) | p50 µs | p99 µs |\n|---|---|---|\n",
+	       LAT_N);
 	printf("| direct libwisrpc (wis_ping) | %.1f | %.1f |\n", pct(direct, LAT_N, .5),
 	       pct(direct, LAT_N, .99));
-	printf("| through wisd (JSON-RPC on the Unix socket) | %.1f | %.1f |\n", pct(via, LAT_N, .5),
-	       pct(via, LAT_N, .99));
+	printf("| through wisd (JSON-RPC on the Unix socket) | %.1f | %.1f |\n",
+	       pct(via, LAT_N, .5), pct(via, LAT_N, .99));
 	printf("| **wisd's added latency** | **%.1f** | %.1f |\n\n",
-	       pct(via, LAT_N, .5) - pct(direct, LAT_N, .5), pct(via, LAT_N, .99) - pct(direct, LAT_N, .99));
+	       pct(via, LAT_N, .5) - pct(direct, LAT_N, .5),
+	       pct(via, LAT_N, .99) - pct(direct, LAT_N, .99));
 
 	/* 2. RSS, before the throughput runs have grown the heap */
 	long base = rss_kib(wisd);
@@ -315,12 +317,21 @@ int main(int argc, char **argv)
 	long with_idle = rss_kib(wisd);
 	struct reader *rs = calloc(100, sizeof *rs);
 	for (int i = 0; i < 100; i++)
-		call(idle[i], &rs[i], "{\"jsonrpc\":\"2.0\",\"method\":\"subscribe\",\"params\":{\"topics\":[\"gpio.edge\"]},\"id\":3}\n");
-	call(fd, r, "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.mode\",\"params\":{\"pin\":\"IO1\",\"mode\":\"output\"},\"id\":4}\n");
-	call(fd, r, "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.watch\",\"params\":{\"pin\":\"IO2\",\"edge\":\"both\"},\"id\":5}\n");
+		call(idle[i], &rs[i],
+		     "{\"jsonrpc\":\"2.0\",\"method\":\"subscribe\",\"params\":{\"topics\":[\"gpio."
+		     "edge\"]},\"id\":3}\n");
+	call(fd, r,
+	     "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.mode\",\"params\":{\"pin\":\"IO1\",\"mode\":"
+	     "\"output\"},\"id\":4}\n");
+	call(fd, r,
+	     "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.watch\",\"params\":{\"pin\":\"IO2\",\"edge\":"
+	     "\"both\"},\"id\":5}\n");
 	for (int k = 0; k < 100; k++) {
 		char line[160];
-		snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.set\",\"params\":{\"values\":{\"IO1\":%d}},\"id\":6}\n", (k + 1) & 1);
+		snprintf(line, sizeof line,
+		         "{\"jsonrpc\":\"2.0\",\"method\":\"gpio.set\",\"params\":{\"values\":{"
+		         "\"IO1\":%d}},\"id\":6}\n",
+		         (k + 1) & 1);
 		call(fd, r, line);
 	}
 	/* Every subscriber reads its 100 edges, so the memory measured is the
@@ -337,11 +348,13 @@ int main(int argc, char **argv)
 	}
 	long with_subs = rss_kib(wisd);
 	printf("| wisd RSS | KiB |\n|---|---|\n| 1 client, after the latency run | %ld |\n"
-	       "| + 100 idle clients | %ld |\n| + those 100 subscribed to gpio.edge, 100 edges delivered to each | %ld |\n",
+	       "| + 100 idle clients | %ld |\n| + those 100 subscribed to gpio.edge, 100 edges "
+	       "delivered to each | %ld |\n",
 	       base, with_idle, with_subs);
 
 	/* 3. throughput */
-	printf("| clients (8 requests in flight each) | system.ping requests/s through wisd |\n|---|---|\n");
+	printf("| clients (8 requests in flight each) | system.ping requests/s through wisd "
+	       "|\n|---|---|\n");
 	int counts[] = {1, 16, 64};
 	for (int i = 0; i < 3; i++) {
 		int bad = 0;

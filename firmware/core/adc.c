@@ -57,8 +57,8 @@ int32_t wis_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits
 	int64_t rn, rd;
 	ref_frac(ref, vdd_mv, &rn, &rd);
 	/* mv = raw * ref / gain / 2^bits */
-	return (int32_t)div_round((int64_t)raw * rn * gain_den[gain & 7],
-	                          (rd * gain_num[gain & 7]) << bits);
+	return (int32_t)div_round((int64_t)raw * rn * gain_den[gain & 7], (rd * gain_num[gain & 7])
+	                                                                      << bits);
 }
 
 /* Appends the board's analog pins, "AIN0, AIN1, IO4, IO7". */

@@ -18,23 +18,22 @@ struct op_def {
 };
 
 static const struct op_def ops[] = {
-	{WIS_OP_HELLO, "HELLO", 1, "u8 host version", wis_h_hello, false},
-	{WIS_OP_PING, "PING", -1, "", wis_h_ping, true},
-	{WIS_OP_UPTIME, "UPTIME", 0, "none", wis_h_uptime, true},
-	{WIS_OP_RESET, "RESET", 1, "u8 mode", wis_h_reset, false},
-	{WIS_OP_STATS, "STATS", 0, "none", wis_h_stats, true},
-	{WIS_OP_PINS, "PINS", 1, "u8 first", wis_h_pins, true},
-	{WIS_OP_BATCH, "BATCH", -1, "", wis_h_batch, false},
-	{WIS_OP_RELEASE, "RELEASE", 1, "u8 pin", wis_h_release, true},
-	{WIS_OP_PIN_STATE, "PIN_STATE", 1, "u8 pin", wis_h_pin_state, true},
-	{WIS_OP_GPIO_MODE, "GPIO_MODE", 3, "u8 pin, u8 mode, u8 initial level", wis_h_gpio_mode,
-	 true},
-	{WIS_OP_GPIO_READ, "GPIO_READ", 1, "u8 pin", wis_h_gpio_read, true},
-	{WIS_OP_GPIO_WRITE, "GPIO_WRITE", 2, "u8 pin, u8 level", wis_h_gpio_write, true},
-	{WIS_OP_GPIO_WATCH, "GPIO_WATCH", 6, "u8 pin, u8 edge, u32 debounce_us", wis_h_gpio_watch,
-	 true},
-	{WIS_OP_ADC_READ, "ADC_READ", 5, "u8 pin, u8 gain, u8 reference, u8 bits, u8 oversample",
-	 wis_h_adc_read, true},
+    {WIS_OP_HELLO, "HELLO", 1, "u8 host version", wis_h_hello, false},
+    {WIS_OP_PING, "PING", -1, "", wis_h_ping, true},
+    {WIS_OP_UPTIME, "UPTIME", 0, "none", wis_h_uptime, true},
+    {WIS_OP_RESET, "RESET", 1, "u8 mode", wis_h_reset, false},
+    {WIS_OP_STATS, "STATS", 0, "none", wis_h_stats, true},
+    {WIS_OP_PINS, "PINS", 1, "u8 first", wis_h_pins, true},
+    {WIS_OP_BATCH, "BATCH", -1, "", wis_h_batch, false},
+    {WIS_OP_RELEASE, "RELEASE", 1, "u8 pin", wis_h_release, true},
+    {WIS_OP_PIN_STATE, "PIN_STATE", 1, "u8 pin", wis_h_pin_state, true},
+    {WIS_OP_GPIO_MODE, "GPIO_MODE", 3, "u8 pin, u8 mode, u8 initial level", wis_h_gpio_mode, true},
+    {WIS_OP_GPIO_READ, "GPIO_READ", 1, "u8 pin", wis_h_gpio_read, true},
+    {WIS_OP_GPIO_WRITE, "GPIO_WRITE", 2, "u8 pin, u8 level", wis_h_gpio_write, true},
+    {WIS_OP_GPIO_WATCH, "GPIO_WATCH", 6, "u8 pin, u8 edge, u32 debounce_us", wis_h_gpio_watch,
+     true},
+    {WIS_OP_ADC_READ, "ADC_READ", 5, "u8 pin, u8 gain, u8 reference, u8 bits, u8 oversample",
+     wis_h_adc_read, true},
 };
 
 static const struct op_def *find_op(uint16_t opcode)
@@ -68,7 +67,8 @@ void wis_d_uint(struct wis_core *c, uint32_t v)
 static void d_hex16(struct wis_core *c, uint16_t v)
 {
 	static const char hex[] = "0123456789abcdef";
-	char b[7] = {'0', 'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15], 0};
+	char b[7] = {'0',         'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15],
+	             hex[v & 15], 0};
 	wis_d_str(c, b);
 }
 
@@ -105,7 +105,7 @@ uint8_t wis_d_range(struct wis_core *c, const char *name, uint32_t v, uint32_t l
 
 /* ---- pins and ownership ---- */
 
-static const char *const owner_upper[] = {"nothing", "GPIO", "ADC", "I2C",
+static const char *const owner_upper[] = {"nothing", "GPIO", "ADC",   "I2C",
                                           "SPI",     "UART", "flash", "the system"};
 
 const char *wis_owner_name(uint8_t owner)
@@ -117,7 +117,7 @@ const char *wis_owner_name(uint8_t owner)
 
 const char *wis_gpio_mode_name(uint8_t mode)
 {
-	static const char *const n[] = {"disabled", "input",  "input-pullup",
+	static const char *const n[] = {"disabled",       "input",  "input-pullup",
 	                                "input-pulldown", "output", "output-open-drain"};
 	return mode < sizeof n / sizeof n[0] ? n[mode] : "unknown";
 }

@@ -35,12 +35,12 @@ enum wis_reset_cause {
 
 /* Run-time state of one nRF pin. */
 struct wis_pin_rt {
-	uint8_t owner; /* enum wis_pin_owner */
-	uint8_t mode;  /* enum wis_gpio_mode, meaningful when owner is GPIO */
-	uint8_t edge;  /* enum wis_edge being watched */
-	uint8_t stable;  /* last reported (debounced) level */
-	uint8_t cur;     /* latest level seen */
-	bool pending;    /* a change is waiting out its debounce time */
+	uint8_t owner;  /* enum wis_pin_owner */
+	uint8_t mode;   /* enum wis_gpio_mode, meaningful when owner is GPIO */
+	uint8_t edge;   /* enum wis_edge being watched */
+	uint8_t stable; /* last reported (debounced) level */
+	uint8_t cur;    /* latest level seen */
+	bool pending;   /* a change is waiting out its debounce time */
 	uint32_t debounce_us;
 	uint64_t first_t; /* device time of the first transition away from stable */
 	uint64_t last_t;  /* device time of the latest transition */
@@ -112,8 +112,8 @@ uint64_t wis_core_uptime_us(const struct wis_core *c);
 const struct wis_frame_stats *wis_core_rx_stats(const struct wis_core *c);
 
 /* Names for logs and the sim's control interface. */
-const char *wis_owner_name(uint8_t owner);     /* "gpio", "adc", ... */
-const char *wis_gpio_mode_name(uint8_t mode);  /* "input-pullup", ... */
+const char *wis_owner_name(uint8_t owner);    /* "gpio", "adc", ... */
+const char *wis_gpio_mode_name(uint8_t mode); /* "input-pullup", ... */
 
 /*
  * SAADC transfer functions, exactly as docs/protocol.md states them.

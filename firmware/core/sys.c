@@ -187,7 +187,8 @@ uint8_t wis_h_release(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 		return st;
 	if (c->pins[nrf].owner == WIS_OWNER_SYSTEM) {
 		wis_d_pin(c, nrf);
-		wis_d_str(c, " is reserved by the system (NFC pad, UICR.NFCPINS): it cannot be released");
+		wis_d_str(
+		    c, " is reserved by the system (NFC pad, UICR.NFCPINS): it cannot be released");
 		return WIS_ST_PIN_BUSY;
 	}
 	wis_pin_release(c, nrf);

@@ -176,8 +176,8 @@ static void default_id(uint8_t id[8])
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t x = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec * 1000000007u ^
-	             (uint64_t)ts.tv_nsec;
+	uint64_t x =
+	    ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec;
 	/* splitmix64: spreads pid and time over all 64 bits */
 	x += 0x9e3779b97f4a7c15u;
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
@@ -195,10 +195,10 @@ static void run_loop(struct sim *s)
 	struct sim_watch w[SIM_MAX_WATCH];
 	while (!s->quit) {
 		if (s->link_fd >= 0)
-			sim_watch_events(s, s->link_fd,
-			                 (short)(POLLIN | (wis_core_tx_pending(&s->core) || s->txlen
-			                                       ? POLLOUT
-			                                       : 0)));
+			sim_watch_events(
+			    s, s->link_fd,
+			    (short)(POLLIN |
+			            (wis_core_tx_pending(&s->core) || s->txlen ? POLLOUT : 0)));
 		size_t n = s->nwatch;
 		memcpy(w, s->watch, n * sizeof w[0]);
 		for (size_t i = 0; i < n; i++)
@@ -234,11 +234,15 @@ static void run_loop(struct sim *s)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"link", required_argument, NULL, 'l'},    {"wire", required_argument, NULL, 'w'},
-		{"adc", required_argument, NULL, 'a'},     {"control", required_argument, NULL, 'c'},
-		{"tcp", required_argument, NULL, 't'},     {"id", required_argument, NULL, 'i'},
-		{"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"link", required_argument, NULL, 'l'},
+	    {"wire", required_argument, NULL, 'w'},
+	    {"adc", required_argument, NULL, 'a'},
+	    {"control", required_argument, NULL, 'c'},
+	    {"tcp", required_argument, NULL, 't'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sim *s = &sim;
 	const char *link = NULL, *control = NULL;
@@ -249,10 +253,18 @@ int main(int argc, char **argv)
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'l': link = optarg; break;
-		case 'c': control = optarg; break;
-		case 'q': s->quiet = true; break;
-		case 'h': usage(stdout); return 0;
+		case 'l':
+			link = optarg;
+			break;
+		case 'c':
+			control = optarg;
+			break;
+		case 'q':
+			s->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
 		case 'w':
 		case 'a':
 			if ((o == 'w' ? nwires : nadcs) == MAX_OPT_LIST) {
@@ -269,7 +281,8 @@ int main(int argc, char **argv)
 			char *end;
 			long p = strtol(optarg, &end, 10);
 			if (*optarg == 0 || *end || p < 0 || p > 65535) {
-				fprintf(stderr, "wisrpc-sim: --tcp %s: not a port number\n", optarg);
+				fprintf(stderr, "wisrpc-sim: --tcp %s: not a port number\n",
+				        optarg);
 				return 2;
 			}
 			tcp = (int)p;
@@ -277,12 +290,15 @@ int main(int argc, char **argv)
 		}
 		case 'i':
 			if (parse_id(optarg, s->id) < 0) {
-				fprintf(stderr, "wisrpc-sim: --id %s: want 16 hex digits\n", optarg);
+				fprintf(stderr, "wisrpc-sim: --id %s: want 16 hex digits\n",
+				        optarg);
 				return 2;
 			}
 			have_id = true;
 			break;
-		default: usage(stderr); return 2;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {
@@ -298,22 +314,22 @@ int main(int argc, char **argv)
 
 	wis_rak4631_board(&s->board);
 	s->board.fw_version = WIS_FW_VERSION;
-	s->board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS |
-	                WIS_CAP_SIMULATED;
+	s->board.caps =
+	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED;
 	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
 	s->board.nfc_pins_gpio = true;
 	s->hal = (struct wis_hal){
-		.ctx = s,
-		.board = &s->board,
-		.now_us = hal_now,
-		.tx = sim_hal_tx,
-		.tx_wait = sim_hal_tx_wait,
-		.gpio_config = sim_hal_gpio_config,
-		.gpio_write = sim_hal_gpio_write,
-		.gpio_read = sim_hal_gpio_read,
-		.adc_sample = sim_hal_adc_sample,
-		.reset = hal_reset,
-		.device_id = hal_device_id,
+	    .ctx = s,
+	    .board = &s->board,
+	    .now_us = hal_now,
+	    .tx = sim_hal_tx,
+	    .tx_wait = sim_hal_tx_wait,
+	    .gpio_config = sim_hal_gpio_config,
+	    .gpio_write = sim_hal_gpio_write,
+	    .gpio_read = sim_hal_gpio_read,
+	    .adc_sample = sim_hal_adc_sample,
+	    .reset = hal_reset,
+	    .device_id = hal_device_id,
 	};
 	s->link_fd = s->slave_fd = s->tcp_listen = s->ctl_listen = -1;
 	s->tcp_port = -1;
@@ -373,8 +389,8 @@ int main(int argc, char **argv)
 		printf("wisrpc-sim ready pty=- link=- control=%s tcp=127.0.0.1:%d\n",
 		       control ? control : "-", s->tcp_port);
 	else
-		printf("wisrpc-sim ready pty=%s link=%s control=%s\n", s->pty_name, link ? link : "-",
-		       control ? control : "-");
+		printf("wisrpc-sim ready pty=%s link=%s control=%s\n", s->pty_name,
+		       link ? link : "-", control ? control : "-");
 	fflush(stdout);
 
 	run_loop(s);

@@ -15,7 +15,7 @@
 
 #define SIM_MAX_WATCH 32
 #define SIM_MAX_CTL 8
-#define SIM_CTL_LINE 256 /* control lines longer than this are refused */
+#define SIM_CTL_LINE 256    /* control lines longer than this are refused */
 #define SIM_ADC_MAX_MV 3600 /* VDD + 0.3 V: the pins' absolute maximum */
 
 struct sim;
@@ -33,10 +33,10 @@ struct sim_watch {
 /* Electrical state of one nRF pin. */
 struct sim_pin {
 	const struct wis_pin_def *def; /* NULL: not an IO pin of the board */
-	uint8_t mode;  /* as configured by the core (enum wis_gpio_mode) */
-	uint8_t latch; /* output latch (OUT register) */
-	int8_t ext;    /* external drive: -1 none, 0 or 1 */
-	uint8_t net;   /* nrf number of the net's first pin */
+	uint8_t mode;                  /* as configured by the core (enum wis_gpio_mode) */
+	uint8_t latch;                 /* output latch (OUT register) */
+	int8_t ext;                    /* external drive: -1 none, 0 or 1 */
+	uint8_t net;                   /* nrf number of the net's first pin */
 	int32_t adc_mv;
 };
 

@@ -19,7 +19,7 @@
 
 #include "sim.h"
 
-#define HELP                                                                                    \
+#define HELP                                                                                       \
 	"ok commands: press PIN | release PIN | drive PIN 0|1|z | adc PIN MV | get PIN | led PIN " \
 	"| reset | stats | quit | help"
 
@@ -135,11 +135,13 @@ static void cmd_led(struct sim *s, char **av, int ac, char *reply, size_t n)
 		return;
 	}
 	if (!(s->pins[nrf].def->funcs & WIS_FN_LED)) {
-		snprintf(reply, n, "error %s is not an LED (LEDs: LED1, LED2, LED3)", pin_name(s, nrf));
+		snprintf(reply, n, "error %s is not an LED (LEDs: LED1, LED2, LED3)",
+		         pin_name(s, nrf));
 		return;
 	}
 	/* The LEDs are active high: lit while their net is high. */
-	snprintf(reply, n, "ok %s %s", pin_name(s, nrf), sim_pin_level(s, (uint8_t)nrf) ? "on" : "off");
+	snprintf(reply, n, "ok %s %s", pin_name(s, nrf),
+	         sim_pin_level(s, (uint8_t)nrf) ? "on" : "off");
 }
 
 static void cmd_stats(struct sim *s, char *reply, size_t n)
@@ -152,8 +154,7 @@ static void cmd_stats(struct sim *s, char *reply, size_t n)
 	         "requests_bad=%u responses_dropped=%u uptime_us=%llu",
 	         f->frames, f->crc_errors, f->cobs_errors, f->oversize, f->runts, f->bytes_dropped,
 	         c->tx_frames, c->events_sent, c->events_dropped, c->requests_bad,
-	         c->responses_dropped,
-	         (unsigned long long)wis_core_uptime_us(&s->core));
+	         c->responses_dropped, (unsigned long long)wis_core_uptime_us(&s->core));
 }
 
 void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
@@ -304,7 +305,8 @@ int sim_control_open(struct sim *s, const char *path)
 		/* A socket nobody answers on is left over from a crash: reuse it.
 		 * One that answers belongs to a running simulator. */
 		if (!S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "wisrpc-sim: --control %s exists and is not a socket\n", path);
+			fprintf(stderr, "wisrpc-sim: --control %s exists and is not a socket\n",
+			        path);
 			close(fd);
 			return -1;
 		}

@@ -66,7 +66,8 @@ int sim_link_open_pty(struct sim *s, const char *link_path)
 	int m = posix_openpt(O_RDWR | O_NOCTTY);
 	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
 	    ptsname_r(m, s->pty_name, sizeof s->pty_name) != 0) {
-		fprintf(stderr, "wisrpc-sim: cannot create a pseudo-terminal: %s\n", strerror(errno));
+		fprintf(stderr, "wisrpc-sim: cannot create a pseudo-terminal: %s\n",
+		        strerror(errno));
 		if (m >= 0)
 			close(m);
 		return -1;
@@ -93,7 +94,8 @@ int sim_link_open_pty(struct sim *s, const char *link_path)
 		struct stat st;
 		if (lstat(link_path, &st) == 0) {
 			if (!S_ISLNK(st.st_mode)) {
-				fprintf(stderr, "wisrpc-sim: --link %s exists and is not a symlink\n",
+				fprintf(stderr,
+				        "wisrpc-sim: --link %s exists and is not a symlink\n",
 				        link_path);
 				return -1;
 			}

@@ -108,7 +108,8 @@ const struct wis_pin_def *sim_pin_lookup(struct sim *s, const char *name, char *
 		return NULL;
 	}
 	if (d->kind != WIS_PIN_IO || d->nrf >= WIS_CORE_NRF_PINS) {
-		snprintf(err, n, "%s is a %s pin, not an I/O pin", d->name, wis_pin_kind_name(d->kind));
+		snprintf(err, n, "%s is a %s pin, not an I/O pin", d->name,
+		         wis_pin_kind_name(d->kind));
 		return NULL;
 	}
 	return d;

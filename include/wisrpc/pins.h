@@ -39,7 +39,7 @@ enum wis_pin_kind {
 #define WIS_AIN_NONE 0xff /* pin has no SAADC input      */
 
 /* nRF52840 pin number as the protocol carries it: port * 32 + pin. */
-#define WIS_NRF(port, pin) ((uint8_t)((port) * 32 + (pin)))
+#define WIS_NRF(port, pin) ((uint8_t)((port)*32 + (pin)))
 
 struct wis_pin_def {
 	const char *name;  /* upper case, as on the pin definition page   */

@@ -41,14 +41,14 @@ enum wis_msg_type {
 #define WIS_SUBSYS(op) ((uint16_t)(op) >> 8)
 enum wis_opcode {
 	/* SYSTEM */
-	WIS_OP_HELLO = 0x0001,  /* req: u8 host_version; resp: see docs  */
-	WIS_OP_PING = 0x0002,   /* req: any bytes; resp: the same bytes   */
-	WIS_OP_UPTIME = 0x0003, /* resp: u64 device microseconds          */
-	WIS_OP_RESET = 0x0004,  /* req: u8 wis_reset_mode                 */
-	WIS_OP_STATS = 0x0005,  /* resp: counters, see docs               */
-	WIS_OP_PINS = 0x0006,   /* req: u8 first; resp: pin table entries */
-	WIS_OP_BATCH = 0x0007,  /* req: u8 flags, u8 n, n x (u16 op, u16 len, bytes) */
-	WIS_OP_RELEASE = 0x0008, /* req: u8 pin; frees whatever owns it   */
+	WIS_OP_HELLO = 0x0001,     /* req: u8 host_version; resp: see docs  */
+	WIS_OP_PING = 0x0002,      /* req: any bytes; resp: the same bytes   */
+	WIS_OP_UPTIME = 0x0003,    /* resp: u64 device microseconds          */
+	WIS_OP_RESET = 0x0004,     /* req: u8 wis_reset_mode                 */
+	WIS_OP_STATS = 0x0005,     /* resp: counters, see docs               */
+	WIS_OP_PINS = 0x0006,      /* req: u8 first; resp: pin table entries */
+	WIS_OP_BATCH = 0x0007,     /* req: u8 flags, u8 n, n x (u16 op, u16 len, bytes) */
+	WIS_OP_RELEASE = 0x0008,   /* req: u8 pin; frees whatever owns it   */
 	WIS_OP_PIN_STATE = 0x0009, /* req: u8 pin; resp: u8 owner, u8 mode, u8 level */
 
 	/* GPIO */
@@ -76,22 +76,22 @@ enum wis_opcode {
  */
 enum wis_status {
 	WIS_ST_OK = 0,
-	WIS_ST_UNKNOWN_OP = 1,    /* opcode not implemented                 */
-	WIS_ST_BAD_LENGTH = 2,    /* payload too short/long for the opcode  */
-	WIS_ST_BAD_ARG = 3,       /* parameter out of range                 */
-	WIS_ST_NO_SUCH_PIN = 4,   /* pin number not on this board           */
-	WIS_ST_NOT_CAPABLE = 5,   /* pin cannot do that function            */
-	WIS_ST_PIN_BUSY = 6,      /* pin owned by another function          */
-	WIS_ST_WRONG_MODE = 7,    /* e.g. write to a pin that is an input   */
-	WIS_ST_NOT_FITTED = 8,    /* hardware absent (e.g. flash chip)      */
-	WIS_ST_BUSY = 9,          /* device busy, retry later               */
-	WIS_ST_HW_TIMEOUT = 10,   /* hardware did not answer in time        */
-	WIS_ST_HW_ERROR = 11,     /* hardware reported an error             */
-	WIS_ST_TOO_BIG = 12,      /* result does not fit in a frame         */
-	WIS_ST_VERSION = 13,      /* protocol version not supported         */
-	WIS_ST_SKIPPED = 14,      /* batch step not run (earlier failure)   */
+	WIS_ST_UNKNOWN_OP = 1,     /* opcode not implemented                 */
+	WIS_ST_BAD_LENGTH = 2,     /* payload too short/long for the opcode  */
+	WIS_ST_BAD_ARG = 3,        /* parameter out of range                 */
+	WIS_ST_NO_SUCH_PIN = 4,    /* pin number not on this board           */
+	WIS_ST_NOT_CAPABLE = 5,    /* pin cannot do that function            */
+	WIS_ST_PIN_BUSY = 6,       /* pin owned by another function          */
+	WIS_ST_WRONG_MODE = 7,     /* e.g. write to a pin that is an input   */
+	WIS_ST_NOT_FITTED = 8,     /* hardware absent (e.g. flash chip)      */
+	WIS_ST_BUSY = 9,           /* device busy, retry later               */
+	WIS_ST_HW_TIMEOUT = 10,    /* hardware did not answer in time        */
+	WIS_ST_HW_ERROR = 11,      /* hardware reported an error             */
+	WIS_ST_TOO_BIG = 12,       /* result does not fit in a frame         */
+	WIS_ST_VERSION = 13,       /* protocol version not supported         */
+	WIS_ST_SKIPPED = 14,       /* batch step not run (earlier failure)   */
 	WIS_ST_NOT_SUPPORTED = 15, /* capability absent on this device      */
-	WIS_ST_INTERNAL = 16,     /* firmware bug; see detail               */
+	WIS_ST_INTERNAL = 16,      /* firmware bug; see detail               */
 	WIS_ST__COUNT
 };
 

@@ -104,11 +104,26 @@ void wisj_ctx_set_device(wisj_ctx *c, wis_device *dev)
 		fail_queue(c, WISJ_UNAVAILABLE, "device went away before the request was sent");
 }
 
-wis_device *wisj_ctx_device(wisj_ctx *c) { return c->dev; }
-void wisj_ctx_set_timeout(wisj_ctx *c, unsigned ms) { c->timeout_ms = ms; }
-unsigned wisj_ctx_queued(wisj_ctx *c) { return c->queued; }
-unsigned wisj_ctx_inflight(wisj_ctx *c) { return c->inflight; }
-void wisj_ctx_set_queue_limit(wisj_ctx *c, unsigned limit) { c->queue_limit = limit; }
+wis_device *wisj_ctx_device(wisj_ctx *c)
+{
+	return c->dev;
+}
+void wisj_ctx_set_timeout(wisj_ctx *c, unsigned ms)
+{
+	c->timeout_ms = ms;
+}
+unsigned wisj_ctx_queued(wisj_ctx *c)
+{
+	return c->queued;
+}
+unsigned wisj_ctx_inflight(wisj_ctx *c)
+{
+	return c->inflight;
+}
+void wisj_ctx_set_queue_limit(wisj_ctx *c, unsigned limit)
+{
+	c->queue_limit = limit;
+}
 
 void wisj_ctx_set_guard(wisj_ctx *c, wisj_guard_cb cb, void *user)
 {
@@ -190,8 +205,9 @@ static void complete(struct wisj_call *k, const struct wisj_res *r)
 			struct part *p = &k->parts[i];
 			struct wisj_error pe = {0};
 			json_object *o = json_object_new_object(),
-			            *pr = finish_method(dev, p->m, p->params, &k->plan.steps[p->first],
-			                                &r[p->first], p->n, &pe);
+			            *pr = finish_method(dev, p->m, p->params,
+			                                &k->plan.steps[p->first], &r[p->first],
+			                                p->n, &pe);
 			if (pr)
 				json_object_object_add(o, "result", pr);
 			else
@@ -261,7 +277,8 @@ static int send_call(struct wisj_call *k)
 	k->dev = c->dev;
 	if (!k->as_batch) {
 		struct wisj_step *s = &pl->steps[0];
-		rc = wis_call_async(c->dev, s->opcode, pl->buf + s->off, s->len, c->timeout_ms, on_done, k);
+		rc = wis_call_async(c->dev, s->opcode, pl->buf + s->off, s->len, c->timeout_ms,
+		                    on_done, k);
 	} else {
 		if (!k->b) {
 			k->b = wis_batch_new(c->dev);
@@ -269,8 +286,8 @@ static int send_call(struct wisj_call *k)
 				return WIS_E_NOMEM;
 			wis_batch_stop_on_error(k->b, k->stop_on_error);
 			for (int i = 0; i < pl->n; i++) {
-				rc = wis_batch_add(k->b, pl->steps[i].opcode, pl->buf + pl->steps[i].off,
-				                   pl->steps[i].len);
+				rc = wis_batch_add(k->b, pl->steps[i].opcode,
+				                   pl->buf + pl->steps[i].off, pl->steps[i].len);
 				if (rc < 0)
 					return rc;
 			}
@@ -404,7 +421,7 @@ static int plan_batch(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
 			goto step_fail;
 		p->n = k->plan.n - p->first;
 		continue;
-	step_fail: {
+	step_fail : {
 		char msg[sizeof e->message];
 		memcpy(msg, e->message, sizeof msg);
 		wisj_error_set(e, e->code, "batch step %zu (%s): %s", i, name, msg);
@@ -419,8 +436,8 @@ void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_do
 {
 	struct wisj_error e = {0};
 	if (m->flags & WISJ_M_DAEMON) {
-		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "%s is served by wisd, not by a direct device",
-		               m->name);
+		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND,
+		               "%s is served by wisd, not by a direct device", m->name);
 		goto fail_early;
 	}
 	json_object *np = wisj_params_check(m, params, &e);
@@ -450,7 +467,8 @@ void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_do
 	k->params = np;
 	k->cb = cb;
 	k->user = user;
-	int rc = (m->flags & WISJ_M__BATCH) ? plan_batch(c, k, &e) : m->plan(c->dev, np, &k->plan, &e);
+	int rc =
+	    (m->flags & WISJ_M__BATCH) ? plan_batch(c, k, &e) : m->plan(c->dev, np, &k->plan, &e);
 	if (!k->parts)
 		k->stop_on_error = true;
 	if (rc < 0 || guard_steps(c, k, &e) < 0) {
@@ -504,8 +522,10 @@ json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, con
 		*topic = "gpio.edge";
 		json_object_object_add(o, "pin", json_object_new_string(ev->u.gpio.name));
 		json_object_object_add(o, "level", json_object_new_int(ev->u.gpio.level));
-		json_object_object_add(o, "edge", json_object_new_string(
-		                                      ev->u.gpio.edge <= 3 ? wisj_edges[ev->u.gpio.edge] : "?"));
+		json_object_object_add(o, "edge",
+		                       json_object_new_string(ev->u.gpio.edge <= 3
+		                                                  ? wisj_edges[ev->u.gpio.edge]
+		                                                  : "?"));
 	} else if (ev->type == WIS_EV_RESET) {
 		*topic = "device.state";
 		json_object_object_add(o, "state", json_object_new_string("reset"));

@@ -10,13 +10,13 @@
 
 #include "wisjson_int.h"
 
-const char *const wisj_topics[] = {"gpio.edge", "device.state", "log", "radio.rx", "radio.tx",
-                                   "uart.rx", NULL};
+const char *const wisj_topics[] = {"gpio.edge", "device.state", "log", "radio.rx",
+                                   "radio.tx",  "uart.rx",      NULL};
 
 static const char *const status_names[WIS_ST__COUNT] = {
-	"OK",        "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",    "NO_SUCH_PIN",   "NOT_CAPABLE",
-	"PIN_BUSY",  "WRONG_MODE", "NOT_FITTED", "BUSY",       "HW_TIMEOUT",    "HW_ERROR",
-	"TOO_BIG",   "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",
+    "OK",       "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",       "NO_SUCH_PIN", "NOT_CAPABLE",
+    "PIN_BUSY", "WRONG_MODE", "NOT_FITTED", "BUSY",          "HW_TIMEOUT",  "HW_ERROR",
+    "TOO_BIG",  "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",
 };
 
 const char *wisj_status_name(int code)
@@ -24,21 +24,36 @@ const char *wisj_status_name(int code)
 	if (code <= 0 && code > -WIS_ST__COUNT)
 		return status_names[-code];
 	switch (code) {
-	case WIS_E_TIMEOUT: return "TIMEOUT";
-	case WIS_E_IO: return "IO";
-	case WIS_E_DISCONNECTED: return "DISCONNECTED";
-	case WIS_E_NOMEM: return "NOMEM";
-	case WIS_E_INVAL: return "INVAL";
-	case WIS_E_PROTO: return "PROTO";
-	case WIS_E_NOT_FOUND: return "NOT_FOUND";
-	case WIS_E_UNKNOWN_PIN: return "UNKNOWN_PIN";
-	case WIS_E_NOT_IO: return "NOT_IO";
-	case WIS_E_WINDOW_FULL: return "WINDOW_FULL";
-	case WIS_E_CLOSED: return "CLOSED";
-	case WIS_E_VERSION: return "VERSION";
-	case WIS_E_TOO_BIG: return "TOO_BIG";
-	case WIS_E_CANCELLED: return "CANCELLED";
-	default: return "UNKNOWN";
+	case WIS_E_TIMEOUT:
+		return "TIMEOUT";
+	case WIS_E_IO:
+		return "IO";
+	case WIS_E_DISCONNECTED:
+		return "DISCONNECTED";
+	case WIS_E_NOMEM:
+		return "NOMEM";
+	case WIS_E_INVAL:
+		return "INVAL";
+	case WIS_E_PROTO:
+		return "PROTO";
+	case WIS_E_NOT_FOUND:
+		return "NOT_FOUND";
+	case WIS_E_UNKNOWN_PIN:
+		return "UNKNOWN_PIN";
+	case WIS_E_NOT_IO:
+		return "NOT_IO";
+	case WIS_E_WINDOW_FULL:
+		return "WINDOW_FULL";
+	case WIS_E_CLOSED:
+		return "CLOSED";
+	case WIS_E_VERSION:
+		return "VERSION";
+	case WIS_E_TOO_BIG:
+		return "TOO_BIG";
+	case WIS_E_CANCELLED:
+		return "CANCELLED";
+	default:
+		return "UNKNOWN";
 	}
 }
 
@@ -97,7 +112,8 @@ void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail)
 	if (e->data)
 		json_object_put(e->data);
 	e->data = json_object_new_object();
-	json_object_object_add(e->data, "status", json_object_new_string(wisj_status_name(wis_code)));
+	json_object_object_add(e->data, "status",
+	                       json_object_new_string(wisj_status_name(wis_code)));
 	json_object_object_add(e->data, "wis_code", json_object_new_int(wis_code));
 	if (detail && *detail)
 		json_object_object_add(e->data, "detail", json_object_new_string(detail));
@@ -120,15 +136,24 @@ json_object *wisj_error_to_json(struct wisj_error *e)
 static const char *type_name(enum wisj_type t)
 {
 	switch (t) {
-	case WISJ_T_STRING: return "string";
-	case WISJ_T_INT: return "integer";
-	case WISJ_T_BOOL: return "boolean";
-	case WISJ_T_ENUM: return "string (enum)";
-	case WISJ_T_PIN: return "pin name";
-	case WISJ_T_PINS: return "pin name or array of pin names";
-	case WISJ_T_LEVELS: return "object of pin name -> 0|1";
-	case WISJ_T_STRINGS: return "string or array of strings";
-	case WISJ_T_STEPS: return "array of {method, params}";
+	case WISJ_T_STRING:
+		return "string";
+	case WISJ_T_INT:
+		return "integer";
+	case WISJ_T_BOOL:
+		return "boolean";
+	case WISJ_T_ENUM:
+		return "string (enum)";
+	case WISJ_T_PIN:
+		return "pin name";
+	case WISJ_T_PINS:
+		return "pin name or array of pin names";
+	case WISJ_T_LEVELS:
+		return "object of pin name -> 0|1";
+	case WISJ_T_STRINGS:
+		return "string or array of strings";
+	case WISJ_T_STEPS:
+		return "array of {method, params}";
 	}
 	return "?";
 }
@@ -156,8 +181,9 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 			int64_t n = json_object_get_int64(v);
 			if (n < p->min || n > p->max) {
 				wisj_error_set(e, WISJ_INVALID_PARAMS,
-				               "parameter '%s' = %lld is out of range %lld..%lld", p->name,
-				               (long long)n, (long long)p->min, (long long)p->max);
+				               "parameter '%s' = %lld is out of range %lld..%lld",
+				               p->name, (long long)n, (long long)p->min,
+				               (long long)p->max);
 				return false;
 			}
 			return true;
@@ -179,8 +205,8 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 					strncat(list, ", ", sizeof list - strlen(list) - 1);
 				strncat(list, *ev, sizeof list - strlen(list) - 1);
 			}
-			wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s': '%s' is not one of %s",
-			               p->name, s, list);
+			wisj_error_set(e, WISJ_INVALID_PARAMS,
+			               "parameter '%s': '%s' is not one of %s", p->name, s, list);
 			return false;
 		}
 		break;
@@ -191,11 +217,13 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 		if (json_object_is_type(v, json_type_array)) {
 			size_t n = json_object_array_length(v);
 			if (n == 0) {
-				wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' is empty", p->name);
+				wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' is empty",
+				               p->name);
 				return false;
 			}
 			for (size_t i = 0; i < n; i++)
-				if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+				if (!json_object_is_type(json_object_array_get_idx(v, i),
+				                         json_type_string))
 					goto bad;
 			return true;
 		}
@@ -203,14 +231,16 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 	case WISJ_T_LEVELS:
 		if (json_object_is_type(v, json_type_object)) {
 			if (json_object_object_length(v) == 0) {
-				wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' is empty", p->name);
+				wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' is empty",
+				               p->name);
 				return false;
 			}
 			json_object_object_foreach(v, key, val)
 			{
 				if (!is_level(val)) {
 					wisj_error_set(e, WISJ_INVALID_PARAMS,
-					               "parameter '%s': value of %s must be 0 or 1", p->name, key);
+					               "parameter '%s': value of %s must be 0 or 1",
+					               p->name, key);
 					return false;
 				}
 			}
@@ -221,8 +251,9 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 		if (json_object_is_type(v, json_type_array)) {
 			size_t n = json_object_array_length(v);
 			if (n == 0 || n > WISJ_MAX_STEPS) {
-				wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' needs 1..%d steps",
-				               p->name, WISJ_MAX_STEPS);
+				wisj_error_set(e, WISJ_INVALID_PARAMS,
+				               "parameter '%s' needs 1..%d steps", p->name,
+				               WISJ_MAX_STEPS);
 				return false;
 			}
 			for (size_t i = 0; i < n; i++) {
@@ -231,7 +262,8 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 				    !json_object_object_get_ex(st, "method", &m) ||
 				    !json_object_is_type(m, json_type_string)) {
 					wisj_error_set(e, WISJ_INVALID_PARAMS,
-					               "batch step %zu: needs {\"method\": NAME, \"params\": {...}}",
+					               "batch step %zu: needs {\"method\": NAME, "
+					               "\"params\": {...}}",
 					               i);
 					return false;
 				}
@@ -258,14 +290,15 @@ json_object *wisj_params_check(const wisj_method *m, json_object *params, struct
 		/* By-position params map onto the schema order. */
 		size_t n = json_object_array_length(params);
 		if (n > np) {
-			wisj_error_set(e, WISJ_INVALID_PARAMS, "%s takes at most %zu parameters, got %zu",
-			               m->name, np, n);
+			wisj_error_set(e, WISJ_INVALID_PARAMS,
+			               "%s takes at most %zu parameters, got %zu", m->name, np, n);
 			return NULL;
 		}
 		obj = json_object_new_object();
 		for (size_t i = 0; i < n; i++)
-			json_object_object_add(obj, m->params[i].name,
-			                       json_object_get(json_object_array_get_idx(params, i)));
+			json_object_object_add(
+			    obj, m->params[i].name,
+			    json_object_get(json_object_array_get_idx(params, i)));
 	} else if (json_object_is_type(params, json_type_object)) {
 		obj = json_object_get(params);
 	} else {
@@ -278,7 +311,8 @@ json_object *wisj_params_check(const wisj_method *m, json_object *params, struct
 		while (p && p->name && strcmp(p->name, key) != 0)
 			p++;
 		if (!p || !p->name) {
-			wisj_error_set(e, WISJ_INVALID_PARAMS, "%s has no parameter '%s'", m->name, key);
+			wisj_error_set(e, WISJ_INVALID_PARAMS, "%s has no parameter '%s'", m->name,
+			               key);
 			goto fail;
 		}
 		if (!check_value(p, val, e))
@@ -286,8 +320,8 @@ json_object *wisj_params_check(const wisj_method *m, json_object *params, struct
 	}
 	for (const struct wisj_param *p = m->params; p && p->name; p++)
 		if (p->required && !json_object_object_get_ex(obj, p->name, NULL)) {
-			wisj_error_set(e, WISJ_INVALID_PARAMS, "%s needs parameter '%s' (%s)", m->name,
-			               p->name, type_name(p->type));
+			wisj_error_set(e, WISJ_INVALID_PARAMS, "%s needs parameter '%s' (%s)",
+			               m->name, p->name, type_name(p->type));
 			goto fail;
 		}
 	return obj;
@@ -330,7 +364,8 @@ json_object *wisj_discover(void)
 			json_object_array_add(ps, param_schema(p));
 		json_object_object_add(o, "params", ps);
 		json_object_object_add(o, "result", json_object_new_string(m->result_doc));
-		json_object_object_add(o, "device", json_object_new_boolean(m->flags & WISJ_M_DEVICE));
+		json_object_object_add(o, "device",
+		                       json_object_new_boolean(m->flags & WISJ_M_DEVICE));
 		json_object_object_add(o, "batchable",
 		                       json_object_new_boolean(m->flags & WISJ_M_BATCHABLE));
 		json_object_object_add(o, "ownership",

@@ -38,13 +38,13 @@
 #define WISJ_INTERNAL_ERROR -32603
 /* Application errors (docs/api.md).  Each names what failed in message;
  * data carries the device or library status where there is one. */
-#define WISJ_DEVICE_ERROR -32000 /* the device refused: data.status names why */
-#define WISJ_UNAVAILABLE -32001  /* no device connected right now             */
-#define WISJ_TIMEOUT -32002      /* the device did not answer in time         */
-#define WISJ_OWNED -32003        /* resource claimed by another client        */
-#define WISJ_OVERLOADED -32004   /* too many requests queued for the device   */
+#define WISJ_DEVICE_ERROR -32000  /* the device refused: data.status names why */
+#define WISJ_UNAVAILABLE -32001   /* no device connected right now             */
+#define WISJ_TIMEOUT -32002       /* the device did not answer in time         */
+#define WISJ_OWNED -32003         /* resource claimed by another client        */
+#define WISJ_OVERLOADED -32004    /* too many requests queued for the device   */
 #define WISJ_SHUTTING_DOWN -32005 /* the daemon is stopping                  */
-#define WISJ_HOST_ERROR -32006   /* link I/O or protocol failure on the host  */
+#define WISJ_HOST_ERROR -32006    /* link I/O or protocol failure on the host  */
 
 struct wisj_error {
 	int code;
@@ -54,7 +54,7 @@ struct wisj_error {
 
 void wisj_error_clear(struct wisj_error *e);
 void wisj_error_set(struct wisj_error *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Maps a libwisrpc code (device status or host error) and its detail. */
 void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail);
 /* {"code":..,"message":..,"data":..}; moves e->data into the object. */
@@ -68,12 +68,12 @@ enum wisj_type {
 	WISJ_T_STRING,
 	WISJ_T_INT,
 	WISJ_T_BOOL,
-	WISJ_T_ENUM,   /* a string out of enum_values */
-	WISJ_T_PIN,    /* a pin name */
-	WISJ_T_PINS,   /* a pin name or an array of pin names */
-	WISJ_T_LEVELS, /* object: pin name -> 0/1 (or false/true) */
+	WISJ_T_ENUM,    /* a string out of enum_values */
+	WISJ_T_PIN,     /* a pin name */
+	WISJ_T_PINS,    /* a pin name or an array of pin names */
+	WISJ_T_LEVELS,  /* object: pin name -> 0/1 (or false/true) */
 	WISJ_T_STRINGS, /* a string or an array of strings */
-	WISJ_T_STEPS,  /* array of {"method":..,"params":..} (batch) */
+	WISJ_T_STEPS,   /* array of {"method":..,"params":..} (batch) */
 };
 
 struct wisj_param {

@@ -55,8 +55,8 @@ struct wisj_method {
 extern const struct wisj_method wisj_methods[];
 extern const size_t wisj_method_count;
 
-int wisj_plan_add(struct wisj_plan *p, uint16_t opcode, const uint8_t *req, size_t len,
-                  uint8_t pin, bool writes, struct wisj_error *e);
+int wisj_plan_add(struct wisj_plan *p, uint16_t opcode, const uint8_t *req, size_t len, uint8_t pin,
+                  bool writes, struct wisj_error *e);
 /* Internal flag: the "batch" method, whose steps are other methods; call.c
  * runs it itself. */
 #define WISJ_M__BATCH 0x100

@@ -13,9 +13,9 @@
 uint32_t wis_crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
 	static const uint32_t t[16] = {
-		0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
-		0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-		0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+	    0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+	    0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+	    0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
 	};
 	crc = ~crc;
 	while (n--) {
@@ -72,14 +72,16 @@ static void enc_bytes(struct cobs_enc *e, const uint8_t *p, size_t n)
 		enc_byte(e, p[i]);
 }
 
-size_t wis_frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr,
-                        const uint8_t *payload, size_t len)
+size_t wis_frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr, const uint8_t *payload,
+                        size_t len)
 {
 	if (len > WIS_MAX_PAYLOAD || (len && !payload))
 		return 0;
 	uint8_t h[WIS_HDR_LEN] = {
-		hdr->version, hdr->type, (uint8_t)hdr->id, (uint8_t)(hdr->id >> 8),
-		(uint8_t)hdr->opcode, (uint8_t)(hdr->opcode >> 8), hdr->status, hdr->flags,
+	    hdr->version,         hdr->type,
+	    (uint8_t)hdr->id,     (uint8_t)(hdr->id >> 8),
+	    (uint8_t)hdr->opcode, (uint8_t)(hdr->opcode >> 8),
+	    hdr->status,          hdr->flags,
 	};
 	uint32_t crc = wis_crc32(0, h, sizeof h);
 	crc = wis_crc32(crc, payload, len);
@@ -155,7 +157,7 @@ static void end_frame(struct wis_deframer *d, wis_frame_cb cb, void *user)
 		return;
 	}
 	struct wis_hdr h = {
-		b[0], b[1], (uint16_t)(b[2] | b[3] << 8), (uint16_t)(b[4] | b[5] << 8), b[6], b[7],
+	    b[0], b[1], (uint16_t)(b[2] | b[3] << 8), (uint16_t)(b[4] | b[5] << 8), b[6], b[7],
 	};
 	d->stats.frames++;
 	cb(user, &h, b + WIS_HDR_LEN, body - WIS_HDR_LEN);

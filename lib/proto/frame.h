@@ -23,11 +23,11 @@ struct wis_hdr {
 
 /* Counters a deframer keeps; they only grow (wrap at 2^32). */
 struct wis_frame_stats {
-	uint32_t frames;      /* good frames delivered                   */
-	uint32_t crc_errors;  /* decoded but the CRC did not match       */
-	uint32_t cobs_errors; /* a COBS code pointed past the delimiter  */
-	uint32_t oversize;    /* longer than WIS_MAX_ENCODED: dropped    */
-	uint32_t runts;       /* shorter than header + CRC               */
+	uint32_t frames;        /* good frames delivered                   */
+	uint32_t crc_errors;    /* decoded but the CRC did not match       */
+	uint32_t cobs_errors;   /* a COBS code pointed past the delimiter  */
+	uint32_t oversize;      /* longer than WIS_MAX_ENCODED: dropped    */
+	uint32_t runts;         /* shorter than header + CRC               */
 	uint32_t bytes_dropped; /* bytes thrown away in bad frames       */
 };
 
@@ -50,8 +50,8 @@ uint32_t wis_crc32(uint32_t crc, const uint8_t *p, size_t n);
  * Returns the number of bytes written, or 0 if out is too small or len is
  * above WIS_MAX_PAYLOAD.  WIS_MAX_ENCODED + 1 bytes always suffice.
  */
-size_t wis_frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr,
-                        const uint8_t *payload, size_t len);
+size_t wis_frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr, const uint8_t *payload,
+                        size_t len);
 
 void wis_deframer_init(struct wis_deframer *d);
 

@@ -239,7 +239,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("wisrpc benchmark: PING with an %zu-byte payload (%zu bytes on the wire each way), "
-	       "%d round trips each\n", sizeof payload, flen, n);
+	       "%d round trips each\n",
+	       sizeof payload, flen, n);
 	printf("round-trip latency\n");
 	int64_t floor = raw_echo(frame, flen, n, ns);
 	report("raw pty echo (floor)", ns, n);

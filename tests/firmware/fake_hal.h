@@ -109,8 +109,8 @@ static inline uint8_t h_read(void *ctx, uint8_t nrf)
 	return F.in[nrf];
 }
 
-static inline uint8_t h_adc(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8_t bits, uint8_t os,
-                     int16_t *raw)
+static inline uint8_t h_adc(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8_t bits,
+                            uint8_t os, int16_t *raw)
 {
 	(void)ctx;
 	uint8_t a[5] = {ain, gain, ref, bits, os};
@@ -144,17 +144,17 @@ static inline void setup_nfc(bool nfc_gpio)
 	F.board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS;
 	F.board.nfc_pins_gpio = nfc_gpio;
 	F.hal = (struct wis_hal){
-		.ctx = &F,
-		.board = &F.board,
-		.now_us = h_now,
-		.tx = h_tx,
-		.tx_wait = h_tx_wait,
-		.gpio_config = h_config,
-		.gpio_write = h_write,
-		.gpio_read = h_read,
-		.adc_sample = h_adc,
-		.reset = h_reset,
-		.device_id = h_id,
+	    .ctx = &F,
+	    .board = &F.board,
+	    .now_us = h_now,
+	    .tx = h_tx,
+	    .tx_wait = h_tx_wait,
+	    .gpio_config = h_config,
+	    .gpio_write = h_write,
+	    .gpio_read = h_read,
+	    .adc_sample = h_adc,
+	    .reset = h_reset,
+	    .device_id = h_id,
 	};
 	wis_core_init(&F.core, &F.hal);
 	F.log_len = 0;
@@ -172,8 +172,8 @@ static inline void send_raw(const uint8_t *p, size_t n)
 	wis_core_rx(&F.core, p, n);
 }
 
-static inline void send_frame(uint8_t version, uint8_t type, uint16_t id, uint16_t op, const void *p,
-                       size_t len)
+static inline void send_frame(uint8_t version, uint8_t type, uint16_t id, uint16_t op,
+                              const void *p, size_t len)
 {
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {version, type, id, op, 0, 0};
@@ -213,7 +213,8 @@ static inline const char *detail(const struct fw_frame *r)
 	return fw_detail(r->p, r->len, b, sizeof b);
 }
 
-#define CALL(op, ...) call(op, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+#define CALL(op, ...)                                                                              \
+	call(op, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 
 static inline size_t count_events(size_t from, uint16_t op)
 {

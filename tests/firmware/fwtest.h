@@ -13,23 +13,22 @@
 
 static int fw_failures;
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-			        #cond);                                             \
-			fw_failures++;                                              \
-		}                                                                   \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+			fw_failures++;                                                             \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                      \
-	do {                                                                                \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                       \
-		if (va_ != vb_) {                                                           \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld, %s = %lld\n",   \
-			        __FILE__, __LINE__, #a, va_, #b, vb_);                      \
-			fw_failures++;                                                      \
-		}                                                                           \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long va_ = (long long)(a), vb_ = (long long)(b);                              \
+		if (va_ != vb_) {                                                                  \
+			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld, %s = %lld\n",          \
+			        __FILE__, __LINE__, #a, va_, #b, vb_);                             \
+			fw_failures++;                                                             \
+		}                                                                                  \
 	} while (0)
 
 struct fw_frame {
@@ -78,13 +77,13 @@ static inline const char *fw_detail(const uint8_t *p, size_t len, char *buf, siz
 	return buf;
 }
 
-#define CHECK_CONTAINS(hay, needle)                                                      \
-	do {                                                                             \
-		if (!strstr((hay), (needle))) {                                          \
-			fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, \
-			        __LINE__, (hay), (needle));                              \
-			fw_failures++;                                                   \
-		}                                                                        \
+#define CHECK_CONTAINS(hay, needle)                                                                \
+	do {                                                                                       \
+		if (!strstr((hay), (needle))) {                                                    \
+			fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__,       \
+			        __LINE__, (hay), (needle));                                        \
+			fw_failures++;                                                             \
+		}                                                                                  \
 	} while (0)
 
 #endif

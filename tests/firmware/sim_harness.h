@@ -213,7 +213,8 @@ static inline void host_write(struct host *h, const void *p, size_t n)
 	CHECK_EQ(n, 0);
 }
 
-static inline uint16_t host_send(struct host *h, uint8_t type, uint16_t op, const void *p, size_t len)
+static inline uint16_t host_send(struct host *h, uint8_t type, uint16_t op, const void *p,
+                                 size_t len)
 {
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	uint16_t id = h->id++;
@@ -226,8 +227,8 @@ static inline uint16_t host_send(struct host *h, uint8_t type, uint16_t op, cons
 }
 
 /* Reads frames for up to timeout_ms or until pred holds. */
-static inline bool host_pump(struct host *h, int timeout_ms, bool (*pred)(struct host *, const void *),
-                      const void *arg)
+static inline bool host_pump(struct host *h, int timeout_ms,
+                             bool (*pred)(struct host *, const void *), const void *arg)
 {
 	uint64_t end = now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
@@ -304,7 +305,8 @@ static inline struct fw_frame *rpc(struct host *h, uint16_t op, const void *p, s
 	return find_resp(h, id);
 }
 
-#define RPC(h, op, ...) rpc(h, op, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+#define RPC(h, op, ...)                                                                            \
+	rpc(h, op, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 
 static inline void host_forget(struct host *h)
 {
@@ -340,14 +342,14 @@ static inline const char *ctl(int fd, const char *fmt, ...)
 	return reply;
 }
 
-#define CHECK_STR(a, b)                                                                    \
-	do {                                                                               \
-		const char *sa_ = (a), *sb_ = (b);                                         \
-		if (strcmp(sa_, sb_) != 0) {                                               \
-			fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, sa_, \
-			        sb_);                                                      \
-			fw_failures++;                                                     \
-		}                                                                          \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *sa_ = (a), *sb_ = (b);                                                 \
+		if (strcmp(sa_, sb_) != 0) {                                                       \
+			fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, sa_,      \
+			        sb_);                                                              \
+			fw_failures++;                                                             \
+		}                                                                                  \
 	} while (0)
 
 static inline void check_edge(struct fw_frame *e, uint8_t pin, uint8_t level)

@@ -37,7 +37,6 @@ static void test_gpio_modes(void)
 	CHECK_EQ(F.mode[IO2], WIS_GPIO_DISABLED);
 }
 
-
 static void test_gpio_read_write(void)
 {
 	setup();
@@ -72,7 +71,6 @@ static void test_gpio_read_write(void)
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 }
 
-
 static void test_ownership(void)
 {
 	setup();
@@ -106,7 +104,6 @@ static void test_ownership(void)
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 }
 
-
 static void test_nfc_reserved(void)
 {
 	setup_nfc(false);
@@ -121,7 +118,6 @@ static void test_nfc_reserved(void)
 	r = CALL(WIS_OP_GPIO_WRITE, IO5, 1);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 }
-
 
 static void test_adc(void)
 {
@@ -161,14 +157,14 @@ static void test_adc(void)
 		uint8_t gain, ref, bits;
 		int32_t mv;
 	} cases[] = {
-		{4095, WIS_ADC_GAIN_1_6, 0, 12, 3599}, /* 4095*3600/4096 = 3599.1 */
-		{0, WIS_ADC_GAIN_1_6, 0, 12, 0},
-		{255, WIS_ADC_GAIN_1_6, 0, 8, 3586},    /* 255*3600/256 = 3585.9 */
-		{512, WIS_ADC_GAIN_1, 0, 10, 300},      /* 512*600/1024 */
-		{8192, WIS_ADC_GAIN_4, 0, 14, 75},      /* 8192*150/16384 */
-		{1000, WIS_ADC_GAIN_1_4, 1, 12, 806},   /* 1000*3300/4096 = 805.66 */
-		{2048, WIS_ADC_GAIN_2, 1, 12, 206},     /* 2048*412.5/4096 = 206.25 */
-		{-3, WIS_ADC_GAIN_1_6, 0, 12, -3},      /* -3*3600/4096 = -2.64 */
+	    {4095, WIS_ADC_GAIN_1_6, 0, 12, 3599}, /* 4095*3600/4096 = 3599.1 */
+	    {0, WIS_ADC_GAIN_1_6, 0, 12, 0},
+	    {255, WIS_ADC_GAIN_1_6, 0, 8, 3586},  /* 255*3600/256 = 3585.9 */
+	    {512, WIS_ADC_GAIN_1, 0, 10, 300},    /* 512*600/1024 */
+	    {8192, WIS_ADC_GAIN_4, 0, 14, 75},    /* 8192*150/16384 */
+	    {1000, WIS_ADC_GAIN_1_4, 1, 12, 806}, /* 1000*3300/4096 = 805.66 */
+	    {2048, WIS_ADC_GAIN_2, 1, 12, 206},   /* 2048*412.5/4096 = 206.25 */
+	    {-3, WIS_ADC_GAIN_1_6, 0, 12, -3},    /* -3*3600/4096 = -2.64 */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		F.adc_raw = cases[i].raw;
@@ -199,12 +195,10 @@ static void test_adc(void)
 	CHECK_CONTAINS(detail(r), "AIN3 did not finish");
 }
 
-
 static struct fw_frame *event_at(size_t i)
 {
 	return &F.out.f[i];
 }
-
 
 static void check_edge(struct fw_frame *e, uint32_t seq, uint64_t t, uint8_t pin, uint8_t level)
 {
@@ -217,7 +211,6 @@ static void check_edge(struct fw_frame *e, uint32_t seq, uint64_t t, uint8_t pin
 	CHECK_EQ(wis_rd_u8(&rd), level);
 	CHECK_EQ(wis_rd_u8(&rd), level ? WIS_EDGE_RISING : WIS_EDGE_FALLING);
 }
-
 
 static void test_events(void)
 {
@@ -301,7 +294,6 @@ static void test_events(void)
 	CHECK_EQ(stat(S_EVD), 9);
 }
 
-
 static void test_debounce(void)
 {
 	setup();
@@ -345,7 +337,6 @@ static void test_debounce(void)
 	wis_core_poll(&F.core, b + 60000);
 	CHECK_EQ(count_events(at + 2, WIS_EV_GPIO_EDGE), 0);
 }
-
 
 static void test_tx_backpressure(void)
 {

@@ -38,7 +38,6 @@ static void test_hello(void)
 	CHECK_CONTAINS(detail(r), "HELLO takes 1 byte (u8 host version), got 0");
 }
 
-
 static void test_header_version_and_types(void)
 {
 	setup();
@@ -58,7 +57,6 @@ static void test_header_version_and_types(void)
 	CHECK_EQ(F.out.n, before); /* ignored, not answered */
 	CHECK_EQ(stat(S_BAD), 3);
 }
-
 
 static void test_ping_uptime_unknown(void)
 {
@@ -87,7 +85,6 @@ static void test_ping_uptime_unknown(void)
 	CHECK_EQ(r->h.status, WIS_ST_UNKNOWN_OP);
 }
 
-
 /* Every fixed-length opcode refuses one byte more and one byte less. */
 static void test_bad_lengths(void)
 {
@@ -96,12 +93,18 @@ static void test_bad_lengths(void)
 		size_t len;
 		const char *name;
 	} ops[] = {
-		{WIS_OP_HELLO, 1, "HELLO"},         {WIS_OP_UPTIME, 0, "UPTIME"},
-		{WIS_OP_RESET, 1, "RESET"},         {WIS_OP_STATS, 0, "STATS"},
-		{WIS_OP_PINS, 1, "PINS"},           {WIS_OP_RELEASE, 1, "RELEASE"},
-		{WIS_OP_PIN_STATE, 1, "PIN_STATE"}, {WIS_OP_GPIO_MODE, 3, "GPIO_MODE"},
-		{WIS_OP_GPIO_READ, 1, "GPIO_READ"}, {WIS_OP_GPIO_WRITE, 2, "GPIO_WRITE"},
-		{WIS_OP_GPIO_WATCH, 6, "GPIO_WATCH"}, {WIS_OP_ADC_READ, 5, "ADC_READ"},
+	    {WIS_OP_HELLO, 1, "HELLO"},
+	    {WIS_OP_UPTIME, 0, "UPTIME"},
+	    {WIS_OP_RESET, 1, "RESET"},
+	    {WIS_OP_STATS, 0, "STATS"},
+	    {WIS_OP_PINS, 1, "PINS"},
+	    {WIS_OP_RELEASE, 1, "RELEASE"},
+	    {WIS_OP_PIN_STATE, 1, "PIN_STATE"},
+	    {WIS_OP_GPIO_MODE, 3, "GPIO_MODE"},
+	    {WIS_OP_GPIO_READ, 1, "GPIO_READ"},
+	    {WIS_OP_GPIO_WRITE, 2, "GPIO_WRITE"},
+	    {WIS_OP_GPIO_WATCH, 6, "GPIO_WATCH"},
+	    {WIS_OP_ADC_READ, 5, "ADC_READ"},
 	};
 	setup();
 	uint8_t p[16] = {IO1};
@@ -120,7 +123,6 @@ static void test_bad_lengths(void)
 	CHECK_EQ(F.resets, 0);
 	CHECK_EQ(wis_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE); /* nothing ran */
 }
-
 
 static void test_garbage_and_stats(void)
 {
@@ -145,16 +147,15 @@ static void test_garbage_and_stats(void)
 	send_raw(huge, sizeof huge);
 	r = CALL(WIS_OP_PING, 0x66);
 	CHECK(r->h.status == WIS_ST_OK && r->p[0] == 0x66);
-	CHECK_EQ(stat(S_CRC), 1);  /* the flipped bit */
+	CHECK_EQ(stat(S_CRC), 1); /* the flipped bit */
 	CHECK_EQ(stat(S_RUNT), 1);
 	CHECK_EQ(stat(S_COBS), 2); /* the noise and the bad code byte */
 	CHECK_EQ(stat(S_OVER), 1);
 	CHECK(stat(S_DROP) > sizeof huge);
-	CHECK_EQ(stat(S_RX), 2 + 6);  /* 2 pings + 6 STATS calls so far */
-	CHECK_EQ(stat(S_TX), 2 + 6);  /* responses sent before this STATS */
+	CHECK_EQ(stat(S_RX), 2 + 6); /* 2 pings + 6 STATS calls so far */
+	CHECK_EQ(stat(S_TX), 2 + 6); /* responses sent before this STATS */
 	CHECK_EQ(stat(S_BAD), 0);
 }
-
 
 static void test_pins(void)
 {
@@ -194,7 +195,6 @@ static void test_pins(void)
 	CHECK_CONTAINS(detail(r), "past the end");
 }
 
-
 /* Every number that is not an IO pin of the board is refused, for every
  * pin-taking opcode. */
 static void test_bad_pins(void)
@@ -225,7 +225,6 @@ static void test_bad_pins(void)
 	CHECK_EQ(F.mode[WIS_NRF(1, 10)], 0);
 	CHECK_EQ(F.latch[WIS_NRF(1, 10)], 0);
 }
-
 
 static void test_reset(void)
 {
@@ -266,7 +265,6 @@ static void test_reset(void)
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 }
 
-
 /* Appends one batch step. */
 static void step(struct wis_wr *w, uint16_t op, const uint8_t *p, uint16_t len)
 {
@@ -282,7 +280,6 @@ struct step_res {
 	const uint8_t *p;
 };
 
-
 static int parse_batch(struct fw_frame *r, struct step_res *s, int max)
 {
 	struct wis_rd rd = rd_of(r);
@@ -297,7 +294,6 @@ static int parse_batch(struct fw_frame *r, struct step_res *s, int max)
 	CHECK_EQ(wis_rd_left(&rd), 0);
 	return n;
 }
-
 
 static void test_batch(void)
 {
@@ -415,17 +411,28 @@ static void test_batch(void)
 	CHECK(r->h.status == WIS_ST_OK && r->len == 1 && r->p[0] == 0);
 }
 
-
 /* Random requests and random bytes: never a crash, one answer per request. */
 static void test_random(void)
 {
 	setup();
 	srand(1234);
 	static const uint16_t ops[] = {
-		WIS_OP_PING,      WIS_OP_UPTIME,    WIS_OP_STATS,     WIS_OP_PINS,
-		WIS_OP_BATCH,     WIS_OP_RELEASE,   WIS_OP_PIN_STATE, WIS_OP_GPIO_MODE,
-		WIS_OP_GPIO_READ, WIS_OP_GPIO_WRITE, WIS_OP_GPIO_WATCH, WIS_OP_ADC_READ,
-		WIS_OP_HELLO,     0x0000,           0x0300,           0xffff,
+	    WIS_OP_PING,
+	    WIS_OP_UPTIME,
+	    WIS_OP_STATS,
+	    WIS_OP_PINS,
+	    WIS_OP_BATCH,
+	    WIS_OP_RELEASE,
+	    WIS_OP_PIN_STATE,
+	    WIS_OP_GPIO_MODE,
+	    WIS_OP_GPIO_READ,
+	    WIS_OP_GPIO_WRITE,
+	    WIS_OP_GPIO_WATCH,
+	    WIS_OP_ADC_READ,
+	    WIS_OP_HELLO,
+	    0x0000,
+	    0x0300,
+	    0xffff,
 	};
 	uint8_t p[64];
 	for (int i = 0; i < 20000; i++) {

@@ -57,7 +57,8 @@ int main(int argc, char **argv)
 			continue;
 		unsigned v, t, id, op, st, fl;
 		CHECK_EQ(sscanf(fields[1], "%u %u %u %u %u %u", &v, &t, &id, &op, &st, &fl), 6);
-		size_t plen = strchr(fields[2], '-') ? 0 : unhex(fields[2], payload, sizeof payload);
+		size_t plen =
+		    strchr(fields[2], '-') ? 0 : unhex(fields[2], payload, sizeof payload);
 		size_t wlen = unhex(fields[3], wire, sizeof wire);
 		size_t before = F.out.n;
 		send_raw(wire, wlen);

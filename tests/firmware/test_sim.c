@@ -12,9 +12,9 @@ static void test_pty(void)
 	char link[128], ctlp[128];
 	snprintf(link, sizeof link, "%s/ttyWIS0", tmpdir);
 	snprintf(ctlp, sizeof ctlp, "%s/ctl", tmpdir);
-	const char *args[] = {"--link", link, "--control", ctlp, "--wire", "IO1:io2",
-	                      "--adc", "AIN0=1650", "--id", "0011223344556677", "--quiet",
-	                      NULL};
+	const char *args[] = {"--link",  link,    "--control", ctlp,   "--wire",
+	                      "IO1:io2", "--adc", "AIN0=1650", "--id", "0011223344556677",
+	                      "--quiet", NULL};
 	struct simproc sp;
 	CHECK_EQ(sim_start(&sp, args), 0);
 	CHECK_STR(sp.link, link);
@@ -436,9 +436,9 @@ static void test_fuzz(void)
 	int c = ctl_open(ctlp);
 	static const uint16_t ops[] = {0x0002, 0x0003, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009,
 	                               0x0101, 0x0102, 0x0103, 0x0104, 0x0201, 0x0000, 0xffff};
-	static const char *const words[] = {"press", "release", "drive", "adc", "get", "led",
-	                                    "stats", "help", "SW1", "IO1", "AIN0", "LED2",
-	                                    "0", "1", "z", "3600", "-7", "VBAT", "p1.02", "x"};
+	static const char *const words[] = {
+	    "press", "release", "drive", "adc", "get", "led",  "stats", "help", "SW1",   "IO1",
+	    "AIN0",  "LED2",    "0",     "1",   "z",   "3600", "-7",    "VBAT", "p1.02", "x"};
 	srand(99);
 	uint8_t buf[300];
 	for (int round = 0; round < 300; round++) {

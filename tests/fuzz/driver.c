@@ -32,8 +32,12 @@ static size_t valid_frame(uint8_t *out, size_t cap)
 	size_t len = rnd() % sizeof payload;
 	for (size_t i = 0; i < len; i++)
 		payload[i] = (uint8_t)(rnd() % 4 == 0 ? rnd() % 48 : rnd());
-	struct wis_hdr h = {1, (uint8_t)(rnd() % 8 ? 0 : rnd() % 4), (uint16_t)rnd(),
-	                    ops[rnd() % (sizeof ops / sizeof ops[0])], 0, 0};
+	struct wis_hdr h = {1,
+	                    (uint8_t)(rnd() % 8 ? 0 : rnd() % 4),
+	                    (uint16_t)rnd(),
+	                    ops[rnd() % (sizeof ops / sizeof ops[0])],
+	                    0,
+	                    0};
 	return wis_frame_encode(out, cap, &h, payload, len);
 }
 
@@ -52,9 +56,15 @@ int main(int argc, char **argv)
 			for (int m = 0; m < muts && n; m++) {
 				size_t at = rnd() % n;
 				switch (rnd() % 3) {
-				case 0: buf[at] ^= (uint8_t)(1u << (rnd() % 8)); break;
-				case 1: buf[at] = 0; break;
-				default: n = at; break;
+				case 0:
+					buf[at] ^= (uint8_t)(1u << (rnd() % 8));
+					break;
+				case 1:
+					buf[at] = 0;
+					break;
+				default:
+					n = at;
+					break;
 				}
 			}
 		}

@@ -57,8 +57,8 @@ static uint8_t f_read(void *ctx, uint8_t nrf)
 	(void)ctx;
 	return nrf < WIS_CORE_NRF_PINS ? levels[nrf] : 0;
 }
-static uint8_t f_adc(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8_t bits,
-                     uint8_t os, int16_t *raw)
+static uint8_t f_adc(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8_t bits, uint8_t os,
+                     int16_t *raw)
 {
 	(void)ctx;
 	*raw = (int16_t)((ain * 977 + gain * 13 + ref + os) % (1 << bits));
@@ -84,8 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	board.fw_version = "fuzz";
 	board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS;
 	board.nfc_pins_gpio = size % 2;
-	hal = (struct wis_hal){NULL, &board, f_now, f_tx, NULL, f_config, f_write, f_read,
-	                       f_adc, f_reset, f_id};
+	hal = (struct wis_hal){NULL,    &board, f_now, f_tx,    NULL, f_config,
+	                       f_write, f_read, f_adc, f_reset, f_id};
 	clock_us = 1000;
 	tx_calls = 0;
 	memset(levels, 0, sizeof levels);

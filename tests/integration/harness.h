@@ -34,7 +34,7 @@ void sim_start(struct sim *s, ...);
 /* Sends one control line; copies the reply line into reply (may be NULL).
  * Returns 0 for "ok ...", -1 otherwise. */
 int sim_ctl(struct sim *s, char *reply, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* A control connection kept open for many commands: connect once, then
  * sim_ctl_line() per command (0 for "ok"). */
 int sim_ctl_connect(struct sim *s);
@@ -48,29 +48,31 @@ int64_t mono_ns(void);
 int64_t real_ns(void);
 int64_t ts_ns(const struct timespec *ts);
 
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, \
-			        __LINE__, #cond, wis_last_error());                     \
-			test_failures++;                                                \
-		}                                                                       \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__,    \
+			        __LINE__, #cond, wis_last_error());                                \
+			test_failures++;                                                           \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_RC(expr, want)                                                            \
-	do {                                                                            \
-		int rc_ = (expr);                                                       \
-		if (rc_ != (want)) {                                                    \
-			fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d (%s); detail: %s\n", \
-			        __FILE__, __LINE__, #expr, rc_, wis_strerror(rc_), (want),      \
-			        wis_strerror(want), wis_last_error());                  \
-			test_failures++;                                                \
-		}                                                                       \
+#define CHECK_RC(expr, want)                                                                       \
+	do {                                                                                       \
+		int rc_ = (expr);                                                                  \
+		if (rc_ != (want)) {                                                               \
+			fprintf(stderr,                                                            \
+			        "%s:%d: %s returned %d (%s), expected %d (%s); detail: %s\n",      \
+			        __FILE__, __LINE__, #expr, rc_, wis_strerror(rc_), (want),         \
+			        wis_strerror(want), wis_last_error());                             \
+			test_failures++;                                                           \
+		}                                                                                  \
 	} while (0)
 
 #define CHECK_OK(expr) CHECK_RC(expr, 0)
 
 /* Exit status for meson: 0 pass, 1 fail. */
-#define TEST_RESULT() (test_failures ? (fprintf(stderr, "%d check(s) failed\n", test_failures), 1) : 0)
+#define TEST_RESULT()                                                                              \
+	(test_failures ? (fprintf(stderr, "%d check(s) failed\n", test_failures), 1) : 0)
 
 #endif

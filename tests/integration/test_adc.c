@@ -40,8 +40,10 @@ static void check_read(wis_device *dev, const char *pin, int mv_in, int gain, in
 	long want_raw, want_mv;
 	expect(mv_in, gain, ref, bits, &want_raw, &want_mv);
 	if (labs(raw - want_raw) > 1 || labs(mv - want_mv) > 1) {
-		fprintf(stderr, "%s %d mV gain %d ref %d bits %d os %d: got raw %d %d mV, want raw "
-		        "%ld %ld mV\n", pin, mv_in, gain, ref, bits, os, raw, mv, want_raw, want_mv);
+		fprintf(stderr,
+		        "%s %d mV gain %d ref %d bits %d os %d: got raw %d %d mV, want raw "
+		        "%ld %ld mV\n",
+		        pin, mv_in, gain, ref, bits, os, raw, mv, want_raw, want_mv);
 		test_failures++;
 	}
 }

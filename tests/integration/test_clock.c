@@ -44,7 +44,8 @@ int main(int argc, char **argv)
 	/* ~31 bytes per event: 6000 edges overflow the pty buffer (64 KiB)
 	 * and then the device's event queue. */
 	for (int i = 0; i < 6000 && fd >= 0; i++)
-		if (sim_ctl_line(fd, reply, sizeof reply, i & 1 ? "drive IO3 0" : "drive IO3 1") < 0) {
+		if (sim_ctl_line(fd, reply, sizeof reply, i & 1 ? "drive IO3 0" : "drive IO3 1") <
+		    0) {
 			fprintf(stderr, "control: %s\n", reply);
 			test_failures++;
 			break;
@@ -116,7 +117,8 @@ int main(int argc, char **argv)
 	CHECK_OK(wis_uptime(dev, &up));
 	wis_device_time_to_host(dev, up, &rt, &mt, &err2);
 	printf("  error bound: %u us just after the sync, %u us 10.3 s later, %u us after the "
-	       "resync\n", err0, err1, err2);
+	       "resync\n",
+	       err0, err1, err2);
 	CHECK(err2 < 500); /* 50 ppm x 10.3 s alone would be 515 us */
 	CHECK(err2 <= err1);
 	int64_t d = ts_ns(&mt) - mono_ns();

@@ -82,7 +82,8 @@ int main(int argc, char **argv)
 	for (int round = 0; round < 5; round++) {
 		nev = 0;
 		int64_t m0 = mono_ns(), r0 = real_ns();
-		CHECK(sim_ctl(&s, reply, sizeof reply, round & 1 ? "release SW1" : "press SW1") == 0);
+		CHECK(sim_ctl(&s, reply, sizeof reply, round & 1 ? "release SW1" : "press SW1") ==
+		      0);
 		int64_t m1 = mono_ns(), r1 = real_ns();
 		pump(dev, 1, 1000);
 		CHECK(nev == 1);
@@ -95,8 +96,9 @@ int main(int argc, char **argv)
 		int64_t err = (int64_t)e->error_us * 1000;
 		int64_t em = ts_ns(&e->monotonic), er = ts_ns(&e->realtime);
 		printf("  %s: mono %+.1f us after the command was sent (command took %.1f us), "
-		       "error bound %u us\n", round & 1 ? "release" : "press", (em - m0) / 1e3,
-		       (m1 - m0) / 1e3, e->error_us);
+		       "error bound %u us\n",
+		       round & 1 ? "release" : "press", (em - m0) / 1e3, (m1 - m0) / 1e3,
+		       e->error_us);
 		CHECK(e->error_us < 10000);
 		CHECK(em >= m0 - err && em <= m1 + err);
 		CHECK(er >= r0 - err - 1000000 && er <= r1 + err + 1000000); /* realtime may step */

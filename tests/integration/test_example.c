@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 			out[len] = 0;
 		}
 		if (!pressed && strstr(out, "watching SW1")) {
-			CHECK(sim_ctl(&s, reply, sizeof reply, "led LED1") == 0 && strstr(reply, "on"));
+			CHECK(sim_ctl(&s, reply, sizeof reply, "led LED1") == 0 &&
+			      strstr(reply, "on"));
 			CHECK(sim_ctl(&s, reply, sizeof reply, "press SW1") == 0);
 			usleep(50000);
 			CHECK(sim_ctl(&s, reply, sizeof reply, "release SW1") == 0);

@@ -18,12 +18,12 @@
 
 enum mode {
 	M_GOOD,
-	M_VERSION2,      /* HELLO answered with proto_version 2 */
-	M_REFUSE,        /* HELLO answered with status VERSION */
-	M_SHORT_HELLO,   /* HELLO answer truncated */
-	M_BAD_PINS,      /* PINS answer inconsistent */
-	M_SILENT,        /* never answers */
-	M_NOISY,         /* garbage, corrupt, oversize and stray frames before each answer */
+	M_VERSION2,    /* HELLO answered with proto_version 2 */
+	M_REFUSE,      /* HELLO answered with status VERSION */
+	M_SHORT_HELLO, /* HELLO answer truncated */
+	M_BAD_PINS,    /* PINS answer inconsistent */
+	M_SILENT,      /* never answers */
+	M_NOISY,       /* garbage, corrupt, oversize and stray frames before each answer */
 };
 
 static int master = -1;
@@ -100,7 +100,7 @@ static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, si
 	case WIS_OP_PINS: {
 		uint8_t r[32];
 		struct wis_wr w = wis_wr_init(r, sizeof r);
-		wis_wr_u8(&w, 1); /* total */
+		wis_wr_u8(&w, 1);                          /* total */
 		wis_wr_u8(&w, mode == M_BAD_PINS ? 5 : 0); /* first */
 		wis_wr_u8(&w, 1);
 		wis_wr_u8(&w, 29);
@@ -192,7 +192,8 @@ int main(void)
 		size_t n;
 		wis_get_pins(dev, &n);
 		CHECK(n == 1);
-		CHECK_RC(wis_gpio_read(dev, "LED1", NULL), WIS_E_UNKNOWN_PIN); /* not in its table */
+		CHECK_RC(wis_gpio_read(dev, "LED1", NULL),
+		         WIS_E_UNKNOWN_PIN); /* not in its table */
 		CHECK(strstr(wis_last_error(), "pins are IO1"));
 		wis_close(dev);
 	}
@@ -218,7 +219,8 @@ int main(void)
 		struct wis_stats st;
 		CHECK_OK(wis_stats(dev, &st));
 		printf("  host counted: frames %u crc %u cobs %u oversize %u runts %u dropped %u "
-		       "stray %u\n", st.host_rx_frames, st.host_rx_crc_errors, st.host_rx_cobs_errors,
+		       "stray %u\n",
+		       st.host_rx_frames, st.host_rx_crc_errors, st.host_rx_cobs_errors,
 		       st.host_rx_oversize, st.host_rx_runts, st.host_rx_bytes_dropped,
 		       st.host_stray_responses);
 		/* HELLO, PINS, 8 UPTIME, 10 PING, STATS: 21 noisy answers */

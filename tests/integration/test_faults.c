@@ -90,9 +90,9 @@ static void garbage(struct sim *s)
 		CHECK_OK(wis_ping(dev));
 	CHECK_OK(wis_stats(dev, &after));
 	printf("  device counted: crc %u cobs %u oversize %u runts %u bytes dropped %u\n",
-	       after.rx_crc_errors - before.rx_crc_errors, after.rx_cobs_errors - before.rx_cobs_errors,
-	       after.rx_oversize - before.rx_oversize, after.rx_runts - before.rx_runts,
-	       after.rx_bytes_dropped - before.rx_bytes_dropped);
+	       after.rx_crc_errors - before.rx_crc_errors,
+	       after.rx_cobs_errors - before.rx_cobs_errors, after.rx_oversize - before.rx_oversize,
+	       after.rx_runts - before.rx_runts, after.rx_bytes_dropped - before.rx_bytes_dropped);
 	CHECK(after.rx_crc_errors > before.rx_crc_errors);
 	CHECK(after.rx_oversize > before.rx_oversize);
 	CHECK(after.rx_bytes_dropped >= before.rx_bytes_dropped + 2500);
@@ -143,7 +143,8 @@ static void close_pending(struct sim *s)
 		nasync = 31;
 	for (int i = 0; i < nasync; i++) {
 		async_status[i] = 1;
-		CHECK_OK(wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
+		CHECK_OK(
+		    wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
 	}
 	struct sync_call c = {dev, 5000, 1, 0, ""};
 	pthread_t th;
@@ -170,7 +171,8 @@ static void killed(struct sim *s)
 	async_calls = 0;
 	for (int i = 0; i < 3; i++) {
 		async_status[i] = 1;
-		CHECK_OK(wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
+		CHECK_OK(
+		    wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
 	}
 	struct sync_call c = {dev, 5000, 1, 0, ""};
 	pthread_t th;
@@ -192,7 +194,8 @@ static void killed(struct sim *s)
 		CHECK(async_status[i] == WIS_E_DISCONNECTED);
 	int64_t t0 = mono_ns();
 	CHECK_RC(wis_ping(dev), WIS_E_DISCONNECTED);
-	CHECK_RC(wis_call_async(dev, WIS_OP_PING, "a", 1, 0, done_cb, (void *)0), WIS_E_DISCONNECTED);
+	CHECK_RC(wis_call_async(dev, WIS_OP_PING, "a", 1, 0, done_cb, (void *)0),
+	         WIS_E_DISCONNECTED);
 	CHECK(mono_ns() - t0 < 50000000);
 	CHECK(wis_pending(dev) == 0);
 	wis_close(dev);
@@ -230,7 +233,8 @@ static void async_killed(void)
 	async_calls = 0;
 	for (int i = 0; i < 4; i++) {
 		async_status[i] = 1;
-		CHECK_OK(wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
+		CHECK_OK(
+		    wis_call_async(dev, WIS_OP_PING, "ab", 2, 5000, done_cb, (void *)(intptr_t)i));
 	}
 	kill(s.pid, SIGKILL);
 	int64_t t0 = mono_ns();
@@ -293,7 +297,8 @@ static void stuck_link(void)
 			CHECK_RC(rc, 0);
 	}
 	printf("  %d calls accepted, %d refused (output queue full), slowest call %.2f ms, "
-	       "next timeout %d ms\n", accepted, refused, slowest / 1e6, wis_next_timeout_ms(dev));
+	       "next timeout %d ms\n",
+	       accepted, refused, slowest / 1e6, wis_next_timeout_ms(dev));
 	CHECK(slowest < 50000000);
 	CHECK(refused > 0); /* 128 KB does not fit in the pty and the queue */
 	CHECK(wis_next_timeout_ms(dev) >= 0 && wis_next_timeout_ms(dev) <= 10);

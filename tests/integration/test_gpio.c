@@ -80,12 +80,13 @@ int main(int argc, char **argv)
 
 	printf("unknown pins, power pins, pins without the function\n");
 	CHECK_RC(wis_gpio_write(dev, "IO9", 1), WIS_E_UNKNOWN_PIN);
-	CHECK(strstr(wis_last_error(), "no pin named IO9") && strstr(wis_last_error(), "IO1..IO7") &&
-	      strstr(wis_last_error(), "LED1..LED3") && strstr(wis_last_error(), "SW1"));
+	CHECK(strstr(wis_last_error(), "no pin named IO9") &&
+	      strstr(wis_last_error(), "IO1..IO7") && strstr(wis_last_error(), "LED1..LED3") &&
+	      strstr(wis_last_error(), "SW1"));
 	printf("  %s\n", wis_last_error());
 	CHECK_RC(wis_gpio_read(dev, "VBAT", &level), WIS_E_NOT_IO);
-	CHECK(strcmp(wis_last_error(), "VBAT is a power pin (WisConnector pin 2), not an I/O pin") ==
-	      0);
+	CHECK(strcmp(wis_last_error(),
+	             "VBAT is a power pin (WisConnector pin 2), not an I/O pin") == 0);
 	printf("  %s\n", wis_last_error());
 	CHECK_RC(wis_gpio_read(dev, "gnd1", &level), WIS_E_NOT_IO);
 	CHECK(strstr(wis_last_error(), "ground pin"));

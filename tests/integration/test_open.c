@@ -28,7 +28,8 @@ static void basic_checks(wis_device *dev)
 	CHECK(pins && n == bn);
 	CHECK(wis_pin_resolve(dev, "led1", WIS_FN_GPIO) == WIS_NRF(1, 3));
 	CHECK(wis_pin_resolve(dev, "P0.17", WIS_FN_GPIO) == WIS_NRF(0, 17));
-	CHECK(wis_pin_name(dev, WIS_NRF(1, 1)) && strcmp(wis_pin_name(dev, WIS_NRF(1, 1)), "SW1") == 0);
+	CHECK(wis_pin_name(dev, WIS_NRF(1, 1)) &&
+	      strcmp(wis_pin_name(dev, WIS_NRF(1, 1)), "SW1") == 0);
 	CHECK_OK(wis_ping(dev));
 	uint64_t up1 = 0, up2 = 0;
 	CHECK_OK(wis_uptime(dev, &up1));

@@ -65,11 +65,12 @@ static void *worker(void *arg)
 		size_t len = 0;
 		memcpy(req, &me, 4);
 		memcpy(req + 4, &i, 4);
-		int rc = wis_call(shared, WIS_OP_PING, req, sizeof req, resp, sizeof resp, &len, 5000);
+		int rc =
+		    wis_call(shared, WIS_OP_PING, req, sizeof req, resp, sizeof resp, &len, 5000);
 		if (rc != 0 || len != 8 || memcmp(req, resp, 8) != 0) {
 			if (thread_errors[me]++ < 3)
-				fprintf(stderr, "thread %d call %d: rc %d (%s) len %zu: %s\n", me, i, rc,
-				        wis_strerror(rc), len, wis_last_error());
+				fprintf(stderr, "thread %d call %d: rc %d (%s) len %zu: %s\n", me,
+				        i, rc, wis_strerror(rc), len, wis_last_error());
 		}
 		if (i % 100 == 0) {
 			int level;

@@ -11,28 +11,27 @@
 static int check_failures;
 static int check_count;
 
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		check_count++;                                                         \
-		if (!(cond)) {                                                         \
-			check_failures++;                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-			        #cond);                                                \
-		}                                                                      \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		check_count++;                                                                     \
+		if (!(cond)) {                                                                     \
+			check_failures++;                                                          \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                  \
-	do {                                                                            \
-		long long a_ = (long long)(a), b_ = (long long)(b);                     \
-		check_count++;                                                          \
-		if (a_ != b_) {                                                         \
-			check_failures++;                                               \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, \
-			        __LINE__, #a, #b, a_, b_);                              \
-		}                                                                       \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                \
+		check_count++;                                                                     \
+		if (a_ != b_) {                                                                    \
+			check_failures++;                                                          \
+			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,        \
+			        __LINE__, #a, #b, a_, b_);                                         \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_DONE()                                                                  \
+#define CHECK_DONE()                                                                               \
 	(printf("%d checks, %d failed\n", check_count, check_failures), check_failures != 0)
 
 #endif

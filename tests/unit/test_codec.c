@@ -59,11 +59,13 @@ static void test_vectors(const char *path)
 			continue;
 		unsigned v, t, id, op, st, fl;
 		CHECK_EQ(sscanf(f1 + 1, "%u %u %u %u %u %u", &v, &t, &id, &op, &st, &fl), 6);
-		static uint8_t payload[WIS_MAX_PAYLOAD], wire[WIS_MAX_ENCODED + 1], enc[WIS_MAX_ENCODED + 1];
+		static uint8_t payload[WIS_MAX_PAYLOAD], wire[WIS_MAX_ENCODED + 1],
+		    enc[WIS_MAX_ENCODED + 1];
 		size_t plen = unhex(f2 + 2, payload, sizeof payload);
 		size_t wlen = unhex(f3 + 2, wire, sizeof wire);
 
-		struct wis_hdr h = {(uint8_t)v, (uint8_t)t, (uint16_t)id, (uint16_t)op, (uint8_t)st, (uint8_t)fl};
+		struct wis_hdr h = {(uint8_t)v,   (uint8_t)t,  (uint16_t)id,
+		                    (uint16_t)op, (uint8_t)st, (uint8_t)fl};
 		size_t elen = wis_frame_encode(enc, sizeof enc, &h, payload, plen);
 		CHECK_EQ(elen, wlen);
 		CHECK(elen == wlen && memcmp(enc, wire, wlen) == 0);
@@ -136,8 +138,8 @@ static void test_random_roundtrip(void)
 		lens[i] = (rnd() % 4 == 0) ? rnd() % (WIS_MAX_PAYLOAD + 1) : rnd() % 40;
 		for (size_t k = 0; k < lens[i]; k++)
 			payloads[i][k] = (rnd() % 3 == 0) ? 0 : (uint8_t)rnd();
-		hdrs[i] = (struct wis_hdr){1, (uint8_t)(rnd() % 3), (uint16_t)rnd(), (uint16_t)rnd(),
-		                           (uint8_t)rnd(), 0};
+		hdrs[i] = (struct wis_hdr){
+		    1, (uint8_t)(rnd() % 3), (uint16_t)rnd(), (uint16_t)rnd(), (uint8_t)rnd(), 0};
 		if (i % 5 == 0) {
 			/* Non-zero noise: the frame's leading delimiter ends it. */
 			size_t g = 1 + rnd() % 30;
@@ -145,8 +147,8 @@ static void test_random_roundtrip(void)
 				stream[pos++] = (uint8_t)(rnd() | 1);
 			noise_bursts++;
 		}
-		size_t n = wis_frame_encode(stream + pos, sizeof stream - pos, &hdrs[i], payloads[i],
-		                            lens[i]);
+		size_t n = wis_frame_encode(stream + pos, sizeof stream - pos, &hdrs[i],
+		                            payloads[i], lens[i]);
 		CHECK(n > 0);
 		pos += n;
 	}

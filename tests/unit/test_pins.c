@@ -24,7 +24,8 @@ static void test_connector(const char *path)
 	while (fgets(line, sizeof line, f)) {
 		if (line[0] == '#' || sscanf(line, "%7s %31s", num, name) != 2)
 			continue;
-		unsigned want = num[0] == 'F' ? 40u + (unsigned)(num[1] - '0') : (unsigned)atoi(num);
+		unsigned want =
+		    num[0] == 'F' ? 40u + (unsigned)(num[1] - '0') : (unsigned)atoi(num);
 		const struct wis_pin_def *p = wis_pin_lookup(table, count, name);
 		CHECK(p != NULL);
 		if (!p) {

@@ -7,15 +7,15 @@
 #include "rak4631_board.h"
 
 static const struct wis_reserved_pin reserved[] = {
-	{WIS_NRF(1, 5), "SX1262 antenna switch power (inside the module)"},
-	{WIS_NRF(1, 6), "SX1262 NRESET (inside the module)"},
-	{WIS_NRF(1, 7), "reserved inside the module (kept an input)"},
-	{WIS_NRF(1, 10), "SX1262 NSS (inside the module)"},
-	{WIS_NRF(1, 11), "SX1262 SCK (inside the module)"},
-	{WIS_NRF(1, 12), "SX1262 MOSI (inside the module)"},
-	{WIS_NRF(1, 13), "SX1262 MISO (inside the module)"},
-	{WIS_NRF(1, 14), "SX1262 BUSY (inside the module)"},
-	{WIS_NRF(1, 15), "SX1262 DIO1 (inside the module)"},
+    {WIS_NRF(1, 5), "SX1262 antenna switch power (inside the module)"},
+    {WIS_NRF(1, 6), "SX1262 NRESET (inside the module)"},
+    {WIS_NRF(1, 7), "reserved inside the module (kept an input)"},
+    {WIS_NRF(1, 10), "SX1262 NSS (inside the module)"},
+    {WIS_NRF(1, 11), "SX1262 SCK (inside the module)"},
+    {WIS_NRF(1, 12), "SX1262 MOSI (inside the module)"},
+    {WIS_NRF(1, 13), "SX1262 MISO (inside the module)"},
+    {WIS_NRF(1, 14), "SX1262 BUSY (inside the module)"},
+    {WIS_NRF(1, 15), "SX1262 DIO1 (inside the module)"},
 };
 
 const struct wis_reserved_pin *wis_rak4631_reserved(size_t *count)
