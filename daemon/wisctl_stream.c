@@ -64,14 +64,6 @@ static bool keep_edge(json_object *n, void *u)
 	return false;
 }
 
-static bool is_button(const char *name)
-{
-	size_t n;
-	const struct wis_pin_def *t = wis_pins_rak4631(&n);
-	const struct wis_pin_def *p = wis_pin_lookup(t, n, name);
-	return p && (p->funcs & WIS_FN_BUTTON);
-}
-
 int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv)
 {
 	const char *edge = take_opt(&argc, argv, "--edge", true, NULL);
@@ -109,21 +101,6 @@ int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv)
 			break;
 		json_object_object_get_ex(st, "pin", &v);
 		snprintf(w.names[w.n], sizeof w.names[w.n], "%s", json_object_get_string(v));
-		json_object *owner;
-		if (json_object_object_get_ex(st, "owner", &owner) &&
-		    !strcmp(json_object_get_string(owner), "none") && is_button(w.names[w.n])) {
-			/* The RAK4631's button pulls to ground and has no pull-up of
-			 * its own: a free button pin is watched with the internal one. */
-			json_object *mp = json_object_new_object(), *mr;
-			json_object_object_add(mp, "pin", json_object_new_string(w.names[w.n]));
-			json_object_object_add(mp, "mode", json_object_new_string("input_pullup"));
-			rc = call_put(l, "gpio.mode", mp, &mr, &e, o->timeout_ms);
-			if (rc) {
-				json_object_put(st);
-				break;
-			}
-			json_object_put(mr);
-		}
 		/* wisd keeps one wish per client, so "none" on exit withdraws only
 		 * ours; on a direct link the module's watch is all there is, so
 		 * leave alone a watch that was there before us. */

@@ -34,6 +34,14 @@ static void claim(struct wis_core *c, uint8_t nrf, uint8_t mode)
 	c->hal->gpio_config(c->hal->ctx, nrf, mode);
 }
 
+/* The input mode an unowned pin gets when it is read or watched: plain
+ * input, except that a button to ground (SW1) gets its pull-up, or a
+ * released button would read a floating level. */
+static uint8_t implicit_input_mode(const struct wis_pin_def *d)
+{
+	return (d->funcs & WIS_FN_BUTTON) ? WIS_GPIO_INPUT_PULLUP : WIS_GPIO_INPUT;
+}
+
 uint8_t wis_h_gpio_mode(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)out;
@@ -59,12 +67,13 @@ uint8_t wis_h_gpio_mode(struct wis_core *c, struct wis_rd *in, struct wis_wr *ou
 uint8_t wis_h_gpio_read(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	uint8_t nrf = wis_rd_u8(in), st;
-	if (!wis_io_pin(c, nrf, &st))
+	const struct wis_pin_def *d = wis_io_pin(c, nrf, &st);
+	if (!d)
 		return st;
 	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
 		return st;
 	if (c->pins[nrf].owner == WIS_OWNER_NONE)
-		claim(c, nrf, WIS_GPIO_INPUT);
+		claim(c, nrf, implicit_input_mode(d));
 	wis_wr_u8(out, c->hal->gpio_read(c->hal->ctx, nrf) ? 1 : 0);
 	return WIS_ST_OK;
 }
@@ -99,7 +108,8 @@ uint8_t wis_h_gpio_watch(struct wis_core *c, struct wis_rd *in, struct wis_wr *o
 	(void)out;
 	uint8_t nrf = wis_rd_u8(in), edge = wis_rd_u8(in), st;
 	uint32_t debounce = wis_rd_u32(in);
-	if (!wis_io_pin(c, nrf, &st))
+	const struct wis_pin_def *d = wis_io_pin(c, nrf, &st);
+	if (!d)
 		return st;
 	if (edge > WIS_EDGE_BOTH)
 		return wis_d_range(c, "edge", edge, 0, WIS_EDGE_BOTH);
@@ -113,7 +123,7 @@ uint8_t wis_h_gpio_watch(struct wis_core *c, struct wis_rd *in, struct wis_wr *o
 		return WIS_ST_OK;
 	}
 	if (p->owner == WIS_OWNER_NONE)
-		claim(c, nrf, WIS_GPIO_INPUT);
+		claim(c, nrf, implicit_input_mode(d));
 	else if (!is_input(p->mode)) {
 		wis_d_pin(c, nrf);
 		wis_d_str(c, " is an output: set an input mode first");

@@ -123,7 +123,7 @@ def press_later(env, cmds, delay=0.4):
 
 
 def test_gpio_watch_count(env):
-    # SW1 is free: wisctl gives the button its pull-up before watching.
+    # SW1 is free: the module gives the button pin its pull-up when watched.
     t = press_later(env, ["press SW1", "release SW1", "press SW1"])
     out = ok(run(env, "gpio", "watch", "SW1", "--count", "3", timeout=15))
     t.join()

@@ -220,6 +220,15 @@ static void test_events(void)
 	struct fw_frame *r = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_BOTH, 0, 0, 0, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 	CHECK_EQ(F.mode[IO1], WIS_GPIO_INPUT); /* watch claims a free pin as input */
+	/* ...and the button pin as an input with pull-up, for read and watch. */
+	r = CALL(WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_BOTH, 0, 0, 0, 0);
+	CHECK_EQ(r->h.status, WIS_ST_OK);
+	CHECK_EQ(F.mode[SW1], WIS_GPIO_INPUT_PULLUP);
+	r = CALL(WIS_OP_RELEASE, SW1);
+	CHECK_EQ(r->h.status, WIS_ST_OK);
+	r = CALL(WIS_OP_GPIO_READ, SW1);
+	CHECK_EQ(F.mode[SW1], WIS_GPIO_INPUT_PULLUP);
+	r = CALL(WIS_OP_RELEASE, SW1);
 	r = CALL(WIS_OP_PIN_STATE, IO1);
 	CHECK(r->p[0] == WIS_OWNER_GPIO && r->p[1] == WIS_GPIO_INPUT && r->p[3] == WIS_EDGE_BOTH);
 	size_t at = F.out.n;
