@@ -14,6 +14,11 @@
  *
  * A dead link (EOF/EIO/HUP on read or write) completes every pending call
  * with WIS_E_DISCONNECTED at once and makes every later call fail at once.
+ *
+ * Callbacks run in the reader, and may call back in: a synchronous call
+ * from a callback on the reading thread reads on itself (nested) rather
+ * than wait for a reader that is its own caller, and wis_close() from a
+ * callback is deferred until the thread leaves the library (entry.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,6 +29,9 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+/* The device whose reader role this thread holds (NULL if none). */
+static _Thread_local wis_device *tls_reader;
 
 int64_t wis_now_ns(void)
 {
@@ -47,7 +55,7 @@ static int ms_until(int64_t deadline)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
-static struct wis_slot *find_slot(wis_device *dev, uint16_t id)
+struct wis_slot *wis_slot_find(wis_device *dev, uint16_t id)
 {
 	for (unsigned i = 0; i < dev->nslots; i++)
 		if (dev->slots[i].id == id)
@@ -69,7 +77,7 @@ static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsi
 		id = ++dev->next_id;
 		if (id == 0)
 			id = dev->next_id = 1;
-	} while (find_slot(dev, id));
+	} while (wis_slot_find(dev, id));
 	memset(s, 0, sizeof *s);
 	s->id = id;
 	s->opcode = opcode;
@@ -79,14 +87,14 @@ static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsi
 	return s;
 }
 
-static void free_slot_locked(wis_device *dev, struct wis_slot *s)
+void wis_slot_free_locked(wis_device *dev, struct wis_slot *s)
 {
 	s->id = 0;
 	dev->used--;
 	pthread_cond_broadcast(&dev->cond); /* a window slot is free */
 }
 
-static pthread_cond_t *slot_cv(wis_device *dev, struct wis_slot *s)
+pthread_cond_t *wis_slot_cv(wis_device *dev, struct wis_slot *s)
 {
 	return &dev->slot_cv[s - dev->slots];
 }
@@ -99,26 +107,12 @@ static void hand_off_reader_locked(wis_device *dev)
 	for (unsigned i = 0; i < dev->nslots; i++) {
 		struct wis_slot *s = &dev->slots[i];
 		if (s->id && !s->async && s->waiting && !s->done) {
-			pthread_cond_signal(slot_cv(dev, s));
+			pthread_cond_signal(wis_slot_cv(dev, s));
 			break;
 		}
 	}
 	if (dev->closing)
 		pthread_cond_broadcast(&dev->cond); /* wis_close waits for the reader */
-}
-
-/* The device's error detail is "u8 len + text"; fall back to naming the
- * operation and the status when it sent none. */
-static void detail_from_payload(char *out, size_t cap, uint16_t opcode, int status,
-                                const uint8_t *p, size_t len)
-{
-	if (len >= 2 && p[0] > 0 && (size_t)p[0] <= len - 1) {
-		size_t n = p[0] < cap - 1 ? p[0] : cap - 1;
-		memcpy(out, p + 1, n);
-		out[n] = 0;
-		return;
-	}
-	snprintf(out, cap, "%s: %s", wis_op_name(opcode), wis_strerror(status));
 }
 
 void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n)
@@ -149,13 +143,13 @@ static unsigned fail_all_locked(wis_device *dev, int code, const char *why, stru
 			snprintf(d[n].detail, sizeof d[n].detail, "%s: %s", wis_op_name(s->opcode),
 			         why);
 			n++;
-			free_slot_locked(dev, s);
+			wis_slot_free_locked(dev, s);
 		} else if (!s->async && !s->done) {
 			s->done = true;
 			s->status = code;
 			snprintf(s->detail, sizeof s->detail, "%s: %s", wis_op_name(s->opcode),
 			         why);
-			pthread_cond_signal(slot_cv(dev, s));
+			pthread_cond_signal(wis_slot_cv(dev, s));
 		}
 	}
 	pthread_cond_broadcast(&dev->cond);
@@ -176,7 +170,7 @@ static void fail_all(wis_device *dev, int code, const char *why)
 	} while (n == DONE_CHUNK);
 }
 
-static void link_died(wis_device *dev, int code)
+void wis_link_died(wis_device *dev, int code)
 {
 	char why[160];
 	snprintf(why, sizeof why, "link to %s lost (%s)", dev->path,
@@ -202,84 +196,9 @@ static unsigned expire_locked(wis_device *dev, struct wis_done *d)
 		snprintf(d[n].detail, sizeof d[n].detail, "no response to %s within %u ms",
 		         wis_op_name(s->opcode), s->timeout_ms);
 		n++;
-		free_slot_locked(dev, s);
+		wis_slot_free_locked(dev, s);
 	}
 	return n;
-}
-
-/* Deframer callback: runs in the thread holding the reader role, no lock. */
-static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size_t len)
-{
-	wis_device *dev = user;
-	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_EVENT) {
-		wis_dispatch_event(dev, h, p, len);
-		return;
-	}
-	pthread_mutex_lock(&dev->mu);
-	struct wis_slot *s = NULL;
-	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_RESPONSE && h->id != 0)
-		s = find_slot(dev, h->id);
-	if (!s || s->opcode != h->opcode) {
-		dev->stray++;
-		pthread_mutex_unlock(&dev->mu);
-		return;
-	}
-	int status = h->status ? -(int)h->status : 0;
-	if (!s->async) {
-		s->status = status;
-		s->len = len;
-		if (status == 0)
-			memcpy(s->resp, p, len < s->cap ? len : s->cap);
-		else
-			detail_from_payload(s->detail, sizeof s->detail, s->opcode, status, p, len);
-		s->done = true;
-		pthread_cond_signal(slot_cv(dev, s));
-		pthread_mutex_unlock(&dev->mu);
-		return;
-	}
-	struct wis_done d = {s->cb, s->user, status, s->opcode, ""};
-	free_slot_locked(dev, s);
-	pthread_mutex_unlock(&dev->mu);
-	if (status == 0) {
-		d.cb(dev, 0, p, len, d.user);
-	} else {
-		detail_from_payload(d.detail, sizeof d.detail, d.opcode, status, p, len);
-		wis_run_done(dev, &d, 1);
-	}
-}
-
-/* Reader role only.  Waits up to wait_ms for input (0 = just drain what is
- * there), then feeds everything available to the deframer.  Returns 0 or a
- * negative code when the link is dead. */
-static int read_link(wis_device *dev, int wait_ms)
-{
-	int fd = dev->tp->ops->fd(dev->tp);
-	if (wait_ms != 0) {
-		struct pollfd pfd[2] = {{fd, POLLIN, 0}, {dev->wake_fd, POLLIN, 0}};
-		int pr = poll(pfd, 2, wait_ms);
-		if (pr < 0)
-			return errno == EINTR ? 0 : WIS_E_IO;
-		if (pr == 0 || (pfd[1].revents & POLLIN) || !pfd[0].revents)
-			return 0;
-	}
-	uint8_t buf[4096];
-	int rc = 0;
-	for (int i = 0; i < 64; i++) {
-		ssize_t r = dev->tp->ops->read(dev->tp, buf, sizeof buf);
-		if (r < 0) {
-			rc = (int)r;
-			break;
-		}
-		if (r == 0)
-			break;
-		wis_deframer_feed(&dev->rx, buf, (size_t)r, on_frame, dev);
-		if ((size_t)r < sizeof buf)
-			break; /* drained: save the EAGAIN round trip */
-	}
-	pthread_mutex_lock(&dev->mu);
-	dev->rx_stats = dev->rx.stats;
-	pthread_mutex_unlock(&dev->mu);
-	return rc;
 }
 
 /* Sends what is queued without waiting; a dead link fails every call. */
@@ -287,7 +206,7 @@ static void flush_txq(wis_device *dev)
 {
 	int rc = wis_tx_push(dev);
 	if (rc < 0)
-		link_died(dev, rc);
+		wis_link_died(dev, rc);
 }
 
 static int check_args(wis_device *dev, const void *req, size_t req_len)
@@ -304,12 +223,10 @@ static int check_args(wis_device *dev, const void *req, size_t req_len)
 	return 0;
 }
 
-int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
-                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
+static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+                     size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
 {
-	int rc = check_args(dev, req, req_len);
-	if (rc)
-		return rc;
+	int rc;
 	if (resp_cap && !resp)
 		return wis_fail(WIS_E_INVAL, "response buffer is NULL but its size is %zu",
 		                resp_cap);
@@ -352,12 +269,12 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 	if (rc < 0) {
 		pthread_mutex_lock(&dev->mu);
 		if (s->id == id)
-			free_slot_locked(dev, s);
+			wis_slot_free_locked(dev, s);
 		pthread_mutex_unlock(&dev->mu);
 		if (rc == WIS_E_DISCONNECTED) {
 			char keep[WIS_DETAIL_MAX];
 			snprintf(keep, sizeof keep, "%s", wis_last_error());
-			link_died(dev, rc);
+			wis_link_died(dev, rc);
 			wis_set_detail(keep, strlen(keep));
 		}
 		pthread_mutex_lock(&dev->mu);
@@ -368,13 +285,18 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 	while (!s->done) {
 		if (wis_now_ns() >= deadline)
 			break;
-		if (dev->reader_active) {
+		/* A callback on the reading thread calling in reads on itself:
+		 * waiting for the reader would be waiting for ourselves. */
+		bool nested = dev->reader_active && tls_reader == dev;
+		if (dev->reader_active && !nested) {
 			s->waiting = true;
-			pthread_cond_timedwait(slot_cv(dev, s), &dev->mu, &dl);
+			pthread_cond_timedwait(wis_slot_cv(dev, s), &dev->mu, &dl);
 			s->waiting = false;
 			continue;
 		}
+		wis_device *outer_reader = tls_reader;
 		dev->reader_active = true;
+		tls_reader = dev;
 		nd = expire_locked(dev, d);
 		if (nd) {
 			pthread_mutex_unlock(&dev->mu);
@@ -383,12 +305,15 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 		}
 		while (!s->done && !dev->dead && !dev->closing && wis_now_ns() < deadline) {
 			pthread_mutex_unlock(&dev->mu);
-			int r = read_link(dev, ms_until(deadline));
+			int r = wis_read_link(dev, ms_until(deadline));
 			if (r < 0)
-				link_died(dev, r);
+				wis_link_died(dev, r);
 			pthread_mutex_lock(&dev->mu);
 		}
-		hand_off_reader_locked(dev);
+		if (!nested) {
+			tls_reader = outer_reader;
+			hand_off_reader_locked(dev);
+		}
 	}
 	if (!s->done) {
 		rc = wis_fail(WIS_E_TIMEOUT, "no response to %s from %s within %u ms",
@@ -407,11 +332,27 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 				              wis_op_name(opcode), s->len, resp_cap);
 		}
 	}
-	free_slot_locked(dev, s);
+	wis_slot_free_locked(dev, s);
 out:
 	dev->users--;
 	pthread_cond_broadcast(&dev->cond);
 	pthread_mutex_unlock(&dev->mu);
+	return rc;
+}
+
+int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
+{
+	int rc = check_args(dev, req, req_len);
+	if (rc)
+		return rc;
+	struct wis_entry e;
+	wis_enter(dev, &e);
+	rc = call_sync(dev, opcode, req, req_len, resp, resp_cap, resp_len, timeout_ms);
+	if (wis_leave(dev, &e) && rc >= 0)
+		rc = wis_fail(WIS_E_CLOSED,
+		              "%s: the device was closed by a callback during the call",
+		              wis_op_name(opcode));
 	return rc;
 }
 
@@ -440,14 +381,10 @@ int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req
 	return 0;
 }
 
-int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
-                   unsigned timeout_ms, wis_done_cb cb, void *user)
+static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
+                      unsigned timeout_ms, wis_done_cb cb, void *user)
 {
-	int rc = check_args(dev, req, len);
-	if (rc)
-		return rc;
-	if (!cb)
-		return wis_fail(WIS_E_INVAL, "completion callback is NULL");
+	int rc;
 	if (!timeout_ms)
 		timeout_ms = dev->opts.timeout_ms;
 	pthread_mutex_lock(&dev->mu);
@@ -473,33 +410,49 @@ int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len
 		 * before anything can complete it. */
 		pthread_mutex_lock(&dev->mu);
 		if (s->id == id && s->async && s->cb == cb)
-			free_slot_locked(dev, s);
+			wis_slot_free_locked(dev, s);
 		pthread_mutex_unlock(&dev->mu);
 		if (rc == WIS_E_DISCONNECTED) {
 			char keep[WIS_DETAIL_MAX];
 			snprintf(keep, sizeof keep, "%s", wis_last_error());
-			link_died(dev, rc);
+			wis_link_died(dev, rc);
 			wis_set_detail(keep, strlen(keep));
 		}
 	}
 	return rc;
 }
 
-int wis_process(wis_device *dev)
+int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
+                   unsigned timeout_ms, wis_done_cb cb, void *user)
 {
-	if (!dev)
-		return wis_fail(WIS_E_INVAL, "device is NULL");
+	int rc = check_args(dev, req, len);
+	if (rc)
+		return rc;
+	if (!cb)
+		return wis_fail(WIS_E_INVAL, "completion callback is NULL");
+	struct wis_entry e;
+	wis_enter(dev, &e);
+	rc = call_async(dev, opcode, req, len, timeout_ms, cb, user);
+	wis_leave(dev, &e); /* if a callback closed dev, cb has run (CANCELLED) */
+	return rc;
+}
+
+static int process(wis_device *dev)
+{
 	wis_clock_maybe_resync(dev);
 	struct wis_done d[DONE_CHUNK];
 	wis_device *outer = wis_tx_defer(dev);
 	pthread_mutex_lock(&dev->mu);
 	if (!dev->dead && !dev->closing && !dev->reader_active) {
+		wis_device *outer_reader = tls_reader;
 		dev->reader_active = true;
+		tls_reader = dev;
 		pthread_mutex_unlock(&dev->mu);
-		int r = read_link(dev, 0);
+		int r = wis_read_link(dev, 0);
 		if (r < 0)
-			link_died(dev, r);
+			wis_link_died(dev, r);
 		pthread_mutex_lock(&dev->mu);
+		tls_reader = outer_reader;
 		hand_off_reader_locked(dev);
 	}
 	unsigned n;
@@ -516,6 +469,18 @@ int wis_process(wis_device *dev)
 	bool dead = dev->dead;
 	pthread_mutex_unlock(&dev->mu);
 	return dead ? WIS_E_DISCONNECTED : 0;
+}
+
+int wis_process(wis_device *dev)
+{
+	if (!dev)
+		return wis_fail(WIS_E_INVAL, "device is NULL");
+	struct wis_entry e;
+	wis_enter(dev, &e);
+	int rc = process(dev);
+	if (wis_leave(dev, &e))
+		rc = wis_fail(WIS_E_CLOSED, "the device was closed by a callback");
+	return rc;
 }
 
 int wis_next_timeout_ms(wis_device *dev)
@@ -568,4 +533,20 @@ void wis_calls_shutdown(wis_device *dev)
 	/* Callbacks above may have started calls that failed with CLOSED;
 	 * nothing can be in flight now. */
 	pthread_mutex_unlock(&dev->mu);
+}
+
+bool wis_calls_close_later(wis_device *dev)
+{
+	uint64_t one = 1;
+	pthread_mutex_lock(&dev->mu);
+	bool first = !dev->closing;
+	if (first) {
+		dev->closing = true;
+		if (write(dev->wake_fd, &one, sizeof one) < 0) {
+			/* readable anyway (see wis_calls_shutdown) */
+		}
+		fail_all(dev, WIS_E_CANCELLED, "device closed while the call was pending");
+	}
+	pthread_mutex_unlock(&dev->mu);
+	return first;
 }

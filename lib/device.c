@@ -273,8 +273,16 @@ void wis_close(wis_device *dev)
 {
 	if (!dev)
 		return;
-	if (dev->tp)
+	/* From a callback, dev is still in use below us: cancel its calls now,
+	 * free it when this thread leaves the library (entry.c). */
+	if (wis_close_deferred(dev))
+		return;
+	if (dev->tp) {
+		struct wis_entry e; /* closes from the cancelled calls' callbacks are no-ops */
+		wis_enter(dev, &e);
 		wis_calls_shutdown(dev);
+		wis_leave(dev, &e);
+	}
 	if (dev->tp)
 		dev->tp->ops->close(dev->tp);
 	close(dev->wake_fd);

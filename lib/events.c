@@ -49,7 +49,8 @@ void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t 
 	dev->have_seq = true;
 	dev->last_seq = ev.seq;
 	dev->events_lost += ev.lost;
-	wis_event_cb cb = dev->ev_cb;
+	/* A device being closed delivers no more events. */
+	wis_event_cb cb = dev->closing ? NULL : dev->ev_cb;
 	void *user = dev->ev_user;
 	pthread_mutex_unlock(&dev->mu);
 

@@ -87,9 +87,18 @@ struct wis_device {
 	bool reader_active; /* a thread is reading the link */
 	bool dead;          /* link gone: every call fails with WIS_E_DISCONNECTED */
 	bool closing;
-	unsigned users; /* threads inside synchronous calls */
+	/* wis_close() was called inside a callback: the thread that did so
+	 * frees the device when it leaves the library (see wis_enter). */
+	wis_device *close_next; /* that thread's list of devices to free */
+	unsigned users;         /* threads inside synchronous calls */
 
-	struct wis_deframer rx;          /* reader only */
+	struct wis_deframer rx; /* reader only */
+	/* Bytes read from the link but not yet fed to the deframer, reader
+	 * only.  The stream position lives here, and the deframer is fed one
+	 * frame at a time, because a callback may make a synchronous call
+	 * that goes on reading the link from inside the outer read. */
+	uint8_t rxbuf[4096];
+	size_t rxlen, rxpos;
 	struct wis_frame_stats rx_stats; /* copy of rx.stats under mu */
 	uint32_t stray;
 
@@ -121,7 +130,21 @@ int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t 
 int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
                    size_t want, unsigned timeout_ms);
 void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n);
+/* Slots, under dev->mu. */
+struct wis_slot *wis_slot_find(wis_device *dev, uint16_t id);
+void wis_slot_free_locked(wis_device *dev, struct wis_slot *s);
+pthread_cond_t *wis_slot_cv(wis_device *dev, struct wis_slot *s);
+/* Fails every call with WIS_E_DISCONNECTED (no lock held). */
+void wis_link_died(wis_device *dev, int code);
+
+/* rx.c, reader role only.  Waits up to wait_ms for input (0 = just drain
+ * what is there), then feeds everything available to the deframer.
+ * Returns 0 or a negative code when the link is dead. */
+int wis_read_link(wis_device *dev, int wait_ms);
 void wis_calls_shutdown(wis_device *dev);
+/* Marks dev closing and cancels its calls now; false if it was already
+ * closing (someone else frees it). */
+bool wis_calls_close_later(wis_device *dev);
 
 /* tx.c.  wis_tx_send encodes and queues a request: sync callers wait (up to
  * timeout_ms) until the link took it, async ones push what fits now (or,
@@ -133,6 +156,23 @@ int wis_tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req, 
 int wis_tx_push(wis_device *dev);
 bool wis_tx_pending(wis_device *dev);
 wis_device *wis_tx_defer(wis_device *dev);
+
+/*
+ * Entry guard for the functions that may run callbacks (synchronous and
+ * asynchronous calls, wis_process, wis_close).  It records, per thread,
+ * that the thread is inside the library for dev, so that wis_close() from
+ * a callback is deferred until the thread's outermost entry leaves:
+ * wis_leave() then frees the device and returns true.
+ */
+struct wis_entry {
+	wis_device *dev;
+	struct wis_entry *prev;
+};
+void wis_enter(wis_device *dev, struct wis_entry *e);
+bool wis_leave(wis_device *dev, struct wis_entry *e);
+/* True if wis_close(dev) now must be deferred (see above); if so, marks
+ * the device closing, cancels its calls and queues the free. */
+bool wis_close_deferred(wis_device *dev);
 
 /* events.c: called by the reader for each event frame (no lock held). */
 void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len);

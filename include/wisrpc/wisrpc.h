@@ -22,6 +22,10 @@
  * from other threads may be mixed in.  Callbacks run in the thread that
  * called wis_process() or, for synchronous callers, in whichever thread is
  * reading the link at that moment: keep them short and do not block in them.
+ * A callback may call any function of the library on its device: a
+ * synchronous call made there reads the link itself (so callbacks may run
+ * nested inside it), and wis_close() there is completed when the library
+ * call that ran the callback returns (that call then returns WIS_E_CLOSED).
  */
 #ifndef WISRPC_WISRPC_H
 #define WISRPC_WISRPC_H
@@ -96,7 +100,12 @@ void wis_open_options_init(struct wis_open_options *o);
 int wis_open(wis_device **out, const char *path, const struct wis_open_options *opts);
 
 /* Close and free.  Pending asynchronous calls complete with WIS_E_CANCELLED
- * before this returns.  Safe to call with NULL. */
+ * before this returns, and so do synchronous calls other threads are
+ * blocked in; this waits until they have left the library.  No thread may
+ * start a call on dev once wis_close() has been entered.  From a callback
+ * the device is freed when the library call that ran the callback returns
+ * (with WIS_E_CLOSED); until then further calls fail with WIS_E_CLOSED.
+ * Safe to call with NULL. */
 void wis_close(wis_device *dev);
 
 /* A module found by discovery. */
@@ -287,7 +296,8 @@ int wis_fd(wis_device *dev);
 /* Read what is available, complete calls, deliver events, expire timeouts.
  * Never blocks.  Returns 0, or WIS_E_DISCONNECTED once the link is gone
  * (all pending calls have then completed with that code; stop polling the
- * fd then: it stays readable/hung-up until wis_close()). */
+ * fd then: it stays readable/hung-up until wis_close()), or WIS_E_CLOSED if
+ * a callback closed the device: it is freed, do not use it again. */
 int wis_process(wis_device *dev);
 /* Milliseconds until the earliest pending deadline, -1 if none; at most 10
  * while queued output waits for the link (call wis_process() then). */
