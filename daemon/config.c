@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "log.h"
 #include "wisjson.h"
 
@@ -66,6 +68,41 @@ static int set_bool(bool *out, const char *v, const char *key, char *err, size_t
 	return 0;
 }
 
+int config_parse_tcp(const char *spec, char *addr, size_t cap, int *port, char *err, size_t errlen)
+{
+	/* "PORT", "ADDR:PORT" or "[V6ADDR]:PORT"; numeric addresses only, as
+	 * binding to a name would hide which address is really exposed. */
+	const char *colon = strrchr(spec, ':'), *ps = colon ? colon + 1 : spec;
+	char a[64] = "127.0.0.1";
+	if (colon) {
+		const char *b = spec, *e = colon;
+		if (*b == '[' && e > b && e[-1] == ']')
+			b++, e--;
+		if ((size_t)(e - b) >= sizeof a || e == b) {
+			snprintf(err, errlen, "tcp '%s': expected PORT or ADDR:PORT", spec);
+			return -1;
+		}
+		memcpy(a, b, (size_t)(e - b));
+		a[e - b] = 0;
+	}
+	char *end;
+	errno = 0;
+	long n = strtol(ps, &end, 10);
+	if (errno || end == ps || *end || n < 1 || n > 65535 || !isdigit((unsigned char)*ps)) {
+		snprintf(err, errlen, "tcp '%s': port must be a number in 1..65535", spec);
+		return -1;
+	}
+	unsigned char buf[16];
+	if (inet_pton(AF_INET, a, buf) != 1 && inet_pton(AF_INET6, a, buf) != 1) {
+		snprintf(err, errlen, "tcp '%s': '%s' is not a numeric IPv4 or IPv6 address", spec,
+		         a);
+		return -1;
+	}
+	snprintf(addr, cap, "%s", a);
+	*port = (int)n;
+	return 0;
+}
+
 static int set_pin(struct wisd_config *c, const char *name, const char *v, char *err, size_t errlen)
 {
 	struct wisj_error e = {0};
@@ -75,7 +112,10 @@ static int set_pin(struct wisd_config *c, const char *name, const char *v, char 
 		snprintf(err, errlen, "pin.%s: %s", name, e.message);
 		return -1;
 	}
-	if (sscanf(v, "%31s %d", mode, &level) < 1 || level < 0 || level > 1) {
+	int used = 0, n = sscanf(v, "%31s %d %n", mode, &level, &used);
+	if (n == 1) /* no level: the rest must be blank */
+		sscanf(v, "%*s %n", &used);
+	if (n < 1 || level < 0 || level > 1 || v[used] != 0) {
 		snprintf(err, errlen, "pin.%s: expected 'MODE [0|1]'", name);
 		return -1;
 	}
@@ -106,10 +146,27 @@ int config_set(struct wisd_config *c, const char *key, const char *v, char *err,
 	unsigned long long n;
 	if (!strcmp(key, "device"))
 		return set_str(c->device, sizeof c->device, v, key, err, errlen);
-	if (!strcmp(key, "socket"))
+	if (!strcmp(key, "socket")) {
+		/* An empty path would bind an unnamed socket nobody can reach. */
+		if (!*v) {
+			snprintf(err, errlen, "socket: empty path");
+			return -1;
+		}
+		if (strlen(v) >= sizeof c->socket) {
+			snprintf(err, errlen,
+			         "socket: path longer than %zu bytes (the Unix limit): %s",
+			         sizeof c->socket - 1, v);
+			return -1;
+		}
 		return set_str(c->socket, sizeof c->socket, v, key, err, errlen);
-	if (!strcmp(key, "tcp"))
+	}
+	if (!strcmp(key, "tcp")) {
+		char addr[64];
+		int port;
+		if (*v && config_parse_tcp(v, addr, sizeof addr, &port, err, errlen) < 0)
+			return -1;
 		return set_str(c->tcp, sizeof c->tcp, v, key, err, errlen);
+	}
 	if (!strcmp(key, "group"))
 		return set_str(c->group, sizeof c->group, v, key, err, errlen);
 	if (!strcmp(key, "sim_path"))

@@ -47,6 +47,9 @@ void config_defaults(struct wisd_config *c);
 /* Reads path; missing_ok lets the default path be absent.  Returns 0, or -1
  * after printing "FILE:LINE: what is wrong" to stderr. */
 int config_load(struct wisd_config *c, const char *path, bool missing_ok);
+/* "PORT", "ADDR:PORT" or "[ADDR]:PORT" with a numeric address (default
+ * 127.0.0.1); 0, or -1 with err set. */
+int config_parse_tcp(const char *spec, char *addr, size_t cap, int *port, char *err, size_t errlen);
 /* One "key = value" setting (also used for command-line overrides). */
 int config_set(struct wisd_config *c, const char *key, const char *value, char *err, size_t errlen);
 

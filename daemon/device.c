@@ -33,6 +33,7 @@ struct devmgr {
 	wis_device *dev;
 	uv_poll_t poll;
 	uv_timer_t io_timer, retry_timer;
+	uv_prepare_t prep;
 	uv_work_t work;
 	bool is_auto, is_sim, stopping, reopen, reset_seen;
 	uint8_t reset_cause;
@@ -77,11 +78,27 @@ static void on_io_timer(uv_timer_t *t);
 
 static void arm_timer(struct devmgr *m)
 {
-	int t = m->dev ? wis_next_timeout_ms(m->dev) : -1;
+	int t = m->st == D_UP ? wis_next_timeout_ms(m->dev) : -1;
 	if (t >= 0)
 		uv_timer_start(&m->io_timer, on_io_timer, (uint64_t)t, 0);
 	else
 		uv_timer_stop(&m->io_timer);
+}
+
+/* Requests reach the library from many places (client reads, re-apply,
+ * a client leaving), each adding a deadline the timer does not know of;
+ * without this a module that stops answering would leave them waiting
+ * forever.  Runs before the loop blocks; it only ever brings the timer
+ * forward, so a busy loop cannot keep pushing a due deadline back. */
+static void on_prepare(uv_prepare_t *p)
+{
+	struct devmgr *m = p->data;
+	if (m->st != D_UP)
+		return;
+	int t = wis_next_timeout_ms(m->dev);
+	if (t >= 0 && (!uv_is_active((uv_handle_t *)&m->io_timer) ||
+	               uv_timer_get_due_in(&m->io_timer) > (uint64_t)t))
+		uv_timer_start(&m->io_timer, on_io_timer, (uint64_t)t, 0);
 }
 
 static void on_reapplied(struct wisd *d, int applied, int failed)
@@ -125,11 +142,12 @@ static void on_poll(uv_poll_t *p, int status, int events)
 {
 	(void)events;
 	struct devmgr *m = p->data;
-	if (status < 0) {
-		lost(m, uv_strerror(status));
-		return;
-	}
 	service(m);
+	/* libuv reports a hang-up with POLLERR as UV_EBADF and stops the handle;
+	 * wis_process() above has normally seen the link close already and
+	 * named it better. */
+	if (status < 0 && m->st == D_UP)
+		lost(m, status == UV_EBADF ? "link error or hang-up" : uv_strerror(status));
 }
 
 static void on_io_timer(uv_timer_t *t)
@@ -357,6 +375,10 @@ int devmgr_start(struct wisd *d)
 	m->io_timer.data = m;
 	uv_timer_init(d->loop, &m->retry_timer);
 	m->retry_timer.data = m;
+	uv_prepare_init(d->loop, &m->prep);
+	m->prep.data = m;
+	uv_prepare_start(&m->prep, on_prepare);
+	uv_unref((uv_handle_t *)&m->prep);
 	m->is_sim = !strcmp(d->cfg.device, "sim");
 	m->is_auto = !strcmp(d->cfg.device, "auto");
 	snprintf(m->serial, sizeof m->serial, "%s", d->cfg.serial);
@@ -400,6 +422,7 @@ void devmgr_stop(struct wisd *d)
 	lost(m, "shutting down");
 	uv_close((uv_handle_t *)&m->io_timer, NULL);
 	uv_close((uv_handle_t *)&m->retry_timer, NULL);
+	uv_close((uv_handle_t *)&m->prep, NULL);
 	hotplug_stop(m->hp);
 	m->hp = NULL;
 	sim_stop(m->sim);

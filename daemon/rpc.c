@@ -368,43 +368,13 @@ void rpc_line(struct client *c, char *line, size_t len)
 		i++;
 	if (i == len)
 		return; /* blank lines are keep-alives */
-	json_tokener_reset(d->tok);
-	/* Feed the NUL too: json-c holds a top-level scalar until it sees it. */
-	json_object *q = json_tokener_parse_ex(d->tok, line, (int)len + 1);
-	enum json_tokener_error err = json_tokener_get_error(d->tok);
-	if (!q && err == json_tokener_success) {
-		rpc_send_error(c, WISJ_INVALID_REQUEST, "Invalid Request: expected an object");
-		return;
-	}
-	if (err != json_tokener_success) {
-		if (err == json_tokener_error_depth) {
-			char msg[96];
-			snprintf(msg, sizeof msg, "Invalid Request: nested deeper than %d levels",
-			         d->cfg.max_depth);
-			rpc_send_error(c, WISJ_INVALID_REQUEST, msg);
-		} else if (err == json_tokener_continue) {
-			rpc_send_error(c, WISJ_PARSE_ERROR,
-			               "Parse error: incomplete JSON on the line");
-		} else {
-			char msg[160];
-			snprintf(msg, sizeof msg, "Parse error: %s at byte %zu",
-			         json_tokener_error_desc(err), json_tokener_get_parse_end(d->tok));
-			rpc_send_error(c, WISJ_PARSE_ERROR, msg);
-		}
-		if (q)
-			json_object_put(q);
-		return;
-	}
-	size_t end = json_tokener_get_parse_end(d->tok);
-	for (; end < len; end++)
-		if (line[end] != ' ' && line[end] != '\t' && line[end] != '\r' && line[end] != 0)
-			break;
-	if (end < len) {
-		char msg[100];
-		snprintf(msg, sizeof msg,
-		         "Parse error: trailing data after the JSON text at byte %zu", end);
-		rpc_send_error(c, WISJ_PARSE_ERROR, msg);
-		json_object_put(q);
+	struct wisj_error e = {0};
+	json_object *q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
+	if (!q) {
+		if (!e.code)
+			wisj_error_set(&e, WISJ_INVALID_REQUEST,
+			               "Invalid Request: expected an object");
+		rpc_send_error(c, e.code, e.message);
 		return;
 	}
 	if (json_object_is_type(q, json_type_array)) {
@@ -413,6 +383,12 @@ void rpc_line(struct client *c, char *line, size_t len)
 			rpc_send_error(c, WISJ_INVALID_REQUEST, "Invalid Request: empty batch");
 		} else {
 			struct rpc_batch *b = calloc(1, sizeof *b);
+			if (!b) {
+				rpc_send_error(c, WISJ_INTERNAL_ERROR,
+				               "Internal error: out of memory");
+				json_object_put(q);
+				return;
+			}
 			b->c = c;
 			client_ref(c);
 			b->arr = json_object_new_array_ext((int)n);

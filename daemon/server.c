@@ -374,7 +374,20 @@ static int start_unix(struct wisd *d)
 	int rc = uv_pipe_bind(&d->unix_srv, path);
 	umask(old);
 	if (rc < 0) {
-		log_error("%s: bind: %s", path, uv_strerror(rc));
+		/* libuv turns ENOENT into EACCES: say what is really wrong. */
+		char dir[sizeof d->cfg.socket];
+		snprintf(dir, sizeof dir, "%s", path);
+		char *slash = strrchr(dir, '/');
+		struct stat st;
+		if (slash && slash != dir)
+			*slash = 0;
+		else
+			snprintf(dir, sizeof dir, "%s", slash ? "/" : ".");
+		if (rc == UV_EACCES && stat(dir, &st) < 0)
+			log_error("%s: cannot create the socket: directory %s: %s", path, dir,
+			          strerror(errno));
+		else
+			log_error("%s: bind: %s", path, uv_strerror(rc));
 		return -1;
 	}
 	chmod(path, 0660);
@@ -401,28 +414,16 @@ static int start_unix(struct wisd *d)
 
 static int start_tcp(struct wisd *d)
 {
-	char addr[64] = "127.0.0.1";
-	const char *spec = d->cfg.tcp, *colon = strrchr(spec, ':');
+	char addr[64], err[200];
 	int port;
-	if (colon) {
-		size_t n = (size_t)(colon - spec);
-		if (n >= sizeof addr)
-			n = sizeof addr - 1;
-		memcpy(addr, spec, n);
-		addr[n] = 0;
-		if (addr[0] == '[' && n > 2) { /* [::1]:PORT */
-			memmove(addr, addr + 1, n - 2);
-			addr[n - 2] = 0;
-		}
-		port = atoi(colon + 1);
-	} else {
-		port = atoi(spec);
+	if (config_parse_tcp(d->cfg.tcp, addr, sizeof addr, &port, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return -1;
 	}
 	struct sockaddr_storage ss;
-	if (port <= 0 || port > 65535 ||
-	    (uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss) != 0 &&
-	     uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss) != 0)) {
-		log_error("--tcp '%s': expected [ADDR:]PORT", spec);
+	if (uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss) != 0 &&
+	    uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss) != 0) {
+		log_error("tcp '%s': bad address", d->cfg.tcp);
 		return -1;
 	}
 	uv_tcp_init(d->loop, &d->tcp_srv);

@@ -273,11 +273,18 @@ static int cmd_call(struct link *l, struct opts *o, int argc, char **argv)
 		return usage_error("%s", "expected METHOD [JSON]");
 	json_object *params = NULL;
 	if (argc == 2) {
-		enum json_tokener_error jerr;
-		params = json_tokener_parse_verbose(argv[1], &jerr);
-		if (!params)
-			return usage_error("params are not JSON: %s",
-			                   json_tokener_error_desc(jerr));
+		/* The same strict parser as wisd's: what passes here passes there. */
+		struct wisj_error e = {0};
+		json_tokener *tok = json_tokener_new_ex(32);
+		params = tok ? wisj_parse(tok, 32, argv[1], strlen(argv[1]), &e) : NULL;
+		if (tok)
+			json_tokener_free(tok);
+		if (!params && e.code) {
+			char msg[sizeof e.message];
+			snprintf(msg, sizeof msg, "%s", e.message);
+			wisj_error_clear(&e);
+			return usage_error("params are not JSON: %s", msg);
+		}
 	}
 	/* Raw calls always print JSON: there is no human form for any method. */
 	o->json = true;

@@ -166,6 +166,18 @@ void wisj_raw(wisj_ctx *c, uint16_t opcode, const uint8_t *req, size_t len, wisj
 
 /* ---- helpers shared by wisd and wisctl ----------------------------------- */
 
+/*
+ * One JSON text s[0..len) (s[len] must be NUL) parsed strictly per RFC 8259:
+ * no NaN/Infinity, single quotes, comments, trailing commas, invalid UTF-8,
+ * raw control characters in strings, NUL bytes or integers beyond 64 bits;
+ * nothing but blanks after the text.  tok was made with max_depth (only
+ * used in the message).  Returns a new object, or NULL: with e->code 0 for
+ * the text "null", else with e set: WISJ_PARSE_ERROR naming the byte, or
+ * WISJ_INVALID_REQUEST when nested too deep.
+ */
+json_object *wisj_parse(json_tokener *tok, int max_depth, const char *s, size_t len,
+                        struct wisj_error *e);
+
 /* An event as JSON params for its topic; sets *topic.  NULL if unknown. */
 json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, const char **topic);
 /* Canonical name of a pin ("io1" -> "IO1") into buf; -1 with e set if no

@@ -210,3 +210,35 @@ def test_random_garbage_and_random_requests(env):
         r = c.recv(5)
         assert r is not None and r["id"] in (i, None) and ("result" in r or "error" in r), (req, r)
     assert c.call("system.ping", {"data": "alive"}) == {"data": "alive"}
+
+
+def strict_json(line):
+    """Parses a line as RFC 8259 JSON: valid UTF-8, no NaN/Infinity."""
+    def no_constant(name):
+        raise AssertionError("%s is not JSON: %r" % (name, line))
+    return json.loads(line.decode("utf-8"), parse_constant=no_constant)
+
+
+def test_only_strict_json_in_and_out(env):
+    # What json-c lets through by default must be a parse error, since the
+    # echo of such an id (NaN, 1., a clipped huge integer, invalid UTF-8)
+    # would not be JSON or would match no request.
+    c = env.client()
+    head = b'{"jsonrpc":"2.0","method":"system.ping","id":'
+    for bad in [b"NaN}", b"Infinity}", b"-Infinity}", b"1.}", b"01}", b"1,}",
+                b"123456789012345678901234567890}", b"-9223372036854775809}",
+                b'"\xc3\x28"}', b'"\xff"}', b'"a\tb"}', b"1}\x00", b"1} /* c */",
+                b"'single'}"]:
+        c.send_raw(head + bad + b"\n")
+        r = strict_json(c.recv_line())
+        assert r["error"]["code"] == -32700 and r["id"] is None, (bad, r)
+    c.send_raw(b"{'jsonrpc':'2.0','method':'system.ping','id':1}\n")
+    assert strict_json(c.recv_line())["error"]["code"] == -32700
+    # The edges of the 64-bit range, exponents and UTF-8 are echoed exactly.
+    for good in [b"18446744073709551615", b"-9223372036854775808", b"1e400", b"-0.5e-3",
+                 b'"\xc3\xa9\\u00e9"', b"[true,false,null]"]:
+        c.send_raw(head + good + b"}\n")
+        line = c.recv_line()
+        assert line.endswith(b'"id":' + good.replace(b"\\u00e9", b"\xc3\xa9") + b"}"), line
+        assert strict_json(line)["result"] == {"data": ""}
+    assert c.call("system.ping", {"data": "still"}) == {"data": "still"}

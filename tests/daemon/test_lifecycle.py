@@ -45,6 +45,8 @@ def test_sim_killed_and_restarted(env):
     env.sim.kill()
     n = watcher.notification("device.state", 5)["params"]
     assert n["state"] == "down"
+    # The reason names the link, not libuv's EBADF for a hang-up.
+    assert "bad file descriptor" not in n["reason"], n
     # While the module is away requests fail at once, with a clear error.
     t0 = time.monotonic()
     e = c.error("gpio.get", {"pins": "IO1"})
@@ -61,6 +63,24 @@ def test_sim_killed_and_restarted(env):
     e = watcher.notification("gpio.edge")["params"]
     assert (e["pin"], e["edge"]) == ("IO2", "rising")
     assert c.call("daemon.status")["device"]["connects"] == 2
+
+
+def test_silent_module_times_out(env):
+    # A module that stops answering (stopped, wedged) must not leave
+    # requests waiting: each gets -32002 after timeout_ms (2 s), even though
+    # nothing else happens on the loop meanwhile.
+    c = env.client()
+    env.sim.p.send_signal(signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        rid = c.request("gpio.get", {"pins": "IO1"})
+        r = c.response(rid, timeout=6)
+        assert r["error"]["code"] == -32002, r
+        assert r["error"]["data"]["status"] == "TIMEOUT"
+        assert time.monotonic() - t0 < 4
+    finally:
+        env.sim.p.send_signal(signal.SIGCONT)
+    assert c.call("system.ping", {"data": "back"}) == {"data": "back"}
 
 
 def test_module_reset_reapplies_state(env):
@@ -243,3 +263,32 @@ def test_auto_without_module(tmp_path):
         assert c.error("gpio.get", {"pins": "IO1"})["code"] == -32001
     finally:
         assert w.stop() == 0
+
+
+def test_bad_settings_refused_at_start(tmp_path):
+    # Every bad setting stops the start with exit 2 and one line naming it,
+    # before any socket is created; nothing is half-parsed ("80abc" as 80).
+    def start(*args):
+        return subprocess.run([WISD, "--device", "sim", *args], capture_output=True, text=True,
+                              timeout=10)
+    sock = str(tmp_path / "w.sock")
+    for tcp, why in (("80abc", "port must be"), ("127.0.0.1:81x", "port must be"),
+                     ("0", "port must be"), ("localhost:8080", "not a numeric"),
+                     ("1.2.3.4.5:80", "not a numeric"), (":80", "expected PORT")):
+        r = start("--socket", sock, "--tcp", tcp)
+        assert r.returncode == 2 and why in r.stderr and r.stderr.count("\n") == 1, (tcp, r)
+        assert not os.path.exists(sock)
+    conf = tmp_path / "bad.conf"
+    conf.write_text("tcp = 8080abc\n")
+    r = start("--config", str(conf), "--socket", sock)
+    assert r.returncode == 2 and "bad.conf:1: tcp '8080abc'" in r.stderr, r.stderr
+    conf.write_text("pin.LED1 = output 1 extra\n")
+    r = start("--config", str(conf), "--socket", sock)
+    assert r.returncode == 2 and "bad.conf:1: pin.LED1" in r.stderr, r.stderr
+    r = start("--set", "socket=")
+    assert r.returncode == 2 and "socket: empty path" in r.stderr
+    r = start("--socket", "/tmp/" + "x" * 110)
+    assert r.returncode == 2 and "longer than 107 bytes" in r.stderr
+    # libuv says "permission denied" for a missing directory: wisd says what is wrong.
+    r = start("--socket", str(tmp_path / "no-dir" / "w.sock"))
+    assert r.returncode == 1 and "No such file or directory" in r.stderr, r.stderr
