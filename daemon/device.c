@@ -260,8 +260,11 @@ static void work_open(uv_work_t *w)
 	m->open_rc = wis_open(&m->opened, m->path, &o);
 	if (m->open_rc < 0) {
 		const char *d = wis_last_error();
-		snprintf(m->open_err, sizeof m->open_err, "%s: %s", m->path,
-		         d && *d ? d : wis_strerror(m->open_rc));
+		if (!d || !*d)
+			d = wis_strerror(m->open_rc);
+		/* The library's text usually names the path already. */
+		snprintf(m->open_err, sizeof m->open_err, "%s%s%s",
+		         strstr(d, m->path) ? "" : m->path, strstr(d, m->path) ? "" : ": ", d);
 	}
 }
 

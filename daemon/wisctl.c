@@ -6,6 +6,7 @@
  * Exit codes: 0 ok, 1 the device refused, 2 usage, 3 unreachable,
  * 4 timeout.  Errors are one line on stderr naming what was wrong.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,17 @@ int leftover_options(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1] == '-')
 			return usage_error("unknown option %s", argv[i]);
+	return 0;
+}
+
+int parse_long(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (errno || end == s || *end)
+		return -1;
+	*out = n;
 	return 0;
 }
 
@@ -245,10 +257,21 @@ static int cmd_adc_read(struct link *l, struct opts *o, int argc, char **argv)
 		json_object_object_add(p, "gain", json_object_new_string(gain));
 	if (ref)
 		json_object_object_add(p, "reference", json_object_new_string(ref));
-	if (res)
-		json_object_object_add(p, "resolution", json_object_new_int(atoi(res)));
-	if (os)
-		json_object_object_add(p, "oversample", json_object_new_int(atoi(os)));
+	long n;
+	if (res) {
+		if (parse_long(res, &n) < 0) {
+			json_object_put(p);
+			return usage_error("--resolution '%s' is not a number", res);
+		}
+		json_object_object_add(p, "resolution", json_object_new_int64(n));
+	}
+	if (os) {
+		if (parse_long(os, &n) < 0) {
+			json_object_put(p);
+			return usage_error("--oversample '%s' is not a number", os);
+		}
+		json_object_object_add(p, "oversample", json_object_new_int64(n));
+	}
 	return call_print(l, o, "adc.read", p, out_adc);
 }
 
@@ -413,6 +436,10 @@ int main(int argc, char **argv)
 				}
 				o.timeout_ms = (unsigned)t;
 			}
+		} else if (!strcmp(a, "--socket") || !strcmp(a, "--device") ||
+		           !strcmp(a, "--timeout")) {
+			fprintf(stderr, "wisctl: %s needs a value (try --help)\n", a);
+			return EXIT_USAGE;
 		} else {
 			fprintf(stderr, "wisctl: unknown option %s (try --help)\n", a);
 			return EXIT_USAGE;
@@ -448,6 +475,11 @@ int main(int argc, char **argv)
 	}
 	int cargc = argc - i;
 	char **cargv = argv + i;
+	/* Scripts append --json as often as they prepend it. */
+	bool seen = false;
+	while (take_opt(&cargc, cargv, "--json", false, &seen) ||
+	       take_opt(&cargc, cargv, "-j", false, &seen))
+		o.json = true;
 	for (int k = 0; k < cargc; k++)
 		if (!strcmp(cargv[k], "--help") || !strcmp(cargv[k], "-h")) {
 			printf("usage: wisctl %s\n    %s\n", current->usage, current->help);

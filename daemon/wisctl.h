@@ -28,6 +28,8 @@ int call_put(struct link *l, const char *method, json_object *params, json_objec
 const char *take_opt(int *argc, char **argv, const char *name, bool has_value, bool *seen);
 /* EXIT_USAGE (after saying so) if an unknown --option is left. */
 int leftover_options(int argc, char **argv);
+/* A whole decimal number (no trailing text); 0, or -1. */
+int parse_long(const char *s, long *out);
 json_object *string_array(int argc, char **argv);
 json_object *obj1(const char *k, json_object *v);
 

@@ -253,7 +253,13 @@ struct link *link_open_device(const char *path, unsigned timeout_ms, char *err, 
 	int rc = wis_open(&dev, path, &o);
 	if (rc < 0) {
 		const char *d = wis_last_error();
-		snprintf(err, errlen, "cannot open %s: %s", path, d && *d ? d : wis_strerror(rc));
+		if (!d || !*d)
+			d = wis_strerror(rc);
+		/* The library's text usually names the path already. */
+		if (strstr(d, path))
+			snprintf(err, errlen, "%s", d);
+		else
+			snprintf(err, errlen, "cannot open %s: %s", path, d);
 		return NULL;
 	}
 	struct link *l = calloc(1, sizeof *l);

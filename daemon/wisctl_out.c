@@ -24,7 +24,9 @@ static void value_str(json_object *v, char *buf, size_t cap)
 			    buf + off, cap - off, "%s%s", i ? ", " : "",
 			    json_object_get_string(json_object_array_get_idx(v, i)));
 	} else if (json_object_is_type(v, json_type_object)) {
-		snprintf(buf, cap, "%s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		snprintf(buf, cap, "%s",
+		         json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+		                                               JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		snprintf(buf, cap, "%s", v ? json_object_get_string(v) : "null");
 	}

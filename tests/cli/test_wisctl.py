@@ -80,6 +80,16 @@ def test_usage_errors(env):
         assert r.stderr.count("\n") == 1 and r.stderr.startswith("wisctl"), (args, r.stderr)
     r = subprocess.run([WISCTL], capture_output=True, text=True)
     assert r.returncode == 2
+    # Numbers are whole or refused: "1x" is not quietly 1, "abc" not 0.
+    for args, why in [(["adc", "read", "AIN0", "--oversample", "1x"], "'1x' is not a number"),
+                      (["adc", "read", "AIN0", "--resolution", "abc"], "'abc' is not a number"),
+                      (["call", "system.ping", '{"data":NaN}'], "'NaN' at byte 8"),
+                      (["call", "system.ping", "{'data':'x'}"], "single quote")]:
+        r = run(env, *args)
+        assert r.returncode == 2 and why in r.stderr and r.stderr.count("\n") == 1, (args, r)
+    r = subprocess.run([WISCTL, "--socket", env.wisd.sock, "--timeout"], capture_output=True,
+                       text=True)
+    assert r.returncode == 2 and "--timeout needs a value" in r.stderr
     r = run(env, "gpio", "get", "VBAT")
     assert "VBAT is a power pin" in r.stderr
 
@@ -195,6 +205,16 @@ def test_unreachable_and_timeout(env):
     assert r.returncode == 0 and "RAK4631" in r.stdout
     r = wisctl(None, "info", device="/nonexistent/tty")
     assert r.returncode == 3 and r.stderr.count("\n") == 1
+    assert r.stderr.count("/nonexistent/tty") == 1, r.stderr  # said once, not twice
+
+
+def test_json_after_the_command_and_plain_paths(env):
+    # Scripts write "wisctl gpio get IO1 --json" as often as "--json gpio get".
+    assert json.loads(ok(run(env, "gpio", "get", "IO1", "--json"))) == {"IO1": 0}
+    assert json.loads(ok(run(env, "info", "-j")))["board"] == "RAK4631"
+    # Human output shows paths as they are, not JSON-escaped (\/dev\/pts).
+    out = ok(run(env, "status"))
+    assert "\\/" not in out and '"path":"/' in out, out
 
 
 def test_device_direct_same_mapping(env):
