@@ -43,11 +43,25 @@ static int do_hello(wis_device *dev)
 		return wis_fail(WIS_E_VERSION, "the device at %s refused protocol version %d: %s",
 		                dev->path, WIS_PROTO_VERSION, why);
 	}
-	if (rc == WIS_E_TIMEOUT)
+	if (rc == WIS_E_TIMEOUT) {
+		/* Bytes that were no frame mean something else answers there
+		 * (other firmware, a console): say so, it is what to fix. */
+		pthread_mutex_lock(&dev->mu);
+		struct wis_frame_stats st = dev->rx_stats;
+		pthread_mutex_unlock(&dev->mu);
+		uint32_t junk = st.bytes_dropped + (uint32_t)dev->rx.len;
+		if (junk)
+			return wis_fail(
+			    rc,
+			    "no answer to HELLO from %s within %u ms, but %u bytes that "
+			    "are not wisrpc frames: it runs other firmware (or is a "
+			    "console), not the wisrpc companion firmware",
+			    dev->path, dev->opts.timeout_ms, junk);
 		return wis_fail(rc,
 		                "no answer to HELLO from %s within %u ms: is it a module running "
 		                "the wisrpc companion firmware (or wisrpc-sim)?",
 		                dev->path, dev->opts.timeout_ms);
+	}
 	if (rc < 0)
 		return rc;
 	struct wis_rd r = wis_rd_init(resp, len);

@@ -88,10 +88,18 @@ int wis_transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_tran
 	if (!colon || colon == hp || !colon[1] || (size_t)(colon - hp) >= sizeof host)
 		return wis_fail(WIS_E_INVAL, "bad TCP address %s: use tcp://HOST:PORT", url);
 	const char *port = colon + 1;
-	for (const char *c = port; *c; c++)
+	unsigned long pn = 0;
+	for (const char *c = port; *c; c++) {
 		if (*c < '0' || *c > '9')
 			return wis_fail(WIS_E_INVAL, "bad TCP port in %s: use tcp://HOST:PORT",
 			                url);
+		if (pn <= 65535)
+			pn = pn * 10 + (unsigned long)(*c - '0');
+	}
+	/* getaddrinfo takes "99999" and connects to 99999 mod 65536 */
+	if (pn == 0 || pn > 65535)
+		return wis_fail(WIS_E_INVAL, "TCP port %s in %s is out of range 1..65535", port,
+		                url);
 	size_t hl = (size_t)(colon - hp);
 	/* [::1]:5000 */
 	if (hp[0] == '[' && hl >= 2 && hp[hl - 1] == ']') {

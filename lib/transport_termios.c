@@ -51,6 +51,11 @@ int wis_transport_termios_open(const char *path, struct wis_transport **out)
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
+		if (e == EISDIR)
+			return wis_fail(WIS_E_INVAL,
+			                "%s is a directory, not a serial port; use a tty path, "
+			                "tcp://HOST:PORT or \"auto\"",
+			                path);
 		return wis_fail(e == ENOENT || e == ENXIO ? WIS_E_NOT_FOUND : WIS_E_IO,
 		                "cannot open %s: %s%s", path, strerror(e),
 		                e == EACCES ? " (is your user in the dialout group?)" : "");

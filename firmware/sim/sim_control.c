@@ -120,9 +120,11 @@ static void cmd_get(struct sim *s, char **av, int ac, char *reply, size_t n)
 		return;
 	}
 	const struct sim_pin *p = &s->pins[nrf];
-	snprintf(reply, n, "ok %s mode=%s out=%u level=%u owner=%s", pin_name(s, nrf),
+	/* Contention is otherwise only in the log, which --quiet silences. */
+	snprintf(reply, n, "ok %s mode=%s out=%u level=%u owner=%s%s", pin_name(s, nrf),
 	         wis_gpio_mode_name(p->mode), p->latch, sim_pin_level(s, (uint8_t)nrf),
-	         wis_owner_name(wis_core_pin_owner(&s->core, (uint8_t)nrf)));
+	         wis_owner_name(wis_core_pin_owner(&s->core, (uint8_t)nrf)),
+	         s->net_contention[p->net] ? " contention" : "");
 }
 
 static void cmd_led(struct sim *s, char **av, int ac, char *reply, size_t n)

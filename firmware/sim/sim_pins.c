@@ -134,6 +134,12 @@ int sim_pins_wire(struct sim *s, const char *spec, char *err, size_t n)
 			snprintf(err, n, "too many pins in one wire");
 			return -1;
 		}
+		for (size_t i = 0; i < count; i++)
+			if (members[i] == d->nrf) {
+				/* IO1:IO1, or IO1:P0.17: a wire to itself is a typo */
+				snprintf(err, n, "%s is named twice", d->name);
+				return -1;
+			}
 		members[count++] = d->nrf;
 	}
 	if (count < 2) {

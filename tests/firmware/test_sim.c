@@ -164,6 +164,15 @@ static void test_pty(void)
 	r = RPC(&h, WIS_OP_GPIO_WRITE, IO1, 1);
 	r = RPC(&h, WIS_OP_GPIO_READ, IO2);
 	CHECK(r->p[0] == 1);
+	/* Two push-pull outputs fighting: the net reads low and the control
+	 * interface says so (on hardware, a short through both drivers). */
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO1, WIS_GPIO_OUTPUT, 1);
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO2, WIS_GPIO_OUTPUT, 0);
+	CHECK_STR(ctl(c, "get IO1"), "ok IO1 mode=output out=1 level=0 owner=gpio contention");
+	r = RPC(&h, WIS_OP_GPIO_WRITE, IO2, 1);
+	CHECK_STR(ctl(c, "get IO1"), "ok IO1 mode=output out=1 level=1 owner=gpio");
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO2, WIS_GPIO_INPUT_PULLUP, 0);
+	r = RPC(&h, WIS_OP_GPIO_MODE, IO1, WIS_GPIO_OUTPUT_OPEN_DRAIN, 1);
 
 	/* Errors: not a pin, and the detail says why. */
 	r = RPC(&h, WIS_OP_GPIO_READ, 40);
@@ -373,6 +382,8 @@ static void test_cli(void)
 	CHECK_EQ(sim_run_exit((const char *[]){"--wire", "IO1:VBAT", NULL}), 2);
 	CHECK_EQ(sim_run_exit((const char *[]){"--wire", "IO1", NULL}), 2);
 	CHECK_EQ(sim_run_exit((const char *[]){"--wire", "IO1:NOPE", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--wire", "IO1:IO1", NULL}), 2);
+	CHECK_EQ(sim_run_exit((const char *[]){"--wire", "IO1:IO2:P0.17", NULL}), 2);
 	CHECK_EQ(sim_run_exit((const char *[]){"--adc", "AIN0=x", NULL}), 2);
 	CHECK_EQ(sim_run_exit((const char *[]){"--adc", "AIN0", NULL}), 2);
 	CHECK_EQ(sim_run_exit((const char *[]){"--adc", "IO1=100", NULL}), 2);
@@ -414,6 +425,12 @@ static void test_cli(void)
 	CHECK_EQ(sim_start(&sp, (const char *[]){"--link", path, "--quiet", NULL}), 0);
 	char target[128] = "";
 	ssize_t tl = readlink(path, target, sizeof target - 1);
+	if (tl > 0)
+		target[tl] = 0;
+	CHECK_STR(target, sp.pty);
+	/* The link of a running simulator is not taken over by a second. */
+	CHECK_EQ(sim_run_exit((const char *[]){"--link", path, NULL}), 1);
+	tl = readlink(path, target, sizeof target - 1);
 	if (tl > 0)
 		target[tl] = 0;
 	CHECK_STR(target, sp.pty);

@@ -1,9 +1,15 @@
 /*
  * Opening: by the pty path (termios transport), by the --link symlink
  * (termios), over tcp:// (TCP transport); HELLO info, the pin table, ping,
- * uptime, stats; bad paths and discovery with no USB module present.
+ * uptime, stats; bad paths (a directory, TCP ports out of range), a pty
+ * nobody answers on and one that answers garbage (both time out with a
+ * message saying which), and discovery with no USB module present.
  */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +54,56 @@ static void basic_checks(wis_device *dev)
 	CHECK(err < 20000);
 	int64_t d = ts_ns(&mt) - mono_ns();
 	CHECK(d < 50000000 && d > -50000000);
+}
+
+/* Answers every byte written to the pty with that byte XOR 0x5a: no 0x00
+ * ever comes back, so nothing is a frame (a module running other
+ * firmware, or a console echoing). */
+static void *garbage_echo(void *arg)
+{
+	int m = *(int *)arg;
+	uint8_t b[256];
+	for (;;) {
+		struct pollfd p = {m, POLLIN, 0};
+		if (poll(&p, 1, 2000) <= 0)
+			return NULL;
+		ssize_t r = read(m, b, sizeof b);
+		if (r <= 0)
+			return NULL;
+		for (ssize_t i = 0; i < r; i++)
+			b[i] ^= 0x5a;
+		if (write(m, b, (size_t)r) != r)
+			return NULL;
+	}
+}
+
+static void silent_and_garbage_ptys(void)
+{
+	printf("a pty nobody answers on, and one that answers garbage: clear timeouts\n");
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	char name[64];
+	CHECK(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0 &&
+	      ptsname_r(m, name, sizeof name) == 0);
+	if (m < 0)
+		return;
+	struct wis_open_options o;
+	wis_open_options_init(&o);
+	o.timeout_ms = 200;
+	wis_device *dev = NULL;
+	int64_t t0 = mono_ns();
+	CHECK_RC(wis_open(&dev, name, &o), WIS_E_TIMEOUT);
+	CHECK(mono_ns() - t0 < 1000000000LL);
+	CHECK(strstr(wis_last_error(), "no answer to HELLO") &&
+	      strstr(wis_last_error(), "companion firmware"));
+	pthread_t th;
+	pthread_create(&th, NULL, garbage_echo, &m);
+	t0 = mono_ns();
+	CHECK_RC(wis_open(&dev, name, &o), WIS_E_TIMEOUT);
+	CHECK(mono_ns() - t0 < 1000000000LL);
+	printf("  %s\n", wis_last_error());
+	CHECK(strstr(wis_last_error(), "not wisrpc frames"));
+	close(m); /* the echo thread's read fails and it returns */
+	pthread_join(th, NULL);
 }
 
 int main(int argc, char **argv)
@@ -102,6 +158,16 @@ int main(int argc, char **argv)
 	wis_open_options_init(&o);
 	o.window = 0;
 	CHECK_RC(wis_open(&bad, "/dev/null", &o), WIS_E_INVAL);
+
+	CHECK_RC(wis_open(&bad, "/tmp", NULL), WIS_E_INVAL);
+	CHECK(strstr(wis_last_error(), "is a directory"));
+	/* getaddrinfo would take these and connect to port & 0xffff */
+	CHECK_RC(wis_open(&bad, "tcp://127.0.0.1:0", NULL), WIS_E_INVAL);
+	CHECK_RC(wis_open(&bad, "tcp://127.0.0.1:99999", NULL), WIS_E_INVAL);
+	CHECK(strstr(wis_last_error(), "out of range 1..65535"));
+	CHECK_RC(wis_open(&bad, "tcp://127.0.0.1:65536", NULL), WIS_E_INVAL);
+	CHECK_RC(wis_open(&bad, "tcp://[::1]", NULL), WIS_E_INVAL);
+	silent_and_garbage_ptys();
 
 	printf("discovery (no USB module on this machine)\n");
 	struct wis_found found[4];
