@@ -258,8 +258,11 @@ static int ping_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                      struct wisj_error *e)
 {
 	(void)dev;
-	const char *d = param_str(params, "data", "");
-	return wisj_plan_add(p, WIS_OP_PING, (const uint8_t *)d, strlen(d), WIS_NRF_NONE, false, e);
+	/* By length: "\u0000" in the data is data too. */
+	json_object *v = param(params, "data");
+	const char *d = v ? json_object_get_string(v) : "";
+	size_t n = v ? (size_t)json_object_get_string_len(v) : 0;
+	return wisj_plan_add(p, WIS_OP_PING, (const uint8_t *)d, n, WIS_NRF_NONE, false, e);
 }
 
 static json_object *ping_finish(wis_device *dev, json_object *params, const struct wisj_step *s,

@@ -267,14 +267,28 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 					               i);
 					return false;
 				}
+				/* A misspelt "params" would otherwise run the step
+				 * with no params at all. */
+				json_object_object_foreach(st, key, val)
+				{
+					(void)val;
+					if (strcmp(key, "method") && strcmp(key, "params")) {
+						wisj_error_set(e, WISJ_INVALID_PARAMS,
+						               "batch step %zu: unknown member "
+						               "\"%s\" (only method and params)",
+						               i, key);
+						return false;
+					}
+				}
 			}
 			return true;
 		}
 		break;
 	}
 bad:
-	wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' must be a %s", p->name,
-	               type_name(p->type));
+	const char *tn = type_name(p->type);
+	wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' must be %s %s", p->name,
+	               strchr("aeiou", tn[0]) ? "an" : "a", tn);
 	return false;
 }
 

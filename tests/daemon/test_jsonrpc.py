@@ -154,6 +154,19 @@ def test_batch_method(env):
     assert r[7]["error"]["data"]["status"] == "WRONG_MODE"
     e = c.error("batch", {"steps": [{"method": "system.reset"}]})
     assert e["code"] == -32602
+    # A misspelt "params" in a step is reported, not run without params.
+    e = c.error("batch", {"steps": [{"method": "system.ping", "parms": {"data": "x"}}]})
+    assert e["code"] == -32602 and 'unknown member "parms"' in e["message"], e
+
+
+def test_param_messages_and_binary_safe_ping(env):
+    c = env.client()
+    e = c.error("gpio.mode", {"pin": "IO1", "mode": "output", "initial": True})
+    assert e["message"] == "parameter 'initial' must be an integer", e
+    e = c.error("gpio.set", {"values": [1]})
+    assert "must be an object" in e["message"], e
+    # "\u0000" is part of the data, not its end.
+    assert c.call("system.ping", {"data": "a\u0000b"}) == {"data": "a\u0000b"}
 
 
 def test_long_line_deep_nesting_and_garbage(env):
