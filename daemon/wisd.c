@@ -16,6 +16,7 @@
 #include "wisd.h"
 
 #define STOP_GRACE_MS 5000
+#define STOP_FLUSH_MS 500
 
 static void usage(FILE *f)
 {
@@ -152,15 +153,37 @@ static void close_all(struct wisd *d)
 	uv_close((uv_handle_t *)&d->sig_hup, NULL);
 }
 
+/* Every request taken from a client gets an answer, even when the device
+ * does not give one in time: those still queued get SHUTTING_DOWN, those
+ * at the device are completed by closing it (CANCELLED), and the clients
+ * stay open a little longer so that the answers reach them. */
+static void abandon_requests(struct wisd *d)
+{
+	unsigned busy = wisj_ctx_inflight(d->jctx) + wisj_ctx_queued(d->jctx);
+	if (busy)
+		log_warn("stopping: %u requests the device has not answered are answered now",
+		         busy);
+	d->abandoning = true;
+	wisj_ctx_cancel_queued(d->jctx, WISJ_SHUTTING_DOWN,
+	                       "wisd is shutting down: the request was not sent in time");
+	devmgr_stop(d);
+}
+
 static void on_stop_timer(uv_timer_t *t)
 {
 	struct wisd *d = t->data;
 	unsigned busy = wisj_ctx_inflight(d->jctx) + wisj_ctx_queued(d->jctx);
 	bool flushed = server_flushed(d);
-	if ((busy == 0 && flushed) || uv_now(d->loop) >= d->stop_deadline) {
-		if (busy || !flushed)
-			log_warn("stopping with %u requests unanswered after %d ms", busy,
-			         STOP_GRACE_MS);
+	if (busy == 0 && flushed) {
+		close_all(d);
+	} else if (uv_now(d->loop) >= d->stop_deadline) {
+		if (!d->abandoning) {
+			abandon_requests(d);
+			d->stop_deadline = uv_now(d->loop) + STOP_FLUSH_MS;
+			return;
+		}
+		if (!flushed)
+			log_warn("stopping with answers not yet read by their clients");
 		close_all(d);
 	}
 }
@@ -175,6 +198,8 @@ static void on_signal(uv_signal_t *s, int sig)
 	}
 	if (d->stopping) {
 		log_warn("second signal: stopping now");
+		if (!d->abandoning)
+			abandon_requests(d);
 		close_all(d);
 		return;
 	}

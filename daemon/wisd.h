@@ -67,6 +67,7 @@ struct wisd {
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t stop_timer;
 	bool stopping;
+	bool abandoning; /* stop grace over: unanswered requests being failed */
 	uint64_t stop_deadline;
 	uint64_t started_ms;
 };

@@ -97,6 +97,11 @@ void wisj_ctx_free(wisj_ctx *c)
 	free(c);
 }
 
+void wisj_ctx_cancel_queued(wisj_ctx *c, int code, const char *msg)
+{
+	fail_queue(c, code, msg);
+}
+
 void wisj_ctx_set_device(wisj_ctx *c, wis_device *dev)
 {
 	c->dev = dev;

@@ -138,6 +138,8 @@ void wisj_ctx_free(wisj_ctx *c);
  * UNAVAILABLE; calls already sent complete when the device is closed. */
 void wisj_ctx_set_device(wisj_ctx *c, wis_device *dev);
 wis_device *wisj_ctx_device(wisj_ctx *c);
+/* Fail every call still waiting for window room with code and msg. */
+void wisj_ctx_cancel_queued(wisj_ctx *c, int code, const char *msg);
 void wisj_ctx_set_timeout(wisj_ctx *c, unsigned timeout_ms);
 /* Calls waiting for window room (not yet sent) and in flight. */
 unsigned wisj_ctx_queued(wisj_ctx *c);

@@ -138,6 +138,34 @@ def test_sigterm_answers_requests_in_flight(env):
     assert not os.path.exists(env.wisd.sock)
 
 
+def test_sigterm_with_a_silent_module_answers_everything(env):
+    # The module stops answering: after the 5 s grace every request taken
+    # from the client still gets an answer (timeout, cancelled, or shutting
+    # down for those never sent), none is silently dropped.
+    c = env.client()
+    env.sim.p.send_signal(signal.SIGSTOP)
+    try:
+        n = 100
+        c.send_raw("".join('{"jsonrpc":"2.0","method":"gpio.get","params":{"pins":"IO1"},'
+                           '"id":%d}\n' % i for i in range(n)))
+        time.sleep(0.2)
+        env.wisd.p.send_signal(signal.SIGTERM)
+        got = {}
+        try:
+            while True:
+                r = c.recv(8)
+                if r is None:
+                    break
+                got[r["id"]] = r["error"]["code"]
+        except EOFError:
+            pass
+        assert set(got) == set(range(n)), sorted(set(range(n)) - set(got))
+        assert set(got.values()) <= {-32001, -32002, -32005}, got
+        assert env.wisd.p.wait(10) == 0
+    finally:
+        env.sim.p.send_signal(signal.SIGCONT)
+
+
 def test_socket_mode_stale_and_live_socket():
     with tempfile.TemporaryDirectory(prefix="wisd-test-") as tmp:
         path = os.path.join(tmp, "wisd.sock")
