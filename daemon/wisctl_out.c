@@ -102,8 +102,10 @@ void out_adc(FILE *f, json_object *result)
 void out_edge(FILE *f, json_object *p)
 {
 	json_object *t;
-	double ts = json_object_object_get_ex(p, "time", &t) ? json_object_get_double(t) : 0;
-	fprintf(f, "%s=%s %s %.6f\n", field(p, "pin", "?"), field(p, "level", "?"),
+	char ts[32] = "-"; /* no host time yet (module clock not mapped) */
+	if (json_object_object_get_ex(p, "time", &t))
+		snprintf(ts, sizeof ts, "%.6f", json_object_get_double(t));
+	fprintf(f, "%s=%s %s %s\n", field(p, "pin", "?"), field(p, "level", "?"),
 	        field(p, "edge", "?"), ts);
 	json_object *lost;
 	if (json_object_object_get_ex(p, "lost", &lost) && json_object_get_int64(lost) > 0)

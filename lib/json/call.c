@@ -542,8 +542,14 @@ json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, con
 	json_object_object_add(o, "seq", json_object_new_int64(ev->seq));
 	json_object_object_add(o, "lost", json_object_new_int64(ev->lost));
 	json_object_object_add(o, "device_us", json_object_new_int64((int64_t)ev->device_us));
-	json_object_object_add(o, "time", json_object_new_double(ts_seconds(&ev->realtime)));
-	json_object_object_add(o, "monotonic", json_object_new_double(ts_seconds(&ev->monotonic)));
-	json_object_object_add(o, "error_us", json_object_new_int64(ev->error_us));
+	/* Until the library has mapped the module's clock (right after a
+	 * reset) there is no host time: say nothing rather than 1970. */
+	if (ev->error_us != UINT32_MAX) {
+		json_object_object_add(o, "time",
+		                       json_object_new_double(ts_seconds(&ev->realtime)));
+		json_object_object_add(o, "monotonic",
+		                       json_object_new_double(ts_seconds(&ev->monotonic)));
+		json_object_object_add(o, "error_us", json_object_new_int64(ev->error_us));
+	}
 	return o;
 }

@@ -235,6 +235,13 @@ def test_device_direct_same_mapping(env):
     out = ok(wisctl(None, "gpio", "watch", "SW1", "--count", "1", device=dev, timeout=15))
     t.join()
     assert out.startswith("SW1=0 falling")
+    # A reset seen directly: no made-up 1970 host time before the clock is mapped.
+    t = press_later(env, ["reset"], 0.5)
+    out = ok(wisctl(None, "--json", "subscribe", "device.state", "--count", "1", device=dev,
+                    timeout=15))
+    t.join()
+    n = json.loads(out)["params"]
+    assert n["state"] == "reset" and "time" not in n and "error_us" not in n, n
 
 
 def test_two_watchers_on_one_pin(env):
