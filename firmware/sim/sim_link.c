@@ -99,21 +99,6 @@ int sim_link_open_pty(struct sim *s, const char *link_path)
 				        link_path);
 				return -1;
 			}
-			/* A pty's slave node exists only while its master is open: a
-			 * link to a live one belongs to a running simulator, whose
-			 * hosts would silently be moved to us. */
-			char to[sizeof s->pty_name];
-			ssize_t tl = readlink(link_path, to, sizeof to - 1);
-			if (tl > 0) {
-				to[tl] = 0;
-				if (strncmp(to, "/dev/pts/", 9) == 0 && stat(to, &st) == 0) {
-					fprintf(stderr,
-					        "wisrpc-sim: --link %s is in use (it points at "
-					        "%s, a live pseudo-terminal)\n",
-					        link_path, to);
-					return -1;
-				}
-			}
 			unlink(link_path); /* stale, from an earlier run */
 		}
 		if (symlink(s->pty_name, link_path) < 0) {
