@@ -297,7 +297,7 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 		goto fail;
 	}
 	if (!json_object_object_get_ex(q, "jsonrpc", &ver) ||
-	    !json_object_is_type(ver, json_type_string) ||
+	    !json_object_is_type(ver, json_type_string) || json_object_get_string_len(ver) != 3 ||
 	    strcmp(json_object_get_string(ver), "2.0") != 0) {
 		wisj_error_set(&e, WISJ_INVALID_REQUEST,
 		               "Invalid Request: \"jsonrpc\" must be \"2.0\"");
@@ -330,7 +330,10 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 	 * the envelope itself are still reported (with id null). */
 	r->notification = !has_id;
 	const char *name = json_object_get_string(meth);
-	const wisj_method *m = wisj_method_find(name);
+	/* A NUL inside the name must not make "system.ping\u0000x" match. */
+	const wisj_method *m = strlen(name) == (size_t)json_object_get_string_len(meth)
+	                           ? wisj_method_find(name)
+	                           : NULL;
 	if (!m) {
 		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "Method not found: %s", name);
 		goto fail;

@@ -90,6 +90,7 @@ static int check_lexemes(const char *s, size_t len, struct wisj_error *e)
 			return -1;
 		}
 		if (c == '"') {
+			bool nul = false;
 			for (i++; i < len && s[i] != '"'; i++) {
 				if ((unsigned char)s[i] < 0x20) {
 					wisj_error_set(
@@ -99,10 +100,24 @@ static int check_lexemes(const char *s, size_t len, struct wisj_error *e)
 					    i);
 					return -1;
 				}
-				if (s[i] == '\\')
+				if (s[i] == '\\') {
+					if (i + 5 < len && !memcmp(s + i + 1, "u0000", 5))
+						nul = true;
 					i++;
+				}
 			}
 			i++; /* an unterminated string is json-c's to report */
+			/* json-c keeps member names as C strings: "a\u0000b" would
+			 * silently become "a". */
+			size_t k = i;
+			while (nul && k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
+				k++;
+			if (nul && k < len && s[k] == ':') {
+				wisj_error_set(
+				    e, WISJ_PARSE_ERROR,
+				    "Parse error: \\u0000 in a member name before byte %zu", k);
+				return -1;
+			}
 		} else if (c == '-' || is_digit(c)) {
 			if (!(i = scan_number(s, i, len, e)))
 				return -1;

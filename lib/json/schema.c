@@ -168,8 +168,26 @@ static bool is_level(json_object *v)
 	return n == 0 || n == 1;
 }
 
+/* A name (pin, topic, mode) with "\u0000" in it would be cut short by
+ * every C string function it meets, and quietly match another name. */
+static bool has_nul(json_object *v)
+{
+	if (json_object_is_type(v, json_type_string))
+		return strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
+	if (json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (has_nul(json_object_array_get_idx(v, i)))
+				return true;
+	return false;
+}
+
 static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_error *e)
 {
+	if (p->type != WISJ_T_STRING && has_nul(v)) {
+		wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' contains a NUL character",
+		               p->name);
+		return false;
+	}
 	switch (p->type) {
 	case WISJ_T_STRING:
 	case WISJ_T_PIN:

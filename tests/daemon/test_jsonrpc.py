@@ -255,3 +255,24 @@ def test_only_strict_json_in_and_out(env):
         assert line.endswith(b'"id":' + good.replace(b"\\u00e9", b"\xc3\xa9") + b"}"), line
         assert strict_json(line)["result"] == {"data": ""}
     assert c.call("system.ping", {"data": "still"}) == {"data": "still"}
+
+
+def test_nul_in_names_is_not_cut_short(env):
+    # json-c strings are C strings to every lookup: "IO1\u0000zz" must not
+    # quietly be IO1, nor "system.ping\u0000x" system.ping.
+    c = env.client()
+    r = c.call_raw("system.ping\u0000x")
+    assert r["error"]["code"] == -32601, r
+    for method, params in [("gpio.get", {"pins": "IO1\u0000zz"}),
+                           ("gpio.mode", {"pin": "IO3", "mode": "input\u0000zz"}),
+                           ("subscribe", {"topics": ["log\u0000"]}),
+                           ("claim", {"resources": "IO1\u0000"})]:
+        e = c.error(method, params)
+        assert e["code"] == -32602 and "NUL" in e["message"], (method, e)
+    c.send_raw('{"jsonrpc":"2.0\\u0000","method":"system.ping","id":1}\n')
+    assert c.recv()["error"]["code"] == -32600
+    c.send_raw('{"jsonrpc":"2.0","method":"gpio.set","params":{"values":{"LED1\\u0000x":1}},'
+               '"id":2}\n')
+    assert c.recv()["error"]["code"] == -32700
+    # In free text (ping data, ids) it is just a character.
+    assert c.call("system.ping", {"data": "\u0000"}) == {"data": "\u0000"}
