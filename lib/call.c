@@ -381,6 +381,19 @@ int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req
 	return 0;
 }
 
+/* wis_close() from another thread waits until no thread is inside the
+ * library for dev: synchronous callers count themselves in call_sync,
+ * wis_call_async and wis_process here (their callbacks and the link may
+ * still be in use after the reader role is handed back). */
+static void users_add(wis_device *dev, int n)
+{
+	pthread_mutex_lock(&dev->mu);
+	dev->users = (unsigned)((int)dev->users + n);
+	if (n < 0)
+		pthread_cond_broadcast(&dev->cond);
+	pthread_mutex_unlock(&dev->mu);
+}
+
 static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
                       unsigned timeout_ms, wis_done_cb cb, void *user)
 {
@@ -432,7 +445,9 @@ int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len
 		return wis_fail(WIS_E_INVAL, "completion callback is NULL");
 	struct wis_entry e;
 	wis_enter(dev, &e);
+	users_add(dev, 1);
 	rc = call_async(dev, opcode, req, len, timeout_ms, cb, user);
+	users_add(dev, -1);
 	wis_leave(dev, &e); /* if a callback closed dev, cb has run (CANCELLED) */
 	return rc;
 }
@@ -477,7 +492,9 @@ int wis_process(wis_device *dev)
 		return wis_fail(WIS_E_INVAL, "device is NULL");
 	struct wis_entry e;
 	wis_enter(dev, &e);
+	users_add(dev, 1);
 	int rc = process(dev);
+	users_add(dev, -1);
 	if (wis_leave(dev, &e))
 		rc = wis_fail(WIS_E_CLOSED, "the device was closed by a callback");
 	return rc;

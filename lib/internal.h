@@ -90,7 +90,7 @@ struct wis_device {
 	/* wis_close() was called inside a callback: the thread that did so
 	 * frees the device when it leaves the library (see wis_enter). */
 	wis_device *close_next; /* that thread's list of devices to free */
-	unsigned users;         /* threads inside synchronous calls */
+	unsigned users;         /* threads inside calls or wis_process: wis_close waits */
 
 	struct wis_deframer rx; /* reader only */
 	/* Bytes read from the link but not yet fed to the deframer, reader

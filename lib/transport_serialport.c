@@ -8,6 +8,7 @@
  * listening" and holds its output until then.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libserialport.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,13 @@ int wis_transport_serialport_open(const char *path, struct wis_transport **out)
 	int fd = -1;
 	if (ok)
 		ok = sp_get_port_handle(port, &fd) == SP_OK && fd >= 0;
+	/* The reader polls and then drains until EAGAIN; a blocking fd would
+	 * hang it (and wis_process, which must never block).  libserialport
+	 * does not promise how it leaves the flags. */
+	if (ok) {
+		int fl = fcntl(fd, F_GETFL);
+		ok = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
+	}
 	if (!ok) {
 		char *msg = sp_last_error_message();
 		wis_fail(WIS_E_IO, "cannot configure %s: %s", path, msg ? msg : "unknown error");

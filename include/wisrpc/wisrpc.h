@@ -235,7 +235,10 @@ struct wis_event {
 	uint64_t device_us; /* device timestamp */
 	/* Device timestamp mapped to host clocks.  The mapping's error is at
 	 * most error_us (half the best round trip of the last clock sync plus
-	 * drift since then at 50 ppm). */
+	 * drift since then at 50 ppm).  error_us is UINT32_MAX and both times
+	 * are zero when there is no mapping: for the RESET event of a module
+	 * that restarted, and for events until the library has resynchronised
+	 * with the new boot (done by the next call or wis_process()). */
 	struct timespec realtime, monotonic;
 	uint32_t error_us;
 	union {

@@ -4,10 +4,12 @@
  * wis_process, or by a thread that reads the link for its own synchronous
  * call) gets its answer instead of timing out, and wis_close() from inside
  * a callback closes the device once the library is back out of it instead
- * of deadlocking or freeing memory still in use.
+ * of deadlocking or freeing memory still in use; wis_close() from another
+ * thread waits until the thread in wis_process() has left it.
  */
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -163,6 +165,52 @@ static void close_from_event_in_sync_call(struct sim *s)
 	CHECK(rc == WIS_E_CLOSED);
 }
 
+static volatile int slow_in_cb, slow_done;
+static int64_t slow_cb_end;
+static void slow_cb(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	(void)status;
+	(void)p;
+	(void)len;
+	(void)user;
+	slow_in_cb = 1;
+	usleep(150000);
+	slow_cb_end = mono_ns();
+	slow_done = 1;
+}
+
+static void *loop_thread(void *arg)
+{
+	wis_device *dev = arg;
+	while (!slow_done) {
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		poll(&p, 1, 10);
+		wis_process(dev);
+	}
+	return NULL;
+}
+
+static void close_while_process_runs(struct sim *s)
+{
+	printf("wis_close from another thread while wis_process runs a callback\n");
+	wis_device *dev = open_dev(s->pty);
+	slow_in_cb = slow_done = 0;
+	/* A timeout's callback runs after the reader role is handed back. */
+	kill(s->pid, SIGSTOP);
+	CHECK_OK(wis_call_async(dev, WIS_OP_PING, "a", 1, 30, slow_cb, NULL));
+	pthread_t th;
+	pthread_create(&th, NULL, loop_thread, dev);
+	while (!slow_in_cb)
+		usleep(1000);
+	wis_close(dev); /* must wait for the loop thread to leave wis_process */
+	int64_t closed = mono_ns();
+	pthread_join(th, NULL);
+	kill(s->pid, SIGCONT);
+	printf("  close returned %.1f ms after the callback ended\n", (closed - slow_cb_end) / 1e6);
+	CHECK(closed >= slow_cb_end);
+}
+
 int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
@@ -172,6 +220,7 @@ int main(int argc, char **argv)
 	sync_call_from_event_in_sync_reader(&s);
 	close_from_async_callback(&s);
 	close_from_event_in_sync_call(&s);
+	close_while_process_runs(&s);
 	sim_stop(&s);
 	return TEST_RESULT();
 }
