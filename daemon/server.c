@@ -53,14 +53,30 @@ void shbuf_unref(struct shbuf *b)
 		free(b);
 }
 
+static void client_close(struct client *c);
+
 void client_ref(struct client *c)
 {
 	c->refs++;
 }
 
+/* A client that has sent EOF (shut down its writing side, as socat and
+ * "nc -N" do after their input) is closed once every answer it asked for
+ * has been written, not before: closing at EOF would throw them away.  A
+ * subscriber stays, as with gpsd's "echo ?WATCH | nc": its notifications
+ * go on until a write finds the socket closed. */
+static void finish_if_done(struct client *c)
+{
+	if (c->eof && !c->closing && !c->topics && c->refs == 1 &&
+	    uv_stream_get_write_queue_size(&c->h.stream) == 0)
+		client_close(c);
+}
+
 void client_unref(struct client *c)
 {
-	if (--c->refs)
+	if (--c->refs == 1)
+		finish_if_done(c);
+	if (c->refs)
 		return;
 	free(c->line);
 	free(c);
@@ -200,11 +216,21 @@ static int append(struct client *c, const char *p, size_t n)
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct client *c = s->data;
+	if (nread == UV_EOF) {
+		log_debug("%s: end of requests", c->label);
+		uv_read_stop(&c->h.stream);
+		/* A last line without its newline is still a request. */
+		if (c->line_len && !c->discarding) {
+			size_t len = c->line_len;
+			c->line_len = 0;
+			handle_line(c, c->line, len);
+		}
+		c->eof = true;
+		finish_if_done(c);
+		return;
+	}
 	if (nread < 0) {
-		if (nread != UV_EOF)
-			log_debug("%s: read: %s", c->label, uv_strerror((int)nread));
-		else
-			log_debug("%s: disconnected", c->label);
+		log_debug("%s: read: %s", c->label, uv_strerror((int)nread));
 		client_close(c);
 		return;
 	}

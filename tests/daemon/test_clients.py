@@ -2,6 +2,7 @@
 matched responses, one client pipelining hundreds of requests, a client
 that stops reading being dropped while the others carry on, the idle
 timeout, and the TCP listener."""
+import json
 import random
 import socket
 import threading
@@ -179,3 +180,42 @@ def test_overload_is_refused_not_queued_forever():
         assert c.call("system.ping") == {"data": ""}
     finally:
         s.close()
+
+
+def test_half_closed_client_gets_every_answer(env):
+    # `echo REQUEST | socat - UNIX:...` (docs/api.md's first example) and
+    # "nc -N" shut down their writing side after the request: the answers
+    # must still come, then wisd closes.  A last line without its newline
+    # still counts.
+    import socket
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(env.wisd.sock)
+    n = 500
+    s.sendall(b"".join(b'{"jsonrpc":"2.0","method":"gpio.get","params":{"pins":"IO1"},"id":%d}\n'
+                       % i for i in range(n)) +
+              b'{"jsonrpc":"2.0","method":"system.ping","id":"last"}')
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(10)
+    buf = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    ids = {json.loads(l)["id"] for l in buf.splitlines()}
+    assert ids == set(range(n)) | {"last"}
+    # A subscriber that half-closes keeps its notifications (gpsd style).
+    sub = socket.socket(socket.AF_UNIX)
+    sub.connect(env.wisd.sock)
+    sub.sendall(b'{"jsonrpc":"2.0","method":"subscribe","params":{"topics":"gpio.edge"},"id":1}\n')
+    sub.shutdown(socket.SHUT_WR)
+    c = env.client()
+    c.call("gpio.mode", {"pin": "IO1", "mode": "output"})
+    c.call("gpio.watch", {"pin": "IO2"})
+    c.call("gpio.set", {"values": {"IO1": 1}})
+    sub.settimeout(5)
+    buf = b""
+    while buf.count(b"\n") < 2:
+        buf += sub.recv(4096)
+    assert json.loads(buf.splitlines()[1])["params"]["pin"] == "IO2"
+    sub.close()
