@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,11 +64,12 @@ void client_ref(struct client *c)
 /* A client that has sent EOF (shut down its writing side, as socat and
  * "nc -N" do after their input) is closed once every answer it asked for
  * has been written, not before: closing at EOF would throw them away.  A
- * subscriber stays, as with gpsd's "echo ?WATCH | nc": its notifications
- * go on until a write finds the socket closed. */
+ * subscriber on the Unix socket stays, as with gpsd's "echo ?WATCH | nc":
+ * its notifications go on until a write finds the socket closed.  (Over
+ * TCP a half-close looks like a close, so a subscriber is not kept.) */
 static void finish_if_done(struct client *c)
 {
-	if (c->eof && !c->closing && !c->topics && c->refs == 1 &&
+	if (c->eof && !c->closing && !(c->topics && c->is_unix) && c->refs == 1 &&
 	    uv_stream_get_write_queue_size(&c->h.stream) == 0)
 		client_close(c);
 }
@@ -213,9 +215,25 @@ static int append(struct client *c, const char *p, size_t n)
 	return 0;
 }
 
+/* After EOF: has the peer closed both directions (a Unix socket then
+ * polls as hung up), or only its writing side? */
+static bool peer_gone(struct client *c)
+{
+	uv_os_fd_t fd;
+	if (!c->is_unix || uv_fileno(&c->h.handle, &fd) != 0)
+		return false;
+	struct pollfd p = {fd, 0, 0};
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct client *c = s->data;
+	if (nread == UV_EOF && peer_gone(c)) {
+		log_debug("%s: disconnected", c->label);
+		client_close(c);
+		return;
+	}
 	if (nread == UV_EOF) {
 		log_debug("%s: end of requests", c->label);
 		uv_read_stop(&c->h.stream);
@@ -318,6 +336,7 @@ static void on_connection(uv_stream_t *srv, int status)
 		uv_tcp_init(d->loop, &c->h.tcp);
 	c->h.handle.data = c;
 	c->d = d;
+	c->is_unix = is_unix;
 	c->refs = 1;
 	c->id = ++d->next_client_id;
 	c->last_rx = uv_now(d->loop);

@@ -90,6 +90,7 @@ struct client {
 	bool discarding;  /* inside an over-long line: skip to its newline */
 	bool closing;     /* handle closing: no more reads or writes */
 	bool eof;         /* sent EOF: close once its answers are written */
+	bool is_unix;     /* on the Unix socket (else TCP) */
 	unsigned refs;    /* 1 for the connection + 1 per request in flight */
 	unsigned topics;  /* TOPIC_BIT()s subscribed */
 	uint64_t last_rx; /* uv_now() of the last bytes received */
