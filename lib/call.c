@@ -325,7 +325,10 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 		} else {
 			if (resp_len)
 				*resp_len = s->len;
-			if (s->len > resp_cap)
+			/* resp NULL: the caller does not want the payload; telling
+			 * them TOO_BIG for a call the device carried out would
+			 * read as a failure. */
+			if (resp && s->len > resp_cap)
 				rc = wis_fail(WIS_E_TOO_BIG,
 				              "%s response of %zu bytes does not fit the "
 				              "%zu-byte buffer",

@@ -39,12 +39,14 @@ void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t 
 	ev.payload_len = len - WIS_EV_PREFIX_LEN;
 
 	pthread_mutex_lock(&dev->mu);
-	if (ev.type == WIS_EV_RESET) {
+	int32_t gap = (int32_t)(ev.seq - dev->last_seq);
+	if (ev.type == WIS_EV_RESET || (dev->have_seq && gap <= 0)) {
+		/* A restart, also when its RESET event was lost (seq went
+		 * back): the old boot's clock would map the new boot's
+		 * timestamps with a confident but wrong error bound. */
 		wis_clock_invalidate(dev);
-	} else if (dev->have_seq) {
-		int32_t gap = (int32_t)(ev.seq - dev->last_seq);
-		if (gap > 1)
-			ev.lost = (uint32_t)gap - 1;
+	} else if (dev->have_seq && gap > 1) {
+		ev.lost = (uint32_t)gap - 1;
 	}
 	dev->have_seq = true;
 	dev->last_seq = ev.seq;

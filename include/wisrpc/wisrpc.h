@@ -154,8 +154,11 @@ const char *wis_pin_name(wis_device *dev, uint8_t nrf);
  * Each blocks until the response arrives or the timeout expires.  Pin
  * arguments are names ("IO1", "led2", "P0.17"). */
 
-/* Raw call: any opcode.  resp may be NULL if resp_cap is 0.  *resp_len gets
- * the response payload size (may be NULL).  timeout_ms 0 = the default. */
+/* Raw call: any opcode.  resp may be NULL if resp_cap is 0: the response
+ * payload is then discarded.  *resp_len gets the response payload size
+ * (resp_len may be NULL).  A payload larger than a non-NULL resp's
+ * resp_cap gives WIS_E_TOO_BIG, although the device has carried the call
+ * out.  timeout_ms 0 = the default. */
 int wis_call(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
              size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
 
@@ -236,9 +239,10 @@ struct wis_event {
 	/* Device timestamp mapped to host clocks.  The mapping's error is at
 	 * most error_us (half the best round trip of the last clock sync plus
 	 * drift since then at 50 ppm).  error_us is UINT32_MAX and both times
-	 * are zero when there is no mapping: for the RESET event of a module
-	 * that restarted, and for events until the library has resynchronised
-	 * with the new boot (done by the next call or wis_process()). */
+	 * are zero when there is no mapping: for the event that shows the
+	 * module restarted (its RESET event, or seq going back if that was
+	 * lost), and for events until the library has resynchronised with the
+	 * new boot (done by the next call or wis_process()). */
 	struct timespec realtime, monotonic;
 	uint32_t error_us;
 	union {

@@ -4,7 +4,8 @@
  * HELLO refused or truncated, an inconsistent pin table, silence, and on
  * an open link garbage, corrupt frames, oversize runs, stray and mismatched
  * responses ahead of the real answer.  Each must give its clear error or
- * be counted and skipped, and never hang.
+ * be counted and skipped, and never hang.  Also events whose seq goes back
+ * (a restart whose RESET event never came): the clock mapping is dropped.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -152,6 +153,39 @@ static void *device_thread(void *arg)
 	return NULL;
 }
 
+static struct wis_event evs[8];
+static int nev;
+static void on_event(wis_device *dev, const struct wis_event *ev, void *user)
+{
+	(void)dev;
+	(void)user;
+	if (nev < 8)
+		evs[nev++] = *ev;
+}
+
+/* A GPIO_EDGE event on IO1 with this seq and device time. */
+static void send_edge(uint32_t seq, uint64_t t_us)
+{
+	uint8_t p[WIS_EV_PREFIX_LEN + 3];
+	struct wis_wr w = wis_wr_init(p, sizeof p);
+	wis_wr_u32(&w, seq);
+	wis_wr_u64(&w, t_us);
+	wis_wr_u8(&w, WIS_NRF(0, 17));
+	wis_wr_u8(&w, 1);
+	wis_wr_u8(&w, WIS_EDGE_RISING);
+	send_frame(WIS_MSG_EVENT, 0, WIS_EV_GPIO_EDGE, 0, p, w.len);
+}
+
+static void pump_events(wis_device *dev, int n)
+{
+	int64_t end = mono_ns() + 2000000000LL;
+	while (nev < n && mono_ns() < end) {
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		poll(&p, 1, 10);
+		CHECK_OK(wis_process(dev));
+	}
+}
+
 static int try_open(const char *path, enum mode m, wis_device **dev, int no_hello)
 {
 	mode = m;
@@ -195,6 +229,23 @@ int main(void)
 		CHECK_RC(wis_gpio_read(dev, "LED1", NULL),
 		         WIS_E_UNKNOWN_PIN); /* not in its table */
 		CHECK(strstr(wis_last_error(), "pins are IO1"));
+		wis_close(dev);
+	}
+
+	printf("events: seq going back (a restart whose RESET event was lost) drops the "
+	       "clock mapping\n");
+	CHECK_OK(try_open(name, M_GOOD, &dev, 0));
+	if (dev) {
+		wis_set_event_cb(dev, on_event, NULL);
+		send_edge(5, (uint64_t)(mono_ns() / 1000));
+		pump_events(dev, 1);
+		CHECK(nev == 1 && evs[0].seq == 5 && evs[0].error_us < 100000);
+		send_edge(6, (uint64_t)(mono_ns() / 1000));
+		send_edge(1, 2000); /* the module restarted 2 ms ago */
+		pump_events(dev, 3);
+		CHECK(nev == 3 && evs[1].error_us < 100000 && evs[1].lost == 0);
+		CHECK(evs[2].seq == 1 && evs[2].lost == 0);
+		CHECK(evs[2].error_us == UINT32_MAX && evs[2].monotonic.tv_sec == 0);
 		wis_close(dev);
 	}
 

@@ -117,6 +117,10 @@ int main(int argc, char **argv)
 	uint8_t big[2000] = {0};
 	CHECK_RC(wis_call(dev, WIS_OP_PING, big, sizeof big, NULL, 0, NULL, 0), WIS_E_TOO_BIG);
 	CHECK_RC(wis_call(dev, WIS_OP_PING, big, 16, resp, 4, NULL, 0), WIS_E_TOO_BIG);
+	/* no buffer: the payload is discarded, its size still reported */
+	size_t got = 0;
+	CHECK_OK(wis_call(dev, WIS_OP_PING, big, 16, NULL, 0, &got, 0));
+	CHECK(got == 16);
 	CHECK_RC(wis_call(dev, 0x7f7f, NULL, 0, NULL, 0, NULL, 0), -WIS_ST_UNKNOWN_OP);
 	/* Everything above left the link usable. */
 	CHECK_OK(wis_ping(dev));
