@@ -115,13 +115,21 @@ static void hand_off_reader_locked(wis_device *dev)
 		pthread_cond_broadcast(&dev->cond); /* wis_close waits for the reader */
 }
 
+/* The detail of a failed async call is wis_last_error() during its
+ * callback only: the thread running it (wis_close, another call) keeps its
+ * own caller's detail. */
 void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n)
 {
+	if (n == 0)
+		return;
+	char keep[WIS_DETAIL_MAX];
+	snprintf(keep, sizeof keep, "%s", wis_last_error());
 	for (unsigned i = 0; i < n; i++) {
 		wis_set_detail(d[i].detail, strlen(d[i].detail));
 		d[i].cb(dev, d[i].status, (const uint8_t *)d[i].detail, strlen(d[i].detail),
 		        d[i].user);
 	}
+	wis_set_detail(keep, strlen(keep));
 }
 
 /* Completions are collected under the lock in chunks of this many and run

@@ -211,6 +211,28 @@ static void close_while_process_runs(struct sim *s)
 	CHECK(closed >= slow_cb_end);
 }
 
+static void ignore_cb(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	(void)status;
+	(void)p;
+	(void)len;
+	(void)user;
+}
+
+static void close_keeps_last_error(struct sim *s)
+{
+	printf("wis_close cancelling async calls keeps the caller's last error\n");
+	wis_device *dev = open_dev(s->pty);
+	kill(s->pid, SIGSTOP);
+	CHECK_OK(wis_call_async(dev, WIS_OP_PING, "a", 1, 5000, ignore_cb, NULL));
+	CHECK_RC(wis_gpio_read(dev, "IO99", NULL), WIS_E_UNKNOWN_PIN);
+	wis_close(dev); /* the ping completes with WIS_E_CANCELLED here */
+	printf("  after close: %s\n", wis_last_error());
+	CHECK(strstr(wis_last_error(), "no pin named IO99") != NULL);
+	kill(s->pid, SIGCONT);
+}
+
 int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
@@ -221,6 +243,7 @@ int main(int argc, char **argv)
 	close_from_async_callback(&s);
 	close_from_event_in_sync_call(&s);
 	close_while_process_runs(&s);
+	close_keeps_last_error(&s);
 	sim_stop(&s);
 	return TEST_RESULT();
 }
