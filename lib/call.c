@@ -111,8 +111,9 @@ static void hand_off_reader_locked(wis_device *dev)
 			break;
 		}
 	}
-	if (dev->closing)
-		pthread_cond_broadcast(&dev->cond); /* wis_close waits for the reader */
+	/* wis_close waits for the reader, and callers waiting for a window
+	 * slot may now read for it themselves. */
+	pthread_cond_broadcast(&dev->cond);
 }
 
 /* The detail of a failed async call is wis_last_error() during its
@@ -231,6 +232,32 @@ static int check_args(wis_device *dev, const void *req, size_t req_len)
 	return 0;
 }
 
+/* mu held, and nobody else reads (or this thread already does: nested).
+ * A caller waiting for a window slot reads the link itself: otherwise the
+ * answers that would free one stay unread whenever no other thread reads
+ * (async calls whose owner is not in wis_process, the clock's own UPTIME
+ * sample, a window of 1).  Short waits, so async deadlines are kept. */
+static void read_for_slot_locked(wis_device *dev, int64_t deadline)
+{
+	bool nested = dev->reader_active;
+	wis_device *outer_reader = tls_reader;
+	struct wis_done d[DONE_CHUNK];
+	dev->reader_active = true;
+	tls_reader = dev;
+	unsigned nd = expire_locked(dev, d);
+	pthread_mutex_unlock(&dev->mu);
+	wis_run_done(dev, d, nd);
+	int wait = ms_until(deadline);
+	int r = nd ? 0 : wis_read_link(dev, wait > 10 ? 10 : wait);
+	if (r < 0)
+		wis_link_died(dev, r);
+	pthread_mutex_lock(&dev->mu);
+	if (!nested) {
+		tls_reader = outer_reader;
+		hand_off_reader_locked(dev);
+	}
+}
+
 static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
 {
@@ -250,7 +277,12 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 	pthread_mutex_lock(&dev->mu);
 	dev->users++;
 	while (!dev->dead && !dev->closing && dev->used >= dev->window) {
-		if (pthread_cond_timedwait(&dev->cond, &dev->mu, &dl) == ETIMEDOUT) {
+		bool expired = wis_now_ns() >= deadline;
+		if (!expired && (!dev->reader_active || tls_reader == dev)) {
+			read_for_slot_locked(dev, deadline);
+			continue;
+		}
+		if (expired || pthread_cond_timedwait(&dev->cond, &dev->mu, &dl) == ETIMEDOUT) {
 			rc = wis_fail(WIS_E_TIMEOUT,
 			              "%s: no free call slot within %u ms (%u calls in "
 			              "flight)",

@@ -53,6 +53,10 @@ int wis_clock_sync_initial(wis_device *dev)
 {
 	int64_t best_t0 = 0, best_t1 = 0;
 	uint64_t best_dev = 0;
+	/* Our samples are calls too: no async resync on top of them. */
+	pthread_mutex_lock(&dev->mu);
+	dev->clk.last_attempt_ns = wis_now_ns();
+	pthread_mutex_unlock(&dev->mu);
 	for (int i = 0; i < 8; i++) {
 		uint8_t r[8];
 		int64_t t0 = wis_now_ns();

@@ -233,6 +233,37 @@ static void close_keeps_last_error(struct sim *s)
 	kill(s->pid, SIGCONT);
 }
 
+static int win_status = 1;
+static void win_cb(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	(void)p;
+	(void)len;
+	(void)user;
+	win_status = status;
+}
+
+static void window_of_one(struct sim *s)
+{
+	printf("window of 1: open works, and a sync call behind an unread async one reads "
+	       "for its slot\n");
+	struct wis_open_options o;
+	wis_open_options_init(&o);
+	o.window = 1;
+	wis_device *dev = NULL;
+	int64_t t0 = mono_ns();
+	CHECK_OK(wis_open(&dev, s->pty, &o)); /* failed: the clock's resync took the slot */
+	CHECK(mono_ns() - t0 < 500000000);
+	if (!dev)
+		return;
+	CHECK_OK(wis_call_async(dev, WIS_OP_PING, "a", 1, 0, win_cb, NULL));
+	t0 = mono_ns();
+	CHECK_OK(wis_ping(dev)); /* nobody runs wis_process: it must read itself */
+	CHECK(mono_ns() - t0 < 500000000);
+	CHECK_OK(win_status);
+	wis_close(dev);
+}
+
 int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
@@ -244,6 +275,7 @@ int main(int argc, char **argv)
 	close_from_event_in_sync_call(&s);
 	close_while_process_runs(&s);
 	close_keeps_last_error(&s);
+	window_of_one(&s);
 	sim_stop(&s);
 	return TEST_RESULT();
 }
