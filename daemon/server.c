@@ -411,43 +411,55 @@ static int start_unix(struct wisd *d)
 	}
 	if (clear_stale_socket(path) < 0)
 		return -1;
-	uv_pipe_init(d->loop, &d->unix_srv, 0);
-	d->unix_srv.data = d;
-	d->unix_open = true;
+	/* Bound here rather than by uv_pipe_bind: libuv unlinks the path when
+	 * the handle closes, which would remove the socket of a successor wisd
+	 * started after ours was deleted; and it reports a missing directory
+	 * as EACCES. */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	/* Create the file 0660 from the start, not 0777-then-chmod. */
 	mode_t old = umask(0117);
-	int rc = uv_pipe_bind(&d->unix_srv, path);
+	int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	int err = errno;
 	umask(old);
 	if (rc < 0) {
-		/* libuv turns ENOENT into EACCES: say what is really wrong. */
-		char dir[sizeof d->cfg.socket];
-		snprintf(dir, sizeof dir, "%s", path);
-		char *slash = strrchr(dir, '/');
-		struct stat st;
-		if (slash && slash != dir)
-			*slash = 0;
-		else
-			snprintf(dir, sizeof dir, "%s", slash ? "/" : ".");
-		if (rc == UV_EACCES && stat(dir, &st) < 0)
-			log_error("%s: cannot create the socket: directory %s: %s", path, dir,
-			          strerror(errno));
-		else
-			log_error("%s: bind: %s", path, uv_strerror(rc));
+		log_error("%s: cannot create the socket: %s", path, strerror(err));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	chmod(path, 0660);
 	if (d->cfg.group[0]) {
 		struct group *g = getgrnam(d->cfg.group);
-		if (!g) {
-			log_error("group '%s' does not exist", d->cfg.group);
-			return -1;
-		}
-		if (chown(path, (uid_t)-1, g->gr_gid) < 0) {
-			log_error("%s: chown to group %s: %s", path, d->cfg.group, strerror(errno));
+		if (!g || chown(path, (uid_t)-1, g->gr_gid) < 0) {
+			if (!g)
+				log_error("group '%s' does not exist", d->cfg.group);
+			else
+				log_error("%s: chown to group %s: %s", path, d->cfg.group,
+				          strerror(errno));
+			unlink(path);
+			close(fd);
 			return -1;
 		}
 	}
-	d->unix_bound = true;
+	/* Remember which file is ours (after chmod/chown, which change ctime). */
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		d->unix_bound = true;
+		d->unix_dev = st.st_dev;
+		d->unix_ino = st.st_ino;
+		d->unix_ctime = st.st_ctim;
+	}
+	uv_pipe_init(d->loop, &d->unix_srv, 0);
+	d->unix_srv.data = d;
+	d->unix_open = true;
+	rc = uv_pipe_open(&d->unix_srv, fd);
+	if (rc < 0) {
+		log_error("%s: %s", path, uv_strerror(rc));
+		close(fd);
+		return -1;
+	}
 	rc = uv_listen((uv_stream_t *)&d->unix_srv, 128, on_connection);
 	if (rc < 0) {
 		log_error("%s: listen: %s", path, uv_strerror(rc));
@@ -512,7 +524,13 @@ void server_quiesce(struct wisd *d)
 {
 	if (d->unix_open && !uv_is_closing((uv_handle_t *)&d->unix_srv)) {
 		uv_close((uv_handle_t *)&d->unix_srv, NULL);
-		if (d->unix_bound)
+		/* Only our own file: if it was removed and another wisd made a
+		 * new one there meanwhile, that one is not ours to remove.  (An
+		 * inode number is reused at once on tmpfs: the ctime tells.) */
+		struct stat st;
+		if (d->unix_bound && lstat(d->cfg.socket, &st) == 0 && st.st_dev == d->unix_dev &&
+		    st.st_ino == d->unix_ino && st.st_ctim.tv_sec == d->unix_ctime.tv_sec &&
+		    st.st_ctim.tv_nsec == d->unix_ctime.tv_nsec)
 			unlink(d->cfg.socket);
 	}
 	if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp_srv))

@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "config.h"
@@ -46,6 +47,9 @@ struct wisd {
 	uv_tcp_t tcp_srv;
 	bool unix_open, tcp_open;
 	bool unix_bound; /* the socket file is ours to remove */
+	dev_t unix_dev;  /* ... and this is it */
+	ino_t unix_ino;
+	struct timespec unix_ctime;
 	uv_timer_t idle_timer;
 	struct client *clients;
 	unsigned nclients, next_client_id;

@@ -320,3 +320,24 @@ def test_bad_settings_refused_at_start(tmp_path):
     # libuv says "permission denied" for a missing directory: wisd says what is wrong.
     r = start("--socket", str(tmp_path / "no-dir" / "w.sock"))
     assert r.returncode == 1 and "No such file or directory" in r.stderr, r.stderr
+
+
+def test_stopping_wisd_leaves_a_successors_socket(tmp_path):
+    # The socket file was deleted under a running wisd and a second wisd
+    # now serves the same path: stopping the first must not remove it.
+    a = Wisd(str(tmp_path), "sim", name="a")
+    try:
+        os.unlink(a.sock)
+        b = subprocess.Popen([WISD, "--device", "sim", "--socket", a.sock],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            c = wait_for(lambda: try_connect(a.sock), what="second wisd")
+            c.close()
+            assert a.stop() == 0
+            assert os.path.exists(a.sock)
+            assert Client(a.sock).call("system.ping") == {"data": ""}
+        finally:
+            b.send_signal(signal.SIGTERM)
+            assert b.wait(10) == 0
+    finally:
+        a.stop()
