@@ -51,6 +51,15 @@ static int names(struct wisd *d, json_object *list, char (*out)[24], size_t max,
 	return 0;
 }
 
+/* -32003 with the data every ownership refusal carries (docs/api.md). */
+static void refuse(struct wisj_error *e, const char *name, struct client *o, const char *tail)
+{
+	wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s%s", name, o->label, tail);
+	e->data = json_object_new_object();
+	json_object_object_add(e->data, "resource", json_object_new_string(name));
+	json_object_object_add(e->data, "owner", json_object_new_string(o->label));
+}
+
 int owner_claim(struct wisd *d, struct client *c, json_object *list, struct wisj_error *e)
 {
 	char want[64][24];
@@ -60,11 +69,7 @@ int owner_claim(struct wisd *d, struct client *c, json_object *list, struct wisj
 	for (size_t i = 0; i < n; i++) {
 		struct client *o = owner_of(d, want[i]);
 		if (o && o != c) {
-			wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s", want[i], o->label);
-			e->data = json_object_new_object();
-			json_object_object_add(e->data, "resource",
-			                       json_object_new_string(want[i]));
-			json_object_object_add(e->data, "owner", json_object_new_string(o->label));
+			refuse(e, want[i], o, "");
 			return -1;
 		}
 	}
@@ -103,8 +108,7 @@ int owner_unclaim(struct wisd *d, struct client *c, json_object *list, struct wi
 	for (size_t i = 0; i < n; i++) {
 		struct client *o = owner_of(d, want[i]);
 		if (o && o != c) {
-			wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s, not by you", want[i],
-			               o->label);
+			refuse(e, want[i], o, ", not by you");
 			return -1;
 		}
 	}

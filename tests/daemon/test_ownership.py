@@ -51,6 +51,12 @@ def test_claim_errors(env):
     assert c.call("claim", {"resources": "IO4"}) == {"claimed": ["IO4"]}
     # claiming twice is fine
     assert c.call("claim", {"resources": ["IO4"]}) == {"claimed": ["IO4"]}
+    # Giving back someone else's claim is refused like any other write,
+    # with the same data naming the owner.
+    other = env.client()
+    e = other.error("unclaim", {"resources": "io4"})
+    assert e["code"] == -32003 and e["data"]["resource"] == "IO4", e
+    assert e["data"]["owner"].startswith("client "), e
 
 
 def test_wisctl_sees_refusal(env):
