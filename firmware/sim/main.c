@@ -99,14 +99,17 @@ void sim_module_reset(struct sim *s, uint8_t cause)
 {
 	s->reset_req = false;
 	sim_log(s, "module reset (cause %u)", cause);
-	sim_link_flush(s); /* the RESET response left before the reset */
-	s->txlen = 0;
 	if (s->link_fd >= 0) {
-		/* Requests in flight die with the module, as on USB. */
+		/* Requests in flight die with the module, as on USB.  Dropped
+		 * before the RESET response goes out: a request the host sends
+		 * once it has that response reaches the new boot (dropped after,
+		 * it was lost now and then). */
 		uint8_t junk[4096];
 		for (int i = 0; i < 64 && read(s->link_fd, junk, sizeof junk) > 0; i++)
 			;
 	}
+	sim_link_flush(s); /* the RESET response leaves before the reset */
+	s->txlen = 0;
 	sim_pins_reset(s);
 	wis_core_init(&s->core, &s->hal);
 	wis_core_boot(&s->core, cause);

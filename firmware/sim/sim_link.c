@@ -48,7 +48,8 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 			sim_link_drop(s);
 			return;
 		}
-		sim_link_flush(s);
+		if (!s->reset_req) /* else sim_module_reset flushes, in order */
+			sim_link_flush(s);
 		return;
 	}
 	if ((revents & (POLLHUP | POLLERR)) && s->tcp_port >= 0) {
