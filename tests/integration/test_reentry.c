@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -165,8 +166,9 @@ static void close_from_event_in_sync_call(struct sim *s)
 	CHECK(rc == WIS_E_CLOSED);
 }
 
-static volatile int slow_in_cb, slow_done;
-static int64_t slow_cb_end;
+/* Atomics: set by the loop thread, read by the closing one. */
+static atomic_int slow_in_cb, slow_done;
+static _Atomic int64_t slow_cb_end;
 static void slow_cb(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
 {
 	(void)dev;
