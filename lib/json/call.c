@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wisjson_int.h"
 
@@ -30,8 +31,9 @@ struct wisj_call {
 	struct part *parts; /* batch method only */
 	int nparts;
 	wis_batch *b;
-	wis_device *dev; /* the device it was sent to: still valid while its
-	                  * completion runs, even inside wis_close() */
+	wis_device *dev;   /* the device it was sent to: still valid while its
+	                    * completion runs, even inside wis_close() */
+	int64_t queued_ms; /* when it started waiting for window room, 0 if never */
 	struct wisj_plan plan;
 };
 
@@ -274,16 +276,36 @@ static void on_done(wis_device *dev, int status, const uint8_t *payload, size_t 
 
 /* ---- sending -------------------------------------------------------------- */
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* send_call(): the call waited for window room for its whole timeout. */
+#define EXPIRED 1
+
 static int send_call(struct wisj_call *k)
 {
 	wisj_ctx *c = k->ctx;
 	struct wisj_plan *pl = &k->plan;
 	int rc;
+	/* timeout_ms counts from the request, not from when the window had
+	 * room: behind a module that stopped answering, a queue of N requests
+	 * would otherwise take N/window timeouts to drain. */
+	unsigned timeout = c->timeout_ms;
+	if (k->queued_ms && timeout) {
+		int64_t waited = now_ms() - k->queued_ms;
+		if (waited >= (int64_t)timeout)
+			return EXPIRED;
+		timeout -= (unsigned)waited;
+	}
 	k->dev = c->dev;
 	if (!k->as_batch) {
 		struct wisj_step *s = &pl->steps[0];
-		rc = wis_call_async(c->dev, s->opcode, pl->buf + s->off, s->len, c->timeout_ms,
-		                    on_done, k);
+		rc = wis_call_async(c->dev, s->opcode, pl->buf + s->off, s->len, timeout, on_done,
+		                    k);
 	} else {
 		if (!k->b) {
 			k->b = wis_batch_new(c->dev);
@@ -299,7 +321,7 @@ static int send_call(struct wisj_call *k)
 		}
 		size_t len;
 		const uint8_t *p = wis_batch_payload(k->b, &len);
-		rc = wis_call_async(c->dev, WIS_OP_BATCH, p, len, c->timeout_ms, on_done, k);
+		rc = wis_call_async(c->dev, WIS_OP_BATCH, p, len, timeout, on_done, k);
 	}
 	if (rc == 0)
 		c->inflight++;
@@ -322,7 +344,14 @@ static void pump(wisj_ctx *c)
 		if (!c->head)
 			c->tail = NULL;
 		c->queued--;
-		if (rc < 0) {
+		if (rc == EXPIRED) {
+			struct wisj_error e = {0};
+			wisj_error_from_wis(&e, WIS_E_TIMEOUT, NULL);
+			wisj_error_set(&e, WISJ_TIMEOUT,
+			               "no room at the device within %u ms: it is not answering",
+			               c->timeout_ms);
+			fail_call(k, &e);
+		} else if (rc < 0) {
 			struct wisj_error e = {0};
 			wisj_error_from_wis(&e, rc, wis_last_error());
 			fail_call(k, &e);
@@ -362,6 +391,7 @@ static void submit(wisj_ctx *c, struct wisj_call *k)
 		return;
 	}
 	k->next = NULL;
+	k->queued_ms = now_ms();
 	if (c->tail)
 		c->tail->next = k;
 	else

@@ -69,14 +69,23 @@ def test_silent_module_times_out(env):
     # A module that stops answering (stopped, wedged) must not leave
     # requests waiting: each gets -32002 after timeout_ms (2 s), even though
     # nothing else happens on the loop meanwhile.
+    # More requests than the device window (16): those waiting for room
+    # count their timeout from the request too, not one window-wave after
+    # another (100 requests would take 7 timeouts).
     c = env.client()
     env.sim.p.send_signal(signal.SIGSTOP)
     try:
         t0 = time.monotonic()
-        rid = c.request("gpio.get", {"pins": "IO1"})
-        r = c.response(rid, timeout=6)
-        assert r["error"]["code"] == -32002, r
-        assert r["error"]["data"]["status"] == "TIMEOUT"
+        n = 100
+        c.send_raw("".join('{"jsonrpc":"2.0","method":"gpio.get","params":{"pins":"IO1"},'
+                           '"id":%d}\n' % i for i in range(n)))
+        got = set()
+        while len(got) < n:
+            r = c.recv(6)
+            assert r is not None, "only %d answers" % len(got)
+            assert r["error"]["code"] == -32002, r
+            assert r["error"]["data"]["status"] == "TIMEOUT"
+            got.add(r["id"])
         assert time.monotonic() - t0 < 4
     finally:
         env.sim.p.send_signal(signal.SIGCONT)
