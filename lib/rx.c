@@ -54,9 +54,9 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 	if (!s->async) {
 		s->status = status;
 		s->len = len;
-		if (status == 0)
+		if (status == 0 && s->resp && s->cap)
 			memcpy(s->resp, p, len < s->cap ? len : s->cap);
-		else
+		else if (status != 0)
 			detail_from_payload(s->detail, sizeof s->detail, s->opcode, status, p, len);
 		s->done = true;
 		pthread_cond_signal(wis_slot_cv(dev, s));
