@@ -344,6 +344,15 @@ def test_stopping_wisd_leaves_a_successors_socket(tmp_path):
             c.close()
             assert a.stop() == 0
             assert os.path.exists(a.sock)
+            # The second wisd listens before its simulator is up: wait for
+            # the device, then check the socket really is the second's.
+            def device_up():
+                c = Client(a.sock)
+                try:
+                    return c.call("daemon.status")["device"]["state"] == "up"
+                finally:
+                    c.close()
+            wait_for(device_up, timeout=15, what="second wisd's device")
             assert Client(a.sock).call("system.ping") == {"data": ""}
         finally:
             b.send_signal(signal.SIGTERM)
