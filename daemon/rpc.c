@@ -95,7 +95,7 @@ static void finish(struct rpc_req *r, json_object *resp)
 	}
 	if (r->id)
 		json_object_put(r->id);
-	client_unref(c);
+	client_request_done(c);
 	free(r);
 }
 
@@ -285,7 +285,7 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 	r->c = c;
 	r->batch = batch;
 	r->slot = slot;
-	client_ref(c);
+	client_request_taken(c);
 	d->requests++;
 	struct wisj_error e = {0};
 	json_object *id = NULL, *ver, *meth, *params = NULL;

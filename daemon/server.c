@@ -8,6 +8,12 @@
  * once (uv_try_write); what does not fit is queued, and once a client's
  * queue passes max_write_queue bytes it is dropped with a logged reason.
  *
+ * Fairness: a client with CLIENT_MAX_PENDING requests unanswered is not
+ * read from until half of them are answered, so one client flooding
+ * requests cannot fill the shared device queue and starve the others; its
+ * further requests wait in its socket (the kernel's flow control slows the
+ * sender) and in a small held buffer.
+ *
  * Lifetime: a client is freed when its handle is closed AND no request it
  * sent is still at the device (refs).  Responses to a closed client are
  * discarded.
@@ -26,6 +32,8 @@
 #include <unistd.h>
 
 #include "wisd.h"
+
+#define CLIENT_MAX_PENDING 256
 
 struct wreq {
 	uv_write_t w;
@@ -55,6 +63,7 @@ void shbuf_unref(struct shbuf *b)
 }
 
 static void client_close(struct client *c);
+static void on_resume(uv_idle_t *h);
 
 void client_ref(struct client *c)
 {
@@ -74,6 +83,22 @@ static void finish_if_done(struct client *c)
 		client_close(c);
 }
 
+void client_request_taken(struct client *c)
+{
+	c->pending++;
+	client_ref(c);
+}
+
+void client_request_done(struct client *c)
+{
+	c->pending--;
+	/* Resume from the loop, not from inside this answer's callback. */
+	if (c->paused && c->pending < CLIENT_MAX_PENDING / 2 && !c->closing &&
+	    !uv_is_active((uv_handle_t *)&c->d->resume_idle))
+		uv_idle_start(&c->d->resume_idle, on_resume);
+	client_unref(c);
+}
+
 void client_unref(struct client *c)
 {
 	if (--c->refs == 1)
@@ -81,6 +106,7 @@ void client_unref(struct client *c)
 	if (c->refs)
 		return;
 	free(c->line);
+	free(c->held);
 	free(c);
 }
 
@@ -226,6 +252,8 @@ static bool peer_gone(struct client *c)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
 }
 
+static void consume(struct client *c, char *p, char *end);
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct client *c = s->data;
@@ -253,9 +281,37 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->last_rx = uv_now(c->d->loop);
-	char *p = buf->base, *end = buf->base + nread;
+	consume(c, buf->base, buf->base + nread);
+}
+
+/* Stops reading from c, keeping [p, end) to handle once it may go on. */
+static void pause_client(struct client *c, char *p, char *end)
+{
+	size_t n = (size_t)(end - p);
+	char *h = malloc(n + 1);
+	if (!h) {
+		client_drop(c, "out of memory for its held requests");
+		return;
+	}
+	memcpy(h, p, n);
+	c->held = h;
+	c->held_len = n;
+	c->paused = true;
+	uv_read_stop(&c->h.stream);
+	log_debug("%s: %d requests pending: reading paused", c->label, CLIENT_MAX_PENDING);
+}
+
+/* Handles the request lines in [p, end); a partial last line is kept for
+ * the next read. */
+static void consume(struct client *c, char *p, char *end)
+{
 	size_t max = c->d->cfg.max_line;
 	while (p < end && !c->closing) {
+		if (c->pending >= CLIENT_MAX_PENDING && c->line_len == 0 && !c->discarding &&
+		    !c->d->stopping) {
+			pause_client(c, p, end);
+			return;
+		}
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
 		if (c->discarding) {
@@ -287,6 +343,32 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		c->line = NULL;
 		c->line_cap = 0;
 	}
+}
+
+static void resume_client(struct client *c)
+{
+	char *h = c->held;
+	size_t n = c->held_len;
+	c->held = NULL;
+	c->held_len = 0;
+	c->paused = false;
+	consume(c, h, h + n);
+	free(h);
+	if (!c->paused && !c->closing && !c->eof) {
+		log_debug("%s: reading resumed", c->label);
+		uv_read_start(&c->h.stream, alloc_cb, on_read);
+	}
+}
+
+static void on_resume(uv_idle_t *h)
+{
+	struct wisd *d = h->data;
+	uv_idle_stop(h);
+	if (d->stopping)
+		return;
+	for (struct client *c = d->clients; c; c = c->next)
+		if (c->paused && !c->closing && c->pending < CLIENT_MAX_PENDING / 2)
+			resume_client(c);
 }
 
 /* ---- accepting ---------------------------------------------------------------- */
@@ -501,6 +583,8 @@ int server_start(struct wisd *d)
 {
 	uv_timer_init(d->loop, &d->idle_timer);
 	d->idle_timer.data = d;
+	uv_idle_init(d->loop, &d->resume_idle);
+	d->resume_idle.data = d;
 	d->rbuf_len = 65536;
 	d->rbuf = malloc(d->rbuf_len);
 	if (!d->rbuf)
@@ -535,10 +619,16 @@ void server_quiesce(struct wisd *d)
 	}
 	if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp_srv))
 		uv_close((uv_handle_t *)&d->tcp_srv, NULL);
+	/* Lines already read from a paused client are answered (shutting
+	 * down), like requests taken but not yet sent; unread ones are not. */
+	for (struct client *c = d->clients; c; c = c->next)
+		if (c->paused && !c->closing)
+			resume_client(c);
 	for (struct client *c = d->clients; c; c = c->next)
 		if (!c->closing)
 			uv_read_stop(&c->h.stream);
 	uv_timer_stop(&d->idle_timer);
+	uv_idle_stop(&d->resume_idle);
 }
 
 bool server_flushed(struct wisd *d)
@@ -555,4 +645,6 @@ void server_close_all(struct wisd *d)
 		client_close(c);
 	if (!uv_is_closing((uv_handle_t *)&d->idle_timer))
 		uv_close((uv_handle_t *)&d->idle_timer, NULL);
+	if (!uv_is_closing((uv_handle_t *)&d->resume_idle))
+		uv_close((uv_handle_t *)&d->resume_idle, NULL);
 }

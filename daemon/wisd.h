@@ -51,6 +51,7 @@ struct wisd {
 	ino_t unix_ino;
 	struct timespec unix_ctime;
 	uv_timer_t idle_timer;
+	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
 	uint64_t requests; /* served, for daemon.status */
@@ -95,7 +96,11 @@ struct client {
 	bool closing;     /* handle closing: no more reads or writes */
 	bool eof;         /* sent EOF: close once its answers are written */
 	bool is_unix;     /* on the Unix socket (else TCP) */
-	unsigned refs;    /* 1 for the connection + 1 per request in flight */
+	unsigned pending; /* requests taken and not yet answered */
+	bool paused;      /* too many requests pending: not reading (see held) */
+	char *held;       /* bytes read but not yet handled while paused */
+	size_t held_len;
+	unsigned refs;    /* 1 for the connection + 1 per request or write pending */
 	unsigned topics;  /* TOPIC_BIT()s subscribed */
 	uint64_t last_rx; /* uv_now() of the last bytes received */
 };
@@ -122,6 +127,10 @@ void client_send(struct client *c, struct shbuf *b);
 void client_drop(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void client_ref(struct client *c);
 void client_unref(struct client *c);
+/* A request of c's was taken / has been answered: counts toward the limit
+ * on requests pending per client (and holds a reference meanwhile). */
+void client_request_taken(struct client *c);
+void client_request_done(struct client *c);
 
 /* ---- rpc.c ------------------------------------------------------------------ */
 

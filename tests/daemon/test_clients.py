@@ -125,6 +125,34 @@ def test_slow_reader_is_dropped_others_carry_on():
         s.close()
 
 
+def test_flooding_client_cannot_starve_others():
+    # One client pipelines far more requests than the shared device queue
+    # holds.  wisd stops reading from it while it has many pending, so its
+    # requests all get answers (none refused as "queue full"), and another
+    # client's calls keep being served meanwhile.
+    s = Setup(wisd_args=("--set", "queue_limit=1024"))
+    try:
+        flood = s.client(timeout=30)
+        fast = s.client()
+        n = 3000
+        lines = "".join('{"jsonrpc":"2.0","method":"system.ping","id":%d}\n' % i for i in range(n))
+        sender = threading.Thread(target=flood.send_raw, args=(lines,))
+        sender.start()
+        for _ in range(50):
+            assert fast.call("system.ping", {"data": "f"}) == {"data": "f"}
+        ids = set()
+        while len(ids) < n:
+            r = flood.recv(10)
+            assert r is not None, "only %d of %d answers" % (len(ids), n)
+            assert "result" in r, r
+            ids.add(r["id"])
+        sender.join(10)
+        assert ids == set(range(n))
+        assert "reading paused" in s.wisd.logtext()
+    finally:
+        s.close()
+
+
 def test_idle_client_dropped_subscriber_kept():
     s = Setup(wisd_args=("--set", "idle_timeout=1"))
     try:
