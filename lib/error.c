@@ -95,6 +95,8 @@ const char *wis_strerror(int code)
 		return "request or response too big";
 	case WIS_E_CANCELLED:
 		return "call cancelled";
+	case WIS_E_IN_USE:
+		return "port in use by another program";
 	}
 	if (code < 0 && code > -64)
 		return "unknown device status";

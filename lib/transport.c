@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,6 +49,16 @@ int wis_transport_open(const char *path, unsigned timeout_ms, struct wis_transpo
 			return rc;
 	}
 	return wis_transport_termios_open(path, out);
+}
+
+int wis_fd_lock(int fd, const char *path)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+		return 0; /* a file system without locks: go on unprotected */
+	return wis_fail(WIS_E_IN_USE,
+	                "%s is in use by another program (wisd?): talk to it through wisd, "
+	                "or stop that program",
+	                path);
 }
 
 ssize_t wis_fd_read(int fd, void *buf, size_t n)

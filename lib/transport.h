@@ -43,6 +43,11 @@ int wis_transport_serialport_open(const char *path, struct wis_transport **out);
 int wis_transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_transport **out);
 
 /* Shared by the fd-based transports. */
+/* Takes an exclusive advisory lock on an opened port, so that a second
+ * program (wisctl --device while wisd owns the port) is told the port is
+ * busy instead of silently stealing the other's answers.  0, or
+ * WIS_E_IN_USE with the detail set. */
+int wis_fd_lock(int fd, const char *path);
 ssize_t wis_fd_read(int fd, void *buf, size_t n);
 ssize_t wis_fd_write(int fd, const void *buf, size_t n, int is_socket);
 

@@ -59,6 +59,16 @@ int wis_transport_serialport_open(const char *path, struct wis_transport **out)
 		sp_free_port(port);
 		return WIS_E_NOT_FOUND;
 	}
+	int fd = -1;
+	int rc =
+	    sp_get_port_handle(port, &fd) == SP_OK && fd >= 0 ? wis_fd_lock(fd, path) : WIS_E_IO;
+	if (rc < 0) {
+		if (rc == WIS_E_IO)
+			wis_fail(rc, "cannot get the file descriptor of %s", path);
+		sp_close(port);
+		sp_free_port(port);
+		return rc;
+	}
 	struct sp_port_config *cfg = NULL;
 	int ok = sp_new_config(&cfg) == SP_OK && sp_set_config_baudrate(cfg, 115200) == SP_OK &&
 	         sp_set_config_bits(cfg, 8) == SP_OK &&
@@ -68,9 +78,6 @@ int wis_transport_serialport_open(const char *path, struct wis_transport **out)
 	         sp_set_config_dtr(cfg, SP_DTR_ON) == SP_OK &&
 	         sp_set_config_rts(cfg, SP_RTS_ON) == SP_OK && sp_set_config(port, cfg) == SP_OK;
 	sp_free_config(cfg);
-	int fd = -1;
-	if (ok)
-		ok = sp_get_port_handle(port, &fd) == SP_OK && fd >= 0;
 	/* The reader polls and then drains until EAGAIN; a blocking fd would
 	 * hang it (and wis_process, which must never block).  libserialport
 	 * does not promise how it leaves the flags. */

@@ -68,6 +68,12 @@ int wis_transport_termios_open(const char *path, struct wis_transport **out)
 		                "tcp://HOST:PORT or \"auto\"",
 		                path);
 	}
+	/* Before touching the line: its owner's settings stay as they are. */
+	int rc = wis_fd_lock(fd, path);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
 	cfmakeraw(&tio);
 	tio.c_cflag |= CLOCAL | CREAD;
 	tio.c_cflag &= ~(tcflag_t)CRTSCTS;

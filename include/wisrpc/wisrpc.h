@@ -59,6 +59,7 @@ enum {
 	WIS_E_VERSION = -111,     /* firmware speaks another protocol version    */
 	WIS_E_TOO_BIG = -112,     /* request or response larger than a frame     */
 	WIS_E_CANCELLED = -113,   /* call abandoned (device closed before reply) */
+	WIS_E_IN_USE = -114,      /* another program has the port open (wisd?)   */
 };
 
 /* Name of an error code ("timeout", "pin busy", ...).  Never NULL. */

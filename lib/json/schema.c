@@ -52,6 +52,8 @@ const char *wisj_status_name(int code)
 		return "TOO_BIG";
 	case WIS_E_CANCELLED:
 		return "CANCELLED";
+	case WIS_E_IN_USE:
+		return "IN_USE";
 	default:
 		return "UNKNOWN";
 	}
@@ -93,7 +95,8 @@ void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail)
 	else if (wis_code == WIS_E_TIMEOUT)
 		code = WISJ_TIMEOUT;
 	else if (wis_code == WIS_E_DISCONNECTED || wis_code == WIS_E_CLOSED ||
-	         wis_code == WIS_E_CANCELLED || wis_code == WIS_E_NOT_FOUND)
+	         wis_code == WIS_E_CANCELLED || wis_code == WIS_E_NOT_FOUND ||
+	         wis_code == WIS_E_IN_USE)
 		code = WISJ_UNAVAILABLE;
 	else if (wis_code == WIS_E_UNKNOWN_PIN || wis_code == WIS_E_NOT_IO ||
 	         wis_code == WIS_E_INVAL)

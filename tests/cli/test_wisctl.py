@@ -218,9 +218,16 @@ def test_json_after_the_command_and_plain_paths(env):
 
 
 def test_device_direct_same_mapping(env):
+    # While wisd holds the port, a direct open is refused at once (exit 3,
+    # "in use") instead of stealing wisd's answers.
+    dev = env.sim.link
+    t0 = time.monotonic()
+    r = wisctl(None, "info", device=dev)
+    assert r.returncode == 3 and "in use by another program" in r.stderr, (r.returncode, r.stderr)
+    assert time.monotonic() - t0 < 2
+    assert env.client().call("system.ping") == {"data": ""}
     # Stop wisd so the link is free; then wisctl opens the module itself.
     env.wisd.stop()
-    dev = env.sim.link
     assert ok(wisctl(None, "info", device=dev)).startswith("board: RAK4631")
     assert ok(wisctl(None, "gpio", "set", "IO1=1", device=dev)) == ""
     assert ok(wisctl(None, "gpio", "get", "IO2", device=dev)) == "IO2=1\n"

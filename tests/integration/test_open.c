@@ -126,6 +126,13 @@ int main(int argc, char **argv)
 	wis_close(dev);
 	dev = open_dev(s.link);
 	CHECK_OK(wis_ping(dev));
+	printf("a second open of a port in use is refused at once\n");
+	wis_device *second = NULL;
+	CHECK_RC(wis_open(&second, s.pty, NULL), WIS_E_IN_USE);
+	CHECK(second == NULL);
+	CHECK(strstr(wis_last_error(), "in use by another program") != NULL);
+	CHECK(strcmp(wis_strerror(WIS_E_IN_USE), "port in use by another program") == 0);
+	CHECK_OK(wis_ping(dev)); /* the first is undisturbed */
 	wis_close(dev);
 	sim_stop(&s);
 
