@@ -60,19 +60,29 @@ static void refuse(struct wisj_error *e, const char *name, struct client *o, con
 	json_object_object_add(e->data, "owner", json_object_new_string(o->label));
 }
 
+/* Resolves list into want[] and refuses (naming the owner) if any of them
+ * is claimed by a client other than c: all or nothing. */
+static int names_not_others(struct wisd *d, struct client *c, json_object *list, char want[64][24],
+                            size_t *n, const char *tail, struct wisj_error *e)
+{
+	if (names(d, list, want, 64, n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++) {
+		struct client *o = owner_of(d, want[i]);
+		if (o && o != c) {
+			refuse(e, want[i], o, tail);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int owner_claim(struct wisd *d, struct client *c, json_object *list, struct wisj_error *e)
 {
 	char want[64][24];
 	size_t n;
-	if (names(d, list, want, 64, &n, e) < 0)
+	if (names_not_others(d, c, list, want, &n, "", e) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct client *o = owner_of(d, want[i]);
-		if (o && o != c) {
-			refuse(e, want[i], o, "");
-			return -1;
-		}
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (find(d, want[i]))
 			continue;
@@ -103,15 +113,8 @@ int owner_unclaim(struct wisd *d, struct client *c, json_object *list, struct wi
 {
 	char want[64][24];
 	size_t n;
-	if (names(d, list, want, 64, &n, e) < 0)
+	if (names_not_others(d, c, list, want, &n, ", not by you", e) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct client *o = owner_of(d, want[i]);
-		if (o && o != c) {
-			refuse(e, want[i], o, ", not by you");
-			return -1;
-		}
-	}
 	for (size_t i = 0; i < n; i++)
 		for (unsigned k = 0; k < d->nclaims; k++)
 			if (!strcmp(d->claims[k].name, want[i])) {
