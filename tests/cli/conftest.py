@@ -2,17 +2,6 @@
 import os
 import sys
 
-import pytest
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
 
-from wisdtest import Setup  # noqa: E402
-
-
-@pytest.fixture
-def env():
-    s = Setup()
-    try:
-        yield s
-    finally:
-        s.close()
+from wisdtest import env  # noqa: E402,F401

@@ -1,18 +1,7 @@
-"""pytest fixtures for the daemon and CLI suites (see wisdtest.py)."""
+"""pytest fixtures for the daemon suite (see wisdtest.py)."""
 import os
 import sys
 
-import pytest
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from wisdtest import Setup  # noqa: E402
-
-
-@pytest.fixture
-def env():
-    s = Setup()
-    try:
-        yield s
-    finally:
-        s.close()
+from wisdtest import env  # noqa: E402,F401

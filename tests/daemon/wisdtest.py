@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 import time
 
+import pytest
+
 WISD = os.environ.get("WISD", "wisd")
 WISCTL = os.environ.get("WISCTL", "wisctl")
 SIM = os.environ.get("WISRPC_SIM", "wisrpc-sim")
@@ -282,3 +284,13 @@ class Setup:
 def wisctl(sock, *args, timeout=10, env=None, device=None):
     cmd = [WISCTL] + (["--device", device] if device else ["--socket", sock]) + list(args)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def env():
+    """A fresh Setup per test (the daemon and CLI suites' conftests use it)."""
+    s = Setup()
+    try:
+        yield s
+    finally:
+        s.close()
