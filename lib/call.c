@@ -258,6 +258,24 @@ static void read_for_slot_locked(wis_device *dev, int64_t deadline)
 	}
 }
 
+/* A request could not be written: take its slot back (unless the link's
+ * death already completed it), so that an async cb never runs for a call
+ * that returns an error; a dead link fails every other call too, without
+ * losing this caller's error detail.  Called without dev->mu. */
+static void send_failed(wis_device *dev, struct wis_slot *s, uint16_t id, wis_done_cb cb, int rc)
+{
+	pthread_mutex_lock(&dev->mu);
+	if (s->id == id && s->async == (cb != NULL) && s->cb == cb)
+		wis_slot_free_locked(dev, s);
+	pthread_mutex_unlock(&dev->mu);
+	if (rc == WIS_E_DISCONNECTED) {
+		char keep[WIS_DETAIL_MAX];
+		snprintf(keep, sizeof keep, "%s", wis_last_error());
+		wis_link_died(dev, rc);
+		wis_set_detail(keep, strlen(keep));
+	}
+}
+
 static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
 {
@@ -307,16 +325,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 
 	rc = wis_tx_send(dev, id, opcode, req, req_len, timeout_ms, false);
 	if (rc < 0) {
-		pthread_mutex_lock(&dev->mu);
-		if (s->id == id)
-			wis_slot_free_locked(dev, s);
-		pthread_mutex_unlock(&dev->mu);
-		if (rc == WIS_E_DISCONNECTED) {
-			char keep[WIS_DETAIL_MAX];
-			snprintf(keep, sizeof keep, "%s", wis_last_error());
-			wis_link_died(dev, rc);
-			wis_set_detail(keep, strlen(keep));
-		}
+		send_failed(dev, s, id, NULL, rc);
 		pthread_mutex_lock(&dev->mu);
 		goto out;
 	}
@@ -461,20 +470,8 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 	pthread_mutex_unlock(&dev->mu);
 
 	rc = wis_tx_send(dev, id, opcode, req, len, timeout_ms, true);
-	if (rc < 0) {
-		/* cb must never run when we return an error: take the slot back
-		 * before anything can complete it. */
-		pthread_mutex_lock(&dev->mu);
-		if (s->id == id && s->async && s->cb == cb)
-			wis_slot_free_locked(dev, s);
-		pthread_mutex_unlock(&dev->mu);
-		if (rc == WIS_E_DISCONNECTED) {
-			char keep[WIS_DETAIL_MAX];
-			snprintf(keep, sizeof keep, "%s", wis_last_error());
-			wis_link_died(dev, rc);
-			wis_set_detail(keep, strlen(keep));
-		}
-	}
+	if (rc < 0)
+		send_failed(dev, s, id, cb, rc);
 	return rc;
 }
 

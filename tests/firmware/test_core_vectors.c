@@ -5,26 +5,8 @@
  * the vector's payload); responses and events must be ignored and counted
  * in requests_bad.  The codec itself is checked by tests/unit.
  */
-#include <ctype.h>
-
 #include "fake_hal.h"
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	while (*s) {
-		while (*s && !isxdigit((unsigned char)*s))
-			s++;
-		if (!s[0] || !s[1] || n == cap)
-			break;
-		unsigned v;
-		if (sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
+#include "../vectors/vectors.h"
 
 int main(int argc, char **argv)
 {
@@ -37,29 +19,16 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	static char line[16384];
-	static uint8_t wire[WIS_MAX_ENCODED + 16], payload[WIS_MAX_PAYLOAD + 16];
-	int requests = 0, others = 0;
+	static struct wis_vector v;
+	int requests = 0, others = 0, rc;
 	setup();
-	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#' || line[0] == '\n')
+	while ((rc = wis_vector_next(f, &v)) != 0) {
+		CHECK(rc == 1);
+		if (rc < 0)
 			continue;
-		char *fields[4] = {line, NULL, NULL, NULL};
-		for (int i = 1; i < 4; i++) {
-			char *bar = fields[i - 1] ? strchr(fields[i - 1], '|') : NULL;
-			if (bar) {
-				*bar = 0;
-				fields[i] = bar + 1;
-			}
-		}
-		CHECK(fields[3] != NULL);
-		if (!fields[3])
-			continue;
-		unsigned v, t, id, op, st, fl;
-		CHECK_EQ(sscanf(fields[1], "%u %u %u %u %u %u", &v, &t, &id, &op, &st, &fl), 6);
-		size_t plen =
-		    strchr(fields[2], '-') ? 0 : unhex(fields[2], payload, sizeof payload);
-		size_t wlen = unhex(fields[3], wire, sizeof wire);
+		unsigned t = v.h.type, id = v.h.id, op = v.h.opcode;
+		const uint8_t *payload = v.payload, *wire = v.wire;
+		size_t plen = v.plen, wlen = v.wlen;
 		size_t before = F.out.n;
 		send_raw(wire, wlen);
 		if (t != WIS_MSG_REQUEST) {

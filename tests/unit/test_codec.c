@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "frame.h"
+#include "../vectors/vectors.h"
 
 struct got {
 	struct wis_hdr h;
@@ -26,64 +27,32 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 	g->count++;
 }
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	if (s[0] == '-')
-		return 0;
-	while (s[0] && s[1] && n < cap && s[0] != ' ' && s[0] != '\n') {
-		unsigned v;
-		if (sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 static void test_vectors(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	CHECK(f != NULL);
 	if (!f)
 		return;
-	static char line[8192];
-	int vectors = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#' || line[0] == '\n')
+	static struct wis_vector v;
+	static uint8_t enc[WIS_MAX_ENCODED + 1];
+	static struct wis_deframer d;
+	static struct got g;
+	int vectors = 0, rc;
+	while ((rc = wis_vector_next(f, &v)) != 0) {
+		CHECK(rc == 1);
+		if (rc < 0)
 			continue;
-		char *f1 = strchr(line, '|'), *f2 = f1 ? strchr(f1 + 1, '|') : NULL;
-		char *f3 = f2 ? strchr(f2 + 1, '|') : NULL;
-		CHECK(f3 != NULL);
-		if (!f3)
-			continue;
-		unsigned v, t, id, op, st, fl;
-		CHECK_EQ(sscanf(f1 + 1, "%u %u %u %u %u %u", &v, &t, &id, &op, &st, &fl), 6);
-		static uint8_t payload[WIS_MAX_PAYLOAD], wire[WIS_MAX_ENCODED + 1],
-		    enc[WIS_MAX_ENCODED + 1];
-		size_t plen = unhex(f2 + 2, payload, sizeof payload);
-		size_t wlen = unhex(f3 + 2, wire, sizeof wire);
+		size_t elen = wis_frame_encode(enc, sizeof enc, &v.h, v.payload, v.plen);
+		CHECK_EQ(elen, v.wlen);
+		CHECK(elen == v.wlen && memcmp(enc, v.wire, v.wlen) == 0);
 
-		struct wis_hdr h = {(uint8_t)v,   (uint8_t)t,  (uint16_t)id,
-		                    (uint16_t)op, (uint8_t)st, (uint8_t)fl};
-		size_t elen = wis_frame_encode(enc, sizeof enc, &h, payload, plen);
-		CHECK_EQ(elen, wlen);
-		CHECK(elen == wlen && memcmp(enc, wire, wlen) == 0);
-
-		static struct wis_deframer d;
-		static struct got g;
 		memset(&g, 0, sizeof g);
 		wis_deframer_init(&d);
-		wis_deframer_feed(&d, wire, wlen, on_frame, &g);
+		wis_deframer_feed(&d, v.wire, v.wlen, on_frame, &g);
 		CHECK_EQ(g.count, 1);
-		CHECK_EQ(g.h.version, v);
-		CHECK_EQ(g.h.type, t);
-		CHECK_EQ(g.h.id, id);
-		CHECK_EQ(g.h.opcode, op);
-		CHECK_EQ(g.h.status, st);
-		CHECK_EQ(g.h.flags, fl);
-		CHECK_EQ(g.len, plen);
-		CHECK(memcmp(g.payload, payload, plen) == 0);
+		CHECK(memcmp(&g.h, &v.h, sizeof v.h) == 0);
+		CHECK_EQ(g.len, v.plen);
+		CHECK(memcmp(g.payload, v.payload, v.plen) == 0);
 		vectors++;
 	}
 	fclose(f);
