@@ -102,38 +102,3 @@ const char *wis_strerror(int code)
 		return "unknown device status";
 	return "unknown error";
 }
-
-const char *wis_op_name(uint16_t op)
-{
-	switch (op) {
-	case WIS_OP_HELLO:
-		return "HELLO";
-	case WIS_OP_PING:
-		return "PING";
-	case WIS_OP_UPTIME:
-		return "UPTIME";
-	case WIS_OP_RESET:
-		return "RESET";
-	case WIS_OP_STATS:
-		return "STATS";
-	case WIS_OP_PINS:
-		return "PINS";
-	case WIS_OP_BATCH:
-		return "BATCH";
-	case WIS_OP_RELEASE:
-		return "RELEASE";
-	case WIS_OP_PIN_STATE:
-		return "PIN_STATE";
-	case WIS_OP_GPIO_MODE:
-		return "GPIO_MODE";
-	case WIS_OP_GPIO_READ:
-		return "GPIO_READ";
-	case WIS_OP_GPIO_WRITE:
-		return "GPIO_WRITE";
-	case WIS_OP_GPIO_WATCH:
-		return "GPIO_WATCH";
-	case WIS_OP_ADC_READ:
-		return "ADC_READ";
-	}
-	return "opcode";
-}

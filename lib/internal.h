@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "ops.h"
 #include "transport.h"
 #include "wisrpc/wisrpc.h"
 
@@ -120,7 +121,7 @@ struct wis_device {
 int wis_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wis_set_detail(const char *text, size_t len);
 void wis_clear_error(void);
-const char *wis_op_name(uint16_t opcode);
+/* wis_op_name(): lib/proto/ops.h */
 
 /* call.c */
 int64_t wis_now_ns(void);

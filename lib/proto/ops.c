@@ -1,0 +1,435 @@
+/*
+ * The opcode table and the generic payload codec (see ops.h).  Adding an
+ * opcode means adding its fields and one row below; the firmware's checks,
+ * the library's names and batch rules, wisd's resources and the protocol
+ * document's tables follow from the row.
+ */
+#include "ops.h"
+
+/* ---- names ----------------------------------------------------------------- */
+
+const char *const wis_status_names[] = {
+    "OK",       "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",       "NO_SUCH_PIN", "NOT_CAPABLE",
+    "PIN_BUSY", "WRONG_MODE", "NOT_FITTED", "BUSY",          "HW_TIMEOUT",  "HW_ERROR",
+    "TOO_BIG",  "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",    NULL};
+const char *const wis_gpio_mode_names[] = {
+    "disabled", "input", "input_pullup", "input_pulldown", "output", "output_open_drain", NULL};
+const char *const wis_edge_names[] = {"none", "rising", "falling", "both", NULL};
+const char *const wis_owner_names[] = {"none", "gpio",  "adc",    "i2c", "spi",
+                                       "uart", "flash", "system", NULL};
+const char *const wis_reset_mode_names[] = {"app", "bootloader", "serial_dfu", NULL};
+const char *const wis_reset_cause_names[] = {"power_on", "request", "watchdog", "pin", NULL};
+const char *const wis_adc_gain_names[] = {"1/6", "1/5", "1/4", "1/3", "1/2", "1", "2", "4", NULL};
+const char *const wis_adc_ref_names[] = {"internal", "vdd4", NULL};
+const char *const wis_cap_names[32] = {"gpio",  "adc", "batch", "events", "radio",
+                                       "flash", "i2c", "spi",   "uart",   [31] = "simulated"};
+const char *const wis_fn_names[] = {"gpio", "adc",    "i2c",  "spi", "uart",
+                                    "led",  "button", "qspi", "nfc", NULL};
+static const char *const off_on[] = {"0", "1", NULL};
+
+static bool str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+const char *wis_name_of(const char *const *names, unsigned v)
+{
+	for (unsigned i = 0; names[i]; i++)
+		if (i == v)
+			return names[i];
+	return "unknown";
+}
+
+int wis_name_index(const char *const *names, const char *s)
+{
+	for (int i = 0; names[i]; i++)
+		if (str_eq(names[i], s))
+			return i;
+	return -1;
+}
+
+/* ---- fields of each message ------------------------------------------------ */
+
+#define NF(a) ((uint8_t)(sizeof a / sizeof a[0]))
+#define U8(n, lo, hi)                                                                              \
+	{                                                                                          \
+		n, WIS_FT_U8, lo, hi, NULL                                                         \
+	}
+#define U16(n)                                                                                     \
+	{                                                                                          \
+		n, WIS_FT_U16, 0, 0xffff, NULL                                                     \
+	}
+#define U32(n)                                                                                     \
+	{                                                                                          \
+		n, WIS_FT_U32, 0, 0xffffffffu, NULL                                                \
+	}
+#define U64(n)                                                                                     \
+	{                                                                                          \
+		n, WIS_FT_U64, 0, 0xffffffffu, NULL                                                \
+	}
+#define ENUM8(n, names, hi)                                                                        \
+	{                                                                                          \
+		n, WIS_FT_U8, 0, hi, names                                                         \
+	}
+#define PIN                                                                                        \
+	{                                                                                          \
+		"pin", WIS_FT_PIN, 0, 255, NULL                                                    \
+	}
+
+static const struct wis_field hello_req[] = {U8("host_version", 1, 255)};
+static const struct wis_field hello_resp[] = {U8("proto_version", 0, 255),
+                                              U8("window", 0, 255),
+                                              U16("max_payload"),
+                                              U32("caps"),
+                                              {"device_id", WIS_FT_BYTES, 8, 8, NULL},
+                                              {"fw_version", WIS_FT_STR, 0, 255, NULL},
+                                              {"board", WIS_FT_STR, 0, 255, NULL},
+                                              U8("pin_count", 0, 255)};
+static const struct wis_field ping_req[] = {{"data", WIS_FT_BYTES, 0, WIS_MAX_PAYLOAD, NULL}};
+static const struct wis_field uptime_resp[] = {U64("uptime_us")};
+static const struct wis_field reset_req[] = {
+    ENUM8("mode", wis_reset_mode_names, WIS_RESET_SERIAL_DFU)};
+static const struct wis_field stats_resp[] = {
+    U64("uptime_us"),   U32("rx_frames"),      U32("rx_crc_errors"),    U32("rx_cobs_errors"),
+    U32("rx_oversize"), U32("rx_runts"),       U32("rx_bytes_dropped"), U32("tx_frames"),
+    U32("events_sent"), U32("events_dropped"), U32("requests_bad")};
+static const struct wis_field pins_req[] = {U8("first", 0, 255)};
+static const struct wis_field pins_resp[] = {U8("total", 0, 255),
+                                             U8("first", 0, 255),
+                                             U8("count", 0, 255),
+                                             {"entries", WIS_FT_REST, 0, 0, NULL}};
+static const struct wis_field batch_req[] = {U8("flags", 0, WIS_BATCH_STOP_ON_ERROR),
+                                             U8("count", 0, WIS_BATCH_MAX_STEPS),
+                                             {"steps", WIS_FT_REST, 0, 0, NULL}};
+static const struct wis_field batch_resp[] = {U8("count", 0, WIS_BATCH_MAX_STEPS),
+                                              {"results", WIS_FT_REST, 0, 0, NULL}};
+static const struct wis_field pin_req[] = {PIN};
+static const struct wis_field pin_state_resp[] = {
+    ENUM8("owner", wis_owner_names, WIS_OWNER_SYSTEM),
+    ENUM8("mode", wis_gpio_mode_names, WIS_GPIO_OUTPUT_OPEN_DRAIN), ENUM8("level", off_on, 1),
+    ENUM8("edge", wis_edge_names, WIS_EDGE_BOTH)};
+static const struct wis_field gpio_mode_req[] = {
+    PIN, ENUM8("mode", wis_gpio_mode_names, WIS_GPIO_OUTPUT_OPEN_DRAIN), ENUM8("level", off_on, 1)};
+static const struct wis_field level_resp[] = {ENUM8("level", off_on, 1)};
+static const struct wis_field gpio_write_req[] = {PIN, ENUM8("level", off_on, 1)};
+static const struct wis_field gpio_watch_req[] = {
+    PIN,
+    ENUM8("edge", wis_edge_names, WIS_EDGE_BOTH),
+    {"debounce_us", WIS_FT_U32, 0, WIS_DEBOUNCE_MAX_US, NULL}};
+static const struct wis_field adc_read_req[] = {
+    PIN, ENUM8("gain", wis_adc_gain_names, WIS_ADC_GAIN_4),
+    ENUM8("reference", wis_adc_ref_names, WIS_ADC_REF_VDD4), U8("resolution", 8, 14),
+    U8("oversample", 0, WIS_ADC_MAX_OVERSAMPLE_LOG2)};
+static const struct wis_field adc_read_resp[] = {{"raw", WIS_FT_I16, 0, 0, NULL},
+                                                 {"millivolts", WIS_FT_I32, 0, 0, NULL}};
+static const struct wis_field ev_edge[] = {PIN, ENUM8("level", off_on, 1),
+                                           ENUM8("edge", wis_edge_names, WIS_EDGE_BOTH)};
+static const struct wis_field ev_reset[] = {U8("cause", 0, 255)};
+
+#define REQ(r) r, NF(r)
+#define NONE NULL, 0
+#define B WIS_OPF_BATCH
+#define CH WIS_OPF_CHANGES
+#define RD WIS_PERM_READ
+#define CTL WIS_PERM_CONTROL
+#define ADM WIS_PERM_ADMIN
+
+/* In opcode order (wis_op_find relies on it). */
+static const struct wis_op_desc ops[] = {
+    {WIS_OP_HELLO, "HELLO", "protocol version, window, payload size, capabilities, id, names",
+     REQ(hello_req), REQ(hello_resp), WIS_OPF_LOCAL, WIS_RES_NONE, ADM, WIS_TC_QUICK, NULL},
+    {WIS_OP_PING, "PING", "echoes its payload", REQ(ping_req), REQ(ping_req), B, WIS_RES_NONE, RD,
+     WIS_TC_QUICK, NULL},
+    {WIS_OP_UPTIME, "UPTIME", "device time in microseconds since boot", NONE, REQ(uptime_resp), B,
+     WIS_RES_NONE, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_RESET, "RESET", "resets the module once the response is out", REQ(reset_req), NONE, 0,
+     WIS_RES_NONE, ADM, WIS_TC_QUICK, NULL},
+    {WIS_OP_STATS, "STATS", "link and event counters", NONE, REQ(stats_resp), B, WIS_RES_NONE, RD,
+     WIS_TC_QUICK, NULL},
+    {WIS_OP_PINS, "PINS", "the board's pin table, paged", REQ(pins_req), REQ(pins_resp), B,
+     WIS_RES_NONE, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_BATCH, "BATCH", "several requests in order, a result for each", REQ(batch_req),
+     REQ(batch_resp), 0, WIS_RES_NONE, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_RELEASE, "RELEASE", "frees a pin from whatever function holds it", REQ(pin_req), NONE,
+     B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_PIN_STATE, "PIN_STATE", "a pin's owner, mode, level and watched edge", REQ(pin_req),
+     REQ(pin_state_resp), B, WIS_RES_PIN, RD, WIS_TC_QUICK, NULL},
+    {WIS_EV_RESET, "RESET_EVENT", "the module booted; sent once", NONE, REQ(ev_reset),
+     WIS_OPF_EVENT, WIS_RES_NONE, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_GPIO_MODE, "GPIO_MODE", "sets a pin's GPIO mode and initial level", REQ(gpio_mode_req),
+     NONE, B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_GPIO_READ, "GPIO_READ", "reads a pin (a free pin becomes an input)", REQ(pin_req),
+     REQ(level_resp), B, WIS_RES_PIN, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_GPIO_WRITE, "GPIO_WRITE", "drives an output (a free pin becomes one)",
+     REQ(gpio_write_req), NONE, B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_GPIO_WATCH, "GPIO_WATCH", "reports a pin's edges as GPIO_EDGE events",
+     REQ(gpio_watch_req), NONE, B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
+    {WIS_EV_GPIO_EDGE, "GPIO_EDGE", "a watched pin changed (debounced)", NONE, REQ(ev_edge),
+     WIS_OPF_EVENT, WIS_RES_PIN, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_ADC_READ, "ADC_READ", "one SAADC conversion: raw value and millivolts",
+     REQ(adc_read_req), REQ(adc_read_resp), B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
+};
+
+const struct wis_op_desc *wis_op_table(size_t *count)
+{
+	*count = sizeof ops / sizeof ops[0];
+	return ops;
+}
+
+const struct wis_op_desc *wis_op_find(uint16_t opcode)
+{
+	size_t lo = 0, hi = sizeof ops / sizeof ops[0];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ops[mid].opcode == opcode)
+			return &ops[mid];
+		if (ops[mid].opcode < opcode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *wis_op_name(uint16_t opcode)
+{
+	const struct wis_op_desc *d = wis_op_find(opcode);
+	return d ? d->name : "opcode";
+}
+
+uint32_t wis_op_bound_ms(const struct wis_op_desc *d, const uint8_t *req, size_t len)
+{
+	if (!d || d->tclass != WIS_TC_LONG || !d->bound_ms)
+		return 0;
+	return d->bound_ms(req, len);
+}
+
+/* ---- codec ----------------------------------------------------------------- */
+
+static size_t int_size(uint8_t t)
+{
+	switch (t) {
+	case WIS_FT_U8:
+	case WIS_FT_PIN:
+		return 1;
+	case WIS_FT_U16:
+	case WIS_FT_I16:
+		return 2;
+	case WIS_FT_U32:
+	case WIS_FT_I32:
+		return 4;
+	case WIS_FT_U64:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+void wis_fields_len(const struct wis_field *f, size_t nf, size_t *min, size_t *max)
+{
+	size_t lo = 0, hi = 0;
+	for (size_t i = 0; i < nf; i++) {
+		size_t s = int_size(f[i].type);
+		if (s) {
+			lo += s;
+			hi += s;
+		} else if (f[i].type == WIS_FT_STR) {
+			lo += 1;
+			hi += 1 + 255;
+		} else if (f[i].type == WIS_FT_BYTES) {
+			lo += f[i].min;
+			hi += f[i].max;
+		} else {
+			hi = WIS_MAX_PAYLOAD;
+		}
+	}
+	if (hi > WIS_MAX_PAYLOAD)
+		hi = WIS_MAX_PAYLOAD;
+	*min = lo;
+	*max = hi;
+}
+
+static uint64_t get_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static bool in_range(const struct wis_field *f, uint64_t v)
+{
+	if (f->type == WIS_FT_I16 || f->type == WIS_FT_I32 || f->type == WIS_FT_U64)
+		return true; /* signed and 64-bit values carry no range */
+	return v >= f->min && v <= f->max;
+}
+
+enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const uint8_t *p,
+                                  size_t len, union wis_val *vals, size_t *bad)
+{
+	size_t pos = 0;
+	for (size_t i = 0; i < nf; i++) {
+		size_t s = int_size(f[i].type), n;
+		*bad = i;
+		if (s) {
+			if (len - pos < s)
+				return WIS_DEC_SHORT;
+			vals[i].u = get_le(p + pos, s);
+			if (f[i].type == WIS_FT_I16)
+				vals[i].i = (int16_t)vals[i].u;
+			else if (f[i].type == WIS_FT_I32)
+				vals[i].i = (int32_t)vals[i].u;
+			pos += s;
+			if (!in_range(&f[i], vals[i].u))
+				return WIS_DEC_RANGE;
+			continue;
+		}
+		if (f[i].type == WIS_FT_STR) {
+			if (len - pos < 1 || len - pos - 1 < p[pos])
+				return WIS_DEC_SHORT;
+			n = p[pos++];
+		} else if (f[i].type == WIS_FT_BYTES) {
+			n = i + 1 == nf ? len - pos : f[i].min;
+			if (n < f[i].min || len - pos < n)
+				return WIS_DEC_SHORT;
+			if (n > f[i].max)
+				return WIS_DEC_LONG;
+		} else {
+			n = len - pos;
+		}
+		vals[i].b.p = p + pos;
+		vals[i].b.len = n;
+		pos += n;
+	}
+	*bad = nf;
+	return pos == len ? WIS_DEC_OK : WIS_DEC_LONG;
+}
+
+size_t wis_fields_encode(const struct wis_field *f, size_t nf, const union wis_val *vals,
+                         uint8_t *out, size_t cap)
+{
+	size_t pos = 0;
+	for (size_t i = 0; i < nf; i++) {
+		size_t s = int_size(f[i].type);
+		if (s) {
+			if (cap - pos < s)
+				return 0;
+			for (size_t k = 0; k < s; k++)
+				out[pos++] = (uint8_t)(vals[i].u >> (8 * k));
+			continue;
+		}
+		size_t n = vals[i].b.len;
+		if (f[i].type == WIS_FT_STR) {
+			if (n > 255 || cap - pos < 1)
+				return 0;
+			out[pos++] = (uint8_t)n;
+		} else if (f[i].type == WIS_FT_BYTES && (n < f[i].min || n > f[i].max)) {
+			return 0;
+		}
+		if (cap - pos < n)
+			return 0;
+		for (size_t k = 0; k < n; k++)
+			out[pos++] = vals[i].b.p[k];
+	}
+	return pos;
+}
+
+int wis_field_index(const struct wis_field *f, size_t nf, const char *name)
+{
+	for (size_t i = 0; i < nf; i++)
+		if (str_eq(f[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* ---- resources ------------------------------------------------------------- */
+
+static const char *const res_names[WIS_RES__COUNT] = {"",     "pin", "radio", "flash", "i2c1",
+                                                      "i2c2", "spi", "uart0", "uart1"};
+
+/* Pins each bus takes (shared/hardware.md).  The flash is the QSPI bus:
+ * the IO-slot SPI pins plus IO7 (DIO2) and LED3 (DIO3). */
+static const uint8_t pins_none[] = {WIS_NRF_NONE};
+static const uint8_t pins_flash[] = {WIS_NRF(0, 26), WIS_NRF(0, 3), WIS_NRF(0, 30), WIS_NRF(0, 29),
+                                     WIS_NRF(0, 28), WIS_NRF(0, 2), WIS_NRF_NONE};
+static const uint8_t pins_i2c1[] = {WIS_NRF(0, 13), WIS_NRF(0, 14), WIS_NRF_NONE};
+static const uint8_t pins_i2c2[] = {WIS_NRF(0, 24), WIS_NRF(0, 25), WIS_NRF_NONE};
+static const uint8_t pins_spi[] = {WIS_NRF(0, 26), WIS_NRF(0, 3), WIS_NRF(0, 29), WIS_NRF(0, 30),
+                                   WIS_NRF_NONE};
+static const uint8_t pins_uart0[] = {WIS_NRF(0, 20), WIS_NRF(0, 19), WIS_NRF_NONE};
+static const uint8_t pins_uart1[] = {WIS_NRF(0, 16), WIS_NRF(0, 15), WIS_NRF_NONE};
+
+const uint8_t *wis_res_pins(unsigned res)
+{
+	switch (res) {
+	case WIS_RES_FLASH:
+		return pins_flash;
+	case WIS_RES_I2C1:
+		return pins_i2c1;
+	case WIS_RES_I2C2:
+		return pins_i2c2;
+	case WIS_RES_SPI:
+		return pins_spi;
+	case WIS_RES_UART0:
+		return pins_uart0;
+	case WIS_RES_UART1:
+		return pins_uart1;
+	default:
+		return pins_none;
+	}
+}
+
+const char *wis_res_name(unsigned res)
+{
+	return res < WIS_RES__COUNT ? res_names[res] : "";
+}
+
+int wis_res_parse(const char *name)
+{
+	if (name[0] == 'p' && name[1] == 'i' && name[2] == 'n' && name[3] == ':' && name[4])
+		return WIS_RES_PIN;
+	for (int i = WIS_RES_RADIO; i < WIS_RES__COUNT; i++)
+		if (str_eq(res_names[i], name))
+			return i;
+	return -1;
+}
+
+static size_t put(char *buf, size_t cap, size_t at, const char *s)
+{
+	while (*s && at + 1 < cap)
+		buf[at++] = *s++;
+	if (cap)
+		buf[at < cap ? at : cap - 1] = 0;
+	return at;
+}
+
+int wis_op_resource(const struct wis_op_desc *d, const uint8_t *req, size_t len,
+                    const struct wis_pin_def *pins, size_t npins, char *buf, size_t cap)
+{
+	put(buf, cap, 0, "");
+	if (!d || d->res == WIS_RES_NONE)
+		return WIS_RES_NONE;
+	if (d->res != WIS_RES_PIN) {
+		put(buf, cap, 0, res_names[d->res]);
+		return d->res;
+	}
+	/* The pin is the first PIN field; every field before it is an integer. */
+	size_t off = 0;
+	for (size_t i = 0; i < d->nreq && d->req[i].type != WIS_FT_PIN; i++)
+		off += int_size(d->req[i].type);
+	if (off >= len)
+		return -1;
+	uint8_t nrf = req[off];
+	const struct wis_pin_def *p = pins ? wis_pin_by_nrf(pins, npins, nrf) : NULL;
+	char n[6];
+	size_t at = put(buf, cap, 0, "pin:");
+	if (p) {
+		put(buf, cap, at, p->name);
+	} else {
+		wis_nrf_name(nrf, n);
+		put(buf, cap, at, n);
+	}
+	return WIS_RES_PIN;
+}
