@@ -25,14 +25,6 @@
 /* How long a response may wait for a full link before it is dropped. */
 #define WIS_CORE_RESP_WAIT_US 500000u
 
-/* Reset causes carried by the RESET event. */
-enum wis_reset_cause {
-	WIS_CAUSE_POWER_ON = 0,
-	WIS_CAUSE_REQUEST = 1,
-	WIS_CAUSE_WATCHDOG = 2,
-	WIS_CAUSE_PIN = 3,
-};
-
 /* Run-time state of one nRF pin. */
 struct wis_pin_rt {
 	uint8_t owner;  /* enum wis_pin_owner */

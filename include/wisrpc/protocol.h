@@ -50,6 +50,8 @@ enum wis_opcode {
 	WIS_OP_BATCH = 0x0007,     /* req: u8 flags, u8 n, n x (u16 op, u16 len, bytes) */
 	WIS_OP_RELEASE = 0x0008,   /* req: u8 pin; frees whatever owns it   */
 	WIS_OP_PIN_STATE = 0x0009, /* req: u8 pin; resp: u8 owner, u8 mode, u8 level */
+	WIS_OP_DELAY = 0x000A,     /* req: u32 delay_us; answered that much later */
+	WIS_OP_EMIT = 0x000B,      /* req: u8 count, u16 len; count DIAG events  */
 
 	/* GPIO */
 	WIS_OP_GPIO_MODE = 0x0101,  /* req: u8 pin, u8 mode, u8 initial level */
@@ -66,9 +68,14 @@ enum wis_opcode {
 	 * timestamp in microseconds. */
 	WIS_EV_GPIO_EDGE = 0x0180, /* then: u8 pin, u8 level, u8 edge */
 	WIS_EV_RESET = 0x0081,     /* then: u8 reset cause; sent once at boot */
+	WIS_EV_DIAG = 0x0082,      /* then: len bytes (EMIT): i-th byte = (seq + i) & 0xff */
 };
 
 #define WIS_EV_PREFIX_LEN 12 /* u32 seq + u64 timestamp */
+/* Longest event data after the prefix. */
+#define WIS_EV_MAX_DATA (WIS_MAX_PAYLOAD - WIS_EV_PREFIX_LEN)
+/* WIS_OP_DELAY's longest delay. */
+#define WIS_DELAY_MAX_US 10000000u
 
 /*
  * Status codes carried in responses.  On a status other than WIS_ST_OK the
@@ -141,6 +148,14 @@ enum wis_reset_mode {
 	WIS_RESET_APP = 0,        /* plain system reset                  */
 	WIS_RESET_BOOTLOADER = 1, /* GPREGRET 0x57: UF2 + CDC bootloader */
 	WIS_RESET_SERIAL_DFU = 2, /* GPREGRET 0x4E: serial DFU           */
+};
+
+/* Reset causes carried by the RESET event (WIS_EV_RESET). */
+enum wis_reset_cause {
+	WIS_CAUSE_POWER_ON = 0,
+	WIS_CAUSE_REQUEST = 1,
+	WIS_CAUSE_WATCHDOG = 2,
+	WIS_CAUSE_PIN = 3,
 };
 
 /* Who owns a pin (WIS_OP_PIN_STATE, pin table).  One function at a time. */

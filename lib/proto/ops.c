@@ -126,7 +126,22 @@ static const struct wis_field adc_read_resp[] = {{"raw", WIS_FT_I16, 0, 0, NULL}
                                                  {"millivolts", WIS_FT_I32, 0, 0, NULL}};
 static const struct wis_field ev_edge[] = {PIN, ENUM8("level", off_on, 1),
                                            ENUM8("edge", wis_edge_names, WIS_EDGE_BOTH)};
-static const struct wis_field ev_reset[] = {U8("cause", 0, 255)};
+static const struct wis_field delay_req[] = {{"delay_us", WIS_FT_U32, 0, WIS_DELAY_MAX_US, NULL}};
+static const struct wis_field emit_req[] = {U8("count", 1, 255),
+                                            {"len", WIS_FT_U16, 0, WIS_EV_MAX_DATA, NULL}};
+static const struct wis_field emit_resp[] = {U32("first_seq")};
+static const struct wis_field ev_diag[] = {{"data", WIS_FT_BYTES, 0, WIS_EV_MAX_DATA, NULL}};
+static const struct wis_field ev_reset[] = {ENUM8("cause", wis_reset_cause_names, WIS_CAUSE_PIN)};
+
+/* DELAY answers after its delay: the host waits that long more. */
+static uint32_t delay_bound_ms(const uint8_t *req, size_t len)
+{
+	if (len < 4)
+		return 0;
+	uint32_t us = (uint32_t)req[0] | (uint32_t)req[1] << 8 | (uint32_t)req[2] << 16 |
+	              (uint32_t)req[3] << 24;
+	return us / 1000 + 1;
+}
 
 #define REQ(r) r, NF(r)
 #define NONE NULL, 0
@@ -156,8 +171,14 @@ static const struct wis_op_desc ops[] = {
      B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
     {WIS_OP_PIN_STATE, "PIN_STATE", "a pin's owner, mode, level and watched edge", REQ(pin_req),
      REQ(pin_state_resp), B, WIS_RES_PIN, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_DELAY, "DELAY", "answers after delay_us, the link staying live (diagnostic)",
+     REQ(delay_req), REQ(uptime_resp), B, WIS_RES_NONE, RD, WIS_TC_LONG, delay_bound_ms},
+    {WIS_OP_EMIT, "EMIT", "queues count DIAG events of len bytes (diagnostic)", REQ(emit_req),
+     REQ(emit_resp), B, WIS_RES_NONE, CTL, WIS_TC_QUICK, NULL},
     {WIS_EV_RESET, "RESET_EVENT", "the module booted; sent once", NONE, REQ(ev_reset),
      WIS_OPF_EVENT, WIS_RES_NONE, RD, WIS_TC_QUICK, NULL},
+    {WIS_EV_DIAG, "DIAG_EVENT", "test event from EMIT: byte i is (seq + i) & 0xff", NONE,
+     REQ(ev_diag), WIS_OPF_EVENT, WIS_RES_NONE, RD, WIS_TC_QUICK, NULL},
     {WIS_OP_GPIO_MODE, "GPIO_MODE", "sets a pin's GPIO mode and initial level", REQ(gpio_mode_req),
      NONE, B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
     {WIS_OP_GPIO_READ, "GPIO_READ", "reads a pin (a free pin becomes an input)", REQ(pin_req),
