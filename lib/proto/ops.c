@@ -172,7 +172,7 @@ static const struct wis_op_desc ops[] = {
     {WIS_OP_PIN_STATE, "PIN_STATE", "a pin's owner, mode, level and watched edge", REQ(pin_req),
      REQ(pin_state_resp), B, WIS_RES_PIN, RD, WIS_TC_QUICK, NULL},
     {WIS_OP_DELAY, "DELAY", "answers after delay_us, the link staying live (diagnostic)",
-     REQ(delay_req), REQ(uptime_resp), B, WIS_RES_NONE, RD, WIS_TC_LONG, delay_bound_ms},
+     REQ(delay_req), REQ(uptime_resp), 0, WIS_RES_NONE, RD, WIS_TC_LONG, delay_bound_ms},
     {WIS_OP_EMIT, "EMIT", "queues count DIAG events of len bytes (diagnostic)", REQ(emit_req),
      REQ(emit_resp), B, WIS_RES_NONE, CTL, WIS_TC_QUICK, NULL},
     {WIS_EV_RESET, "RESET_EVENT", "the module booted; sent once", NONE, REQ(ev_reset),

@@ -22,6 +22,9 @@ static void table_is_sound(void)
 		for (size_t k = 0; k + 1 < t[i].nreq; k++)
 			CHECK(t[i].req[k].type != WIS_FT_REST);
 		CHECK(((t[i].flags & WIS_OPF_EVENT) != 0) == ((t[i].opcode & 0x80) != 0));
+		/* A step answered later would hold the whole BATCH: long ones are not steps. */
+		if (t[i].tclass == WIS_TC_LONG)
+			CHECK(!(t[i].flags & WIS_OPF_BATCH) && t[i].bound_ms);
 		if (t[i].res == WIS_RES_PIN && !(t[i].flags & WIS_OPF_EVENT))
 			CHECK(wis_field_index(t[i].req, t[i].nreq, "pin") >= 0);
 	}
