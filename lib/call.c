@@ -276,6 +276,15 @@ static void send_failed(wis_device *dev, struct wis_slot *s, uint16_t id, wis_do
 	}
 }
 
+/* The open options' timeout, plus what a long operation may take on the
+ * device by its description (a DELAY's delay, a TX's time on air). */
+unsigned wis__default_timeout(wis_device *dev, uint16_t opcode, const void *req, size_t len)
+{
+	uint64_t ms = dev->opts.timeout_ms;
+	ms += wis_op_bound_ms(wis_op_find(opcode), req, len);
+	return ms > UINT32_MAX ? UINT32_MAX : (unsigned)ms;
+}
+
 static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
 {
@@ -286,7 +295,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 	if (resp_len)
 		*resp_len = 0;
 	if (!timeout_ms)
-		timeout_ms = dev->opts.timeout_ms;
+		timeout_ms = wis__default_timeout(dev, opcode, req, req_len);
 	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
 	struct timespec dl = abs_ts(deadline);
 	struct wis_done d[DONE_CHUNK];
@@ -451,7 +460,7 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 {
 	int rc;
 	if (!timeout_ms)
-		timeout_ms = dev->opts.timeout_ms;
+		timeout_ms = wis__default_timeout(dev, opcode, req, len);
 	pthread_mutex_lock(&dev->mu);
 	if (dev->dead || dev->closing || dev->used >= dev->window) {
 		rc = dev->dead ? wis_fail(WIS_E_DISCONNECTED, "%s: link to %s is gone",

@@ -5,6 +5,7 @@
  * the user what to do instead.
  */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -12,15 +13,17 @@
 
 #include "internal.h"
 
-void wis_open_options_init(struct wis_open_options *o)
+void wis_open_options_init_size(struct wis_open_options *o, size_t size)
 {
-	if (!o)
+	if (!o || size < sizeof o->size)
 		return;
-	memset(o, 0, sizeof *o);
-	o->timeout_ms = 1000;
-	o->window = 16;
-	o->usb_vid = 0x239A;
-	o->usb_pid = 0x8029;
+	struct wis_open_options d = {0};
+	d.size = size < sizeof d ? size : sizeof d;
+	d.timeout_ms = 1000;
+	d.window = 16;
+	d.usb_vid = 0x239A;
+	d.usb_pid = 0x8029;
+	memcpy(o, &d, d.size);
 }
 
 const struct wis_pin_def *wis_dev_pins(wis_device *dev, size_t *count)
@@ -220,9 +223,16 @@ int wis_open(wis_device **out, const char *path, const struct wis_open_options *
 		return wis_fail(WIS_E_INVAL, "out is NULL");
 	*out = NULL;
 	struct wis_open_options o;
-	wis_open_options_init(&o);
-	if (opts)
-		o = *opts;
+	wis_open_options_init_size(&o, sizeof o);
+	if (opts) {
+		/* Only the fields the caller's build of the struct has: the rest
+		 * keep their defaults (see struct wis_open_options). */
+		if (opts->size < offsetof(struct wis_open_options, timeout_ms) + sizeof o.timeout_ms)
+			return wis_fail(WIS_E_INVAL, "open options not initialised: call "
+			                             "wis_open_options_init() first");
+		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+		o.size = sizeof o;
+	}
 	if (o.timeout_ms == 0)
 		o.timeout_ms = 1000;
 	if (o.window == 0)

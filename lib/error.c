@@ -102,3 +102,8 @@ const char *wis_strerror(int code)
 		return "unknown device status";
 	return "unknown error";
 }
+
+const char *wis_version(void)
+{
+	return WIS_LIB_VERSION;
+}

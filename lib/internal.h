@@ -127,6 +127,25 @@ void wis_clear_error(void);
 int64_t wis_now_ns(void);
 int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
                       size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
+/* Timeout of a call made with timeout_ms 0: the open options' default plus
+ * the opcode's bound from its description (lib/proto/ops.c). */
+unsigned wis__default_timeout(wis_device *dev, uint16_t opcode, const void *req, size_t len);
+/*
+ * A call described by the opcode table: req holds the request's fields in
+ * table order (NULL if none), checked against the table's ranges (naming
+ * the field, WIS_E_INVAL) before anything is sent; the response is decoded
+ * by its layout into resp (NULL to ignore it: its layout is still checked,
+ * WIS_E_PROTO if it differs).  Values in resp that point into the payload
+ * (strings, bytes) are valid only until the thread's next call.
+ */
+int wis__call_fields(wis_device *dev, uint16_t opcode, const union wis_val *req,
+                     union wis_val *resp, unsigned timeout_ms);
+/* Request fields checked and encoded into out (WIS_MAX_PAYLOAD bytes);
+ * returns the length or a negative code with the detail set. */
+int wis__encode_fields(uint16_t opcode, const union wis_val *req, uint8_t *out);
+/* A response payload decoded by the opcode's layout (WIS_E_PROTO if it
+ * differs; no range checks: a newer device may add values). */
+int wis__decode_fields(uint16_t opcode, const uint8_t *p, size_t len, union wis_val *resp);
 /* wis_call() that also checks the response has exactly want bytes. */
 int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
                    size_t want, unsigned timeout_ms);
@@ -190,7 +209,7 @@ const struct wis_pin_def *wis_dev_pins(wis_device *dev, size_t *count);
 int wis_pin_arg(wis_device *dev, const char *name, unsigned fn, uint8_t *nrf);
 
 /* adc.c: checks cfg (NULL = defaults) and encodes an ADC_READ request. */
-int wis_adc_encode(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
-                   uint8_t req[5]);
+int wis__adc_encode(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
+                    uint8_t req[5]);
 
 #endif

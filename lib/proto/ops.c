@@ -287,8 +287,8 @@ static bool in_range(const struct wis_field *f, uint64_t v)
 	return v >= f->min && v <= f->max;
 }
 
-enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const uint8_t *p,
-                                  size_t len, union wis_val *vals, size_t *bad)
+static enum wis_decode decode(const struct wis_field *f, size_t nf, const uint8_t *p, size_t len,
+                              union wis_val *vals, size_t *bad, bool ranges)
 {
 	size_t pos = 0;
 	for (size_t i = 0; i < nf; i++) {
@@ -303,7 +303,7 @@ enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const ui
 			else if (f[i].type == WIS_FT_I32)
 				vals[i].i = (int32_t)vals[i].u;
 			pos += s;
-			if (!in_range(&f[i], vals[i].u))
+			if (ranges && !in_range(&f[i], vals[i].u))
 				return WIS_DEC_RANGE;
 			continue;
 		}
@@ -326,6 +326,18 @@ enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const ui
 	}
 	*bad = nf;
 	return pos == len ? WIS_DEC_OK : WIS_DEC_LONG;
+}
+
+enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const uint8_t *p,
+                                  size_t len, union wis_val *vals, size_t *bad)
+{
+	return decode(f, nf, p, len, vals, bad, true);
+}
+
+enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uint8_t *p,
+                                 size_t len, union wis_val *vals, size_t *bad)
+{
+	return decode(f, nf, p, len, vals, bad, false);
 }
 
 size_t wis_fields_encode(const struct wis_field *f, size_t nf, const union wis_val *vals,
