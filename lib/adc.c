@@ -27,10 +27,10 @@ int wis__adc_encode(wis_device *dev, const char *pin, const struct wis_adc_confi
 	}
 	if (cfg->resolution != 8 && cfg->resolution != 10 && cfg->resolution != 12 &&
 	    cfg->resolution != 14)
-		return wis_fail(WIS_E_INVAL, "ADC resolution %u bits: use 8, 10, 12 or 14",
-		                cfg->resolution);
+		return wis__fail(WIS_E_INVAL, "ADC resolution %u bits: use 8, 10, 12 or 14",
+		                 cfg->resolution);
 	uint8_t nrf;
-	int rc = wis_pin_arg(dev, pin, WIS_FN_ADC, &nrf);
+	int rc = wis__pin_arg(dev, pin, WIS_FN_ADC, &nrf);
 	if (rc < 0)
 		return rc;
 	union wis_val v[] = {V(nrf), V(cfg->gain), V(cfg->reference), V(cfg->resolution),
@@ -47,7 +47,7 @@ int wis__adc_encode(wis_device *dev, const char *pin, const struct wis_adc_confi
 int wis_adc_read(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
                  int32_t *millivolts, int16_t *raw)
 {
-	wis_clear_error();
+	wis__clear_error();
 	uint8_t req[5];
 	int rc = wis__adc_encode(dev, pin, cfg, req);
 	if (rc < 0)

@@ -23,12 +23,12 @@ struct wis_batch {
 wis_batch *wis_batch_new(wis_device *dev)
 {
 	if (!dev) {
-		wis_fail(WIS_E_INVAL, "device is NULL");
+		wis__fail(WIS_E_INVAL, "device is NULL");
 		return NULL;
 	}
 	wis_batch *b = calloc(1, sizeof *b);
 	if (!b) {
-		wis_fail(WIS_E_NOMEM, "out of memory");
+		wis__fail(WIS_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	b->dev = dev;
@@ -55,21 +55,21 @@ int wis_batch_count(const wis_batch *b)
 int wis_batch_add(wis_batch *b, uint16_t opcode, const void *req, size_t len)
 {
 	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
+		return wis__fail(WIS_E_INVAL, "batch is NULL");
 	if (len && !req)
-		return wis_fail(WIS_E_INVAL, "step request is NULL but its length is %zu", len);
+		return wis__fail(WIS_E_INVAL, "step request is NULL but its length is %zu", len);
 	const struct wis_op_desc *d = wis_op_find(opcode);
 	/* Unknown opcodes go through: the device names what it does not know. */
 	if (d && !(d->flags & WIS_OPF_BATCH))
-		return wis_fail(WIS_E_INVAL, "%s cannot be a batch step", d->name);
+		return wis__fail(WIS_E_INVAL, "%s cannot be a batch step", d->name);
 	if (b->n >= WIS_BATCH_MAX_STEPS)
-		return wis_fail(WIS_E_TOO_BIG, "a batch holds at most %d steps",
-		                WIS_BATCH_MAX_STEPS);
+		return wis__fail(WIS_E_TOO_BIG, "a batch holds at most %d steps",
+		                 WIS_BATCH_MAX_STEPS);
 	if (b->req_len + 4 + len > b->dev->max_payload)
-		return wis_fail(WIS_E_TOO_BIG,
-		                "step of %zu bytes does not fit: the batch would exceed "
-		                "the device's %u-byte payload",
-		                len, b->dev->max_payload);
+		return wis__fail(WIS_E_TOO_BIG,
+		                 "step of %zu bytes does not fit: the batch would exceed "
+		                 "the device's %u-byte payload",
+		                 len, b->dev->max_payload);
 	struct wis_wr w = wis_wr_init(b->req + b->req_len, sizeof b->req - b->req_len);
 	wis_wr_u16(&w, opcode);
 	wis_wr_u16(&w, (uint16_t)len);
@@ -96,8 +96,8 @@ static int batch_pin(wis_batch *b, const char *pin, unsigned fn)
 {
 	uint8_t nrf;
 	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
-	int rc = wis_pin_arg(b->dev, pin, fn, &nrf);
+		return wis__fail(WIS_E_INVAL, "batch is NULL");
+	int rc = wis__pin_arg(b->dev, pin, fn, &nrf);
 	return rc < 0 ? rc : nrf;
 }
 
@@ -128,7 +128,7 @@ int wis_batch_add_adc_read(wis_batch *b, const char *pin, const struct wis_adc_c
 {
 	uint8_t req[5];
 	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
+		return wis__fail(WIS_E_INVAL, "batch is NULL");
 	int rc = wis__adc_encode(b->dev, pin, cfg, req);
 	return rc < 0 ? rc : wis_batch_add(b, WIS_OP_ADC_READ, req, sizeof req);
 }
@@ -148,23 +148,24 @@ const uint8_t *wis_batch_payload(const wis_batch *b, size_t *len)
 int wis_batch_parse(wis_batch *b, const uint8_t *payload, size_t len)
 {
 	if (!b || (len && !payload))
-		return wis_fail(WIS_E_INVAL, "batch or payload is NULL");
+		return wis__fail(WIS_E_INVAL, "batch or payload is NULL");
 	if (len > sizeof b->resp)
-		return wis_fail(WIS_E_PROTO, "BATCH response of %zu bytes is too long", len);
+		return wis__fail(WIS_E_PROTO, "BATCH response of %zu bytes is too long", len);
 	memcpy(b->resp, payload, len);
 	b->have_results = false;
 	struct wis_rd r = wis_rd_init(b->resp, len);
 	unsigned n = wis_rd_u8(&r);
 	if (r.err || n != (unsigned)b->n)
-		return wis_fail(WIS_E_PROTO, "BATCH response has %u results for %d steps", n, b->n);
+		return wis__fail(WIS_E_PROTO, "BATCH response has %u results for %d steps", n,
+		                 b->n);
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t op = wis_rd_u16(&r);
 		uint8_t st = wis_rd_u8(&r);
 		uint16_t l = wis_rd_u16(&r);
 		size_t off = r.pos;
 		if (!wis_rd_bytes(&r, l) || op != b->ops[i])
-			return wis_fail(WIS_E_PROTO, "BATCH result %u is %s", i,
-			                r.err ? "truncated" : "for another opcode");
+			return wis__fail(WIS_E_PROTO, "BATCH result %u is %s", i,
+			                 r.err ? "truncated" : "for another opcode");
 		b->status[i] = st ? -(int)st : 0;
 		b->res_off[i] = (uint16_t)off;
 		b->res_len[i] = l;
@@ -175,19 +176,19 @@ int wis_batch_parse(wis_batch *b, const uint8_t *payload, size_t len)
 		}
 	}
 	if (wis_rd_left(&r))
-		return wis_fail(WIS_E_PROTO, "BATCH response has %zu trailing bytes",
-		                wis_rd_left(&r));
+		return wis__fail(WIS_E_PROTO, "BATCH response has %zu trailing bytes",
+		                 wis_rd_left(&r));
 	b->have_results = true;
 	return 0;
 }
 
 int wis_batch_run(wis_batch *b, unsigned timeout_ms)
 {
-	wis_clear_error();
+	wis__clear_error();
 	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
+		return wis__fail(WIS_E_INVAL, "batch is NULL");
 	if (b->n == 0)
-		return wis_fail(WIS_E_INVAL, "batch is empty");
+		return wis__fail(WIS_E_INVAL, "batch is empty");
 	uint8_t resp[WIS_MAX_PAYLOAD];
 	size_t len = 0;
 	int rc =
@@ -200,9 +201,9 @@ int wis_batch_run(wis_batch *b, unsigned timeout_ms)
 static int step_ok(const wis_batch *b, int i)
 {
 	if (!b || i < 0 || i >= b->n)
-		return wis_fail(WIS_E_INVAL, "no batch step %d", i);
+		return wis__fail(WIS_E_INVAL, "no batch step %d", i);
 	if (!b->have_results)
-		return wis_fail(WIS_E_INVAL, "batch has not been run");
+		return wis__fail(WIS_E_INVAL, "batch has not been run");
 	return 0;
 }
 
@@ -231,11 +232,11 @@ static int step_fields(const wis_batch *b, int i, uint16_t want, union wis_val *
 	if (rc < 0)
 		return rc;
 	if (b->ops[i] != want)
-		return wis_fail(WIS_E_INVAL, "batch step %d is %s, not %s", i,
-		                wis_op_name(b->ops[i]), wis_op_name(want));
+		return wis__fail(WIS_E_INVAL, "batch step %d is %s, not %s", i,
+		                 wis_op_name(b->ops[i]), wis_op_name(want));
 	if (b->status[i] < 0)
-		return wis_fail(b->status[i], "batch step %d failed: %.*s", i, (int)b->res_len[i],
-		                (const char *)b->resp + b->res_off[i]);
+		return wis__fail(b->status[i], "batch step %d failed: %.*s", i, (int)b->res_len[i],
+		                 (const char *)b->resp + b->res_off[i]);
 	return wis__decode_fields(want, b->resp + b->res_off[i], b->res_len[i], v);
 }
 

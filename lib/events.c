@@ -21,7 +21,7 @@ void wis_set_event_cb(wis_device *dev, wis_event_cb cb, void *user)
 	pthread_mutex_unlock(&dev->mu);
 }
 
-void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len)
+void wis__dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len)
 {
 	struct wis_rd r = wis_rd_init(p, len);
 	struct wis_event ev;
@@ -44,7 +44,7 @@ void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t 
 		/* A restart, also when its RESET event was lost (seq went
 		 * back): the old boot's clock would map the new boot's
 		 * timestamps with a confident but wrong error bound. */
-		wis_clock_invalidate(dev);
+		wis__clock_invalidate(dev);
 	} else if (dev->have_seq && gap > 1) {
 		ev.lost = (uint32_t)gap - 1;
 	}

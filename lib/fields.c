@@ -15,20 +15,20 @@ static _Thread_local uint8_t last_resp[WIS_MAX_PAYLOAD];
 static int range_fail(const struct wis_op_desc *d, const struct wis_field *f, uint64_t v)
 {
 	if (f->names && v <= f->max) /* a gap in an enumeration */
-		return wis_fail(WIS_E_INVAL, "%s %s %" PRIu64 " is not a valid value", d->name,
-		                f->name, v);
-	return wis_fail(WIS_E_INVAL, "%s %s %" PRIu64 " out of range %" PRIu32 "..%" PRIu32,
-	                d->name, f->name, v, f->min, f->max);
+		return wis__fail(WIS_E_INVAL, "%s %s %" PRIu64 " is not a valid value", d->name,
+		                 f->name, v);
+	return wis__fail(WIS_E_INVAL, "%s %s %" PRIu64 " out of range %" PRIu32 "..%" PRIu32,
+	                 d->name, f->name, v, f->min, f->max);
 }
 
 int wis__encode_fields(uint16_t opcode, const union wis_val *req, uint8_t *out)
 {
 	const struct wis_op_desc *d = wis_op_find(opcode);
 	if (!d)
-		return wis_fail(WIS_E_INVAL, "opcode 0x%04x is not in the table", opcode);
+		return wis__fail(WIS_E_INVAL, "opcode 0x%04x is not in the table", opcode);
 	size_t n = wis_fields_encode(d->req, d->nreq, req, out, WIS_MAX_PAYLOAD);
 	if (n == 0 && d->nreq)
-		return wis_fail(WIS_E_TOO_BIG, "%s request does not fit in a frame", d->name);
+		return wis__fail(WIS_E_TOO_BIG, "%s request does not fit in a frame", d->name);
 	/* Decoding what was encoded applies the table's checks in one place. */
 	union wis_val back[WIS_OP_MAX_FIELDS];
 	size_t bad;
@@ -43,15 +43,16 @@ int wis__decode_fields(uint16_t opcode, const uint8_t *p, size_t len, union wis_
 	union wis_val scratch[WIS_OP_MAX_FIELDS];
 	size_t bad;
 	if (!d)
-		return wis_fail(WIS_E_INVAL, "opcode 0x%04x is not in the table", opcode);
-	enum wis_decode r = wis_fields_parse(d->resp, d->nresp, p, len, resp ? resp : scratch, &bad);
+		return wis__fail(WIS_E_INVAL, "opcode 0x%04x is not in the table", opcode);
+	enum wis_decode r =
+	    wis_fields_parse(d->resp, d->nresp, p, len, resp ? resp : scratch, &bad);
 	if (r == WIS_DEC_OK)
 		return 0;
 	if (r == WIS_DEC_LONG)
-		return wis_fail(WIS_E_PROTO, "%s response has %zu bytes: more than its fields",
-		                d->name, len);
-	return wis_fail(WIS_E_PROTO, "%s response of %zu bytes ends inside %s", d->name, len,
-	                d->resp[bad].name);
+		return wis__fail(WIS_E_PROTO, "%s response has %zu bytes: more than its fields",
+		                 d->name, len);
+	return wis__fail(WIS_E_PROTO, "%s response of %zu bytes ends inside %s", d->name, len,
+	                 d->resp[bad].name);
 }
 
 int wis__call_fields(wis_device *dev, uint16_t opcode, const union wis_val *req,
@@ -62,7 +63,8 @@ int wis__call_fields(wis_device *dev, uint16_t opcode, const union wis_val *req,
 	if (n < 0)
 		return n;
 	size_t got = 0;
-	int rc = wis_call(dev, opcode, buf, (size_t)n, last_resp, sizeof last_resp, &got, timeout_ms);
+	int rc =
+	    wis_call(dev, opcode, buf, (size_t)n, last_resp, sizeof last_resp, &got, timeout_ms);
 	if (rc < 0)
 		return rc;
 	return wis__decode_fields(opcode, last_resp, got, resp);

@@ -10,9 +10,9 @@
 
 int wis_gpio_mode(wis_device *dev, const char *pin, enum wis_gpio_mode mode, int initial)
 {
-	wis_clear_error();
+	wis__clear_error();
 	uint8_t nrf;
-	int rc = wis_pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
+	int rc = wis__pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
 	if (rc < 0)
 		return rc;
 	union wis_val v[] = {V(nrf), V((unsigned)mode), V(initial != 0)};
@@ -21,9 +21,9 @@ int wis_gpio_mode(wis_device *dev, const char *pin, enum wis_gpio_mode mode, int
 
 int wis_gpio_read(wis_device *dev, const char *pin, int *level)
 {
-	wis_clear_error();
+	wis__clear_error();
 	uint8_t nrf;
-	int rc = wis_pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
+	int rc = wis__pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
 	if (rc < 0)
 		return rc;
 	union wis_val r[1];
@@ -35,9 +35,9 @@ int wis_gpio_read(wis_device *dev, const char *pin, int *level)
 
 int wis_gpio_write(wis_device *dev, const char *pin, int level)
 {
-	wis_clear_error();
+	wis__clear_error();
 	uint8_t nrf;
-	int rc = wis_pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
+	int rc = wis__pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
 	if (rc < 0)
 		return rc;
 	union wis_val v[] = {V(nrf), V(level != 0)};
@@ -46,9 +46,9 @@ int wis_gpio_write(wis_device *dev, const char *pin, int level)
 
 int wis_gpio_watch(wis_device *dev, const char *pin, enum wis_edge edge, uint32_t debounce_us)
 {
-	wis_clear_error();
+	wis__clear_error();
 	uint8_t nrf;
-	int rc = wis_pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
+	int rc = wis__pin_arg(dev, pin, WIS_FN_GPIO, &nrf);
 	if (rc < 0)
 		return rc;
 	union wis_val v[] = {V(nrf), V((unsigned)edge), V(debounce_us)};
@@ -57,9 +57,9 @@ int wis_gpio_watch(wis_device *dev, const char *pin, enum wis_edge edge, uint32_
 
 int wis_pin_release(wis_device *dev, const char *pin)
 {
-	wis_clear_error();
+	wis__clear_error();
 	uint8_t nrf;
-	int rc = wis_pin_arg(dev, pin, 0, &nrf);
+	int rc = wis__pin_arg(dev, pin, 0, &nrf);
 	if (rc < 0)
 		return rc;
 	return wis__call_fields(dev, WIS_OP_RELEASE, (union wis_val[]){V(nrf)}, NULL, 0);
@@ -67,11 +67,11 @@ int wis_pin_release(wis_device *dev, const char *pin)
 
 int wis_pin_state(wis_device *dev, const char *pin, struct wis_pin_state *out)
 {
-	wis_clear_error();
+	wis__clear_error();
 	uint8_t nrf;
 	if (!out)
-		return wis_fail(WIS_E_INVAL, "out is NULL");
-	int rc = wis_pin_arg(dev, pin, 0, &nrf);
+		return wis__fail(WIS_E_INVAL, "out is NULL");
+	int rc = wis__pin_arg(dev, pin, 0, &nrf);
 	if (rc < 0)
 		return rc;
 	union wis_val r[4];

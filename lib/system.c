@@ -11,11 +11,11 @@ int wis_ping(wis_device *dev)
 	static const uint8_t probe[8] = {'w', 'i', 's', 0x00, 0xff, 0x55, 0xaa, 0x01};
 	uint8_t back[sizeof probe];
 	/* The probe holds 0x00 and 0xff so that a mangling link shows. */
-	int rc = wis_call_exact(dev, WIS_OP_PING, probe, sizeof probe, back, sizeof back, 0);
+	int rc = wis__call_exact(dev, WIS_OP_PING, probe, sizeof probe, back, sizeof back, 0);
 	if (rc < 0)
 		return rc;
 	if (memcmp(probe, back, sizeof probe) != 0)
-		return wis_fail(WIS_E_PROTO, "PING echo differs from what was sent");
+		return wis__fail(WIS_E_PROTO, "PING echo differs from what was sent");
 	return 0;
 }
 
@@ -38,7 +38,7 @@ int wis_reset(wis_device *dev, enum wis_reset_mode mode)
 int wis_stats_sized(wis_device *dev, struct wis_stats *out, size_t size)
 {
 	if (!out)
-		return wis_fail(WIS_E_INVAL, "out is NULL");
+		return wis__fail(WIS_E_INVAL, "out is NULL");
 	union wis_val r[11];
 	int rc = wis__call_fields(dev, WIS_OP_STATS, NULL, r, 0);
 	if (rc < 0)
@@ -47,9 +47,9 @@ int wis_stats_sized(wis_device *dev, struct wis_stats *out, size_t size)
 	 * against an older, shorter struct wis_stats gets what it knows. */
 	struct wis_stats s = {0};
 	s.uptime_us = r[0].u;
-	uint32_t *dev_counters[] = {&s.rx_frames,   &s.rx_crc_errors,  &s.rx_cobs_errors,
-	                            &s.rx_oversize, &s.rx_runts,       &s.rx_bytes_dropped,
-	                            &s.tx_frames,   &s.events_sent,    &s.events_dropped,
+	uint32_t *dev_counters[] = {&s.rx_frames,   &s.rx_crc_errors, &s.rx_cobs_errors,
+	                            &s.rx_oversize, &s.rx_runts,      &s.rx_bytes_dropped,
+	                            &s.tx_frames,   &s.events_sent,   &s.events_dropped,
 	                            &s.requests_bad};
 	for (int i = 0; i < 10; i++)
 		*dev_counters[i] = (uint32_t)r[i + 1].u;

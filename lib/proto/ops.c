@@ -334,8 +334,8 @@ enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const ui
 	return decode(f, nf, p, len, vals, bad, true);
 }
 
-enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uint8_t *p,
-                                 size_t len, union wis_val *vals, size_t *bad)
+enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uint8_t *p, size_t len,
+                                 union wis_val *vals, size_t *bad)
 {
 	return decode(f, nf, p, len, vals, bad, false);
 }

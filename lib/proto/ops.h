@@ -146,8 +146,8 @@ enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const ui
 
 /* The same without range checks: for responses and events, which a newer
  * device may fill with values this table does not know yet. */
-enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uint8_t *p,
-                                 size_t len, union wis_val *vals, size_t *bad);
+enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uint8_t *p, size_t len,
+                                 union wis_val *vals, size_t *bad);
 
 /* Encodes vals into out; returns the length, or 0 if it does not fit (or a
  * BYTES field's length is out of its range).  No range check on integers:
