@@ -67,33 +67,31 @@ static int do_hello(wis_device *dev)
 	}
 	if (rc < 0)
 		return rc;
-	struct wis_rd r = wis_rd_init(resp, len);
+	const struct wis_op_desc *d = wis_op_find(WIS_OP_HELLO);
+	union wis_val v[WIS_OP_MAX_FIELDS];
+	size_t bad;
+	/* A newer device may append fields: more bytes are fine, fewer not. */
+	enum wis_decode dr = wis_fields_parse(d->resp, d->nresp, resp, len, v, &bad);
 	struct wis_info *in = &dev->info;
-	in->proto_version = wis_rd_u8(&r);
-	if (!r.err && in->proto_version != WIS_PROTO_VERSION)
+	in->proto_version = len ? resp[0] : 0;
+	if (len && in->proto_version != WIS_PROTO_VERSION)
 		return wis__fail(WIS_E_VERSION,
 		                 "the device at %s speaks protocol version %u, this "
 		                 "libwisrpc %s speaks %d: update the firmware or the library",
 		                 dev->path, in->proto_version, WIS_LIB_VERSION, WIS_PROTO_VERSION);
-	in->window = wis_rd_u8(&r);
-	in->max_payload = wis_rd_u16(&r);
-	in->caps = wis_rd_u32(&r);
-	const uint8_t *id = wis_rd_bytes(&r, 8);
-	uint8_t n = wis_rd_u8(&r);
-	const uint8_t *fw = wis_rd_bytes(&r, n);
-	if (fw)
-		snprintf(in->fw_version, sizeof in->fw_version, "%.*s", (int)n, (const char *)fw);
-	n = wis_rd_u8(&r);
-	const uint8_t *board = wis_rd_bytes(&r, n);
-	if (board)
-		snprintf(in->board, sizeof in->board, "%.*s", (int)n, (const char *)board);
-	wis_rd_u8(&r); /* pin_count: PINS says it again as "total" */
-	if (r.err || !id)
+	if (dr == WIS_DEC_SHORT)
 		return wis__fail(WIS_E_PROTO, "HELLO response from %s is truncated (%zu bytes)",
 		                 dev->path, len);
-	memcpy(in->device_id, id, 8);
+	in->window = (unsigned)v[1].u;
+	in->max_payload = (unsigned)v[2].u;
+	in->caps = (uint32_t)v[3].u;
+	memcpy(in->device_id, v[4].b.p, 8);
+	snprintf(in->fw_version, sizeof in->fw_version, "%.*s", (int)v[5].b.len,
+	         (const char *)v[5].b.p);
+	snprintf(in->board, sizeof in->board, "%.*s", (int)v[6].b.len, (const char *)v[6].b.p);
+	/* v[7], pin_count: PINS says it again as "total". */
 	for (int i = 0; i < 8; i++)
-		snprintf(in->device_id_hex + 2 * i, 3, "%02x", id[i]);
+		snprintf(in->device_id_hex + 2 * i, 3, "%02x", in->device_id[i]);
 	if (in->max_payload < 64)
 		return wis__fail(WIS_E_PROTO,
 		                 "device at %s states a maximum payload of %u bytes; "
