@@ -60,8 +60,8 @@ struct wis_pin_def {
 	const char *note;  /* short human note, "" if none                */
 	uint8_t pad;       /* RAK4630 module pad 1..44, 0 = none or many  */
 	/* The pad's name in the core-module table ("SW2" for IO2, "QSPI_CLK"
-	 * for SPI_CLK): accepted by wis_pin_lookup() as an alias.  NULL (or
-	 * "" in a table fetched from a device) when the pin has no pad. */
+	 * for SPI_CLK): accepted by wis_pin_lookup() as an alias.  NULL when
+	 * the pin has no pad (an empty string on the wire). */
 	const char *pad_name;
 };
 
