@@ -186,7 +186,8 @@ static void test_pins(void)
 			const char *pn = d->pad_name ? d->pad_name : "";
 			uint8_t pl = wis_rd_u8(&rd);
 			const uint8_t *pad_name = wis_rd_bytes(&rd, pl);
-			CHECK(pl == strlen(pn) && (pl == 0 || (pad_name && !memcmp(pad_name, pn, pl))));
+			CHECK(pl == strlen(pn) &&
+			      (pl == 0 || (pad_name && !memcmp(pad_name, pn, pl))));
 		}
 		CHECK_EQ(wis_rd_left(&rd), 0);
 		got += n;

@@ -144,14 +144,29 @@ static void test_aliases(void)
 	static const struct {
 		const char *alias, *pin;
 	} want[] = {
-	    {"SW2", "IO2"},           {"sw2", "IO2"},          {"NFC1", "IO5"},
-	    {"NFC2", "IO6"},          {"QSPI_CS", "SPI_CS"},   {"QSPI_CLK", "SPI_CLK"},
-	    {"QSPI_DIO0", "SPI_MOSI"}, {"QSPI_DIO1", "SPI_MISO"}, {"QSPI_DIO2", "IO7"},
-	    {"QSPI_DIO3", "LED3"},    {"UART1_DE", "IO3"},     {"UART2_DE", "IO1"},
-	    {"UART1_TX", "TXD0"},     {"UART1_RX", "RXD0"},    {"UART2_TX", "TXD1"},
-	    {"UART2_RX", "RXD1"},     {"I2C_SDA", "I2C1_SDA"}, {"I2C_SCL_2", "I2C2_SCL"},
-	    {"AIN2", "IO4"},          {"AIN3", "AIN0"},        {"AIN7", "AIN1"},
-	    {"NRF_RESET", "RESET"},   {"rf_lora", "RF_LORA"},
+	    {"SW2", "IO2"},
+	    {"sw2", "IO2"},
+	    {"NFC1", "IO5"},
+	    {"NFC2", "IO6"},
+	    {"QSPI_CS", "SPI_CS"},
+	    {"QSPI_CLK", "SPI_CLK"},
+	    {"QSPI_DIO0", "SPI_MOSI"},
+	    {"QSPI_DIO1", "SPI_MISO"},
+	    {"QSPI_DIO2", "IO7"},
+	    {"QSPI_DIO3", "LED3"},
+	    {"UART1_DE", "IO3"},
+	    {"UART2_DE", "IO1"},
+	    {"UART1_TX", "TXD0"},
+	    {"UART1_RX", "RXD0"},
+	    {"UART2_TX", "TXD1"},
+	    {"UART2_RX", "RXD1"},
+	    {"I2C_SDA", "I2C1_SDA"},
+	    {"I2C_SCL_2", "I2C2_SCL"},
+	    {"AIN2", "IO4"},
+	    {"AIN3", "AIN0"},
+	    {"AIN7", "AIN1"},
+	    {"NRF_RESET", "RESET"},
+	    {"rf_lora", "RF_LORA"},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		const struct wis_pin_def *p = wis_pin_lookup(table, count, want[i].alias);
