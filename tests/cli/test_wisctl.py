@@ -67,6 +67,8 @@ def test_info_pins_status(env):
 def test_gpio_get_set_mode(env):
     assert ok(run(env, "gpio", "set", "IO1=1")) == ""
     assert ok(run(env, "gpio", "get", "IO2", "io1")) == "IO2=1\nIO1=1\n"
+    # A core-module pad name is an alias; results use the pin's own name.
+    assert ok(run(env, "gpio", "get", "SW2", "uart2_de")) == "IO2=1\nIO1=1\n"
     assert ok(run(env, "gpio", "set", "IO1=off")) == ""
     assert json.loads(ok(run(env, "--json", "gpio", "get", "IO2"))) == {"IO2": 0}
     assert ok(run(env, "gpio", "mode", "LED1", "out", "--initial", "1")) == ""
