@@ -109,8 +109,10 @@ static void free_pins(struct wis_pin_def *pins, size_t n)
 {
 	if (!pins)
 		return;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free((char *)pins[i].name);
+		free((char *)pins[i].pad_name);
+	}
 	free(pins);
 }
 
@@ -143,28 +145,41 @@ static int fetch_pins(wis_device *dev)
 			if (!pins)
 				return wis__fail(WIS_E_NOMEM, "out of memory for the pin table");
 		}
+		/* Entry: u8 connector, u8 pad, u8 kind, u8 nrf, u8 ain, u16 funcs,
+		 * str name, str pad_name (docs/protocol.md). */
 		for (unsigned i = 0; i < n; i++) {
 			struct wis_pin_def *p = &pins[have];
 			p->connector = wis_rd_u8(&r);
+			p->pad = wis_rd_u8(&r);
 			p->kind = wis_rd_u8(&r);
 			p->nrf = wis_rd_u8(&r);
 			p->ain = wis_rd_u8(&r);
 			p->funcs = wis_rd_u16(&r);
 			uint8_t nl = wis_rd_u8(&r);
 			const uint8_t *name = wis_rd_bytes(&r, nl);
+			uint8_t pl = wis_rd_u8(&r);
+			const uint8_t *pad_name = wis_rd_bytes(&r, pl);
 			if (r.err || nl == 0) {
 				rc = wis__fail(WIS_E_PROTO, "PINS entry %zu from %s is truncated",
 				               have, dev->path);
 				goto fail;
 			}
-			char *s = malloc(nl + 1u);
-			if (!s) {
+			char *s = malloc(nl + 1u), *ps = pl ? malloc(pl + 1u) : NULL;
+			if (!s || (pl && !ps)) {
+				free(s);
+				free(ps);
 				rc = wis__fail(WIS_E_NOMEM, "out of memory for the pin table");
 				goto fail;
 			}
 			memcpy(s, name, nl);
 			s[nl] = 0;
 			p->name = s;
+			if (ps) {
+				/* The alias users may name the pin by: see wis_pin_lookup(). */
+				memcpy(ps, pad_name, pl);
+				ps[pl] = 0;
+			}
+			p->pad_name = ps;
 			const struct wis_pin_def *b = wis_pin_lookup(builtin, bcount, s);
 			p->note = b && strcmp(b->name, s) == 0 ? b->note : "";
 			have++;

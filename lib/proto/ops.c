@@ -12,6 +12,25 @@ const char *const wis_status_names[] = {
     "OK",       "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",       "NO_SUCH_PIN", "NOT_CAPABLE",
     "PIN_BUSY", "WRONG_MODE", "NOT_FITTED", "BUSY",          "HW_TIMEOUT",  "HW_ERROR",
     "TOO_BIG",  "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",    NULL};
+/* One line per status for docs/protocol.md (generated from here). */
+const char *const wis_status_docs[] = {"success",
+                                       "opcode not implemented",
+                                       "payload too short or too long for the opcode",
+                                       "a parameter is out of range (the detail names it)",
+                                       "pin number not on this board, or not an I/O pin",
+                                       "the pin cannot do that function (ADC on IO1)",
+                                       "the pin is owned by another function (the detail names it)",
+                                       "e.g. a write to a pin configured as input",
+                                       "hardware absent (flash chip not fitted)",
+                                       "device busy, retry",
+                                       "hardware did not answer in time",
+                                       "hardware reported an error",
+                                       "the result would not fit in one frame",
+                                       "protocol version not supported",
+                                       "batch step not run because an earlier one failed",
+                                       "capability absent on this device",
+                                       "firmware fault; the detail says where",
+                                       NULL};
 const char *const wis_gpio_mode_names[] = {
     "disabled", "input", "input_pullup", "input_pulldown", "output", "output_open_drain", NULL};
 const char *const wis_edge_names[] = {"none", "rising", "falling", "both", NULL};

@@ -181,6 +181,7 @@ const uint8_t *wis_res_pins(unsigned res);
 
 /* NULL-terminated, indexed by the enum's value. */
 extern const char *const wis_status_names[];     /* "OK", "UNKNOWN_OP", ... */
+extern const char *const wis_status_docs[];      /* one line each, for the docs */
 extern const char *const wis_gpio_mode_names[];  /* "disabled", "input_pullup", ... */
 extern const char *const wis_edge_names[];       /* "none", "rising", ... */
 extern const char *const wis_owner_names[];      /* "none", "gpio", ... */
