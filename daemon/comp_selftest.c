@@ -24,9 +24,9 @@ struct selftest {
 	struct wisd *d;
 	struct wisd_caller who;
 	unsigned pings_ok, pings_failed;
-	char last[240];     /* the last ping's result data or error message */
-	char refused[240];  /* what the refused write said */
-	json_object *seen;  /* topic -> count */
+	char last[240];    /* the last ping's result data or error message */
+	char refused[240]; /* what the refused write said */
+	json_object *seen; /* topic -> count */
 	bool stopped;
 };
 
@@ -138,7 +138,8 @@ static json_object *status(struct wisd *d, struct wisd_comp *self)
 	struct selftest *t = self->priv;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "label", json_object_new_string(t->who.label));
-	json_object_object_add(o, "permission", json_object_new_string(wisj_perm_name(t->who.perm)));
+	json_object_object_add(o, "permission",
+	                       json_object_new_string(wisj_perm_name(t->who.perm)));
 	json_object_object_add(o, "pings_ok", json_object_new_int((int)t->pings_ok));
 	json_object_object_add(o, "pings_failed", json_object_new_int((int)t->pings_failed));
 	json_object_object_add(o, "last", json_object_new_string(t->last));

@@ -269,8 +269,10 @@ static char *trim(char *s)
 }
 
 /* "[name]" of a component into section; -1 if not one. */
-static int section_line(char *s, char *section, size_t cap)
+static int section_line(const char *line, char *section, size_t cap)
 {
+	char s[1024];
+	snprintf(s, sizeof s, "%s", line);
 	size_t n = strlen(s);
 	if (n < 3 || s[n - 1] != ']')
 		return -1;
@@ -303,8 +305,8 @@ int config_load(struct wisd_config *c, const char *path, bool missing_ok)
 			continue;
 		if (*s == '[') {
 			if (section_line(s, section, sizeof section) < 0) {
-				fprintf(stderr, "wisd: %s:%d: %s is not [COMPONENT]\n", path, lineno,
-				        s);
+				fprintf(stderr, "wisd: %s:%d: %s is not [COMPONENT]\n", path,
+				        lineno, s);
 				rc = -1;
 				break;
 			}

@@ -109,8 +109,8 @@ static json_object *daemon_method(struct dcall *k, const wisj_method *m, json_ob
 		               name);
 	} else if (!strcmp(name, "claim") || !strcmp(name, "unclaim")) {
 		json_object_object_get_ex(np, "resources", &v);
-		int rc = name[0] == 'c' ? owner_claim(d, k->who, v, e)
-		                        : owner_unclaim(d, k->who, v, e);
+		int rc =
+		    name[0] == 'c' ? owner_claim(d, k->who, v, e) : owner_unclaim(d, k->who, v, e);
 		if (rc == 0) {
 			res = json_object_new_object();
 			json_object_object_add(res, "claimed", owner_list(d, k->who));

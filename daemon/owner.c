@@ -35,7 +35,8 @@ static unsigned res_pins(struct wisd *d, const char *res, uint8_t out[MAX_RES_PI
 	if (kind == WIS_RES_PIN) {
 		size_t count;
 		wis_device *dev = wisj_ctx_device(d->jctx);
-		const struct wis_pin_def *t = dev ? wis_get_pins(dev, &count) : wis_pins_rak4631(&count);
+		const struct wis_pin_def *t =
+		    dev ? wis_get_pins(dev, &count) : wis_pins_rak4631(&count);
 		const struct wis_pin_def *p = wis_pin_lookup(t, count, res + 4);
 		if (p && p->nrf != WIS_NRF_NONE)
 			out[n++] = p->nrf;
@@ -43,8 +44,8 @@ static unsigned res_pins(struct wisd *d, const char *res, uint8_t out[MAX_RES_PI
 	}
 	if (kind < 0)
 		return 0;
-	for (const uint8_t *p = wis_res_pins((unsigned)kind); *p != WIS_NRF_NONE && n < MAX_RES_PINS;
-	     p++)
+	for (const uint8_t *p = wis_res_pins((unsigned)kind);
+	     *p != WIS_NRF_NONE && n < MAX_RES_PINS; p++)
 		out[n++] = *p;
 	return n;
 }
@@ -169,9 +170,11 @@ int owner_claim(struct wisd *d, struct wisd_caller *c, json_object *list, struct
 	return 0;
 }
 
+/* Keeps the order: claim lists show resources in the order claimed. */
 static void drop_at(struct wisd *d, unsigned i)
 {
-	d->claims[i] = d->claims[--d->nclaims];
+	memmove(&d->claims[i], &d->claims[i + 1], (d->nclaims - i - 1) * sizeof *d->claims);
+	d->nclaims--;
 }
 
 int owner_unclaim(struct wisd *d, struct wisd_caller *c, json_object *list, struct wisj_error *e)

@@ -322,4 +322,3 @@ void rpc_notify(struct wisd *d, const char *topic, json_object *params)
 	}
 	shbuf_unref(b);
 }
-

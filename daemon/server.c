@@ -62,7 +62,6 @@ void shbuf_unref(struct shbuf *b)
 		free(b);
 }
 
-
 void client_ref(struct client *c)
 {
 	c->refs++;
@@ -378,8 +377,8 @@ static void label_client(struct client *c, bool is_unix)
 		uv_os_fd_t fd;
 		if (uv_fileno(&c->h.handle, &fd) == 0 &&
 		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
-			snprintf(c->who.label, sizeof c->who.label, "client %u (pid %d, uid %u)", c->id,
-			         (int)cr.pid, (unsigned)cr.uid);
+			snprintf(c->who.label, sizeof c->who.label, "client %u (pid %d, uid %u)",
+			         c->id, (int)cr.pid, (unsigned)cr.uid);
 			return;
 		}
 	} else {
@@ -453,4 +452,3 @@ void server_on_idle_timer(uv_timer_t *t)
 			            d->cfg.idle_timeout);
 	}
 }
-

@@ -1,9 +1,9 @@
 /*
  * wisd shared edge watches.  The module has one watch per pin; wisd lets
  * each caller (socket or internal client) ask for its own and gives the
- * module the union of the edges all callers want (edge codes are bit sets: rising 1, falling 2, both 3).
- * A client's "none", or its disconnect, removes only its own wish, so one
- * `wisctl gpio watch` ending does not silence another still running.
+ * module the union of the edges all callers want (edge codes are bit sets: rising 1, falling 2,
+ * both 3). A client's "none", or its disconnect, removes only its own wish, so one `wisctl gpio
+ * watch` ending does not silence another still running.
  *
  * The module itself drops a pin's watch when the pin's mode changes or it
  * is released; the registry follows (watch_forget_pin), except for the mode

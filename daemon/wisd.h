@@ -47,10 +47,10 @@ struct wisd_comp;
  * reference counted; components live until the loop has ended).
  */
 struct wisd_caller {
-	char label[80];       /* "client 3 (pid 1234, uid 1000)", "selftest": logs, refusals */
-	uint8_t perm;         /* enum wis_perm: the highest class it may use */
-	bool gone;            /* disconnected or stopped: late answers change nothing */
-	struct client *sock;  /* the socket client, NULL for an internal one */
+	char label[80];      /* "client 3 (pid 1234, uid 1000)", "selftest": logs, refusals */
+	uint8_t perm;        /* enum wis_perm: the highest class it may use */
+	bool gone;           /* disconnected or stopped: late answers change nothing */
+	struct client *sock; /* the socket client, NULL for an internal one */
 };
 
 /* Topic bits; index i is wisj_topics[i]. */
@@ -75,8 +75,8 @@ struct wisd {
 	struct client *clients;
 	unsigned nclients, next_client_id;
 	unsigned conn_perm; /* class given to socket clients (until credentials map) */
-	uint64_t requests; /* served, for daemon.status */
-	char *rbuf;        /* one read buffer for all clients (single thread) */
+	uint64_t requests;  /* served, for daemon.status */
+	char *rbuf;         /* one read buffer for all clients (single thread) */
 	size_t rbuf_len;
 
 	/* owner.c */
@@ -117,7 +117,7 @@ struct client {
 	struct client *next, *prev;
 	unsigned id;
 	struct wisd_caller who; /* label, class; claims and watches are keyed on it */
-	char *line;     /* a partial request line carried between reads */
+	char *line;             /* a partial request line carried between reads */
 	size_t line_len, line_cap;
 	bool discarding;  /* inside an over-long line: skip to its newline */
 	bool closing;     /* handle closing: no more reads or writes */
@@ -139,7 +139,6 @@ struct shbuf {
 	size_t len;
 	char data[];
 };
-
 
 /* Used by the server component (listen.c). */
 void server_on_connection(uv_stream_t *srv, int status);

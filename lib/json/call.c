@@ -304,8 +304,8 @@ static int send_call(struct wisj_call *k)
 	}
 	/* A long operation may take its bound on top of the round trip. */
 	for (int i = 0; timeout && i < pl->n; i++)
-		timeout += wis_op_bound_ms(pl->steps[i].op, pl->buf + pl->steps[i].off,
-		                           pl->steps[i].len);
+		timeout +=
+		    wis_op_bound_ms(pl->steps[i].op, pl->buf + pl->steps[i].off, pl->steps[i].len);
 	k->dev = c->dev;
 	if (!k->as_batch) {
 		struct wisj_step *s = &pl->steps[0];
@@ -432,8 +432,8 @@ static int guard_steps(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
 		const struct wisj_step *s = &k->plan.steps[i];
 		const struct wisj_method *m = step_method(k, i);
 		if (m && !method_has_op(m, s->op->opcode)) {
-			wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s planned %s, not in its table row",
-			               m->name, s->op->name);
+			wisj_error_set(e, WISJ_INTERNAL_ERROR,
+			               "%s planned %s, not in its table row", m->name, s->op->name);
 			return -1;
 		}
 		const char *res = (s->op->flags & WIS_OPF_CHANGES) ? s->res : "";
@@ -600,7 +600,8 @@ json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, con
 		json_object_object_add(o, "pin", json_object_new_string(ev->u.gpio.name));
 		json_object_object_add(o, "level", json_object_new_int(ev->u.gpio.level));
 		json_object_object_add(
-		    o, "edge", json_object_new_string(wis_name_of(wis_edge_names, ev->u.gpio.edge)));
+		    o, "edge",
+		    json_object_new_string(wis_name_of(wis_edge_names, ev->u.gpio.edge)));
 	} else if (ev->type == WIS_EV_RESET) {
 		*topic = "device.state";
 		json_object_object_add(o, "state", json_object_new_string("reset"));

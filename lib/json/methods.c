@@ -81,10 +81,11 @@ static json_object *state_json(json_object *o, const struct wisj_res *r)
 		return o;
 	for (unsigned i = 0; i < d->nresp; i++) {
 		const struct wis_field *f = &d->resp[i];
-		json_object_object_add(o, f->name,
-		                       f->names && strcmp(f->name, "level")
-		                           ? json_object_new_string(wis_name_of(f->names, (unsigned)v[i].u))
-		                           : json_object_new_int((int)v[i].u));
+		json_object_object_add(
+		    o, f->name,
+		    f->names && strcmp(f->name, "level")
+		        ? json_object_new_string(wis_name_of(f->names, (unsigned)v[i].u))
+		        : json_object_new_int((int)v[i].u));
 	}
 	return o;
 }
@@ -373,7 +374,8 @@ static int delay_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
 	return wisj_plan_add(p, dev, WIS_OP_DELAY, req, w.len, e);
 }
 
-static int emit_plan(wis_device *dev, json_object *params, struct wisj_plan *p, struct wisj_error *e)
+static int emit_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                     struct wisj_error *e)
 {
 	uint8_t req[3];
 	struct wis_wr w = wis_wr_init(req, sizeof req);
@@ -436,14 +438,13 @@ static const struct wisj_param p_adc[] = {
     WIRE("oversample", WISJ_T_INT, false, WIS_OP_ADC_READ, "oversample",
          "average 2^n samples (default 0)"),
     END};
-static const struct wisj_param p_delay[] = {
-    WIRE("delay_us", WISJ_T_INT, true, WIS_OP_DELAY, "delay_us",
-         "microseconds before the module answers"),
-    END};
+static const struct wisj_param p_delay[] = {WIRE("delay_us", WISJ_T_INT, true, WIS_OP_DELAY,
+                                                 "delay_us",
+                                                 "microseconds before the module answers"),
+                                            END};
 static const struct wisj_param p_emit[] = {
     WIRE("count", WISJ_T_INT, true, WIS_OP_EMIT, "count", "events to send"),
-    WIRE("len", WISJ_T_INT, false, WIS_OP_EMIT, "len", "data bytes per event (default 0)"),
-    END};
+    WIRE("len", WISJ_T_INT, false, WIS_OP_EMIT, "len", "data bytes per event (default 0)"), END};
 static const struct wisj_param p_batch[] = {
     PLAIN("steps", WISJ_T_STEPS, true,
           "operations run in order in one device round trip: [{\"method\":..,\"params\":..}]"),
@@ -518,8 +519,8 @@ const struct wisj_method wisj_methods[] = {
      "{results:[{result:..} or {error:{code, message, data}}, ...]}", NULL, NULL, NULL},
     {"subscribe", "receive notifications for topics (wisd only)", WISJ_M_DAEMON, NOOPS, RD,
      p_topics, "{topics:[...]} now subscribed", NULL, NULL, NULL},
-    {"unsubscribe", "stop notifications for topics (wisd only)", WISJ_M_DAEMON, NOOPS, RD,
-     p_topics, "{topics:[...]} still subscribed", NULL, NULL, NULL},
+    {"unsubscribe", "stop notifications for topics (wisd only)", WISJ_M_DAEMON, NOOPS, RD, p_topics,
+     "{topics:[...]} still subscribed", NULL, NULL, NULL},
     {"claim",
      "own resources: other clients' changes to them are refused until you unclaim or "
      "disconnect (wisd only)",

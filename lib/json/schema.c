@@ -330,7 +330,7 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 		}
 		break;
 	}
-bad: {
+bad : {
 	const char *tn = type_name(p->type);
 	wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' must be %s %s", p->name,
 	               strchr("aeiou", tn[0]) ? "an" : "a", tn);
@@ -430,7 +430,8 @@ json_object *wisj_discover(void)
 		                       json_object_new_boolean(m->flags & WISJ_M_DEVICE));
 		json_object_object_add(o, "batchable",
 		                       json_object_new_boolean(m->flags & WISJ_M_BATCHABLE));
-		json_object_object_add(o, "ownership", json_object_new_boolean(wisj_method_changes(m)));
+		json_object_object_add(o, "ownership",
+		                       json_object_new_boolean(wisj_method_changes(m)));
 		json_object_object_add(o, "permission",
 		                       json_object_new_string(wisj_perm_name(wisj_method_perm(m))));
 		json_object_array_add(ms, o);
@@ -501,8 +502,9 @@ int wisj_table_check(char *err, size_t cap)
 			}
 		for (const struct wisj_param *p = m->params; p && p->name; p++)
 			if (p->field && !wisj_param_field(p)) {
-				snprintf(err, cap, "%s: param %s: no wire field %s in opcode 0x%04x",
-				         m->name, p->name, p->field, p->op);
+				snprintf(err, cap,
+				         "%s: param %s: no wire field %s in opcode 0x%04x", m->name,
+				         p->name, p->field, p->op);
 				return -1;
 			}
 	}
