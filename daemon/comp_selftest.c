@@ -4,11 +4,13 @@
  * test_components.py).  Off by default; "[selftest] enabled = yes" in the
  * config file, or --set selftest.enabled=yes.
  *
- * As an internal client ("selftest", permission class read) it calls
- * system.ping through the same mapping and guard as a socket client when
- * it starts and whenever the device comes up, and it tries gpio.set once,
- * which its class must refuse.  Its event sink counts every notification
- * by topic.  daemon.status "components.selftest" shows all of it.
+ * As an internal client ("selftest", permission class read unless "class"
+ * says otherwise) it calls system.ping through the same mapping and guard
+ * as a socket client when it starts and whenever the device comes up; with
+ * class read it tries gpio.set once, which its class must refuse; with
+ * "claim = RESOURCE" it claims that resource, so other clients are refused
+ * it as they would be a socket client's.  Its event sink counts every
+ * notification by topic.  daemon.status "components.selftest" shows it all.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,9 @@
 
 struct selftest_cfg {
 	bool enabled;
-	char data[32]; /* sent in the ping */
+	uint8_t perm;             /* its permission class */
+	char data[32];            /* sent in the ping */
+	char claim[WISJ_RES_MAX]; /* claimed at start, "" for none */
 };
 
 struct selftest {
@@ -26,6 +30,7 @@ struct selftest {
 	unsigned pings_ok, pings_failed;
 	char last[240];    /* the last ping's result data or error message */
 	char refused[240]; /* what the refused write said */
+	char claim[240];   /* what the claim answered */
 	json_object *seen; /* topic -> count */
 	bool stopped;
 };
@@ -55,8 +60,21 @@ static int cfg_set(void *cfg, const char *key, const char *value, char *err, siz
 		snprintf(c->data, sizeof c->data, "%s", value);
 		return 0;
 	}
-	snprintf(err, errlen, "unknown setting (enabled, data up to %zu bytes)",
-	         sizeof c->data - 1);
+	if (!strcmp(key, "claim") && strlen(value) < sizeof c->claim) {
+		snprintf(c->claim, sizeof c->claim, "%s", value);
+		return 0;
+	}
+	if (!strcmp(key, "class")) {
+		static const char *const classes[] = {"read", "control", "admin", NULL};
+		int p = wis_name_index(classes, value);
+		if (p < 0) {
+			snprintf(err, errlen, "'%s' is not read, control or admin", value);
+			return -1;
+		}
+		c->perm = (uint8_t)p;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown setting (enabled, class, claim, data)");
 	return -1;
 }
 
@@ -92,6 +110,15 @@ static void on_write(void *user, json_object *result, struct wisj_error *err)
 		json_object_put(result);
 }
 
+static void on_claim(void *user, json_object *result, struct wisj_error *err)
+{
+	struct selftest *t = user;
+	snprintf(t->claim, sizeof t->claim, "%s",
+	         result ? json_object_to_json_string(result) : err->message);
+	if (result)
+		json_object_put(result);
+}
+
 static void ping(struct selftest *t, const struct selftest_cfg *c)
 {
 	json_object *p = json_object_new_object();
@@ -108,14 +135,23 @@ static int start(struct wisd *d, struct wisd_comp *self)
 	self->priv = t;
 	t->d = d;
 	t->seen = json_object_new_object();
+	const struct selftest_cfg *c = self->cfg;
 	snprintf(t->who.label, sizeof t->who.label, "selftest");
-	t->who.perm = WIS_PERM_READ;
-	ping(t, self->cfg);
-	json_object *p = json_object_new_object(), *v = json_object_new_object();
-	json_object_object_add(v, "LED1", json_object_new_int(1));
-	json_object_object_add(p, "values", v);
-	wisd_call(d, &t->who, "gpio.set", p, on_write, t);
-	json_object_put(p);
+	t->who.perm = c->perm;
+	ping(t, c);
+	if (c->claim[0]) {
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "resources", json_object_new_string(c->claim));
+		wisd_call(d, &t->who, "claim", p, on_claim, t);
+		json_object_put(p);
+	}
+	if (c->perm < WIS_PERM_CONTROL) {
+		json_object *p = json_object_new_object(), *v = json_object_new_object();
+		json_object_object_add(v, "LED1", json_object_new_int(1));
+		json_object_object_add(p, "values", v);
+		wisd_call(d, &t->who, "gpio.set", p, on_write, t);
+		json_object_put(p);
+	}
 	return 0;
 }
 
@@ -144,6 +180,7 @@ static json_object *status(struct wisd *d, struct wisd_comp *self)
 	json_object_object_add(o, "pings_failed", json_object_new_int((int)t->pings_failed));
 	json_object_object_add(o, "last", json_object_new_string(t->last));
 	json_object_object_add(o, "refused", json_object_new_string(t->refused));
+	json_object_object_add(o, "claim", json_object_new_string(t->claim));
 	json_object_object_add(o, "events", json_object_get(t->seen));
 	return o;
 }

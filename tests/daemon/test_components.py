@@ -58,3 +58,34 @@ def test_component_settings_checked(tmp_path):
                         "selftest.enabled=maybe"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "selftest.enabled: 'maybe'" in r.stderr, r.stderr
     assert not os.path.exists(sock)
+
+
+def test_internal_client_claims_like_a_socket_client(tmp_path):
+    conf = tmp_path / "wisd.conf"
+    conf.write_text("[selftest]\nenabled = yes\nclass = control\nclaim = spi\n")
+    s = Setup(wisd_args=("--config", str(conf)))
+    try:
+        st = wait_for(lambda: selftest(s)["claim"] and selftest(s), what="claim")
+        assert st["claim"] == '{ "claimed": [ "spi" ] }' and st["refused"] == "", st
+        c = s.client()
+        e = c.error("gpio.set", {"values": {"SPI_CS": 1}})
+        assert e["code"] == -32003 and e["data"] == {
+            "resource": "pin:SPI_CS", "held": "spi", "owner": "selftest"}, e
+        e = c.error("unclaim", {"resources": "spi"})
+        assert e["code"] == -32003 and e["data"]["owner"] == "selftest", e
+        pins = {p["name"]: p for p in c.call("system.pins")["pins"]}
+        assert pins["SPI_CLK"]["claimed_by"] == "selftest"
+        # A read-class internal client may not claim.
+        conf.write_text("[selftest]\nenabled = yes\nclaim = uart1\n")
+        t = Setup(wisd_args=("--config", str(conf)))
+        try:
+            st = wait_for(lambda: selftest(t)["claim"] and selftest(t), what="claim")
+            assert "claim needs permission class control; selftest has read" in st["claim"]
+            assert t.client().call("claim", {"resources": "uart1"}) == {"claimed": ["uart1"]}
+        finally:
+            t.close()
+        # Its claims go when it stops, as a client's go when it leaves.
+        assert s.wisd.stop() == 0
+        assert "selftest gone: spi released" in s.wisd.logtext_closed()
+    finally:
+        s.close()
