@@ -5,12 +5,13 @@
  *   component.c  the component table: start, stop, config sections, events
  *   dispatch.c   one method call for any caller (socket or internal client):
  *                permission classes, ownership guard, daemon methods
- *   server.c     component: listening sockets, clients, framing, write queues
+ *   listen.c     component "server": the listening sockets, its event sink
+ *   server.c     socket clients: framing, write queues, limits
  *   rpc.c        JSON-RPC 2.0 envelopes, batches, notifications to clients
  *   owner.c      resource claims ("pin:IO1", "spi"...), shared pins
  *   device.c     the module: open, poll, reconnect, hotplug/rescan, events
  *   state.c      declared state per resource, re-applied after a reset
- *   sim.c        component: the embedded simulator for --device sim
+ *   sim.c        component "sim": the embedded simulator for --device sim
  *   comp_*.c     further components (comp_selftest.c: a diagnostic one)
  *   watch.c      per-caller edge watches merged into the module's one per pin
  *   hotplug.c    libusb hotplug hints for --device auto
