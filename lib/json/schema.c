@@ -330,12 +330,13 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 		}
 		break;
 	}
-bad : {
+bad:;
+	/* The empty statement: C11 allows no declaration right after a
+	 * label (gcc lets it pass, clang refuses it). */
 	const char *tn = type_name(p->type);
 	wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' must be %s %s", p->name,
 	               strchr("aeiou", tn[0]) ? "an" : "a", tn);
 	return false;
-}
 }
 
 json_object *wisj_params_check(const wisj_method *m, json_object *params, struct wisj_error *e)
