@@ -473,6 +473,7 @@ static int plan_batch(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
 		k->nparts++;
 		p->m = m;
 		p->first = k->plan.n;
+		k->plan.m = m;
 		if (m->plan(c->dev, p->params, &k->plan, e) < 0)
 			goto step_fail;
 		p->n = k->plan.n - p->first;
@@ -523,6 +524,7 @@ void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_do
 	k->params = np;
 	k->cb = cb;
 	k->user = user;
+	k->plan.m = m;
 	int rc =
 	    (m->flags & WISJ_M__BATCH) ? plan_batch(c, k, &e) : m->plan(c->dev, np, &k->plan, &e);
 	if (!k->parts)

@@ -155,19 +155,6 @@ static json_object *ping_finish(wis_device *dev, json_object *params, const stru
 	return o;
 }
 
-static int uptime_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
-                       struct wisj_error *e)
-{
-	(void)params;
-	return wisj_plan_add(p, dev, WIS_OP_UPTIME, NULL, 0, e);
-}
-static int stats_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
-                      struct wisj_error *e)
-{
-	(void)params;
-	return wisj_plan_add(p, dev, WIS_OP_STATS, NULL, 0, e);
-}
-
 /* An answer of plain integers, one member per field of its layout. */
 static json_object *fields_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
                                   const struct wisj_res *r, int n, struct wisj_error *e)
@@ -184,13 +171,6 @@ static json_object *fields_finish(wis_device *dev, json_object *params, const st
 	for (unsigned i = 0; i < s->op->nresp; i++)
 		json_object_object_add(o, s->op->resp[i].name, json_object_new_int64(v[i].i));
 	return o;
-}
-
-static int reset_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
-                      struct wisj_error *e)
-{
-	uint8_t mode = wisj_param_enum(params, "mode", wis_reset_mode_names, "app");
-	return wisj_plan_add(p, dev, WIS_OP_RESET, &mode, 1, e);
 }
 
 static json_object *empty_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
@@ -367,27 +347,6 @@ static json_object *adc_finish(wis_device *dev, json_object *params, const struc
 	return o;
 }
 
-/* ---- diagnostics ----------------------------------------------------------- */
-
-static int delay_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
-                      struct wisj_error *e)
-{
-	uint8_t req[4];
-	struct wis_wr w = wis_wr_init(req, sizeof req);
-	wis_wr_u32(&w, (uint32_t)param_int(params, "delay_us", 0));
-	return wisj_plan_add(p, dev, WIS_OP_DELAY, req, w.len, e);
-}
-
-static int emit_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
-                     struct wisj_error *e)
-{
-	uint8_t req[3];
-	struct wis_wr w = wis_wr_init(req, sizeof req);
-	wis_wr_u8(&w, (uint8_t)param_int(params, "count", 1));
-	wis_wr_u16(&w, (uint16_t)param_int(params, "len", 0));
-	return wisj_plan_add(p, dev, WIS_OP_EMIT, req, w.len, e);
-}
-
 /* ---- the table ------------------------------------------------------------- */
 
 #define END                                                                                        \
@@ -493,18 +452,18 @@ const struct wisj_method wisj_methods[] = {
     {"system.ping", "round trip to the module", DEV | BAT, OPS(WIS_OP_PING), RD, p_ping, "{data}",
      NULL, ping_plan, ping_finish},
     {"system.uptime", "module time since boot", DEV | BAT, OPS(WIS_OP_UPTIME), RD, p_none,
-     "{uptime_us}", NULL, uptime_plan, fields_finish},
+     "{uptime_us}", NULL, wisj_fields_plan, fields_finish},
     {"system.stats", "the module's link counters", DEV | BAT, OPS(WIS_OP_STATS), RD, p_none,
      "{uptime_us, rx_frames, rx_crc_errors, rx_cobs_errors, rx_oversize, rx_runts, "
      "rx_bytes_dropped, tx_frames, events_sent, events_dropped, requests_bad}",
-     NULL, stats_plan, fields_finish},
+     NULL, wisj_fields_plan, fields_finish},
     {"system.reset", "reset the module (it comes back with a device.state event)", DEV,
-     OPS(WIS_OP_RESET), RD, p_reset, "{}", NULL, reset_plan, empty_finish},
+     OPS(WIS_OP_RESET), RD, p_reset, "{}", NULL, wisj_fields_plan, empty_finish},
     {"system.delay", "diagnostic: the module answers after delay_us (a long operation)", DEV,
-     OPS(WIS_OP_DELAY), RD, p_delay, "{uptime_us} when the module answered", NULL, delay_plan,
+     OPS(WIS_OP_DELAY), RD, p_delay, "{uptime_us} when the module answered", NULL, wisj_fields_plan,
      fields_finish},
     {"system.emit", "diagnostic: the module sends count diag.event notifications of len bytes",
-     DEV | BAT, OPS(WIS_OP_EMIT), RD, p_emit, "{first_seq}", NULL, emit_plan, fields_finish},
+     DEV | BAT, OPS(WIS_OP_EMIT), RD, p_emit, "{first_seq}", NULL, wisj_fields_plan, fields_finish},
     {"gpio.mode", "set a pin's GPIO mode (disabled releases it)", DEV | BAT, OPS(WIS_OP_GPIO_MODE),
      RD, p_mode, "{}", NULL, mode_plan, empty_finish},
     {"gpio.get", "read pin levels (an unowned pin becomes an input)", DEV | BAT,

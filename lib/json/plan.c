@@ -155,3 +155,43 @@ int wisj_pin_arg(wis_device *dev, const char *name, unsigned fn, struct wisj_err
 	}
 	return nrf;
 }
+
+/* The param of m sent as field f of opcode op, or NULL. */
+static const struct wisj_param *param_for(const struct wisj_method *m, uint16_t op,
+                                          const struct wis_field *f)
+{
+	for (const struct wisj_param *q = m->params; q && q->name; q++)
+		if (q->op == op && q->field && !strcmp(q->field, f->name))
+			return q;
+	return NULL;
+}
+
+int wisj_fields_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                     struct wisj_error *e)
+{
+	const struct wis_op_desc *d = wis_op_find(p->m->ops[0]);
+	union wis_val v[WIS_OP_MAX_FIELDS];
+	uint8_t req[WIS_MAX_PAYLOAD];
+	for (unsigned i = 0; d && i < d->nreq; i++) {
+		const struct wis_field *f = &d->req[i];
+		const struct wisj_param *q = param_for(p->m, d->opcode, f);
+		json_object *j = q ? wisj_param(params, q->name) : NULL;
+		if (f->type > WIS_FT_I32 || (!q && f->min != 0)) {
+			wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s: field %s has no param",
+			               p->m->name, f->name);
+			return -1;
+		}
+		if (!j)
+			v[i].u = f->min;
+		else if (q->type == WISJ_T_ENUM)
+			v[i].u = (uint64_t)wis_name_index(f->names, json_object_get_string(j));
+		else
+			v[i].u = (uint64_t)json_object_get_int64(j);
+	}
+	size_t len = d ? wis_fields_encode(d->req, d->nreq, v, req, sizeof req) : 0;
+	if (!d || (d->nreq && !len)) {
+		wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s: request does not encode", p->m->name);
+		return -1;
+	}
+	return wisj_plan_add(p, dev, d->opcode, req, len, e);
+}

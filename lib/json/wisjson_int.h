@@ -27,6 +27,7 @@ struct wisj_step {
 struct wisj_plan {
 	struct wisj_step steps[WISJ_MAX_STEPS];
 	int n;
+	const struct wisj_method *m; /* the method planning now (set by call.c) */
 	uint8_t buf[WIS_MAX_PAYLOAD];
 	size_t used;
 };
@@ -82,6 +83,11 @@ int wisj_each_pin(json_object *v, int (*fn)(void *, const char *, struct wisj_er
                   struct wisj_error *e);
 /* The nRF pin of a pin name that can do fn, or -1 with e set. */
 int wisj_pin_arg(wis_device *dev, const char *name, unsigned fn, struct wisj_error *e);
+/* plan() of a method whose request is its one opcode's fields, each from
+ * the param mapped to it (WIRE params) or the field's minimum if absent:
+ * such a method needs no plan code of its own. */
+int wisj_fields_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                     struct wisj_error *e);
 /* The pin name of a pin step ("IO1" from "pin:IO1"); "" for others. */
 const char *wisj_step_pin(const struct wisj_step *s);
 /* The wire field a param maps to, NULL if none. */
