@@ -4,6 +4,13 @@
  * JSON result (finish).  Later subsystems (radio.*, flash.*, i2c.*, spi.*,
  * uart.*) add rows here; wisd, wisctl and rpc.discover pick them up.
  * docs/api.md documents the same table for users: change both together.
+ *
+ * What comes from the opcode table (lib/proto/ops.c) is not repeated here:
+ * a param sent as a wire field (WIRE) takes the field's range and value
+ * names; a method's permission class is its opcodes'; the resource each
+ * step acts on is the opcode's.  A method whose request is just its
+ * opcode's fields and whose answer is plain integers is a row with
+ * wisj_fields_plan and fields_finish and no code of its own.
  */
 #include <string.h>
 
