@@ -28,14 +28,14 @@ static int64_t div_round(int64_t n, int64_t d)
 	return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
 }
 
-bool wis_adc_params_ok(uint8_t gain, uint8_t ref, uint8_t bits, uint8_t oversample_log2)
+bool wisfw_adc_params_ok(uint8_t gain, uint8_t ref, uint8_t bits, uint8_t oversample_log2)
 {
 	return gain <= WIS_ADC_GAIN_4 && ref <= WIS_ADC_REF_VDD4 &&
 	       (bits == 8 || bits == 10 || bits == 12 || bits == 14) &&
 	       oversample_log2 <= WIS_ADC_MAX_OVERSAMPLE_LOG2;
 }
 
-int16_t wis_adc_raw_from_mv(int32_t mv, uint8_t gain, uint8_t ref, uint8_t bits, uint16_t vdd_mv)
+int16_t wisfw_adc_raw_from_mv(int32_t mv, uint8_t gain, uint8_t ref, uint8_t bits, uint16_t vdd_mv)
 {
 	int64_t rn, rd;
 	if (mv <= 0)
@@ -52,7 +52,7 @@ int16_t wis_adc_raw_from_mv(int32_t mv, uint8_t gain, uint8_t ref, uint8_t bits,
 	return (int16_t)raw;
 }
 
-int32_t wis_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits, uint16_t vdd_mv)
+int32_t wisfw_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits, uint16_t vdd_mv)
 {
 	int64_t rn, rd;
 	ref_frac(ref, vdd_mv, &rn, &rd);
@@ -62,49 +62,49 @@ int32_t wis_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits
 }
 
 /* Appends the board's analog pins, "AIN0, AIN1, IO4, IO7". */
-static void list_adc_pins(struct wis_core *c)
+static void list_adc_pins(struct wisfw_core *c)
 {
-	const struct wis_board *b = c->hal->board;
+	const struct wisfw_board *b = c->hal->board;
 	bool first = true;
 	for (size_t i = 0; i < b->pin_count; i++) {
 		if (b->pins[i].kind != WIS_PIN_IO || b->pins[i].ain == WIS_AIN_NONE)
 			continue;
 		if (!first)
-			wis_d_str(c, ", ");
-		wis_d_str(c, b->pins[i].name);
+			wisfw_d_str(c, ", ");
+		wisfw_d_str(c, b->pins[i].name);
 		first = false;
 	}
 }
 
-uint8_t wis_h_adc_read(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_adc_read(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	uint8_t nrf = wis_rd_u8(in), gain = wis_rd_u8(in), ref = wis_rd_u8(in);
 	uint8_t bits = wis_rd_u8(in), os = wis_rd_u8(in), st;
-	const struct wis_pin_def *d = wis_io_pin(c, nrf, &st);
+	const struct wis_pin_def *d = wisfw_io_pin(c, nrf, &st);
 	if (!d)
 		return st;
 	if (d->ain == WIS_AIN_NONE || !(d->funcs & WIS_FN_ADC)) {
-		wis_d_pin(c, nrf);
-		wis_d_str(c, " has no analog input (ADC pins: ");
+		wisfw_d_pin(c, nrf);
+		wisfw_d_str(c, " has no analog input (ADC pins: ");
 		list_adc_pins(c);
-		wis_d_str(c, ")");
+		wisfw_d_str(c, ")");
 		return WIS_ST_NOT_CAPABLE;
 	}
 	if (gain > WIS_ADC_GAIN_4)
-		return wis_d_range(c, "gain", gain, 0, WIS_ADC_GAIN_4);
+		return wisfw_d_range(c, "gain", gain, 0, WIS_ADC_GAIN_4);
 	if (ref > WIS_ADC_REF_VDD4)
-		return wis_d_range(c, "reference", ref, 0, WIS_ADC_REF_VDD4);
+		return wisfw_d_range(c, "reference", ref, 0, WIS_ADC_REF_VDD4);
 	if (bits != 8 && bits != 10 && bits != 12 && bits != 14) {
-		wis_d_str(c, "resolution ");
-		wis_d_uint(c, bits);
-		wis_d_str(c, " bits: must be 8, 10, 12 or 14");
+		wisfw_d_str(c, "resolution ");
+		wisfw_d_uint(c, bits);
+		wisfw_d_str(c, " bits: must be 8, 10, 12 or 14");
 		return WIS_ST_BAD_ARG;
 	}
 	if (os > WIS_ADC_MAX_OVERSAMPLE_LOG2)
-		return wis_d_range(c, "oversample", os, 0, WIS_ADC_MAX_OVERSAMPLE_LOG2);
-	if ((st = wis_claim_check(c, nrf, WIS_OWNER_ADC)) != WIS_ST_OK)
+		return wisfw_d_range(c, "oversample", os, 0, WIS_ADC_MAX_OVERSAMPLE_LOG2);
+	if ((st = wisfw_claim_check(c, nrf, WIS_OWNER_ADC)) != WIS_ST_OK)
 		return st;
-	struct wis_pin_rt *p = &c->pins[nrf];
+	struct wisfw_pin_rt *p = &c->pins[nrf];
 	if (p->owner == WIS_OWNER_NONE) {
 		/* An analog input wants the digital input buffer disconnected. */
 		c->hal->gpio_config(c->hal->ctx, nrf, WIS_GPIO_DISABLED);
@@ -113,12 +113,12 @@ uint8_t wis_h_adc_read(struct wis_core *c, struct wis_rd *in, struct wis_wr *out
 	int16_t raw = 0;
 	st = c->hal->adc_sample(c->hal->ctx, d->ain, gain, ref, bits, os, &raw);
 	if (st != WIS_ST_OK) {
-		wis_d_str(c, "SAADC conversion on AIN");
-		wis_d_uint(c, d->ain);
-		wis_d_str(c, st == WIS_ST_HW_TIMEOUT ? " did not finish" : " failed");
+		wisfw_d_str(c, "SAADC conversion on AIN");
+		wisfw_d_uint(c, d->ain);
+		wisfw_d_str(c, st == WIS_ST_HW_TIMEOUT ? " did not finish" : " failed");
 		return st;
 	}
 	wis_wr_u16(out, (uint16_t)raw);
-	wis_wr_u32(out, (uint32_t)wis_adc_mv_from_raw(raw, gain, ref, bits, c->hal->board->vdd_mv));
+	wis_wr_u32(out, (uint32_t)wisfw_adc_mv_from_raw(raw, gain, ref, bits, c->hal->board->vdd_mv));
 	return WIS_ST_OK;
 }

@@ -1,6 +1,6 @@
 /*
  * GPIO subsystem: modes, read, write and edge watching with debounce, on
- * top of the pin ownership table in struct wis_core.  Mirrors the nRF52840
+ * top of the pin ownership table in struct wisfw_core.  Mirrors the nRF52840
  * GPIO/GPIOTE model: the output latch is written before the pin becomes an
  * output (no glitch), and edges come from the port as level changes.
  */
@@ -12,22 +12,22 @@ static bool is_input(uint8_t mode)
 	       mode == WIS_GPIO_INPUT_PULLDOWN;
 }
 
-static void stop_watch(struct wis_pin_rt *p)
+static void stop_watch(struct wisfw_pin_rt *p)
 {
 	p->edge = WIS_EDGE_NONE;
 	p->pending = false;
 	p->debounce_us = 0;
 }
 
-static uint8_t level_range(struct wis_core *c, const char *what, uint8_t v)
+static uint8_t level_range(struct wisfw_core *c, const char *what, uint8_t v)
 {
-	return v > 1 ? wis_d_range(c, what, v, 0, 1) : WIS_ST_OK;
+	return v > 1 ? wisfw_d_range(c, what, v, 0, 1) : WIS_ST_OK;
 }
 
 /* Makes an unowned pin a GPIO in mode (as gpioget/gpioset do). */
-static void claim(struct wis_core *c, uint8_t nrf, uint8_t mode)
+static void claim(struct wisfw_core *c, uint8_t nrf, uint8_t mode)
 {
-	struct wis_pin_rt *p = &c->pins[nrf];
+	struct wisfw_pin_rt *p = &c->pins[nrf];
 	stop_watch(p);
 	p->owner = WIS_OWNER_GPIO;
 	p->mode = mode;
@@ -42,20 +42,20 @@ static uint8_t implicit_input_mode(const struct wis_pin_def *d)
 	return (d->funcs & WIS_FN_BUTTON) ? WIS_GPIO_INPUT_PULLUP : WIS_GPIO_INPUT;
 }
 
-uint8_t wis_h_gpio_mode(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_gpio_mode(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)out;
 	uint8_t nrf = wis_rd_u8(in), mode = wis_rd_u8(in), init = wis_rd_u8(in), st;
-	if (!wis_io_pin(c, nrf, &st))
+	if (!wisfw_io_pin(c, nrf, &st))
 		return st;
 	if (mode >= WIS_GPIO__MODE_COUNT)
-		return wis_d_range(c, "mode", mode, 0, WIS_GPIO__MODE_COUNT - 1);
+		return wisfw_d_range(c, "mode", mode, 0, WIS_GPIO__MODE_COUNT - 1);
 	if ((st = level_range(c, "initial level", init)) != WIS_ST_OK)
 		return st;
-	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
+	if ((st = wisfw_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
 		return st;
 	if (mode == WIS_GPIO_DISABLED) {
-		wis_pin_release(c, nrf);
+		wisfw_pin_release(c, nrf);
 		return WIS_ST_OK;
 	}
 	if (mode == WIS_GPIO_OUTPUT || mode == WIS_GPIO_OUTPUT_OPEN_DRAIN)
@@ -64,13 +64,13 @@ uint8_t wis_h_gpio_mode(struct wis_core *c, struct wis_rd *in, struct wis_wr *ou
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_gpio_read(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_gpio_read(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	uint8_t nrf = wis_rd_u8(in), st;
-	const struct wis_pin_def *d = wis_io_pin(c, nrf, &st);
+	const struct wis_pin_def *d = wisfw_io_pin(c, nrf, &st);
 	if (!d)
 		return st;
-	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
+	if ((st = wisfw_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
 		return st;
 	if (c->pins[nrf].owner == WIS_OWNER_NONE)
 		claim(c, nrf, implicit_input_mode(d));
@@ -78,46 +78,46 @@ uint8_t wis_h_gpio_read(struct wis_core *c, struct wis_rd *in, struct wis_wr *ou
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_gpio_write(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_gpio_write(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)out;
 	uint8_t nrf = wis_rd_u8(in), level = wis_rd_u8(in), st;
-	if (!wis_io_pin(c, nrf, &st))
+	if (!wisfw_io_pin(c, nrf, &st))
 		return st;
 	if ((st = level_range(c, "level", level)) != WIS_ST_OK)
 		return st;
-	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
+	if ((st = wisfw_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
 		return st;
-	struct wis_pin_rt *p = &c->pins[nrf];
+	struct wisfw_pin_rt *p = &c->pins[nrf];
 	if (p->owner == WIS_OWNER_NONE) {
 		c->hal->gpio_write(c->hal->ctx, nrf, level);
 		claim(c, nrf, WIS_GPIO_OUTPUT);
 		return WIS_ST_OK;
 	}
 	if (p->mode != WIS_GPIO_OUTPUT && p->mode != WIS_GPIO_OUTPUT_OPEN_DRAIN) {
-		wis_d_pin(c, nrf);
-		wis_d_str(c, " is an input: set mode output first");
+		wisfw_d_pin(c, nrf);
+		wisfw_d_str(c, " is an input: set mode output first");
 		return WIS_ST_WRONG_MODE;
 	}
 	c->hal->gpio_write(c->hal->ctx, nrf, level);
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_gpio_watch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_gpio_watch(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)out;
 	uint8_t nrf = wis_rd_u8(in), edge = wis_rd_u8(in), st;
 	uint32_t debounce = wis_rd_u32(in);
-	const struct wis_pin_def *d = wis_io_pin(c, nrf, &st);
+	const struct wis_pin_def *d = wisfw_io_pin(c, nrf, &st);
 	if (!d)
 		return st;
 	if (edge > WIS_EDGE_BOTH)
-		return wis_d_range(c, "edge", edge, 0, WIS_EDGE_BOTH);
+		return wisfw_d_range(c, "edge", edge, 0, WIS_EDGE_BOTH);
 	if (debounce > WIS_DEBOUNCE_MAX_US)
-		return wis_d_range(c, "debounce_us", debounce, 0, WIS_DEBOUNCE_MAX_US);
-	if ((st = wis_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
+		return wisfw_d_range(c, "debounce_us", debounce, 0, WIS_DEBOUNCE_MAX_US);
+	if ((st = wisfw_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
 		return st;
-	struct wis_pin_rt *p = &c->pins[nrf];
+	struct wisfw_pin_rt *p = &c->pins[nrf];
 	if (edge == WIS_EDGE_NONE) {
 		stop_watch(p);
 		return WIS_ST_OK;
@@ -125,8 +125,8 @@ uint8_t wis_h_gpio_watch(struct wis_core *c, struct wis_rd *in, struct wis_wr *o
 	if (p->owner == WIS_OWNER_NONE)
 		claim(c, nrf, implicit_input_mode(d));
 	else if (!is_input(p->mode)) {
-		wis_d_pin(c, nrf);
-		wis_d_str(c, " is an output: set an input mode first");
+		wisfw_d_pin(c, nrf);
+		wisfw_d_str(c, " is an output: set an input mode first");
 		return WIS_ST_WRONG_MODE;
 	}
 	uint8_t level = c->hal->gpio_read(c->hal->ctx, nrf) ? 1 : 0;
@@ -138,26 +138,26 @@ uint8_t wis_h_gpio_watch(struct wis_core *c, struct wis_rd *in, struct wis_wr *o
 	return WIS_ST_OK;
 }
 
-static void report(struct wis_core *c, uint8_t nrf, uint8_t level, uint64_t t)
+static void report(struct wisfw_core *c, uint8_t nrf, uint8_t level, uint64_t t)
 {
-	struct wis_pin_rt *p = &c->pins[nrf];
+	struct wisfw_pin_rt *p = &c->pins[nrf];
 	uint8_t edge = level ? WIS_EDGE_RISING : WIS_EDGE_FALLING;
 	p->stable = level;
 	if (!(p->edge & edge))
 		return;
 	uint8_t data[3] = {nrf, level, edge};
-	wis_event(c, WIS_EV_GPIO_EDGE, t, data, sizeof data);
+	wisfw_event(c, WIS_EV_GPIO_EDGE, t, data, sizeof data);
 }
 
-void wis_core_pin_changed(struct wis_core *c, uint8_t nrf, uint8_t level, uint64_t t_us)
+void wisfw_core_pin_changed(struct wisfw_core *c, uint8_t nrf, uint8_t level, uint64_t t_us)
 {
-	if (c->halted || nrf >= WIS_CORE_NRF_PINS)
+	if (c->halted || nrf >= WISFW_NRF_PINS)
 		return;
-	struct wis_pin_rt *p = &c->pins[nrf];
+	struct wisfw_pin_rt *p = &c->pins[nrf];
 	if (p->owner != WIS_OWNER_GPIO || p->edge == WIS_EDGE_NONE)
 		return; /* GPIOTE is only armed for watched pins */
 	level = level ? 1 : 0;
-	uint64_t t = wis_dev_time(c, t_us);
+	uint64_t t = wisfw_dev_time(c, t_us);
 	if (level == p->cur)
 		return;
 	p->cur = level;
@@ -174,10 +174,10 @@ void wis_core_pin_changed(struct wis_core *c, uint8_t nrf, uint8_t level, uint64
 	}
 }
 
-void wis_gpio_poll(struct wis_core *c, uint64_t now)
+void wisfw_gpio_poll(struct wisfw_core *c, uint64_t now)
 {
-	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++) {
-		struct wis_pin_rt *p = &c->pins[nrf];
+	for (uint8_t nrf = 0; nrf < WISFW_NRF_PINS; nrf++) {
+		struct wisfw_pin_rt *p = &c->pins[nrf];
 		if (!p->pending || now < p->last_t || now - p->last_t < p->debounce_us)
 			continue;
 		p->pending = false;
@@ -186,11 +186,11 @@ void wis_gpio_poll(struct wis_core *c, uint64_t now)
 	}
 }
 
-uint64_t wis_gpio_next_deadline(const struct wis_core *c)
+uint64_t wisfw_gpio_next_deadline(const struct wisfw_core *c)
 {
 	uint64_t d = UINT64_MAX;
-	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++) {
-		const struct wis_pin_rt *p = &c->pins[nrf];
+	for (uint8_t nrf = 0; nrf < WISFW_NRF_PINS; nrf++) {
+		const struct wisfw_pin_rt *p = &c->pins[nrf];
 		if (p->pending && p->last_t + p->debounce_us < d)
 			d = p->last_t + p->debounce_us;
 	}

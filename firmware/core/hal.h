@@ -1,14 +1,14 @@
 /*
  * The hardware abstraction the firmware core runs on.  A port (the nRF52840
- * board, or the Linux simulator) fills one struct wis_hal and hands it to
- * wis_core_init(); the core never touches hardware any other way.
+ * board, or the Linux simulator) fills one struct wisfw_hal and hands it to
+ * wisfw_core_init(); the core never touches hardware any other way.
  *
  * Every hook runs in the core's (main loop) context.  Hooks may call back
- * into wis_core_pin_changed() (a GPIO write can change an input wired to
- * it), but never into wis_core_rx()/wis_core_poll().
+ * into wisfw_core_pin_changed() (a GPIO write can change an input wired to
+ * it), but never into wisfw_core_rx()/wisfw_core_poll().
  */
-#ifndef WIS_FW_HAL_H
-#define WIS_FW_HAL_H
+#ifndef WISFW_HAL_H
+#define WISFW_HAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,18 +18,18 @@
 
 /* A pin that exists on the MCU but is wired inside the module (radio,
  * antenna switch): named in the error a request for it gets. */
-struct wis_reserved_pin {
+struct wisfw_reserved_pin {
 	uint8_t nrf;
 	const char *what;
 };
 
 /* What the port knows about the board it runs on. */
-struct wis_board {
+struct wisfw_board {
 	const char *name;       /* "RAK4631"                                   */
 	const char *fw_version; /* "0.1.0"                                     */
 	const struct wis_pin_def *pins;
 	size_t pin_count;
-	const struct wis_reserved_pin *reserved;
+	const struct wisfw_reserved_pin *reserved;
 	size_t reserved_count;
 	uint32_t caps;   /* WIS_CAP_* bits advertised in HELLO                    */
 	uint16_t vdd_mv; /* supply voltage: SAADC VDD/4 reference = vdd_mv / 4   */
@@ -38,9 +38,9 @@ struct wis_board {
 	bool nfc_pins_gpio;
 };
 
-struct wis_hal {
+struct wisfw_hal {
 	void *ctx;
-	const struct wis_board *board;
+	const struct wisfw_board *board;
 
 	/* Monotonic microseconds; any epoch (the core subtracts its boot time). */
 	uint64_t (*now_us)(void *ctx);
@@ -48,7 +48,7 @@ struct wis_hal {
 	/*
 	 * Hand bytes to the host link without blocking.  Returns how many were
 	 * accepted (0..n; the core keeps the rest of a frame and retries from
-	 * wis_core_poll), or < 0 if the link is down (the frame is dropped).
+	 * wisfw_core_poll), or < 0 if the link is down (the frame is dropped).
 	 */
 	int (*tx)(void *ctx, const uint8_t *p, size_t n);
 	/*

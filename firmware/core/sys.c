@@ -6,19 +6,19 @@
 
 #include "core_priv.h"
 
-uint8_t wis_h_hello(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_hello(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	uint8_t host = wis_rd_u8(in);
 	if (host == 0) {
-		wis_d_str(c, "host protocol version 0: this device speaks 1");
+		wisfw_d_str(c, "host protocol version 0: this device speaks 1");
 		return WIS_ST_VERSION;
 	}
 	/* A newer host gets our version and decides whether it can talk down. */
-	const struct wis_board *b = c->hal->board;
+	const struct wisfw_board *b = c->hal->board;
 	uint8_t id[8];
 	c->hal->device_id(c->hal->ctx, id);
 	wis_wr_u8(out, WIS_PROTO_VERSION);
-	wis_wr_u8(out, WIS_CORE_WINDOW);
+	wis_wr_u8(out, WISFW_WINDOW);
 	wis_wr_u16(out, WIS_MAX_PAYLOAD);
 	wis_wr_u32(out, b->caps);
 	wis_wr_bytes(out, id, sizeof id);
@@ -28,7 +28,7 @@ uint8_t wis_h_hello(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_ping(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_ping(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)c;
 	size_t n = wis_rd_left(in);
@@ -36,30 +36,30 @@ uint8_t wis_h_ping(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_uptime(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_uptime(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)in;
-	wis_wr_u64(out, wis_dev_time(c, c->hal->now_us(c->hal->ctx)));
+	wis_wr_u64(out, wisfw_dev_time(c, c->hal->now_us(c->hal->ctx)));
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_reset(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_reset(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)out;
 	uint8_t mode = wis_rd_u8(in);
 	if (mode > WIS_RESET_SERIAL_DFU)
-		return wis_d_range(c, "reset mode", mode, 0, WIS_RESET_SERIAL_DFU);
+		return wisfw_d_range(c, "reset mode", mode, 0, WIS_RESET_SERIAL_DFU);
 	/* The dispatcher resets once the response has gone out. */
 	c->reset_pending = true;
 	c->reset_mode = mode;
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_stats(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_stats(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)in;
 	const struct wis_frame_stats *s = &c->rx.stats;
-	wis_wr_u64(out, wis_dev_time(c, c->hal->now_us(c->hal->ctx)));
+	wis_wr_u64(out, wisfw_dev_time(c, c->hal->now_us(c->hal->ctx)));
 	wis_wr_u32(out, s->frames);
 	wis_wr_u32(out, s->crc_errors);
 	wis_wr_u32(out, s->cobs_errors);
@@ -73,17 +73,17 @@ uint8_t wis_h_stats(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_pins(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_pins(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
-	const struct wis_board *b = c->hal->board;
+	const struct wisfw_board *b = c->hal->board;
 	size_t total = b->pin_count > 255 ? 255 : b->pin_count;
 	uint8_t first = wis_rd_u8(in);
 	if (first > total) {
-		wis_d_str(c, "first pin index ");
-		wis_d_uint(c, first);
-		wis_d_str(c, " is past the end of the table (");
-		wis_d_uint(c, (uint32_t)total);
-		wis_d_str(c, " pins)");
+		wisfw_d_str(c, "first pin index ");
+		wisfw_d_uint(c, first);
+		wisfw_d_str(c, " is past the end of the table (");
+		wisfw_d_uint(c, (uint32_t)total);
+		wisfw_d_str(c, " pins)");
 		return WIS_ST_BAD_ARG;
 	}
 	wis_wr_u8(out, (uint8_t)total);
@@ -113,7 +113,7 @@ uint8_t wis_h_pins(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 
 #define STEP_HDR 5 /* u16 opcode, u8 status, u16 len */
 
-uint8_t wis_h_batch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_batch(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	struct step {
 		uint16_t op;
@@ -123,32 +123,32 @@ uint8_t wis_h_batch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	uint8_t flags = wis_rd_u8(in);
 	uint8_t n = wis_rd_u8(in);
 	if (in->err) {
-		wis_d_str(c, "BATCH needs at least 2 bytes (u8 flags, u8 n)");
+		wisfw_d_str(c, "BATCH needs at least 2 bytes (u8 flags, u8 n)");
 		return WIS_ST_BAD_LENGTH;
 	}
 	if (flags & ~WIS_BATCH_STOP_ON_ERROR) {
-		wis_d_str(c, "batch flags ");
-		wis_d_uint(c, flags);
-		wis_d_str(c, ": only bit 0 (stop on error) is defined");
+		wisfw_d_str(c, "batch flags ");
+		wisfw_d_uint(c, flags);
+		wisfw_d_str(c, ": only bit 0 (stop on error) is defined");
 		return WIS_ST_BAD_ARG;
 	}
 	if (n > WIS_BATCH_MAX_STEPS)
-		return wis_d_range(c, "batch step count", n, 0, WIS_BATCH_MAX_STEPS);
+		return wisfw_d_range(c, "batch step count", n, 0, WIS_BATCH_MAX_STEPS);
 	/* Parse every step before running any: a malformed batch runs nothing. */
 	for (uint8_t i = 0; i < n; i++) {
 		steps[i].op = wis_rd_u16(in);
 		steps[i].len = wis_rd_u16(in);
 		steps[i].p = wis_rd_bytes(in, steps[i].len);
 		if (in->err) {
-			wis_d_str(c, "batch step ");
-			wis_d_uint(c, i);
-			wis_d_str(c, " runs past the end of the request");
+			wisfw_d_str(c, "batch step ");
+			wisfw_d_uint(c, i);
+			wisfw_d_str(c, " runs past the end of the request");
 			return WIS_ST_BAD_LENGTH;
 		}
 	}
 	if (wis_rd_left(in)) {
-		wis_d_uint(c, (uint32_t)wis_rd_left(in));
-		wis_d_str(c, " stray bytes after the last batch step");
+		wisfw_d_uint(c, (uint32_t)wis_rd_left(in));
+		wisfw_d_str(c, " stray bytes after the last batch step");
 		return WIS_ST_BAD_LENGTH;
 	}
 
@@ -163,7 +163,7 @@ uint8_t wis_h_batch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 		uint8_t st = WIS_ST_SKIPPED;
 		struct wis_wr sub = wis_wr_init(out->p + out->len + STEP_HDR, room);
 		if (!skip) {
-			st = wis_run(c, steps[i].op, steps[i].p, steps[i].len, &sub, true);
+			st = wisfw_run(c, steps[i].op, steps[i].p, steps[i].len, &sub, true);
 			if (st == WIS_ST_TOO_BIG) {
 				sub.len = 0;
 				skip = true;
@@ -179,28 +179,28 @@ uint8_t wis_h_batch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_release(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_release(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	(void)out;
 	uint8_t st, nrf = wis_rd_u8(in);
-	if (!wis_io_pin(c, nrf, &st))
+	if (!wisfw_io_pin(c, nrf, &st))
 		return st;
 	if (c->pins[nrf].owner == WIS_OWNER_SYSTEM) {
-		wis_d_pin(c, nrf);
-		wis_d_str(
+		wisfw_d_pin(c, nrf);
+		wisfw_d_str(
 		    c, " is reserved by the system (NFC pad, UICR.NFCPINS): it cannot be released");
 		return WIS_ST_PIN_BUSY;
 	}
-	wis_pin_release(c, nrf);
+	wisfw_pin_release(c, nrf);
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_pin_state(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+uint8_t wisfw_h_pin_state(struct wisfw_core *c, struct wis_rd *in, struct wis_wr *out)
 {
 	uint8_t st, nrf = wis_rd_u8(in);
-	if (!wis_io_pin(c, nrf, &st))
+	if (!wisfw_io_pin(c, nrf, &st))
 		return st;
-	const struct wis_pin_rt *p = &c->pins[nrf];
+	const struct wisfw_pin_rt *p = &c->pins[nrf];
 	bool gpio = p->owner == WIS_OWNER_GPIO;
 	wis_wr_u8(out, p->owner);
 	wis_wr_u8(out, gpio ? p->mode : WIS_GPIO_DISABLED);

@@ -84,7 +84,7 @@ static void hal_reset(void *ctx, uint8_t mode)
 	else if (mode == WIS_RESET_SERIAL_DFU)
 		sim_log(s, "RESET to serial DFU: a real module would write GPREGRET=0x4E and enter "
 		           "the bootloader; the simulator restarts the application");
-	/* The core is mid-dispatch: reset once wis_core_rx has returned. */
+	/* The core is mid-dispatch: reset once wisfw_core_rx has returned. */
 	s->reset_req = true;
 	s->reset_mode = mode;
 }
@@ -111,8 +111,8 @@ void sim_module_reset(struct sim *s, uint8_t cause)
 	sim_link_flush(s); /* the RESET response leaves before the reset */
 	s->txlen = 0;
 	sim_pins_reset(s);
-	wis_core_init(&s->core, &s->hal);
-	wis_core_boot(&s->core, cause);
+	wisfw_core_init(&s->core, &s->hal);
+	wisfw_core_boot(&s->core, cause);
 }
 
 static void on_signal(int sig)
@@ -201,13 +201,13 @@ static void run_loop(struct sim *s)
 			sim_watch_events(
 			    s, s->link_fd,
 			    (short)(POLLIN |
-			            (wis_core_tx_pending(&s->core) || s->txlen ? POLLOUT : 0)));
+			            (wisfw_core_tx_pending(&s->core) || s->txlen ? POLLOUT : 0)));
 		size_t n = s->nwatch;
 		memcpy(w, s->watch, n * sizeof w[0]);
 		for (size_t i = 0; i < n; i++)
 			pf[i] = (struct pollfd){w[i].fd, w[i].events, 0};
 		int timeout = 1000;
-		uint64_t dl = wis_core_next_deadline(&s->core), now = sim_now_us();
+		uint64_t dl = wisfw_core_next_deadline(&s->core), now = sim_now_us();
 		if (dl != UINT64_MAX)
 			timeout = dl <= now ? 0 : (int)((dl - now + 999) / 1000);
 		if (timeout > 1000)
@@ -229,7 +229,7 @@ static void run_loop(struct sim *s)
 			if (s->reset_req)
 				sim_module_reset(s, WIS_CAUSE_REQUEST);
 		}
-		wis_core_poll(&s->core, sim_now_us());
+		wisfw_core_poll(&s->core, sim_now_us());
 		sim_link_flush(s);
 	}
 }
@@ -315,13 +315,13 @@ int main(int argc, char **argv)
 	if (!have_id)
 		default_id(s->id);
 
-	wis_rak4631_board(&s->board);
+	wisfw_rak4631_board(&s->board);
 	s->board.fw_version = WIS_FW_VERSION;
 	s->board.caps =
 	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED;
 	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
 	s->board.nfc_pins_gpio = true;
-	s->hal = (struct wis_hal){
+	s->hal = (struct wisfw_hal){
 	    .ctx = s,
 	    .board = &s->board,
 	    .now_us = hal_now,
@@ -385,8 +385,8 @@ int main(int argc, char **argv)
 		goto out;
 
 	s->mute_pins = false;
-	wis_core_init(&s->core, &s->hal);
-	wis_core_boot(&s->core, WIS_CAUSE_POWER_ON);
+	wisfw_core_init(&s->core, &s->hal);
+	wisfw_core_boot(&s->core, WIS_CAUSE_POWER_ON);
 
 	if (tcp >= 0)
 		printf("wisrpc-sim ready pty=- link=- control=%s tcp=127.0.0.1:%d\n",

@@ -50,17 +50,17 @@ struct sim_ctl_client {
 #define SIM_TXBUF 16384
 
 struct sim {
-	struct wis_core core;
-	struct wis_hal hal;
-	struct wis_board board;
+	struct wisfw_core core;
+	struct wisfw_hal hal;
+	struct wisfw_board board;
 	bool quiet;
 	bool quit;
 	uint8_t id[8];
 
 	/* pins */
-	struct sim_pin pins[WIS_CORE_NRF_PINS];
-	uint8_t net_level[WIS_CORE_NRF_PINS]; /* indexed by net */
-	bool net_contention[WIS_CORE_NRF_PINS];
+	struct sim_pin pins[WISFW_NRF_PINS];
+	uint8_t net_level[WISFW_NRF_PINS]; /* indexed by net */
+	bool net_contention[WISFW_NRF_PINS];
 	bool mute_pins; /* during a module reset: no edges to report */
 
 	/* link */

@@ -123,7 +123,7 @@ static void cmd_get(struct sim *s, char **av, int ac, char *reply, size_t n)
 	/* Contention is otherwise only in the log, which --quiet silences. */
 	snprintf(reply, n, "ok %s mode=%s out=%u level=%u owner=%s%s", pin_name(s, nrf),
 	         wis_gpio_mode_name(p->mode), p->latch, sim_pin_level(s, (uint8_t)nrf),
-	         wis_owner_name(wis_core_pin_owner(&s->core, (uint8_t)nrf)),
+	         wis_owner_name(wisfw_core_pin_owner(&s->core, (uint8_t)nrf)),
 	         s->net_contention[p->net] ? " contention" : "");
 }
 
@@ -148,15 +148,15 @@ static void cmd_led(struct sim *s, char **av, int ac, char *reply, size_t n)
 
 static void cmd_stats(struct sim *s, char *reply, size_t n)
 {
-	const struct wis_frame_stats *f = wis_core_rx_stats(&s->core);
-	const struct wis_core_counters *c = &s->core.n;
+	const struct wis_frame_stats *f = wisfw_core_rx_stats(&s->core);
+	const struct wisfw_core_counters *c = &s->core.n;
 	snprintf(reply, n,
 	         "ok rx_frames=%u crc_errors=%u cobs_errors=%u oversize=%u runts=%u "
 	         "bytes_dropped=%u tx_frames=%u events_sent=%u events_dropped=%u "
 	         "requests_bad=%u responses_dropped=%u uptime_us=%llu",
 	         f->frames, f->crc_errors, f->cobs_errors, f->oversize, f->runts, f->bytes_dropped,
 	         c->tx_frames, c->events_sent, c->events_dropped, c->requests_bad,
-	         c->responses_dropped, (unsigned long long)wis_core_uptime_us(&s->core));
+	         c->responses_dropped, (unsigned long long)wisfw_core_uptime_us(&s->core));
 }
 
 void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)

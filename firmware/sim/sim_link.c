@@ -34,7 +34,7 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 		for (int i = 0; i < 64 && !s->reset_req; i++) {
 			ssize_t r = read(fd, buf, sizeof buf);
 			if (r > 0) {
-				wis_core_rx(&s->core, buf, (size_t)r);
+				wisfw_core_rx(&s->core, buf, (size_t)r);
 				continue;
 			}
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -185,7 +185,7 @@ void sim_link_close(struct sim *s)
 void sim_link_drop(struct sim *s)
 {
 	s->txlen = 0;
-	wis_core_tx_discard(&s->core);
+	wisfw_core_tx_discard(&s->core);
 }
 
 bool sim_link_flush(struct sim *s)

@@ -13,7 +13,7 @@
 
 void sim_pins_init(struct sim *s)
 {
-	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++) {
+	for (uint8_t nrf = 0; nrf < WISFW_NRF_PINS; nrf++) {
 		struct sim_pin *p = &s->pins[nrf];
 		p->def = wis_pin_by_nrf(s->board.pins, s->board.pin_count, nrf);
 		p->mode = WIS_GPIO_DISABLED;
@@ -36,7 +36,7 @@ static bool is_input(uint8_t mode)
 static void net_update(struct sim *s, uint8_t net)
 {
 	bool d0 = false, d1 = false, pu = false, pd = false;
-	for (uint8_t i = 0; i < WIS_CORE_NRF_PINS; i++) {
+	for (uint8_t i = 0; i < WISFW_NRF_PINS; i++) {
 		const struct sim_pin *p = &s->pins[i];
 		if (!p->def || p->net != net)
 			continue;
@@ -82,19 +82,19 @@ static void net_update(struct sim *s, uint8_t net)
 	if (s->mute_pins)
 		return;
 	uint64_t now = sim_now_us();
-	for (uint8_t i = 0; i < WIS_CORE_NRF_PINS; i++)
+	for (uint8_t i = 0; i < WISFW_NRF_PINS; i++)
 		if (s->pins[i].def && s->pins[i].net == net && is_input(s->pins[i].mode))
-			wis_core_pin_changed(&s->core, i, level, now);
+			wisfw_core_pin_changed(&s->core, i, level, now);
 }
 
 void sim_pins_reset(struct sim *s)
 {
 	s->mute_pins = true;
-	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++) {
+	for (uint8_t nrf = 0; nrf < WISFW_NRF_PINS; nrf++) {
 		s->pins[nrf].mode = WIS_GPIO_DISABLED;
 		s->pins[nrf].latch = 0;
 	}
-	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++)
+	for (uint8_t nrf = 0; nrf < WISFW_NRF_PINS; nrf++)
 		if (s->pins[nrf].def && s->pins[nrf].net == nrf)
 			net_update(s, nrf);
 	s->mute_pins = false;
@@ -107,7 +107,7 @@ const struct wis_pin_def *sim_pin_lookup(struct sim *s, const char *name, char *
 		snprintf(err, n, "unknown pin '%.40s'", name);
 		return NULL;
 	}
-	if (d->kind != WIS_PIN_IO || d->nrf >= WIS_CORE_NRF_PINS) {
+	if (d->kind != WIS_PIN_IO || d->nrf >= WISFW_NRF_PINS) {
 		snprintf(err, n, "%s is a %s pin, not an I/O pin", d->name,
 		         wis_pin_kind_name(d->kind));
 		return NULL;
@@ -123,14 +123,14 @@ int sim_pins_wire(struct sim *s, const char *spec, char *err, size_t n)
 		return -1;
 	}
 	strcpy(buf, spec);
-	uint8_t members[WIS_CORE_NRF_PINS];
+	uint8_t members[WISFW_NRF_PINS];
 	size_t count = 0;
 	char *save = NULL;
 	for (char *t = strtok_r(buf, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
 		const struct wis_pin_def *d = sim_pin_lookup(s, t, err, n);
 		if (!d)
 			return -1;
-		if (count == WIS_CORE_NRF_PINS) {
+		if (count == WISFW_NRF_PINS) {
 			snprintf(err, n, "too many pins in one wire");
 			return -1;
 		}
@@ -155,7 +155,7 @@ int sim_pins_wire(struct sim *s, const char *spec, char *err, size_t n)
 		uint8_t old = s->pins[members[i]].net;
 		if (old == root)
 			continue;
-		for (uint8_t p = 0; p < WIS_CORE_NRF_PINS; p++)
+		for (uint8_t p = 0; p < WISFW_NRF_PINS; p++)
 			if (s->pins[p].net == old)
 				s->pins[p].net = root;
 	}
@@ -193,7 +193,7 @@ uint8_t sim_pin_level(const struct sim *s, uint8_t nrf)
 void sim_hal_gpio_config(void *ctx, uint8_t nrf, uint8_t mode)
 {
 	struct sim *s = ctx;
-	if (nrf >= WIS_CORE_NRF_PINS || !s->pins[nrf].def)
+	if (nrf >= WISFW_NRF_PINS || !s->pins[nrf].def)
 		return;
 	s->pins[nrf].mode = mode;
 	net_update(s, s->pins[nrf].net);
@@ -202,7 +202,7 @@ void sim_hal_gpio_config(void *ctx, uint8_t nrf, uint8_t mode)
 void sim_hal_gpio_write(void *ctx, uint8_t nrf, uint8_t level)
 {
 	struct sim *s = ctx;
-	if (nrf >= WIS_CORE_NRF_PINS || !s->pins[nrf].def)
+	if (nrf >= WISFW_NRF_PINS || !s->pins[nrf].def)
 		return;
 	s->pins[nrf].latch = level ? 1 : 0;
 	net_update(s, s->pins[nrf].net);
@@ -211,7 +211,7 @@ void sim_hal_gpio_write(void *ctx, uint8_t nrf, uint8_t level)
 uint8_t sim_hal_gpio_read(void *ctx, uint8_t nrf)
 {
 	struct sim *s = ctx;
-	if (nrf >= WIS_CORE_NRF_PINS || !s->pins[nrf].def)
+	if (nrf >= WISFW_NRF_PINS || !s->pins[nrf].def)
 		return 0;
 	/* A disconnected input buffer reads 0 (nRF52840 PIN_CNF.INPUT). */
 	if (s->pins[nrf].mode == WIS_GPIO_DISABLED)
@@ -224,10 +224,10 @@ uint8_t sim_hal_adc_sample(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, ui
 {
 	struct sim *s = ctx;
 	(void)oversample_log2; /* a noiseless input averages to itself */
-	for (uint8_t nrf = 0; nrf < WIS_CORE_NRF_PINS; nrf++) {
+	for (uint8_t nrf = 0; nrf < WISFW_NRF_PINS; nrf++) {
 		const struct sim_pin *p = &s->pins[nrf];
 		if (p->def && p->def->ain == ain) {
-			*raw = wis_adc_raw_from_mv(p->adc_mv, gain, ref, bits, s->board.vdd_mv);
+			*raw = wisfw_adc_raw_from_mv(p->adc_mv, gain, ref, bits, s->board.vdd_mv);
 			return WIS_ST_OK;
 		}
 	}

@@ -36,9 +36,9 @@ struct fake {
 	uint8_t adc_args[5];
 	int resets;
 	uint8_t reset_mode;
-	struct wis_board board;
-	struct wis_hal hal;
-	struct wis_core core;
+	struct wisfw_board board;
+	struct wisfw_hal hal;
+	struct wisfw_core core;
 	uint16_t next_id;
 };
 
@@ -139,11 +139,11 @@ static inline void setup_nfc(bool nfc_gpio)
 	F.now = 1000000;
 	F.tx_budget = -1;
 	wis_deframer_init(&F.out.d);
-	wis_rak4631_board(&F.board);
+	wisfw_rak4631_board(&F.board);
 	F.board.fw_version = "9.8.7";
 	F.board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS;
 	F.board.nfc_pins_gpio = nfc_gpio;
-	F.hal = (struct wis_hal){
+	F.hal = (struct wisfw_hal){
 	    .ctx = &F,
 	    .board = &F.board,
 	    .now_us = h_now,
@@ -156,7 +156,7 @@ static inline void setup_nfc(bool nfc_gpio)
 	    .reset = h_reset,
 	    .device_id = h_id,
 	};
-	wis_core_init(&F.core, &F.hal);
+	wisfw_core_init(&F.core, &F.hal);
 	F.log_len = 0;
 	F.log[0] = 0;
 	F.next_id = 1;
@@ -169,7 +169,7 @@ static inline void setup(void)
 
 static inline void send_raw(const uint8_t *p, size_t n)
 {
-	wis_core_rx(&F.core, p, n);
+	wisfw_core_rx(&F.core, p, n);
 }
 
 static inline void send_frame(uint8_t version, uint8_t type, uint16_t id, uint16_t op,

@@ -33,7 +33,7 @@ static void test_gpio_modes(void)
 	/* Disabled releases. */
 	r = CALL(WIS_OP_GPIO_MODE, IO2, WIS_GPIO_DISABLED, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
-	CHECK_EQ(wis_core_pin_owner(&F.core, IO2), WIS_OWNER_NONE);
+	CHECK_EQ(wisfw_core_pin_owner(&F.core, IO2), WIS_OWNER_NONE);
 	CHECK_EQ(F.mode[IO2], WIS_GPIO_DISABLED);
 }
 
@@ -77,7 +77,7 @@ static void test_ownership(void)
 	F.adc_raw = 100;
 	struct fw_frame *r = CALL(WIS_OP_ADC_READ, IO4, 0, 0, 12, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
-	CHECK_EQ(wis_core_pin_owner(&F.core, IO4), WIS_OWNER_ADC);
+	CHECK_EQ(wisfw_core_pin_owner(&F.core, IO4), WIS_OWNER_ADC);
 	r = CALL(WIS_OP_GPIO_WRITE, IO4, 1);
 	CHECK_EQ(r->h.status, WIS_ST_PIN_BUSY);
 	CHECK_CONTAINS(detail(r), "IO4 is owned by ADC: release it first");
@@ -91,7 +91,7 @@ static void test_ownership(void)
 	CHECK(r->h.status == WIS_ST_OK && r->p[0] == WIS_OWNER_ADC && r->p[1] == 0);
 	r = CALL(WIS_OP_RELEASE, IO4);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
-	CHECK_EQ(wis_core_pin_owner(&F.core, IO4), WIS_OWNER_NONE);
+	CHECK_EQ(wisfw_core_pin_owner(&F.core, IO4), WIS_OWNER_NONE);
 	r = CALL(WIS_OP_GPIO_WRITE, IO4, 1);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 	r = CALL(WIS_OP_ADC_READ, IO4, 0, 0, 12, 0);
@@ -125,7 +125,7 @@ static void test_adc(void)
 	struct fw_frame *r = CALL(WIS_OP_ADC_READ, IO1, 0, 0, 12, 0);
 	CHECK_EQ(r->h.status, WIS_ST_NOT_CAPABLE);
 	CHECK_CONTAINS(detail(r), "IO1 has no analog input (ADC pins: AIN0, AIN1, IO4, IO7)");
-	CHECK_EQ(wis_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE);
+	CHECK_EQ(wisfw_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE);
 	r = CALL(WIS_OP_ADC_READ, AIN0, 9, 0, 12, 0);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_ARG);
 	CHECK_CONTAINS(detail(r), "gain 9 out of range 0..7");
@@ -139,7 +139,7 @@ static void test_adc(void)
 	r = CALL(WIS_OP_ADC_READ, AIN0, 0, 0, 12, 9);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_ARG);
 	CHECK_CONTAINS(detail(r), "oversample 9 out of range 0..8");
-	CHECK_EQ(wis_core_pin_owner(&F.core, AIN0), WIS_OWNER_NONE); /* refused: not taken */
+	CHECK_EQ(wisfw_core_pin_owner(&F.core, AIN0), WIS_OWNER_NONE); /* refused: not taken */
 
 	/* The HAL sees the parameters and the pin's AIN channel. */
 	F.adc_raw = 1877;
@@ -175,19 +175,19 @@ static void test_adc(void)
 		CHECK_EQ((int32_t)wis_rd_u32(&rd), cases[i].mv);
 	}
 	/* The inverse the simulator uses: ideal converter, clamped. */
-	CHECK_EQ(wis_adc_raw_from_mv(1650, 0, 0, 12, 3300), 1877);
-	CHECK_EQ(wis_adc_raw_from_mv(5000, 0, 0, 12, 3300), 4095);
-	CHECK_EQ(wis_adc_raw_from_mv(-5, 0, 0, 12, 3300), 0);
-	CHECK_EQ(wis_adc_raw_from_mv(700, WIS_ADC_GAIN_1, 0, 10, 3300), 1023);
-	CHECK_EQ(wis_adc_raw_from_mv(300, WIS_ADC_GAIN_1, 0, 10, 3300), 512);
-	CHECK_EQ(wis_adc_raw_from_mv(3300, WIS_ADC_GAIN_1_4, 1, 14, 3300), 16383);
+	CHECK_EQ(wisfw_adc_raw_from_mv(1650, 0, 0, 12, 3300), 1877);
+	CHECK_EQ(wisfw_adc_raw_from_mv(5000, 0, 0, 12, 3300), 4095);
+	CHECK_EQ(wisfw_adc_raw_from_mv(-5, 0, 0, 12, 3300), 0);
+	CHECK_EQ(wisfw_adc_raw_from_mv(700, WIS_ADC_GAIN_1, 0, 10, 3300), 1023);
+	CHECK_EQ(wisfw_adc_raw_from_mv(300, WIS_ADC_GAIN_1, 0, 10, 3300), 512);
+	CHECK_EQ(wisfw_adc_raw_from_mv(3300, WIS_ADC_GAIN_1_4, 1, 14, 3300), 16383);
 	for (int32_t mv = 0; mv <= 3600; mv += 7) {
-		int16_t raw = wis_adc_raw_from_mv(mv, 0, 0, 14, 3300);
-		int32_t back = wis_adc_mv_from_raw(raw, 0, 0, 14, 3300);
+		int16_t raw = wisfw_adc_raw_from_mv(mv, 0, 0, 14, 3300);
+		int32_t back = wisfw_adc_mv_from_raw(raw, 0, 0, 14, 3300);
 		CHECK(back - mv <= 1 && mv - back <= 1);
 	}
-	CHECK(wis_adc_params_ok(7, 1, 14, 8));
-	CHECK(!wis_adc_params_ok(8, 0, 12, 0));
+	CHECK(wisfw_adc_params_ok(7, 1, 14, 8));
+	CHECK(!wisfw_adc_params_ok(8, 0, 12, 0));
 
 	F.adc_st = WIS_ST_HW_TIMEOUT;
 	r = CALL(WIS_OP_ADC_READ, AIN0, 0, 0, 12, 0);
@@ -216,7 +216,7 @@ static void test_events(void)
 {
 	setup();
 	uint64_t boot = F.now;
-	wis_core_boot(&F.core, WIS_CAUSE_POWER_ON); /* seq 0 */
+	wisfw_core_boot(&F.core, WIS_CAUSE_POWER_ON); /* seq 0 */
 	struct fw_frame *r = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_BOTH, 0, 0, 0, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 	CHECK_EQ(F.mode[IO1], WIS_GPIO_INPUT); /* watch claims a free pin as input */
@@ -232,11 +232,11 @@ static void test_events(void)
 	r = CALL(WIS_OP_PIN_STATE, IO1);
 	CHECK(r->p[0] == WIS_OWNER_GPIO && r->p[1] == WIS_GPIO_INPUT && r->p[3] == WIS_EDGE_BOTH);
 	size_t at = F.out.n;
-	wis_core_pin_changed(&F.core, IO1, 1, boot + 100);
-	wis_core_pin_changed(&F.core, IO1, 1, boot + 150); /* no change: nothing */
-	wis_core_pin_changed(&F.core, IO1, 0, boot + 200);
-	wis_core_pin_changed(&F.core, IO2, 1, boot + 250); /* not watched */
-	wis_core_poll(&F.core, boot + 300);
+	wisfw_core_pin_changed(&F.core, IO1, 1, boot + 100);
+	wisfw_core_pin_changed(&F.core, IO1, 1, boot + 150); /* no change: nothing */
+	wisfw_core_pin_changed(&F.core, IO1, 0, boot + 200);
+	wisfw_core_pin_changed(&F.core, IO2, 1, boot + 250); /* not watched */
+	wisfw_core_poll(&F.core, boot + 300);
 	CHECK_EQ(F.out.n, at + 2);
 	check_edge(event_at(at), 1, 100, IO1, 1);
 	check_edge(event_at(at + 1), 2, 200, IO1, 0);
@@ -244,9 +244,9 @@ static void test_events(void)
 	/* Rising only. */
 	r = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_RISING, 0, 0, 0, 0);
 	at = F.out.n;
-	wis_core_pin_changed(&F.core, IO1, 1, boot + 400);
-	wis_core_pin_changed(&F.core, IO1, 0, boot + 500);
-	wis_core_poll(&F.core, boot + 600);
+	wisfw_core_pin_changed(&F.core, IO1, 1, boot + 400);
+	wisfw_core_pin_changed(&F.core, IO1, 0, boot + 500);
+	wisfw_core_poll(&F.core, boot + 600);
 	CHECK_EQ(F.out.n, at + 1);
 	check_edge(event_at(at), 3, 400, IO1, 1);
 
@@ -254,14 +254,14 @@ static void test_events(void)
 	r = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_NONE, 0, 0, 0, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 	at = F.out.n;
-	wis_core_pin_changed(&F.core, IO1, 1, boot + 700);
-	wis_core_poll(&F.core, boot + 800);
+	wisfw_core_pin_changed(&F.core, IO1, 1, boot + 700);
+	wisfw_core_poll(&F.core, boot + 800);
 	CHECK_EQ(F.out.n, at);
 	r = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_BOTH, 0, 0, 0, 0);
 	r = CALL(WIS_OP_GPIO_MODE, IO1, WIS_GPIO_INPUT_PULLUP, 0);
 	at = F.out.n;
-	wis_core_pin_changed(&F.core, IO1, 0, boot + 900);
-	wis_core_poll(&F.core, boot + 950);
+	wisfw_core_pin_changed(&F.core, IO1, 0, boot + 900);
+	wisfw_core_poll(&F.core, boot + 950);
 	CHECK_EQ(F.out.n, at);
 	r = CALL(WIS_OP_GPIO_WATCH, IO1, 4, 0, 0, 0, 0);
 	CHECK_CONTAINS(detail(r), "edge 4 out of range 0..3");
@@ -276,29 +276,29 @@ static void test_events(void)
 	F.tx_budget = 0;
 	uint8_t level = 1;
 	for (int i = 0; i < 40; i++, level ^= 1)
-		wis_core_pin_changed(&F.core, IO1, level, boot + 2000 + (uint64_t)i);
-	wis_core_poll(&F.core, boot + 3000);
-	CHECK(wis_core_tx_pending(&F.core));
+		wisfw_core_pin_changed(&F.core, IO1, level, boot + 2000 + (uint64_t)i);
+	wisfw_core_poll(&F.core, boot + 3000);
+	CHECK(wisfw_core_tx_pending(&F.core));
 	at = F.out.n;
 	F.tx_budget = -1;
-	wis_core_poll(&F.core, boot + 3100);
-	CHECK(!wis_core_tx_pending(&F.core));
-	CHECK_EQ(F.out.n, at + WIS_CORE_EVQ_LEN);
+	wisfw_core_poll(&F.core, boot + 3100);
+	CHECK(!wisfw_core_tx_pending(&F.core));
+	CHECK_EQ(F.out.n, at + WISFW_EVQ_LEN);
 	struct wis_rd rd = rd_of(event_at(at));
 	uint32_t seq0 = wis_rd_u32(&rd);
-	rd = rd_of(event_at(at + WIS_CORE_EVQ_LEN - 1));
-	CHECK_EQ(wis_rd_u32(&rd), seq0 + WIS_CORE_EVQ_LEN - 1);
-	wis_core_pin_changed(&F.core, IO1, level, boot + 4000);
-	wis_core_poll(&F.core, boot + 4001);
+	rd = rd_of(event_at(at + WISFW_EVQ_LEN - 1));
+	CHECK_EQ(wis_rd_u32(&rd), seq0 + WISFW_EVQ_LEN - 1);
+	wisfw_core_pin_changed(&F.core, IO1, level, boot + 4000);
+	wisfw_core_poll(&F.core, boot + 4001);
 	rd = rd_of(event_at(F.out.n - 1));
 	CHECK_EQ(wis_rd_u32(&rd), seq0 + 40); /* 8 numbers lost to drops */
 	CHECK_EQ(stat(S_EVD), 8);
 
 	/* Link down: events are dropped, not queued. */
 	F.link_down = true;
-	wis_core_pin_changed(&F.core, IO1, level ^ 1, boot + 5000);
-	wis_core_poll(&F.core, boot + 5001);
-	CHECK(!wis_core_tx_pending(&F.core));
+	wisfw_core_pin_changed(&F.core, IO1, level ^ 1, boot + 5000);
+	wisfw_core_poll(&F.core, boot + 5001);
+	CHECK(!wisfw_core_tx_pending(&F.core));
 	F.link_down = false;
 	CHECK_EQ(stat(S_EVD), 9);
 }
@@ -311,39 +311,39 @@ static void test_debounce(void)
 	F.in[SW1] = 1;
 	r = CALL(WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_BOTH, 0xe8, 0x03, 0, 0); /* 1000 us */
 	CHECK_EQ(r->h.status, WIS_ST_OK);
-	CHECK_EQ(wis_core_next_deadline(&F.core), UINT64_MAX);
+	CHECK_EQ(wisfw_core_next_deadline(&F.core), UINT64_MAX);
 	size_t at = F.out.n;
 	/* A bouncing press: 1->0 at 10000, bounces, settles 0 at 10300. */
-	wis_core_pin_changed(&F.core, SW1, 0, b + 10000);
-	wis_core_pin_changed(&F.core, SW1, 1, b + 10100);
-	wis_core_pin_changed(&F.core, SW1, 0, b + 10300);
-	CHECK_EQ(wis_core_next_deadline(&F.core), b + 11300);
-	wis_core_poll(&F.core, b + 11299);
+	wisfw_core_pin_changed(&F.core, SW1, 0, b + 10000);
+	wisfw_core_pin_changed(&F.core, SW1, 1, b + 10100);
+	wisfw_core_pin_changed(&F.core, SW1, 0, b + 10300);
+	CHECK_EQ(wisfw_core_next_deadline(&F.core), b + 11300);
+	wisfw_core_poll(&F.core, b + 11299);
 	CHECK_EQ(F.out.n, at);
-	wis_core_poll(&F.core, b + 11300);
+	wisfw_core_poll(&F.core, b + 11300);
 	CHECK_EQ(F.out.n, at + 1);
 	check_edge(event_at(at), 0, 10000, SW1, 0); /* time of the first transition */
-	CHECK_EQ(wis_core_next_deadline(&F.core), UINT64_MAX);
+	CHECK_EQ(wisfw_core_next_deadline(&F.core), UINT64_MAX);
 
 	/* A glitch shorter than the debounce time is no edge at all. */
-	wis_core_pin_changed(&F.core, SW1, 1, b + 20000);
-	wis_core_pin_changed(&F.core, SW1, 0, b + 20500);
-	wis_core_poll(&F.core, b + 30000);
+	wisfw_core_pin_changed(&F.core, SW1, 1, b + 20000);
+	wisfw_core_pin_changed(&F.core, SW1, 0, b + 20500);
+	wisfw_core_poll(&F.core, b + 30000);
 	CHECK_EQ(F.out.n, at + 1);
 
 	/* Release, held long enough. */
-	wis_core_pin_changed(&F.core, SW1, 1, b + 40000);
-	wis_core_poll(&F.core, b + 40999);
+	wisfw_core_pin_changed(&F.core, SW1, 1, b + 40000);
+	wisfw_core_poll(&F.core, b + 40999);
 	CHECK_EQ(F.out.n, at + 1);
-	wis_core_poll(&F.core, b + 41000);
+	wisfw_core_poll(&F.core, b + 41000);
 	CHECK_EQ(F.out.n, at + 2);
 	check_edge(event_at(at + 1), 1, 40000, SW1, 1);
 
 	/* Releasing the pin cancels a pending debounce. */
-	wis_core_pin_changed(&F.core, SW1, 0, b + 50000);
+	wisfw_core_pin_changed(&F.core, SW1, 0, b + 50000);
 	r = CALL(WIS_OP_RELEASE, SW1);
-	CHECK_EQ(wis_core_next_deadline(&F.core), UINT64_MAX);
-	wis_core_poll(&F.core, b + 60000);
+	CHECK_EQ(wisfw_core_next_deadline(&F.core), UINT64_MAX);
+	wisfw_core_poll(&F.core, b + 60000);
 	CHECK_EQ(count_events(at + 2, WIS_EV_GPIO_EDGE), 0);
 }
 
@@ -361,9 +361,9 @@ static void test_tx_backpressure(void)
 	size_t at = F.out.n;
 	send_frame(1, 0, 900, WIS_OP_PING, "hello", 5);
 	CHECK_EQ(F.out.n, at);
-	CHECK(wis_core_tx_pending(&F.core));
+	CHECK(wisfw_core_tx_pending(&F.core));
 	F.tx_budget = -1;
-	wis_core_poll(&F.core, F.now);
+	wisfw_core_poll(&F.core, F.now);
 	CHECK_EQ(F.out.n, at + 1);
 	CHECK(F.out.f[at].h.id == 900 && F.out.f[at].len == 5);
 

@@ -121,7 +121,7 @@ static void test_bad_lengths(void)
 		}
 	}
 	CHECK_EQ(F.resets, 0);
-	CHECK_EQ(wis_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE); /* nothing ran */
+	CHECK_EQ(wisfw_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE); /* nothing ran */
 }
 
 static void test_garbage_and_stats(void)
@@ -251,8 +251,8 @@ static void test_reset(void)
 
 	/* The port re-initialises: boot event, uptime and seq restart. */
 	F.now += 5000;
-	wis_core_init(&F.core, &F.hal);
-	wis_core_boot(&F.core, WIS_CAUSE_REQUEST);
+	wisfw_core_init(&F.core, &F.hal);
+	wisfw_core_boot(&F.core, WIS_CAUSE_REQUEST);
 	CHECK_EQ(F.out.n, before + 2);
 	struct fw_frame *e = &F.out.f[before + 1];
 	CHECK(e->h.type == WIS_MSG_EVENT && e->h.opcode == WIS_EV_RESET && e->h.id == 0);
@@ -456,9 +456,9 @@ static void test_random(void)
 		if (r->h.status != WIS_ST_OK && r->len) /* a detail is a well-formed string */
 			CHECK_EQ(r->p[0] + 1, r->len);
 		uint8_t nrf = (uint8_t)(rand() % 50);
-		wis_core_pin_changed(&F.core, nrf, (uint8_t)rand(), F.now);
+		wisfw_core_pin_changed(&F.core, nrf, (uint8_t)rand(), F.now);
 		F.now += (uint64_t)(rand() % 3000);
-		wis_core_poll(&F.core, F.now);
+		wisfw_core_poll(&F.core, F.now);
 	}
 	CHECK_EQ(F.resets, 0);
 }

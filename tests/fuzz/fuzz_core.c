@@ -14,7 +14,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint64_t clock_us;
-static uint8_t levels[WIS_CORE_NRF_PINS];
+static uint8_t levels[WISFW_NRF_PINS];
 static unsigned tx_calls;
 static struct wis_deframer host_rx;
 
@@ -49,13 +49,13 @@ static void f_config(void *ctx, uint8_t nrf, uint8_t mode)
 static void f_write(void *ctx, uint8_t nrf, uint8_t level)
 {
 	(void)ctx;
-	if (nrf < WIS_CORE_NRF_PINS)
+	if (nrf < WISFW_NRF_PINS)
 		levels[nrf] = level;
 }
 static uint8_t f_read(void *ctx, uint8_t nrf)
 {
 	(void)ctx;
-	return nrf < WIS_CORE_NRF_PINS ? levels[nrf] : 0;
+	return nrf < WISFW_NRF_PINS ? levels[nrf] : 0;
 }
 static uint8_t f_adc(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8_t bits, uint8_t os,
                      int16_t *raw)
@@ -77,21 +77,21 @@ static void f_id(void *ctx, uint8_t id[8])
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct wis_board board;
-	static struct wis_hal hal;
-	static struct wis_core core;
-	wis_rak4631_board(&board);
+	static struct wisfw_board board;
+	static struct wisfw_hal hal;
+	static struct wisfw_core core;
+	wisfw_rak4631_board(&board);
 	board.fw_version = "fuzz";
 	board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS;
 	board.nfc_pins_gpio = size % 2;
-	hal = (struct wis_hal){NULL,    &board, f_now, f_tx,    NULL, f_config,
+	hal = (struct wisfw_hal){NULL,    &board, f_now, f_tx,    NULL, f_config,
 	                       f_write, f_read, f_adc, f_reset, f_id};
 	clock_us = 1000;
 	tx_calls = 0;
 	memset(levels, 0, sizeof levels);
 	wis_deframer_init(&host_rx);
-	wis_core_init(&core, &hal);
-	wis_core_boot(&core, WIS_CAUSE_POWER_ON);
+	wisfw_core_init(&core, &hal);
+	wisfw_core_boot(&core, WIS_CAUSE_POWER_ON);
 
 	/* Feed in chunks; between chunks time passes and a pin toggles, so
 	 * edge events and debounce timers interleave with requests. */
@@ -99,15 +99,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = 1 + (data[off] % 64);
 		if (n > size - off)
 			n = size - off;
-		wis_core_rx(&core, data + off, n);
+		wisfw_core_rx(&core, data + off, n);
 		off += n;
 		clock_us += 137 * n;
-		uint8_t pin = (uint8_t)(data[off - 1] % WIS_CORE_NRF_PINS);
+		uint8_t pin = (uint8_t)(data[off - 1] % WISFW_NRF_PINS);
 		levels[pin] ^= 1;
-		wis_core_pin_changed(&core, pin, levels[pin], clock_us);
-		wis_core_poll(&core, clock_us);
+		wisfw_core_pin_changed(&core, pin, levels[pin], clock_us);
+		wisfw_core_poll(&core, clock_us);
 	}
 	clock_us += 2000000;
-	wis_core_poll(&core, clock_us);
+	wisfw_core_poll(&core, clock_us);
 	return 0;
 }
