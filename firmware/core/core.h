@@ -3,7 +3,9 @@
  * the wisrpc protocol, with no hardware access (everything goes through
  * struct wisfw_hal).  The same core runs on the RAK4631 and in wisrpc-sim.
  *
- * Static allocation only: the caller owns one struct wisfw_core.
+ * Static allocation only: the caller owns one struct wisfw_core.  Every
+ * symbol is prefixed wisfw_ so the core links next to libwisrpc (wis_) in
+ * one binary; the shared codec (lib/proto) is the one wis_ part.
  */
 #ifndef WISFW_CORE_H
 #define WISFW_CORE_H
@@ -16,14 +18,32 @@
 #include "hal.h"
 #include "wisrpc/protocol.h"
 
-/* Requests the device promises to hold in flight (HELLO "window"). */
+/* Requests the device holds at once (HELLO "window"): a request holds a
+ * slot from its arrival until its response is handed to the link,
+ * including while a handler keeps it to answer later. */
 #define WISFW_WINDOW 16
 /* nRF52840 GPIOs: P0.00..P0.31 and P1.00..P1.15. */
 #define WISFW_NRF_PINS 48
-/* Events waiting for the link; more are dropped and counted. */
-#define WISFW_EVQ_LEN 32
-/* How long a response may wait for a full link before it is dropped. */
-#define WISFW_RESP_WAIT_US 500000u
+/* The event queue's byte budget: each event takes WISFW_EV_HDR bytes
+ * plus its data.  4 KiB holds 3 events of the largest size (1012 B: a
+ * radio packet with metadata) or about 200 GPIO edges, i.e. some 10 ms of
+ * a 20 kHz edge burst while the host is busy; beyond that the host is not
+ * reading and RAM is better spent elsewhere (drops are counted exactly). */
+#define WISFW_EVQ_BYTES 4096
+#define WISFW_EV_HDR 16
+/* Longest encoded frame, with the leading delimiter. */
+#define WISFW_FRAME_MAX (WIS_MAX_ENCODED + 1)
+/* Room for answers that hold no slot (BUSY, a LOCAL request while the
+ * window is full): beyond it they are dropped and counted. */
+#define WISFW_OUTQ_SPARE 1024
+/* The output queue: a full-size response for every slot, plus the spare,
+ * so a response never waits for room and is never dropped while the host
+ * keeps to the window. */
+#define WISFW_OUTQ_BYTES (WISFW_WINDOW * WISFW_FRAME_MAX + WISFW_OUTQ_SPARE)
+#define WISFW_OUTQ_FRAMES (WISFW_WINDOW + 16)
+/* After a RESET the core waits at most this long (a deadline, not a
+ * busy-wait) for the responses before it to leave, then resets anyway. */
+#define WISFW_RESET_FLUSH_US 500000u
 
 /* Run-time state of one nRF pin. */
 struct wisfw_pin_rt {
@@ -38,14 +58,6 @@ struct wisfw_pin_rt {
 	uint64_t last_t;  /* device time of the latest transition */
 };
 
-struct wisfw_core_event {
-	uint16_t opcode;
-	uint8_t len; /* bytes of data after the seq/timestamp prefix */
-	uint8_t data[3];
-	uint32_t seq;
-	uint64_t t;
-};
-
 /* Counters beyond the deframer's (see STATS in docs/protocol.md). */
 struct wisfw_core_counters {
 	uint32_t tx_frames;
@@ -55,24 +67,68 @@ struct wisfw_core_counters {
 	uint32_t responses_dropped; /* not in STATS: the sim shows it */
 };
 
+enum wisfw_slot_state {
+	WISFW_SLOT_FREE = 0,
+	WISFW_SLOT_RUNNING,  /* its handler is running now */
+	WISFW_SLOT_DEFERRED, /* a handler keeps it and answers later */
+	WISFW_SLOT_QUEUED,   /* its response waits in the output queue */
+};
+
+struct wisfw_slot {
+	uint8_t state; /* enum wisfw_slot_state */
+	uint16_t id, opcode;
+};
+
+/* Where a frame leaving the core comes from. */
+enum wisfw_src { WISFW_SRC_NONE, WISFW_SRC_RESP, WISFW_SRC_EVENT };
+
+enum wisfw_run_state {
+	WISFW_RUNNING = 0,
+	WISFW_RESETTING, /* RESET accepted: input ignored, responses drain */
+	WISFW_HALTED,    /* the port's reset hook ran: nothing until re-init */
+};
+
 struct wisfw_core {
 	const struct wisfw_hal *hal;
 	uint64_t boot_us;
 	struct wis_deframer rx;
 	struct wisfw_core_counters n;
 	uint32_t seq; /* next event sequence number */
-	bool halted;  /* a RESET was executed: ignore input until re-init */
-	bool reset_pending;
+	uint8_t run;  /* enum wisfw_run_state */
 	uint8_t reset_mode;
+	uint64_t reset_by; /* device time: reset even if responses still wait */
+	uint64_t alarm;    /* HAL time last given to timebase.alarm_at */
+
+	/* request slots (the window) */
+	struct wisfw_slot slots[WISFW_WINDOW];
+	int cur_slot; /* slot of the request being dispatched, -1 in a batch */
+
+	/* output queue: encoded responses, sent in the order they completed */
+	uint8_t outq[WISFW_OUTQ_BYTES];
+	size_t outq_head, outq_len, outq_spare_used;
+	struct {
+		uint16_t len;
+		int8_t slot; /* -1: an answer that holds no slot */
+	} outf[WISFW_OUTQ_FRAMES];
+	uint8_t outf_head, outf_count;
+
+	/* the frame being handed to the link, possibly in several calls */
+	uint8_t cur_src; /* enum wisfw_src */
+	size_t cur_off, cur_len;
+	uint8_t evframe[WISFW_FRAME_MAX];
+
+	/* event queue: records of WISFW_EV_HDR bytes + data, in a byte ring */
+	uint8_t evq[WISFW_EVQ_BYTES];
+	size_t evq_head, evq_used;
+
+	/* subsystem state */
 	struct wisfw_pin_rt pins[WISFW_NRF_PINS];
-	struct wisfw_core_event evq[WISFW_EVQ_LEN];
-	uint8_t ev_head, ev_count;
+	uint64_t delay_due[WISFW_WINDOW]; /* DELAY: device time per slot, 0 = none */
+
 	char detail[160];
 	size_t detail_len;
 	uint8_t resp[WIS_MAX_PAYLOAD];
-	uint8_t enc[WIS_MAX_ENCODED + 1];
-	uint8_t pend[WIS_MAX_ENCODED + 1]; /* unsent tail of a frame */
-	size_t pend_off, pend_len;
+	uint8_t enc[WISFW_FRAME_MAX]; /* scratch: encoding, EMIT's pattern */
 };
 
 /* Puts every pin in its reset state through the HAL; sends nothing. */
@@ -81,13 +137,16 @@ void wisfw_core_init(struct wisfw_core *c, const struct wisfw_hal *hal);
 void wisfw_core_boot(struct wisfw_core *c, uint8_t cause);
 /* Feed bytes received from the host link. */
 void wisfw_core_rx(struct wisfw_core *c, const uint8_t *p, size_t n);
-/* Run timers (debounce) and flush queued events and unsent bytes. */
+/* Runs subsystem timers (debounce, deferred answers), hands queued
+ * responses and events to the link, and performs a pending reset. */
 void wisfw_core_poll(struct wisfw_core *c, uint64_t now_us);
-/* Earliest HAL time wisfw_core_poll needs to run again; UINT64_MAX if none. */
+/* Earliest HAL time wisfw_core_poll needs to run again; UINT64_MAX if none
+ * (link readiness is the port's to watch: see wisfw_core_tx_pending). */
 uint64_t wisfw_core_next_deadline(const struct wisfw_core *c);
-/* True while part of a frame waits for the link to accept it. */
+/* True while bytes wait for the link to accept them. */
 bool wisfw_core_tx_pending(const struct wisfw_core *c);
-/* The link went away: forget the unsent tail of a frame. */
+/* The host went away: forget the frame being sent and the responses
+ * queued for that host (their slots are freed, counted as dropped). */
 void wisfw_core_tx_discard(struct wisfw_core *c);
 /* The port saw a pin's input level change at HAL time t_us (as GPIOTE would
  * report it).  Safe to call from HAL hooks, not from an interrupt: an ISR
@@ -102,10 +161,8 @@ uint8_t wisfw_core_pin_mode(const struct wisfw_core *c, uint8_t nrf);
 uint64_t wisfw_core_uptime_us(const struct wisfw_core *c);
 /* Deframer counters. */
 const struct wis_frame_stats *wisfw_core_rx_stats(const struct wisfw_core *c);
-
-/* Names for logs and the sim's control interface. */
-const char *wis_owner_name(uint8_t owner);    /* "gpio", "adc", ... */
-const char *wis_gpio_mode_name(uint8_t mode); /* "input-pullup", ... */
+/* Slots held now (deferred or waiting for the link). */
+unsigned wisfw_core_slots_held(const struct wisfw_core *c);
 
 /*
  * SAADC transfer functions, exactly as docs/protocol.md states them.
@@ -115,7 +172,8 @@ const char *wis_gpio_mode_name(uint8_t mode); /* "input-pullup", ... */
  * Parameters must be valid (see wisfw_adc_params_ok).
  */
 int16_t wisfw_adc_raw_from_mv(int32_t mv, uint8_t gain, uint8_t ref, uint8_t bits, uint16_t vdd_mv);
-int32_t wisfw_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits, uint16_t vdd_mv);
+int32_t wisfw_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits,
+                              uint16_t vdd_mv);
 bool wisfw_adc_params_ok(uint8_t gain, uint8_t ref, uint8_t bits, uint8_t oversample_log2);
 
 #endif

@@ -199,7 +199,7 @@ static void test_pty(void)
 	static char longline[1200];
 	memset(longline, 'x', sizeof longline - 1);
 	CHECK_STR(ctl(c, "%s", longline), "error line too long (max 255 bytes)");
-	CHECK_STR(ctl(c, "get IO3"), "ok IO3 mode=input-pulldown out=0 level=0 owner=gpio");
+	CHECK_STR(ctl(c, "get IO3"), "ok IO3 mode=input_pulldown out=0 level=0 owner=gpio");
 	CHECK_EQ(send(c, "\n\r\n  \n", 6, 0), 6); /* blank lines: no reply */
 	CHECK_CONTAINS(ctl(c, "help"), "ok commands:");
 	CHECK_CONTAINS(ctl(c, "pr\x01\xff\x7f"), "error unknown command");

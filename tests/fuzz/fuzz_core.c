@@ -84,8 +84,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	board.fw_version = "fuzz";
 	board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS;
 	board.nfc_pins_gpio = size % 2;
-	hal = (struct wisfw_hal){NULL,    &board, f_now, f_tx,    NULL, f_config,
-	                       f_write, f_read, f_adc, f_reset, f_id};
+	static const struct wisfw_timebase tb = {f_now, NULL};
+	static const struct wisfw_link link = {f_tx};
+	static const struct wisfw_system sys = {f_reset, f_id};
+	static const struct wisfw_gpio gpio = {f_config, f_write, f_read, NULL};
+	static const struct wisfw_adc adc = {f_adc};
+	hal = (struct wisfw_hal){
+	    .board = &board, .time = &tb, .link = &link, .sys = &sys, .gpio = &gpio, .adc = &adc};
 	clock_us = 1000;
 	tx_calls = 0;
 	memset(levels, 0, sizeof levels);

@@ -30,4 +30,6 @@ void wisfw_rak4631_board(struct wisfw_board *b)
 	b->pins = wis_pins_rak4631(&b->pin_count);
 	b->reserved = wisfw_rak4631_reserved(&b->reserved_count);
 	b->vdd_mv = WIS_RAK4631_VDD_MV;
+	/* IO2 = P1.02 also enables the 3V3_S sensor rail (high = on). */
+	b->rail_nrf = WIS_NRF(1, 2);
 }
