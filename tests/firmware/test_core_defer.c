@@ -356,8 +356,22 @@ static void test_header_rules(void)
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 }
 
+static bool no_channel(void *ctx, uint8_t nrf, uint8_t edge)
+{
+	(void)ctx;
+	(void)nrf;
+	return edge == WIS_EDGE_NONE;
+}
+
 static void test_missing_peripherals(void)
 {
+	setup();
+	/* A port out of GPIOTE channels refuses a watch; the pin is untouched. */
+	F.hw.gpio.watch = no_channel;
+	struct fw_frame *w = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_BOTH, 0, 0, 0, 0);
+	CHECK_EQ(w->h.status, WIS_ST_BUSY);
+	CHECK_CONTAINS(detail(w), "IO1: no edge detector left");
+	CHECK_EQ(wisfw_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE);
 	setup();
 	F.hw.hal.adc = NULL;
 	struct fw_frame *r = CALL(WIS_OP_ADC_READ, AIN0, 0, 0, 12, 0);

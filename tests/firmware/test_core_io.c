@@ -238,6 +238,7 @@ static void test_events(void)
 	struct fw_frame *r = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_BOTH, 0, 0, 0, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 	CHECK_EQ(F.hw.pins[IO1].mode, WIS_GPIO_INPUT); /* watch claims a free pin as input */
+	CHECK_EQ(F.hw.pins[IO1].watched, WIS_EDGE_BOTH); /* the port may arm GPIOTE */
 	/* ...and the button pin as an input with pull-up, for read and watch. */
 	r = CALL(WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_BOTH, 0, 0, 0, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
@@ -372,6 +373,7 @@ static void test_debounce(void)
 	r = CALL(WIS_OP_RELEASE, SW1);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 	CHECK_EQ(wisfw_core_next_deadline(&F.core), UINT64_MAX);
+	CHECK_EQ(F.hw.pins[SW1].watched, WIS_EDGE_NONE); /* and disarms the watch hook */
 	wisfw_core_poll(&F.core, b + 60000);
 	CHECK_EQ(count_events(at + 2, WIS_EV_GPIO_EDGE), 0);
 }
