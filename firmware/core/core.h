@@ -105,7 +105,8 @@ struct wisfw_core {
 
 	/* output queue: encoded responses, sent in the order they completed */
 	uint8_t outq[WISFW_OUTQ_BYTES];
-	size_t outq_head, outq_len, outq_spare_used;
+	size_t outq_head, outq_len;
+	size_t outq_spare_used, outq_spare_frames; /* answers that hold no slot */
 	struct {
 		uint16_t len;
 		int8_t slot; /* -1: an answer that holds no slot */

@@ -118,8 +118,9 @@ void wisfw_queue_response(struct wisfw_core *c, int slot, uint16_t id, uint16_t 
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, id, opcode, st, 0};
 	size_t n = wis_frame_encode(c->enc, sizeof c->enc, &h, p, len);
 	bool room = c->outf_count < WISFW_OUTQ_FRAMES && n > 0;
-	if (slot < 0)
-		room = room && c->outq_spare_used + n <= WISFW_OUTQ_SPARE;
+	if (slot < 0) /* the slots' share of bytes and entries stays free */
+		room = room && c->outq_spare_used + n <= WISFW_OUTQ_SPARE &&
+		       c->outq_spare_frames < WISFW_OUTQ_FRAMES - WISFW_WINDOW;
 	/* A slotted response always has its room: it was reserved with the
 	 * slot (WISFW_OUTQ_BYTES counts a full frame per slot). */
 	if (!room || n > WISFW_OUTQ_BYTES - c->outq_len) {
@@ -129,9 +130,10 @@ void wisfw_queue_response(struct wisfw_core *c, int slot, uint16_t id, uint16_t 
 	}
 	ring_put(c->outq, WISFW_OUTQ_BYTES, c->outq_head + c->outq_len, c->enc, n);
 	c->outq_len += n;
-	if (slot < 0)
+	if (slot < 0) {
 		c->outq_spare_used += n;
-	else
+		c->outq_spare_frames++;
+	} else
 		c->slots[slot].state = WISFW_SLOT_QUEUED;
 	unsigned k = (c->outf_head + c->outf_count) % WISFW_OUTQ_FRAMES;
 	c->outf[k].len = (uint16_t)n;
@@ -148,8 +150,10 @@ static void resp_done(struct wisfw_core *c, bool sent)
 	/* Skip what was not sent of it. */
 	c->outq_head = (c->outq_head + left) % WISFW_OUTQ_BYTES;
 	c->outq_len -= left;
-	if (slot < 0)
+	if (slot < 0) {
 		c->outq_spare_used -= n;
+		c->outq_spare_frames--;
+	}
 	wisfw_slot_free(c, slot);
 	c->outf_head = (uint8_t)((c->outf_head + 1) % WISFW_OUTQ_FRAMES);
 	c->outf_count--;

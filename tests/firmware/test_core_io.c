@@ -237,7 +237,7 @@ static void test_events(void)
 	wisfw_core_boot(&F.core, WIS_CAUSE_POWER_ON); /* seq 0 */
 	struct fw_frame *r = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_BOTH, 0, 0, 0, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
-	CHECK_EQ(F.hw.pins[IO1].mode, WIS_GPIO_INPUT); /* watch claims a free pin as input */
+	CHECK_EQ(F.hw.pins[IO1].mode, WIS_GPIO_INPUT);   /* watch claims a free pin as input */
 	CHECK_EQ(F.hw.pins[IO1].watched, WIS_EDGE_BOTH); /* the port may arm GPIOTE */
 	/* ...and the button pin as an input with pull-up, for read and watch. */
 	r = CALL(WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_BOTH, 0, 0, 0, 0);
