@@ -7,7 +7,9 @@
  * Context: every hook is called from the core's one context (the main
  * loop: wisfw_core_rx/poll/pin_changed/boot), never from an interrupt, and
  * must not call wisfw_core_rx() or wisfw_core_poll() back.  A hook may call
- * wisfw_core_pin_changed() (a GPIO write can change an input wired to it).
+ * wisfw_core_pin_changed() (a GPIO write can change an input wired to it),
+ * which may in turn call timebase.alarm_at: that hook must not assume it
+ * is outermost.
  *
  * Ownership: the port owns every struct below and the ctx; they must
  * outlive the core.  Buffers passed to a hook belong to the core and are
@@ -17,9 +19,10 @@
  * (for a bounded time, stated at each) are the bus and flash hooks and
  * adc.sample; they run a short hardware transaction to its end.
  *
- * Optional peripherals (adc, spi, i2c, uart, iflash, and gpio.watch,
- * timebase.alarm_at) may be NULL: the core then answers NOT_SUPPORTED with
- * a detail naming the missing hook ("this port has no hal.adc").
+ * Optional peripherals (gpio, adc, spi, i2c, uart, iflash) may be NULL: the
+ * core then answers NOT_SUPPORTED with a detail naming the missing one
+ * ("ADC_READ: this port has no hal.adc").  gpio.watch and
+ * timebase.alarm_at may be NULL too (see each).
  */
 #ifndef WISFW_HAL_H
 #define WISFW_HAL_H

@@ -1,7 +1,8 @@
 /*
- * wisrpc-sim: the firmware core behind a Linux HAL.  Shared state of the
- * simulator's parts: the link (pty or TCP), the electrical pin model, the
- * control socket, and the poll loop that drives them.
+ * wisrpc-sim: the firmware core on simhal (the simulated peripherals,
+ * simhal.h, shared with the core tests).  Shared state of the simulator's
+ * own parts: the link (pty or TCP) that simhal's tx buffer drains into,
+ * the control socket, and the poll loop that drives them.
  */
 #ifndef WIS_SIM_H
 #define WIS_SIM_H
