@@ -105,6 +105,7 @@ static void test_events(struct host *h, int c)
 	uint32_t first = wis_rd_u32(&rd);
 	CHECK_EQ(first, last + 1);
 	r = RPC(h, WIS_OP_EMIT, 1, 4, 0);
+	CHECK_EQ(r->h.status, 0);
 	CHECK(wait_events(h, WIS_EV_DIAG, 4, 2000));
 	CHECK_EQ(n_events(h, WIS_EV_DIAG), 4);
 	for (uint32_t k = 0; k < 3; k++) {
