@@ -220,6 +220,8 @@ static void maybe_reset(struct wisfw_core *c)
 	if (!drained)
 		wisfw_core_tx_discard(c);
 	c->run = WISFW_HALTED;
+	if (c->hal->time->alarm_at) /* a halted core needs no wake-up */
+		c->hal->time->alarm_at(c->hal->ctx, c->alarm = UINT64_MAX);
 	c->hal->sys->reset(c->hal->ctx, c->reset_mode);
 }
 
@@ -326,6 +328,9 @@ void wisfw_core_init(struct wisfw_core *c, const struct wisfw_hal *hal)
 	c->boot_us = hal->time->now_us(hal->ctx);
 	c->cur_slot = -1;
 	c->alarm = UINT64_MAX;
+	/* An alarm an earlier boot of the core left armed is stale. */
+	if (hal->time->alarm_at)
+		hal->time->alarm_at(hal->ctx, UINT64_MAX);
 	wis_deframer_init(&c->rx);
 	for (size_t i = 0; i < NSUB; i++)
 		if (subsystems[i]->init)

@@ -173,8 +173,11 @@ static void test_reset_discards(void)
 	CHECK_EQ(wisfw_core_slots_held(&F.core), 0);
 	advance(1000000);
 	CHECK_EQ(count_resp(at, WIS_OP_DELAY), 0); /* never answered */
-	/* The port re-initialises: nothing of the old boot fires. */
+	/* The port re-initialises: nothing of the old boot fires, and an
+	 * alarm it left armed is cancelled (the simulator would spin on it). */
+	F.hw.alarm = 12345;
 	wisfw_core_init(&F.core, &F.hw.hal);
+	CHECK_EQ(F.hw.alarm, UINT64_MAX);
 	wisfw_core_boot(&F.core, WIS_CAUSE_REQUEST);
 	advance(1000000);
 	CHECK_EQ(count_resp(at, WIS_OP_DELAY), 0);
@@ -192,6 +195,7 @@ static void test_reset_discards(void)
 	CHECK_EQ(F.hw.resets, 0);
 	advance(1);
 	CHECK_EQ(F.hw.resets, 1);
+	CHECK_EQ(F.hw.alarm, UINT64_MAX); /* halted: no wake-up left armed */
 	CHECK(find_resp(0, id) == NULL);
 	CHECK_EQ(F.core.n.responses_dropped, 1);
 	/* With the link back before the bound, the response leaves first. */
