@@ -32,10 +32,11 @@ static wisfw_handler find_handler(uint16_t opcode)
 
 /* ---- checks from the opcode table ---- */
 
+/* How a field reads in a length error, by enum wis_ftype. */
 static const char *type_name(uint8_t t)
 {
-	static const char *const n[] = {"u8",  "u16", "u32",     "u64",   "i16",
-	                                "i32", "u8",  "u8 len+", "bytes", "bytes"};
+	static const char *const n[] = {"u8",  "u16", "u32", "u64",   "i16",
+	                                "i32", "u8",  "str", "bytes", "bytes"};
 	return t < sizeof n / sizeof n[0] ? n[t] : "?";
 }
 
