@@ -137,6 +137,8 @@ static void test_erase_alignment(void)
 	CHECK_EQ(spinor_erase(&b.d, 0x1001, 0x1000), SPINOR_E_ALIGN);
 	CHECK_EQ(spinor_erase(&b.d, 0x1000, 0x800), SPINOR_E_ALIGN);
 	CHECK_EQ(spinor_erase(&b.d, 0xFF000, 0x2000), SPINOR_E_RANGE);
+	/* Refused up front: not one sector erased before the misaligned tail. */
+	CHECK_EQ(spinor_erase(&b.d, 0x1000, 0x1800), SPINOR_E_ALIGN);
 	CHECK_EQ(b.n_cmd[0x20] + b.n_cmd[0x52] + b.n_cmd[0xD8], 0);
 	CHECK(strstr(spinor_strerror(SPINOR_E_ALIGN), "aligned") != NULL);
 	/* A mixed range: 4K up to a 32K boundary, 32K up to a 64K one, 64K,
