@@ -145,6 +145,9 @@ int nor_model_init(struct nor_model *m, enum nor_model_presence presence, const 
 	m->fd = -1;
 	nor_model_timing_default(&m->t);
 	sfdp_build(m->sfdp);
+	m->jedec[0] = MFR_ID;
+	m->jedec[1] = TYPE_ID;
+	m->jedec[2] = CAP_ID;
 	m->mem = malloc(NOR_MODEL_SIZE);
 	if (!m->mem)
 		return -1;
@@ -288,13 +291,12 @@ static void latch_data(struct nor_model *m, uint8_t mosi)
 
 static uint8_t byte_out(struct nor_model *m, uint8_t mosi)
 {
-	static const uint8_t id[3] = {MFR_ID, TYPE_ID, CAP_ID};
 	uint8_t op = m->op;
 
 	if (op == 0x05)
 		return nor_model_status(m); /* repeats while CS stays low */
 	if (op == 0x9F)
-		return m->n <= 3 ? id[m->n - 1] : 0xFF;
+		return m->n <= 3 ? m->jedec[m->n - 1] : 0xFF;
 	if (op == 0xAB) /* 3 dummy bytes, then the device ID */
 		return m->n >= 4 ? DEV_ID : 0xFF;
 	bool addressed = op == 0x03 || op == 0x0B || op == 0x5A || op == 0x90 || op == 0x02 ||

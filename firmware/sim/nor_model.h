@@ -38,7 +38,8 @@ struct nor_model {
 	uint8_t *mem;
 	uint32_t wear[NOR_MODEL_SECTORS]; /* erase count per 4 KiB sector */
 	uint8_t sfdp[NOR_MODEL_SFDP_SIZE];
-	int fd; /* backing image or -1 */
+	uint8_t jedec[3]; /* RDID answer; tests may pose as another part */
+	int fd;           /* backing image or -1 */
 	uint64_t now;
 
 	/* Chip state. */

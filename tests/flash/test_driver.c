@@ -62,6 +62,50 @@ static void test_probe_fallbacks(void)
 	CHECK_EQ(b.d.info.source, SPINOR_SRC_TABLE);
 }
 
+/* A JESD216 v1.0 table (9 DWORDs): geometry from SFDP, page 256, no
+ * times in the table, so the known part's maximums (or larger generic
+ * ones) bound the waits. */
+static void test_probe_sfdp_v10(void)
+{
+	setup();
+	b.m.sfdp[4] = 0;     /* SFDP 1.0 */
+	b.m.sfdp[8 + 1] = 0; /* BFPT 1.0 */
+	b.m.sfdp[8 + 3] = 9; /* 9 DWORDs */
+	CHECK_EQ(spinor_probe(&b.d), SPINOR_OK);
+	CHECK_EQ(b.d.info.source, SPINOR_SRC_SFDP);
+	CHECK(b.d.info.sfdp_major == 1 && b.d.info.sfdp_minor == 0);
+	CHECK_EQ(b.d.info.size, 1u << 20);
+	CHECK_EQ(b.d.info.page_size, 256);
+	CHECK_EQ(b.d.info.n_erase, 3);
+	CHECK(b.d.info.erase_max_us[0] >= 300000 && b.d.info.pp_max_us >= 800);
+}
+
+/* Another maker's ID: SFDP alone, then the capacity byte alone. */
+static void test_probe_unknown_part(void)
+{
+	setup();
+	b.m.jedec[0] = 0xEF; /* a W25Q80-like ID: not in the table */
+	b.m.jedec[1] = 0x40;
+	CHECK_EQ(spinor_probe(&b.d), SPINOR_OK);
+	CHECK_EQ(b.d.info.source, SPINOR_SRC_SFDP);
+	CHECK(strcmp(b.d.info.name, "unknown") == 0);
+	CHECK_EQ(b.d.info.bp_scheme, SPINOR_BP_UNKNOWN);
+	CHECK_EQ(b.d.info.erase_max_us[2], 1280000); /* 8 x 160 ms from DWORD 10 */
+	memset(b.m.sfdp, 0xFF, sizeof(b.m.sfdp));
+	CHECK_EQ(spinor_probe(&b.d), SPINOR_OK);
+	CHECK_EQ(b.d.info.source, SPINOR_SRC_CAPACITY);
+	CHECK_EQ(b.d.info.size, 1u << 20);
+	CHECK(b.d.info.n_erase == 2 && b.d.info.erase_size[1] == 65536);
+	/* Still a working flash: round trip through the generic geometry. */
+	uint8_t x = 0;
+	CHECK_EQ(spinor_erase(&b.d, 0x20000, 0x1000), SPINOR_OK);
+	CHECK_EQ(spinor_write(&b.d, 0x20010, "\x77", 1), SPINOR_OK);
+	CHECK_EQ(spinor_read(&b.d, 0x20010, &x, 1), SPINOR_OK);
+	CHECK_EQ(x, 0x77);
+	b.m.jedec[2] = 0x30; /* capacity byte out of range: give up */
+	CHECK_EQ(spinor_probe(&b.d), SPINOR_E_UNKNOWN);
+}
+
 static void test_not_fitted(void)
 {
 	uint8_t x;
@@ -291,6 +335,8 @@ int main(void)
 	bench_init(&b, NOR_MODEL_FITTED);
 	RUN(test_probe_sfdp);
 	RUN(test_probe_fallbacks);
+	RUN(test_probe_sfdp_v10);
+	RUN(test_probe_unknown_part);
 	RUN(test_not_fitted);
 	RUN(test_round_trip);
 	RUN(test_program_without_erase);
