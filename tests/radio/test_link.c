@@ -1,0 +1,2 @@
+#include "radio_harness.h"
+int main(void) { return DONE(); }
