@@ -527,6 +527,20 @@ static int write_payload(struct sx126x *dev, const uint8_t *p, size_t n)
 	return xfer(dev, tx, rx, n + 2);
 }
 
+/* SetTx/SetRx/SetCad keep BUSY high until the mode is reached (with the
+ * TCXO starting: milliseconds), so their outcome is not waited for here:
+ * sx126x_poll() reads it once BUSY is low (SX126X_EV_REFUSED). */
+static int start_op(struct sx126x *dev, uint8_t op, const uint8_t *p, size_t n, uint8_t state)
+{
+	int r = cmd(dev, op, p, n);
+
+	if (r == 0) {
+		dev->state = state;
+		dev->verify = true;
+	}
+	return r;
+}
+
 int sx126x_tx_start(struct sx126x *dev, const uint8_t *p, size_t n, uint32_t timeout_us)
 {
 	uint8_t t[3];
@@ -544,9 +558,7 @@ int sx126x_tx_start(struct sx126x *dev, const uint8_t *p, size_t n, uint32_t tim
 		return r;
 	put24(t, timeout_us ? timer_steps(timeout_us) : 0);
 	dev->tx_start_us = dev->io->now_us(dev->io->ctx);
-	if ((r = cmdc(dev, OP_SET_TX, t, 3)) == 0)
-		dev->state = SX126X_ST_TX;
-	return r;
+	return start_op(dev, OP_SET_TX, t, 3, SX126X_ST_TX);
 }
 
 int sx126x_rx_start(struct sx126x *dev, bool continuous, uint32_t timeout_us, uint8_t symb_timeout)
@@ -559,9 +571,7 @@ int sx126x_rx_start(struct sx126x *dev, bool continuous, uint32_t timeout_us, ui
 	    (r = sx126x_irq_clear(dev, 0x03FF)) < 0)
 		return r;
 	put24(t, continuous ? TIMEOUT_CONTINUOUS : timeout_us ? timer_steps(timeout_us) : 0);
-	if ((r = cmdc(dev, OP_SET_RX, t, 3)) == 0)
-		dev->state = SX126X_ST_RX;
-	return r;
+	return start_op(dev, OP_SET_RX, t, 3, SX126X_ST_RX);
 }
 
 /* DS 13.4.7 Table 13-69: cadSymbolNum codes for 1, 2, 4, 8, 16 symbols.
@@ -582,10 +592,9 @@ int sx126x_cad_start(struct sx126x *dev, uint8_t symbols)
 	p[3] = 0;
 	put24(p + 4, 0);
 	if ((r = ready_to_operate(dev)) < 0 || (r = cmdc(dev, OP_SET_CAD_PARAMS, p, 7)) < 0 ||
-	    (r = sx126x_irq_clear(dev, 0x03FF)) < 0 || (r = cmdc(dev, OP_SET_CAD, NULL, 0)) < 0)
+	    (r = sx126x_irq_clear(dev, 0x03FF)) < 0)
 		return r;
-	dev->state = SX126X_ST_CAD;
-	return SX126X_OK;
+	return start_op(dev, OP_SET_CAD, NULL, 0, SX126X_ST_CAD);
 }
 
 /* DS 13.1.1: sleepConfig bit 2 = warm start (configuration kept). */
@@ -596,24 +605,36 @@ int sx126x_sleep(struct sx126x *dev, bool warm)
 
 	if (dev->state == SX126X_ST_OFF || dev->state == SX126X_ST_SLEEP)
 		return SX126X_E_STATE;
+	/* the chip takes SetSleep in standby only */
+	if (dev->state != SX126X_ST_STANDBY && (r = sx126x_standby(dev, false)) < 0)
+		return r;
 	if ((r = cmd(dev, OP_SET_SLEEP, &cfg, 1)) < 0)
 		return r;
-	dev->io->delay_us(dev->io->ctx, SLEEP_GUARD_US);
+	dev->sleep_us = dev->io->now_us(dev->io->ctx);
 	dev->state = SX126X_ST_SLEEP;
 	if (!warm)
 		dev->configured = false;
 	return SX126X_OK;
 }
 
-/* DS 13.1.1: NSS falling edge wakes the chip; a GetStatus does it, then
- * BUSY marks the wake-up. */
+/* DS 13.1.1: the NSS falling edge of any frame wakes the chip (BUSY is
+ * high while asleep, so this one frame does not wait for it); the frame
+ * itself is lost, so it is a GetStatus.  No NSS edge for 500 us after
+ * SetSleep. */
 int sx126x_wakeup(struct sx126x *dev)
 {
+	const struct sx126x_io *io = dev->io;
+	uint8_t tx[2] = {OP_GET_STATUS, NOP}, rx[2];
+	uint64_t since = io->now_us(io->ctx) - dev->sleep_us;
 	int r;
 
 	if (dev->state != SX126X_ST_SLEEP)
 		return SX126X_E_STATE;
-	if ((r = cmd_read(dev, OP_GET_STATUS, NULL, 0)) < 0 || (r = wait_ready(dev)) < 0)
+	if (since < SLEEP_GUARD_US)
+		io->delay_us(io->ctx, (uint32_t)(SLEEP_GUARD_US - since));
+	if (io->spi(io->ctx, tx, rx, 2) <= 0)
+		return SX126X_E_SPI;
+	if ((r = wait_ready(dev)) < 0)
 		return r;
 	dev->state = SX126X_ST_STANDBY;
 	if (!dev->configured)
@@ -667,6 +688,22 @@ static void settle_state(struct sx126x *dev, uint32_t ev)
 		dev->state = SX126X_ST_STANDBY;
 }
 
+/* The deferred check of start_op(): a refused SetTx/SetRx/SetCad leaves
+ * the chip in standby with command status 4 or 5. */
+static int verify_start(struct sx126x *dev, struct sx126x_event *ev)
+{
+	int r;
+
+	dev->verify = false;
+	r = check_status(dev);
+	if (r == SX126X_E_CMD) {
+		dev->state = SX126X_ST_STANDBY;
+		ev->flags = SX126X_EV_REFUSED;
+		return SX126X_OK;
+	}
+	return r;
+}
+
 int sx126x_poll(struct sx126x *dev, struct sx126x_event *ev)
 {
 	const struct sx126x_io *io = dev->io;
@@ -675,9 +712,13 @@ int sx126x_poll(struct sx126x *dev, struct sx126x_event *ev)
 
 	ev->flags = 0;
 	ev->irq = 0;
-	if (dev->state == SX126X_ST_SLEEP || dev->state == SX126X_ST_OFF || !io->dio1(io->ctx))
-		return SX126X_OK;
 	ev->time_us = io->now_us(io->ctx);
+	if (dev->state == SX126X_ST_SLEEP || dev->state == SX126X_ST_OFF)
+		return SX126X_OK;
+	if (dev->verify && !io->busy(io->ctx) && ((r = verify_start(dev, ev)) < 0 || ev->flags))
+		return r;
+	if (!io->dio1(io->ctx))
+		return SX126X_OK;
 	if ((r = sx126x_irq_status(dev, &irq)) < 0 || (r = sx126x_irq_clear(dev, irq)) < 0)
 		return r;
 	ev->irq = irq;

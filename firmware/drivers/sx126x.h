@@ -80,6 +80,7 @@ enum {
 	SX126X_EV_CAD_DONE = 1u << 5,
 	SX126X_EV_CAD_DETECTED = 1u << 6,
 	SX126X_EV_PREAMBLE = 1u << 7,
+	SX126X_EV_REFUSED = 1u << 8, /* the chip refused SetTx/SetRx/SetCad */
 };
 
 struct sx126x_event {
@@ -110,6 +111,8 @@ struct sx126x {
 	uint16_t dev_errors;      /* last GetDeviceErrors value               */
 	uint8_t image_band;       /* band of the last image calibration       */
 	uint64_t tx_start_us;     /* now_us() when SetTx was sent             */
+	uint64_t sleep_us;        /* now_us() when SetSleep was sent          */
+	bool verify;              /* SetTx/SetRx/SetCad outcome not read yet  */
 };
 
 /* Defaults: 1.8 V TCXO (hardware.md), 10 ms BUSY bound. */

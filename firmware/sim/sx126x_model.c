@@ -96,6 +96,7 @@ static void power_on(struct sx126x_model *m)
 	struct sx126x_model_link link = m->link;
 	uint64_t now = m->now;
 	uint32_t v = m->violations, w = m->warnings, c = m->commands;
+	bool stuck = m->stuck_busy;
 	const char *lv = m->last_violation;
 
 	memset(m, 0, sizeof *m);
@@ -106,6 +107,7 @@ static void power_on(struct sx126x_model *m)
 	m->warnings = w;
 	m->commands = c;
 	m->last_violation = lv;
+	m->stuck_busy = stuck;
 	m->mode = SXM_STDBY_RC;
 	m->regs[0x0740] = 0x14;
 	m->regs[0x0741] = 0x24;
