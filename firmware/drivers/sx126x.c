@@ -537,6 +537,8 @@ static int start_op(struct sx126x *dev, uint8_t op, const uint8_t *p, size_t n, 
 	if (r == 0) {
 		dev->state = state;
 		dev->verify = true;
+		/* the end of the frame (NSS rising) is when the chip acts */
+		dev->op_start_us = dev->io->now_us(dev->io->ctx);
 	}
 	return r;
 }
@@ -557,7 +559,6 @@ int sx126x_tx_start(struct sx126x *dev, const uint8_t *p, size_t n, uint32_t tim
 	if (r < 0)
 		return r;
 	put24(t, timeout_us ? timer_steps(timeout_us) : 0);
-	dev->tx_start_us = dev->io->now_us(dev->io->ctx);
 	return start_op(dev, OP_SET_TX, t, 3, SX126X_ST_TX);
 }
 

@@ -110,7 +110,7 @@ struct sx126x {
 	uint8_t status;           /* last status byte the chip returned       */
 	uint16_t dev_errors;      /* last GetDeviceErrors value               */
 	uint8_t image_band;       /* band of the last image calibration       */
-	uint64_t tx_start_us;     /* now_us() when SetTx was sent             */
+	uint64_t op_start_us;     /* now_us() after SetTx/SetRx/SetCad went   */
 	uint64_t sleep_us;        /* now_us() when SetSleep was sent          */
 	bool verify;              /* SetTx/SetRx/SetCad outcome not read yet  */
 };
