@@ -23,31 +23,31 @@ struct sx126x_io {
 	/* One SPI transaction framed by NSS (low before the first byte, high
 	 * after the last): n bytes out, n bytes in.  0 or < 0 on bus error. */
 	int (*spi)(void *ctx, const uint8_t *tx, uint8_t *rx, size_t n);
-	bool (*busy)(void *ctx);                 /* BUSY pin level            */
-	bool (*dio1)(void *ctx);                 /* DIO1 pin level (IRQ line) */
-	void (*nreset)(void *ctx, bool level);   /* NRESET pin (low = reset)  */
-	void (*ant_power)(void *ctx, bool on);   /* antenna switch supply     */
-	uint64_t (*now_us)(void *ctx);           /* monotonic microseconds    */
+	bool (*busy)(void *ctx);                  /* BUSY pin level            */
+	bool (*dio1)(void *ctx);                  /* DIO1 pin level (IRQ line) */
+	void (*nreset)(void *ctx, bool level);    /* NRESET pin (low = reset)  */
+	void (*ant_power)(void *ctx, bool on);    /* antenna switch supply     */
+	uint64_t (*now_us)(void *ctx);            /* monotonic microseconds    */
 	void (*delay_us)(void *ctx, uint32_t us); /* short busy-wait          */
 };
 
 enum sx126x_err {
 	SX126X_OK = 0,
-	SX126X_E_BUSY = -1,     /* BUSY stayed high beyond the bound          */
-	SX126X_E_SPI = -2,      /* the port's SPI transfer failed             */
-	SX126X_E_PROBE = -3,    /* registers did not read their reset values  */
-	SX126X_E_CMD = -4,      /* the chip reported a command error          */
-	SX126X_E_DEVICE = -5,   /* GetDeviceErrors non-zero (see dev_errors)  */
-	SX126X_E_STATE = -6,    /* not allowed now (asleep, not configured)   */
-	SX126X_E_FREQ = -7,     /* frequency outside 150..960 MHz             */
-	SX126X_E_POWER = -8,    /* TX power outside -9..+22 dBm               */
-	SX126X_E_SF = -9,       /* spreading factor outside 5..12             */
-	SX126X_E_BW = -10,      /* bandwidth not one of the ten LoRa values   */
-	SX126X_E_CR = -11,      /* coding rate outside 5..8 (4/5..4/8)        */
+	SX126X_E_BUSY = -1,      /* BUSY stayed high beyond the bound          */
+	SX126X_E_SPI = -2,       /* the port's SPI transfer failed             */
+	SX126X_E_PROBE = -3,     /* registers did not read their reset values  */
+	SX126X_E_CMD = -4,       /* the chip reported a command error          */
+	SX126X_E_DEVICE = -5,    /* GetDeviceErrors non-zero (see dev_errors)  */
+	SX126X_E_STATE = -6,     /* not allowed now (asleep, not configured)   */
+	SX126X_E_FREQ = -7,      /* frequency outside 150..960 MHz             */
+	SX126X_E_POWER = -8,     /* TX power outside -9..+22 dBm               */
+	SX126X_E_SF = -9,        /* spreading factor outside 5..12             */
+	SX126X_E_BW = -10,       /* bandwidth not one of the ten LoRa values   */
+	SX126X_E_CR = -11,       /* coding rate outside 5..8 (4/5..4/8)        */
 	SX126X_E_PREAMBLE = -12, /* preamble length 0                         */
-	SX126X_E_LENGTH = -13,  /* payload length 0 or > 255                  */
-	SX126X_E_TCXO = -14,    /* TCXO voltage not one DIO3 can supply       */
-	SX126X_E_PARAM = -15,   /* any other argument out of range            */
+	SX126X_E_LENGTH = -13,   /* payload length 0 or > 255                  */
+	SX126X_E_TCXO = -14,     /* TCXO voltage not one DIO3 can supply       */
+	SX126X_E_PARAM = -15,    /* any other argument out of range            */
 };
 
 /* Low-data-rate optimisation (DS 6.1.1.4): automatic turns it on when the
@@ -55,19 +55,19 @@ enum sx126x_err {
 enum sx126x_ldro { SX126X_LDRO_AUTO, SX126X_LDRO_OFF, SX126X_LDRO_ON };
 
 struct sx126x_lora_cfg {
-	uint32_t freq_hz;   /* 150 000 000 .. 960 000 000                    */
-	int8_t power_dbm;   /* -9 .. +22 (SX1262 high-power PA)              */
-	uint8_t sf;         /* 5 .. 12                                       */
-	uint32_t bw_hz;     /* 7812, 10417, 15625, 20833, 31250, 41667, 62500,
-	                       125000, 250000, 500000                        */
-	uint8_t cr;         /* 5..8 = coding rate 4/5 .. 4/8                 */
-	uint8_t ldro;       /* enum sx126x_ldro                              */
-	uint16_t preamble;  /* symbols, >= 1 (DS: >= 12 advised for SF5/SF6) */
-	bool implicit;      /* implicit (fixed-length) header                */
+	uint32_t freq_hz;    /* 150 000 000 .. 960 000 000                    */
+	int8_t power_dbm;    /* -9 .. +22 (SX1262 high-power PA)              */
+	uint8_t sf;          /* 5 .. 12                                       */
+	uint32_t bw_hz;      /* 7812, 10417, 15625, 20833, 31250, 41667, 62500,
+	                        125000, 250000, 500000                        */
+	uint8_t cr;          /* 5..8 = coding rate 4/5 .. 4/8                 */
+	uint8_t ldro;        /* enum sx126x_ldro                              */
+	uint16_t preamble;   /* symbols, >= 1 (DS: >= 12 advised for SF5/SF6) */
+	bool implicit;       /* implicit (fixed-length) header                */
 	uint8_t payload_len; /* receive length in implicit mode              */
 	bool crc;
 	bool invert_iq;
-	uint8_t sync_word;  /* 0x12 private, 0x34 public (LoRaWAN), any byte */
+	uint8_t sync_word; /* 0x12 private, 0x34 public (LoRaWAN), any byte */
 };
 
 /* sx126x_poll() event bits. */
@@ -96,8 +96,14 @@ struct sx126x_rx_info {
 	int16_t signal_rssi_dbm_x2; /* SignalRssiPkt: after despreading      */
 };
 
-enum sx126x_state { SX126X_ST_OFF, SX126X_ST_STANDBY, SX126X_ST_TX, SX126X_ST_RX,
-	            SX126X_ST_CAD, SX126X_ST_SLEEP };
+enum sx126x_state {
+	SX126X_ST_OFF,
+	SX126X_ST_STANDBY,
+	SX126X_ST_TX,
+	SX126X_ST_RX,
+	SX126X_ST_CAD,
+	SX126X_ST_SLEEP
+};
 
 struct sx126x {
 	const struct sx126x_io *io;
@@ -106,13 +112,13 @@ struct sx126x {
 	uint32_t tcxo_delay_us;   /* TCXO start-up time (default 5 ms)        */
 	struct sx126x_lora_cfg cfg;
 	bool configured;
-	uint8_t state;            /* enum sx126x_state                        */
-	uint8_t status;           /* last status byte the chip returned       */
-	uint16_t dev_errors;      /* last GetDeviceErrors value               */
-	uint8_t image_band;       /* band of the last image calibration       */
-	uint64_t op_start_us;     /* now_us() after SetTx/SetRx/SetCad went   */
-	uint64_t sleep_us;        /* now_us() when SetSleep was sent          */
-	bool verify;              /* SetTx/SetRx/SetCad outcome not read yet  */
+	uint8_t state;        /* enum sx126x_state                        */
+	uint8_t status;       /* last status byte the chip returned       */
+	uint16_t dev_errors;  /* last GetDeviceErrors value               */
+	uint8_t image_band;   /* band of the last image calibration       */
+	uint64_t op_start_us; /* now_us() after SetTx/SetRx/SetCad went   */
+	uint64_t sleep_us;    /* now_us() when SetSleep was sent          */
+	bool verify;          /* SetTx/SetRx/SetCad outcome not read yet  */
 };
 
 /* Defaults: 1.8 V TCXO (hardware.md), 10 ms BUSY bound. */
@@ -133,8 +139,7 @@ int sx126x_tx_start(struct sx126x *dev, const uint8_t *p, size_t n, uint32_t tim
 /* continuous: RX until stopped.  Else single: timeout_us (0 = none) or,
  * with symb_timeout > 0, give up after that many symbols without a
  * preamble (SetLoRaSymbNumTimeout, DS 13.4.9). */
-int sx126x_rx_start(struct sx126x *dev, bool continuous, uint32_t timeout_us,
-		    uint8_t symb_timeout);
+int sx126x_rx_start(struct sx126x *dev, bool continuous, uint32_t timeout_us, uint8_t symb_timeout);
 /* symbols: 1, 2, 4, 8 or 16; detection thresholds per AN1200.48. */
 int sx126x_cad_start(struct sx126x *dev, uint8_t symbols);
 int sx126x_standby(struct sx126x *dev, bool xosc);
@@ -143,8 +148,7 @@ int sx126x_wakeup(struct sx126x *dev);
 
 /* Non-blocking: ev->flags = 0 when nothing happened. */
 int sx126x_poll(struct sx126x *dev, struct sx126x_event *ev);
-int sx126x_read_packet(struct sx126x *dev, uint8_t *buf, size_t cap,
-		       struct sx126x_rx_info *info);
+int sx126x_read_packet(struct sx126x *dev, uint8_t *buf, size_t cap, struct sx126x_rx_info *info);
 int sx126x_irq_status(struct sx126x *dev, uint16_t *irq);
 int sx126x_irq_clear(struct sx126x *dev, uint16_t mask);
 int sx126x_device_errors(struct sx126x *dev, uint16_t *errors);

@@ -118,7 +118,8 @@ static void collide_at(struct radio_medium *md, struct radio_air *nw, int j)
 		if (!md->cfg.capture || lead < md->cfg.capture_db) {
 			if (o->state[j] == RX_LOCKED)
 				sx126x_model_rx_drop(md->node[j], &o->f);
-			if (o->state[j] == RX_LOCKED || !md->cfg.capture || -lead < md->cfg.capture_db)
+			if (o->state[j] == RX_LOCKED || !md->cfg.capture ||
+			    -lead < md->cfg.capture_db)
 				o->state[j] = RX_COLLIDED;
 		}
 		if (!md->cfg.capture || -lead < md->cfg.capture_db)
@@ -242,7 +243,7 @@ static void air_end(struct radio_medium *md, struct radio_air *a)
 		snr = radio_medium_snr_x4(md, a->f.bw_code, a->rssi[j]);
 		sx126x_model_advance(md->node[j], a->f.t_end_us);
 		sx126x_model_rx_end(md->node[j], &a->f, packet_rssi(md, a->f.bw_code, a->rssi[j]),
-				    snr, !a->corrupt);
+		                    snr, !a->corrupt);
 		md->delivered++;
 	}
 }

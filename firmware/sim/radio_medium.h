@@ -25,10 +25,10 @@
 #define RADIO_MEDIUM_AIR 32 /* frames on air or kept for CAD             */
 
 struct radio_medium_cfg {
-	int default_loss_db;  /* path loss of a pair not set otherwise      */
-	int noise_figure_db;  /* receiver NF (SX1262: ~6 dB)                */
-	bool capture;         /* a stronger frame survives an overlap ...   */
-	int capture_db;       /* ... if it leads by this much (6 dB)        */
+	int default_loss_db; /* path loss of a pair not set otherwise      */
+	int noise_figure_db; /* receiver NF (SX1262: ~6 dB)                */
+	bool capture;        /* a stronger frame survives an overlap ...   */
+	int capture_db;      /* ... if it leads by this much (6 dB)        */
 };
 
 /* Where local frames go beyond this process, if anywhere. */

@@ -19,17 +19,28 @@ double sx126x_model_bw_hz(uint8_t code)
 {
 	/* DS Table 13-48 */
 	switch (code) {
-	case 0x00: return 7812.5;
-	case 0x08: return 10416.666666666666;
-	case 0x01: return 15625.0;
-	case 0x09: return 20833.333333333332;
-	case 0x02: return 31250.0;
-	case 0x0A: return 41666.666666666664;
-	case 0x03: return 62500.0;
-	case 0x04: return 125000.0;
-	case 0x05: return 250000.0;
-	case 0x06: return 500000.0;
-	default: return 0.0;
+	case 0x00:
+		return 7812.5;
+	case 0x08:
+		return 10416.666666666666;
+	case 0x01:
+		return 15625.0;
+	case 0x09:
+		return 20833.333333333332;
+	case 0x02:
+		return 31250.0;
+	case 0x0A:
+		return 41666.666666666664;
+	case 0x03:
+		return 62500.0;
+	case 0x04:
+		return 125000.0;
+	case 0x05:
+		return 250000.0;
+	case 0x06:
+		return 500000.0;
+	default:
+		return 0.0;
 	}
 }
 
@@ -41,8 +52,8 @@ double sx126x_model_toa_us(const struct radio_frame *f)
 {
 	double tsym = ldexp(1.0, f->sf) / sx126x_model_bw_hz(f->bw_code) * 1e6;
 	bool small = f->sf < 7;
-	double num = 8.0 * f->len - 4.0 * f->sf + (small ? 20 : 28) + 16.0 * f->crc -
-		     20.0 * f->implicit;
+	double num =
+	    8.0 * f->len - 4.0 * f->sf + (small ? 20 : 28) + 16.0 * f->crc - 20.0 * f->implicit;
 	double den = 4.0 * (f->sf - (small ? 0 : 2 * f->ldro));
 	double blocks = num > 0 ? ceil(num / den) : 0;
 	double pre = f->preamble + (small ? 6.25 : 4.25);
@@ -84,7 +95,9 @@ void sxm_clear_op(struct sx126x_model *m)
 static void finish(struct sx126x_model *m)
 {
 	sxm_clear_op(m);
-	m->mode = m->fallback == 0x30 ? SXM_STDBY_XOSC : m->fallback == 0x20 ? SXM_FS : SXM_STDBY_RC;
+	m->mode = m->fallback == 0x30   ? SXM_STDBY_XOSC
+	          : m->fallback == 0x20 ? SXM_FS
+	                                : SXM_STDBY_RC;
 }
 
 /* Power-on state (DS Table 12-1 reset values; the 0x0736, 0x0889 and
@@ -382,7 +395,7 @@ static uint8_t enc_rssi(int dbm)
 }
 
 void sx126x_model_rx_end(struct sx126x_model *m, const struct radio_frame *f, int rssi_dbm,
-			 int snr_db_x4, bool crc_ok)
+                         int snr_db_x4, bool crc_ok)
 {
 	if (!is_lock(m, f))
 		return;

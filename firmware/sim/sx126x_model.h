@@ -24,7 +24,7 @@ struct radio_frame {
 	uint32_t freq_hz;
 	uint8_t sf, bw_code, cr; /* DS codes: SF 5..12, Table 13-48, 1..4   */
 	bool ldro, implicit, crc, invert_iq;
-	uint16_t sync;           /* registers 0x0740:0x0741                  */
+	uint16_t sync; /* registers 0x0740:0x0741                  */
 	uint16_t preamble;
 	int8_t power_dbm;
 	uint8_t len;
@@ -59,9 +59,9 @@ struct sx126x_model_link {
 };
 
 struct sx126x_model_cfg {
-	uint16_t tcxo_mv;   /* board TCXO supply (0 = crystal); DIO3 lower
-	                       than this leaves the oscillator stopped      */
-	int node;           /* id copied into transmitted frames            */
+	uint16_t tcxo_mv; /* board TCXO supply (0 = crystal); DIO3 lower
+	                     than this leaves the oscillator stopped      */
+	int node;         /* id copied into transmitted frames            */
 };
 
 struct sx126x_model {
@@ -115,7 +115,7 @@ bool sx126x_model_hears(const struct sx126x_model *m, const struct radio_frame *
 bool sx126x_model_rx_begin(struct sx126x_model *m, const struct radio_frame *f);
 /* End of f: payload into the buffer, RxDone (+ CrcErr if !crc_ok). */
 void sx126x_model_rx_end(struct sx126x_model *m, const struct radio_frame *f, int rssi_dbm,
-			 int snr_db_x4, bool crc_ok);
+                         int snr_db_x4, bool crc_ok);
 /* f was destroyed (collision): m unlocks and keeps listening. */
 void sx126x_model_rx_drop(struct sx126x_model *m, const struct radio_frame *f);
 

@@ -95,7 +95,7 @@ static int h_lora(struct sx126x_model *m, uint8_t op, const uint8_t *p)
 {
 	if (!m->lora)
 		return CS_FAIL; /* DS 13.4.2: SetPacketType first */
-	if (op == 0x8B) { /* SetModulationParams, DS 13.4.5.2 */
+	if (op == 0x8B) {       /* SetModulationParams, DS 13.4.5.2 */
 		if (p[0] < 5 || p[0] > 12 || sx126x_model_bw_hz(p[1]) == 0 || p[2] < 1 ||
 		    p[2] > 4 || p[3] > 1)
 			return CS_ERROR;
@@ -161,23 +161,36 @@ static int h_simple(struct sx126x_model *m, uint8_t op, const uint8_t *p, size_t
 			return CS_ERROR;
 		m->regulator = p[0];
 		break;
-	case 0x8F: m->tx_base = p[0], m->rx_base = p[1]; break;
-	case 0xA0: m->symb_timeout = p[0]; break;
-	case 0x9D: m->dio2_rf = p[0] & 1; break;
-	case 0x97: return h_dio3(m, p);
+	case 0x8F:
+		m->tx_base = p[0], m->rx_base = p[1];
+		break;
+	case 0xA0:
+		m->symb_timeout = p[0];
+		break;
+	case 0x9D:
+		m->dio2_rf = p[0] & 1;
+		break;
+	case 0x97:
+		return h_dio3(m, p);
 	case 0x08: /* SetDioIrqParams (DS 13.3.1) */
 		m->irq_mask = (uint16_t)(p[0] << 8 | p[1]);
 		for (int i = 0; i < 3; i++)
 			m->dio_mask[i] = (uint16_t)(p[2 + 2 * i] << 8 | p[3 + 2 * i]);
 		break;
-	case 0x02: m->irq &= (uint16_t) ~(p[0] << 8 | p[1]); break;
-	case 0x07: m->dev_errors = 0; break;
+	case 0x02:
+		m->irq &= (uint16_t) ~(p[0] << 8 | p[1]);
+		break;
+	case 0x07:
+		m->dev_errors = 0;
+		break;
 	case 0x93: /* SetRxTxFallbackMode (DS 13.1.15) */
 		if (p[0] != 0x20 && p[0] != 0x30 && p[0] != 0x40)
 			return CS_ERROR;
 		m->fallback = p[0];
 		break;
-	default: m->stop_on_preamble = p[0] & 1; break;
+	default:
+		m->stop_on_preamble = p[0] & 1;
+		break;
 	}
 	return CS_OK;
 }
@@ -217,13 +230,26 @@ static int h_get(struct sx126x_model *m, uint8_t op, const uint8_t *p, size_t n,
 
 	(void)p;
 	switch (op) {
-	case 0x12: d[0] = (uint8_t)(m->irq >> 8), d[1] = (uint8_t)m->irq; break;
-	case 0x13: d[0] = m->rx_len, d[1] = m->rx_ptr; break;
-	case 0x14: d[0] = m->rssi_pkt, d[1] = m->snr_pkt, d[2] = m->signal_rssi; break;
-	case 0x15: d[0] = m->mode == SXM_RX ? 236 : 0; break; /* -118 dBm noise */
-	case 0x17: d[0] = (uint8_t)(m->dev_errors >> 8), d[1] = (uint8_t)m->dev_errors; break;
-	case 0x11: d[0] = m->lora; break;
-	default: break;
+	case 0x12:
+		d[0] = (uint8_t)(m->irq >> 8), d[1] = (uint8_t)m->irq;
+		break;
+	case 0x13:
+		d[0] = m->rx_len, d[1] = m->rx_ptr;
+		break;
+	case 0x14:
+		d[0] = m->rssi_pkt, d[1] = m->snr_pkt, d[2] = m->signal_rssi;
+		break;
+	case 0x15:
+		d[0] = m->mode == SXM_RX ? 236 : 0;
+		break; /* -118 dBm noise */
+	case 0x17:
+		d[0] = (uint8_t)(m->dev_errors >> 8), d[1] = (uint8_t)m->dev_errors;
+		break;
+	case 0x11:
+		d[0] = m->lora;
+		break;
+	default:
+		break;
 	}
 	for (size_t i = 1; i < n && i < 4; i++)
 		rx[1 + i] = d[i - 1];
@@ -234,18 +260,18 @@ static int h_get(struct sx126x_model *m, uint8_t op, const uint8_t *p, size_t n,
  * the parameter bytes the command needs at least (reads: address/offset
  * and the status NOP). */
 static const struct sxm_cmd cmds[] = {
-	{0x80, 1, 0, ANY, h_mode},    {0xC1, 0, 0, CFG, h_mode},    {0x84, 1, 0, STBY, h_mode},
-	{0x83, 3, 0, CFG, h_mode},    {0x82, 3, 0, CFG, h_mode},    {0xC5, 0, 0, CFG, h_mode},
-	{0x96, 1, 0, RC, h_simple},   {0x89, 1, 0, RC, h_calib},    {0x98, 2, 0, STBY, h_calib},
-	{0x95, 4, 0, CFG, h_config},  {0x8E, 2, 0, CFG, h_config},  {0x86, 4, 0, CFG, h_config},
-	{0x8A, 1, 0, STBY, h_config}, {0x8B, 4, 0, CFG, h_config},  {0x8C, 6, 0, CFG, h_config},
-	{0x88, 7, 0, CFG, h_config},  {0x8F, 2, 0, ANY, h_simple},  {0xA0, 1, 0, CFG, h_simple},
-	{0x9D, 1, 0, STBY, h_simple}, {0x97, 4, 0, RC, h_simple},   {0x08, 8, 0, ANY, h_simple},
-	{0x02, 2, 0, ANY, h_simple},  {0x07, 2, 0, ANY, h_simple},  {0x93, 1, 0, ANY, h_simple},
-	{0x9F, 1, 0, CFG, h_simple},  {0x0D, 3, 0, ANY, h_access},  {0x1D, 3, 1, ANY, h_access},
-	{0x0E, 1, 0, ANY, h_access},  {0x1E, 2, 1, ANY, h_access},  {0xC0, 1, 1, ANY, h_get},
-	{0x12, 1, 1, ANY, h_get},     {0x13, 1, 1, ANY, h_get},     {0x14, 1, 1, ANY, h_get},
-	{0x15, 1, 1, ANY, h_get},     {0x17, 1, 1, ANY, h_get},     {0x11, 1, 1, ANY, h_get},
+    {0x80, 1, 0, ANY, h_mode},    {0xC1, 0, 0, CFG, h_mode},   {0x84, 1, 0, STBY, h_mode},
+    {0x83, 3, 0, CFG, h_mode},    {0x82, 3, 0, CFG, h_mode},   {0xC5, 0, 0, CFG, h_mode},
+    {0x96, 1, 0, RC, h_simple},   {0x89, 1, 0, RC, h_calib},   {0x98, 2, 0, STBY, h_calib},
+    {0x95, 4, 0, CFG, h_config},  {0x8E, 2, 0, CFG, h_config}, {0x86, 4, 0, CFG, h_config},
+    {0x8A, 1, 0, STBY, h_config}, {0x8B, 4, 0, CFG, h_config}, {0x8C, 6, 0, CFG, h_config},
+    {0x88, 7, 0, CFG, h_config},  {0x8F, 2, 0, ANY, h_simple}, {0xA0, 1, 0, CFG, h_simple},
+    {0x9D, 1, 0, STBY, h_simple}, {0x97, 4, 0, RC, h_simple},  {0x08, 8, 0, ANY, h_simple},
+    {0x02, 2, 0, ANY, h_simple},  {0x07, 2, 0, ANY, h_simple}, {0x93, 1, 0, ANY, h_simple},
+    {0x9F, 1, 0, CFG, h_simple},  {0x0D, 3, 0, ANY, h_access}, {0x1D, 3, 1, ANY, h_access},
+    {0x0E, 1, 0, ANY, h_access},  {0x1E, 2, 1, ANY, h_access}, {0xC0, 1, 1, ANY, h_get},
+    {0x12, 1, 1, ANY, h_get},     {0x13, 1, 1, ANY, h_get},    {0x14, 1, 1, ANY, h_get},
+    {0x15, 1, 1, ANY, h_get},     {0x17, 1, 1, ANY, h_get},    {0x11, 1, 1, ANY, h_get},
 };
 
 const struct sxm_cmd *sxm_find_cmd(uint8_t op)
@@ -255,4 +281,3 @@ const struct sxm_cmd *sxm_find_cmd(uint8_t op)
 			return &cmds[i];
 	return NULL;
 }
-

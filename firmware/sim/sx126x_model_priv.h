@@ -57,7 +57,7 @@ enum {
 #define SXM_STEP_US 15.625 /* DS 13.1.4: timer step = 1/64 ms */
 
 typedef int (*sxm_handler)(struct sx126x_model *m, uint8_t op, const uint8_t *p, size_t n,
-			   uint8_t *rx);
+                           uint8_t *rx);
 
 /* One row of DS 11 Table 11-1: len counts the parameter bytes the command
  * needs at least (reads: address/offset and the status NOP); modes is the

@@ -22,7 +22,7 @@ static int fails, checks;
 		checks++;                                                                          \
 		if (!(c)) {                                                                        \
 			fails++;                                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);       \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);      \
 		}                                                                                  \
 	} while (0)
 
@@ -33,7 +33,7 @@ static int fails, checks;
 		if (a_ != b_) {                                                                    \
 			fails++;                                                                   \
 			fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, \
-				#b, a_, b_);                                                       \
+			        #b, a_, b_);                                                       \
 		}                                                                                  \
 	} while (0)
 
@@ -107,17 +107,27 @@ static inline void node_init(struct node *nd, struct radio_medium *md)
 	nd->md = md;
 	sx126x_model_init(&nd->chip, &mc);
 	nd->id = radio_medium_attach(md, &nd->chip);
-	nd->io = (struct sx126x_io){.ctx = nd, .spi = h_spi, .busy = h_busy, .dio1 = h_dio1,
-				    .nreset = h_nreset, .ant_power = h_ant, .now_us = h_now,
-				    .delay_us = h_delay};
+	nd->io = (struct sx126x_io){.ctx = nd,
+	                            .spi = h_spi,
+	                            .busy = h_busy,
+	                            .dio1 = h_dio1,
+	                            .nreset = h_nreset,
+	                            .ant_power = h_ant,
+	                            .now_us = h_now,
+	                            .delay_us = h_delay};
 	sx126x_init(&nd->drv, &nd->io);
 }
 
 static inline struct sx126x_lora_cfg lora_cfg(uint8_t sf, uint32_t bw, uint8_t cr)
 {
-	return (struct sx126x_lora_cfg){.freq_hz = 868100000, .power_dbm = 14, .sf = sf,
-					.bw_hz = bw, .cr = cr, .preamble = 8, .crc = true,
-					.sync_word = 0x12};
+	return (struct sx126x_lora_cfg){.freq_hz = 868100000,
+	                                .power_dbm = 14,
+	                                .sf = sf,
+	                                .bw_hz = bw,
+	                                .cr = cr,
+	                                .preamble = 8,
+	                                .crc = true,
+	                                .sync_word = 0x12};
 }
 
 /* probe + setup + configure; 0 or the first error. */

@@ -24,30 +24,33 @@ struct row {
  * 180, den = 4*(12-2) = 40, ceil = 5, 5*5 = 25 symbols; 8 + 4.25 + 8 +
  * 25 = 45.25 symbols of 32.768 ms = 1482.752 ms. */
 static const struct row rows[] = {
-	{7, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 61696},
-	{8, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 113152},
-	{9, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 205824},
-	{10, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 370688},
-	{11, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 823296}, /* LDRO on */
-	{12, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 1482752},
-	{7, 125000, 5, 10, SX126X_LDRO_AUTO, 8, false, true, 41216},
-	{7, 250000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 30848},
-	/* LDRO forced at SF7: den = 20, 200/20 = 10 blocks, 70.25 symbols */
-	{7, 125000, 5, 23, SX126X_LDRO_ON, 8, false, true, 71936},
-	/* SF5/SF6: no +8, den = 4 SF, preamble + 6.25 */
-	{5, 500000, 8, 4, SX126X_LDRO_AUTO, 12, true, false, 2192},
-	{6, 125000, 6, 10, SX126X_LDRO_AUTO, 12, false, true, 25728},
-	/* 7.8 kHz: symbol 16.384 ms so LDRO on; 45.25 symbols */
-	{7, 7812, 5, 10, SX126X_LDRO_AUTO, 8, false, true, 741376},
-	/* 41.7 kHz SF9 CR 4/7: symbol 12.288 ms (LDRO off), 55.25 symbols */
-	{9, 41667, 7, 20, SX126X_LDRO_AUTO, 8, false, true, 678912},
+    {7, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 61696},
+    {8, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 113152},
+    {9, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 205824},
+    {10, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 370688},
+    {11, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 823296}, /* LDRO on */
+    {12, 125000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 1482752},
+    {7, 125000, 5, 10, SX126X_LDRO_AUTO, 8, false, true, 41216},
+    {7, 250000, 5, 23, SX126X_LDRO_AUTO, 8, false, true, 30848},
+    /* LDRO forced at SF7: den = 20, 200/20 = 10 blocks, 70.25 symbols */
+    {7, 125000, 5, 23, SX126X_LDRO_ON, 8, false, true, 71936},
+    /* SF5/SF6: no +8, den = 4 SF, preamble + 6.25 */
+    {5, 500000, 8, 4, SX126X_LDRO_AUTO, 12, true, false, 2192},
+    {6, 125000, 6, 10, SX126X_LDRO_AUTO, 12, false, true, 25728},
+    /* 7.8 kHz: symbol 16.384 ms so LDRO on; 45.25 symbols */
+    {7, 7812, 5, 10, SX126X_LDRO_AUTO, 8, false, true, 741376},
+    /* 41.7 kHz SF9 CR 4/7: symbol 12.288 ms (LDRO off), 55.25 symbols */
+    {9, 41667, 7, 20, SX126X_LDRO_AUTO, 8, false, true, 678912},
 };
 
 /* DS Table 13-48 bandwidth codes, for the model's frame. */
 static uint8_t bw_code(uint32_t bw)
 {
-	return bw == 7812 ? 0x00 : bw == 41667 ? 0x0A : bw == 125000 ? 0x04 : bw == 250000 ? 0x05
-										 : 0x06;
+	return bw == 7812     ? 0x00
+	       : bw == 41667  ? 0x0A
+	       : bw == 125000 ? 0x04
+	       : bw == 250000 ? 0x05
+	                      : 0x06;
 }
 
 static void test_rows(void)
@@ -55,9 +58,13 @@ static void test_rows(void)
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		const struct row *r = &rows[i];
 		struct sx126x_lora_cfg c = lora_cfg(r->sf, r->bw, r->cr);
-		struct radio_frame f = {.sf = r->sf, .bw_code = bw_code(r->bw), .cr = r->cr - 4,
-					.len = r->len, .preamble = r->preamble,
-					.implicit = r->implicit, .crc = r->crc};
+		struct radio_frame f = {.sf = r->sf,
+		                        .bw_code = bw_code(r->bw),
+		                        .cr = r->cr - 4,
+		                        .len = r->len,
+		                        .preamble = r->preamble,
+		                        .implicit = r->implicit,
+		                        .crc = r->crc};
 
 		c.ldro = r->ldro;
 		c.preamble = r->preamble;

@@ -26,7 +26,7 @@ static void test_probe_setup(void)
 	CHECK(a.ant);
 	CHECK_EQ(a.chip.regulator, 1); /* DC-DC */
 	CHECK(a.chip.dio2_rf);
-	CHECK_EQ(a.chip.tcxo_code, 2); /* 1.8 V, DS Table 13-35 */
+	CHECK_EQ(a.chip.tcxo_code, 2);    /* 1.8 V, DS Table 13-35 */
 	CHECK_EQ(a.chip.tcxo_delay, 320); /* 5 ms in 15.625 us steps */
 	CHECK_EQ(a.chip.dev_errors, 0);
 	CHECK(a.chip.lora);

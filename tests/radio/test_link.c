@@ -137,7 +137,7 @@ static void test_mismatch(void)
 		radio_medium_advance(&md, md.now + 1000);
 		CHECK_EQ(send(&nodes[0], "can you hear me"), SX126X_OK);
 		CHECK_EQ(wait_event(&nodes[1], md.now + 200000, &ev),
-			 k == 5 ? SX126X_EV_RX_DONE : 0);
+		         k == 5 ? SX126X_EV_RX_DONE : 0);
 		clean(2);
 	}
 }
@@ -203,7 +203,7 @@ static void test_cad(void)
 	radio_medium_advance(&md, md.now + 20000);
 	CHECK_EQ(sx126x_cad_start(&nodes[1].drv, 4), SX126X_OK);
 	CHECK_EQ(wait_event(&nodes[1], md.now + 100000, &ev),
-		 SX126X_EV_CAD_DONE | SX126X_EV_CAD_DETECTED);
+	         SX126X_EV_CAD_DONE | SX126X_EV_CAD_DETECTED);
 	clean(2);
 }
 
@@ -249,7 +249,7 @@ static void test_crc_and_weak(void)
 	radio_medium_advance(&md, md.now + 1000);
 	CHECK_EQ(send(&nodes[0], "damaged"), SX126X_OK);
 	CHECK_EQ(wait_event(&nodes[1], md.now + 100000, &ev),
-		 SX126X_EV_RX_DONE | SX126X_EV_CRC_ERR);
+	         SX126X_EV_RX_DONE | SX126X_EV_CRC_ERR);
 	/* SF7 needs SNR >= -7.5 dB: 14 - 140 = -126 dBm (SNR -9 dB) fails */
 	radio_medium_set_loss(&md, 0, 1, 140);
 	radio_medium_advance(&md, md.now + 10000);
