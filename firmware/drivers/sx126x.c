@@ -309,8 +309,13 @@ static void settle_state(struct sx126x *dev, uint32_t ev)
 	if (dev->state == SX126X_ST_TX && (ev & (SX126X_EV_TX_DONE | SX126X_EV_TIMEOUT)))
 		dev->state = SX126X_ST_STANDBY;
 	if (dev->state == SX126X_ST_CAD && (ev & SX126X_EV_CAD_DONE))
-		dev->state = SX126X_ST_STANDBY;
+		dev->state =
+		    dev->cad_rx && (ev & SX126X_EV_CAD_DETECTED) ? SX126X_ST_RX : SX126X_ST_STANDBY;
 	if (dev->state == SX126X_ST_RX && (ev & SX126X_EV_TIMEOUT))
+		dev->state = SX126X_ST_STANDBY;
+	/* a single RX ends with its packet, good or bad (DS 13.1.5) */
+	if (dev->state == SX126X_ST_RX && !dev->rx_continuous &&
+	    (ev & (SX126X_EV_RX_DONE | SX126X_EV_HEADER_ERR)))
 		dev->state = SX126X_ST_STANDBY;
 }
 
@@ -325,7 +330,9 @@ static int verify_start(struct sx126x *dev, struct sx126x_event *ev)
 	if (r == SX126X_E_CMD) {
 		dev->state = SX126X_ST_STANDBY;
 		ev->flags = SX126X_EV_REFUSED;
-		return SX126X_OK;
+		/* the reason is often a device error (oscillator, PLL): keep it
+		 * in dev_errors for the caller */
+		return sx126x_device_errors(dev, &dev->dev_errors);
 	}
 	return r;
 }

@@ -119,6 +119,8 @@ struct sx126x {
 	uint64_t op_start_us; /* now_us() after SetTx/SetRx/SetCad went   */
 	uint64_t sleep_us;    /* now_us() when SetSleep was sent          */
 	bool verify;          /* SetTx/SetRx/SetCad outcome not read yet  */
+	bool rx_continuous;   /* the RX in progress does not end by itself */
+	bool cad_rx;          /* the CAD in progress goes on to RX        */
 };
 
 /* Defaults: 1.8 V TCXO (hardware.md), 10 ms BUSY bound. */
@@ -140,8 +142,10 @@ int sx126x_tx_start(struct sx126x *dev, const uint8_t *p, size_t n, uint32_t tim
  * with symb_timeout > 0, give up after that many symbols without a
  * preamble (SetLoRaSymbNumTimeout, DS 13.4.9). */
 int sx126x_rx_start(struct sx126x *dev, bool continuous, uint32_t timeout_us, uint8_t symb_timeout);
-/* symbols: 1, 2, 4, 8 or 16; detection thresholds per AN1200.48. */
-int sx126x_cad_start(struct sx126x *dev, uint8_t symbols);
+/* symbols: 1, 2, 4, 8 or 16; detection thresholds per AN1200.48.
+ * then_rx: on a detection the chip goes on to receive the packet (single
+ * RX, rx_timeout_us, 0 = none): CAD_DONE|CAD_DETECTED, then RX_DONE. */
+int sx126x_cad_start(struct sx126x *dev, uint8_t symbols, bool then_rx, uint32_t rx_timeout_us);
 int sx126x_standby(struct sx126x *dev, bool xosc);
 int sx126x_sleep(struct sx126x *dev, bool warm);
 int sx126x_wakeup(struct sx126x *dev);

@@ -301,13 +301,15 @@ int sx126x_rx_start(struct sx126x *dev, bool continuous, uint32_t timeout_us, ui
 	    (r = sx126x_irq_clear(dev, 0x03FF)) < 0)
 		return r;
 	put24(t, continuous ? TIMEOUT_CONTINUOUS : timeout_us ? timer_steps(timeout_us) : 0);
+	dev->rx_continuous = continuous;
 	return start_op(dev, OP_SET_RX, t, 3, SX126X_ST_RX);
 }
 
 /* DS 13.4.7 Table 13-69: cadSymbolNum codes for 1, 2, 4, 8, 16 symbols.
  * Peak/min thresholds: SF + 13 and 10, the starting values of Semtech
- * AN1200.48 ("CAD performance"); cadExitMode 0 = CAD only. */
-int sx126x_cad_start(struct sx126x *dev, uint8_t symbols)
+ * AN1200.48 ("CAD performance").  cadExitMode 0 = CAD only, 1 = CAD_RX:
+ * after a detection the chip receives (single RX, cadTimeout). */
+int sx126x_cad_start(struct sx126x *dev, uint8_t symbols, bool then_rx, uint32_t rx_timeout_us)
 {
 	uint8_t code = 0, p[7];
 	int r;
@@ -319,8 +321,10 @@ int sx126x_cad_start(struct sx126x *dev, uint8_t symbols)
 	p[0] = code;
 	p[1] = (uint8_t)(dev->cfg.sf + 13);
 	p[2] = 10;
-	p[3] = 0;
-	put24(p + 4, 0);
+	p[3] = then_rx ? 1 : 0;
+	put24(p + 4, then_rx && rx_timeout_us ? timer_steps(rx_timeout_us) : 0);
+	dev->cad_rx = then_rx;
+	dev->rx_continuous = false;
 	if ((r = ready_to_operate(dev)) < 0 || (r = sx__cmdc(dev, OP_SET_CAD_PARAMS, p, 7)) < 0 ||
 	    (r = sx126x_irq_clear(dev, 0x03FF)) < 0)
 		return r;

@@ -26,6 +26,7 @@ void radio_medium_default_cfg(struct radio_medium_cfg *cfg)
 static void link_tx_start(void *ctx, struct sx126x_model *m, const struct radio_frame *f);
 static void link_tx_abort(void *ctx, struct sx126x_model *m);
 static bool link_cad(void *ctx, struct sx126x_model *m, uint64_t t0, uint64_t t1);
+static void link_rx_ready(void *ctx, struct sx126x_model *m);
 
 void radio_medium_init(struct radio_medium *md, const struct radio_medium_cfg *cfg)
 {
@@ -51,6 +52,7 @@ int radio_medium_attach(struct radio_medium *md, struct sx126x_model *m)
 	m->link.tx_start = link_tx_start;
 	m->link.tx_abort = link_tx_abort;
 	m->link.cad = link_cad;
+	m->link.rx_ready = link_rx_ready;
 	sx126x_model_advance(m, md->now);
 	return id;
 }
@@ -222,6 +224,23 @@ static bool link_cad(void *ctx, struct sx126x_model *m, uint64_t t0, uint64_t t1
 			return true;
 	}
 	return false;
+}
+
+/* A receiver that became ready mid-air can still lock on a frame whose
+ * preamble has not ended (the preamble is what the demodulator syncs on). */
+static void link_rx_ready(void *ctx, struct sx126x_model *m)
+{
+	struct radio_medium *md = ctx;
+	int j = m->cfg.node;
+
+	for (int i = 0; i < RADIO_MEDIUM_AIR && !m->locked; i++) {
+		struct radio_air *a = &md->air[i];
+		double tsym = ldexp(1.0, a->f.sf) / sx126x_model_bw_hz(a->f.bw_code) * 1e6;
+
+		if (a->on_air && a->f.src != j && a->state[j] == RX_NONE &&
+		    m->now < a->f.t_start_us + (uint64_t)(a->f.preamble * tsym))
+			start_rx(md, a, j);
+	}
 }
 
 /* The packet RSSI a receiver reports is the power of signal plus noise. */

@@ -308,6 +308,19 @@ static void tx_on(struct sx126x_model *m)
 		m->link.tx_start(m->link.ctx, m, f);
 }
 
+/* DS 13.4.7 cadExitMode CAD_RX: after a detection the chip stays in RX
+ * (single) for cadTimeout steps, or until the packet is received. */
+static void cad_to_rx(struct sx126x_model *m)
+{
+	m->t_cad_done = 0;
+	m->mode = SXM_RX;
+	m->rx_continuous = false;
+	m->op_start = m->now;
+	m->t_timeout = m->cad_timeout ? m->now + (uint64_t)(m->cad_timeout * SXM_STEP_US) : 0;
+	if (m->link.rx_ready)
+		m->link.rx_ready(m->link.ctx, m);
+}
+
 static void fire(struct sx126x_model *m, uint64_t t)
 {
 	bool det;
@@ -322,7 +335,10 @@ static void fire(struct sx126x_model *m, uint64_t t)
 	} else if (t == m->t_cad_done) {
 		det = m->link.cad && m->link.cad(m->link.ctx, m, m->op_start, t);
 		set_irq(m, I_CAD_DONE | (det ? I_CAD_DET : 0));
-		finish(m);
+		if (det && m->cad_exit == 1)
+			cad_to_rx(m);
+		else
+			finish(m);
 	} else { /* t_timeout or t_symb */
 		set_irq(m, I_TIMEOUT);
 		finish(m);

@@ -54,6 +54,9 @@ struct sx126x_model_link {
 	void (*tx_start)(void *ctx, struct sx126x_model *m, const struct radio_frame *f);
 	/* A transmission stopped early (TX timeout, standby, sleep, reset). */
 	void (*tx_abort)(void *ctx, struct sx126x_model *m);
+	/* m is ready to receive in the middle of the air's life (after a
+	 * CAD_RX detection): frames whose preamble is still going on. */
+	void (*rx_ready)(void *ctx, struct sx126x_model *m);
 	/* CAD over [t0, t1): is there a LoRa preamble m can detect? */
 	bool (*cad)(void *ctx, struct sx126x_model *m, uint64_t t0, uint64_t t1);
 };
@@ -78,7 +81,7 @@ struct sx126x_model {
 	uint8_t regulator, tcxo_code, pa[4], ramp, sf, bw, cr, ldro, implicit, len, crc, iq;
 	int8_t power;
 	uint16_t preamble, dev_errors;
-	uint32_t freq_word, tcxo_delay;
+	uint32_t freq_word, tcxo_delay, cad_timeout;
 	uint8_t img[2], symb_timeout, cad_sym, cad_exit;
 	uint16_t irq, irq_mask, dio_mask[3];
 	/* operation in progress: deadlines in model time, 0 = none */

@@ -112,6 +112,7 @@ static int h_lora(struct sx126x_model *m, uint8_t op, const uint8_t *p)
 			return CS_ERROR;
 		m->cad_sym = p[0];
 		m->cad_exit = p[3];
+		m->cad_timeout = (uint32_t)p[4] << 16 | p[5] << 8 | p[6];
 	}
 	return CS_OK;
 }

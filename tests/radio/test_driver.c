@@ -162,7 +162,7 @@ static void test_out_of_range(void)
 	c = ok, c.ldro = 3, expect_refused(&a, c, SX126X_E_PARAM);
 	CHECK_EQ(sx126x_tx_start(&a.drv, (const uint8_t *)"", 0, 0), SX126X_E_LENGTH);
 	CHECK_EQ(sx126x_tx_start(&a.drv, (const uint8_t[256]){0}, 256, 0), SX126X_E_LENGTH);
-	CHECK_EQ(sx126x_cad_start(&a.drv, 3), SX126X_E_PARAM);
+	CHECK_EQ(sx126x_cad_start(&a.drv, 3, false, 0), SX126X_E_PARAM);
 	for (int e = SX126X_E_BUSY; e >= SX126X_E_PARAM; e--)
 		CHECK(strcmp(sx126x_strerror(e), sx126x_strerror(e + 1)) != 0);
 	CHECK(strstr(sx126x_strerror(SX126X_E_POWER), "-9..+22") != NULL);
@@ -178,7 +178,7 @@ static void test_not_configured(void)
 	CHECK_EQ(sx126x_probe(&a.drv), SX126X_OK);
 	CHECK_EQ(sx126x_setup(&a.drv), SX126X_OK);
 	CHECK_EQ(sx126x_rx_start(&a.drv, true, 0, 0), SX126X_E_STATE);
-	CHECK_EQ(sx126x_cad_start(&a.drv, 2), SX126X_E_STATE);
+	CHECK_EQ(sx126x_cad_start(&a.drv, 2, false, 0), SX126X_E_STATE);
 }
 
 static void test_sleep(void)

@@ -186,8 +186,8 @@ static void test_rx_timeout_stopped(void)
 	radio_medium_advance(&md, md.now + 1000);
 	CHECK_EQ(send(&nodes[0], "a packet longer than the time left"), SX126X_OK);
 	CHECK_EQ(wait_event(&nodes[1], md.now + 500000, &ev), SX126X_EV_RX_DONE);
-	CHECK_EQ(nodes[1].drv.state, SX126X_ST_RX); /* the driver's view ... */
-	CHECK_EQ(nodes[1].chip.mode, SXM_STDBY_RC); /* ... single RX ended */
+	CHECK_EQ(nodes[1].chip.mode, SXM_STDBY_RC);      /* single RX ended ... */
+	CHECK_EQ(nodes[1].drv.state, SX126X_ST_STANDBY); /* ... the driver knows */
 	clean(2);
 }
 
@@ -197,13 +197,44 @@ static void test_cad(void)
 	struct sx126x_event ev;
 
 	up(2, &c, false);
-	CHECK_EQ(sx126x_cad_start(&nodes[1].drv, 4), SX126X_OK);
+	CHECK_EQ(sx126x_cad_start(&nodes[1].drv, 4, false, 0), SX126X_OK);
 	CHECK_EQ(wait_event(&nodes[1], md.now + 100000, &ev), SX126X_EV_CAD_DONE);
 	CHECK_EQ(send(&nodes[0], "a long packet for the CAD to see"), SX126X_OK);
 	radio_medium_advance(&md, md.now + 20000);
-	CHECK_EQ(sx126x_cad_start(&nodes[1].drv, 4), SX126X_OK);
+	CHECK_EQ(sx126x_cad_start(&nodes[1].drv, 4, false, 0), SX126X_OK);
 	CHECK_EQ(wait_event(&nodes[1], md.now + 100000, &ev),
 	         SX126X_EV_CAD_DONE | SX126X_EV_CAD_DETECTED);
+	clean(2);
+}
+
+/* CAD_RX (DS 13.4.7): a detection during a long preamble goes on to
+ * receive the packet. */
+static void test_cad_rx(void)
+{
+	struct sx126x_lora_cfg c = lora_cfg(9, 125000, 5);
+	struct sx126x_event ev;
+	struct sx126x_rx_info info;
+	uint8_t buf[255];
+
+	c.preamble = 32; /* 131 ms of preamble at SF9 */
+	up(2, &c, false);
+	CHECK_EQ(send(&nodes[0], "after the CAD"), SX126X_OK);
+	radio_medium_advance(&md, md.now + 20000);
+	CHECK_EQ(sx126x_cad_start(&nodes[1].drv, 2, true, 500000), SX126X_OK);
+	CHECK_EQ(wait_event(&nodes[1], md.now + 100000, &ev),
+	         SX126X_EV_CAD_DONE | SX126X_EV_CAD_DETECTED);
+	CHECK_EQ(nodes[1].drv.state, SX126X_ST_RX);
+	CHECK_EQ(wait_event(&nodes[1], md.now + 500000, &ev), SX126X_EV_RX_DONE);
+	CHECK_EQ(sx126x_read_packet(&nodes[1].drv, buf, sizeof buf, &info), SX126X_OK);
+	CHECK(info.len == 13 && memcmp(buf, "after the CAD", 13) == 0);
+	CHECK_EQ(nodes[1].drv.state, SX126X_ST_STANDBY);
+	/* too late: the preamble is over, the CAD sees the packet, RX misses it */
+	CHECK_EQ(send(&nodes[0], "after the CAD"), SX126X_OK);
+	radio_medium_advance(&md, md.now + 150000);
+	CHECK_EQ(sx126x_cad_start(&nodes[1].drv, 2, true, 100000), SX126X_OK);
+	CHECK_EQ(wait_event(&nodes[1], md.now + 100000, &ev),
+	         SX126X_EV_CAD_DONE | SX126X_EV_CAD_DETECTED);
+	CHECK_EQ(wait_event(&nodes[1], md.now + 500000, &ev), SX126X_EV_TIMEOUT);
 	clean(2);
 }
 
@@ -282,6 +313,7 @@ int main(void)
 	test_rx_timeout();
 	test_rx_timeout_stopped();
 	test_cad();
+	test_cad_rx();
 	test_collisions();
 	test_crc_and_weak();
 	test_tx_timeout();
