@@ -183,6 +183,16 @@ static int setup_clock(struct sx126x *dev)
 	return sx__cmdc(dev, OP_CALIBRATE, &all, 1);
 }
 
+/* With idle_xosc, operations also end in STDBY_XOSC (SetRxTxFallbackMode
+ * 0x30, DS 13.1.15) so that the TCXO never stops between them. */
+static int idle_mode(struct sx126x *dev)
+{
+	uint8_t fallback = dev->idle_xosc ? 0x30 : 0x40;
+	int r = sx__cmdc(dev, OP_SET_FALLBACK, &fallback, 1);
+
+	return r < 0 || !dev->idle_xosc ? r : sx126x_standby(dev, true);
+}
+
 int sx126x_setup(struct sx126x *dev)
 {
 	const struct sx126x_io *io = dev->io;
@@ -205,6 +215,8 @@ int sx126x_setup(struct sx126x *dev)
 	/* Calibration failures are reported, never ignored (issue 7). */
 	if (errs != 0)
 		return SX126X_E_DEVICE;
+	if ((r = idle_mode(dev)) < 0)
+		return r;
 	io->ant_power(io->ctx, true);
 	return SX126X_OK;
 }
@@ -265,7 +277,7 @@ int sx126x_wakeup(struct sx126x *dev)
 	dev->state = SX126X_ST_STANDBY;
 	if (!dev->configured)
 		dev->image_band = 0xFF;
-	return SX126X_OK;
+	return dev->idle_xosc && dev->configured ? sx126x_standby(dev, true) : SX126X_OK;
 }
 
 int sx126x_irq_status(struct sx126x *dev, uint16_t *irq)

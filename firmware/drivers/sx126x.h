@@ -120,7 +120,11 @@ struct sx126x {
 	uint64_t sleep_us;    /* now_us() when SetSleep was sent          */
 	bool verify;          /* SetTx/SetRx/SetCad outcome not read yet  */
 	bool rx_continuous;   /* the RX in progress does not end by itself */
-	bool cad_rx;          /* the CAD in progress goes on to RX        */
+	/* Idle in STDBY_XOSC instead of STDBY_RC: the TCXO keeps running, so
+	 * TX/RX start without its start-up delay (DS 13.1.2; costs current).
+	 * Set before sx126x_setup(). */
+	bool idle_xosc;
+	bool cad_rx; /* the CAD in progress goes on to RX        */
 };
 
 /* Defaults: 1.8 V TCXO (hardware.md), 10 ms BUSY bound. */

@@ -206,7 +206,7 @@ int sx126x_configure(struct sx126x *dev, const struct sx126x_lora_cfg *c)
 
 	if (r < 0)
 		return r;
-	if ((r = sx126x_standby(dev, false)) < 0)
+	if ((r = sx126x_standby(dev, dev->idle_xosc)) < 0)
 		return r;
 	dev->cfg = *c;
 	dev->configured = false;
@@ -225,7 +225,7 @@ static int ready_to_operate(struct sx126x *dev)
 	if (!dev->configured || dev->state == SX126X_ST_SLEEP || dev->state == SX126X_ST_OFF)
 		return SX126X_E_STATE;
 	if (dev->state != SX126X_ST_STANDBY)
-		return sx126x_standby(dev, false);
+		return sx126x_standby(dev, dev->idle_xosc);
 	return SX126X_OK;
 }
 

@@ -42,6 +42,7 @@ enum {
 	OP_GET_PACKET_STATUS = 0x14,
 	OP_GET_DEVICE_ERRORS = 0x17,
 	OP_CLEAR_DEVICE_ERRORS = 0x07,
+	OP_SET_FALLBACK = 0x93,
 };
 
 /* DS Table 12-1 register addresses. */

@@ -87,6 +87,29 @@ static void test_two_ways(void)
 	clean(2);
 }
 
+/* idle_xosc: the TCXO keeps running, TX starts 126 us after SetTx, and
+ * the chip falls back to STDBY_XOSC after it. */
+static void test_idle_xosc(void)
+{
+	struct sx126x_lora_cfg c = lora_cfg(7, 125000, 5);
+	struct sx126x_event ev;
+
+	radio_medium_init(&md, NULL);
+	for (int i = 0; i < 2; i++) {
+		node_init(&nodes[i], &md);
+		nodes[i].drv.idle_xosc = true;
+		CHECK_EQ(node_up(&nodes[i], &c), SX126X_OK);
+		CHECK_EQ(nodes[i].chip.mode, SXM_STDBY_XOSC);
+	}
+	for (int k = 0; k < 2; k++) {
+		CHECK_EQ(send(&nodes[0], "quick"), SX126X_OK);
+		CHECK_EQ(wait_event(&nodes[0], md.now + 100000, &ev), SX126X_EV_TX_DONE);
+		CHECK_EQ(nodes[0].chip.txf.t_start_us - nodes[0].drv.op_start_us, 126);
+		CHECK_EQ(nodes[0].chip.mode, SXM_STDBY_XOSC);
+	}
+	clean(2);
+}
+
 static void test_three(void)
 {
 	struct sx126x_lora_cfg c = lora_cfg(9, 250000, 7);
@@ -307,6 +330,7 @@ static void test_tx_timeout(void)
 int main(void)
 {
 	test_two_ways();
+	test_idle_xosc();
 	test_three();
 	test_mismatch();
 	test_inverted_iq();
