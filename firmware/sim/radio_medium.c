@@ -21,6 +21,8 @@ void radio_medium_default_cfg(struct radio_medium_cfg *cfg)
 	cfg->noise_figure_db = 6;
 	cfg->capture = false;
 	cfg->capture_db = 6;
+	cfg->loss_permille = 0;
+	cfg->seed = 1;
 }
 
 static void link_tx_start(void *ctx, struct sx126x_model *m, const struct radio_frame *f);
@@ -35,6 +37,18 @@ void radio_medium_init(struct radio_medium *md, const struct radio_medium_cfg *c
 		md->cfg = *cfg;
 	else
 		radio_medium_default_cfg(&md->cfg);
+	md->rng = md->cfg.seed ? md->cfg.seed : 1;
+}
+
+/* xorshift32: the same seed gives the same losses on every run. */
+static bool draw_loss(struct radio_medium *md)
+{
+	if (md->cfg.loss_permille == 0)
+		return false;
+	md->rng ^= md->rng << 13;
+	md->rng ^= md->rng >> 17;
+	md->rng ^= md->rng << 5;
+	return md->rng % 1000 < md->cfg.loss_permille;
 }
 
 int radio_medium_attach(struct radio_medium *md, struct sx126x_model *m)
@@ -143,6 +157,10 @@ static void start_rx(struct radio_medium *md, struct radio_air *a, int j)
 		return;
 	if (snr < snr_floor_x4(a->f.sf)) {
 		md->too_weak++;
+		return;
+	}
+	if (draw_loss(md)) {
+		md->lost++;
 		return;
 	}
 	/* Bring j to the frame's start: it may itself be due to act now. */

@@ -25,10 +25,12 @@
 #define RADIO_MEDIUM_AIR 32 /* frames on air or kept for CAD             */
 
 struct radio_medium_cfg {
-	int default_loss_db; /* path loss of a pair not set otherwise      */
-	int noise_figure_db; /* receiver NF (SX1262: ~6 dB)                */
-	bool capture;        /* a stronger frame survives an overlap ...   */
-	int capture_db;      /* ... if it leads by this much (6 dB)        */
+	int default_loss_db;    /* path loss of a pair not set otherwise      */
+	int noise_figure_db;    /* receiver NF (SX1262: ~6 dB)                */
+	bool capture;           /* a stronger frame survives an overlap ...   */
+	int capture_db;         /* ... if it leads by this much (6 dB)        */
+	uint16_t loss_permille; /* each reception lost with this chance   */
+	uint32_t seed;          /* of the loss draws (deterministic)      */
 };
 
 /* Where local frames go beyond this process, if anywhere. */
@@ -53,6 +55,8 @@ struct radio_medium {
 	struct radio_air air[RADIO_MEDIUM_AIR];
 	struct radio_medium_transport transport;
 	uint32_t corrupt_next; /* corrupt the CRC of the next N frames      */
+	uint32_t rng;
+	uint32_t lost; /* receptions dropped by loss_permille       */
 	uint32_t sent, delivered, collisions, too_weak, air_full;
 };
 

@@ -313,6 +313,36 @@ static void test_crc_and_weak(void)
 	clean(2);
 }
 
+/* loss_permille: about that share of receptions is lost, the same ones
+ * on every run (seeded). */
+static void test_loss(void)
+{
+	struct sx126x_lora_cfg c = lora_cfg(7, 500000, 5);
+	struct radio_medium_cfg mc;
+	struct sx126x_event ev;
+	int got = 0;
+
+	radio_medium_default_cfg(&mc);
+	mc.loss_permille = 300;
+	radio_medium_init(&md, &mc);
+	for (int i = 0; i < 2; i++) {
+		node_init(&nodes[i], &md);
+		nodes[i].drv.idle_xosc = true;
+		CHECK_EQ(node_up(&nodes[i], &c), SX126X_OK);
+	}
+	CHECK_EQ(sx126x_rx_start(&nodes[1].drv, true, 0, 0), SX126X_OK);
+	for (int k = 0; k < 200; k++) {
+		CHECK_EQ(send(&nodes[0], "x"), SX126X_OK);
+		CHECK_EQ(wait_event(&nodes[0], md.now + 100000, &ev), SX126X_EV_TX_DONE);
+		radio_medium_advance(&md, md.now + 100);
+		while (sx126x_poll(&nodes[1].drv, &ev) == 0 && ev.flags)
+			got += (ev.flags & SX126X_EV_RX_DONE) != 0;
+	}
+	CHECK_EQ(got + (int)md.lost, 200);
+	CHECK(md.lost > 40 && md.lost < 80);
+	clean(2);
+}
+
 static void test_tx_timeout(void)
 {
 	struct sx126x_lora_cfg c = lora_cfg(12, 125000, 5);
@@ -341,5 +371,6 @@ int main(void)
 	test_collisions();
 	test_crc_and_weak();
 	test_tx_timeout();
+	test_loss();
 	return DONE();
 }
