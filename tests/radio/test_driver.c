@@ -132,6 +132,24 @@ static void test_tcxo(void)
 	CHECK_EQ(sx126x_setup(&a.drv), SX126X_E_TCXO);
 }
 
+/* The chip refuses SetTx (its oscillator stopped): poll reports it once
+ * BUSY is low, with the device error that explains it. */
+static void test_refused_start(void)
+{
+	struct node a;
+	struct sx126x_lora_cfg c = lora_cfg(7, 125000, 5);
+	struct sx126x_event ev;
+
+	fresh(&a);
+	CHECK_EQ(node_up(&a, &c), SX126X_OK);
+	a.chip.xosc_ok = false; /* the TCXO died */
+	CHECK_EQ(sx126x_tx_start(&a.drv, (const uint8_t *)"x", 1, 0), SX126X_OK);
+	CHECK_EQ(wait_event(&a, md.now + 100000, &ev), SX126X_EV_REFUSED);
+	CHECK_EQ(a.drv.state, SX126X_ST_STANDBY);
+	CHECK_EQ(a.drv.dev_errors, 1u << 5);
+	CHECK_EQ(a.chip.violations, 0);
+}
+
 static void expect_refused(struct node *a, struct sx126x_lora_cfg c, int err)
 {
 	uint32_t before = a->chip.commands;
@@ -217,6 +235,7 @@ int main(void)
 	test_probe_fails();
 	test_busy_stuck_later();
 	test_tcxo();
+	test_refused_start();
 	test_out_of_range();
 	test_not_configured();
 	test_sleep();
