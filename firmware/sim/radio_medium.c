@@ -279,9 +279,10 @@ static void air_end(struct radio_medium *md, struct radio_air *a)
 			continue;
 		snr = radio_medium_snr_x4(md, a->f.bw_code, a->rssi[j]);
 		sx126x_model_advance(md->node[j], a->f.t_end_us);
-		sx126x_model_rx_end(md->node[j], &a->f, packet_rssi(md, a->f.bw_code, a->rssi[j]),
-		                    snr, !a->corrupt);
-		md->delivered++;
+		if (sx126x_model_rx_end(md->node[j], &a->f,
+		                        packet_rssi(md, a->f.bw_code, a->rssi[j]), snr,
+		                        !a->corrupt))
+			md->delivered++;
 	}
 }
 

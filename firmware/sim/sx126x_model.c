@@ -410,11 +410,11 @@ static uint8_t enc_rssi(int dbm)
 	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-void sx126x_model_rx_end(struct sx126x_model *m, const struct radio_frame *f, int rssi_dbm,
+bool sx126x_model_rx_end(struct sx126x_model *m, const struct radio_frame *f, int rssi_dbm,
                          int snr_db_x4, bool crc_ok)
 {
 	if (!is_lock(m, f))
-		return;
+		return false;
 	for (unsigned i = 0; i < f->len; i++)
 		m->buf[(uint8_t)(m->rx_base + i)] = f->payload[i];
 	m->rx_len = f->len;
@@ -428,6 +428,7 @@ void sx126x_model_rx_end(struct sx126x_model *m, const struct radio_frame *f, in
 	m->locked = false;
 	if (!m->rx_continuous)
 		finish(m);
+	return true;
 }
 
 void sx126x_model_rx_drop(struct sx126x_model *m, const struct radio_frame *f)

@@ -116,8 +116,9 @@ uint64_t sx126x_model_next_event(const struct sx126x_model *m);
 bool sx126x_model_hears(const struct sx126x_model *m, const struct radio_frame *f);
 /* Preamble of f seen (m locks on it; RX timeouts stop, DS 13.1.7). */
 bool sx126x_model_rx_begin(struct sx126x_model *m, const struct radio_frame *f);
-/* End of f: payload into the buffer, RxDone (+ CrcErr if !crc_ok). */
-void sx126x_model_rx_end(struct sx126x_model *m, const struct radio_frame *f, int rssi_dbm,
+/* End of f: payload into the buffer, RxDone (+ CrcErr if !crc_ok);
+ * false if m was no longer receiving f (left RX meanwhile). */
+bool sx126x_model_rx_end(struct sx126x_model *m, const struct radio_frame *f, int rssi_dbm,
                          int snr_db_x4, bool crc_ok);
 /* f was destroyed (collision): m unlocks and keeps listening. */
 void sx126x_model_rx_drop(struct sx126x_model *m, const struct radio_frame *f);

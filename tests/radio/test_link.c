@@ -131,6 +131,8 @@ static void test_three(void)
 	CHECK(memcmp(buf, "to everyone", 11) == 0);
 	CHECK_EQ(i1.rssi_dbm_x2 - i2.rssi_dbm_x2, 20); /* 10 dB more loss */
 	CHECK(i1.snr_db_x4 > i2.snr_db_x4);
+	CHECK_EQ(md.sent, 1);
+	CHECK_EQ(md.delivered, 2);
 	clean(3);
 }
 
