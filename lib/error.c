@@ -61,6 +61,8 @@ const char *wis_strerror(int code)
 	    [WIS_ST_SKIPPED] = "skipped (an earlier batch step failed)",
 	    [WIS_ST_NOT_SUPPORTED] = "not supported by this device",
 	    [WIS_ST_INTERNAL] = "device internal error",
+	    [WIS_ST_TOO_LATE] = "too late: the requested device time has passed",
+	    [WIS_ST_TOO_EARLY] = "too early: the requested device time is too far ahead",
 	};
 	if (code == 0)
 		return "success";

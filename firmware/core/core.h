@@ -16,6 +16,7 @@
 
 #include "frame.h"
 #include "hal.h"
+#include "radio.h"
 #include "wisrpc/protocol.h"
 
 /* Requests the device holds at once (HELLO "window"): a request holds a
@@ -125,6 +126,7 @@ struct wisfw_core {
 	/* subsystem state */
 	struct wisfw_pin_rt pins[WISFW_NRF_PINS];
 	uint64_t delay_due[WISFW_WINDOW]; /* DELAY: device time per slot, 0 = none */
+	struct wisfw_radio radio;         /* RADIO (radio.c)                        */
 
 	char detail[160];
 	size_t detail_len;

@@ -72,6 +72,9 @@ struct wisfw_timebase {
 	 * poll wisfw_core_next_deadline() (the simulator's poll() timeout).
 	 */
 	void (*alarm_at)(void *ctx, uint64_t t_us);
+	/* Optional bounded busy-wait of a few µs (the radio's BUSY polling
+	 * and its 200 µs reset pulse); the radio needs it. */
+	void (*delay_us)(void *ctx, uint32_t us);
 };
 
 /* The host link (USB CDC-ACM IN endpoint, pty, TCP).  Mandatory. */
@@ -179,6 +182,10 @@ struct wisfw_hal {
 	const struct wisfw_i2c *i2c;       /* optional */
 	const struct wisfw_uart *uart;     /* optional */
 	const struct wisfw_iflash *iflash; /* optional */
+	/* The SX1262's own SPIM instance (8 MHz, mode 0; NSS P1.10 driven
+	 * through gpio.write, BUSY P1.14 and DIO1 P1.15 read through gpio.read,
+	 * NRESET P1.06, antenna power P1.05): optional, NULL = no radio. */
+	const struct wisfw_spi *radio_spi;
 };
 
 #endif

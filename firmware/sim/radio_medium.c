@@ -302,6 +302,11 @@ static uint64_t next_event(const struct radio_medium *md)
 	return e;
 }
 
+uint64_t radio_medium_next_event(const struct radio_medium *md)
+{
+	return next_event(md);
+}
+
 void radio_medium_advance(struct radio_medium *md, uint64_t t)
 {
 	uint64_t e;

@@ -69,6 +69,9 @@ int radio_medium_attach(struct radio_medium *md, struct sx126x_model *m);
 void radio_medium_set_loss(struct radio_medium *md, int a, int b, int loss_db);
 /* Runs every model and the air up to time t (us). */
 void radio_medium_advance(struct radio_medium *md, uint64_t t);
+/* Time of the next event of a model or the air, UINT64_MAX if none (a
+ * port's main loop sleeps no longer). */
+uint64_t radio_medium_next_event(const struct radio_medium *md);
 /* A frame from another process (f->src must not be a local node id). */
 void radio_medium_inject(struct radio_medium *md, const struct radio_frame *f);
 /* Received RSSI and SNR (quarter dB) of a frame from a at b. */

@@ -13,6 +13,7 @@
 
 #include "rak4631_board.h"
 #include "simhal.h"
+#include "simhal_radio.h"
 
 #ifndef WIS_FW_VERSION
 #define WIS_FW_VERSION "0.0.0"
@@ -288,6 +289,8 @@ static void h_config(void *ctx, uint8_t nrf, uint8_t mode)
 static void h_write(void *ctx, uint8_t nrf, uint8_t level)
 {
 	struct simhal *s = ctx;
+	if (simhal_radio_write(s, nrf, level))
+		return; /* untraced: the radio's NSS toggles on every command */
 	trace(s, 'w', nrf, level);
 	if (nrf >= WISFW_NRF_PINS || !s->pins[nrf].def)
 		return;
@@ -298,6 +301,9 @@ static void h_write(void *ctx, uint8_t nrf, uint8_t level)
 static uint8_t h_read(void *ctx, uint8_t nrf)
 {
 	struct simhal *s = ctx;
+	uint8_t radio_level;
+	if (simhal_radio_read(s, nrf, &radio_level))
+		return radio_level;
 	if (nrf >= WISFW_NRF_PINS || !s->pins[nrf].def)
 		return 0;
 	/* A disconnected input buffer reads 0 (nRF52840 PIN_CNF.INPUT). */
@@ -337,6 +343,31 @@ static uint8_t h_adc(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8_t 
 	return s->adc_status;
 }
 
+/* Short bounded wait: a manual clock just moves, the real one is waited
+ * out (a few µs, as the radio's BUSY polling on the module). */
+static void h_delay(void *ctx, uint32_t us)
+{
+	struct simhal *s = ctx;
+	if (s->manual_clock) {
+		s->now += us;
+		return;
+	}
+	uint64_t end = simhal_now(s) + us;
+	while (simhal_now(s) < end)
+		;
+}
+
+static uint8_t h_radio_configure(void *ctx, uint32_t hz, uint8_t mode)
+{
+	(void)ctx, (void)hz, (void)mode;
+	return WIS_ST_OK;
+}
+
+static uint8_t h_radio_transfer(void *ctx, const uint8_t *tx, uint8_t *rx, size_t n)
+{
+	return simhal_radio_spi(ctx, tx, rx, n);
+}
+
 void simhal_init(struct simhal *s, bool manual_clock)
 {
 	memset(s, 0, sizeof *s);
@@ -350,7 +381,8 @@ void simhal_init(struct simhal *s, bool manual_clock)
 	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED;
 	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
 	s->board.nfc_pins_gpio = true;
-	s->time = (struct wisfw_timebase){h_now, h_alarm};
+	s->time = (struct wisfw_timebase){h_now, h_alarm, h_delay};
+	s->radio_spi = (struct wisfw_spi){h_radio_configure, h_radio_transfer};
 	s->link = (struct wisfw_link){h_tx};
 	s->sys = (struct wisfw_system){h_reset, h_device_id};
 	s->gpio = (struct wisfw_gpio){h_config, h_write, h_read, h_watch};

@@ -21,6 +21,8 @@
 #include "core.h"
 #include "hal.h"
 
+struct simhal_radio;
+
 #define SIMHAL_TXBUF 16384
 #define SIMHAL_ADC_MAX_MV 3600 /* VDD + 0.3 V: the pins' absolute maximum */
 
@@ -44,6 +46,10 @@ struct simhal {
 	struct wisfw_gpio gpio;
 	struct wisfw_adc adc;
 	struct wisfw_core *core; /* pin changes are reported to it */
+	/* SX1262 model behind radio_spi and the radio pins (simhal_radio.h);
+	 * NULL: no radio (hal.radio_spi NULL too). */
+	struct wisfw_spi radio_spi;
+	struct simhal_radio *radio;
 
 	/* timebase */
 	bool manual_clock; /* tests: now only moves when set */

@@ -63,12 +63,25 @@ enum wis_opcode {
 	WIS_OP_ADC_READ = 0x0201, /* req: u8 pin, u8 gain, u8 ref, u8 bits, u8 oversample_log2
 	                             resp: i16 raw, i32 millivolts */
 
+	/* RADIO (SX1262, LoRa): fields in lib/proto/ops.c */
+	WIS_OP_RADIO_CONFIG = 0x0301,  /* modulation, packet, power, TCXO      */
+	WIS_OP_RADIO_SEND = 0x0302,    /* payload; answered at TX done         */
+	WIS_OP_RADIO_SEND_AT = 0x0303, /* u64 device time; answered at TX done */
+	WIS_OP_RADIO_RX = 0x0304,      /* start receiving (continuous/single)  */
+	WIS_OP_RADIO_STOP = 0x0305,    /* stop receiving, standby              */
+	WIS_OP_RADIO_CAD = 0x0306,     /* channel activity; answered at its end */
+	WIS_OP_RADIO_STATUS = 0x0307,  /* state, counters, configuration       */
+
 	/* Events (type WIS_MSG_EVENT, id 0).  Every event payload starts with
 	 * u32 sequence number (one counter for all events) and u64 device
 	 * timestamp in microseconds. */
 	WIS_EV_GPIO_EDGE = 0x0180, /* then: u8 pin, u8 level, u8 edge */
 	WIS_EV_RESET = 0x0081,     /* then: u8 reset cause; sent once at boot */
 	WIS_EV_DIAG = 0x0082,      /* then: len bytes (EMIT): i-th byte = (seq + i) & 0xff */
+	/* RADIO events */
+	WIS_EV_RADIO_RX = 0x0380,       /* a packet: metadata, then its payload */
+	WIS_EV_RADIO_TX_DONE = 0x0381,  /* a transmission ended                 */
+	WIS_EV_RADIO_RX_ERROR = 0x0382, /* CRC error, header error, RX timeout  */
 };
 
 #define WIS_EV_PREFIX_LEN 12 /* u32 seq + u64 timestamp */
@@ -99,6 +112,8 @@ enum wis_status {
 	WIS_ST_SKIPPED = 14,       /* batch step not run (earlier failure)   */
 	WIS_ST_NOT_SUPPORTED = 15, /* capability absent on this device      */
 	WIS_ST_INTERNAL = 16,      /* firmware bug; see detail               */
+	WIS_ST_TOO_LATE = 17,      /* a timed operation's time has passed    */
+	WIS_ST_TOO_EARLY = 18,     /* a timed operation is too far ahead     */
 	WIS_ST__COUNT
 };
 
@@ -185,6 +200,21 @@ enum wis_pin_owner {
 #define WIS_CAP_SPI (1u << 7)
 #define WIS_CAP_UART (1u << 8)
 #define WIS_CAP_SIMULATED (1u << 31)
+
+/* RADIO: payload, scheduling and CAD limits. */
+#define WIS_RADIO_MAX_PAYLOAD 255
+#define WIS_RADIO_AT_MAX_AHEAD_US 60000000u /* SEND_AT: at most 60 s ahead   */
+#define WIS_RADIO_TIMEOUT_MAX_MS 262000u    /* SEND: the chip's longest TX timeout */
+/* RADIO_RX_ERROR kinds. */
+enum wis_radio_err { WIS_RADIO_ERR_CRC = 0, WIS_RADIO_ERR_HEADER = 1, WIS_RADIO_ERR_TIMEOUT = 2 };
+/* RADIO_STATUS states. */
+enum wis_radio_state {
+	WIS_RADIO_OFF = 0, /* not configured yet                 */
+	WIS_RADIO_STANDBY = 1,
+	WIS_RADIO_TX = 2,
+	WIS_RADIO_RX = 3,
+	WIS_RADIO_CAD = 4,
+};
 
 /* Pipelining: the device holds at least this many requests in flight. */
 #define WIS_MIN_WINDOW 8

@@ -11,7 +11,9 @@
 const char *const wis_status_names[] = {
     "OK",       "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",       "NO_SUCH_PIN", "NOT_CAPABLE",
     "PIN_BUSY", "WRONG_MODE", "NOT_FITTED", "BUSY",          "HW_TIMEOUT",  "HW_ERROR",
-    "TOO_BIG",  "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",    NULL};
+    "TOO_BIG",  "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",
+    /* RADIO's timed sends */
+    "TOO_LATE", "TOO_EARLY", NULL};
 /* One line per status for docs/protocol.md (generated from here). */
 const char *const wis_status_docs[] = {"success",
                                        "opcode not implemented",
@@ -30,6 +32,8 @@ const char *const wis_status_docs[] = {"success",
                                        "batch step not run because an earlier one failed",
                                        "capability absent on this device",
                                        "firmware fault; the detail says where",
+                                       "the asked device time has passed or is too near",
+                                       "the asked device time is too far ahead",
                                        NULL};
 const char *const wis_gpio_mode_names[] = {
     "disabled", "input", "input_pullup", "input_pulldown", "output", "output_open_drain", NULL};
@@ -45,6 +49,9 @@ const char *const wis_cap_names[32] = {"gpio",  "adc", "batch", "events", "radio
 const char *const wis_fn_names[] = {"gpio", "adc",    "i2c",  "spi", "uart",
                                     "led",  "button", "qspi", "nfc", NULL};
 static const char *const off_on[] = {"0", "1", NULL};
+const char *const wis_radio_ldro_names[] = {"auto", "off", "on", NULL};
+const char *const wis_radio_state_names[] = {"off", "standby", "tx", "rx", "cad", NULL};
+const char *const wis_radio_err_names[] = {"crc", "header", "timeout", NULL};
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -152,6 +159,92 @@ static const struct wis_field emit_resp[] = {U32("first_seq")};
 static const struct wis_field ev_diag[] = {{"data", WIS_FT_BYTES, 0, WIS_EV_MAX_DATA, NULL}};
 static const struct wis_field ev_reset[] = {ENUM8("cause", wis_reset_cause_names, WIS_CAUSE_PIN)};
 
+/* RADIO.  Ranges the table cannot say (power is signed, the bandwidth a
+ * list, the TCXO voltage a list) are checked by the handler with the same
+ * "name value out of range" detail. */
+#define TIMEOUT_MS                                                                                 \
+	{                                                                                          \
+		"timeout_ms", WIS_FT_U32, 0, WIS_RADIO_TIMEOUT_MAX_MS, NULL                        \
+	}
+#define RADIO_PAYLOAD                                                                              \
+	{                                                                                          \
+		"payload", WIS_FT_BYTES, 1, WIS_RADIO_MAX_PAYLOAD, NULL                            \
+	}
+static const struct wis_field radio_config_req[] = {
+    {"freq_hz", WIS_FT_U32, 150000000u, 960000000u, NULL},
+    {"power_dbm", WIS_FT_I16, 0, 0, NULL},
+    U8("sf", 5, 12),
+    {"bw_hz", WIS_FT_U32, 7812, 500000, NULL},
+    U8("cr", 5, 8),
+    ENUM8("ldro", wis_radio_ldro_names, 2),
+    {"preamble", WIS_FT_U16, 1, 65535, NULL},
+    ENUM8("implicit", off_on, 1),
+    U8("payload_len", 0, 255),
+    ENUM8("crc", off_on, 1),
+    ENUM8("invert_iq", off_on, 1),
+    U8("sync_word", 0, 255),
+    {"tcxo_mv", WIS_FT_U16, 0, 3300, NULL},
+    ENUM8("idle_xosc", off_on, 1)};
+static const struct wis_field radio_config_resp[] = {ENUM8("ldro_on", off_on, 1), U32("symbol_us")};
+static const struct wis_field radio_send_req[] = {TIMEOUT_MS, RADIO_PAYLOAD};
+static const struct wis_field radio_send_at_req[] = {U64("at_us"), TIMEOUT_MS, RADIO_PAYLOAD};
+static const struct wis_field radio_send_resp[] = {U32("airtime_us"), U64("tx_start_us"),
+                                                   U64("tx_end_us")};
+static const struct wis_field radio_rx_req[] = {{"timeout_ms", WIS_FT_U32, 0, 86400000u, NULL}};
+static const struct wis_field radio_cad_req[] = {U8("symbols", 1, 16)};
+static const struct wis_field radio_cad_resp[] = {ENUM8("detected", off_on, 1)};
+static const struct wis_field radio_status_resp[] = {
+    ENUM8("state", wis_radio_state_names, WIS_RADIO_CAD),
+    ENUM8("receiving", off_on, 1),
+    U32("freq_hz"),
+    U8("sf", 0, 255),
+    U32("bw_hz"),
+    U32("tx_packets"),
+    U32("rx_packets"),
+    U32("rx_errors"),
+    U16("device_errors")};
+static const struct wis_field ev_radio_rx[] = {{"rssi_half_dbm", WIS_FT_I16, 0, 0, NULL},
+                                               {"snr_quarter_db", WIS_FT_I16, 0, 0, NULL},
+                                               {"signal_rssi_half_dbm", WIS_FT_I16, 0, 0, NULL},
+                                               U32("freq_hz"),
+                                               U8("sf", 0, 255),
+                                               U32("bw_hz"),
+                                               U8("cr", 0, 255),
+                                               ENUM8("crc", off_on, 1),
+                                               {"payload", WIS_FT_BYTES, 0, 255, NULL}};
+static const struct wis_field ev_radio_tx[] = {U32("airtime_us"), U64("tx_start_us"),
+                                               U64("tx_end_us"), U8("len", 0, 255)};
+static const struct wis_field ev_radio_err[] = {
+    ENUM8("kind", wis_radio_err_names, WIS_RADIO_ERR_TIMEOUT),
+    {"rssi_half_dbm", WIS_FT_I16, 0, 0, NULL},
+    {"snr_quarter_db", WIS_FT_I16, 0, 0, NULL}};
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A send answers at TX done: within its TX timeout (the library sets it
+ * from the time on air), or the longest one when the device picks it. */
+static uint32_t radio_send_bound_ms(const uint8_t *req, size_t len)
+{
+	uint32_t t = len >= 4 ? le32(req) : 0;
+	return (t ? t : WIS_RADIO_TIMEOUT_MAX_MS) + 100;
+}
+
+/* SEND_AT: up to WIS_RADIO_AT_MAX_AHEAD_US before the TX even starts. */
+static uint32_t radio_send_at_bound_ms(const uint8_t *req, size_t len)
+{
+	return WIS_RADIO_AT_MAX_AHEAD_US / 1000 +
+	       (len >= 12 ? radio_send_bound_ms(req + 8, len - 8) : radio_send_bound_ms(req, 0));
+}
+
+/* CAD: 2^n symbols of at most 524.3 ms (SF12 at 7.8 kHz), plus the TCXO. */
+static uint32_t radio_cad_bound_ms(const uint8_t *req, size_t len)
+{
+	return (len >= 1 ? req[0] : 16) * 525u + 100;
+}
+
 /* DELAY answers after its delay: the host waits that long more. */
 static uint32_t delay_bound_ms(const uint8_t *req, size_t len)
 {
@@ -210,6 +303,29 @@ static const struct wis_op_desc ops[] = {
      WIS_OPF_EVENT, WIS_RES_PIN, RD, WIS_TC_QUICK, NULL},
     {WIS_OP_ADC_READ, "ADC_READ", "one SAADC conversion: raw value and millivolts",
      REQ(adc_read_req), REQ(adc_read_resp), B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_RADIO_CONFIG, "RADIO_CONFIG", "LoRa modulation, packet, power, sync word, TCXO",
+     REQ(radio_config_req), REQ(radio_config_resp), B | CH, WIS_RES_RADIO, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_RADIO_SEND, "RADIO_SEND", "transmits a packet; answered at TX done",
+     REQ(radio_send_req), REQ(radio_send_resp), CH, WIS_RES_RADIO, CTL, WIS_TC_LONG,
+     radio_send_bound_ms},
+    {WIS_OP_RADIO_SEND_AT, "RADIO_SEND_AT", "transmits a packet starting at a device time",
+     REQ(radio_send_at_req), REQ(radio_send_resp), CH, WIS_RES_RADIO, CTL, WIS_TC_LONG,
+     radio_send_at_bound_ms},
+    {WIS_OP_RADIO_RX, "RADIO_RX", "receives (timeout 0: continuously) as RADIO_RX events",
+     REQ(radio_rx_req), NONE, B | CH, WIS_RES_RADIO, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_RADIO_STOP, "RADIO_STOP", "stops receiving; the radio idles", NONE, NONE, B | CH,
+     WIS_RES_RADIO, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_RADIO_CAD, "RADIO_CAD", "channel activity detection; answered at its end",
+     REQ(radio_cad_req), REQ(radio_cad_resp), CH, WIS_RES_RADIO, CTL, WIS_TC_LONG,
+     radio_cad_bound_ms},
+    {WIS_OP_RADIO_STATUS, "RADIO_STATUS", "state, counters and the configured channel", NONE,
+     REQ(radio_status_resp), B, WIS_RES_RADIO, RD, WIS_TC_QUICK, NULL},
+    {WIS_EV_RADIO_RX, "RADIO_RX_EVENT", "a received packet with RSSI, SNR and channel", NONE,
+     REQ(ev_radio_rx), WIS_OPF_EVENT, WIS_RES_RADIO, RD, WIS_TC_QUICK, NULL},
+    {WIS_EV_RADIO_TX_DONE, "RADIO_TX_EVENT", "a transmission ended", NONE, REQ(ev_radio_tx),
+     WIS_OPF_EVENT, WIS_RES_RADIO, RD, WIS_TC_QUICK, NULL},
+    {WIS_EV_RADIO_RX_ERROR, "RADIO_RX_ERROR", "CRC or header error, or an RX timeout", NONE,
+     REQ(ev_radio_err), WIS_OPF_EVENT, WIS_RES_RADIO, RD, WIS_TC_QUICK, NULL},
 };
 
 const struct wis_op_desc *wis_op_table(size_t *count)

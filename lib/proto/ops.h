@@ -200,6 +200,9 @@ extern const char *const wis_adc_gain_names[]; /* "1/6", ... "4" */
 extern const char *const wis_adc_ref_names[];  /* "internal", "vdd4" */
 extern const char *const wis_cap_names[];      /* bit i of HELLO caps */
 extern const char *const wis_fn_names[];       /* bit i of a pin's function bits */
+extern const char *const wis_radio_ldro_names[];  /* "auto", "off", "on" */
+extern const char *const wis_radio_state_names[]; /* "off", "standby", "tx", "rx", "cad" */
+extern const char *const wis_radio_err_names[];   /* "crc", "header", "timeout" */
 
 /* names[v], or "unknown" past the end (names must be NULL-terminated). */
 const char *wis_name_of(const char *const *names, unsigned v);
