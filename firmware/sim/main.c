@@ -121,6 +121,12 @@ static void usage(FILE *f)
 	      "  --control PATH   unix socket for the control interface\n"
 	      "  --tcp PORT       serve on 127.0.0.1:PORT instead of a pty (0: any port)\n"
 	      "  --id HEX16       device id, 16 hex digits (default: from pid and time)\n"
+	      "  --medium NAME    share a radio medium with other simulators of that NAME\n"
+	      "                   ($TMPDIR/wisrpc-medium-NAME; a NAME with '/' is the directory)\n"
+	      "  --path-loss DB   path loss from every other module, 0..200 (default 100)\n"
+	      "  --loss PERMILLE  drop each reception with this chance, 0..1000 (default 0)\n"
+	      "  --capture DB     a stronger frame survives a collision if it leads by DB\n"
+	      "  --seed N         seed of the packet-loss draws (default 1)\n"
 	      "  --quiet          no log messages on stderr\n"
 	      "  --help           this text\n"
 	      "\n"
@@ -128,7 +134,7 @@ static void usage(FILE *f)
 	      "  wisrpc-sim ready pty=/dev/pts/N link=PATH control=PATH [tcp=127.0.0.1:PORT]\n"
 	      "Control commands (one per line, reply \"ok ...\" or \"error ...\"):\n"
 	      "  press PIN, release PIN, drive PIN 0|1|z, adc PIN MV, get PIN, led PIN,\n"
-	      "  reset, stats, quit, help\n",
+	      "  reset, stats, quit, help, radio [corrupt N]\n",
 	      f);
 }
 
@@ -170,6 +176,46 @@ static void default_id(uint8_t id[8])
 
 #define MAX_OPT_LIST 64
 
+/* The radio options' numbers, each with its range. */
+static int parse_num(int o, const char *arg, long *v)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		long lo, hi;
+	} r[] = {{'P', "path-loss", 0, 200},
+	         {'L', "loss", 0, 1000},
+	         {'C', "capture", 0, 60},
+	         {'S', "seed", 0, 0xffffffffL}};
+	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+		if (r[i].opt != o)
+			continue;
+		char *end;
+		*v = strtol(arg, &end, 10);
+		if (*arg && !*end && *v >= r[i].lo && *v <= r[i].hi)
+			return 0;
+		fprintf(stderr, "wisrpc-sim: --%s %s: want a number %ld..%ld\n", r[i].name, arg,
+		        r[i].lo, r[i].hi);
+		return -1;
+	}
+	return -1;
+}
+
+/* How long poll may sleep: until the core's alarm or the air's next
+ * event (a frame ending, a chip timer), at most 1 s. */
+static struct timespec wait_for(struct sim *s)
+{
+	uint64_t now = simhal_now(&s->hw), dl = s->hw.alarm, r = sim_radio_next_event(s);
+	uint64_t us = 1000000;
+	if (r < dl)
+		dl = r;
+	if (dl != UINT64_MAX)
+		us = dl <= now ? 0 : dl - now;
+	if (us > 1000000)
+		us = 1000000;
+	return (struct timespec){(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+}
+
 static void run_loop(struct sim *s)
 {
 	struct pollfd pf[SIM_MAX_WATCH];
@@ -185,14 +231,10 @@ static void run_loop(struct sim *s)
 		memcpy(w, s->watch, n * sizeof w[0]);
 		for (size_t i = 0; i < n; i++)
 			pf[i] = (struct pollfd){w[i].fd, w[i].events, 0};
-		/* The core's alarm (timebase.alarm_at) says when it must run. */
-		int timeout = 1000;
-		uint64_t dl = s->hw.alarm, now = simhal_now(&s->hw);
-		if (dl != UINT64_MAX)
-			timeout = dl <= now ? 0 : (int)((dl - now + 999) / 1000);
-		if (timeout > 1000)
-			timeout = 1000;
-		int r = poll(pf, (nfds_t)n, timeout);
+		/* The core's alarm (timebase.alarm_at) says when it must run;
+		 * µs resolution, for SEND_AT. */
+		struct timespec ts = wait_for(s);
+		int r = ppoll(pf, (nfds_t)n, &ts, NULL);
 		if (r < 0 && errno != EINTR) {
 			perror("wisrpc-sim: poll");
 			break;
@@ -226,6 +268,11 @@ int main(int argc, char **argv)
 	    {"tcp", required_argument, NULL, 't'},
 	    {"id", required_argument, NULL, 'i'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"medium", required_argument, NULL, 'm'},
+	    {"path-loss", required_argument, NULL, 'P'},
+	    {"loss", required_argument, NULL, 'L'},
+	    {"capture", required_argument, NULL, 'C'},
+	    {"seed", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -236,6 +283,8 @@ int main(int argc, char **argv)
 	int tcp = -1;
 	bool have_id = false;
 	uint8_t id[8];
+	struct sim_radio_opts ro = {NULL, 100, 0, -1, 1};
+	long num;
 	int o;
 	simhal_init(&s->hw, false);
 	s->hw.user = s;
@@ -279,6 +328,24 @@ int main(int argc, char **argv)
 			tcp = (int)p;
 			break;
 		}
+		case 'm':
+			ro.medium = optarg;
+			break;
+		case 'P':
+		case 'L':
+		case 'C':
+		case 'S':
+			if (parse_num(o, optarg, &num) < 0)
+				return 2;
+			if (o == 'P')
+				ro.path_loss_db = (int)num;
+			else if (o == 'L')
+				ro.loss_permille = (uint16_t)num;
+			else if (o == 'C')
+				ro.capture_db = (int)num;
+			else
+				ro.seed = (uint32_t)num;
+			break;
 		case 'i':
 			if (parse_id(optarg, id) < 0) {
 				fprintf(stderr, "wisrpc-sim: --id %s: want 16 hex digits\n",
@@ -306,6 +373,7 @@ int main(int argc, char **argv)
 
 	/* Before parsing --wire and --adc: they set up the pin model. */
 	s->link_fd = s->slave_fd = s->tcp_listen = s->ctl_listen = -1;
+	s->sock.fd = -1;
 	s->tcp_port = -1;
 	for (size_t i = 0; i < SIM_MAX_CTL; i++)
 		s->ctl[i].fd = -1;
@@ -354,6 +422,8 @@ int main(int argc, char **argv)
 	if (control && sim_control_open(s, control) < 0)
 		goto out;
 
+	if (sim_radio_open(s, &ro) < 0)
+		goto out;
 	simhal_attach(&s->hw, &s->core);
 	wisfw_core_init(&s->core, &s->hw.hal);
 	wisfw_core_boot(&s->core, WIS_CAUSE_POWER_ON);
@@ -370,6 +440,7 @@ int main(int argc, char **argv)
 	sim_log(s, "exiting");
 	rc = 0;
 out:
+	sim_radio_close(s);
 	sim_control_close(s);
 	sim_link_close(s);
 	return rc;

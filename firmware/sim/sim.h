@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 #include "core.h"
+#include "radio_medium_sock.h"
 #include "simhal.h"
+#include "simhal_radio.h"
 
 #define SIM_MAX_WATCH 32
 #define SIM_MAX_CTL 8
@@ -63,6 +65,20 @@ struct sim {
 
 	struct sim_watch watch[SIM_MAX_WATCH];
 	size_t nwatch;
+
+	/* radio: the SX1262 model, on a medium shared with other processes
+	 * through sock (fd -1 without --medium) */
+	struct simhal_radio radio;
+	struct radio_medium_sock sock;
+};
+
+/* --medium and its settings. */
+struct sim_radio_opts {
+	const char *medium; /* NULL: alone on its own air          */
+	int path_loss_db;   /* from every other module (100 dB)    */
+	uint16_t loss_permille;
+	int capture_db; /* < 0: no capture                          */
+	uint32_t seed;
 };
 
 /* main.c */
@@ -81,6 +97,13 @@ void sim_link_close(struct sim *s);
 bool sim_link_flush(struct sim *s);
 /* The host went away: drop what was buffered for it. */
 void sim_link_drop(struct sim *s);
+
+/* sim_radio.c */
+int sim_radio_open(struct sim *s, const struct sim_radio_opts *o);
+void sim_radio_close(struct sim *s);
+/* Time (simhal µs) of the medium's next event: the loop wakes for it. */
+uint64_t sim_radio_next_event(struct sim *s);
+void sim_radio_control(struct sim *s, char **av, int ac, char *reply, size_t n);
 
 /* sim_control.c */
 int sim_control_open(struct sim *s, const char *path);

@@ -22,7 +22,7 @@
 
 #define HELP                                                                                       \
 	"ok commands: press PIN | release PIN | drive PIN 0|1|z | adc PIN MV | get PIN | led PIN " \
-	"| reset | stats | quit | help"
+	"| reset | stats | quit | help | radio [corrupt N]"
 
 static int pin_arg(struct sim *s, const char *name, char *reply, size_t n)
 {
@@ -191,6 +191,8 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
 		cmd_led(s, av, ac, reply, n);
 	else if (strcmp(cmd, "stats") == 0 && ac == 1)
 		cmd_stats(s, reply, n);
+	else if (strcmp(cmd, "radio") == 0)
+		sim_radio_control(s, av, ac, reply, n);
 	else if (strcmp(cmd, "reset") == 0 && ac == 1) {
 		sim_module_reset(s, WIS_CAUSE_PIN);
 		snprintf(reply, n, "ok");
