@@ -99,6 +99,8 @@ const char *wis_strerror(int code)
 		return "call cancelled";
 	case WIS_E_IN_USE:
 		return "port in use by another program";
+	case WIS_E_REGULATION:
+		return "not allowed by the regional radio rules";
 	}
 	if (code < 0 && code > -64)
 		return "unknown device status";

@@ -86,6 +86,11 @@ void wis__dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t
 	case WIS_EV_RESET:
 		ev.u.reset.cause = (uint8_t)v[0].u;
 		break;
+	case WIS_EV_RADIO_RX:
+	case WIS_EV_RADIO_TX_DONE:
+	case WIS_EV_RADIO_RX_ERROR:
+		wis__radio_event(&ev, v);
+		break;
 	default:
 		break;
 	}

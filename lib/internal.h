@@ -64,6 +64,22 @@ struct wis_clock {
 	int64_t inflight_sent_ns;
 };
 
+/* radio.c: the settings object (opaque in wisrpc.h). */
+struct wis_radio_config {
+	uint32_t freq_hz, bw_hz;
+	int8_t power_dbm, antenna_dbi;
+	uint8_t sf, cr, ldro, implicit, payload_len, crc, invert_iq, sync_word, idle_xosc;
+	uint16_t preamble, tcxo_mv;
+	int region; /* index in radio_region.c's plans, -1: "lab" (no rules) */
+};
+#define WIS__RADIO_BANDS 8
+/* What a device keeps of its radio, under mu. */
+struct wis__radio_state {
+	bool configured;
+	struct wis_radio_config cfg;
+	int64_t band_ready_ns[WIS__RADIO_BANDS]; /* duty cycle: next send allowed */
+};
+
 struct wis_device {
 	char *path;
 	struct wis_transport *tp;
@@ -115,7 +131,26 @@ struct wis_device {
 	struct wis_pin_def *pins; /* device table, or NULL: use the built-in one */
 	size_t npins;
 	char *pin_strings;
+
+	struct wis__radio_state radio; /* radio.c */
 };
+
+/* radio_region.c: regional plans as data. */
+struct wis__band {
+	uint32_t lo_hz, hi_hz;
+	uint16_t duty_bp; /* duty cycle in 0.01 % (10000: none) */
+	int8_t max_eirp_dbm;
+};
+/* Index of a region name ("EU868"; "lab" is -1), -2 if unknown. */
+int wis__region_find(const char *name);
+const char *wis__region_name(int region);
+/* The band of region holding freq, its index in *band; NULL if none. */
+const struct wis__band *wis__region_band(int region, uint32_t freq_hz, int *band);
+/* "863.0-870.0 MHz" style summary of a region's frequencies. */
+void wis__region_span(int region, char *buf, size_t cap);
+
+/* radio.c: fills a radio event's union member from its fields. */
+void wis__radio_event(struct wis_event *ev, const union wis_val *v);
 
 /* error.c */
 int wis__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

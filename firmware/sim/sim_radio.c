@@ -45,8 +45,7 @@ int sim_radio_open(struct sim *s, const struct sim_radio_opts *o)
 	if (o->capture_db >= 0)
 		cfg.capture_db = o->capture_db;
 	cfg.seed = o->seed;
-	radio_medium_init(&s->radio.own, &cfg);
-	if (simhal_radio_attach(&s->hw, &s->radio, &s->radio.own) < 0)
+	if (simhal_radio_attach(&s->hw, &s->radio, NULL, &cfg) < 0)
 		return -1;
 	s->sock.fd = -1;
 	if (!o->medium)

@@ -17,14 +17,15 @@
 #define PIN_BUSY WIS_NRF(1, 14)
 #define PIN_DIO1 WIS_NRF(1, 15)
 
-int simhal_radio_attach(struct simhal *s, struct simhal_radio *r, struct radio_medium *md)
+int simhal_radio_attach(struct simhal *s, struct simhal_radio *r, struct radio_medium *md,
+                        const struct radio_medium_cfg *own)
 {
 	struct sx126x_model_cfg mc = {.tcxo_mv = 1800};
 	memset(r, 0, sizeof *r);
 	if (!md) {
 		struct radio_medium_cfg cfg;
 		radio_medium_default_cfg(&cfg);
-		radio_medium_init(&r->own, &cfg);
+		radio_medium_init(&r->own, own ? own : &cfg);
 		md = &r->own;
 	}
 	r->md = md;

@@ -29,9 +29,11 @@ struct simhal_radio {
 };
 
 /* Puts r (1.8 V TCXO, as the RAK4631) behind s's radio hooks, on md
- * (NULL: r's own medium, default settings).  Advertises WIS_CAP_RADIO.
- * 0, or -1 when md has no room for another node. */
-int simhal_radio_attach(struct simhal *s, struct simhal_radio *r, struct radio_medium *md);
+ * (NULL: r's own medium, with settings own, NULL for the defaults).
+ * Advertises WIS_CAP_RADIO.  0, or -1 when md has no room for another
+ * node. */
+int simhal_radio_attach(struct simhal *s, struct simhal_radio *r, struct radio_medium *md,
+                        const struct radio_medium_cfg *own);
 /* Runs the medium up to simhal's now. */
 void simhal_radio_sync(struct simhal *s);
 /* Radio pins: true if nrf is one (the level is then handled here). */

@@ -75,6 +75,7 @@ enum {
 	WIS_E_TOO_BIG = -112,     /* request or response larger than a frame     */
 	WIS_E_CANCELLED = -113,   /* call abandoned (device closed before reply) */
 	WIS_E_IN_USE = -114,      /* another program has the port open (wisd?)   */
+	WIS_E_REGULATION = -115,  /* radio: the regional plan forbids it (now)   */
 };
 
 /* Name of an error code ("timeout", "pin busy", ...).  Never NULL. */
@@ -280,8 +281,23 @@ struct wis_event {
 		struct {
 			uint8_t cause; /* enum wis_reset_cause */
 		} reset;
-		/* Room for the types still to come (radio packets...): the union's
-		 * size, and so the offset of what follows, never changes. */
+		/* WIS_EV_RADIO_RX, WIS_EV_RADIO_TX_DONE, WIS_EV_RADIO_RX_ERROR:
+		 * the fields of the type that came, the others zero. */
+		struct {
+			const uint8_t *data; /* RX: the payload, valid during the call */
+			uint16_t len;
+			uint8_t sf, cr;          /* RX: spreading factor, 5..8 = 4/5..4/8 */
+			uint8_t crc;             /* RX: the packet carried a (good) CRC    */
+			uint8_t error;           /* RX_ERROR: enum wis_radio_err          */
+			float rssi_dbm, snr_db;  /* RX, RX_ERROR                          */
+			float signal_rssi_dbm;   /* RX: RSSI after despreading            */
+			uint32_t freq_hz, bw_hz; /* RX                                    */
+			uint32_t airtime_us;     /* TX_DONE: measured time on air         */
+			uint64_t tx_start_us, tx_end_us; /* TX_DONE: device times   */
+		} radio;
+		/* Room for the types still to come: the union's size, and so the
+		 * offset of what follows, never changes (static assert in
+		 * lib/radio.c). */
 		uint8_t reserved_[64];
 	} u;
 	const uint8_t *payload; /* raw event payload after the common prefix */
@@ -339,6 +355,87 @@ int wis_process(wis_device *dev);
 int wis_next_timeout_ms(wis_device *dev);
 /* Calls currently in flight. */
 unsigned wis_pending(wis_device *dev);
+
+/* ---- radio (SX1262, LoRa) ------------------------------------------------
+ * A settings object, configured onto the module with wis_radio_configure().
+ * Setters check their value against the protocol's ranges at once and
+ * return WIS_E_INVAL naming the parameter and its range.  Defaults: 868.1
+ * MHz, 14 dBm, SF7, 125 kHz, CR 4/5, LDRO automatic, preamble 8, explicit
+ * header, CRC on, IQ normal, sync word 0x12 (private), TCXO 1.8 V, idle in
+ * STDBY_RC, region EU868, antenna gain 0 dBi.
+ *
+ * Regions: "EU868", "US915", "AU915", "AS923", "IN865", "KR920" (allowed
+ * frequencies, maximum EIRP = power + antenna gain, and for EU868 the duty
+ * cycle of each ETSI sub-band: 0.1 %, 1 % or 10 %).  A configuration the
+ * plan forbids is refused by wis_radio_configure(), a send that would
+ * exceed the duty cycle by wis_radio_send() with WIS_E_REGULATION and a
+ * detail saying in how many ms it will be allowed.  Region "lab" opts out
+ * of every regional rule: for shielded or cabled lab setups only. */
+typedef struct wis_radio_config wis_radio_config;
+wis_radio_config *wis_radio_config_new(void);
+void wis_radio_config_free(wis_radio_config *c);
+wis_radio_config *wis_radio_config_copy(const wis_radio_config *c);
+int wis_radio_config_set_frequency(wis_radio_config *c, uint32_t hz);
+int wis_radio_config_set_power(wis_radio_config *c, int dbm);  /* -9..22 */
+int wis_radio_config_set_sf(wis_radio_config *c, unsigned sf); /* 5..12 */
+/* 7812, 10417, 15625, 20833, 31250, 41667, 62500, 125000, 250000, 500000 */
+int wis_radio_config_set_bandwidth(wis_radio_config *c, uint32_t hz);
+int wis_radio_config_set_coding_rate(wis_radio_config *c, unsigned cr); /* 5..8: 4/5..4/8 */
+/* Low-data-rate optimisation: 0 automatic, 1 off, 2 on. */
+int wis_radio_config_set_ldro(wis_radio_config *c, unsigned mode);
+int wis_radio_config_set_preamble(wis_radio_config *c, unsigned symbols);
+/* on: implicit header of len bytes (1..255); off: explicit (len ignored). */
+int wis_radio_config_set_implicit_header(wis_radio_config *c, int on, unsigned len);
+int wis_radio_config_set_crc(wis_radio_config *c, int on);
+int wis_radio_config_set_invert_iq(wis_radio_config *c, int on);
+int wis_radio_config_set_sync_word(wis_radio_config *c, unsigned sync); /* 0x12, 0x34, any byte */
+/* 0 (crystal), 1600, 1700, 1800, 2200, 2400, 2700, 3000, 3300 mV. */
+int wis_radio_config_set_tcxo_mv(wis_radio_config *c, unsigned mv);
+/* Keep the TCXO running between operations: TX starts 126 µs after the
+ * send instead of 5 ms, at the TCXO's current. */
+int wis_radio_config_set_idle_xosc(wis_radio_config *c, int on);
+int wis_radio_config_set_region(wis_radio_config *c, const char *region);
+int wis_radio_config_set_antenna_gain(wis_radio_config *c, int dbi); /* -10..20 */
+
+/* Time on air of a len-byte packet (Semtech SX1261/2 datasheet 6.1.4), µs;
+ * 0 if len is 0 or above 255.  Pure: needs no device. */
+uint32_t wis_radio_time_on_air_us(const wis_radio_config *c, size_t len);
+
+/* Checks c against its region, then configures the module (the library
+ * keeps a copy: sends are checked against it). */
+int wis_radio_configure(wis_device *dev, const wis_radio_config *c);
+
+struct wis_radio_tx {
+	uint32_t airtime_us;  /* measured: TX done minus preamble start */
+	uint64_t tx_start_us; /* device times */
+	uint64_t tx_end_us;
+};
+/* Transmits and waits for TX done (out may be NULL). */
+int wis_radio_send(wis_device *dev, const void *p, size_t len, struct wis_radio_tx *out);
+/* The same, the preamble starting at device time at_us (wis_uptime's
+ * clock): -WIS_ST_TOO_LATE or -WIS_ST_TOO_EARLY if the device refuses it. */
+int wis_radio_send_at(wis_device *dev, uint64_t at_us, const void *p, size_t len,
+                      struct wis_radio_tx *out);
+/* Asynchronous send: the regional checks run now; cb gets the raw RADIO_SEND
+ * response, which wis_radio_tx_parse() reads. */
+int wis_radio_send_async(wis_device *dev, const void *p, size_t len, wis_done_cb cb, void *user);
+int wis_radio_tx_parse(const uint8_t *payload, size_t len, struct wis_radio_tx *out);
+/* Receive: packets arrive as WIS_EV_RADIO_RX events.  timeout_ms 0:
+ * continuously, until wis_radio_stop(); else one packet or the timeout. */
+int wis_radio_rx(wis_device *dev, uint32_t timeout_ms);
+int wis_radio_stop(wis_device *dev);
+/* Channel activity detection over symbols (1, 2, 4, 8, 16). */
+int wis_radio_cad(wis_device *dev, unsigned symbols, int *detected);
+
+struct wis_radio_status {
+	uint8_t state; /* enum wis_radio_state */
+	uint8_t receiving;
+	uint8_t sf;
+	uint32_t freq_hz, bw_hz;
+	uint32_t tx_packets, rx_packets, rx_errors;
+	uint16_t device_errors; /* SX1262 GetDeviceErrors */
+};
+int wis_radio_status(wis_device *dev, struct wis_radio_status *out);
 
 /* The path the device was opened with. */
 const char *wis_path(wis_device *dev);

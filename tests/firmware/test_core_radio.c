@@ -50,7 +50,7 @@ static void setup(void)
 		nd->hw.sink = sink;
 		nd->hw.user = nd;
 		wis_deframer_init(&nd->out.d);
-		CHECK_EQ(simhal_radio_attach(&nd->hw, &nd->radio, &MD), 0);
+		CHECK_EQ(simhal_radio_attach(&nd->hw, &nd->radio, &MD, NULL), 0);
 		simhal_attach(&nd->hw, &nd->core);
 		wisfw_core_init(&nd->core, &nd->hw.hal);
 		nd->next_id = 1;
