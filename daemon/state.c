@@ -8,8 +8,8 @@
  * Records are keyed on the resource an operation acts on ("pin:IO1",
  * "radio"...), as the opcode table names it.  What a record holds and how
  * it is re-applied belongs to its resource kind: one row of kinds[] with
- * an observe and a reapply hook.  Pins are the only kind today; the radio,
- * the flash and the buses add a row (and their hooks) when they come.
+ * an observe and a reapply hook: pins and the radio today; the flash and
+ * the buses add a row (and their hooks) when they come.
  *
  * Order of re-apply: the config file's pin.* settings first, then the
  * remembered state (which wins, being newer).
@@ -33,8 +33,15 @@ struct resrec {
 			uint8_t edge; /* WIS_EDGE_NONE = not watched */
 			uint32_t debounce_us;
 		} pin;
+		struct radiorec {
+			uint8_t cfg[24]; /* the last RADIO_CONFIG request */
+			uint8_t cfg_len;
+			bool rx; /* receiving continuously */
+		} radio;
 	} u;
 };
+
+_Static_assert(sizeof(struct radiorec) <= REC_DATA, "radio record too big");
 
 struct reapply {
 	struct wisd *d;
@@ -130,8 +137,43 @@ static void pin_reapply(struct reapply *ra, const struct resrec *r)
 		    (union wis_val[]){WIS_VAL(p->nrf), WIS_VAL(p->edge), WIS_VAL(p->debounce_us)});
 }
 
+/* ---- radio ------------------------------------------------------------------ */
+
+/* The radio's configuration and whether it was receiving continuously (a
+ * single RX with a timeout is over by the time the module is back). */
+static void radio_observe(struct wisd *d, struct resrec *r, const struct wis_op_desc *op,
+                          const union wis_val *v)
+{
+	(void)d;
+	struct radiorec *p = &r->u.radio;
+	switch (op->opcode) {
+	case WIS_OP_RADIO_CONFIG:
+		p->cfg_len =
+		    (uint8_t)wis_fields_encode(op->req, op->nreq, v, p->cfg, sizeof p->cfg);
+		r->declared = p->cfg_len > 0;
+		break;
+	case WIS_OP_RADIO_RX:
+		p->rx = field(op, v, "timeout_ms", 0) == 0;
+		break;
+	case WIS_OP_RADIO_STOP:
+		p->rx = false;
+		break;
+	default:
+		break;
+	}
+}
+
+static void radio_reapply(struct reapply *ra, const struct resrec *r)
+{
+	const struct radiorec *p = &r->u.radio;
+	send_op(ra, WIS_OP_RADIO_CONFIG, p->cfg, p->cfg_len);
+	if (p->rx)
+		send_fields(ra, WIS_OP_RADIO_RX, (union wis_val[]){WIS_VAL(0)});
+}
+
 static const struct state_kind kinds[] = {
     {WIS_RES_PIN, pin_observe, pin_reapply},
+    {WIS_RES_RADIO, radio_observe, radio_reapply},
 };
 
 static const struct state_kind *kind_of(int kind)

@@ -412,6 +412,22 @@ static const struct cmd cmds[] = {
      "adc read NAME... [--gain 1/6..4] [--reference internal|vdd4] [--resolution 8|10|12|14] "
      "[--oversample 0..8]",
      "read analog pins in millivolts: AIN0=1650mV"},
+    {"radio", "config", cmd_radio_config,
+     "radio config [--freq HZ] [--power DBM] [--sf N] [--bw HZ] [--cr 5..8] [--ldro auto|off|on] "
+     "[--preamble N] [--implicit LEN] [--no-crc] [--invert-iq] [--sync N] [--tcxo MV] "
+     "[--idle-xosc]",
+     "configure the LoRa radio (defaults: 868.1 MHz, 14 dBm, SF7, 125 kHz, 4/5, sync 0x12)"},
+    {"radio", "send", cmd_radio_send, "radio send TEXT|--hex HEX|--file PATH [--at DEVICE_US]",
+     "transmit a packet (at a device time); prints the measured time on air"},
+    {"radio", "listen", cmd_radio_listen, "radio listen [--count N]",
+     "receive; one line per packet (len, rssi, snr, channel, hex) until Ctrl-C or N"},
+    {"radio", "cad", cmd_radio_cad, "radio cad [--symbols 1|2|4|8|16]",
+     "channel activity detection: detected 0|1"},
+    {"radio", "status", cmd_radio_status, "radio status", "radio state, channel and counters"},
+    {"radio", "airtime", cmd_radio_airtime,
+     "radio airtime --len N [--sf N] [--bw HZ] [--cr 5..8] [--preamble N] [--implicit] "
+     "[--no-crc]",
+     "time on air in milliseconds (offline: no device needed)"},
     {"reset", NULL, cmd_reset, "reset [--bootloader|--dfu]", "reset the module"},
     {"delay",
      NULL,
@@ -555,6 +571,8 @@ int main(int argc, char **argv)
 
 	if (current->run == cmd_discover)
 		return cmd_discover(NULL, &o, cargc, cargv);
+	if (current->run == cmd_radio_airtime)
+		return cmd_radio_airtime(NULL, &o, cargc, cargv);
 	char err[300];
 	struct link *l = o.device ? link_open_device(o.device, o.timeout_ms, err, sizeof err)
 	                          : link_open_socket(o.socket, err, sizeof err);

@@ -35,5 +35,12 @@ json_object *obj1(const char *k, json_object *v);
 
 int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_subscribe(struct link *l, struct opts *o, int argc, char **argv);
+/* wisctl_radio.c; cmd_radio_airtime runs without a link (l NULL). */
+int cmd_radio_config(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_radio_send(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_radio_listen(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_radio_cad(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_radio_status(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_radio_airtime(struct link *l, struct opts *o, int argc, char **argv);
 
 #endif

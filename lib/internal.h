@@ -50,7 +50,7 @@ struct wis_done {
 	void *user;
 	int status;
 	uint16_t opcode;
-	char detail[96];
+	char detail[WIS_DETAIL_MAX]; /* a radio setting's detail lists its values */
 };
 
 struct wis_clock {

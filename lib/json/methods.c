@@ -438,6 +438,56 @@ static const struct wisj_param p_batch[] = {
     PLAIN("stop_on_error", WISJ_T_BOOL, false,
           "skip the steps after a failing one (default false)"),
     END};
+/* A param with its own range (no wire field holds it as is). */
+#define RANGE(name, req, lo, hi, doc)                                                              \
+	{                                                                                          \
+		name, WISJ_T_INT, req, NULL, lo, hi, doc, 0, NULL                                  \
+	}
+#define RCFG(name, doc) WIRE(name, WISJ_T_INT, false, WIS_OP_RADIO_CONFIG, name, doc)
+static const struct wisj_param p_radio_config[] = {
+    RCFG("freq_hz", "carrier frequency in Hz (default 868100000)"),
+    RANGE("power_dbm", false, -9, 22, "TX power in dBm (default 14)"),
+    RCFG("sf", "spreading factor (default 7)"),
+    RCFG("bw_hz", "bandwidth: 7812, 10417, 15625, 20833, 31250, 41667, 62500, 125000 "
+                  "(default), 250000 or 500000"),
+    RCFG("cr", "coding rate 5..8 = 4/5..4/8 (default 5)"),
+    WIRE("ldro", WISJ_T_ENUM, false, WIS_OP_RADIO_CONFIG, "ldro",
+         "low-data-rate optimisation (default auto: on at symbols of 16 ms or more)"),
+    RCFG("preamble", "preamble symbols (default 8; 12 or more advised at SF5/SF6)"),
+    PLAIN("implicit", WISJ_T_BOOL, false, "implicit header of payload_len bytes (default false)"),
+    RCFG("payload_len", "the implicit header's payload length"),
+    PLAIN("crc", WISJ_T_BOOL, false, "payload CRC (default true)"),
+    PLAIN("invert_iq", WISJ_T_BOOL, false, "inverted IQ (default false)"),
+    RCFG("sync_word", "sync word: 18 = 0x12 private (default), 52 = 0x34 public"),
+    RCFG("tcxo_mv", "TCXO supply on DIO3 in mV, 0 = crystal (default 1800)"),
+    PLAIN("idle_xosc", WISJ_T_BOOL, false,
+          "keep the TCXO on between operations: TX starts in 126 us, not 5 ms (default false)"),
+    END};
+static const struct wisj_param p_radio_send[] = {
+    PLAIN("data", WISJ_T_STRING, false, "payload as text (or hex)"),
+    PLAIN("hex", WISJ_T_STRING, false, "payload as hex digits (or data), 1..255 bytes"),
+    RANGE("at_us", false, 0, INT64_MAX, "start the preamble at this device time (µs)"),
+    WIRE("timeout_ms", WISJ_T_INT, false, WIS_OP_RADIO_SEND, "timeout_ms",
+         "TX timeout (default 0: time on air + 50 % + 100 ms)"),
+    END};
+static const struct wisj_param p_radio_rx[] = {
+    WIRE("timeout_ms", WISJ_T_INT, false, WIS_OP_RADIO_RX, "timeout_ms",
+         "0 (default): receive until radio.stop; else one packet or this timeout"),
+    END};
+static const struct wisj_param p_radio_cad[] = {
+    WIRE("symbols", WISJ_T_INT, false, WIS_OP_RADIO_CAD, "symbols",
+         "symbols to listen: 1 (default), 2, 4, 8 or 16"),
+    END};
+static const struct wisj_param p_radio_airtime[] = {
+    RANGE("len", true, 1, 255, "payload bytes"),
+    RCFG("sf", "spreading factor (default 7)"),
+    RCFG("bw_hz", "bandwidth in Hz (default 125000)"),
+    RCFG("cr", "coding rate 5..8 (default 5)"),
+    RCFG("preamble", "preamble symbols (default 8)"),
+    WIRE("ldro", WISJ_T_ENUM, false, WIS_OP_RADIO_CONFIG, "ldro", "default auto"),
+    PLAIN("implicit", WISJ_T_BOOL, false, "implicit header (default false)"),
+    PLAIN("crc", WISJ_T_BOOL, false, "payload CRC (default true)"),
+    END};
 static const struct wisj_param p_topics[] = {
     PLAIN("topics", WISJ_T_STRINGS, true,
           "topic name(s): gpio.edge, device.state, diag.event, log (radio.rx, radio.tx, "
@@ -502,6 +552,24 @@ const struct wisj_method wisj_methods[] = {
      RD, p_pin, "{}", NULL, release_plan, empty_finish},
     {"pin.state", "a pin's owner, mode, level and watched edge", DEV | BAT, OPS(WIS_OP_PIN_STATE),
      RD, p_pin, "{pin, owner, mode, level, edge}", NULL, state_plan, state_finish},
+    {"radio.config", "configure the SX1262 for LoRa (re-applied after a module reset)", DEV | BAT,
+     OPS(WIS_OP_RADIO_CONFIG), RD, p_radio_config, "{ldro_on, symbol_us}", NULL,
+     wisj_radio_config_plan, fields_finish},
+    {"radio.send", "transmit a packet (at_us: at a device time); answered at TX done", DEV,
+     OPS(WIS_OP_RADIO_SEND, WIS_OP_RADIO_SEND_AT), RD, p_radio_send,
+     "{airtime_us, tx_start_us, tx_end_us}", NULL, wisj_radio_send_plan, fields_finish},
+    {"radio.rx", "receive: packets come as radio.rx notifications", DEV | BAT, OPS(WIS_OP_RADIO_RX),
+     RD, p_radio_rx, "{}", NULL, wisj_fields_plan, empty_finish},
+    {"radio.stop", "stop receiving", DEV | BAT, OPS(WIS_OP_RADIO_STOP), RD, p_none, "{}", NULL,
+     wisj_fields_plan, empty_finish},
+    {"radio.cad", "channel activity detection", DEV, OPS(WIS_OP_RADIO_CAD), RD, p_radio_cad,
+     "{detected}", NULL, wisj_fields_plan, fields_finish},
+    {"radio.status", "the radio's state, channel and counters", DEV | BAT, OPS(WIS_OP_RADIO_STATUS),
+     RD, p_none,
+     "{state, receiving, freq_hz, sf, bw_hz, tx_packets, rx_packets, rx_errors, device_errors}",
+     NULL, wisj_fields_plan, wisj_radio_status_finish},
+    {"radio.airtime", "time on air of a LoRa packet (no device needed)", 0, NOOPS, RD,
+     p_radio_airtime, "{airtime_us, airtime_ms}", wisj_radio_airtime_local, NULL, NULL},
     {"batch", "several operations in one device round trip, with a result for each",
      DEV | WISJ_M__BATCH, NOOPS, RD, p_batch,
      "{results:[{result:..} or {error:{code, message, data}}, ...]}", NULL, NULL, NULL},
