@@ -50,6 +50,21 @@ extern const struct wisfw_subsys wisfw_gpio_subsys;
 extern const struct wisfw_subsys wisfw_adc_subsys;
 extern const struct wisfw_subsys wisfw_radio_subsys;
 
+/* ---- radio hardware side (radio_io.c) ---- */
+
+/* Fills c->radio.io from the HAL and initialises the driver. */
+void wisfw_radio_io_init(struct wisfw_core *c);
+/* Radio pins to their idle levels and modes, the radio SPIM configured. */
+void wisfw_radio_pins_setup(struct wisfw_core *c);
+/* NOT_SUPPORTED naming the HAL hook a port lacks for op, or OK. */
+uint8_t wisfw_radio_need_hal(struct wisfw_core *c, const char *op);
+/* A driver error as a status, with "<op>: SX1262 <what>" as the detail. */
+uint8_t wisfw_radio_fail(struct wisfw_core *c, const char *op, int err);
+/* RADIO_RX_ERROR and RADIO_RX events at device time t. */
+void wisfw_radio_rx_error(struct wisfw_core *c, uint64_t t, uint8_t kind, int16_t rssi,
+                          int16_t snr);
+void wisfw_radio_rx_done(struct wisfw_core *c, uint64_t t, bool crc_err);
+
 /* ---- deferred responses (core.c) ---- */
 
 /* Keeps the request being dispatched: returns its ticket (slot), or -1 if

@@ -1,24 +1,14 @@
 /*
  * RADIO subsystem: the SX1262 (firmware/drivers/sx126x.h) behind the RADIO
- * opcodes.  The driver talks to the chip through struct sx126x_io, which
- * this file adapts to the HAL: hal.radio_spi (the radio's own SPIM), GPIO
- * for NSS, BUSY, DIO1, NRESET and antenna power, the timebase's clock and
- * short delay.  SEND, SEND_AT and CAD are deferred (wisfw_defer) and
- * answered from the poll hook when DIO1 reports the end; RX packets and
- * errors become events.  After a TX or CAD the radio goes back to RX if
- * the host had it receiving.
+ * opcodes.  The driver talks to the chip through struct sx126x_io, adapted
+ * to the HAL in radio_io.c (which also builds the RX events).  SEND, SEND_AT and CAD are deferred
+ * (wisfw_defer) and answered from the poll hook when DIO1 reports the end; RX packets and errors
+ * become events.  After a TX or CAD the radio goes back to RX if the host had it receiving.
  */
 #include <string.h>
 
 #include "core_priv.h"
 
-/* Pins inside the RAK4630 (shared/hardware.md). */
-#define PIN_ANT WIS_NRF(1, 5)
-#define PIN_NRESET WIS_NRF(1, 6)
-#define PIN_NSS WIS_NRF(1, 10)
-#define PIN_BUSY WIS_NRF(1, 14)
-#define PIN_DIO1 WIS_NRF(1, 15)
-#define RADIO_SPI_HZ 8000000u
 /* STDBY -> TX ramp (DS 13.1: the PA ramp after SetTx), added to the TCXO
  * start-up when the radio idles in STDBY_RC. */
 #define TX_RAMP_US 126u
@@ -27,104 +17,11 @@
 /* While a TX or CAD should have ended, look at DIO1 this often. */
 #define POLL_US 200u
 
-/* ---- sx126x_io on the HAL ---- */
-
-static int io_spi(void *ctx, const uint8_t *tx, uint8_t *rx, size_t n)
-{
-	struct wisfw_core *c = ctx;
-	const struct wisfw_hal *h = c->hal;
-	h->gpio->write(h->ctx, PIN_NSS, 0);
-	uint8_t st = h->radio_spi->transfer(h->ctx, tx, rx, n);
-	h->gpio->write(h->ctx, PIN_NSS, 1);
-	return st == WIS_ST_OK ? (int)n : -1;
-}
-
-static bool io_busy(void *ctx)
-{
-	struct wisfw_core *c = ctx;
-	return c->hal->gpio->read(c->hal->ctx, PIN_BUSY) != 0;
-}
-
-static bool io_dio1(void *ctx)
-{
-	struct wisfw_core *c = ctx;
-	return c->hal->gpio->read(c->hal->ctx, PIN_DIO1) != 0;
-}
-
-static void io_nreset(void *ctx, bool level)
-{
-	struct wisfw_core *c = ctx;
-	c->hal->gpio->write(c->hal->ctx, PIN_NRESET, level);
-}
-
-static void io_ant(void *ctx, bool on)
-{
-	struct wisfw_core *c = ctx;
-	c->hal->gpio->write(c->hal->ctx, PIN_ANT, on);
-}
-
-static uint64_t io_now(void *ctx)
-{
-	struct wisfw_core *c = ctx;
-	return c->hal->time->now_us(c->hal->ctx);
-}
-
-static void io_delay(void *ctx, uint32_t us)
-{
-	struct wisfw_core *c = ctx;
-	c->hal->time->delay_us(c->hal->ctx, us);
-}
-
-/* Output pins get their level before they become outputs: no glitch on
- * NSS or NRESET. */
-static void pins_setup(struct wisfw_core *c)
-{
-	const struct wisfw_hal *h = c->hal;
-	h->gpio->write(h->ctx, PIN_NSS, 1);
-	h->gpio->config(h->ctx, PIN_NSS, WIS_GPIO_OUTPUT);
-	h->gpio->write(h->ctx, PIN_NRESET, 1);
-	h->gpio->config(h->ctx, PIN_NRESET, WIS_GPIO_OUTPUT);
-	h->gpio->write(h->ctx, PIN_ANT, 0);
-	h->gpio->config(h->ctx, PIN_ANT, WIS_GPIO_OUTPUT);
-	h->gpio->config(h->ctx, PIN_BUSY, WIS_GPIO_INPUT);
-	h->gpio->config(h->ctx, PIN_DIO1, WIS_GPIO_INPUT);
-}
-
-/* ---- helpers ---- */
-
-/* NOT_SUPPORTED naming the hook a port lacks, or OK. */
-static uint8_t need_hal(struct wisfw_core *c, const char *op)
-{
-	const struct wisfw_hal *h = c->hal;
-	if (!h->radio_spi)
-		return wisfw_d_unsupported(c, op, "hal.radio_spi");
-	if (!h->gpio)
-		return wisfw_d_unsupported(c, op, "hal.gpio");
-	if (!h->time->delay_us)
-		return wisfw_d_unsupported(c, op, "timebase.delay_us");
-	return WIS_ST_OK;
-}
-
-/* A driver error as a status with its text: "SX1262: <what> (<op>)". */
-static uint8_t drv_fail(struct wisfw_core *c, const char *op, int err)
-{
-	wisfw_d_str(c, op);
-	wisfw_d_str(c, ": SX1262 ");
-	wisfw_d_str(c, sx126x_strerror(err));
-	if (err == SX126X_E_DEVICE) {
-		wisfw_d_str(c, ", device errors 0x");
-		wisfw_d_hex16(c, c->radio.dev.dev_errors);
-	}
-	if (err == SX126X_E_BUSY)
-		return WIS_ST_HW_TIMEOUT;
-	return err == SX126X_E_PROBE ? WIS_ST_NOT_FITTED : WIS_ST_HW_ERROR;
-}
-
 /* Everything a request needs before it may use the radio. */
 static uint8_t ready(struct wisfw_core *c, const char *op, bool idle)
 {
 	struct wisfw_radio *r = &c->radio;
-	uint8_t st = need_hal(c, op);
+	uint8_t st = wisfw_radio_need_hal(c, op);
 	if (st != WIS_ST_OK)
 		return st;
 	if (!r->up || !r->dev.configured) {
@@ -218,13 +115,12 @@ static uint8_t bring_up(struct wisfw_core *c, uint16_t tcxo_mv, bool idle_xosc)
 	if (r->up && r->dev.tcxo_mv == tcxo_mv && r->dev.idle_xosc == idle_xosc)
 		return WIS_ST_OK;
 	r->up = false;
-	pins_setup(c);
-	c->hal->radio_spi->configure(c->hal->ctx, RADIO_SPI_HZ, 0);
+	wisfw_radio_pins_setup(c);
 	sx126x_init(&r->dev, &r->io);
 	r->dev.tcxo_mv = tcxo_mv;
 	r->dev.idle_xosc = idle_xosc;
 	if ((e = sx126x_probe(&r->dev)) < 0 || (e = sx126x_setup(&r->dev)) < 0)
-		return drv_fail(c, "RADIO_CONFIG", e);
+		return wisfw_radio_fail(c, "RADIO_CONFIG", e);
 	r->up = true;
 	return WIS_ST_OK;
 }
@@ -232,7 +128,7 @@ static uint8_t bring_up(struct wisfw_core *c, uint16_t tcxo_mv, bool idle_xosc)
 static uint8_t h_config(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	struct wisfw_radio *r = &c->radio;
-	uint8_t st = need_hal(c, "RADIO_CONFIG");
+	uint8_t st = wisfw_radio_need_hal(c, "RADIO_CONFIG");
 	if (st != WIS_ST_OK || (st = check_config(c, v)) != WIS_ST_OK)
 		return st;
 	if (r->op != WISFW_RADIO_IDLE) {
@@ -261,7 +157,7 @@ static uint8_t h_config(struct wisfw_core *c, const union wis_val *v, struct wis
 		return st;
 	if ((e = to_standby(r)) < 0 || (e = sx126x_configure(&r->dev, &cfg)) < 0 ||
 	    (e = resume_rx(c)) < 0)
-		return drv_fail(c, "RADIO_CONFIG", e);
+		return wisfw_radio_fail(c, "RADIO_CONFIG", e);
 	wis_wr_u8(out, sx126x_ldro_on(&cfg));
 	wis_wr_u32(out, sx126x_symbol_us(cfg.sf, cfg.bw_hz));
 	return WIS_ST_OK;
@@ -278,10 +174,10 @@ static uint32_t tx_lead_us(const struct wisfw_radio *r)
 	return t;
 }
 
-/* Keeps the payload and the timeout; refuses a timeout shorter than the
- * time on air. */
-static uint8_t take_packet(struct wisfw_core *c, const char *op, const union wis_val *tmo,
-                           const union wis_val *pl)
+/* Refuses a payload the implicit header does not allow and a timeout
+ * shorter than the time on air. */
+static uint8_t check_packet(struct wisfw_core *c, const char *op, const union wis_val *tmo,
+                            const union wis_val *pl)
 {
 	struct wisfw_radio *r = &c->radio;
 	uint32_t toa = sx126x_time_on_air_us(&r->dev.cfg, (uint8_t)pl->b.len);
@@ -302,11 +198,17 @@ static uint8_t take_packet(struct wisfw_core *c, const char *op, const union wis
 		wisfw_d_str(c, " us)");
 		return WIS_ST_BAD_ARG;
 	}
-	r->toa_us = toa;
-	r->timeout_us = tmo->u ? (uint32_t)tmo->u * 1000 : toa + toa / 2 + 100000;
-	r->len = (uint8_t)pl->b.len;
-	memcpy(r->buf, pl->b.p, pl->b.len);
 	return WIS_ST_OK;
+}
+
+/* The packet the next TX sends, with its time on air and TX timeout. */
+static void load_packet(struct wisfw_radio *r, uint32_t timeout_ms, const uint8_t *p, size_t len)
+{
+	uint32_t toa = sx126x_time_on_air_us(&r->dev.cfg, (uint8_t)len);
+	r->toa_us = toa;
+	r->timeout_us = timeout_ms ? timeout_ms * 1000 : toa + toa / 2 + 100000;
+	r->len = (uint8_t)len;
+	memcpy(r->buf, p, len);
 }
 
 /* Sends SetTx now (the radio leaves RX for it). */
@@ -328,13 +230,37 @@ static int tx_go(struct wisfw_core *c)
 	return e;
 }
 
+/* A send while the radio is busy waits in the queue (deferred too). */
+static uint8_t enqueue(struct wisfw_core *c, const union wis_val *v)
+{
+	struct wisfw_radio *r = &c->radio;
+	if (r->qn == WISFW_RADIO_TXQ) {
+		wisfw_d_str(c, "RADIO_SEND: the radio is busy and ");
+		wisfw_d_uint(c, WISFW_RADIO_TXQ);
+		wisfw_d_str(c, " more sends wait");
+		return WIS_ST_BUSY;
+	}
+	int t = wisfw_defer(c);
+	if (t < 0)
+		return WIS_ST_INTERNAL; /* not batchable: cannot happen */
+	struct wisfw_radio_pkt *k = &r->q[(r->qhead + r->qn++) % WISFW_RADIO_TXQ];
+	k->ticket = t;
+	k->timeout_ms = (uint32_t)v[0].u;
+	k->len = (uint8_t)v[1].b.len;
+	memcpy(k->buf, v[1].b.p, v[1].b.len);
+	return WISFW_ST_DEFER;
+}
+
 static uint8_t h_send(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	(void)out;
 	struct wisfw_radio *r = &c->radio;
-	uint8_t st = ready(c, "RADIO_SEND", true);
-	if (st != WIS_ST_OK || (st = take_packet(c, "RADIO_SEND", &v[0], &v[1])) != WIS_ST_OK)
+	uint8_t st = ready(c, "RADIO_SEND", false);
+	if (st != WIS_ST_OK || (st = check_packet(c, "RADIO_SEND", &v[0], &v[1])) != WIS_ST_OK)
 		return st;
+	if (r->op != WISFW_RADIO_IDLE)
+		return enqueue(c, v);
+	load_packet(r, (uint32_t)v[0].u, v[1].b.p, v[1].b.len);
 	int t = wisfw_defer(c);
 	if (t < 0)
 		return WIS_ST_INTERNAL; /* not batchable: cannot happen */
@@ -342,7 +268,7 @@ static uint8_t h_send(struct wisfw_core *c, const union wis_val *v, struct wis_w
 	if (e < 0) {
 		r->op = WISFW_RADIO_IDLE;
 		wisfw_d_reset(c);
-		wisfw_answer(c, t, drv_fail(c, "RADIO_SEND", e), NULL, 0);
+		wisfw_answer(c, t, wisfw_radio_fail(c, "RADIO_SEND", e), NULL, 0);
 		return WISFW_ST_DEFER;
 	}
 	r->ticket = t;
@@ -354,8 +280,9 @@ static uint8_t h_send_at(struct wisfw_core *c, const union wis_val *v, struct wi
 	(void)out;
 	struct wisfw_radio *r = &c->radio;
 	uint8_t st = ready(c, "RADIO_SEND_AT", true);
-	if (st != WIS_ST_OK || (st = take_packet(c, "RADIO_SEND_AT", &v[1], &v[2])) != WIS_ST_OK)
+	if (st != WIS_ST_OK || (st = check_packet(c, "RADIO_SEND_AT", &v[1], &v[2])) != WIS_ST_OK)
 		return st;
+	load_packet(r, (uint32_t)v[1].u, v[2].b.p, v[2].b.len);
 	uint64_t now = wisfw_now(c), at = v[0].u;
 	uint64_t lead = tx_lead_us(r) + r->prep_us + AT_MIN_LEAD_US;
 	if (at < now + lead) {
@@ -402,7 +329,7 @@ static uint8_t h_rx(struct wisfw_core *c, const union wis_val *v, struct wis_wr 
 	int e = to_standby(r);
 	if (e < 0 || (e = resume_rx(c)) < 0) {
 		r->receiving = false;
-		return drv_fail(c, "RADIO_RX", e);
+		return wisfw_radio_fail(c, "RADIO_RX", e);
 	}
 	return WIS_ST_OK;
 }
@@ -416,7 +343,7 @@ static uint8_t h_stop(struct wisfw_core *c, const union wis_val *v, struct wis_w
 		return st;
 	r->receiving = false;
 	int e = r->op == WISFW_RADIO_IDLE ? to_standby(r) : SX126X_OK;
-	return e < 0 ? drv_fail(c, "RADIO_STOP", e) : WIS_ST_OK;
+	return e < 0 ? wisfw_radio_fail(c, "RADIO_STOP", e) : WIS_ST_OK;
 }
 
 static uint8_t h_cad(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
@@ -434,7 +361,7 @@ static uint8_t h_cad(struct wisfw_core *c, const union wis_val *v, struct wis_wr
 	}
 	int e = to_standby(r);
 	if (e < 0 || (e = sx126x_cad_start(&r->dev, n, false, 0)) < 0)
-		return drv_fail(c, "RADIO_CAD", e);
+		return wisfw_radio_fail(c, "RADIO_CAD", e);
 	r->ticket = wisfw_defer(c);
 	r->op = WISFW_RADIO_CAD;
 	r->set_at = wisfw_now(c);
@@ -446,7 +373,7 @@ static uint8_t h_status(struct wisfw_core *c, const union wis_val *v, struct wis
 {
 	(void)v;
 	struct wisfw_radio *r = &c->radio;
-	uint8_t st = need_hal(c, "RADIO_STATUS"), state = WIS_RADIO_OFF;
+	uint8_t st = wisfw_radio_need_hal(c, "RADIO_STATUS"), state = WIS_RADIO_OFF;
 	if (st != WIS_ST_OK)
 		return st;
 	if (r->up && r->dev.configured)
@@ -475,7 +402,7 @@ static void fail_pending(struct wisfw_core *c, const char *op, int err)
 	struct wisfw_radio *r = &c->radio;
 	if (r->ticket >= 0) {
 		wisfw_d_reset(c);
-		uint8_t st = drv_fail(c, op, err);
+		uint8_t st = wisfw_radio_fail(c, op, err);
 		wisfw_answer(c, r->ticket, st, NULL, 0);
 	}
 	r->ticket = -1;
@@ -500,42 +427,20 @@ static void tx_done(struct wisfw_core *c, uint64_t end)
 	r->op = WISFW_RADIO_IDLE;
 }
 
-static void rx_error(struct wisfw_core *c, uint64_t t, uint8_t kind, int16_t rssi, int16_t snr)
-{
-	uint8_t b[5];
-	struct wis_wr w = wis_wr_init(b, sizeof b);
-	wis_wr_u8(&w, kind);
-	wis_wr_u16(&w, (uint16_t)rssi);
-	wis_wr_u16(&w, (uint16_t)snr);
-	c->radio.rx_errors++;
-	wisfw_event(c, WIS_EV_RADIO_RX_ERROR, t, b, (uint16_t)w.len);
-}
-
-/* RX event data: 17 bytes of metadata (ops.c ev_radio_rx), then the
- * payload. */
-#define RX_META 17
-
-static void rx_done(struct wisfw_core *c, uint64_t t, bool crc_err)
+/* Starts the oldest waiting send once the radio is free. */
+static void next_queued(struct wisfw_core *c)
 {
 	struct wisfw_radio *r = &c->radio;
-	struct sx126x_rx_info in = {0};
-	uint8_t b[RX_META + 255];
-	int e = sx126x_read_packet(&r->dev, b + RX_META, 255, &in);
-	if (e < 0 || crc_err) {
-		rx_error(c, t, WIS_RADIO_ERR_CRC, in.rssi_dbm_x2, in.snr_db_x4);
-		return;
+	while (r->op == WISFW_RADIO_IDLE && r->qn) {
+		struct wisfw_radio_pkt *k = &r->q[r->qhead];
+		r->qhead = (uint8_t)((r->qhead + 1) % WISFW_RADIO_TXQ);
+		r->qn--;
+		load_packet(r, k->timeout_ms, k->buf, k->len);
+		r->ticket = k->ticket;
+		int e = tx_go(c);
+		if (e < 0)
+			fail_pending(c, "RADIO_SEND", e);
 	}
-	struct wis_wr w = wis_wr_init(b, RX_META);
-	wis_wr_u16(&w, (uint16_t)in.rssi_dbm_x2);
-	wis_wr_u16(&w, (uint16_t)in.snr_db_x4);
-	wis_wr_u16(&w, (uint16_t)in.signal_rssi_dbm_x2);
-	wis_wr_u32(&w, r->dev.cfg.freq_hz);
-	wis_wr_u8(&w, r->dev.cfg.sf);
-	wis_wr_u32(&w, r->dev.cfg.bw_hz);
-	wis_wr_u8(&w, r->dev.cfg.cr);
-	wis_wr_u8(&w, r->dev.cfg.crc);
-	r->rx_packets++;
-	wisfw_event(c, WIS_EV_RADIO_RX, t, b, (uint16_t)(RX_META + in.len));
 }
 
 /* What DIO1 reported, in the order the chip raised it. */
@@ -559,11 +464,11 @@ static void on_event(struct wisfw_core *c, const struct sx126x_event *ev)
 		r->op = WISFW_RADIO_IDLE;
 	}
 	if (ev->flags & SX126X_EV_RX_DONE) {
-		rx_done(c, t, (ev->flags & SX126X_EV_CRC_ERR) != 0);
+		wisfw_radio_rx_done(c, t, (ev->flags & SX126X_EV_CRC_ERR) != 0);
 		rx_ended = r->rx_single;
 	}
 	if (ev->flags & SX126X_EV_HEADER_ERR)
-		rx_error(c, t, WIS_RADIO_ERR_HEADER, 0, 0);
+		wisfw_radio_rx_error(c, t, WIS_RADIO_ERR_HEADER, 0, 0);
 	if (ev->flags & SX126X_EV_TIMEOUT) {
 		if (r->op == WISFW_RADIO_TX) {
 			wisfw_d_reset(c);
@@ -575,12 +480,13 @@ static void on_event(struct wisfw_core *c, const struct sx126x_event *ev)
 			r->ticket = -1;
 			r->op = WISFW_RADIO_IDLE;
 		} else if (r->receiving) {
-			rx_error(c, t, WIS_RADIO_ERR_TIMEOUT, 0, 0);
+			wisfw_radio_rx_error(c, t, WIS_RADIO_ERR_TIMEOUT, 0, 0);
 			rx_ended = true;
 		}
 	}
 	if (rx_ended)
 		r->receiving = false;
+	next_queued(c);
 	if (r->op == WISFW_RADIO_IDLE && r->receiving && r->dev.state != SX126X_ST_RX) {
 		int e = resume_rx(c);
 		if (e < 0)
@@ -596,13 +502,16 @@ static void radio_poll(struct wisfw_core *c, uint64_t now)
 		return;
 	if (r->op == WISFW_RADIO_TX_WAIT && now >= r->due) {
 		int e = tx_go(c);
-		if (e < 0)
+		if (e < 0) {
 			fail_pending(c, "RADIO_SEND_AT", e);
+			next_queued(c);
+		}
 	}
 	int e = sx126x_poll(&r->dev, &ev);
 	if (e < 0) {
 		if (r->op == WISFW_RADIO_TX || r->op == WISFW_RADIO_CAD)
 			fail_pending(c, "radio", e);
+		next_queued(c);
 		return;
 	}
 	if (ev.flags)
@@ -622,15 +531,7 @@ static void radio_init(struct wisfw_core *c)
 	struct wisfw_radio *r = &c->radio;
 	memset(r, 0, sizeof *r);
 	r->ticket = -1;
-	r->io = (struct sx126x_io){.ctx = c,
-	                           .spi = io_spi,
-	                           .busy = io_busy,
-	                           .dio1 = io_dio1,
-	                           .nreset = io_nreset,
-	                           .ant_power = io_ant,
-	                           .now_us = io_now,
-	                           .delay_us = io_delay};
-	sx126x_init(&r->dev, &r->io);
+	wisfw_radio_io_init(c);
 }
 
 /* A RESET was accepted: the deferred request dies with its slot; the
@@ -641,6 +542,7 @@ static void radio_reset(struct wisfw_core *c)
 	r->ticket = -1;
 	r->op = WISFW_RADIO_IDLE;
 	r->receiving = false;
+	r->qn = 0; /* their slots die with the reset */
 	if (r->up)
 		(void)sx126x_standby(&r->dev, false);
 }

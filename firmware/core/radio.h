@@ -19,6 +19,19 @@ enum wisfw_radio_op {
 	WISFW_RADIO_CAD,     /* SetCad sent, waiting for CadDone           */
 };
 
+/* Sends that arrive while the radio is busy wait their turn (so clients
+ * sharing the module are served one packet after another): as many as the
+ * window leaves (one slot is the send on air), so a host that keeps to the
+ * window never gets BUSY for a send.  15 x 264 bytes of RAM. */
+#define WISFW_RADIO_TXQ 15
+
+struct wisfw_radio_pkt {
+	int ticket; /* the deferred SEND                     */
+	uint32_t timeout_ms;
+	uint8_t len;
+	uint8_t buf[255];
+};
+
 struct wisfw_radio {
 	struct sx126x dev;
 	struct sx126x_io io;
@@ -36,6 +49,8 @@ struct wisfw_radio {
 	uint8_t len;
 	uint8_t buf[255];
 	uint32_t tx_packets, rx_packets, rx_errors;
+	struct wisfw_radio_pkt q[WISFW_RADIO_TXQ]; /* waiting sends, FIFO */
+	uint8_t qhead, qn;
 };
 
 #endif

@@ -128,3 +128,29 @@ def test_airtime_offline():
     assert r.stdout.strip() == '{"airtime_us":61696,"airtime_ms":61.696}', r
     r = wisctl("/nonexistent.sock", "radio", "airtime", "--len", "0")
     assert r.returncode == 2 and "--len '0' is not 1..255" in r.stderr
+
+
+def test_sends_from_two_clients_serialised(trio):
+    # Two clients of one wisd send at once, unclaimed: the module queues the
+    # sends (one on air at a time), every one is answered and heard.
+    _, wisds, (a, b, _) = trio
+    a2 = wisds[0].client()
+    try:
+        for cl in (a, b):
+            cl.call("radio.config", FAST)
+        b.call("subscribe", {"topics": "radio.rx"})
+        b.call("radio.rx")
+        ids = [(cl, cl.request("radio.send", {"data": "p%d" % i}))
+               for i in range(6) for cl in (a, a2)]
+        ends = []
+        for cl, rid in ids:
+            r = cl.response(rid, 10)
+            assert "result" in r, r
+            ends.append((r["result"]["tx_start_us"], r["result"]["tx_end_us"]))
+        ends.sort()
+        assert all(ends[i][1] < ends[i + 1][0] for i in range(len(ends) - 1)), ends
+        got = sorted(bytes.fromhex(b.notification("radio.rx")["params"]["hex"]).decode()
+                     for _ in ids)
+        assert got == sorted("p%d" % i for i in range(6) for _ in (a, a2))
+    finally:
+        a2.close()

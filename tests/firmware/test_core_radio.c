@@ -369,13 +369,23 @@ static void test_send_at(void)
 	r = call(0, WIS_OP_RADIO_SEND_AT, v);
 	CHECK_EQ(r->h.status, WIS_ST_TOO_EARLY);
 	CHECK_CONTAINS(detail(r), "at most 60000 ms");
-	/* A send while one waits is BUSY. */
+	/* A send while a timed one waits goes after it; a second timed one
+	 * or a CAD is BUSY. */
 	v[0].u = wisfw_core_uptime_us(&N[0].core) + 20000;
 	id = send_req(0, WIS_OP_RADIO_SEND_AT, v);
-	CHECK_EQ(call(0, WIS_OP_RADIO_SEND, (union wis_val[]){WIS_VAL(0), v[2]})->h.status,
-	         WIS_ST_BUSY);
-	run_until(NOW + 40000);
+	uint16_t id2 = send_req(0, WIS_OP_RADIO_SEND, (union wis_val[]){WIS_VAL(0), v[2]});
+	CHECK(answer(0, id2) == NULL);
+	CHECK_EQ(call(0, WIS_OP_RADIO_SEND_AT, v)->h.status, WIS_ST_BUSY);
+	CHECK_EQ(call(0, WIS_OP_RADIO_CAD, (union wis_val[]){WIS_VAL(1)})->h.status, WIS_ST_BUSY);
+	run_until(NOW + 60000);
 	CHECK(answer(0, id) && answer(0, id)->h.status == WIS_ST_OK);
+	CHECK(answer(0, id2) && answer(0, id2)->h.status == WIS_ST_OK);
+	if (answer(0, id) && answer(0, id2)) {
+		union wis_val a[3], b[3];
+		parse(WIS_OP_RADIO_SEND, answer(0, id), a, false);
+		parse(WIS_OP_RADIO_SEND, answer(0, id2), b, false);
+		CHECK(b[1].u > a[2].u); /* one after the other */
+	}
 }
 
 /* Mismatched SF or sync word: nothing; a corrupted frame: CRC error
@@ -446,6 +456,44 @@ static void test_cad(void)
 	CHECK(r && r->h.status == WIS_ST_OK && r->len == 1 && r->p[0] == 1);
 }
 
+/* Sends while the radio is busy wait their turn, in order, up to the
+ * window (one on air + WISFW_RADIO_TXQ waiting); the next request finds
+ * the window full; all reach the receiver. */
+static void test_queue(void)
+{
+	setup();
+	CHECK_EQ(configure(0, 7, 0x12)->h.status, WIS_ST_OK);
+	CHECK_EQ(configure(1, 7, 0x12)->h.status, WIS_ST_OK);
+	rx_on(1);
+	size_t b0 = N[1].out.n;
+	enum { SENDS = WISFW_RADIO_TXQ + 1 };
+	CHECK_EQ(SENDS, WISFW_WINDOW);
+	uint16_t ids[SENDS];
+	for (int i = 0; i < SENDS; i++)
+		ids[i] = send_pkt(0, "queued");
+	struct fw_frame *r = answer(0, send_pkt(0, "one too many"));
+	CHECK(r && r->h.status == WIS_ST_BUSY);
+	if (r)
+		CHECK_CONTAINS(detail(r), "window full");
+	CHECK(answer(0, ids[SENDS - 1]) == NULL);
+	run_until(NOW + SENDS * 20000);
+	uint64_t last_end = 0;
+	for (int i = 0; i < SENDS; i++) {
+		r = answer(0, ids[i]);
+		CHECK(r && r->h.status == WIS_ST_OK);
+		if (r && r->h.status == WIS_ST_OK) {
+			union wis_val a[3];
+			parse(WIS_OP_RADIO_SEND, r, a, false);
+			CHECK(a[1].u > last_end);
+			last_end = a[2].u;
+		}
+	}
+	CHECK_EQ(events(1, b0, WIS_EV_RADIO_RX, NULL), SENDS);
+	union wis_val st[9];
+	parse(WIS_OP_RADIO_STATUS, call(1, WIS_OP_RADIO_STATUS, NULL), st, false);
+	CHECK_EQ(st[0].u, WIS_RADIO_RX);
+}
+
 /* A host that does not read: the events that fit the 4 KiB queue are
  * delivered whole, the rest dropped and counted exactly. */
 static void test_burst(void)
@@ -484,6 +532,7 @@ int main(void)
 	test_send_at();
 	test_mismatch_crc_collision();
 	test_cad();
+	test_queue();
 	test_burst();
 	printf("%s\n", fw_failures ? "FAIL" : "ok");
 	return fw_failures != 0;
