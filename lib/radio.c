@@ -281,12 +281,19 @@ static int region_check_config(const wis_radio_config *c)
 	return 0;
 }
 
-/* Refuses a send while its sub-band's duty cycle is spent; else books the
- * band's off time (time on air x 100 / duty cycle, counted from now). */
-static int duty_cycle(wis_device *dev, size_t len)
+/* Refuses a send whose start (now, or a timed send's device time on the
+ * host clock) is inside its sub-band's off time; else books the band's
+ * off time: time on air x 100 / duty cycle, counted from that start. */
+static int duty_cycle(wis_device *dev, size_t len, bool at, uint64_t at_us)
 {
 	int band, rc = 0;
 	int64_t now = wis__now_ns();
+	struct timespec rt, mono;
+	uint32_t err = UINT32_MAX;
+	if (at)
+		wis_device_time_to_host(dev, at_us, &rt, &mono, &err);
+	if (at && err != UINT32_MAX && (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec > now)
+		now = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
 	pthread_mutex_lock(&dev->mu);
 	struct wis__radio_state *r = &dev->radio;
 	const struct wis__band *b =
@@ -348,7 +355,7 @@ static int send_req(wis_device *dev, bool at, uint64_t at_us, const void *p, siz
 	uint32_t ms = cfg ? toa / 1000 + toa / 2000 + 100 : 0;
 	if (ms > WIS_RADIO_TIMEOUT_MAX_MS)
 		ms = WIS_RADIO_TIMEOUT_MAX_MS;
-	int rc = duty_cycle(dev, len);
+	int rc = duty_cycle(dev, len, at, at_us);
 	if (rc < 0)
 		return rc;
 	union wis_val v[3];

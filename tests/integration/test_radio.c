@@ -244,6 +244,12 @@ static void test_duty_cycle(void)
 	long off = (long)toa / 10;
 	printf("  time on air %u us, refused: \"%s\"\n", toa, e);
 	CHECK(ms <= off + 1 && ms >= off - waited_ms - 1);
+	/* A timed send is judged by its own start: inside the off time no,
+	 * after it yes. */
+	uint64_t dev_now;
+	CHECK_OK(wis_uptime(D[0], &dev_now));
+	CHECK_RC(wis_radio_send_at(D[0], dev_now + 500000, "x", 1, NULL), WIS_E_REGULATION);
+	CHECK_OK(wis_radio_send_at(D[0], dev_now + (uint64_t)off * 1000 + 100000, "x", 1, NULL));
 	wis_radio_config_free(c);
 }
 
