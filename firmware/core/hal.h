@@ -57,6 +57,10 @@ struct wisfw_board {
 	 * 3V3_S sensor rail), or WIS_NRF_NONE.  The core never changes it as a
 	 * side effect: an implicit claim by a read or watch never adds a pull. */
 	uint8_t rail_nrf;
+	/* Bound of one wait for the radio's BUSY line; 0: the driver's 10 ms.
+	 * A simulator, whose process may be descheduled in the middle of a
+	 * wait, allows more. */
+	uint32_t radio_busy_timeout_us;
 };
 
 /* µs timebase.  Mandatory (alarm_at optional). */

@@ -117,6 +117,8 @@ static uint8_t bring_up(struct wisfw_core *c, uint16_t tcxo_mv, bool idle_xosc)
 	r->up = false;
 	wisfw_radio_pins_setup(c);
 	sx126x_init(&r->dev, &r->io);
+	if (c->hal->board->radio_busy_timeout_us)
+		r->dev.busy_timeout_us = c->hal->board->radio_busy_timeout_us;
 	r->dev.tcxo_mv = tcxo_mv;
 	r->dev.idle_xosc = idle_xosc;
 	if ((e = sx126x_probe(&r->dev)) < 0 || (e = sx126x_setup(&r->dev)) < 0)

@@ -38,6 +38,10 @@ int simhal_radio_attach(struct simhal *s, struct simhal_radio *r, struct radio_m
 		radio_medium_advance(md, simhal_now(s));
 	s->radio = r;
 	s->board.caps |= WIS_CAP_RADIO;
+	/* On the real clock a BUSY wait can straddle the process being
+	 * descheduled (a loaded machine): the chip model was not stuck. */
+	if (!s->manual_clock)
+		s->board.radio_busy_timeout_us = 500000;
 	s->hal.radio_spi = &s->radio_spi;
 	return 0;
 }
