@@ -306,7 +306,9 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 		}
 		break;
 	}
-bad:
+bad:;
+	/* The empty statement: C11 allows no declaration right after a
+	 * label (gcc lets it pass, clang refuses it). */
 	const char *tn = type_name(p->type);
 	wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' must be %s %s", p->name,
 	               strchr("aeiou", tn[0]) ? "an" : "a", tn);
