@@ -54,6 +54,23 @@ static void codes(void)
 			}
 		wisj_error_clear(&e);
 	}
+	/* wis_strerror: a text of its own for every library error and every
+	 * device status (wisctl prints it when the device gave no detail). */
+	const char *texts[WIS_ST__COUNT + 16];
+	size_t nt = 0;
+	for (int code = 0; code > -WIS_ST__COUNT; code--)
+		texts[nt++] = wis_strerror(code);
+	for (int code = WIS_E_TIMEOUT; code >= WIS_E_IN_USE; code--)
+		texts[nt++] = wis_strerror(code);
+	/* ... and none falls through to the texts for codes nobody knows. */
+	texts[nt++] = wis_strerror(-60);
+	texts[nt++] = wis_strerror(-1000);
+	for (size_t i = 0; i < nt; i++) {
+		CHECK(texts[i] && texts[i][0]);
+		for (size_t k = 0; k < i; k++)
+			CHECK(strcmp(texts[k], texts[i]) != 0);
+	}
+
 	CHECK(strcmp(wisj_status_name(0), "OK") == 0);
 	CHECK(strcmp(wisj_status_name(-WIS_ST__COUNT), "UNKNOWN") == 0);
 	CHECK(strcmp(wisj_status_name(-99), "UNKNOWN") == 0);
