@@ -56,12 +56,15 @@ static void codes(void)
 	}
 	/* wis_strerror: a text of its own for every library error and every
 	 * device status (wisctl prints it when the device gave no detail). */
-	const char *texts[WIS_ST__COUNT + 16];
+	const char *texts[WIS_ST__COUNT + 32];
 	size_t nt = 0;
 	for (int code = 0; code > -WIS_ST__COUNT; code--)
 		texts[nt++] = wis_strerror(code);
 	for (int code = WIS_E_TIMEOUT; code >= WIS_E_IN_USE; code--)
 		texts[nt++] = wis_strerror(code);
+	CHECK(nt + 2 <= sizeof texts / sizeof texts[0]);
+	if (nt + 2 > sizeof texts / sizeof texts[0])
+		return;
 	/* ... and none falls through to the texts for codes nobody knows. */
 	texts[nt++] = wis_strerror(-60);
 	texts[nt++] = wis_strerror(-1000);
