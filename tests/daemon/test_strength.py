@@ -158,12 +158,18 @@ def test_just_past_a_limit_is_refused_before_the_device(env, method, params):
     # Pinned values as well as the walk above: a walk that reads the
     # limits from the schema cannot notice a limit that moved in the schema.
     c = env.client()
-    before = c.call("system.stats")["rx_frames"]
-    e = c.error(method, params)
-    assert e["code"] == -32602, e
-    assert "out of range" in e["message"], e
-    # The device never saw it: the only frame it got since is the STATS.
-    assert c.call("system.stats")["rx_frames"] == before + 1
+    frames = []
+    for _ in range(3):
+        before = c.call("system.stats")["rx_frames"]
+        e = c.error(method, params)
+        assert e["code"] == -32602, e
+        assert "out of range" in e["message"], e
+        frames.append(c.call("system.stats")["rx_frames"] - before)
+        if frames[-1] == 1:
+            break
+    # The device never saw it: the only frame it got since is the STATS
+    # (a clock resync of wisd's may add one, so up to three tries).
+    assert 1 in frames, frames
 
 
 def test_batch_answers_in_request_order(env):
