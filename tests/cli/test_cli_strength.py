@@ -192,8 +192,9 @@ def test_method_limits_through_wisctl_device(env):
     methods = [m for m in d["methods"] if m["device"]]
 
     def call(method, params):
-        args = ["call", method] + ([json.dumps(params)] if params else [])
-        r = wisctl(None, *args, device=link)
+        # Long operations (system.delay's maximum is 10 s) get the time they need.
+        args = ["--timeout", "60000", "call", method] + ([json.dumps(params)] if params else [])
+        r = wisctl(None, *args, device=link, timeout=90)
         assert r.returncode in (0, 1, 2), (method, params, r.returncode, r.stderr)
         return r.returncode == 2
 

@@ -3,22 +3,16 @@
 that reach each path on their own (every opcode with good arguments, a
 batch, a watch with its edges, damage of each kind the deframer counts), so
 that the replay in the test suite and a libFuzzer run start from them.
-Frames are built with tests/vectors/gen_frames.py's encoder.  Run it from
-this directory; the output is checked in."""
+Frames are built with tests/vectors/gen_frames.py's encoder.  The output
+is checked in; run this again after changing it."""
 import os
 import struct
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "vectors"))
-import importlib.util  # noqa: E402
-
-spec = importlib.util.spec_from_file_location(
-    "gen_frames", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "vectors",
-                               "gen_frames.py"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+GEN = os.path.join(HERE, "..", "..", "vectors", "gen_frames.py")
 # gen_frames.py writes frames.txt when run: take only its two functions.
-src = open(spec.origin).read().split("VECTORS = [")[0]
 ns = {}
-exec(compile(src, spec.origin, "exec"), ns)
+exec(compile(open(GEN).read().split("VECTORS = [")[0], GEN, "exec"), ns)
 frame = ns["frame"]
 
 
@@ -52,7 +46,7 @@ DEFRAMER = {
     "idle": bytes(8),
 }
 for d, items in (("core", CORE), ("deframer", DEFRAMER)):
-    os.makedirs(d, exist_ok=True)
+    os.makedirs(os.path.join(HERE, d), exist_ok=True)
     for name, data in items.items():
-        with open(os.path.join(d, name), "wb") as f:
+        with open(os.path.join(HERE, d, name), "wb") as f:
             f.write(data)
