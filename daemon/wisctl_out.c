@@ -5,6 +5,7 @@
 #include "wisctl_out.h"
 
 #include <string.h>
+#include <strings.h>
 
 void out_json(FILE *f, json_object *o)
 {
@@ -60,23 +61,28 @@ void out_pins(FILE *f, json_object *result)
 		out_json(f, result);
 		return;
 	}
-	fprintf(f, "%-9s %-3s %-6s %-26s %-6s %-17s %-5s %s\n", "NAME", "CON", "NRF", "FUNCTIONS",
-	        "OWNER", "MODE", "LEVEL", "CLAIMED BY");
+	fprintf(f, "%-10s %-3s %-3s %-6s %-10s %-26s %-6s %-17s %-5s %s\n", "NAME", "CON", "PAD",
+	        "NRF", "ALIAS", "FUNCTIONS", "OWNER", "MODE", "LEVEL", "CLAIMED BY");
 	size_t n = json_object_array_length(pins);
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(pins, i), *fn;
 		char funcs[128] = "";
 		if (json_object_object_get_ex(p, "functions", &fn))
 			value_str(fn, funcs, sizeof funcs);
+		/* ALIAS: the module pad's name when it is not the pin's own. */
+		const char *alias = field(p, "pad_name", "-");
+		if (!strcasecmp(alias, field(p, "name", "?")))
+			alias = "-";
 		if (!strcmp(field(p, "kind", "IO"), "IO")) {
-			fprintf(f, "%-9s %-3s %-6s %-26s %-6s %-17s %-5s %s\n",
+			fprintf(f, "%-10s %-3s %-3s %-6s %-10s %-26s %-6s %-17s %-5s %s\n",
 			        field(p, "name", "?"), field(p, "connector", "-"),
-			        field(p, "nrf", "-"), funcs, field(p, "owner", "?"),
-			        field(p, "mode", "?"), field(p, "level", "?"),
-			        field(p, "claimed_by", ""));
+			        field(p, "pad", "-"), field(p, "nrf", "-"), alias, funcs,
+			        field(p, "owner", "?"), field(p, "mode", "?"),
+			        field(p, "level", "?"), field(p, "claimed_by", ""));
 		} else {
-			fprintf(f, "%-9s %-3s %-6s %s\n", field(p, "name", "?"),
-			        field(p, "connector", "-"), "-", field(p, "kind", "?"));
+			fprintf(f, "%-10s %-3s %-3s %-6s %-10s %s\n", field(p, "name", "?"),
+			        field(p, "connector", "-"), field(p, "pad", "-"), "-", alias,
+			        field(p, "kind", "?"));
 		}
 	}
 	fflush(f);

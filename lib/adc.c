@@ -1,9 +1,11 @@
 /*
- * ADC subsystem calls: one SAADC conversion in millivolts, with the gain,
- * reference, resolution and oversampling checked on the host so the user
- * hears which parameter is wrong.
+ * ADC subsystem calls: one SAADC conversion in millivolts.  The opcode
+ * table checks gain, reference and oversampling ranges; only the rule that
+ * the resolution is one of 8, 10, 12 or 14 bits (not a range) is here.
  */
 #include "internal.h"
+
+#define V(x) ((union wis_val){.u = (uint64_t)(x)})
 
 void wis_adc_config_init(struct wis_adc_config *cfg)
 {
@@ -15,59 +17,50 @@ void wis_adc_config_init(struct wis_adc_config *cfg)
 	cfg->oversample = 0;
 }
 
-int wis_adc_encode(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
-                   uint8_t req[5])
+int wis__adc_encode(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
+                    uint8_t req[5])
 {
 	struct wis_adc_config def;
 	if (!cfg) {
 		wis_adc_config_init(&def);
 		cfg = &def;
 	}
-	if (cfg->gain > WIS_ADC_GAIN_4)
-		return wis_fail(WIS_E_INVAL,
-		                "ADC gain code %u: use 0..7 (1/6, 1/5, 1/4, 1/3, 1/2, "
-		                "1, 2, 4)",
-		                cfg->gain);
-	if (cfg->reference > WIS_ADC_REF_VDD4)
-		return wis_fail(WIS_E_INVAL,
-		                "ADC reference %u: use 0 (internal 0.6 V) or 1 (VDD/4)",
-		                cfg->reference);
 	if (cfg->resolution != 8 && cfg->resolution != 10 && cfg->resolution != 12 &&
 	    cfg->resolution != 14)
-		return wis_fail(WIS_E_INVAL, "ADC resolution %u bits: use 8, 10, 12 or 14",
-		                cfg->resolution);
-	if (cfg->oversample > WIS_ADC_MAX_OVERSAMPLE_LOG2)
-		return wis_fail(WIS_E_INVAL, "ADC oversample 2^%u: the maximum is 2^%d",
-		                cfg->oversample, WIS_ADC_MAX_OVERSAMPLE_LOG2);
+		return wis__fail(WIS_E_INVAL, "ADC resolution %u bits: use 8, 10, 12 or 14",
+		                 cfg->resolution);
 	uint8_t nrf;
-	int rc = wis_pin_arg(dev, pin, WIS_FN_ADC, &nrf);
+	int rc = wis__pin_arg(dev, pin, WIS_FN_ADC, &nrf);
 	if (rc < 0)
 		return rc;
-	req[0] = nrf;
-	req[1] = cfg->gain;
-	req[2] = cfg->reference;
-	req[3] = cfg->resolution;
-	req[4] = cfg->oversample;
+	union wis_val v[] = {V(nrf), V(cfg->gain), V(cfg->reference), V(cfg->resolution),
+	                     V(cfg->oversample)};
+	uint8_t buf[WIS_MAX_PAYLOAD];
+	rc = wis__encode_fields(WIS_OP_ADC_READ, v, buf);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < 5; i++)
+		req[i] = buf[i];
 	return 0;
 }
 
 int wis_adc_read(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
                  int32_t *millivolts, int16_t *raw)
 {
-	wis_clear_error();
-	uint8_t req[5], r[6];
-	int rc = wis_adc_encode(dev, pin, cfg, req);
+	wis__clear_error();
+	uint8_t req[5];
+	int rc = wis__adc_encode(dev, pin, cfg, req);
 	if (rc < 0)
 		return rc;
-	rc = wis_call_exact(dev, WIS_OP_ADC_READ, req, sizeof req, r, sizeof r, 0);
-	if (rc < 0)
+	uint8_t r[WIS_MAX_PAYLOAD];
+	size_t got = 0;
+	rc = wis_call(dev, WIS_OP_ADC_READ, req, sizeof req, r, sizeof r, &got, 0);
+	union wis_val v[2];
+	if (rc < 0 || (rc = wis__decode_fields(WIS_OP_ADC_READ, r, got, v)) < 0)
 		return rc;
-	struct wis_rd rd = wis_rd_init(r, sizeof r);
-	int16_t rv = (int16_t)wis_rd_u16(&rd);
-	int32_t mv = (int32_t)wis_rd_u32(&rd);
 	if (raw)
-		*raw = rv;
+		*raw = (int16_t)v[0].i;
 	if (millivolts)
-		*millivolts = mv;
+		*millivolts = (int32_t)v[1].i;
 	return 0;
 }

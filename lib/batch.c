@@ -23,12 +23,12 @@ struct wis_batch {
 wis_batch *wis_batch_new(wis_device *dev)
 {
 	if (!dev) {
-		wis_fail(WIS_E_INVAL, "device is NULL");
+		wis__fail(WIS_E_INVAL, "device is NULL");
 		return NULL;
 	}
 	wis_batch *b = calloc(1, sizeof *b);
 	if (!b) {
-		wis_fail(WIS_E_NOMEM, "out of memory");
+		wis__fail(WIS_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	b->dev = dev;
@@ -55,19 +55,21 @@ int wis_batch_count(const wis_batch *b)
 int wis_batch_add(wis_batch *b, uint16_t opcode, const void *req, size_t len)
 {
 	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
+		return wis__fail(WIS_E_INVAL, "batch is NULL");
 	if (len && !req)
-		return wis_fail(WIS_E_INVAL, "step request is NULL but its length is %zu", len);
-	if (opcode == WIS_OP_BATCH || opcode == WIS_OP_RESET || opcode == WIS_OP_HELLO)
-		return wis_fail(WIS_E_INVAL, "%s cannot be a batch step", wis_op_name(opcode));
+		return wis__fail(WIS_E_INVAL, "step request is NULL but its length is %zu", len);
+	const struct wis_op_desc *d = wis_op_find(opcode);
+	/* Unknown opcodes go through: the device names what it does not know. */
+	if (d && !(d->flags & WIS_OPF_BATCH))
+		return wis__fail(WIS_E_INVAL, "%s cannot be a batch step", d->name);
 	if (b->n >= WIS_BATCH_MAX_STEPS)
-		return wis_fail(WIS_E_TOO_BIG, "a batch holds at most %d steps",
-		                WIS_BATCH_MAX_STEPS);
+		return wis__fail(WIS_E_TOO_BIG, "a batch holds at most %d steps",
+		                 WIS_BATCH_MAX_STEPS);
 	if (b->req_len + 4 + len > b->dev->max_payload)
-		return wis_fail(WIS_E_TOO_BIG,
-		                "step of %zu bytes does not fit: the batch would exceed "
-		                "the device's %u-byte payload",
-		                len, b->dev->max_payload);
+		return wis__fail(WIS_E_TOO_BIG,
+		                 "step of %zu bytes does not fit: the batch would exceed "
+		                 "the device's %u-byte payload",
+		                 len, b->dev->max_payload);
 	struct wis_wr w = wis_wr_init(b->req + b->req_len, sizeof b->req - b->req_len);
 	wis_wr_u16(&w, opcode);
 	wis_wr_u16(&w, (uint16_t)len);
@@ -79,47 +81,55 @@ int wis_batch_add(wis_batch *b, uint16_t opcode, const void *req, size_t len)
 	return b->n++;
 }
 
-int wis_batch_add_gpio_mode(wis_batch *b, const char *pin, enum wis_gpio_mode mode, int initial)
+#define V(x) ((union wis_val){.u = (uint64_t)(x)})
+
+/* Adds a step from field values (layout and ranges from the opcode table). */
+static int add_fields(wis_batch *b, uint16_t opcode, const union wis_val *v)
+{
+	uint8_t req[WIS_MAX_PAYLOAD];
+	int n = wis__encode_fields(opcode, v, req);
+	return n < 0 ? n : wis_batch_add(b, opcode, req, (size_t)n);
+}
+
+/* Resolves a pin for fn, or returns a negative code. */
+static int batch_pin(wis_batch *b, const char *pin, unsigned fn)
 {
 	uint8_t nrf;
 	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
-	if ((unsigned)mode >= WIS_GPIO__MODE_COUNT)
-		return wis_fail(WIS_E_INVAL, "GPIO mode %d: use 0..5", (int)mode);
-	int rc = wis_pin_arg(b->dev, pin, WIS_FN_GPIO, &nrf);
-	if (rc < 0)
-		return rc;
-	uint8_t req[3] = {nrf, (uint8_t)mode, (uint8_t)(initial != 0)};
-	return wis_batch_add(b, WIS_OP_GPIO_MODE, req, sizeof req);
+		return wis__fail(WIS_E_INVAL, "batch is NULL");
+	int rc = wis__pin_arg(b->dev, pin, fn, &nrf);
+	return rc < 0 ? rc : nrf;
+}
+
+int wis_batch_add_gpio_mode(wis_batch *b, const char *pin, enum wis_gpio_mode mode, int initial)
+{
+	int nrf = batch_pin(b, pin, WIS_FN_GPIO);
+	if (nrf < 0)
+		return nrf;
+	return add_fields(b, WIS_OP_GPIO_MODE,
+	                  (union wis_val[]){V(nrf), V((unsigned)mode), V(initial != 0)});
 }
 
 int wis_batch_add_gpio_read(wis_batch *b, const char *pin)
 {
-	uint8_t nrf;
-	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
-	int rc = wis_pin_arg(b->dev, pin, WIS_FN_GPIO, &nrf);
-	return rc < 0 ? rc : wis_batch_add(b, WIS_OP_GPIO_READ, &nrf, 1);
+	int nrf = batch_pin(b, pin, WIS_FN_GPIO);
+	return nrf < 0 ? nrf : add_fields(b, WIS_OP_GPIO_READ, (union wis_val[]){V(nrf)});
 }
 
 int wis_batch_add_gpio_write(wis_batch *b, const char *pin, int level)
 {
-	uint8_t nrf;
-	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
-	int rc = wis_pin_arg(b->dev, pin, WIS_FN_GPIO, &nrf);
-	if (rc < 0)
-		return rc;
-	uint8_t req[2] = {nrf, (uint8_t)(level != 0)};
-	return wis_batch_add(b, WIS_OP_GPIO_WRITE, req, sizeof req);
+	int nrf = batch_pin(b, pin, WIS_FN_GPIO);
+	if (nrf < 0)
+		return nrf;
+	return add_fields(b, WIS_OP_GPIO_WRITE, (union wis_val[]){V(nrf), V(level != 0)});
 }
 
 int wis_batch_add_adc_read(wis_batch *b, const char *pin, const struct wis_adc_config *cfg)
 {
 	uint8_t req[5];
 	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
-	int rc = wis_adc_encode(b->dev, pin, cfg, req);
+		return wis__fail(WIS_E_INVAL, "batch is NULL");
+	int rc = wis__adc_encode(b->dev, pin, cfg, req);
 	return rc < 0 ? rc : wis_batch_add(b, WIS_OP_ADC_READ, req, sizeof req);
 }
 
@@ -138,23 +148,24 @@ const uint8_t *wis_batch_payload(const wis_batch *b, size_t *len)
 int wis_batch_parse(wis_batch *b, const uint8_t *payload, size_t len)
 {
 	if (!b || (len && !payload))
-		return wis_fail(WIS_E_INVAL, "batch or payload is NULL");
+		return wis__fail(WIS_E_INVAL, "batch or payload is NULL");
 	if (len > sizeof b->resp)
-		return wis_fail(WIS_E_PROTO, "BATCH response of %zu bytes is too long", len);
+		return wis__fail(WIS_E_PROTO, "BATCH response of %zu bytes is too long", len);
 	memcpy(b->resp, payload, len);
 	b->have_results = false;
 	struct wis_rd r = wis_rd_init(b->resp, len);
 	unsigned n = wis_rd_u8(&r);
 	if (r.err || n != (unsigned)b->n)
-		return wis_fail(WIS_E_PROTO, "BATCH response has %u results for %d steps", n, b->n);
+		return wis__fail(WIS_E_PROTO, "BATCH response has %u results for %d steps", n,
+		                 b->n);
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t op = wis_rd_u16(&r);
 		uint8_t st = wis_rd_u8(&r);
 		uint16_t l = wis_rd_u16(&r);
 		size_t off = r.pos;
 		if (!wis_rd_bytes(&r, l) || op != b->ops[i])
-			return wis_fail(WIS_E_PROTO, "BATCH result %u is %s", i,
-			                r.err ? "truncated" : "for another opcode");
+			return wis__fail(WIS_E_PROTO, "BATCH result %u is %s", i,
+			                 r.err ? "truncated" : "for another opcode");
 		b->status[i] = st ? -(int)st : 0;
 		b->res_off[i] = (uint16_t)off;
 		b->res_len[i] = l;
@@ -165,19 +176,19 @@ int wis_batch_parse(wis_batch *b, const uint8_t *payload, size_t len)
 		}
 	}
 	if (wis_rd_left(&r))
-		return wis_fail(WIS_E_PROTO, "BATCH response has %zu trailing bytes",
-		                wis_rd_left(&r));
+		return wis__fail(WIS_E_PROTO, "BATCH response has %zu trailing bytes",
+		                 wis_rd_left(&r));
 	b->have_results = true;
 	return 0;
 }
 
 int wis_batch_run(wis_batch *b, unsigned timeout_ms)
 {
-	wis_clear_error();
+	wis__clear_error();
 	if (!b)
-		return wis_fail(WIS_E_INVAL, "batch is NULL");
+		return wis__fail(WIS_E_INVAL, "batch is NULL");
 	if (b->n == 0)
-		return wis_fail(WIS_E_INVAL, "batch is empty");
+		return wis__fail(WIS_E_INVAL, "batch is empty");
 	uint8_t resp[WIS_MAX_PAYLOAD];
 	size_t len = 0;
 	int rc =
@@ -190,9 +201,9 @@ int wis_batch_run(wis_batch *b, unsigned timeout_ms)
 static int step_ok(const wis_batch *b, int i)
 {
 	if (!b || i < 0 || i >= b->n)
-		return wis_fail(WIS_E_INVAL, "no batch step %d", i);
+		return wis__fail(WIS_E_INVAL, "no batch step %d", i);
 	if (!b->have_results)
-		return wis_fail(WIS_E_INVAL, "batch has not been run");
+		return wis__fail(WIS_E_INVAL, "batch has not been run");
 	return 0;
 }
 
@@ -214,39 +225,35 @@ const uint8_t *wis_batch_result(const wis_batch *b, int i, size_t *len)
 	return b->resp + b->res_off[i];
 }
 
-int wis_batch_level(const wis_batch *b, int i, int *level)
+/* Step i's result decoded by want's response layout into v. */
+static int step_fields(const wis_batch *b, int i, uint16_t want, union wis_val *v)
 {
 	int rc = step_ok(b, i);
 	if (rc < 0)
 		return rc;
-	if (b->ops[i] != WIS_OP_GPIO_READ)
-		return wis_fail(WIS_E_INVAL, "batch step %d is %s, not GPIO_READ", i,
-		                wis_op_name(b->ops[i]));
+	if (b->ops[i] != want)
+		return wis__fail(WIS_E_INVAL, "batch step %d is %s, not %s", i,
+		                 wis_op_name(b->ops[i]), wis_op_name(want));
 	if (b->status[i] < 0)
-		return wis_fail(b->status[i], "batch step %d failed: %.*s", i, (int)b->res_len[i],
-		                (const char *)b->resp + b->res_off[i]);
-	if (b->res_len[i] != 1)
-		return wis_fail(WIS_E_PROTO, "GPIO_READ result has %u bytes", b->res_len[i]);
-	if (level)
-		*level = b->resp[b->res_off[i]] != 0;
-	return 0;
+		return wis__fail(b->status[i], "batch step %d failed: %.*s", i, (int)b->res_len[i],
+		                 (const char *)b->resp + b->res_off[i]);
+	return wis__decode_fields(want, b->resp + b->res_off[i], b->res_len[i], v);
+}
+
+int wis_batch_level(const wis_batch *b, int i, int *level)
+{
+	union wis_val v[1];
+	int rc = step_fields(b, i, WIS_OP_GPIO_READ, v);
+	if (rc == 0 && level)
+		*level = v[0].u != 0;
+	return rc;
 }
 
 int wis_batch_millivolts(const wis_batch *b, int i, int32_t *mv)
 {
-	int rc = step_ok(b, i);
-	if (rc < 0)
-		return rc;
-	if (b->ops[i] != WIS_OP_ADC_READ)
-		return wis_fail(WIS_E_INVAL, "batch step %d is %s, not ADC_READ", i,
-		                wis_op_name(b->ops[i]));
-	if (b->status[i] < 0)
-		return wis_fail(b->status[i], "batch step %d failed: %.*s", i, (int)b->res_len[i],
-		                (const char *)b->resp + b->res_off[i]);
-	if (b->res_len[i] != 6)
-		return wis_fail(WIS_E_PROTO, "ADC_READ result has %u bytes", b->res_len[i]);
-	struct wis_rd r = wis_rd_init(b->resp + b->res_off[i] + 2, 4);
-	if (mv)
-		*mv = (int32_t)wis_rd_u32(&r);
-	return 0;
+	union wis_val v[2];
+	int rc = step_fields(b, i, WIS_OP_ADC_READ, v);
+	if (rc == 0 && mv)
+		*mv = (int32_t)v[1].i;
+	return rc;
 }

@@ -33,7 +33,7 @@
 /* The device whose reader role this thread holds (NULL if none). */
 static _Thread_local wis_device *tls_reader;
 
-int64_t wis_now_ns(void)
+int64_t wis__now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -48,14 +48,14 @@ static struct timespec abs_ts(int64_t ns)
 
 static int ms_until(int64_t deadline)
 {
-	int64_t left = deadline - wis_now_ns();
+	int64_t left = deadline - wis__now_ns();
 	if (left <= 0)
 		return 0;
 	int64_t ms = (left + 999999) / 1000000;
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
-struct wis_slot *wis_slot_find(wis_device *dev, uint16_t id)
+struct wis_slot *wis__slot_find(wis_device *dev, uint16_t id)
 {
 	for (unsigned i = 0; i < dev->nslots; i++)
 		if (dev->slots[i].id == id)
@@ -77,24 +77,24 @@ static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsi
 		id = ++dev->next_id;
 		if (id == 0)
 			id = dev->next_id = 1;
-	} while (wis_slot_find(dev, id));
+	} while (wis__slot_find(dev, id));
 	memset(s, 0, sizeof *s);
 	s->id = id;
 	s->opcode = opcode;
 	s->timeout_ms = timeout_ms;
-	s->deadline_ns = wis_now_ns() + (int64_t)timeout_ms * 1000000;
+	s->deadline_ns = wis__now_ns() + (int64_t)timeout_ms * 1000000;
 	dev->used++;
 	return s;
 }
 
-void wis_slot_free_locked(wis_device *dev, struct wis_slot *s)
+void wis__slot_free_locked(wis_device *dev, struct wis_slot *s)
 {
 	s->id = 0;
 	dev->used--;
 	pthread_cond_broadcast(&dev->cond); /* a window slot is free */
 }
 
-pthread_cond_t *wis_slot_cv(wis_device *dev, struct wis_slot *s)
+pthread_cond_t *wis__slot_cv(wis_device *dev, struct wis_slot *s)
 {
 	return &dev->slot_cv[s - dev->slots];
 }
@@ -107,7 +107,7 @@ static void hand_off_reader_locked(wis_device *dev)
 	for (unsigned i = 0; i < dev->nslots; i++) {
 		struct wis_slot *s = &dev->slots[i];
 		if (s->id && !s->async && s->waiting && !s->done) {
-			pthread_cond_signal(wis_slot_cv(dev, s));
+			pthread_cond_signal(wis__slot_cv(dev, s));
 			break;
 		}
 	}
@@ -119,18 +119,18 @@ static void hand_off_reader_locked(wis_device *dev)
 /* The detail of a failed async call is wis_last_error() during its
  * callback only: the thread running it (wis_close, another call) keeps its
  * own caller's detail. */
-void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n)
+void wis__run_done(wis_device *dev, struct wis_done *d, unsigned n)
 {
 	if (n == 0)
 		return;
 	char keep[WIS_DETAIL_MAX];
 	snprintf(keep, sizeof keep, "%s", wis_last_error());
 	for (unsigned i = 0; i < n; i++) {
-		wis_set_detail(d[i].detail, strlen(d[i].detail));
+		wis__set_detail(d[i].detail, strlen(d[i].detail));
 		d[i].cb(dev, d[i].status, (const uint8_t *)d[i].detail, strlen(d[i].detail),
 		        d[i].user);
 	}
-	wis_set_detail(keep, strlen(keep));
+	wis__set_detail(keep, strlen(keep));
 }
 
 /* Completions are collected under the lock in chunks of this many and run
@@ -152,13 +152,13 @@ static unsigned fail_all_locked(wis_device *dev, int code, const char *why, stru
 			snprintf(d[n].detail, sizeof d[n].detail, "%s: %s", wis_op_name(s->opcode),
 			         why);
 			n++;
-			wis_slot_free_locked(dev, s);
+			wis__slot_free_locked(dev, s);
 		} else if (!s->async && !s->done) {
 			s->done = true;
 			s->status = code;
 			snprintf(s->detail, sizeof s->detail, "%s: %s", wis_op_name(s->opcode),
 			         why);
-			pthread_cond_signal(wis_slot_cv(dev, s));
+			pthread_cond_signal(wis__slot_cv(dev, s));
 		}
 	}
 	pthread_cond_broadcast(&dev->cond);
@@ -174,12 +174,12 @@ static void fail_all(wis_device *dev, int code, const char *why)
 	do {
 		n = fail_all_locked(dev, code, why, d);
 		pthread_mutex_unlock(&dev->mu);
-		wis_run_done(dev, d, n);
+		wis__run_done(dev, d, n);
 		pthread_mutex_lock(&dev->mu);
 	} while (n == DONE_CHUNK);
 }
 
-void wis_link_died(wis_device *dev, int code)
+void wis__link_died(wis_device *dev, int code)
 {
 	char why[160];
 	snprintf(why, sizeof why, "link to %s lost (%s)", dev->path,
@@ -195,7 +195,7 @@ void wis_link_died(wis_device *dev, int code)
 /* Up to DONE_CHUNK async calls past their deadline, moved into d. */
 static unsigned expire_locked(wis_device *dev, struct wis_done *d)
 {
-	int64_t now = wis_now_ns();
+	int64_t now = wis__now_ns();
 	unsigned n = 0;
 	for (unsigned i = 0; i < dev->nslots && n < DONE_CHUNK; i++) {
 		struct wis_slot *s = &dev->slots[i];
@@ -205,7 +205,7 @@ static unsigned expire_locked(wis_device *dev, struct wis_done *d)
 		snprintf(d[n].detail, sizeof d[n].detail, "no response to %s within %u ms",
 		         wis_op_name(s->opcode), s->timeout_ms);
 		n++;
-		wis_slot_free_locked(dev, s);
+		wis__slot_free_locked(dev, s);
 	}
 	return n;
 }
@@ -213,22 +213,22 @@ static unsigned expire_locked(wis_device *dev, struct wis_done *d)
 /* Sends what is queued without waiting; a dead link fails every call. */
 static void flush_txq(wis_device *dev)
 {
-	int rc = wis_tx_push(dev);
+	int rc = wis__tx_push(dev);
 	if (rc < 0)
-		wis_link_died(dev, rc);
+		wis__link_died(dev, rc);
 }
 
 static int check_args(wis_device *dev, const void *req, size_t req_len)
 {
 	if (!dev)
-		return wis_fail(WIS_E_INVAL, "device is NULL");
+		return wis__fail(WIS_E_INVAL, "device is NULL");
 	if (req_len && !req)
-		return wis_fail(WIS_E_INVAL, "request is NULL but its length is %zu", req_len);
+		return wis__fail(WIS_E_INVAL, "request is NULL but its length is %zu", req_len);
 	if (req_len > dev->max_payload)
-		return wis_fail(WIS_E_TOO_BIG,
-		                "request of %zu bytes exceeds the device's maximum "
-		                "payload of %u bytes",
-		                req_len, dev->max_payload);
+		return wis__fail(WIS_E_TOO_BIG,
+		                 "request of %zu bytes exceeds the device's maximum "
+		                 "payload of %u bytes",
+		                 req_len, dev->max_payload);
 	return 0;
 }
 
@@ -246,11 +246,11 @@ static void read_for_slot_locked(wis_device *dev, int64_t deadline)
 	tls_reader = dev;
 	unsigned nd = expire_locked(dev, d);
 	pthread_mutex_unlock(&dev->mu);
-	wis_run_done(dev, d, nd);
+	wis__run_done(dev, d, nd);
 	int wait = ms_until(deadline);
-	int r = nd ? 0 : wis_read_link(dev, wait > 10 ? 10 : wait);
+	int r = nd ? 0 : wis__read_link(dev, wait > 10 ? 10 : wait);
 	if (r < 0)
-		wis_link_died(dev, r);
+		wis__link_died(dev, r);
 	pthread_mutex_lock(&dev->mu);
 	if (!nested) {
 		tls_reader = outer_reader;
@@ -266,14 +266,23 @@ static void send_failed(wis_device *dev, struct wis_slot *s, uint16_t id, wis_do
 {
 	pthread_mutex_lock(&dev->mu);
 	if (s->id == id && s->async == (cb != NULL) && s->cb == cb)
-		wis_slot_free_locked(dev, s);
+		wis__slot_free_locked(dev, s);
 	pthread_mutex_unlock(&dev->mu);
 	if (rc == WIS_E_DISCONNECTED) {
 		char keep[WIS_DETAIL_MAX];
 		snprintf(keep, sizeof keep, "%s", wis_last_error());
-		wis_link_died(dev, rc);
-		wis_set_detail(keep, strlen(keep));
+		wis__link_died(dev, rc);
+		wis__set_detail(keep, strlen(keep));
 	}
+}
+
+/* The open options' timeout, plus what a long operation may take on the
+ * device by its description (a DELAY's delay, a TX's time on air). */
+unsigned wis__default_timeout(wis_device *dev, uint16_t opcode, const void *req, size_t len)
+{
+	uint64_t ms = dev->opts.timeout_ms;
+	ms += wis_op_bound_ms(wis_op_find(opcode), req, len);
+	return ms > UINT32_MAX ? UINT32_MAX : (unsigned)ms;
 }
 
 static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
@@ -281,13 +290,13 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 {
 	int rc;
 	if (resp_cap && !resp)
-		return wis_fail(WIS_E_INVAL, "response buffer is NULL but its size is %zu",
-		                resp_cap);
+		return wis__fail(WIS_E_INVAL, "response buffer is NULL but its size is %zu",
+		                 resp_cap);
 	if (resp_len)
 		*resp_len = 0;
 	if (!timeout_ms)
-		timeout_ms = dev->opts.timeout_ms;
-	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
+		timeout_ms = wis__default_timeout(dev, opcode, req, req_len);
+	int64_t deadline = wis__now_ns() + (int64_t)timeout_ms * 1000000;
 	struct timespec dl = abs_ts(deadline);
 	struct wis_done d[DONE_CHUNK];
 	unsigned nd;
@@ -295,26 +304,26 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 	pthread_mutex_lock(&dev->mu);
 	dev->users++;
 	while (!dev->dead && !dev->closing && dev->used >= dev->window) {
-		bool expired = wis_now_ns() >= deadline;
+		bool expired = wis__now_ns() >= deadline;
 		if (!expired && (!dev->reader_active || tls_reader == dev)) {
 			read_for_slot_locked(dev, deadline);
 			continue;
 		}
 		if (expired || pthread_cond_timedwait(&dev->cond, &dev->mu, &dl) == ETIMEDOUT) {
-			rc = wis_fail(WIS_E_TIMEOUT,
-			              "%s: no free call slot within %u ms (%u calls in "
-			              "flight)",
-			              wis_op_name(opcode), timeout_ms, dev->used);
+			rc = wis__fail(WIS_E_TIMEOUT,
+			               "%s: no free call slot within %u ms (%u calls in "
+			               "flight)",
+			               wis_op_name(opcode), timeout_ms, dev->used);
 			goto out;
 		}
 	}
 	if (dev->dead) {
-		rc = wis_fail(WIS_E_DISCONNECTED, "%s: link to %s is gone", wis_op_name(opcode),
-		              dev->path);
+		rc = wis__fail(WIS_E_DISCONNECTED, "%s: link to %s is gone", wis_op_name(opcode),
+		               dev->path);
 		goto out;
 	}
 	if (dev->closing) {
-		rc = wis_fail(WIS_E_CLOSED, "%s: device is being closed", wis_op_name(opcode));
+		rc = wis__fail(WIS_E_CLOSED, "%s: device is being closed", wis_op_name(opcode));
 		goto out;
 	}
 	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms);
@@ -323,7 +332,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 	uint16_t id = s->id;
 	pthread_mutex_unlock(&dev->mu);
 
-	rc = wis_tx_send(dev, id, opcode, req, req_len, timeout_ms, false);
+	rc = wis__tx_send(dev, id, opcode, req, req_len, timeout_ms, false);
 	if (rc < 0) {
 		send_failed(dev, s, id, NULL, rc);
 		pthread_mutex_lock(&dev->mu);
@@ -332,14 +341,14 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 
 	pthread_mutex_lock(&dev->mu);
 	while (!s->done) {
-		if (wis_now_ns() >= deadline)
+		if (wis__now_ns() >= deadline)
 			break;
 		/* A callback on the reading thread calling in reads on itself:
 		 * waiting for the reader would be waiting for ourselves. */
 		bool nested = dev->reader_active && tls_reader == dev;
 		if (dev->reader_active && !nested) {
 			s->waiting = true;
-			pthread_cond_timedwait(wis_slot_cv(dev, s), &dev->mu, &dl);
+			pthread_cond_timedwait(wis__slot_cv(dev, s), &dev->mu, &dl);
 			s->waiting = false;
 			continue;
 		}
@@ -349,14 +358,14 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 		nd = expire_locked(dev, d);
 		if (nd) {
 			pthread_mutex_unlock(&dev->mu);
-			wis_run_done(dev, d, nd);
+			wis__run_done(dev, d, nd);
 			pthread_mutex_lock(&dev->mu);
 		}
-		while (!s->done && !dev->dead && !dev->closing && wis_now_ns() < deadline) {
+		while (!s->done && !dev->dead && !dev->closing && wis__now_ns() < deadline) {
 			pthread_mutex_unlock(&dev->mu);
-			int r = wis_read_link(dev, ms_until(deadline));
+			int r = wis__read_link(dev, ms_until(deadline));
 			if (r < 0)
-				wis_link_died(dev, r);
+				wis__link_died(dev, r);
 			pthread_mutex_lock(&dev->mu);
 		}
 		if (!nested) {
@@ -365,12 +374,12 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 		}
 	}
 	if (!s->done) {
-		rc = wis_fail(WIS_E_TIMEOUT, "no response to %s from %s within %u ms",
-		              wis_op_name(opcode), dev->path, timeout_ms);
+		rc = wis__fail(WIS_E_TIMEOUT, "no response to %s from %s within %u ms",
+		               wis_op_name(opcode), dev->path, timeout_ms);
 	} else {
 		rc = s->status;
 		if (rc < 0) {
-			wis_set_detail(s->detail, strlen(s->detail));
+			wis__set_detail(s->detail, strlen(s->detail));
 		} else {
 			if (resp_len)
 				*resp_len = s->len;
@@ -378,13 +387,13 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 			 * them TOO_BIG for a call the device carried out would
 			 * read as a failure. */
 			if (resp && s->len > resp_cap)
-				rc = wis_fail(WIS_E_TOO_BIG,
-				              "%s response of %zu bytes does not fit the "
-				              "%zu-byte buffer",
-				              wis_op_name(opcode), s->len, resp_cap);
+				rc = wis__fail(WIS_E_TOO_BIG,
+				               "%s response of %zu bytes does not fit the "
+				               "%zu-byte buffer",
+				               wis_op_name(opcode), s->len, resp_cap);
 		}
 	}
-	wis_slot_free_locked(dev, s);
+	wis__slot_free_locked(dev, s);
 out:
 	dev->users--;
 	pthread_cond_broadcast(&dev->cond);
@@ -392,33 +401,33 @@ out:
 	return rc;
 }
 
-int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
-                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
+int wis__call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len,
+                       void *resp, size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
 {
 	int rc = check_args(dev, req, req_len);
 	if (rc)
 		return rc;
 	struct wis_entry e;
-	wis_enter(dev, &e);
+	wis__enter(dev, &e);
 	rc = call_sync(dev, opcode, req, req_len, resp, resp_cap, resp_len, timeout_ms);
-	if (wis_leave(dev, &e) && rc >= 0)
-		rc = wis_fail(WIS_E_CLOSED,
-		              "%s: the device was closed by a callback during the call",
-		              wis_op_name(opcode));
+	if (wis__leave(dev, &e) && rc >= 0)
+		rc = wis__fail(WIS_E_CLOSED,
+		               "%s: the device was closed by a callback during the call",
+		               wis_op_name(opcode));
 	return rc;
 }
 
 int wis_call(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
              size_t resp_cap, size_t *resp_len, unsigned timeout_ms)
 {
-	wis_clear_error();
+	wis__clear_error();
 	if (dev)
-		wis_clock_maybe_resync(dev);
-	return wis_call_internal(dev, opcode, req, req_len, resp, resp_cap, resp_len, timeout_ms);
+		wis__clock_maybe_resync(dev);
+	return wis__call_internal(dev, opcode, req, req_len, resp, resp_cap, resp_len, timeout_ms);
 }
 
-int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
-                   size_t want, unsigned timeout_ms)
+int wis__call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+                    size_t want, unsigned timeout_ms)
 {
 	uint8_t tmp[WIS_MAX_PAYLOAD];
 	size_t got = 0;
@@ -426,8 +435,8 @@ int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req
 	if (rc < 0)
 		return rc;
 	if (got != want)
-		return wis_fail(WIS_E_PROTO, "%s response has %zu bytes, expected %zu",
-		                wis_op_name(opcode), got, want);
+		return wis__fail(WIS_E_PROTO, "%s response has %zu bytes, expected %zu",
+		                 wis_op_name(opcode), got, want);
 	if (want)
 		memcpy(resp, tmp, want);
 	return 0;
@@ -451,14 +460,14 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 {
 	int rc;
 	if (!timeout_ms)
-		timeout_ms = dev->opts.timeout_ms;
+		timeout_ms = wis__default_timeout(dev, opcode, req, len);
 	pthread_mutex_lock(&dev->mu);
 	if (dev->dead || dev->closing || dev->used >= dev->window) {
-		rc = dev->dead ? wis_fail(WIS_E_DISCONNECTED, "%s: link to %s is gone",
-		                          wis_op_name(opcode), dev->path)
+		rc = dev->dead ? wis__fail(WIS_E_DISCONNECTED, "%s: link to %s is gone",
+		                           wis_op_name(opcode), dev->path)
 		     : dev->closing
-		         ? wis_fail(WIS_E_CLOSED, "device is being closed")
-		         : wis_fail(WIS_E_WINDOW_FULL, "%u calls already in flight", dev->used);
+		         ? wis__fail(WIS_E_CLOSED, "device is being closed")
+		         : wis__fail(WIS_E_WINDOW_FULL, "%u calls already in flight", dev->used);
 		pthread_mutex_unlock(&dev->mu);
 		return rc;
 	}
@@ -469,7 +478,7 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 	uint16_t id = s->id;
 	pthread_mutex_unlock(&dev->mu);
 
-	rc = wis_tx_send(dev, id, opcode, req, len, timeout_ms, true);
+	rc = wis__tx_send(dev, id, opcode, req, len, timeout_ms, true);
 	if (rc < 0)
 		send_failed(dev, s, id, cb, rc);
 	return rc;
@@ -482,30 +491,30 @@ int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len
 	if (rc)
 		return rc;
 	if (!cb)
-		return wis_fail(WIS_E_INVAL, "completion callback is NULL");
+		return wis__fail(WIS_E_INVAL, "completion callback is NULL");
 	struct wis_entry e;
-	wis_enter(dev, &e);
+	wis__enter(dev, &e);
 	users_add(dev, 1);
 	rc = call_async(dev, opcode, req, len, timeout_ms, cb, user);
 	users_add(dev, -1);
-	wis_leave(dev, &e); /* if a callback closed dev, cb has run (CANCELLED) */
+	wis__leave(dev, &e); /* if a callback closed dev, cb has run (CANCELLED) */
 	return rc;
 }
 
 static int process(wis_device *dev)
 {
-	wis_clock_maybe_resync(dev);
+	wis__clock_maybe_resync(dev);
 	struct wis_done d[DONE_CHUNK];
-	wis_device *outer = wis_tx_defer(dev);
+	wis_device *outer = wis__tx_defer(dev);
 	pthread_mutex_lock(&dev->mu);
 	if (!dev->dead && !dev->closing && !dev->reader_active) {
 		wis_device *outer_reader = tls_reader;
 		dev->reader_active = true;
 		tls_reader = dev;
 		pthread_mutex_unlock(&dev->mu);
-		int r = wis_read_link(dev, 0);
+		int r = wis__read_link(dev, 0);
 		if (r < 0)
-			wis_link_died(dev, r);
+			wis__link_died(dev, r);
 		pthread_mutex_lock(&dev->mu);
 		tls_reader = outer_reader;
 		hand_off_reader_locked(dev);
@@ -514,11 +523,11 @@ static int process(wis_device *dev)
 	do {
 		n = expire_locked(dev, d);
 		pthread_mutex_unlock(&dev->mu);
-		wis_run_done(dev, d, n);
+		wis__run_done(dev, d, n);
 		pthread_mutex_lock(&dev->mu);
 	} while (n == DONE_CHUNK);
 	pthread_mutex_unlock(&dev->mu);
-	wis_tx_defer(outer);
+	wis__tx_defer(outer);
 	flush_txq(dev);
 	pthread_mutex_lock(&dev->mu);
 	bool dead = dev->dead;
@@ -529,14 +538,14 @@ static int process(wis_device *dev)
 int wis_process(wis_device *dev)
 {
 	if (!dev)
-		return wis_fail(WIS_E_INVAL, "device is NULL");
+		return wis__fail(WIS_E_INVAL, "device is NULL");
 	struct wis_entry e;
-	wis_enter(dev, &e);
+	wis__enter(dev, &e);
 	users_add(dev, 1);
 	int rc = process(dev);
 	users_add(dev, -1);
-	if (wis_leave(dev, &e))
-		rc = wis_fail(WIS_E_CLOSED, "the device was closed by a callback");
+	if (wis__leave(dev, &e))
+		rc = wis__fail(WIS_E_CLOSED, "the device was closed by a callback");
 	return rc;
 }
 
@@ -551,7 +560,7 @@ int wis_next_timeout_ms(wis_device *dev)
 			first = dev->slots[i].deadline_ns;
 	pthread_mutex_unlock(&dev->mu);
 	int ms = first == INT64_MAX ? -1 : ms_until(first);
-	bool output = wis_tx_pending(dev);
+	bool output = wis__tx_pending(dev);
 	/* The fd is polled for input only: while output waits for the link,
 	 * come back soon to push it. */
 	if (output && (ms < 0 || ms > 10))
@@ -576,7 +585,7 @@ int wis_fd(wis_device *dev)
 
 /* Called by wis_close(): cancels everything and waits until no thread is
  * inside a call or reading, so the device can be freed. */
-void wis_calls_shutdown(wis_device *dev)
+void wis__calls_shutdown(wis_device *dev)
 {
 	uint64_t one = 1;
 	pthread_mutex_lock(&dev->mu);
@@ -592,7 +601,7 @@ void wis_calls_shutdown(wis_device *dev)
 	pthread_mutex_unlock(&dev->mu);
 }
 
-bool wis_calls_close_later(wis_device *dev)
+bool wis__calls_close_later(wis_device *dev)
 {
 	uint64_t one = 1;
 	pthread_mutex_lock(&dev->mu);
@@ -600,7 +609,7 @@ bool wis_calls_close_later(wis_device *dev)
 	if (first) {
 		dev->closing = true;
 		if (write(dev->wake_fd, &one, sizeof one) < 0) {
-			/* readable anyway (see wis_calls_shutdown) */
+			/* readable anyway (see wis__calls_shutdown) */
 		}
 		fail_all(dev, WIS_E_CANCELLED, "device closed while the call was pending");
 	}

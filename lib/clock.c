@@ -49,19 +49,19 @@ static void offer_sample_locked(wis_device *dev, int64_t t0, int64_t t1, uint64_
 	c->rtt_us = rtt;
 }
 
-int wis_clock_sync_initial(wis_device *dev)
+int wis__clock_sync_initial(wis_device *dev)
 {
 	int64_t best_t0 = 0, best_t1 = 0;
 	uint64_t best_dev = 0;
 	/* Our samples are calls too: no async resync on top of them. */
 	pthread_mutex_lock(&dev->mu);
-	dev->clk.last_attempt_ns = wis_now_ns();
+	dev->clk.last_attempt_ns = wis__now_ns();
 	pthread_mutex_unlock(&dev->mu);
 	for (int i = 0; i < 8; i++) {
 		uint8_t r[8];
-		int64_t t0 = wis_now_ns();
-		int rc = wis_call_exact(dev, WIS_OP_UPTIME, NULL, 0, r, sizeof r, 0);
-		int64_t t1 = wis_now_ns();
+		int64_t t0 = wis__now_ns();
+		int rc = wis__call_exact(dev, WIS_OP_UPTIME, NULL, 0, r, sizeof r, 0);
+		int64_t t1 = wis__now_ns();
 		if (rc < 0)
 			return rc;
 		if (i == 0 || t1 - t0 < best_t1 - best_t0) {
@@ -81,7 +81,7 @@ int wis_clock_sync_initial(wis_device *dev)
 static void resync_done(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
 {
 	(void)user;
-	int64_t t1 = wis_now_ns();
+	int64_t t1 = wis__now_ns();
 	pthread_mutex_lock(&dev->mu);
 	struct wis_clock *c = &dev->clk;
 	c->inflight = false;
@@ -97,9 +97,9 @@ static void resync_done(wis_device *dev, int status, const uint8_t *p, size_t le
 	pthread_mutex_unlock(&dev->mu);
 }
 
-void wis_clock_maybe_resync(wis_device *dev)
+void wis__clock_maybe_resync(wis_device *dev)
 {
-	int64_t now = wis_now_ns();
+	int64_t now = wis__now_ns();
 	pthread_mutex_lock(&dev->mu);
 	bool due = !dev->dead && !dev->closing && !dev->clk.inflight &&
 	           now - dev->clk.last_attempt_ns >= WIS_RESYNC_NS && dev->used < dev->window;
@@ -119,10 +119,10 @@ void wis_clock_maybe_resync(wis_device *dev)
 		dev->clk.inflight = false;
 		pthread_mutex_unlock(&dev->mu);
 	}
-	wis_set_detail(keep, strlen(keep));
+	wis__set_detail(keep, strlen(keep));
 }
 
-void wis_clock_invalidate(wis_device *dev)
+void wis__clock_invalidate(wis_device *dev)
 {
 	/* dev->mu held by the caller. */
 	dev->clk.valid = false;

@@ -18,11 +18,11 @@ int wis_discover(struct wis_found *out, int max, const struct wis_open_options *
 	if (opts)
 		o = *opts;
 	if (max < 0 || (max > 0 && !out))
-		return wis_fail(WIS_E_INVAL, "bad output array");
+		return wis__fail(WIS_E_INVAL, "bad output array");
 	struct sp_port **ports = NULL;
 	if (sp_list_ports(&ports) != SP_OK) {
 		char *msg = sp_last_error_message();
-		int rc = wis_fail(WIS_E_IO, "cannot list serial ports: %s", msg ? msg : "unknown");
+		int rc = wis__fail(WIS_E_IO, "cannot list serial ports: %s", msg ? msg : "unknown");
 		sp_free_error_message(msg);
 		return rc;
 	}
@@ -52,7 +52,7 @@ int wis_discover(struct wis_found *out, int max, const struct wis_open_options *
 	}
 	sp_free_port_list(ports);
 	if (n == 0)
-		wis_fail(0, "no serial port with USB %04x:%04x%s%s", o.usb_vid, o.usb_pid,
-		         o.serial ? " serial " : "", o.serial ? o.serial : "");
+		wis__fail(0, "no serial port with USB %04x:%04x%s%s", o.usb_vid, o.usb_pid,
+		          o.serial ? " serial " : "", o.serial ? o.serial : "");
 	return n;
 }

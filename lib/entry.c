@@ -3,7 +3,7 @@
  * call wis_close() on a device whose library frames are still on the
  * stack below it: the device cannot be freed under them, so the close is
  * queued on the thread and done when its outermost entry for that device
- * leaves (wis_leave).  Only the closing thread ever touches its queue.
+ * leaves (wis__leave).  Only the closing thread ever touches its queue.
  */
 #include "internal.h"
 
@@ -12,7 +12,7 @@ static _Thread_local struct wis_entry *tls_top;
 /* Devices this thread closed from callbacks, linked through close_next. */
 static _Thread_local wis_device *tls_to_close;
 
-void wis_enter(wis_device *dev, struct wis_entry *e)
+void wis__enter(wis_device *dev, struct wis_entry *e)
 {
 	e->dev = dev;
 	e->prev = tls_top;
@@ -27,7 +27,7 @@ static bool inside(const wis_device *dev)
 	return false;
 }
 
-bool wis_leave(wis_device *dev, struct wis_entry *e)
+bool wis__leave(wis_device *dev, struct wis_entry *e)
 {
 	tls_top = e->prev;
 	if (inside(dev))
@@ -42,11 +42,11 @@ bool wis_leave(wis_device *dev, struct wis_entry *e)
 	return false;
 }
 
-bool wis_close_deferred(wis_device *dev)
+bool wis__close_deferred(wis_device *dev)
 {
 	if (!inside(dev))
 		return false;
-	if (wis_calls_close_later(dev)) {
+	if (wis__calls_close_later(dev)) {
 		dev->close_next = tls_to_close;
 		tls_to_close = dev;
 	}

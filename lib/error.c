@@ -19,12 +19,12 @@ const char *wis_last_error(void)
 	return last_error;
 }
 
-void wis_clear_error(void)
+void wis__clear_error(void)
 {
 	last_error[0] = 0;
 }
 
-int wis_fail(int code, const char *fmt, ...)
+int wis__fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -33,7 +33,7 @@ int wis_fail(int code, const char *fmt, ...)
 	return code;
 }
 
-void wis_set_detail(const char *text, size_t len)
+void wis__set_detail(const char *text, size_t len)
 {
 	if (len >= sizeof last_error)
 		len = sizeof last_error - 1;
@@ -101,4 +101,9 @@ const char *wis_strerror(int code)
 	if (code < 0 && code > -64)
 		return "unknown device status";
 	return "unknown error";
+}
+
+const char *wis_version(void)
+{
+	return WIS_LIB_VERSION;
 }

@@ -21,7 +21,7 @@ void wis_set_event_cb(wis_device *dev, wis_event_cb cb, void *user)
 	pthread_mutex_unlock(&dev->mu);
 }
 
-void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len)
+void wis__dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len)
 {
 	struct wis_rd r = wis_rd_init(p, len);
 	struct wis_event ev;
@@ -44,7 +44,7 @@ void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t 
 		/* A restart, also when its RESET event was lost (seq went
 		 * back): the old boot's clock would map the new boot's
 		 * timestamps with a confident but wrong error bound. */
-		wis_clock_invalidate(dev);
+		wis__clock_invalidate(dev);
 	} else if (dev->have_seq && gap > 1) {
 		ev.lost = (uint32_t)gap - 1;
 	}
@@ -58,11 +58,25 @@ void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t 
 
 	wis_device_time_to_host(dev, ev.device_us, &ev.realtime, &ev.monotonic, &ev.error_us);
 	char nrfname[6];
+	const struct wis_op_desc *d = wis_op_find(ev.type);
+	union wis_val v[WIS_OP_MAX_FIELDS];
+	size_t bad;
+	/* Layouts from the opcode table; an event this library does not know
+	 * is delivered with its raw payload only.  Longer than the table says
+	 * is fine (a newer device may append fields); shorter is malformed. */
+	if (d && (d->flags & WIS_OPF_EVENT) &&
+	    wis_fields_parse(d->resp, d->nresp, ev.payload, ev.payload_len, v, &bad) ==
+	        WIS_DEC_SHORT) {
+		pthread_mutex_lock(&dev->mu);
+		dev->stray++;
+		pthread_mutex_unlock(&dev->mu);
+		return;
+	}
 	switch (ev.type) {
 	case WIS_EV_GPIO_EDGE:
-		ev.u.gpio.pin = wis_rd_u8(&r);
-		ev.u.gpio.level = wis_rd_u8(&r);
-		ev.u.gpio.edge = wis_rd_u8(&r);
+		ev.u.gpio.pin = (uint8_t)v[0].u;
+		ev.u.gpio.level = (uint8_t)v[1].u;
+		ev.u.gpio.edge = (uint8_t)v[2].u;
 		ev.u.gpio.name = wis_pin_name(dev, ev.u.gpio.pin);
 		if (!ev.u.gpio.name) {
 			wis_nrf_name(ev.u.gpio.pin, nrfname);
@@ -70,16 +84,10 @@ void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t 
 		}
 		break;
 	case WIS_EV_RESET:
-		ev.u.reset.cause = wis_rd_u8(&r);
+		ev.u.reset.cause = (uint8_t)v[0].u;
 		break;
 	default:
-		break; /* unknown to this library version: raw payload only */
-	}
-	if (r.err) {
-		pthread_mutex_lock(&dev->mu);
-		dev->stray++;
-		pthread_mutex_unlock(&dev->mu);
-		return;
+		break;
 	}
 	if (cb)
 		cb(dev, &ev, user);

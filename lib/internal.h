@@ -89,7 +89,7 @@ struct wis_device {
 	bool dead;          /* link gone: every call fails with WIS_E_DISCONNECTED */
 	bool closing;
 	/* wis_close() was called inside a callback: the thread that did so
-	 * frees the device when it leaves the library (see wis_enter). */
+	 * frees the device when it leaves the library (see wis__enter). */
 	wis_device *close_next; /* that thread's list of devices to free */
 	unsigned users;         /* threads inside calls or wis_process: wis_close waits */
 
@@ -118,79 +118,98 @@ struct wis_device {
 };
 
 /* error.c */
-int wis_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void wis_set_detail(const char *text, size_t len);
-void wis_clear_error(void);
+int wis__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wis__set_detail(const char *text, size_t len);
+void wis__clear_error(void);
 /* wis_op_name(): lib/proto/ops.h */
 
 /* call.c */
-int64_t wis_now_ns(void);
-int wis_call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
-                      size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
+int64_t wis__now_ns(void);
+int wis__call_internal(wis_device *dev, uint16_t opcode, const void *req, size_t req_len,
+                       void *resp, size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
+/* Timeout of a call made with timeout_ms 0: the open options' default plus
+ * the opcode's bound from its description (lib/proto/ops.c). */
+unsigned wis__default_timeout(wis_device *dev, uint16_t opcode, const void *req, size_t len);
+/*
+ * A call described by the opcode table: req holds the request's fields in
+ * table order (NULL if none), checked against the table's ranges (naming
+ * the field, WIS_E_INVAL) before anything is sent; the response is decoded
+ * by its layout into resp (NULL to ignore it: its layout is still checked,
+ * WIS_E_PROTO if it differs).  Values in resp that point into the payload
+ * (strings, bytes) are valid only until the thread's next call.
+ */
+int wis__call_fields(wis_device *dev, uint16_t opcode, const union wis_val *req,
+                     union wis_val *resp, unsigned timeout_ms);
+/* Request fields checked and encoded into out (WIS_MAX_PAYLOAD bytes);
+ * returns the length or a negative code with the detail set. */
+int wis__encode_fields(uint16_t opcode, const union wis_val *req, uint8_t *out);
+/* A response payload decoded by the opcode's layout (WIS_E_PROTO if it
+ * differs; no range checks: a newer device may add values). */
+int wis__decode_fields(uint16_t opcode, const uint8_t *p, size_t len, union wis_val *resp);
 /* wis_call() that also checks the response has exactly want bytes. */
-int wis_call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
-                   size_t want, unsigned timeout_ms);
-void wis_run_done(wis_device *dev, struct wis_done *d, unsigned n);
+int wis__call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
+                    size_t want, unsigned timeout_ms);
+void wis__run_done(wis_device *dev, struct wis_done *d, unsigned n);
 /* Slots, under dev->mu. */
-struct wis_slot *wis_slot_find(wis_device *dev, uint16_t id);
-void wis_slot_free_locked(wis_device *dev, struct wis_slot *s);
-pthread_cond_t *wis_slot_cv(wis_device *dev, struct wis_slot *s);
+struct wis_slot *wis__slot_find(wis_device *dev, uint16_t id);
+void wis__slot_free_locked(wis_device *dev, struct wis_slot *s);
+pthread_cond_t *wis__slot_cv(wis_device *dev, struct wis_slot *s);
 /* Fails every call with WIS_E_DISCONNECTED (no lock held). */
-void wis_link_died(wis_device *dev, int code);
+void wis__link_died(wis_device *dev, int code);
 
 /* rx.c, reader role only.  Waits up to wait_ms for input (0 = just drain
  * what is there), then feeds everything available to the deframer.
  * Returns 0 or a negative code when the link is dead. */
-int wis_read_link(wis_device *dev, int wait_ms);
-void wis_calls_shutdown(wis_device *dev);
+int wis__read_link(wis_device *dev, int wait_ms);
+void wis__calls_shutdown(wis_device *dev);
 /* Marks dev closing and cancels its calls now; false if it was already
  * closing (someone else frees it). */
-bool wis_calls_close_later(wis_device *dev);
+bool wis__calls_close_later(wis_device *dev);
 
-/* tx.c.  wis_tx_send encodes and queues a request: sync callers wait (up to
+/* tx.c.  wis__tx_send encodes and queues a request: sync callers wait (up to
  * timeout_ms) until the link took it, async ones push what fits now (or,
- * inside wis_process, leave it for wis_tx_push when it returns).
- * wis_tx_defer marks the calling thread as running wis_process on dev (NULL
+ * inside wis_process, leave it for wis__tx_push when it returns).
+ * wis__tx_defer marks the calling thread as running wis_process on dev (NULL
  * clears it) and returns the previous mark. */
-int wis_tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req, size_t len,
-                unsigned timeout_ms, bool async);
-int wis_tx_push(wis_device *dev);
-bool wis_tx_pending(wis_device *dev);
-wis_device *wis_tx_defer(wis_device *dev);
+int wis__tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req, size_t len,
+                 unsigned timeout_ms, bool async);
+int wis__tx_push(wis_device *dev);
+bool wis__tx_pending(wis_device *dev);
+wis_device *wis__tx_defer(wis_device *dev);
 
 /*
  * Entry guard for the functions that may run callbacks (synchronous and
  * asynchronous calls, wis_process, wis_close).  It records, per thread,
  * that the thread is inside the library for dev, so that wis_close() from
  * a callback is deferred until the thread's outermost entry leaves:
- * wis_leave() then frees the device and returns true.
+ * wis__leave() then frees the device and returns true.
  */
 struct wis_entry {
 	wis_device *dev;
 	struct wis_entry *prev;
 };
-void wis_enter(wis_device *dev, struct wis_entry *e);
-bool wis_leave(wis_device *dev, struct wis_entry *e);
+void wis__enter(wis_device *dev, struct wis_entry *e);
+bool wis__leave(wis_device *dev, struct wis_entry *e);
 /* True if wis_close(dev) now must be deferred (see above); if so, marks
  * the device closing, cancels its calls and queues the free. */
-bool wis_close_deferred(wis_device *dev);
+bool wis__close_deferred(wis_device *dev);
 
 /* events.c: called by the reader for each event frame (no lock held). */
-void wis_dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len);
+void wis__dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t *p, size_t len);
 
 /* clock.c */
-int wis_clock_sync_initial(wis_device *dev);
+int wis__clock_sync_initial(wis_device *dev);
 /* Starts an async UPTIME sample if the last sync is older than 10 s. */
-void wis_clock_maybe_resync(wis_device *dev);
-void wis_clock_invalidate(wis_device *dev);
+void wis__clock_maybe_resync(wis_device *dev);
+void wis__clock_invalidate(wis_device *dev);
 
 /* device.c */
-const struct wis_pin_def *wis_dev_pins(wis_device *dev, size_t *count);
+const struct wis_pin_def *wis__dev_pins(wis_device *dev, size_t *count);
 /* Resolves name for function fn into *nrf; fn 0 = any I/O pin. */
-int wis_pin_arg(wis_device *dev, const char *name, unsigned fn, uint8_t *nrf);
+int wis__pin_arg(wis_device *dev, const char *name, unsigned fn, uint8_t *nrf);
 
 /* adc.c: checks cfg (NULL = defaults) and encodes an ADC_READ request. */
-int wis_adc_encode(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
-                   uint8_t req[5]);
+int wis__adc_encode(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
+                    uint8_t req[5]);
 
 #endif

@@ -38,13 +38,13 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 	uint8_t copy[WIS_MAX_PAYLOAD];
 	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_EVENT) {
 		memcpy(copy, p, len);
-		wis_dispatch_event(dev, h, copy, len);
+		wis__dispatch_event(dev, h, copy, len);
 		return;
 	}
 	pthread_mutex_lock(&dev->mu);
 	struct wis_slot *s = NULL;
 	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_RESPONSE && h->id != 0)
-		s = wis_slot_find(dev, h->id);
+		s = wis__slot_find(dev, h->id);
 	if (!s || s->opcode != h->opcode) {
 		dev->stray++;
 		pthread_mutex_unlock(&dev->mu);
@@ -59,19 +59,19 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 		else if (status != 0)
 			detail_from_payload(s->detail, sizeof s->detail, s->opcode, status, p, len);
 		s->done = true;
-		pthread_cond_signal(wis_slot_cv(dev, s));
+		pthread_cond_signal(wis__slot_cv(dev, s));
 		pthread_mutex_unlock(&dev->mu);
 		return;
 	}
 	struct wis_done d = {s->cb, s->user, status, s->opcode, ""};
-	wis_slot_free_locked(dev, s);
+	wis__slot_free_locked(dev, s);
 	pthread_mutex_unlock(&dev->mu);
 	if (status == 0) {
 		memcpy(copy, p, len);
 		d.cb(dev, 0, copy, len, d.user);
 	} else {
 		detail_from_payload(d.detail, sizeof d.detail, d.opcode, status, p, len);
-		wis_run_done(dev, &d, 1);
+		wis__run_done(dev, &d, 1);
 	}
 }
 
@@ -94,7 +94,7 @@ static void feed_pending(wis_device *dev)
 /* Reader role only.  Waits up to wait_ms for input (0 = just drain what is
  * there), then feeds everything available to the deframer.  Returns 0 or a
  * negative code when the link is dead. */
-int wis_read_link(wis_device *dev, int wait_ms)
+int wis__read_link(wis_device *dev, int wait_ms)
 {
 	int fd = dev->tp->ops->fd(dev->tp);
 	if (wait_ms != 0 && dev->rxpos == dev->rxlen) {

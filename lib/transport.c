@@ -36,32 +36,32 @@ static int has_sysfs_device(const char *path)
 	return stat(sys, &st) == 0;
 }
 
-int wis_transport_open(const char *path, unsigned timeout_ms, struct wis_transport **out)
+int wis__transport_open(const char *path, unsigned timeout_ms, struct wis_transport **out)
 {
 	*out = NULL;
 	if (!path || !*path)
-		return wis_fail(WIS_E_INVAL, "empty device path");
+		return wis__fail(WIS_E_INVAL, "empty device path");
 	if (strncmp(path, "tcp://", 6) == 0)
-		return wis_transport_tcp_open(path, timeout_ms, out);
+		return wis__transport_tcp_open(path, timeout_ms, out);
 	if (has_sysfs_device(path)) {
-		int rc = wis_transport_serialport_open(path, out);
+		int rc = wis__transport_serialport_open(path, out);
 		if (rc != WIS_E_NOT_FOUND)
 			return rc;
 	}
-	return wis_transport_termios_open(path, out);
+	return wis__transport_termios_open(path, out);
 }
 
-int wis_fd_lock(int fd, const char *path)
+int wis__fd_lock(int fd, const char *path)
 {
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
 		return 0; /* a file system without locks: go on unprotected */
-	return wis_fail(WIS_E_IN_USE,
-	                "%s is in use by another program (wisd?): talk to it through wisd, "
-	                "or stop that program",
-	                path);
+	return wis__fail(WIS_E_IN_USE,
+	                 "%s is in use by another program (wisd?): talk to it through wisd, "
+	                 "or stop that program",
+	                 path);
 }
 
-ssize_t wis_fd_read(int fd, void *buf, size_t n)
+ssize_t wis__fd_read(int fd, void *buf, size_t n)
 {
 	for (;;) {
 		ssize_t r = read(fd, buf, n);
@@ -80,7 +80,7 @@ ssize_t wis_fd_read(int fd, void *buf, size_t n)
 	}
 }
 
-ssize_t wis_fd_write(int fd, const void *buf, size_t n, int is_socket)
+ssize_t wis__fd_write(int fd, const void *buf, size_t n, int is_socket)
 {
 	for (;;) {
 		ssize_t w = is_socket ? send(fd, buf, n, MSG_NOSIGNAL) : write(fd, buf, n);

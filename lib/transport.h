@@ -34,21 +34,21 @@ struct wis_transport {
 
 /* Picks the transport for a path (see wis_open() in wisrpc.h).  On failure
  * returns a negative code with the detail in wis_last_error(). */
-int wis_transport_open(const char *path, unsigned timeout_ms, struct wis_transport **out);
+int wis__transport_open(const char *path, unsigned timeout_ms, struct wis_transport **out);
 
-int wis_transport_termios_open(const char *path, struct wis_transport **out);
+int wis__transport_termios_open(const char *path, struct wis_transport **out);
 /* WIS_E_NOT_FOUND if libserialport does not know the port: the caller then
  * falls back to termios. */
-int wis_transport_serialport_open(const char *path, struct wis_transport **out);
-int wis_transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_transport **out);
+int wis__transport_serialport_open(const char *path, struct wis_transport **out);
+int wis__transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_transport **out);
 
 /* Shared by the fd-based transports. */
 /* Takes an exclusive advisory lock on an opened port, so that a second
  * program (wisctl --device while wisd owns the port) is told the port is
  * busy instead of silently stealing the other's answers.  0, or
  * WIS_E_IN_USE with the detail set. */
-int wis_fd_lock(int fd, const char *path);
-ssize_t wis_fd_read(int fd, void *buf, size_t n);
-ssize_t wis_fd_write(int fd, const void *buf, size_t n, int is_socket);
+int wis__fd_lock(int fd, const char *path);
+ssize_t wis__fd_read(int fd, void *buf, size_t n);
+ssize_t wis__fd_write(int fd, const void *buf, size_t n, int is_socket);
 
 #endif

@@ -24,12 +24,12 @@ struct tp_sp {
 
 static ssize_t sp_tp_read(struct wis_transport *t, void *buf, size_t n)
 {
-	return wis_fd_read(((struct tp_sp *)t)->fd, buf, n);
+	return wis__fd_read(((struct tp_sp *)t)->fd, buf, n);
 }
 
 static ssize_t sp_tp_write(struct wis_transport *t, const void *buf, size_t n)
 {
-	return wis_fd_write(((struct tp_sp *)t)->fd, buf, n, 0);
+	return wis__fd_write(((struct tp_sp *)t)->fd, buf, n, 0);
 }
 
 static int sp_tp_fd(struct wis_transport *t)
@@ -48,7 +48,7 @@ static void sp_tp_close(struct wis_transport *t)
 static const struct wis_transport_ops sp_ops = {"serialport", sp_tp_read, sp_tp_write, sp_tp_fd,
                                                 sp_tp_close};
 
-int wis_transport_serialport_open(const char *path, struct wis_transport **out)
+int wis__transport_serialport_open(const char *path, struct wis_transport **out)
 {
 	struct sp_port *port = NULL;
 	if (sp_get_port_by_name(path, &port) != SP_OK)
@@ -61,10 +61,10 @@ int wis_transport_serialport_open(const char *path, struct wis_transport **out)
 	}
 	int fd = -1;
 	int rc =
-	    sp_get_port_handle(port, &fd) == SP_OK && fd >= 0 ? wis_fd_lock(fd, path) : WIS_E_IO;
+	    sp_get_port_handle(port, &fd) == SP_OK && fd >= 0 ? wis__fd_lock(fd, path) : WIS_E_IO;
 	if (rc < 0) {
 		if (rc == WIS_E_IO)
-			wis_fail(rc, "cannot get the file descriptor of %s", path);
+			wis__fail(rc, "cannot get the file descriptor of %s", path);
 		sp_close(port);
 		sp_free_port(port);
 		return rc;
@@ -87,7 +87,7 @@ int wis_transport_serialport_open(const char *path, struct wis_transport **out)
 	}
 	if (!ok) {
 		char *msg = sp_last_error_message();
-		wis_fail(WIS_E_IO, "cannot configure %s: %s", path, msg ? msg : "unknown error");
+		wis__fail(WIS_E_IO, "cannot configure %s: %s", path, msg ? msg : "unknown error");
 		sp_free_error_message(msg);
 		sp_close(port);
 		sp_free_port(port);
@@ -98,7 +98,7 @@ int wis_transport_serialport_open(const char *path, struct wis_transport **out)
 	if (!s) {
 		sp_close(port);
 		sp_free_port(port);
-		return wis_fail(WIS_E_NOMEM, "out of memory");
+		return wis__fail(WIS_E_NOMEM, "out of memory");
 	}
 	s->base.ops = &sp_ops;
 	s->port = port;

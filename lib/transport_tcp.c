@@ -24,12 +24,12 @@ struct tp_tcp {
 
 static ssize_t tcp_read(struct wis_transport *t, void *buf, size_t n)
 {
-	return wis_fd_read(((struct tp_tcp *)t)->fd, buf, n);
+	return wis__fd_read(((struct tp_tcp *)t)->fd, buf, n);
 }
 
 static ssize_t tcp_write(struct wis_transport *t, const void *buf, size_t n)
 {
-	return wis_fd_write(((struct tp_tcp *)t)->fd, buf, n, 1);
+	return wis__fd_write(((struct tp_tcp *)t)->fd, buf, n, 1);
 }
 
 static int tcp_fd(struct wis_transport *t)
@@ -80,26 +80,26 @@ static int connect_one(const struct addrinfo *ai, unsigned timeout_ms)
 	return fd;
 }
 
-int wis_transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_transport **out)
+int wis__transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_transport **out)
 {
 	const char *hp = url + 6; /* after tcp:// */
 	char host[256];
 	const char *colon = strrchr(hp, ':');
 	if (!colon || colon == hp || !colon[1] || (size_t)(colon - hp) >= sizeof host)
-		return wis_fail(WIS_E_INVAL, "bad TCP address %s: use tcp://HOST:PORT", url);
+		return wis__fail(WIS_E_INVAL, "bad TCP address %s: use tcp://HOST:PORT", url);
 	const char *port = colon + 1;
 	unsigned long pn = 0;
 	for (const char *c = port; *c; c++) {
 		if (*c < '0' || *c > '9')
-			return wis_fail(WIS_E_INVAL, "bad TCP port in %s: use tcp://HOST:PORT",
-			                url);
+			return wis__fail(WIS_E_INVAL, "bad TCP port in %s: use tcp://HOST:PORT",
+			                 url);
 		if (pn <= 65535)
 			pn = pn * 10 + (unsigned long)(*c - '0');
 	}
 	/* getaddrinfo takes "99999" and connects to 99999 mod 65536 */
 	if (pn == 0 || pn > 65535)
-		return wis_fail(WIS_E_INVAL, "TCP port %s in %s is out of range 1..65535", port,
-		                url);
+		return wis__fail(WIS_E_INVAL, "TCP port %s in %s is out of range 1..65535", port,
+		                 url);
 	size_t hl = (size_t)(colon - hp);
 	/* [::1]:5000 */
 	if (hp[0] == '[' && hl >= 2 && hp[hl - 1] == ']') {
@@ -115,18 +115,18 @@ int wis_transport_tcp_open(const char *url, unsigned timeout_ms, struct wis_tran
 	hints.ai_socktype = SOCK_STREAM;
 	int gr = getaddrinfo(host, port, &hints, &res);
 	if (gr != 0)
-		return wis_fail(WIS_E_NOT_FOUND, "cannot resolve %s: %s", host, gai_strerror(gr));
+		return wis__fail(WIS_E_NOT_FOUND, "cannot resolve %s: %s", host, gai_strerror(gr));
 	int fd = -ECONNREFUSED;
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
 		fd = connect_one(ai, timeout_ms);
 	freeaddrinfo(res);
 	if (fd < 0)
-		return wis_fail(fd == -ECONNREFUSED ? WIS_E_NOT_FOUND : WIS_E_IO,
-		                "cannot connect to %s: %s", url, strerror(-fd));
+		return wis__fail(fd == -ECONNREFUSED ? WIS_E_NOT_FOUND : WIS_E_IO,
+		                 "cannot connect to %s: %s", url, strerror(-fd));
 	struct tp_tcp *c = calloc(1, sizeof *c);
 	if (!c) {
 		close(fd);
-		return wis_fail(WIS_E_NOMEM, "out of memory");
+		return wis__fail(WIS_E_NOMEM, "out of memory");
 	}
 	c->base.ops = &tcp_ops;
 	c->fd = fd;

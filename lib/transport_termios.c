@@ -24,12 +24,12 @@ struct tp_termios {
 
 static ssize_t tt_read(struct wis_transport *t, void *buf, size_t n)
 {
-	return wis_fd_read(((struct tp_termios *)t)->fd, buf, n);
+	return wis__fd_read(((struct tp_termios *)t)->fd, buf, n);
 }
 
 static ssize_t tt_write(struct wis_transport *t, const void *buf, size_t n)
 {
-	return wis_fd_write(((struct tp_termios *)t)->fd, buf, n, 0);
+	return wis__fd_write(((struct tp_termios *)t)->fd, buf, n, 0);
 }
 
 static int tt_fd(struct wis_transport *t)
@@ -46,30 +46,30 @@ static void tt_close(struct wis_transport *t)
 
 static const struct wis_transport_ops termios_ops = {"termios", tt_read, tt_write, tt_fd, tt_close};
 
-int wis_transport_termios_open(const char *path, struct wis_transport **out)
+int wis__transport_termios_open(const char *path, struct wis_transport **out)
 {
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 		if (e == EISDIR)
-			return wis_fail(WIS_E_INVAL,
-			                "%s is a directory, not a serial port; use a tty path, "
-			                "tcp://HOST:PORT or \"auto\"",
-			                path);
-		return wis_fail(e == ENOENT || e == ENXIO ? WIS_E_NOT_FOUND : WIS_E_IO,
-		                "cannot open %s: %s%s", path, strerror(e),
-		                e == EACCES ? " (is your user in the dialout group?)" : "");
+			return wis__fail(WIS_E_INVAL,
+			                 "%s is a directory, not a serial port; use a tty path, "
+			                 "tcp://HOST:PORT or \"auto\"",
+			                 path);
+		return wis__fail(e == ENOENT || e == ENXIO ? WIS_E_NOT_FOUND : WIS_E_IO,
+		                 "cannot open %s: %s%s", path, strerror(e),
+		                 e == EACCES ? " (is your user in the dialout group?)" : "");
 	}
 	struct termios tio;
 	if (!isatty(fd) || tcgetattr(fd, &tio) < 0) {
 		close(fd);
-		return wis_fail(WIS_E_INVAL,
-		                "%s is not a serial port or terminal; use a tty path, "
-		                "tcp://HOST:PORT or \"auto\"",
-		                path);
+		return wis__fail(WIS_E_INVAL,
+		                 "%s is not a serial port or terminal; use a tty path, "
+		                 "tcp://HOST:PORT or \"auto\"",
+		                 path);
 	}
 	/* Before touching the line: its owner's settings stay as they are. */
-	int rc = wis_fd_lock(fd, path);
+	int rc = wis__fd_lock(fd, path);
 	if (rc < 0) {
 		close(fd);
 		return rc;
@@ -84,13 +84,13 @@ int wis_transport_termios_open(const char *path, struct wis_transport **out)
 	if (tcsetattr(fd, TCSANOW, &tio) < 0) {
 		int e = errno;
 		close(fd);
-		return wis_fail(WIS_E_IO, "cannot configure %s: %s", path, strerror(e));
+		return wis__fail(WIS_E_IO, "cannot configure %s: %s", path, strerror(e));
 	}
 	tcflush(fd, TCIOFLUSH);
 	struct tp_termios *t = calloc(1, sizeof *t);
 	if (!t) {
 		close(fd);
-		return wis_fail(WIS_E_NOMEM, "out of memory");
+		return wis__fail(WIS_E_NOMEM, "out of memory");
 	}
 	t->base.ops = &termios_ops;
 	t->fd = fd;

@@ -48,7 +48,7 @@ static int txq_drain_locked(wis_device *dev, int64_t deadline)
 		int rc = txq_push_locked(dev);
 		if (rc < 0 || dev->txq_len == 0)
 			return rc;
-		int64_t left = deadline - wis_now_ns();
+		int64_t left = deadline - wis__now_ns();
 		if (left <= 0)
 			return WIS_E_TIMEOUT;
 		struct pollfd p = {dev->tp->ops->fd(dev->tp), POLLOUT, 0};
@@ -71,16 +71,16 @@ static int txq_drain_locked(wis_device *dev, int64_t deadline)
  *   that stops reading cannot stall an event loop;
  *   async calls from callbacks inside wis_process() are only queued.
  */
-int wis_tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req, size_t len,
-                unsigned timeout_ms, bool async)
+int wis__tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req, size_t len,
+                 unsigned timeout_ms, bool async)
 {
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, opcode, 0, 0};
 	size_t n = wis_frame_encode(buf, sizeof buf, &h, req, len);
 	if (n == 0)
-		return wis_fail(WIS_E_TOO_BIG, "%s request of %zu bytes does not fit in a frame",
-		                wis_op_name(opcode), len);
-	int64_t deadline = wis_now_ns() + (int64_t)timeout_ms * 1000000;
+		return wis__fail(WIS_E_TOO_BIG, "%s request of %zu bytes does not fit in a frame",
+		                 wis_op_name(opcode), len);
+	int64_t deadline = wis__now_ns() + (int64_t)timeout_ms * 1000000;
 	int rc = 0;
 	pthread_mutex_lock(&dev->tx_mu);
 	if (!txq_append_locked(dev, buf, n)) {
@@ -92,18 +92,18 @@ int wis_tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req, 
 		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, deadline);
 	pthread_mutex_unlock(&dev->tx_mu);
 	if (rc == WIS_E_WINDOW_FULL)
-		return wis_fail(rc, "%s: the link to %s is not taking data (%zu bytes queued)",
-		                wis_op_name(opcode), dev->path, sizeof dev->txq);
+		return wis__fail(rc, "%s: the link to %s is not taking data (%zu bytes queued)",
+		                 wis_op_name(opcode), dev->path, sizeof dev->txq);
 	if (rc == WIS_E_TIMEOUT)
-		return wis_fail(rc, "%s: link to %s did not take the request within %u ms",
-		                wis_op_name(opcode), dev->path, timeout_ms);
+		return wis__fail(rc, "%s: link to %s did not take the request within %u ms",
+		                 wis_op_name(opcode), dev->path, timeout_ms);
 	if (rc < 0)
-		return wis_fail(rc, "%s: writing to %s failed: %s", wis_op_name(opcode), dev->path,
-		                rc == WIS_E_DISCONNECTED ? "link lost" : strerror(errno));
+		return wis__fail(rc, "%s: writing to %s failed: %s", wis_op_name(opcode), dev->path,
+		                 rc == WIS_E_DISCONNECTED ? "link lost" : strerror(errno));
 	return 0;
 }
 
-int wis_tx_push(wis_device *dev)
+int wis__tx_push(wis_device *dev)
 {
 	pthread_mutex_lock(&dev->tx_mu);
 	int rc = txq_push_locked(dev);
@@ -111,7 +111,7 @@ int wis_tx_push(wis_device *dev)
 	return rc;
 }
 
-bool wis_tx_pending(wis_device *dev)
+bool wis__tx_pending(wis_device *dev)
 {
 	pthread_mutex_lock(&dev->tx_mu);
 	bool pending = dev->txq_len > 0;
@@ -119,7 +119,7 @@ bool wis_tx_pending(wis_device *dev)
 	return pending;
 }
 
-wis_device *wis_tx_defer(wis_device *dev)
+wis_device *wis__tx_defer(wis_device *dev)
 {
 	wis_device *prev = tls_processing;
 	tls_processing = dev;

@@ -91,19 +91,26 @@ uint8_t wis_h_pins(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	size_t n_at = out->len;
 	wis_wr_u8(out, 0);
 	uint8_t n = 0;
+	/* Entry: u8 connector, u8 pad, u8 kind, u8 nrf, u8 ain, u16 funcs,
+	 * str name, str pad_name ("" if none): docs/protocol.md. */
 	for (size_t i = first; i < total; i++) {
 		const struct wis_pin_def *d = &b->pins[i];
-		size_t nl = strlen(d->name);
+		const char *pn = d->pad_name ? d->pad_name : "";
+		size_t nl = strlen(d->name), pl = strlen(pn);
 		if (nl > 255)
 			nl = 255;
-		if (out->err || out->cap - out->len < 7 + nl)
+		if (pl > 255)
+			pl = 255;
+		if (out->err || out->cap - out->len < 9 + nl + pl)
 			break; /* the host asks again from first + n */
 		wis_wr_u8(out, d->connector);
+		wis_wr_u8(out, d->pad);
 		wis_wr_u8(out, d->kind);
 		wis_wr_u8(out, d->nrf);
 		wis_wr_u8(out, d->ain);
 		wis_wr_u16(out, d->funcs);
 		wis_wr_str(out, d->name);
+		wis_wr_str(out, pn);
 		n++;
 	}
 	if (!out->err)

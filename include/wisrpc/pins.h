@@ -22,6 +22,8 @@ enum wis_pin_kind {
 	WIS_PIN_RESET = 4,
 	WIS_PIN_BOOT = 5,
 	WIS_PIN_NC = 6,
+	WIS_PIN_RADIO = 7, /* an antenna pad of the module (RF_BT, RF_LoRa) */
+	WIS_PIN_DEBUG = 8, /* the SWD pads (SWDCLK, SWDIO)                  */
 };
 
 /* Function bits: what an IO pin can be used for. */
@@ -41,14 +43,26 @@ enum wis_pin_kind {
 /* nRF52840 pin number as the protocol carries it: port * 32 + pin. */
 #define WIS_NRF(port, pin) ((uint8_t)((port)*32 + (pin)))
 
+/*
+ * One entry per WisConnector pin, plus IO7 (on the module, routed by base
+ * boards to the IO slot) and the RAK4630 module pads that reach no
+ * connector pin.  Both numberings come from the seed page: connector = the
+ * "WisConnector Pin Definition" table, pad = the "Core Module" table.
+ */
 struct wis_pin_def {
 	const char *name;  /* upper case, as on the pin definition page   */
-	uint8_t connector; /* WisConnector pin 1..40; F1..F4 are 41..44   */
+	uint8_t connector; /* WisConnector pin 1..40; F1..F4 are 41..44;
+	                      0 = on no connector pin (IO7, module pads)  */
 	uint8_t kind;      /* enum wis_pin_kind                           */
 	uint8_t nrf;       /* WIS_NRF(port, pin) or WIS_NRF_NONE          */
 	uint8_t ain;       /* SAADC AIN channel or WIS_AIN_NONE           */
 	uint16_t funcs;    /* WIS_FN_* bits                               */
 	const char *note;  /* short human note, "" if none                */
+	uint8_t pad;       /* RAK4630 module pad 1..44, 0 = none or many  */
+	/* The pad's name in the core-module table ("SW2" for IO2, "QSPI_CLK"
+	 * for SPI_CLK): accepted by wis_pin_lookup() as an alias.  NULL when
+	 * the pin has no pad (an empty string on the wire). */
+	const char *pad_name;
 };
 
 /* The RAK4631 table; *count receives the number of entries. */
@@ -56,8 +70,11 @@ const struct wis_pin_def *wis_pins_rak4631(size_t *count);
 
 /*
  * Find a pin by name, case-insensitively.  Accepts the connector names
- * ("IO1", "led2", "VBAT") and the nRF52840 names of IO pins ("P0.17",
- * "p1.02").  Returns NULL if no pin matches.
+ * ("IO1", "led2", "VBAT"), the module pad names of the seed's core-module
+ * table ("SW2" = IO2, "QSPI_DIO3" = LED3, "UART2_DE" = IO1, "AIN7" = AIN1)
+ * and the nRF52840 names of IO pins ("P0.17", "p1.02").  A connector name
+ * wins over a pad name: "AIN0" is the connector pin AIN0 (P0.05), not the
+ * SAADC input AIN0 (P0.02, LED3).  Returns NULL if no pin matches.
  */
 const struct wis_pin_def *wis_pin_lookup(const struct wis_pin_def *table, size_t count,
                                          const char *name);
@@ -66,7 +83,8 @@ const struct wis_pin_def *wis_pin_lookup(const struct wis_pin_def *table, size_t
 const struct wis_pin_def *wis_pin_by_nrf(const struct wis_pin_def *table, size_t count,
                                          uint8_t nrf);
 
-/* "IO" / "power" / "ground" / "USB" / "reset" / "boot" / "not connected". */
+/* "IO" / "power" / "ground" / "USB" / "reset" / "boot" / "not connected" /
+ * "radio" / "debug" (enum wis_pin_kind order). */
 const char *wis_pin_kind_name(unsigned kind);
 
 /* Writes "P0.17" style name of an nRF pin into buf (at least 6 bytes). */

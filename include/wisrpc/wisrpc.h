@@ -41,7 +41,22 @@
 extern "C" {
 #endif
 
-#define WIS_LIB_VERSION "0.1.0"
+/* The library version these headers belong to (from meson.build); the
+ * running library's own is wis_version(). */
+#include "wisrpc/version.h"
+const char *wis_version(void);
+
+/*
+ * Growing the API without breaking programs built against an older one:
+ *   - structs the caller allocates and the library may grow (open options,
+ *     stats) start with or are passed with their size, filled in by the
+ *     macros below from the caller's own build of the struct; the library
+ *     reads and writes only that many bytes.
+ *   - structs the library allocates (wis_info, wis_event) only grow at the
+ *     end; wis_event's per-type union has room reserved for new types.
+ *   - settings with many fields (the coming radio configuration) are opaque
+ *     objects with constructor, destructor and setters, as in libgpiod v2.
+ */
 
 /* Host-side error codes (device status codes are -enum wis_status). */
 enum {
@@ -76,10 +91,13 @@ typedef struct wis_batch wis_batch;
 /* ---- opening ---------------------------------------------------------- */
 
 /*
- * Open settings (a plain struct: fill it with wis_open_options_init() and
- * change what you need; future fields are added at the end).
+ * Open settings: fill it with wis_open_options_init() and change what you
+ * need.  Future fields are added at the end; size (set by the init macro to
+ * the size of the caller's build of the struct) tells the library how many
+ * it was given.
  */
 struct wis_open_options {
+	size_t size;         /* set by wis_open_options_init(); do not change */
 	unsigned timeout_ms; /* default per-call timeout; default 1000        */
 	unsigned window;     /* max calls in flight; default 16 (>= 1)        */
 	uint16_t usb_vid;    /* discovery filter; default 0x239A              */
@@ -87,7 +105,8 @@ struct wis_open_options {
 	const char *serial;  /* discovery filter: USB serial number, or NULL  */
 	int no_hello;        /* skip the HELLO/PINS/clock exchange (tests)    */
 };
-void wis_open_options_init(struct wis_open_options *o);
+void wis_open_options_init_size(struct wis_open_options *o, size_t size);
+#define wis_open_options_init(o) wis_open_options_init_size((o), sizeof *(o))
 
 /*
  * Open a module.  path is one of:
@@ -159,7 +178,9 @@ const char *wis_pin_name(wis_device *dev, uint8_t nrf);
  * payload is then discarded.  *resp_len gets the response payload size
  * (resp_len may be NULL).  A payload larger than a non-NULL resp's
  * resp_cap gives WIS_E_TOO_BIG, although the device has carried the call
- * out.  timeout_ms 0 = the default. */
+ * out.  timeout_ms 0 = the default: the open options' timeout, plus, for an
+ * operation the device answers later (WIS_OP_DELAY; a radio TX: its time on
+ * air), the most the opcode table says it may take with these arguments. */
 int wis_call(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
              size_t resp_cap, size_t *resp_len, unsigned timeout_ms);
 
@@ -175,7 +196,10 @@ struct wis_stats {
 	uint32_t host_rx_frames, host_rx_crc_errors, host_rx_cobs_errors, host_rx_oversize;
 	uint32_t host_rx_runts, host_rx_bytes_dropped, host_events_lost, host_stray_responses;
 };
-int wis_stats(wis_device *dev, struct wis_stats *out);
+/* wis_stats(dev, &st): the device's counters and the host's.  size is the
+ * caller's sizeof (the macro fills it in), so the struct may grow. */
+int wis_stats_sized(wis_device *dev, struct wis_stats *out, size_t size);
+#define wis_stats(dev, out) wis_stats_sized((dev), (out), sizeof *(out))
 
 int wis_gpio_mode(wis_device *dev, const char *pin, enum wis_gpio_mode mode, int initial);
 int wis_gpio_read(wis_device *dev, const char *pin, int *level);
@@ -254,8 +278,11 @@ struct wis_event {
 			uint8_t edge;     /* WIS_EDGE_RISING or WIS_EDGE_FALLING */
 		} gpio;
 		struct {
-			uint8_t cause;
+			uint8_t cause; /* enum wis_reset_cause */
 		} reset;
+		/* Room for the types still to come (radio packets...): the union's
+		 * size, and so the offset of what follows, never changes. */
+		uint8_t reserved_[64];
 	} u;
 	const uint8_t *payload; /* raw event payload after the common prefix */
 	size_t payload_len;

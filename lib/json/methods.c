@@ -231,6 +231,10 @@ static json_object *pins_finish(wis_device *dev, json_object *params, const stru
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(d->name));
 		json_object_object_add(o, "connector", json_object_new_int(d->connector));
+		if (d->pad) /* the RAK4630 module pad and its name there (an alias) */
+			json_object_object_add(o, "pad", json_object_new_int(d->pad));
+		if (d->pad_name)
+			json_object_object_add(o, "pad_name", json_object_new_string(d->pad_name));
 		json_object_object_add(o, "kind",
 		                       json_object_new_string(wis_pin_kind_name(d->kind)));
 		if (io) {
@@ -574,7 +578,8 @@ const struct wisj_method wisj_methods[] = {
      info_local, NULL, NULL},
     {"system.pins", "the pin table with each I/O pin's current owner, mode and level",
      DEV | WISJ_M__TOLERANT, p_pins_all,
-     "{pins:[{name, connector, kind, nrf, ain?, functions[], note, owner, mode, level, edge}]}",
+     "{pins:[{name, connector, pad?, pad_name?, kind, nrf, ain?, functions[], note, owner, mode, "
+     "level, edge}]}",
      NULL, pins_plan, pins_finish},
     {"system.ping", "round trip to the module", DEV | BAT, p_ping, "{data}", NULL, ping_plan,
      ping_finish},

@@ -12,6 +12,25 @@ const char *const wis_status_names[] = {
     "OK",       "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",       "NO_SUCH_PIN", "NOT_CAPABLE",
     "PIN_BUSY", "WRONG_MODE", "NOT_FITTED", "BUSY",          "HW_TIMEOUT",  "HW_ERROR",
     "TOO_BIG",  "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",    NULL};
+/* One line per status for docs/protocol.md (generated from here). */
+const char *const wis_status_docs[] = {"success",
+                                       "opcode not implemented",
+                                       "payload too short or too long for the opcode",
+                                       "a parameter is out of range (the detail names it)",
+                                       "pin number not on this board, or not an I/O pin",
+                                       "the pin cannot do that function (ADC on IO1)",
+                                       "the pin is owned by another function (the detail names it)",
+                                       "e.g. a write to a pin configured as input",
+                                       "hardware absent (flash chip not fitted)",
+                                       "device busy, retry",
+                                       "hardware did not answer in time",
+                                       "hardware reported an error",
+                                       "the result would not fit in one frame",
+                                       "protocol version not supported",
+                                       "batch step not run because an earlier one failed",
+                                       "capability absent on this device",
+                                       "firmware fault; the detail says where",
+                                       NULL};
 const char *const wis_gpio_mode_names[] = {
     "disabled", "input", "input_pullup", "input_pulldown", "output", "output_open_drain", NULL};
 const char *const wis_edge_names[] = {"none", "rising", "falling", "both", NULL};
@@ -287,8 +306,8 @@ static bool in_range(const struct wis_field *f, uint64_t v)
 	return v >= f->min && v <= f->max;
 }
 
-enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const uint8_t *p,
-                                  size_t len, union wis_val *vals, size_t *bad)
+static enum wis_decode decode(const struct wis_field *f, size_t nf, const uint8_t *p, size_t len,
+                              union wis_val *vals, size_t *bad, bool ranges)
 {
 	size_t pos = 0;
 	for (size_t i = 0; i < nf; i++) {
@@ -303,7 +322,7 @@ enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const ui
 			else if (f[i].type == WIS_FT_I32)
 				vals[i].i = (int32_t)vals[i].u;
 			pos += s;
-			if (!in_range(&f[i], vals[i].u))
+			if (ranges && !in_range(&f[i], vals[i].u))
 				return WIS_DEC_RANGE;
 			continue;
 		}
@@ -326,6 +345,18 @@ enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const ui
 	}
 	*bad = nf;
 	return pos == len ? WIS_DEC_OK : WIS_DEC_LONG;
+}
+
+enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const uint8_t *p,
+                                  size_t len, union wis_val *vals, size_t *bad)
+{
+	return decode(f, nf, p, len, vals, bad, true);
+}
+
+enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uint8_t *p, size_t len,
+                                 union wis_val *vals, size_t *bad)
+{
+	return decode(f, nf, p, len, vals, bad, false);
 }
 
 size_t wis_fields_encode(const struct wis_field *f, size_t nf, const union wis_val *vals,

@@ -144,6 +144,11 @@ enum wis_decode {
 enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const uint8_t *p,
                                   size_t len, union wis_val *vals, size_t *bad);
 
+/* The same without range checks: for responses and events, which a newer
+ * device may fill with values this table does not know yet. */
+enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uint8_t *p, size_t len,
+                                 union wis_val *vals, size_t *bad);
+
 /* Encodes vals into out; returns the length, or 0 if it does not fit (or a
  * BYTES field's length is out of its range).  No range check on integers:
  * the device is the authority, and tests send bad values on purpose. */
@@ -176,6 +181,7 @@ const uint8_t *wis_res_pins(unsigned res);
 
 /* NULL-terminated, indexed by the enum's value. */
 extern const char *const wis_status_names[];     /* "OK", "UNKNOWN_OP", ... */
+extern const char *const wis_status_docs[];      /* one line each, for the docs */
 extern const char *const wis_gpio_mode_names[];  /* "disabled", "input_pullup", ... */
 extern const char *const wis_edge_names[];       /* "none", "rising", ... */
 extern const char *const wis_owner_names[];      /* "none", "gpio", ... */

@@ -45,18 +45,30 @@ def test_info_pins_status(env):
     assert j["board"] == "RAK4631"
     out = ok(run(env, "pins"))
     lines = out.splitlines()
-    assert lines[0].split()[:4] == ["NAME", "CON", "NRF", "FUNCTIONS"]
+    assert lines[0].split()[:6] == ["NAME", "CON", "PAD", "NRF", "ALIAS", "FUNCTIONS"]
     io1 = [l for l in lines if l.startswith("IO1 ")][0]
-    assert "P0.17" in io1
-    assert "VBAT" not in out and "VBAT" in ok(run(env, "pins", "--all"))
+    assert io1.split()[:5] == ["IO1", "29", "8", "P0.17", "UART2_DE"]
+    io2 = [l for l in lines if l.startswith("IO2 ")][0]
+    assert io2.split()[:5] == ["IO2", "30", "26", "P1.02", "SW2"]
+    assert [l for l in lines if l.startswith("LED1 ")][0].split()[:5] == ["LED1", "14", "27", "P1.03", "-"]
+    assert "VBAT" not in out
+    full = ok(run(env, "pins", "--all"))
+    assert "VBAT" in full and "RF_LORA" in full
     j = json.loads(ok(run(env, "--json", "pins")))
     assert any(p["name"] == "SW1" for p in j["pins"])
+    # system.pins: the module pad and its name (seed core-module table).
+    pins = {p["name"]: p for p in j["pins"]}
+    assert (pins["IO2"]["pad"], pins["IO2"]["pad_name"]) == (26, "SW2")
+    assert (pins["LED3"]["pad"], pins["LED3"]["pad_name"], pins["LED3"]["ain"]) == (30, "QSPI_DIO3", 0)
+    assert pins["IO7"]["connector"] == 0 and pins["IO7"]["pad"] == 31
     assert "device:" in ok(run(env, "status"))
 
 
 def test_gpio_get_set_mode(env):
     assert ok(run(env, "gpio", "set", "IO1=1")) == ""
     assert ok(run(env, "gpio", "get", "IO2", "io1")) == "IO2=1\nIO1=1\n"
+    # A core-module pad name is an alias; results use the pin's own name.
+    assert ok(run(env, "gpio", "get", "SW2", "uart2_de")) == "IO2=1\nIO1=1\n"
     assert ok(run(env, "gpio", "set", "IO1=off")) == ""
     assert json.loads(ok(run(env, "--json", "gpio", "get", "IO2"))) == {"IO2": 0}
     assert ok(run(env, "gpio", "mode", "LED1", "out", "--initial", "1")) == ""

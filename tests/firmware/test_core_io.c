@@ -124,7 +124,8 @@ static void test_adc(void)
 	setup();
 	struct fw_frame *r = CALL(WIS_OP_ADC_READ, IO1, 0, 0, 12, 0);
 	CHECK_EQ(r->h.status, WIS_ST_NOT_CAPABLE);
-	CHECK_CONTAINS(detail(r), "IO1 has no analog input (ADC pins: AIN0, AIN1, IO4, IO7)");
+	CHECK_CONTAINS(detail(r), "IO1 has no analog input (ADC pins: LED3, AIN0, AIN1, SPI_CLK, "
+	                          "SPI_MISO, SPI_MOSI, IO4, IO7)");
 	CHECK_EQ(wis_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE);
 	r = CALL(WIS_OP_ADC_READ, AIN0, 9, 0, 12, 0);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_ARG);

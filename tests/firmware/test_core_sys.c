@@ -175,6 +175,7 @@ static void test_pins(void)
 		for (uint8_t i = 0; i < n; i++) {
 			const struct wis_pin_def *d = &F.board.pins[first + i];
 			CHECK_EQ(wis_rd_u8(&rd), d->connector);
+			CHECK_EQ(wis_rd_u8(&rd), d->pad);
 			CHECK_EQ(wis_rd_u8(&rd), d->kind);
 			CHECK_EQ(wis_rd_u8(&rd), d->nrf);
 			CHECK_EQ(wis_rd_u8(&rd), d->ain);
@@ -182,6 +183,11 @@ static void test_pins(void)
 			uint8_t nl = wis_rd_u8(&rd);
 			const uint8_t *name = wis_rd_bytes(&rd, nl);
 			CHECK(name && nl == strlen(d->name) && memcmp(name, d->name, nl) == 0);
+			const char *pn = d->pad_name ? d->pad_name : "";
+			uint8_t pl = wis_rd_u8(&rd);
+			const uint8_t *pad_name = wis_rd_bytes(&rd, pl);
+			CHECK(pl == strlen(pn) &&
+			      (pl == 0 || (pad_name && !memcmp(pad_name, pn, pl))));
 		}
 		CHECK_EQ(wis_rd_left(&rd), 0);
 		got += n;

@@ -17,6 +17,8 @@ for h in headers:
     # static inline helpers are not exported
     text = re.sub(r"static\s+inline[^{;]*\{.*?\n\}", "", text, flags=re.S)
     declared |= set(re.findall(r"\b(wis_\w+)\s*\(", text))
+    # exported tables: extern const char *const wis_status_names[];
+    declared |= set(re.findall(r"extern\s[^;]*?\b(wis_\w+)\s*\[", text))
 out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True,
                      check=True).stdout
 exported = {l.split()[-1] for l in out.splitlines() if len(l.split()) >= 3 and l.split()[1] in "TWDBR"}

@@ -2,7 +2,8 @@
  * ADC over the pty path (termios transport): values set with --adc and
  * with the control 'adc' command, every gain, both references, every
  * resolution, oversampling, saturation at full scale, pin ownership
- * (an ADC pin is busy for GPIO until released) and bad configurations.
+ * (an ADC pin is busy for GPIO until released), the SAADC inputs on LED3
+ * and the SPI pins (by name and by pad alias) and bad configurations.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -96,6 +97,31 @@ int main(int argc, char **argv)
 	CHECK_OK(wis_pin_release(dev, "IO4"));
 	CHECK_OK(wis_gpio_read(dev, "IO4", &level));
 	CHECK_RC(wis_adc_read(dev, "IO4", NULL, &mv, NULL), -WIS_ST_PIN_BUSY);
+
+	printf("the SAADC inputs on LED3 and the IO-slot SPI pins (AIN0, AIN1, AIN5, AIN6)\n");
+	static const struct {
+		const char *pin, *alias;
+		int mv;
+	} extra[] = {{"LED3", "QSPI_DIO3", 1200},
+	             {"SPI_CLK", "QSPI_CLK", 2400},
+	             {"SPI_MISO", "QSPI_DIO1", 600},
+	             {"SPI_MOSI", "QSPI_DIO0", 3300}};
+	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+		/* Each pin its own value: a read of the wrong AIN channel shows. */
+		CHECK(sim_ctl(&s, reply, sizeof reply, "adc %s %d", extra[i].pin, extra[i].mv) ==
+		      0);
+		check_read(dev, extra[i].pin, extra[i].mv, WIS_ADC_GAIN_1_6, 0, 12, 0);
+		check_read(dev, extra[i].alias, extra[i].mv, WIS_ADC_GAIN_1_6, 0, 12, 0);
+	}
+	/* ... where the pin is free: LED3 driven as a GPIO is not the ADC's. */
+	CHECK_OK(wis_pin_release(dev, "LED3"));
+	CHECK_OK(wis_gpio_mode(dev, "LED3", WIS_GPIO_OUTPUT, 1));
+	CHECK_RC(wis_adc_read(dev, "LED3", NULL, &mv, NULL), -WIS_ST_PIN_BUSY);
+	printf("  %s\n", wis_last_error());
+	CHECK_OK(wis_pin_release(dev, "LED3"));
+	check_read(dev, "LED3", 1200, WIS_ADC_GAIN_1_6, 0, 12, 0);
+	/* P0.26 (SPI_CS) has no analog input. */
+	CHECK_RC(wis_adc_read(dev, "SPI_CS", NULL, &mv, NULL), -WIS_ST_NOT_CAPABLE);
 
 	printf("bad configurations are refused on the host with the reason\n");
 	wis_adc_config_init(&c);

@@ -104,12 +104,14 @@ static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, si
 		wis_wr_u8(&w, 1);                          /* total */
 		wis_wr_u8(&w, mode == M_BAD_PINS ? 5 : 0); /* first */
 		wis_wr_u8(&w, 1);
-		wis_wr_u8(&w, 29);
+		wis_wr_u8(&w, 29); /* connector */
+		wis_wr_u8(&w, 8);  /* pad */
 		wis_wr_u8(&w, WIS_PIN_IO);
 		wis_wr_u8(&w, WIS_NRF(0, 17));
 		wis_wr_u8(&w, WIS_AIN_NONE);
 		wis_wr_u16(&w, WIS_FN_GPIO);
 		wis_wr_str(&w, "IO1");
+		wis_wr_str(&w, "UART2_DE");
 		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, r, w.len);
 		break;
 	}

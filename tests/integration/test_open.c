@@ -32,6 +32,22 @@ static void basic_checks(wis_device *dev)
 	size_t bn;
 	wis_pins_rak4631(&bn);
 	CHECK(pins && n == bn);
+	/* PINS carries every field, pad numbers and pad names included. */
+	const struct wis_pin_def *b = wis_pins_rak4631(&bn);
+	for (size_t i = 0; pins && i < n && i < bn; i++) {
+		CHECK(strcmp(pins[i].name, b[i].name) == 0);
+		CHECK(pins[i].connector == b[i].connector && pins[i].pad == b[i].pad);
+		CHECK(pins[i].kind == b[i].kind && pins[i].nrf == b[i].nrf);
+		CHECK(pins[i].ain == b[i].ain && pins[i].funcs == b[i].funcs);
+		CHECK(!pins[i].pad_name == !b[i].pad_name);
+		CHECK(!b[i].pad_name || strcmp(pins[i].pad_name, b[i].pad_name) == 0);
+	}
+	/* The core-module pad names are aliases in the device's table too. */
+	CHECK(wis_pin_resolve(dev, "SW2", WIS_FN_GPIO) == WIS_NRF(1, 2));
+	CHECK(wis_pin_resolve(dev, "qspi_dio3", WIS_FN_ADC) == WIS_NRF(0, 2));
+	CHECK(wis_pin_resolve(dev, "UART2_DE", WIS_FN_GPIO) == WIS_NRF(0, 17));
+	CHECK(wis_pin_resolve(dev, "RF_LoRa", WIS_FN_GPIO) == WIS_E_NOT_IO);
+	CHECK(strstr(wis_last_error(), "radio pin"));
 	CHECK(wis_pin_resolve(dev, "led1", WIS_FN_GPIO) == WIS_NRF(1, 3));
 	CHECK(wis_pin_resolve(dev, "P0.17", WIS_FN_GPIO) == WIS_NRF(0, 17));
 	CHECK(wis_pin_name(dev, WIS_NRF(1, 1)) &&
