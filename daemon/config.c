@@ -13,12 +13,26 @@
 
 #include <arpa/inet.h>
 
+#include "component.h"
 #include "log.h"
 #include "wisjson.h"
 
-void config_defaults(struct wisd_config *c)
+int config_defaults(struct wisd_config *c)
 {
 	memset(c, 0, sizeof *c);
+	c->comp_cfg = calloc(wisd_ncomponents + 1, sizeof *c->comp_cfg);
+	if (!c->comp_cfg)
+		return -1;
+	for (size_t i = 0; i < wisd_ncomponents; i++) {
+		const struct wisd_component *k = wisd_components[i];
+		if (!k->cfg_size)
+			continue;
+		c->comp_cfg[i] = calloc(1, k->cfg_size);
+		if (!c->comp_cfg[i])
+			return -1;
+		if (k->cfg_init)
+			k->cfg_init(c->comp_cfg[i]);
+	}
 	snprintf(c->device, sizeof c->device, "auto");
 	snprintf(c->socket, sizeof c->socket, "%s", WISD_DEFAULT_SOCKET);
 	c->log_level = LOG_LVL_INFO;
@@ -29,6 +43,37 @@ void config_defaults(struct wisd_config *c)
 	c->timeout_ms = 2000;
 	c->queue_limit = 4096;
 	c->rescan_ms = 2000;
+	return 0;
+}
+
+void config_free(struct wisd_config *c)
+{
+	for (size_t i = 0; c->comp_cfg && i < wisd_ncomponents; i++)
+		free(c->comp_cfg[i]);
+	free(c->comp_cfg);
+	c->comp_cfg = NULL;
+}
+
+/* key of component section: the component parses it. */
+static int set_comp(struct wisd_config *c, const char *section, const char *key, const char *v,
+                    char *err, size_t errlen)
+{
+	int i = component_index(section);
+	if (i < 0) {
+		snprintf(err, errlen, "[%s]: no such component", section);
+		return -1;
+	}
+	const struct wisd_component *k = wisd_components[i];
+	if (!k->cfg_set) {
+		snprintf(err, errlen, "[%s] has no settings", section);
+		return -1;
+	}
+	char why[160] = "";
+	if (k->cfg_set(c->comp_cfg[i], key, v, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s.%s: %s", section, key, why);
+		return -1;
+	}
+	return 0;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, const char *key, char *err, size_t errlen)
@@ -119,10 +164,7 @@ static int set_pin(struct wisd_config *c, const char *name, const char *v, char 
 		snprintf(err, errlen, "pin.%s: expected 'MODE [0|1]'", name);
 		return -1;
 	}
-	int m = -1;
-	for (int i = 0; wisj_gpio_modes[i]; i++)
-		if (!strcmp(wisj_gpio_modes[i], mode))
-			m = i;
+	int m = wis_name_index(wis_gpio_mode_names, mode);
 	if (m < 0) {
 		snprintf(err, errlen,
 		         "pin.%s: unknown mode '%s' (input, input_pullup, input_pulldown, "
@@ -204,6 +246,14 @@ int config_set(struct wisd_config *c, const char *key, const char *v, char *err,
 #undef NUM
 	if (!strncmp(key, "pin.", 4))
 		return set_pin(c, key + 4, v, err, errlen);
+	const char *dot = strchr(key, '.');
+	if (dot && (size_t)(dot - key) < 64) {
+		char sec[64];
+		memcpy(sec, key, (size_t)(dot - key));
+		sec[dot - key] = 0;
+		if (component_index(sec) >= 0)
+			return set_comp(c, sec, dot + 1, v, err, errlen);
+	}
 	snprintf(err, errlen, "unknown setting '%s'", key);
 	return -1;
 }
@@ -218,6 +268,22 @@ static char *trim(char *s)
 	return s;
 }
 
+/* "[name]" of a component into section; -1 if not one. */
+static int section_line(const char *line, char *section, size_t cap)
+{
+	char s[1024];
+	snprintf(s, sizeof s, "%s", line);
+	size_t n = strlen(s);
+	if (n < 3 || s[n - 1] != ']')
+		return -1;
+	s[n - 1] = 0;
+	char *name = trim(s + 1);
+	if (component_index(name) < 0 || strlen(name) >= cap)
+		return -1;
+	snprintf(section, cap, "%s", name);
+	return 0;
+}
+
 int config_load(struct wisd_config *c, const char *path, bool missing_ok)
 {
 	FILE *f = fopen(path, "r");
@@ -227,7 +293,7 @@ int config_load(struct wisd_config *c, const char *path, bool missing_ok)
 		fprintf(stderr, "wisd: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	char line[1024], err[200];
+	char line[1024], err[200], section[64] = "";
 	int lineno = 0, rc = 0;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
@@ -237,6 +303,15 @@ int config_load(struct wisd_config *c, const char *path, bool missing_ok)
 		char *s = trim(line);
 		if (!*s)
 			continue;
+		if (*s == '[') {
+			if (section_line(s, section, sizeof section) < 0) {
+				fprintf(stderr, "wisd: %s:%d: %s is not [COMPONENT]\n", path,
+				        lineno, s);
+				rc = -1;
+				break;
+			}
+			continue;
+		}
 		char *eq = strchr(s, '=');
 		if (!eq) {
 			fprintf(stderr, "wisd: %s:%d: expected 'key = value'\n", path, lineno);
@@ -244,7 +319,9 @@ int config_load(struct wisd_config *c, const char *path, bool missing_ok)
 			break;
 		}
 		*eq = 0;
-		if (config_set(c, trim(s), trim(eq + 1), err, sizeof err) < 0) {
+		int set = section[0] ? set_comp(c, section, trim(s), trim(eq + 1), err, sizeof err)
+		                     : config_set(c, trim(s), trim(eq + 1), err, sizeof err);
+		if (set < 0) {
 			fprintf(stderr, "wisd: %s:%d: %s\n", path, lineno, err);
 			rc = -1;
 			break;

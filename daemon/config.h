@@ -1,7 +1,9 @@
 /*
  * wisd settings: defaults, then the config file (/etc/wisd.conf or
  * --config), then the environment (WISD_SOCKET), then the command line;
- * later sources win.  The file is "key = value" lines, '#' comments.
+ * later sources win.  The file is "key = value" lines, '#' comments; a
+ * "[name]" line starts the settings of component name (component.h), which
+ * parses them itself; on the command line they are --set name.key=value.
  */
 #ifndef WISD_CONFIG_H
 #define WISD_CONFIG_H
@@ -41,9 +43,12 @@ struct wisd_config {
 	unsigned rescan_ms;    /* auto: periodic rescan interval */
 	struct cfg_pin pins[WISD_MAX_INIT_PINS];
 	int npins;
+	void **comp_cfg; /* each component's settings, by wisd_components index */
 };
 
-void config_defaults(struct wisd_config *c);
+/* Defaults, components' included; -1 if out of memory. */
+int config_defaults(struct wisd_config *c);
+void config_free(struct wisd_config *c);
 /* Reads path; missing_ok lets the default path be absent.  Returns 0, or -1
  * after printing "FILE:LINE: what is wrong" to stderr. */
 int config_load(struct wisd_config *c, const char *path, bool missing_ok);

@@ -15,13 +15,16 @@
  *
  * Paths: an explicit path is retried as given; "auto" discovers by USB
  * VID/PID (following the serial number of the first module found), with
- * libusb hotplug hints plus a periodic rescan; "sim" runs wisrpc-sim.
+ * libusb hotplug hints plus a periodic rescan; or a component provides the
+ * path (the simulator component for "sim", devmgr_provide).
+ *
+ * Every event and state change is published to every component
+ * (wisd_publish), the socket server being one of them.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hotplug.h"
-#include "sim.h"
 #include "wisd.h"
 
 enum dstate { D_DOWN, D_OPENING, D_UP, D_CLOSING };
@@ -35,9 +38,9 @@ struct devmgr {
 	uv_timer_t io_timer, retry_timer;
 	uv_prepare_t prep;
 	uv_work_t work;
-	bool is_auto, is_sim, stopping, reopen, reset_seen;
+	bool is_auto, provided, stopping, reopen, reset_seen;
 	uint8_t reset_cause;
-	char path[256]; /* what to open next (sim: the pty) */
+	char path[256]; /* what to open next (provided: its path, "" until ready) */
 	char opened_path[256];
 	char serial[64]; /* auto: follow this module */
 	/* filled by the pool thread */
@@ -48,8 +51,11 @@ struct devmgr {
 	unsigned backoff_ms, fails, connects;
 	uint64_t up_since;
 	char last_error[400];
-	struct sim *sim;
 	struct hotplug *hp;
+	/* a component providing the device (devmgr_provide) */
+	char provider_mode[16];
+	json_object *(*provider_status)(void *);
+	void *provider_user;
 };
 
 static void try_open(struct devmgr *m);
@@ -69,7 +75,7 @@ static void notify_state(struct devmgr *m, const char *state, const char *reason
 		json_object_object_add(p, "firmware", json_object_new_string(i->fw_version));
 	}
 	json_object_object_add(p, "connects", json_object_new_int((int)m->connects));
-	rpc_notify(m->d, "device.state", p);
+	wisd_publish(m->d, "device.state", p);
 }
 
 /* ---- running ------------------------------------------------------------------ */
@@ -167,7 +173,7 @@ static void on_event(wis_device *dev, const struct wis_event *ev, void *user)
 	const char *topic;
 	json_object *p = wisj_event_to_json(dev, ev, &topic);
 	if (p)
-		rpc_notify(m->d, topic, p);
+		wisd_publish(m->d, topic, p);
 	if (ev->lost)
 		log_warn("module dropped %u events before seq %u", ev->lost, ev->seq);
 }
@@ -307,24 +313,17 @@ static void try_open(struct devmgr *m)
 {
 	if (m->stopping || m->st != D_DOWN)
 		return;
-	if (m->is_sim && !m->path[0])
-		return; /* waiting for the simulator's ready line */
+	if (m->provided && !m->path[0])
+		return; /* waiting for the provider's path */
 	uv_timer_stop(&m->retry_timer);
 	m->st = D_OPENING;
 	m->work.data = m;
 	uv_queue_work(m->d->loop, &m->work, work_open, after_open);
 }
 
-static void sim_ready(struct wisd *d, const char *pty);
-static void sim_gone(struct wisd *d);
-
 static void on_retry(uv_timer_t *t)
 {
-	struct devmgr *m = t->data;
-	if (m->is_sim && !m->sim)
-		m->sim = sim_start(m->d, sim_ready, sim_gone);
-	else
-		try_open(m);
+	try_open(t->data);
 }
 
 static void schedule_retry(struct devmgr *m, unsigned ms)
@@ -333,28 +332,33 @@ static void schedule_retry(struct devmgr *m, unsigned ms)
 		uv_timer_start(&m->retry_timer, on_retry, ms, 0);
 }
 
-/* ---- simulator and hotplug ----------------------------------------------------- */
+/* ---- providers and hotplug ----------------------------------------------------- */
 
-static void sim_ready(struct wisd *d, const char *pty)
+void devmgr_provide(struct wisd *d, const char *mode, json_object *(*status)(void *), void *user)
 {
 	struct devmgr *m = d->dev;
-	snprintf(m->path, sizeof m->path, "%s", pty);
+	m->provided = true;
+	snprintf(m->provider_mode, sizeof m->provider_mode, "%s", mode);
+	m->provider_status = status;
+	m->provider_user = user;
+}
+
+void devmgr_path_ready(struct wisd *d, const char *path)
+{
+	struct devmgr *m = d->dev;
+	snprintf(m->path, sizeof m->path, "%s", path);
 	if (m->st == D_DOWN)
 		try_open(m);
 	else if (m->st == D_UP)
 		devmgr_reopen(d);
 }
 
-static void sim_gone(struct wisd *d)
+void devmgr_path_gone(struct wisd *d, const char *why)
 {
 	struct devmgr *m = d->dev;
-	m->sim = NULL;
 	m->path[0] = 0;
-	if (m->stopping)
-		return;
-	lost(m, "simulator exited");
-	/* A crash loop must not spin: restart after a pause (on_retry). */
-	schedule_retry(m, 500);
+	if (!m->stopping)
+		lost(m, why);
 }
 
 static void on_hotplug(void *user, bool arrived)
@@ -367,7 +371,7 @@ static void on_hotplug(void *user, bool arrived)
 
 /* ---- interface ------------------------------------------------------------------- */
 
-int devmgr_start(struct wisd *d)
+int devmgr_init(struct wisd *d)
 {
 	struct devmgr *m = calloc(1, sizeof *m);
 	if (!m)
@@ -382,13 +386,16 @@ int devmgr_start(struct wisd *d)
 	m->prep.data = m;
 	uv_prepare_start(&m->prep, on_prepare);
 	uv_unref((uv_handle_t *)&m->prep);
-	m->is_sim = !strcmp(d->cfg.device, "sim");
+	return 0;
+}
+
+int devmgr_start(struct wisd *d)
+{
+	struct devmgr *m = d->dev;
+	if (m->provided)
+		return 0; /* opens once the provider has a path */
 	m->is_auto = !strcmp(d->cfg.device, "auto");
 	snprintf(m->serial, sizeof m->serial, "%s", d->cfg.serial);
-	if (m->is_sim) {
-		m->sim = sim_start(d, sim_ready, sim_gone);
-		return m->sim ? 0 : -1;
-	}
 	if (m->is_auto)
 		m->hp = hotplug_start(d->loop, 0x239A, 0x8029, on_hotplug, m);
 	else
@@ -428,8 +435,6 @@ void devmgr_stop(struct wisd *d)
 	uv_close((uv_handle_t *)&m->prep, NULL);
 	hotplug_stop(m->hp);
 	m->hp = NULL;
-	sim_stop(m->sim);
-	m->sim = NULL;
 }
 
 void devmgr_free(struct wisd *d)
@@ -444,7 +449,7 @@ json_object *devmgr_status(struct wisd *d)
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "state", json_object_new_string(state_names[m->st]));
 	json_object_object_add(o, "mode",
-	                       json_object_new_string(m->is_sim    ? "sim"
+	                       json_object_new_string(m->provided  ? m->provider_mode
 	                                              : m->is_auto ? "auto"
 	                                                           : "path"));
 	json_object_object_add(o, "path", json_object_new_string(m->opened_path));
@@ -455,10 +460,13 @@ json_object *devmgr_status(struct wisd *d)
 		    json_object_new_int64((int64_t)(uv_now(d->loop) - m->up_since) / 1000));
 	if (m->last_error[0])
 		json_object_object_add(o, "last_error", json_object_new_string(m->last_error));
-	if (m->sim) {
-		json_object_object_add(o, "sim_control",
-		                       json_object_new_string(sim_control_path(m->sim)));
-		json_object_object_add(o, "sim_pid", json_object_new_int(sim_pid(m->sim)));
+	if (m->provider_status) {
+		json_object *ps = m->provider_status(m->provider_user);
+		json_object_object_foreach(ps, key, val)
+		{
+			json_object_object_add(o, key, json_object_get(val));
+		}
+		json_object_put(ps);
 	}
 	return o;
 }

@@ -2,11 +2,11 @@
  * wisd JSON-RPC 2.0 layer: one request line in, responses out.
  *
  * Parses a line (bounded nesting), validates the envelope, answers batch
- * arrays as one array, never answers notifications, and routes each method
- * either to the daemon's own methods (subscribe, claim, daemon.status...)
- * or to wisjson, which sends it to the device through the shared async
- * window.  Every request in flight holds a reference on its client so a
- * late device answer never touches a freed client.
+ * arrays as one array, never answers notifications, and hands each method
+ * to dispatch.c with the client as the caller (the same path an internal
+ * client takes).  Every request in flight holds a reference on its client
+ * so a late device answer never touches a freed client.  Also the
+ * subscriptions: notifications go to the clients subscribed to the topic.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +23,6 @@ struct rpc_req {
 	struct client *c;
 	json_object *id; /* owned; NULL for a notification */
 	bool notification;
-	bool is_pins;  /* system.pins: decorate with claims */
-	bool is_watch; /* gpio.watch: record the client's wish on success */
-	uint8_t watch_nrf, watch_edge;
-	uint32_t watch_debounce;
 	struct rpc_batch *batch;
 	int slot;
 };
@@ -99,27 +95,9 @@ static void finish(struct rpc_req *r, json_object *resp)
 	free(r);
 }
 
-static void decorate_pins(struct wisd *d, json_object *res)
-{
-	json_object *pins;
-	if (!json_object_object_get_ex(res, "pins", &pins))
-		return;
-	size_t n = json_object_array_length(pins);
-	for (size_t i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(pins, i), *name;
-		if (!json_object_object_get_ex(p, "name", &name))
-			continue;
-		struct client *o = owner_of(d, json_object_get_string(name));
-		if (o)
-			json_object_object_add(p, "claimed_by", json_object_new_string(o->label));
-	}
-}
-
 static void on_result(void *user, json_object *result, struct wisj_error *err)
 {
 	struct rpc_req *r = user;
-	if (result && r->is_watch && !r->c->closing)
-		watch_set(r->c->d, r->c, r->watch_nrf, r->watch_edge, r->watch_debounce);
 	if (r->notification) {
 		if (result)
 			json_object_put(result);
@@ -128,8 +106,6 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 	}
 	json_object *o;
 	if (result) {
-		if (r->is_pins)
-			decorate_pins(r->c->d, result);
 		o = envelope();
 		json_object_object_add(o, "result", result);
 		json_object_object_add(o, "id", json_object_get(r->id));
@@ -139,7 +115,7 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 	finish(r, o);
 }
 
-/* ---- daemon methods ------------------------------------------------------------ */
+/* ---- subscriptions -------------------------------------------------------------- */
 
 static json_object *topics_json(unsigned bits)
 {
@@ -170,8 +146,8 @@ static int topic_bits(json_object *list, unsigned *bits, struct wisj_error *e)
 		if (k < 0) {
 			wisj_error_set(
 			    e, WISJ_INVALID_PARAMS,
-			    "unknown topic '%s' (gpio.edge, device.state, log, radio.rx, "
-			    "radio.tx, uart.rx)",
+			    "unknown topic '%s' (gpio.edge, device.state, diag.event, log, "
+			    "radio.rx, radio.tx, uart.rx)",
 			    json_object_get_string(t));
 			return -1;
 		}
@@ -180,95 +156,18 @@ static int topic_bits(json_object *list, unsigned *bits, struct wisj_error *e)
 	return 0;
 }
 
-static json_object *daemon_status(struct wisd *d)
+json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struct wisj_error *e)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "device", devmgr_status(d));
-	json_object_object_add(o, "clients", json_object_new_int((int)d->nclients));
-	json_object_object_add(o, "requests", json_object_new_int64((int64_t)d->requests));
-	json_object_object_add(o, "inflight", json_object_new_int((int)wisj_ctx_inflight(d->jctx)));
-	json_object_object_add(o, "queued", json_object_new_int((int)wisj_ctx_queued(d->jctx)));
-	json_object_object_add(
-	    o, "uptime_s",
-	    json_object_new_int64((int64_t)(uv_now(d->loop) - d->started_ms) / 1000));
-	json_object_object_add(o, "version", json_object_new_string(WIS_LIB_VERSION));
-	return o;
-}
-
-static void daemon_method(struct rpc_req *r, const wisj_method *m, json_object *params)
-{
-	struct wisd *d = r->c->d;
-	struct client *c = r->c;
-	struct wisj_error e = {0};
-	json_object *res = NULL, *np = wisj_params_check(m, params, &e), *v = NULL;
-	const char *name = wisj_method_name(m);
-	if (!np)
-		goto out;
-	if (!strcmp(name, "subscribe") || !strcmp(name, "unsubscribe")) {
-		unsigned bits;
-		json_object_object_get_ex(np, "topics", &v);
-		if (topic_bits(v, &bits, &e) == 0) {
-			if (name[0] == 's')
-				c->topics |= bits;
-			else
-				c->topics &= ~bits;
-			res = json_object_new_object();
-			json_object_object_add(res, "topics", topics_json(c->topics));
-		}
-	} else if (!strcmp(name, "claim") || !strcmp(name, "unclaim")) {
-		json_object_object_get_ex(np, "resources", &v);
-		int rc = name[0] == 'c' ? owner_claim(d, c, v, &e) : owner_unclaim(d, c, v, &e);
-		if (rc == 0) {
-			res = json_object_new_object();
-			json_object_object_add(res, "claimed", owner_list(d, c));
-		}
-	} else if (!strcmp(name, "daemon.status")) {
-		res = daemon_status(d);
-	} else {
-		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "%s is not served by this wisd", name);
-	}
-out:
-	if (np)
-		json_object_put(np);
-	on_result(r, res, res ? NULL : &e);
-	wisj_error_clear(&e);
-}
-
-/* gpio.watch: the module gets the union of every client's wish for the
- * pin (watch.c); this client's own wish is recorded once it succeeded. */
-static void watch_request(struct rpc_req *r, const wisj_method *m, json_object *params)
-{
-	struct wisd *d = r->c->d;
-	struct wisj_error e = {0};
-	json_object *np = wisj_params_check(m, params, &e), *v;
-	wis_device *dev = wisj_ctx_device(d->jctx);
-	if (!np) {
-		on_result(r, NULL, &e);
-		wisj_error_clear(&e);
-		return;
-	}
-	int nrf = -1;
-	if (dev && json_object_object_get_ex(np, "pin", &v))
-		nrf = wis_pin_resolve(dev, json_object_get_string(v), WIS_FN_GPIO);
-	if (nrf >= 0 && nrf < 64) {
-		uint8_t edge = WIS_EDGE_BOTH;
-		if (json_object_object_get_ex(np, "edge", &v))
-			for (int i = 0; wisj_edges[i]; i++)
-				if (!strcmp(wisj_edges[i], json_object_get_string(v)))
-					edge = (uint8_t)i;
-		uint32_t deb = 0;
-		if (json_object_object_get_ex(np, "debounce_us", &v))
-			deb = (uint32_t)json_object_get_int64(v);
-		uint8_t merged = edge | watch_union(d, (uint8_t)nrf, r->c, NULL);
-		r->is_watch = true;
-		r->watch_nrf = (uint8_t)nrf;
-		r->watch_edge = edge;
-		r->watch_debounce = deb;
-		json_object_object_add(np, "edge", json_object_new_string(wisj_edges[merged]));
-	}
-	/* Unresolvable pins and an absent device get their errors from wisjson. */
-	wisj_invoke(d->jctx, m, np, on_result, r);
-	json_object_put(np);
+	unsigned bits;
+	if (topic_bits(topics, &bits, e) < 0)
+		return NULL;
+	if (on)
+		c->topics |= bits;
+	else
+		c->topics &= ~bits;
+	json_object *res = json_object_new_object();
+	json_object_object_add(res, "topics", topics_json(c->topics));
+	return res;
 }
 
 /* ---- requests ------------------------------------------------------------------- */
@@ -342,16 +241,7 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 		wisj_error_set(&e, WISJ_SHUTTING_DOWN, "wisd is shutting down");
 		goto fail;
 	}
-	if (wisj_method_flags(m) & WISJ_M_DAEMON) {
-		daemon_method(r, m, params);
-		return;
-	}
-	r->is_pins = !strcmp(name, "system.pins");
-	if (!strcmp(name, "gpio.watch")) {
-		watch_request(r, m, params);
-		return;
-	}
-	wisj_invoke(d->jctx, m, params, on_result, r);
+	wisd_call_method(d, &c->who, m, params, on_result, r);
 	return;
 fail:
 	if (r->notification && e.code != WISJ_INVALID_REQUEST) {
@@ -414,10 +304,8 @@ void rpc_line(struct client *c, char *line, size_t len)
 void rpc_notify(struct wisd *d, const char *topic, json_object *params)
 {
 	int k = rpc_topic_index(topic);
-	if (k < 0) {
-		json_object_put(params);
+	if (k < 0)
 		return;
-	}
 	struct shbuf *b = NULL;
 	for (struct client *c = d->clients; c; c = c->next) {
 		if (c->closing || !(c->topics & TOPIC_BIT(k)))
@@ -433,34 +321,4 @@ void rpc_notify(struct wisd *d, const char *topic, json_object *params)
 		client_send(c, b);
 	}
 	shbuf_unref(b);
-	json_object_put(params);
-}
-
-static int guard(void *gu, void *call_user, const char *pin, struct wisj_error *e)
-{
-	struct wisd *d = gu;
-	struct rpc_req *r = call_user;
-	struct client *o = owner_of(d, pin);
-	if (!o || o == r->c)
-		return 0;
-	wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s", pin, o->label);
-	e->data = json_object_new_object();
-	json_object_object_add(e->data, "resource", json_object_new_string(pin));
-	json_object_object_add(e->data, "owner", json_object_new_string(o->label));
-	return -1;
-}
-
-static void log_to_subscribers(void *user, enum log_level lvl, const char *msg)
-{
-	struct wisd *d = user;
-	json_object *p = json_object_new_object();
-	json_object_object_add(p, "level", json_object_new_string(log_level_name(lvl)));
-	json_object_object_add(p, "message", json_object_new_string(msg));
-	rpc_notify(d, "log", p);
-}
-
-void rpc_init(struct wisd *d)
-{
-	wisj_ctx_set_guard(d->jctx, guard, d);
-	log_set_hook(log_to_subscribers, d);
 }

@@ -1,7 +1,7 @@
 /*
- * wisd server: the Unix (and optional TCP) listening sockets, one struct
- * client per connection, newline framing with a line-length limit, and the
- * write side with its back-pressure rule.
+ * wisd server clients: one struct client per connection (accepted by the
+ * server component, listen.c), newline framing with a line-length limit,
+ * and the write side with its back-pressure rule.
  *
  * Policy (after gpsd): a client that stops reading is never allowed to
  * stall the loop or grow memory without bound.  Writes are attempted at
@@ -62,9 +62,6 @@ void shbuf_unref(struct shbuf *b)
 		free(b);
 }
 
-static void client_close(struct client *c);
-static void on_resume(uv_idle_t *h);
-
 void client_ref(struct client *c)
 {
 	c->refs++;
@@ -95,7 +92,7 @@ void client_request_done(struct client *c)
 	/* Resume from the loop, not from inside this answer's callback. */
 	if (c->paused && c->pending < CLIENT_MAX_PENDING / 2 && !c->closing &&
 	    !uv_is_active((uv_handle_t *)&c->d->resume_idle))
-		uv_idle_start(&c->d->resume_idle, on_resume);
+		uv_idle_start(&c->d->resume_idle, server_on_resume);
 	client_unref(c);
 }
 
@@ -121,12 +118,11 @@ static void on_client_closed(uv_handle_t *h)
 	if (c->next)
 		c->next->prev = c->prev;
 	d->nclients--;
-	owner_release_all(d, c);
-	watch_client_gone(d, c);
+	wisd_caller_gone(d, &c->who);
 	client_unref(c);
 }
 
-static void client_close(struct client *c)
+void client_close(struct client *c)
 {
 	if (c->closing)
 		return;
@@ -144,7 +140,7 @@ void client_drop(struct client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	log_warn("%s dropped: %s", c->label, why);
+	log_warn("%s dropped: %s", c->who.label, why);
 	client_close(c);
 }
 
@@ -152,7 +148,7 @@ static void on_written(uv_write_t *w, int status)
 {
 	struct wreq *r = (struct wreq *)w;
 	if (status < 0 && status != UV_ECANCELED && !r->c->closing)
-		log_debug("%s: write failed: %s", r->c->label, uv_strerror(status));
+		log_debug("%s: write failed: %s", r->c->who.label, uv_strerror(status));
 	shbuf_unref(r->b);
 	client_unref(r->c);
 	free(r);
@@ -167,7 +163,7 @@ void client_send(struct client *c, struct shbuf *b)
 	if (n == (int)b->len)
 		return;
 	if (n < 0 && n != UV_EAGAIN) {
-		log_debug("%s: write: %s", c->label, uv_strerror(n));
+		log_debug("%s: write: %s", c->who.label, uv_strerror(n));
 		client_close(c);
 		return;
 	}
@@ -218,7 +214,7 @@ static void too_long(struct client *c)
 	char msg[100];
 	snprintf(msg, sizeof msg, "request line longer than %zu bytes: skipped to its end",
 	         c->d->cfg.max_line);
-	log_info("%s: %s", c->label, msg);
+	log_info("%s: %s", c->who.label, msg);
 	rpc_send_error(c, WISJ_INVALID_REQUEST, msg);
 	c->discarding = true;
 	c->line_len = 0;
@@ -258,12 +254,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct client *c = s->data;
 	if (nread == UV_EOF && peer_gone(c)) {
-		log_debug("%s: disconnected", c->label);
+		log_debug("%s: disconnected", c->who.label);
 		client_close(c);
 		return;
 	}
 	if (nread == UV_EOF) {
-		log_debug("%s: end of requests", c->label);
+		log_debug("%s: end of requests", c->who.label);
 		uv_read_stop(&c->h.stream);
 		/* A last line without its newline is still a request. */
 		if (c->line_len && !c->discarding) {
@@ -276,7 +272,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	if (nread < 0) {
-		log_debug("%s: read: %s", c->label, uv_strerror((int)nread));
+		log_debug("%s: read: %s", c->who.label, uv_strerror((int)nread));
 		client_close(c);
 		return;
 	}
@@ -298,7 +294,7 @@ static void pause_client(struct client *c, char *p, char *end)
 	c->held_len = n;
 	c->paused = true;
 	uv_read_stop(&c->h.stream);
-	log_debug("%s: %d requests pending: reading paused", c->label, CLIENT_MAX_PENDING);
+	log_debug("%s: %d requests pending: reading paused", c->who.label, CLIENT_MAX_PENDING);
 }
 
 /* Handles the request lines in [p, end); a partial last line is kept for
@@ -345,7 +341,7 @@ static void consume(struct client *c, char *p, char *end)
 	}
 }
 
-static void resume_client(struct client *c)
+void server_resume_client(struct client *c)
 {
 	char *h = c->held;
 	size_t n = c->held_len;
@@ -355,12 +351,12 @@ static void resume_client(struct client *c)
 	consume(c, h, h + n);
 	free(h);
 	if (!c->paused && !c->closing && !c->eof) {
-		log_debug("%s: reading resumed", c->label);
+		log_debug("%s: reading resumed", c->who.label);
 		uv_read_start(&c->h.stream, alloc_cb, on_read);
 	}
 }
 
-static void on_resume(uv_idle_t *h)
+void server_on_resume(uv_idle_t *h)
 {
 	struct wisd *d = h->data;
 	uv_idle_stop(h);
@@ -368,7 +364,7 @@ static void on_resume(uv_idle_t *h)
 		return;
 	for (struct client *c = d->clients; c; c = c->next)
 		if (c->paused && !c->closing && c->pending < CLIENT_MAX_PENDING / 2)
-			resume_client(c);
+			server_resume_client(c);
 }
 
 /* ---- accepting ---------------------------------------------------------------- */
@@ -381,8 +377,8 @@ static void label_client(struct client *c, bool is_unix)
 		uv_os_fd_t fd;
 		if (uv_fileno(&c->h.handle, &fd) == 0 &&
 		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
-			snprintf(c->label, sizeof c->label, "client %u (pid %d, uid %u)", c->id,
-			         (int)cr.pid, (unsigned)cr.uid);
+			snprintf(c->who.label, sizeof c->who.label, "client %u (pid %d, uid %u)",
+			         c->id, (int)cr.pid, (unsigned)cr.uid);
 			return;
 		}
 	} else {
@@ -395,13 +391,13 @@ static void label_client(struct client *c, bool is_unix)
 			else
 				uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
 		}
-		snprintf(c->label, sizeof c->label, "client %u (tcp %s)", c->id, ip);
+		snprintf(c->who.label, sizeof c->who.label, "client %u (tcp %s)", c->id, ip);
 		return;
 	}
-	snprintf(c->label, sizeof c->label, "client %u", c->id);
+	snprintf(c->who.label, sizeof c->who.label, "client %u", c->id);
 }
 
-static void on_connection(uv_stream_t *srv, int status)
+void server_on_connection(uv_stream_t *srv, int status)
 {
 	struct wisd *d = srv->data;
 	if (status < 0) {
@@ -421,6 +417,8 @@ static void on_connection(uv_stream_t *srv, int status)
 	c->is_unix = is_unix;
 	c->refs = 1;
 	c->id = ++d->next_client_id;
+	c->who.sock = c;
+	c->who.perm = (uint8_t)d->conn_perm;
 	c->last_rx = uv_now(d->loop);
 	c->next = d->clients;
 	if (d->clients)
@@ -428,223 +426,29 @@ static void on_connection(uv_stream_t *srv, int status)
 	d->clients = c;
 	d->nclients++;
 	if (uv_accept(srv, &c->h.stream) < 0) {
-		snprintf(c->label, sizeof c->label, "client %u", c->id);
+		snprintf(c->who.label, sizeof c->who.label, "client %u", c->id);
 		client_close(c);
 		return;
 	}
 	if (!is_unix)
 		uv_tcp_nodelay(&c->h.tcp, 1);
 	label_client(c, is_unix);
-	log_debug("%s connected", c->label);
+	log_debug("%s connected", c->who.label);
 	uv_read_start(&c->h.stream, alloc_cb, on_read);
 }
 
-static void on_idle_timer(uv_timer_t *t)
+void server_on_idle_timer(uv_timer_t *t)
 {
 	struct wisd *d = t->data;
 	uint64_t now = uv_now(d->loop), limit = (uint64_t)d->cfg.idle_timeout * 1000;
 	for (struct client *c = d->clients; c; c = c->next) {
 		if (c->closing || c->topics || c->refs > 1 || now - c->last_rx < limit)
 			continue;
-		json_object *mine = owner_list(d, c);
+		json_object *mine = owner_list(d, &c->who);
 		size_t held = json_object_array_length(mine);
 		json_object_put(mine);
 		if (!held)
 			client_drop(c, "idle for %u s without a request or subscription",
 			            d->cfg.idle_timeout);
 	}
-}
-
-/* A socket file left by a daemon that died is removed; one that a live
- * daemon answers on is not. */
-static int clear_stale_socket(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		log_error("%s exists and is not a socket: not touching it", path);
-		return -1;
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-	int err = errno;
-	close(fd);
-	if (rc == 0) {
-		log_error("another wisd is already serving %s", path);
-		return -1;
-	}
-	if (err != ECONNREFUSED) {
-		log_error("%s: cannot tell whether a daemon owns it: %s", path, strerror(err));
-		return -1;
-	}
-	log_info("removing stale socket %s", path);
-	return unlink(path);
-}
-
-static int start_unix(struct wisd *d)
-{
-	const char *path = d->cfg.socket;
-	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-		log_error("socket path too long (max 107 bytes): %s", path);
-		return -1;
-	}
-	if (clear_stale_socket(path) < 0)
-		return -1;
-	/* Bound here rather than by uv_pipe_bind: libuv unlinks the path when
-	 * the handle closes, which would remove the socket of a successor wisd
-	 * started after ours was deleted; and it reports a missing directory
-	 * as EACCES. */
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	/* Create the file 0660 from the start, not 0777-then-chmod. */
-	mode_t old = umask(0117);
-	int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	int err = errno;
-	umask(old);
-	if (rc < 0) {
-		log_error("%s: cannot create the socket: %s", path, strerror(err));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	chmod(path, 0660);
-	if (d->cfg.group[0]) {
-		struct group *g = getgrnam(d->cfg.group);
-		if (!g || chown(path, (uid_t)-1, g->gr_gid) < 0) {
-			if (!g)
-				log_error("group '%s' does not exist", d->cfg.group);
-			else
-				log_error("%s: chown to group %s: %s", path, d->cfg.group,
-				          strerror(errno));
-			unlink(path);
-			close(fd);
-			return -1;
-		}
-	}
-	/* Remember which file is ours (after chmod/chown, which change ctime). */
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		d->unix_bound = true;
-		d->unix_dev = st.st_dev;
-		d->unix_ino = st.st_ino;
-		d->unix_ctime = st.st_ctim;
-	}
-	uv_pipe_init(d->loop, &d->unix_srv, 0);
-	d->unix_srv.data = d;
-	d->unix_open = true;
-	rc = uv_pipe_open(&d->unix_srv, fd);
-	if (rc < 0) {
-		log_error("%s: %s", path, uv_strerror(rc));
-		close(fd);
-		return -1;
-	}
-	rc = uv_listen((uv_stream_t *)&d->unix_srv, 128, on_connection);
-	if (rc < 0) {
-		log_error("%s: listen: %s", path, uv_strerror(rc));
-		return -1;
-	}
-	log_info("listening on %s", path);
-	return 0;
-}
-
-static int start_tcp(struct wisd *d)
-{
-	char addr[64], err[200];
-	int port;
-	if (config_parse_tcp(d->cfg.tcp, addr, sizeof addr, &port, err, sizeof err) < 0) {
-		log_error("%s", err);
-		return -1;
-	}
-	struct sockaddr_storage ss;
-	if (uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss) != 0 &&
-	    uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss) != 0) {
-		log_error("tcp '%s': bad address", d->cfg.tcp);
-		return -1;
-	}
-	uv_tcp_init(d->loop, &d->tcp_srv);
-	d->tcp_srv.data = d;
-	d->tcp_open = true;
-	int rc = uv_tcp_bind(&d->tcp_srv, (struct sockaddr *)&ss, 0);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&d->tcp_srv, 128, on_connection);
-	if (rc < 0) {
-		log_error("tcp %s:%d: %s", addr, port, uv_strerror(rc));
-		return -1;
-	}
-	log_info("listening on tcp %s:%d", addr, port);
-	return 0;
-}
-
-int server_start(struct wisd *d)
-{
-	uv_timer_init(d->loop, &d->idle_timer);
-	d->idle_timer.data = d;
-	uv_idle_init(d->loop, &d->resume_idle);
-	d->resume_idle.data = d;
-	d->rbuf_len = 65536;
-	d->rbuf = malloc(d->rbuf_len);
-	if (!d->rbuf)
-		return -1;
-	if (start_unix(d) < 0)
-		return -1;
-	if (d->cfg.tcp[0] && start_tcp(d) < 0)
-		return -1;
-	if (d->cfg.idle_timeout) {
-		uint64_t every = d->cfg.idle_timeout * 1000ull / 4;
-		if (every < 200)
-			every = 200;
-		if (every > 5000)
-			every = 5000;
-		uv_timer_start(&d->idle_timer, on_idle_timer, every, every);
-	}
-	return 0;
-}
-
-void server_quiesce(struct wisd *d)
-{
-	if (d->unix_open && !uv_is_closing((uv_handle_t *)&d->unix_srv)) {
-		uv_close((uv_handle_t *)&d->unix_srv, NULL);
-		/* Only our own file: if it was removed and another wisd made a
-		 * new one there meanwhile, that one is not ours to remove.  (An
-		 * inode number is reused at once on tmpfs: the ctime tells.) */
-		struct stat st;
-		if (d->unix_bound && lstat(d->cfg.socket, &st) == 0 && st.st_dev == d->unix_dev &&
-		    st.st_ino == d->unix_ino && st.st_ctim.tv_sec == d->unix_ctime.tv_sec &&
-		    st.st_ctim.tv_nsec == d->unix_ctime.tv_nsec)
-			unlink(d->cfg.socket);
-	}
-	if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp_srv))
-		uv_close((uv_handle_t *)&d->tcp_srv, NULL);
-	/* Lines already read from a paused client are answered (shutting
-	 * down), like requests taken but not yet sent; unread ones are not. */
-	for (struct client *c = d->clients; c; c = c->next)
-		if (c->paused && !c->closing)
-			resume_client(c);
-	for (struct client *c = d->clients; c; c = c->next)
-		if (!c->closing)
-			uv_read_stop(&c->h.stream);
-	uv_timer_stop(&d->idle_timer);
-	uv_idle_stop(&d->resume_idle);
-}
-
-bool server_flushed(struct wisd *d)
-{
-	for (struct client *c = d->clients; c; c = c->next)
-		if (!c->closing && uv_stream_get_write_queue_size(&c->h.stream) > 0)
-			return false;
-	return true;
-}
-
-void server_close_all(struct wisd *d)
-{
-	for (struct client *c = d->clients; c; c = c->next)
-		client_close(c);
-	if (!uv_is_closing((uv_handle_t *)&d->idle_timer))
-		uv_close((uv_handle_t *)&d->idle_timer, NULL);
-	if (!uv_is_closing((uv_handle_t *)&d->resume_idle))
-		uv_close((uv_handle_t *)&d->resume_idle, NULL);
 }

@@ -1,21 +1,23 @@
 /*
- * wisd --device sim: runs wisrpc-sim as a child on its own pseudo-terminal
- * and tells the device manager the pty path from the simulator's ready line
- * ("wisrpc-sim ready pty=/dev/pts/N link=PATH control=PATH").  If the child
- * dies the device manager is told and asks for a new one; the simulator's
- * other output is passed to the log at debug level.
+ * wisd --device sim, the simulator component: runs wisrpc-sim as a child on
+ * its own pseudo-terminal and provides the device manager with the pty path
+ * from the simulator's ready line ("wisrpc-sim ready pty=/dev/pts/N
+ * link=PATH control=PATH").  If the child dies the device manager is told
+ * and a new one is started after a pause; the simulator's other output is
+ * passed to the log at debug level.  daemon.status "device" shows its
+ * control socket and pid (sim_control, sim_pid).
  *
  * The binary is found, in order: sim_path from the config, next to wisd,
  * in the build tree beside wisd (../firmware/sim), the path meson built or
  * installed it at, then $PATH.
  */
-#include "sim.h"
-
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "wisd.h"
 
 #define SETPRIV "/usr/bin/setpriv"
 
@@ -25,6 +27,10 @@
 #ifndef WISD_SIM_INSTALL_PATH
 #define WISD_SIM_INSTALL_PATH ""
 #endif
+
+struct sim;
+typedef void (*sim_ready_cb)(struct wisd *d, const char *pty);
+typedef void (*sim_exit_cb)(struct wisd *d);
 
 struct sim {
 	struct wisd *d;
@@ -147,7 +153,7 @@ static void on_proc_exit(uv_process_t *p, int64_t status, int sig)
 		cb(d);
 }
 
-struct sim *sim_start(struct wisd *d, sim_ready_cb ready, sim_exit_cb gone)
+static struct sim *sim_start(struct wisd *d, sim_ready_cb ready, sim_exit_cb gone)
 {
 	struct sim *s = calloc(1, sizeof *s);
 	if (!s)
@@ -211,17 +217,17 @@ struct sim *sim_start(struct wisd *d, sim_ready_cb ready, sim_exit_cb gone)
 	return s;
 }
 
-const char *sim_control_path(struct sim *s)
+static const char *sim_control_path(struct sim *s)
 {
 	return s->control;
 }
 
-int sim_pid(struct sim *s)
+static int sim_pid(struct sim *s)
 {
 	return s->running ? s->proc.pid : 0;
 }
 
-void sim_stop(struct sim *s)
+static void sim_stop(struct sim *s)
 {
 	if (!s)
 		return;
@@ -229,3 +235,108 @@ void sim_stop(struct sim *s)
 	if (s->running && !uv_is_closing((uv_handle_t *)&s->proc))
 		uv_process_kill(&s->proc, SIGTERM);
 }
+
+/* ---- the component ----------------------------------------------------------- */
+
+/* The simulator being run, and the timer that restarts it after a crash. */
+struct simcomp {
+	struct wisd *d;
+	struct sim *sim;
+	uv_timer_t restart;
+	bool stopping;
+	char control[120]; /* of the last one started: shown while restarting */
+};
+
+static struct simcomp *simcomp_of(struct wisd *d)
+{
+	int i = component_index("sim");
+	return i >= 0 && d->comps[i].started ? d->comps[i].priv : NULL;
+}
+
+static void sim_ready(struct wisd *d, const char *pty)
+{
+	devmgr_path_ready(d, pty);
+}
+
+static void on_restart(uv_timer_t *t);
+
+static void sim_gone(struct wisd *d)
+{
+	struct simcomp *sc = simcomp_of(d);
+	if (!sc)
+		return;
+	sc->sim = NULL;
+	devmgr_path_gone(d, "simulator exited");
+	/* A crash loop must not spin: restart after a pause. */
+	if (!sc->stopping)
+		uv_timer_start(&sc->restart, on_restart, 500, 0);
+}
+
+static void on_restart(uv_timer_t *t)
+{
+	struct simcomp *sc = t->data;
+	if (!sc->stopping && !sc->sim)
+		sc->sim = sim_start(sc->d, sim_ready, sim_gone);
+	if (!sc->sim && !sc->stopping)
+		uv_timer_start(&sc->restart, on_restart, 500, 0);
+}
+
+static json_object *simcomp_status(void *user)
+{
+	struct simcomp *sc = user;
+	json_object *o = json_object_new_object();
+	json_object_object_add(
+	    o, "sim_control",
+	    json_object_new_string(sc->sim ? sim_control_path(sc->sim) : sc->control));
+	json_object_object_add(o, "sim_pid", json_object_new_int(sc->sim ? sim_pid(sc->sim) : 0));
+	return o;
+}
+
+static bool simcomp_enabled(struct wisd *d, const void *cfg)
+{
+	(void)cfg;
+	return !strcmp(d->cfg.device, "sim");
+}
+
+static int simcomp_start(struct wisd *d, struct wisd_comp *self)
+{
+	struct simcomp *sc = calloc(1, sizeof *sc);
+	if (!sc)
+		return -1;
+	self->priv = sc;
+	sc->d = d;
+	uv_timer_init(d->loop, &sc->restart);
+	sc->restart.data = sc;
+	devmgr_provide(d, "sim", simcomp_status, sc);
+	sc->sim = sim_start(d, sim_ready, sim_gone);
+	if (sc->sim)
+		snprintf(sc->control, sizeof sc->control, "%s", sim_control_path(sc->sim));
+	return sc->sim ? 0 : -1;
+}
+
+static void simcomp_stop(struct wisd *d, struct wisd_comp *self)
+{
+	(void)d;
+	struct simcomp *sc = self->priv;
+	if (!sc)
+		return;
+	sc->stopping = true;
+	sim_stop(sc->sim);
+	sc->sim = NULL;
+	uv_close((uv_handle_t *)&sc->restart, NULL);
+}
+
+static void simcomp_release(struct wisd *d, struct wisd_comp *self)
+{
+	(void)d;
+	free(self->priv);
+	self->priv = NULL;
+}
+
+const struct wisd_component sim_component = {
+    .name = "sim",
+    .enabled = simcomp_enabled,
+    .start = simcomp_start,
+    .stop = simcomp_stop,
+    .release = simcomp_release,
+};

@@ -1,9 +1,15 @@
 /*
- * wisd declared state: what clients asked the pins to be (mode, output
- * level, watched edge), learned from every successful device operation
- * (wisjson's observer, batch steps included), so that after the module
- * resets or comes back from an unplug wisd can put it back the way the
- * clients left it.  The module itself forgets everything on reset.
+ * wisd declared state: what callers asked each resource to be, learned from
+ * every successful device operation (wisjson's observer, batch steps
+ * included), so that after the module resets or comes back from an unplug
+ * wisd can put it back the way the clients left it.  The module itself
+ * forgets everything on reset.
+ *
+ * Records are keyed on the resource an operation acts on ("pin:IO1",
+ * "radio"...), as the opcode table names it.  What a record holds and how
+ * it is re-applied belongs to its resource kind: one row of kinds[] with
+ * an observe and a reapply hook.  Pins are the only kind today; the radio,
+ * the flash and the buses add a row (and their hooks) when they come.
  *
  * Order of re-apply: the config file's pin.* settings first, then the
  * remembered state (which wins, being newer).
@@ -14,13 +20,20 @@
 #include "frame.h"
 #include "wisd.h"
 
-#define NPINS 64
+#define REC_DATA 32 /* bytes of kind-specific state per record */
 
-struct pinrec {
-	bool moded;
-	uint8_t mode, level;
-	uint8_t edge; /* WIS_EDGE_NONE = not watched */
-	uint32_t debounce_us;
+struct resrec {
+	char res[WISJ_RES_MAX];
+	uint8_t kind; /* enum wis_res */
+	bool declared;
+	union {
+		uint8_t raw[REC_DATA];
+		struct pinrec {
+			uint8_t nrf, mode, level;
+			uint8_t edge; /* WIS_EDGE_NONE = not watched */
+			uint32_t debounce_us;
+		} pin;
+	} u;
 };
 
 struct reapply {
@@ -29,80 +42,164 @@ struct reapply {
 	void (*done)(struct wisd *d, int applied, int failed);
 };
 
+/* How one resource kind keeps and restores its state. */
+struct state_kind {
+	uint8_t kind;
+	/* A successful operation on the resource (r zeroed when new). */
+	void (*observe)(struct wisd *d, struct resrec *r, const struct wis_op_desc *op,
+	                const union wis_val *v);
+	/* Send the operations that restore r. */
+	void (*reapply)(struct reapply *ra, const struct resrec *r);
+};
+
+static void send_op(struct reapply *ra, uint16_t op, const uint8_t *req, size_t len);
+
+/* ---- pins ------------------------------------------------------------------- */
+
+/* Value of field name of op's request, or dflt. */
+static uint64_t field(const struct wis_op_desc *op, const union wis_val *v, const char *name,
+                      uint64_t dflt)
+{
+	int i = wis_field_index(op->req, op->nreq, name);
+	return i < 0 ? dflt : v[i].u;
+}
+
+static void pin_observe(struct wisd *d, struct resrec *r, const struct wis_op_desc *op,
+                        const union wis_val *v)
+{
+	struct pinrec *p = &r->u.pin;
+	p->nrf = (uint8_t)field(op, v, "pin", p->nrf);
+	/* Those drop the module's watch on the pin; wisd's own re-apply sets
+	 * the watch again right after, so it leaves the registry alone. */
+	bool drops_watch = op->opcode == WIS_OP_GPIO_MODE || op->opcode == WIS_OP_RELEASE ||
+	                   op->opcode == WIS_OP_ADC_READ;
+	if (drops_watch && !d->reapplying)
+		watch_forget_pin(d, p->nrf);
+	switch (op->opcode) {
+	case WIS_OP_GPIO_MODE:
+		/* Disabled means released: nothing to restore. */
+		r->declared = field(op, v, "mode", 0) != WIS_GPIO_DISABLED;
+		p->mode = (uint8_t)field(op, v, "mode", 0);
+		p->level = (uint8_t)field(op, v, "level", 0);
+		p->edge = WIS_EDGE_NONE;
+		break;
+	case WIS_OP_GPIO_WRITE:
+		if (!r->declared ||
+		    (p->mode != WIS_GPIO_OUTPUT && p->mode != WIS_GPIO_OUTPUT_OPEN_DRAIN))
+			p->mode = WIS_GPIO_OUTPUT; /* a write to a free pin makes it an output */
+		r->declared = true;
+		p->level = (uint8_t)field(op, v, "level", 0);
+		break;
+	case WIS_OP_GPIO_WATCH:
+	case WIS_OP_GPIO_READ:
+		if (!r->declared)
+			p->mode = WIS_GPIO_INPUT;
+		r->declared = true;
+		if (op->opcode == WIS_OP_GPIO_WATCH) {
+			p->edge = (uint8_t)field(op, v, "edge", 0);
+			p->debounce_us = (uint32_t)field(op, v, "debounce_us", 0);
+		}
+		break;
+	case WIS_OP_RELEASE:
+	case WIS_OP_ADC_READ: /* the ADC owns the pin now, and re-owns it on the next read */
+		r->declared = false;
+		p->edge = WIS_EDGE_NONE;
+		break;
+	default:
+		break;
+	}
+}
+
+static void pin_reapply(struct reapply *ra, const struct resrec *r)
+{
+	const struct pinrec *p = &r->u.pin;
+	uint8_t req[3] = {p->nrf, p->mode, p->level};
+	send_op(ra, WIS_OP_GPIO_MODE, req, 3);
+	if (p->edge != WIS_EDGE_NONE) {
+		uint8_t w[6];
+		struct wis_wr wr = wis_wr_init(w, sizeof w);
+		wis_wr_u8(&wr, p->nrf);
+		wis_wr_u8(&wr, p->edge);
+		wis_wr_u32(&wr, p->debounce_us);
+		send_op(ra, WIS_OP_GPIO_WATCH, w, wr.len);
+	}
+}
+
+static const struct state_kind kinds[] = {
+    {WIS_RES_PIN, pin_observe, pin_reapply},
+};
+
+static const struct state_kind *kind_of(int kind)
+{
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (kinds[i].kind == kind)
+			return &kinds[i];
+	return NULL;
+}
+
+/* ---- records ---------------------------------------------------------------- */
+
 int state_init(struct wisd *d)
 {
-	d->state = calloc(NPINS, sizeof *d->state);
-	return d->state ? 0 : -1;
+	d->state = NULL;
+	d->nstate = d->state_cap = 0;
+	return 0;
 }
 
 void state_free(struct wisd *d)
 {
 	free(d->state);
 	d->state = NULL;
+	d->nstate = d->state_cap = 0;
 }
 
-void state_observe(void *user, uint16_t op, const uint8_t *req, size_t len)
+static struct resrec *record(struct wisd *d, const char *res, int kind)
+{
+	for (unsigned i = 0; i < d->nstate; i++)
+		if (!strcmp(d->state[i].res, res))
+			return &d->state[i];
+	if (d->nstate == d->state_cap) {
+		unsigned cap = d->state_cap ? d->state_cap * 2 : 16;
+		struct resrec *n = realloc(d->state, cap * sizeof *n);
+		if (!n)
+			return NULL;
+		d->state = n;
+		d->state_cap = cap;
+	}
+	struct resrec *r = &d->state[d->nstate++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->res, sizeof r->res, "%s", res);
+	r->kind = (uint8_t)kind;
+	return r;
+}
+
+void state_observe(void *user, const struct wis_op_desc *op, const char *res, const uint8_t *req,
+                   size_t len)
 {
 	struct wisd *d = user;
-	if (len < 1 || req[0] >= NPINS)
+	int kind = res[0] ? wis_res_parse(res) : -1;
+	const struct state_kind *k = kind_of(kind);
+	union wis_val v[WIS_OP_MAX_FIELDS];
+	size_t bad;
+	if (!k || wis_fields_decode(op->req, op->nreq, req, len, v, &bad) != WIS_DEC_OK)
 		return;
-	struct pinrec *p = &d->state[req[0]];
-	/* Those drop the module's watch on the pin; wisd's own re-apply sets
-	 * the watch again right after, so it leaves the registry alone. */
-	if ((op == WIS_OP_GPIO_MODE || op == WIS_OP_RELEASE || op == WIS_OP_ADC_READ) &&
-	    !d->reapplying)
-		watch_forget_pin(d, req[0]);
-	switch (op) {
-	case WIS_OP_GPIO_MODE:
-		if (len < 3)
-			return;
-		memset(p, 0, sizeof *p);
-		/* Disabled means released: nothing to restore. */
-		if (req[1] != WIS_GPIO_DISABLED) {
-			p->moded = true;
-			p->mode = req[1];
-			p->level = req[2];
-		}
-		break;
-	case WIS_OP_GPIO_WRITE:
-		if (len < 2)
-			return;
-		if (!p->moded ||
-		    (p->mode != WIS_GPIO_OUTPUT && p->mode != WIS_GPIO_OUTPUT_OPEN_DRAIN)) {
-			p->moded = true;
-			p->mode = WIS_GPIO_OUTPUT; /* a write to a free pin makes it an output */
-		}
-		p->level = req[1];
-		break;
-	case WIS_OP_GPIO_WATCH: {
-		struct wis_rd r = wis_rd_init(req, len);
-		wis_rd_u8(&r);
-		uint8_t edge = wis_rd_u8(&r);
-		uint32_t deb = wis_rd_u32(&r);
-		if (r.err)
-			return;
-		if (!p->moded) {
-			p->moded = true;
-			p->mode = WIS_GPIO_INPUT;
-		}
-		p->edge = edge;
-		p->debounce_us = deb;
-		break;
-	}
-	case WIS_OP_GPIO_READ:
-		if (!p->moded) {
-			p->moded = true;
-			p->mode = WIS_GPIO_INPUT;
-		}
-		break;
-	case WIS_OP_RELEASE:
-	case WIS_OP_ADC_READ: /* the ADC owns the pin now, and re-owns it on the next read */
-		memset(p, 0, sizeof *p);
-		break;
-	default:
-		break;
-	}
+	struct resrec *r = record(d, res, kind);
+	if (r)
+		k->observe(d, r, op, v);
 }
+
+void state_observe_raw(struct wisd *d, uint16_t opcode, const uint8_t *req, size_t len)
+{
+	const struct wis_op_desc *op = wis_op_find(opcode);
+	wis_device *dev = wisj_ctx_device(d->jctx);
+	size_t n;
+	const struct wis_pin_def *pins = dev ? wis_get_pins(dev, &n) : wis_pins_rak4631(&n);
+	char res[WISJ_RES_MAX];
+	if (op && wis_op_resource(op, req, len, pins, n, res, sizeof res) > 0)
+		state_observe(d, op, res, req, len);
+}
+
+/* ---- re-apply ----------------------------------------------------------------- */
 
 static void on_applied(void *user, json_object *result, struct wisj_error *err)
 {
@@ -129,41 +226,47 @@ static void send_op(struct reapply *ra, uint16_t op, const uint8_t *req, size_t 
 	wisj_raw(ra->d->jctx, op, req, len, on_applied, ra);
 }
 
-int state_reapply(struct wisd *d, void (*done)(struct wisd *d, int applied, int failed))
+/* The config's pin.* settings, for pins no caller has declared since. */
+static void config_pins(struct wisd *d, struct reapply *ra)
 {
-	struct reapply *ra = calloc(1, sizeof *ra);
-	if (!ra)
-		return -1;
-	ra->d = d;
-	ra->done = done;
-	ra->pending = 1; /* held until every operation is queued */
 	wis_device *dev = wisj_ctx_device(d->jctx);
-	/* Snapshot first: the observer rewrites records as the answers arrive. */
-	struct pinrec snap[NPINS];
-	memcpy(snap, d->state, sizeof snap);
 	for (int i = 0; i < d->cfg.npins; i++) {
 		struct cfg_pin *cp = &d->cfg.pins[i];
 		int nrf = dev ? wis_pin_resolve(dev, cp->name, WIS_FN_GPIO) : -1;
-		if (nrf < 0 || (nrf < NPINS && snap[nrf].moded))
+		if (nrf < 0)
+			continue;
+		bool declared = false;
+		for (unsigned k = 0; k < d->nstate; k++)
+			declared |= d->state[k].kind == WIS_RES_PIN && d->state[k].declared &&
+			            d->state[k].u.pin.nrf == nrf;
+		if (declared)
 			continue;
 		uint8_t req[3] = {(uint8_t)nrf, cp->mode, cp->level};
 		send_op(ra, WIS_OP_GPIO_MODE, req, 3);
 	}
-	for (int nrf = 0; nrf < NPINS; nrf++) {
-		struct pinrec *p = &snap[nrf];
-		if (!p->moded)
-			continue;
-		uint8_t req[3] = {(uint8_t)nrf, p->mode, p->level};
-		send_op(ra, WIS_OP_GPIO_MODE, req, 3);
-		if (p->edge != WIS_EDGE_NONE) {
-			uint8_t w[6];
-			struct wis_wr wr = wis_wr_init(w, sizeof w);
-			wis_wr_u8(&wr, (uint8_t)nrf);
-			wis_wr_u8(&wr, p->edge);
-			wis_wr_u32(&wr, p->debounce_us);
-			send_op(ra, WIS_OP_GPIO_WATCH, w, wr.len);
-		}
+}
+
+int state_reapply(struct wisd *d, void (*done)(struct wisd *d, int applied, int failed))
+{
+	struct reapply *ra = calloc(1, sizeof *ra);
+	/* Snapshot first: the observer rewrites records as the answers arrive. */
+	struct resrec *snap = d->nstate ? malloc(d->nstate * sizeof *snap) : NULL;
+	if (!ra || (d->nstate && !snap)) {
+		free(ra);
+		free(snap);
+		return -1;
 	}
+	unsigned n = d->nstate;
+	if (n)
+		memcpy(snap, d->state, n * sizeof *snap);
+	ra->d = d;
+	ra->done = done;
+	ra->pending = 1; /* held until every operation is queued */
+	config_pins(d, ra);
+	for (unsigned i = 0; i < n; i++)
+		if (snap[i].declared)
+			kind_of(snap[i].kind)->reapply(ra, &snap[i]);
+	free(snap);
 	int queued = ra->pending - 1;
 	if (--ra->pending == 0) {
 		if (ra->done)

@@ -1,9 +1,9 @@
 /*
  * wisd shared edge watches.  The module has one watch per pin; wisd lets
- * each client ask for its own and gives the module the union of the edges
- * all clients want (edge codes are bit sets: rising 1, falling 2, both 3).
- * A client's "none", or its disconnect, removes only its own wish, so one
- * `wisctl gpio watch` ending does not silence another still running.
+ * each caller (socket or internal client) ask for its own and gives the
+ * module the union of the edges all callers want (edge codes are bit sets: rising 1, falling 2,
+ * both 3). A client's "none", or its disconnect, removes only its own wish, so one `wisctl gpio
+ * watch` ending does not silence another still running.
  *
  * The module itself drops a pin's watch when the pin's mode changes or it
  * is released; the registry follows (watch_forget_pin), except for the mode
@@ -15,12 +15,12 @@
 #include "wisd.h"
 
 struct watchreq {
-	struct client *c;
+	struct wisd_caller *c;
 	uint8_t nrf, edge;
 	uint32_t debounce_us;
 };
 
-static struct watchreq *find(struct wisd *d, struct client *c, uint8_t nrf)
+static struct watchreq *find(struct wisd *d, struct wisd_caller *c, uint8_t nrf)
 {
 	for (unsigned i = 0; i < d->nwatches; i++)
 		if (d->watches[i].c == c && d->watches[i].nrf == nrf)
@@ -28,7 +28,8 @@ static struct watchreq *find(struct wisd *d, struct client *c, uint8_t nrf)
 	return NULL;
 }
 
-uint8_t watch_union(struct wisd *d, uint8_t nrf, const struct client *except, uint32_t *debounce)
+uint8_t watch_union(struct wisd *d, uint8_t nrf, const struct wisd_caller *except,
+                    uint32_t *debounce)
 {
 	uint8_t edge = 0;
 	for (unsigned i = 0; i < d->nwatches; i++) {
@@ -42,7 +43,8 @@ uint8_t watch_union(struct wisd *d, uint8_t nrf, const struct client *except, ui
 	return edge;
 }
 
-void watch_set(struct wisd *d, struct client *c, uint8_t nrf, uint8_t edge, uint32_t debounce_us)
+void watch_set(struct wisd *d, struct wisd_caller *c, uint8_t nrf, uint8_t edge,
+               uint32_t debounce_us)
 {
 	struct watchreq *w = find(d, c, nrf);
 	if (!edge) {
@@ -85,7 +87,7 @@ static void on_narrowed(void *user, json_object *result, struct wisj_error *err)
 		log_warn("narrowing a watch after a client left: %s", err->message);
 }
 
-void watch_client_gone(struct wisd *d, struct client *c)
+void watch_client_gone(struct wisd *d, struct wisd_caller *c)
 {
 	for (unsigned i = 0; i < d->nwatches;) {
 		struct watchreq *w = &d->watches[i];
@@ -107,7 +109,7 @@ void watch_client_gone(struct wisd *d, struct client *c)
 		if (wisj_ctx_device(d->jctx))
 			wisj_raw(d->jctx, WIS_OP_GPIO_WATCH, req, wr.len, on_narrowed, NULL);
 		else /* not there now: make the re-apply use the narrower watch */
-			state_observe(d, WIS_OP_GPIO_WATCH, req, wr.len);
+			state_observe_raw(d, WIS_OP_GPIO_WATCH, req, wr.len);
 	}
 }
 

@@ -19,6 +19,11 @@ struct cmd {
 	const char *name, *sub;
 	int (*run)(struct link *l, struct opts *o, int argc, char **argv);
 	const char *usage, *help;
+	/* For cmd_method rows: the method, its integer params in argument
+	 * order, and how much longer than --timeout its answer may take. */
+	const char *method;
+	const char *args[3];
+	unsigned (*extra_ms)(json_object *params);
 };
 
 static const struct cmd *current;
@@ -314,6 +319,43 @@ static int cmd_call(struct link *l, struct opts *o, int argc, char **argv)
 	return call_print(l, o, argv[0], params, NULL);
 }
 
+/* A row that maps positional integers to a method's params (system.delay,
+ * system.emit): a new method of that shape is one row of cmds[]. */
+static int cmd_method(struct link *l, struct opts *o, int argc, char **argv)
+{
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	int nargs = 0;
+	while (nargs < 3 && current->args[nargs])
+		nargs++;
+	if (argc < 1 || argc > nargs)
+		return usage_error("%s", "wrong number of arguments");
+	json_object *p = json_object_new_object();
+	for (int i = 0; i < argc; i++) {
+		long n;
+		if (parse_long(argv[i], &n) < 0) {
+			json_object_put(p);
+			return usage_error("'%s' is not a number", argv[i]);
+		}
+		json_object_object_add(p, current->args[i], json_object_new_int64(n));
+	}
+	unsigned timeout = o->timeout_ms;
+	if (current->extra_ms)
+		o->timeout_ms += current->extra_ms(p);
+	int rc = call_print(l, o, current->method, p, out_kv);
+	o->timeout_ms = timeout;
+	return rc;
+}
+
+/* system.delay answers delay_us later. */
+static unsigned delay_ms(json_object *params)
+{
+	json_object *v;
+	return json_object_object_get_ex(params, "delay_us", &v)
+	           ? (unsigned)(json_object_get_int64(v) / 1000 + 1)
+	           : 0;
+}
+
 /* Runs without a link: lists modules on USB (libserialport, VID/PID). */
 static int cmd_discover(struct link *l, struct opts *o, int argc, char **argv)
 {
@@ -371,6 +413,22 @@ static const struct cmd cmds[] = {
      "[--oversample 0..8]",
      "read analog pins in millivolts: AIN0=1650mV"},
     {"reset", NULL, cmd_reset, "reset [--bootloader|--dfu]", "reset the module"},
+    {"delay",
+     NULL,
+     cmd_method,
+     "delay US",
+     "diagnostic: the module answers US microseconds later",
+     "system.delay",
+     {"delay_us"},
+     delay_ms},
+    {"emit",
+     NULL,
+     cmd_method,
+     "emit COUNT [LEN]",
+     "diagnostic: the module sends COUNT diag.event notifications of LEN bytes",
+     "system.emit",
+     {"count", "len"},
+     NULL},
     {"call", NULL, cmd_call, "call METHOD [JSON]", "any JSON-RPC method; prints the JSON result"},
     {"subscribe", NULL, cmd_subscribe, "subscribe TOPIC... [--count N]",
      "print notifications (gpio.edge, device.state, log) until Ctrl-C or N"},

@@ -145,7 +145,7 @@ static int parse_args(struct wisd_config *c, int argc, char **argv)
 static void close_all(struct wisd *d)
 {
 	uv_timer_stop(&d->stop_timer);
-	server_close_all(d);
+	components_stop(d);
 	devmgr_stop(d);
 	uv_close((uv_handle_t *)&d->stop_timer, NULL);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
@@ -173,7 +173,7 @@ static void on_stop_timer(uv_timer_t *t)
 {
 	struct wisd *d = t->data;
 	unsigned busy = wisj_ctx_inflight(d->jctx) + wisj_ctx_queued(d->jctx);
-	bool flushed = server_flushed(d);
+	bool flushed = !components_busy(d);
 	if (busy == 0 && flushed) {
 		close_all(d);
 	} else if (uv_now(d->loop) >= d->stop_deadline) {
@@ -207,7 +207,7 @@ static void on_signal(uv_signal_t *s, int sig)
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT",
 	         wisj_ctx_inflight(d->jctx) + wisj_ctx_queued(d->jctx));
 	d->stopping = true;
-	server_quiesce(d);
+	components_quiesce(d);
 	d->stop_deadline = uv_now(d->loop) + STOP_GRACE_MS;
 	uv_timer_start(&d->stop_timer, on_stop_timer, 0, 5);
 }
@@ -216,9 +216,15 @@ int main(int argc, char **argv)
 {
 	struct wisd d;
 	memset(&d, 0, sizeof d);
-	config_defaults(&d.cfg);
-	if (parse_args(&d.cfg, argc, argv) < 0)
+	char err[200];
+	if (wisj_table_check(err, sizeof err) < 0) {
+		fprintf(stderr, "wisd: method table: %s\n", err);
+		return 1;
+	}
+	if (config_defaults(&d.cfg) < 0 || parse_args(&d.cfg, argc, argv) < 0) {
+		config_free(&d.cfg);
 		return 2;
+	}
 	log_setup((enum log_level)d.cfg.log_level, d.cfg.syslog);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -226,14 +232,15 @@ int main(int argc, char **argv)
 	d.started_ms = uv_now(d.loop);
 	d.jctx = wisj_ctx_new();
 	d.tok = json_tokener_new_ex(d.cfg.max_depth);
-	if (!d.jctx || !d.tok || state_init(&d) < 0) {
+	if (!d.jctx || !d.tok || state_init(&d) < 0 || devmgr_init(&d) < 0) {
 		log_error("out of memory");
 		return 1;
 	}
+	/* Until credentials map to classes, every socket client may do all. */
+	d.conn_perm = WIS_PERM_ADMIN;
 	wisj_ctx_set_timeout(d.jctx, d.cfg.timeout_ms);
 	wisj_ctx_set_queue_limit(d.jctx, d.cfg.queue_limit);
-	wisj_ctx_set_observer(d.jctx, state_observe, &d);
-	rpc_init(&d);
+	dispatch_init(&d);
 
 	uv_signal_init(d.loop, &d.sig_term);
 	uv_signal_init(d.loop, &d.sig_int);
@@ -245,10 +252,10 @@ int main(int argc, char **argv)
 	uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
 
 	int rc = 0;
-	if (server_start(&d) < 0 || devmgr_start(&d) < 0) {
+	if (components_start(&d) < 0 || devmgr_start(&d) < 0) {
 		rc = 1;
 		d.stopping = true;
-		server_quiesce(&d);
+		components_quiesce(&d);
 		close_all(&d);
 	} else {
 		log_info("wisd %s ready: try  wisctl --socket %s info", WIS_LIB_VERSION,
@@ -259,12 +266,16 @@ int main(int argc, char **argv)
 	if (uv_loop_close(d.loop) != 0)
 		log_debug("loop closed with handles still open");
 	devmgr_free(&d);
+	/* Calls still queued fail now, their callbacks included: then the
+	 * components that made them may go. */
 	wisj_ctx_free(d.jctx);
+	components_release(&d);
 	json_tokener_free(d.tok);
 	state_free(&d);
 	owner_free(&d);
 	watch_free(&d);
 	free(d.rbuf);
+	config_free(&d.cfg);
 	if (rc == 0)
 		log_info("stopped");
 	log_close();

@@ -1,15 +1,20 @@
 /*
  * wisd: the daemon's shared state and the interfaces between its parts.
  *
- *   wisd.c     main: options, signals, start and clean shutdown
- *   server.c   listening sockets, clients, line framing, write queues, limits
- *   rpc.c      JSON-RPC 2.0: requests, batches, daemon methods, notifications
- *   owner.c    pin claims by clients
- *   device.c   the module: open, poll, reconnect, hotplug/rescan, events
- *   state.c    declared pin state, re-applied after a reconnect or reset
- *   sim.c      the embedded simulator for --device sim
- *   watch.c    per-client edge watches merged into the module's one per pin
- *   hotplug.c  libusb hotplug hints for --device auto
+ *   wisd.c       main: options, signals, start and clean shutdown
+ *   component.c  the component table: start, stop, config sections, events
+ *   dispatch.c   one method call for any caller (socket or internal client):
+ *                permission classes, ownership guard, daemon methods
+ *   listen.c     component "server": the listening sockets, its event sink
+ *   server.c     socket clients: framing, write queues, limits
+ *   rpc.c        JSON-RPC 2.0 envelopes, batches, notifications to clients
+ *   owner.c      resource claims ("pin:IO1", "spi"...), shared pins
+ *   device.c     the module: open, poll, reconnect, hotplug/rescan, events
+ *   state.c      declared state per resource, re-applied after a reset
+ *   sim.c        component "sim": the embedded simulator for --device sim
+ *   comp_*.c     further components (comp_selftest.c: a diagnostic one)
+ *   watch.c      per-caller edge watches merged into the module's one per pin
+ *   hotplug.c    libusb hotplug hints for --device auto
  *
  * One struct wisd, owned by main, is passed explicitly to everything; there
  * is no other global state (except the logger).  All of it runs on the one
@@ -25,6 +30,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "component.h"
 #include "config.h"
 #include "log.h"
 #include "wisjson.h"
@@ -32,6 +38,21 @@
 struct client;
 struct devmgr;
 struct claim;
+struct resrec;
+struct wisd_comp;
+
+/*
+ * Who makes a call: a socket client or a component's internal client.
+ * Claims, edge watches and permission checks are keyed on it, so every
+ * caller is treated alike.  It must outlive its calls (socket clients are
+ * reference counted; components live until the loop has ended).
+ */
+struct wisd_caller {
+	char label[80];      /* "client 3 (pid 1234, uid 1000)", "selftest": logs, refusals */
+	uint8_t perm;        /* enum wis_perm: the highest class it may use */
+	bool gone;           /* disconnected or stopped: late answers change nothing */
+	struct client *sock; /* the socket client, NULL for an internal one */
+};
 
 /* Topic bits; index i is wisj_topics[i]. */
 #define TOPIC_BIT(i) (1u << (i))
@@ -54,18 +75,25 @@ struct wisd {
 	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
-	uint64_t requests; /* served, for daemon.status */
-	char *rbuf;        /* one read buffer for all clients (single thread) */
+	unsigned conn_perm; /* class given to socket clients (until credentials map) */
+	uint64_t requests;  /* served, for daemon.status */
+	char *rbuf;         /* one read buffer for all clients (single thread) */
 	size_t rbuf_len;
 
 	/* owner.c */
 	struct claim *claims;
 	unsigned nclaims, claims_cap;
 
+	/* component.c */
+	struct wisd_comp *comps;
+	unsigned ncomps;
+	bool publishing_log; /* a "log" notification is being delivered */
+
 	/* device.c, state.c, watch.c */
 	struct devmgr *dev;
-	struct pinrec *state; /* 64 entries, by nRF pin number */
-	unsigned reapplying;  /* re-apply operations not yet answered */
+	struct resrec *state; /* declared state, one record per resource */
+	unsigned nstate, state_cap;
+	unsigned reapplying; /* re-apply operations not yet answered */
 	struct watchreq *watches;
 	unsigned nwatches, watches_cap;
 
@@ -89,8 +117,8 @@ struct client {
 	struct wisd *d;
 	struct client *next, *prev;
 	unsigned id;
-	char label[80]; /* "client 3 (pid 1234)" for logs and ownership errors */
-	char *line;     /* a partial request line carried between reads */
+	struct wisd_caller who; /* label, class; claims and watches are keyed on it */
+	char *line;             /* a partial request line carried between reads */
 	size_t line_len, line_cap;
 	bool discarding;  /* inside an over-long line: skip to its newline */
 	bool closing;     /* handle closing: no more reads or writes */
@@ -113,12 +141,12 @@ struct shbuf {
 	char data[];
 };
 
-int server_start(struct wisd *d);
-/* Stops accepting and reading: used by the clean shutdown. */
-void server_quiesce(struct wisd *d);
-/* True when no client has bytes waiting in its write queue. */
-bool server_flushed(struct wisd *d);
-void server_close_all(struct wisd *d);
+/* Used by the server component (listen.c). */
+void server_on_connection(uv_stream_t *srv, int status);
+void server_on_idle_timer(uv_timer_t *t);
+void server_on_resume(uv_idle_t *h);
+void server_resume_client(struct client *c);
+void client_close(struct client *c);
 
 struct shbuf *shbuf_from_json(json_object *o);
 void shbuf_unref(struct shbuf *b);
@@ -134,30 +162,66 @@ void client_request_done(struct client *c);
 
 /* ---- rpc.c ------------------------------------------------------------------ */
 
-void rpc_init(struct wisd *d);
 /* One complete request line (NUL-terminated, newline stripped). */
 void rpc_line(struct client *c, char *line, size_t len);
 /* Send an error response with id null (over-long line). */
 void rpc_send_error(struct client *c, int code, const char *msg);
-/* Broadcast a notification to the topic's subscribers; consumes params. */
+/* Send a notification to the topic's subscribers (params borrowed). */
 void rpc_notify(struct wisd *d, const char *topic, json_object *params);
+/* subscribe (on) or unsubscribe: {topics:[...]} or NULL with e set. */
+json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struct wisj_error *e);
 /* Index of a topic in wisj_topics, -1 if unknown. */
 int rpc_topic_index(const char *topic);
 
+/* ---- dispatch.c ------------------------------------------------------------- */
+
+/* Completion of wisd_call: exactly one of result (owned by the callee) or
+ * err is set. */
+typedef void (*wisd_call_cb)(void *user, json_object *result, struct wisj_error *err);
+
+/* Install the guard and observer on the wisjson context. */
+void dispatch_init(struct wisd *d);
+/*
+ * Run method m for caller who: its permission class is checked, daemon
+ * methods are served here, the rest go to the device through wisjson with
+ * the ownership guard.  params borrowed.  cb runs exactly once, possibly
+ * before this returns.
+ */
+void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method *m,
+                      json_object *params, wisd_call_cb cb, void *user);
+/* The same by name (internal clients): METHOD_NOT_FOUND if unknown. */
+void wisd_call(struct wisd *d, struct wisd_caller *who, const char *method, json_object *params,
+               wisd_call_cb cb, void *user);
+/* A caller leaves: its claims and watches go (internal clients at stop). */
+void wisd_caller_gone(struct wisd *d, struct wisd_caller *who);
+json_object *daemon_status(struct wisd *d);
+
 /* ---- owner.c ---------------------------------------------------------------- */
 
-/* Client holding a resource, NULL if none. */
-struct client *owner_of(struct wisd *d, const char *name);
-/* Claim or give back every name in list (string or array); all or none. */
-int owner_claim(struct wisd *d, struct client *c, json_object *list, struct wisj_error *e);
-int owner_unclaim(struct wisd *d, struct client *c, json_object *list, struct wisj_error *e);
-json_object *owner_list(struct wisd *d, struct client *c);
-void owner_release_all(struct wisd *d, struct client *c);
+/* Refuses (-32003, naming who holds what) if a caller other than who holds
+ * res or a resource sharing a pin with it; 0 if free or who's own. */
+int owner_check(struct wisd *d, struct wisd_caller *who, const char *res, struct wisj_error *e);
+/* Caller holding a claim on res or on a resource sharing a pin with it
+ * (*held gets that claim's name), NULL if none. */
+struct wisd_caller *owner_of(struct wisd *d, const char *res, const char **held);
+/* Claim or give back every resource in list (string or array); all or none. */
+int owner_claim(struct wisd *d, struct wisd_caller *c, json_object *list, struct wisj_error *e);
+int owner_unclaim(struct wisd *d, struct wisd_caller *c, json_object *list, struct wisj_error *e);
+json_object *owner_list(struct wisd *d, struct wisd_caller *c);
+void owner_release_all(struct wisd *d, struct wisd_caller *c);
 void owner_free(struct wisd *d);
 
 /* ---- device.c --------------------------------------------------------------- */
 
+/* Allocates the manager (before components start), then starts it. */
+int devmgr_init(struct wisd *d);
 int devmgr_start(struct wisd *d);
+/* A component that makes the device itself (the embedded simulator)
+ * provides its path: the manager waits for devmgr_path_ready() instead of
+ * opening cfg.device; status members are added to daemon.status "device". */
+void devmgr_provide(struct wisd *d, const char *mode, json_object *(*status)(void *), void *user);
+void devmgr_path_ready(struct wisd *d, const char *path);
+void devmgr_path_gone(struct wisd *d, const char *why);
 /* Close and open again at once (SIGHUP). */
 void devmgr_reopen(struct wisd *d);
 /* Close everything (device, simulator, hotplug); cb-free: runs to completion
@@ -172,8 +236,11 @@ json_object *devmgr_status(struct wisd *d);
 
 int state_init(struct wisd *d);
 void state_free(struct wisd *d);
-/* wisj observer: remembers successful pin-changing operations. */
-void state_observe(void *d, uint16_t opcode, const uint8_t *req, size_t len);
+/* wisj observer: remembers successful operations per resource. */
+void state_observe(void *d, const struct wis_op_desc *op, const char *res, const uint8_t *req,
+                   size_t len);
+/* The same for a request wisd did not send (its resource is worked out). */
+void state_observe_raw(struct wisd *d, uint16_t opcode, const uint8_t *req, size_t len);
 /* Send config pins then the remembered state; returns operations queued.
  * done runs once all of them have completed, with the failure count. */
 int state_reapply(struct wisd *d, void (*done)(struct wisd *d, int applied, int failed));
@@ -182,13 +249,15 @@ int state_reapply(struct wisd *d, void (*done)(struct wisd *d, int applied, int 
 
 /* Union of the edges clients want on a pin, leaving out one client; the
  * debounce of one of them goes to *debounce if not NULL. */
-uint8_t watch_union(struct wisd *d, uint8_t nrf, const struct client *except, uint32_t *debounce);
-/* Record a client's wish once the module accepted it; edge 0 removes it. */
-void watch_set(struct wisd *d, struct client *c, uint8_t nrf, uint8_t edge, uint32_t debounce_us);
+uint8_t watch_union(struct wisd *d, uint8_t nrf, const struct wisd_caller *except,
+                    uint32_t *debounce);
+/* Record a caller's wish once the module accepted it; edge 0 removes it. */
+void watch_set(struct wisd *d, struct wisd_caller *c, uint8_t nrf, uint8_t edge,
+               uint32_t debounce_us);
 /* The module dropped the pin's watch (mode change, release, ADC). */
 void watch_forget_pin(struct wisd *d, uint8_t nrf);
 /* Remove a client's wishes and narrow the module's watches to the rest. */
-void watch_client_gone(struct wisd *d, struct client *c);
+void watch_client_gone(struct wisd *d, struct wisd_caller *c);
 void watch_free(struct wisd *d);
 
 #endif

@@ -151,10 +151,11 @@ static void observe(struct wisj_call *k, const struct wisj_res *r)
 	wisj_ctx *c = k->ctx;
 	if (!c->observe)
 		return;
-	for (int i = 0; i < k->plan.n; i++)
+	for (int i = 0; i < k->plan.n; i++) {
+		const struct wisj_step *s = &k->plan.steps[i];
 		if (r[i].status == 0)
-			c->observe(c->observe_user, k->plan.steps[i].opcode,
-			           k->plan.buf + k->plan.steps[i].off, k->plan.steps[i].len);
+			c->observe(c->observe_user, s->op, s->res, k->plan.buf + s->off, s->len);
+	}
 }
 
 static void step_error(const struct wisj_res *r, struct wisj_error *e)
@@ -301,11 +302,15 @@ static int send_call(struct wisj_call *k)
 			return EXPIRED;
 		timeout -= (unsigned)waited;
 	}
+	/* A long operation may take its bound on top of the round trip. */
+	for (int i = 0; timeout && i < pl->n; i++)
+		timeout +=
+		    wis_op_bound_ms(pl->steps[i].op, pl->buf + pl->steps[i].off, pl->steps[i].len);
 	k->dev = c->dev;
 	if (!k->as_batch) {
 		struct wisj_step *s = &pl->steps[0];
-		rc = wis_call_async(c->dev, s->opcode, pl->buf + s->off, s->len, timeout, on_done,
-		                    k);
+		rc = wis_call_async(c->dev, s->op->opcode, pl->buf + s->off, s->len, timeout,
+		                    on_done, k);
 	} else {
 		if (!k->b) {
 			k->b = wis_batch_new(c->dev);
@@ -313,7 +318,7 @@ static int send_call(struct wisj_call *k)
 				return WIS_E_NOMEM;
 			wis_batch_stop_on_error(k->b, k->stop_on_error);
 			for (int i = 0; i < pl->n; i++) {
-				rc = wis_batch_add(k->b, pl->steps[i].opcode,
+				rc = wis_batch_add(k->b, pl->steps[i].op->opcode,
 				                   pl->buf + pl->steps[i].off, pl->steps[i].len);
 				if (rc < 0)
 					return rc;
@@ -402,21 +407,37 @@ static void submit(wisj_ctx *c, struct wisj_call *k)
 
 /* ---- planning ------------------------------------------------------------- */
 
+/* Method that planned step i of k. */
+static const struct wisj_method *step_method(const struct wisj_call *k, int i)
+{
+	for (int p = 0; p < k->nparts; p++)
+		if (i >= k->parts[p].first && i < k->parts[p].first + k->parts[p].n)
+			return k->parts[p].m;
+	return k->m;
+}
+
+static bool method_has_op(const struct wisj_method *m, uint16_t op)
+{
+	for (int i = 0; i < WISJ_METHOD_OPS && m->ops[i]; i++)
+		if (m->ops[i] == op)
+			return true;
+	return false;
+}
+
+/* Every step must be an opcode its method declares (so the method's
+ * permission class in rpc.discover is true), and the guard may refuse. */
 static int guard_steps(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
 {
-	if (!c->guard)
-		return 0;
 	for (int i = 0; i < k->plan.n; i++) {
 		const struct wisj_step *s = &k->plan.steps[i];
-		if (!s->writes)
-			continue;
-		char nb[6];
-		const char *name = wis_pin_name(c->dev, s->pin);
-		if (!name) {
-			wis_nrf_name(s->pin, nb);
-			name = nb;
+		const struct wisj_method *m = step_method(k, i);
+		if (m && !method_has_op(m, s->op->opcode)) {
+			wisj_error_set(e, WISJ_INTERNAL_ERROR,
+			               "%s planned %s, not in its table row", m->name, s->op->name);
+			return -1;
 		}
-		if (c->guard(c->guard_user, k->user, name, e) < 0)
+		const char *res = (s->op->flags & WIS_OPF_CHANGES) ? s->res : "";
+		if (c->guard && c->guard(c->guard_user, k->user, s->op, res, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -452,6 +473,7 @@ static int plan_batch(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
 		k->nparts++;
 		p->m = m;
 		p->first = k->plan.n;
+		k->plan.m = m;
 		if (m->plan(c->dev, p->params, &k->plan, e) < 0)
 			goto step_fail;
 		p->n = k->plan.n - p->first;
@@ -502,6 +524,7 @@ void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_do
 	k->params = np;
 	k->cb = cb;
 	k->user = user;
+	k->plan.m = m;
 	int rc =
 	    (m->flags & WISJ_M__BATCH) ? plan_batch(c, k, &e) : m->plan(c->dev, np, &k->plan, &e);
 	if (!k->parts)
@@ -535,51 +558,9 @@ void wisj_raw(wisj_ctx *c, uint16_t opcode, const uint8_t *req, size_t len, wisj
 	k->ctx = c;
 	k->cb = cb;
 	k->user = user;
-	if (wisj_plan_add(&k->plan, opcode, req, len, WIS_NRF_NONE, false, &e) < 0) {
+	if (wisj_plan_add(&k->plan, c->dev, opcode, req, len, &e) < 0) {
 		fail_call(k, &e);
 		return;
 	}
 	submit(c, k);
-}
-
-/* ---- events ----------------------------------------------------------------- */
-
-static double ts_seconds(const struct timespec *t)
-{
-	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
-}
-
-json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, const char **topic)
-{
-	(void)dev;
-	json_object *o = json_object_new_object();
-	if (ev->type == WIS_EV_GPIO_EDGE) {
-		*topic = "gpio.edge";
-		json_object_object_add(o, "pin", json_object_new_string(ev->u.gpio.name));
-		json_object_object_add(o, "level", json_object_new_int(ev->u.gpio.level));
-		json_object_object_add(o, "edge",
-		                       json_object_new_string(ev->u.gpio.edge <= 3
-		                                                  ? wisj_edges[ev->u.gpio.edge]
-		                                                  : "?"));
-	} else if (ev->type == WIS_EV_RESET) {
-		*topic = "device.state";
-		json_object_object_add(o, "state", json_object_new_string("reset"));
-		json_object_object_add(o, "cause", json_object_new_int(ev->u.reset.cause));
-	} else {
-		json_object_put(o);
-		return NULL;
-	}
-	json_object_object_add(o, "seq", json_object_new_int64(ev->seq));
-	json_object_object_add(o, "lost", json_object_new_int64(ev->lost));
-	json_object_object_add(o, "device_us", json_object_new_int64((int64_t)ev->device_us));
-	/* Until the library has mapped the module's clock (right after a
-	 * reset) there is no host time: say nothing rather than 1970. */
-	if (ev->error_us != UINT32_MAX) {
-		json_object_object_add(o, "time",
-		                       json_object_new_double(ts_seconds(&ev->realtime)));
-		json_object_object_add(o, "monotonic",
-		                       json_object_new_double(ts_seconds(&ev->monotonic)));
-		json_object_object_add(o, "error_us", json_object_new_int64(ev->error_us));
-	}
-	return o;
 }

@@ -10,19 +10,13 @@
 
 #include "wisjson_int.h"
 
-const char *const wisj_topics[] = {"gpio.edge", "device.state", "log", "radio.rx",
-                                   "radio.tx",  "uart.rx",      NULL};
-
-static const char *const status_names[WIS_ST__COUNT] = {
-    "OK",       "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",       "NO_SUCH_PIN", "NOT_CAPABLE",
-    "PIN_BUSY", "WRONG_MODE", "NOT_FITTED", "BUSY",          "HW_TIMEOUT",  "HW_ERROR",
-    "TOO_BIG",  "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",
-};
+const char *const wisj_topics[] = {"gpio.edge", "device.state", "log",        "radio.rx",
+                                   "radio.tx",  "uart.rx",      "diag.event", NULL};
 
 const char *wisj_status_name(int code)
 {
 	if (code <= 0 && code > -WIS_ST__COUNT)
-		return status_names[-code];
+		return wis_name_of(wis_status_names, (unsigned)-code);
 	switch (code) {
 	case WIS_E_TIMEOUT:
 		return "TIMEOUT";
@@ -184,6 +178,58 @@ static bool has_nul(json_object *v)
 	return false;
 }
 
+const struct wis_field *wisj_param_field(const struct wisj_param *p)
+{
+	if (!p->field)
+		return NULL;
+	const struct wis_op_desc *d = wis_op_find(p->op);
+	int i = d ? wis_field_index(d->req, d->nreq, p->field) : -1;
+	return i < 0 ? NULL : &d->req[i];
+}
+
+/* An ENUM param's values: its wire field's names, else its own list. */
+static const char *const *param_enum(const struct wisj_param *p)
+{
+	const struct wis_field *f = wisj_param_field(p);
+	return f && f->names ? f->names : p->enum_values;
+}
+
+/* An INT param's range: its wire field's, else its own. */
+static void param_range(const struct wisj_param *p, int64_t *min, int64_t *max)
+{
+	const struct wis_field *f = wisj_param_field(p);
+	*min = f ? (int64_t)f->min : p->min;
+	*max = f ? (int64_t)f->max : p->max;
+}
+
+static bool check_int(const struct wisj_param *p, json_object *v, struct wisj_error *e)
+{
+	int64_t n = json_object_get_int64(v), min, max;
+	param_range(p, &min, &max);
+	if (n >= min && n <= max)
+		return true;
+	wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s' = %lld is out of range %lld..%lld",
+	               p->name, (long long)n, (long long)min, (long long)max);
+	return false;
+}
+
+static bool check_enum(const struct wisj_param *p, json_object *v, struct wisj_error *e)
+{
+	const char *s = json_object_get_string(v);
+	const char *const *values = param_enum(p);
+	if (wis_name_index(values, s) >= 0)
+		return true;
+	char list[160] = "";
+	for (const char *const *ev = values; *ev; ev++) {
+		if (*list)
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+		strncat(list, *ev, sizeof list - strlen(list) - 1);
+	}
+	wisj_error_set(e, WISJ_INVALID_PARAMS, "parameter '%s': '%s' is not one of %s", p->name, s,
+	               list);
+	return false;
+}
+
 static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_error *e)
 {
 	if (p->type != WISJ_T_STRING && has_nul(v)) {
@@ -198,38 +244,16 @@ static bool check_value(const struct wisj_param *p, json_object *v, struct wisj_
 			return true;
 		break;
 	case WISJ_T_INT:
-		if (json_object_is_type(v, json_type_int)) {
-			int64_t n = json_object_get_int64(v);
-			if (n < p->min || n > p->max) {
-				wisj_error_set(e, WISJ_INVALID_PARAMS,
-				               "parameter '%s' = %lld is out of range %lld..%lld",
-				               p->name, (long long)n, (long long)p->min,
-				               (long long)p->max);
-				return false;
-			}
-			return true;
-		}
+		if (json_object_is_type(v, json_type_int))
+			return check_int(p, v, e);
 		break;
 	case WISJ_T_BOOL:
 		if (json_object_is_type(v, json_type_boolean))
 			return true;
 		break;
 	case WISJ_T_ENUM:
-		if (json_object_is_type(v, json_type_string)) {
-			const char *s = json_object_get_string(v);
-			for (const char *const *ev = p->enum_values; *ev; ev++)
-				if (strcmp(*ev, s) == 0)
-					return true;
-			char list[160] = "";
-			for (const char *const *ev = p->enum_values; *ev; ev++) {
-				if (*list)
-					strncat(list, ", ", sizeof list - strlen(list) - 1);
-				strncat(list, *ev, sizeof list - strlen(list) - 1);
-			}
-			wisj_error_set(e, WISJ_INVALID_PARAMS,
-			               "parameter '%s': '%s' is not one of %s", p->name, s, list);
-			return false;
-		}
+		if (json_object_is_type(v, json_type_string))
+			return check_enum(p, v, e);
 		break;
 	case WISJ_T_PINS:
 	case WISJ_T_STRINGS:
@@ -377,15 +401,17 @@ static json_object *param_schema(const struct wisj_param *p)
 	json_object_object_add(o, "required", json_object_new_boolean(p->required));
 	if (p->type == WISJ_T_ENUM) {
 		json_object *a = json_object_new_array();
-		for (const char *const *ev = p->enum_values; *ev; ev++)
+		for (const char *const *ev = param_enum(p); *ev; ev++)
 			json_object_array_add(a, json_object_new_string(*ev));
 		json_object_object_add(o, "enum", a);
 	}
 	if (p->type == WISJ_T_INT) {
-		json_object_object_add(o, "minimum", json_object_new_int64(p->min));
-		json_object_object_add(o, "maximum", json_object_new_int64(p->max));
+		int64_t min, max;
+		param_range(p, &min, &max);
+		json_object_object_add(o, "minimum", json_object_new_int64(min));
+		json_object_object_add(o, "maximum", json_object_new_int64(max));
 	}
-	/* Every pin, level or step is one operation of one device BATCH, so
+	/* Every pin or step is one operation of one device BATCH, so
 	 * their number has the BATCH's limits (a single name is one item). */
 	if (p->type == WISJ_T_PINS || p->type == WISJ_T_STEPS) {
 		json_object_object_add(o, "minItems", json_object_new_int(1));
@@ -412,7 +438,9 @@ json_object *wisj_discover(void)
 		json_object_object_add(o, "batchable",
 		                       json_object_new_boolean(m->flags & WISJ_M_BATCHABLE));
 		json_object_object_add(o, "ownership",
-		                       json_object_new_boolean(m->flags & WISJ_M_WRITES));
+		                       json_object_new_boolean(wisj_method_changes(m)));
+		json_object_object_add(o, "permission",
+		                       json_object_new_string(wisj_perm_name(wisj_method_perm(m))));
 		json_object_array_add(ms, o);
 	}
 	json_object_object_add(root, "methods", ms);
@@ -440,4 +468,52 @@ const char *wisj_method_name(const wisj_method *m)
 unsigned wisj_method_flags(const wisj_method *m)
 {
 	return m->flags;
+}
+
+unsigned wisj_method_perm(const wisj_method *m)
+{
+	unsigned perm = m->ops[0] ? WIS_PERM_READ : m->perm;
+	for (int i = 0; i < WISJ_METHOD_OPS && m->ops[i]; i++) {
+		const struct wis_op_desc *d = wis_op_find(m->ops[i]);
+		if (d && d->perm > perm)
+			perm = d->perm;
+	}
+	return perm;
+}
+
+bool wisj_method_changes(const wisj_method *m)
+{
+	for (int i = 0; i < WISJ_METHOD_OPS && m->ops[i]; i++) {
+		const struct wis_op_desc *d = wis_op_find(m->ops[i]);
+		if (d && (d->flags & WIS_OPF_CHANGES))
+			return true;
+	}
+	return false;
+}
+
+const char *wisj_perm_name(unsigned perm)
+{
+	static const char *const names[] = {"read", "control", "admin", NULL};
+	return wis_name_of(names, perm);
+}
+
+int wisj_table_check(char *err, size_t cap)
+{
+	for (size_t i = 0; i < wisj_method_count; i++) {
+		const struct wisj_method *m = &wisj_methods[i];
+		for (int k = 0; k < WISJ_METHOD_OPS && m->ops[k]; k++)
+			if (!wis_op_find(m->ops[k])) {
+				snprintf(err, cap, "%s: opcode 0x%04x is not in the opcode table",
+				         m->name, m->ops[k]);
+				return -1;
+			}
+		for (const struct wisj_param *p = m->params; p && p->name; p++)
+			if (p->field && !wisj_param_field(p)) {
+				snprintf(err, cap,
+				         "%s: param %s: no wire field %s in opcode 0x%04x", m->name,
+				         p->name, p->field, p->op);
+				return -1;
+			}
+	}
+	return 0;
 }

@@ -28,7 +28,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ops.h"
 #include "wisrpc/wisrpc.h"
+
+/* Longest resource name ("pin:" + a pin name, "radio", "i2c1"...) + NUL. */
+#define WISJ_RES_MAX 24
 
 /* JSON-RPC 2.0 standard error codes. */
 #define WISJ_PARSE_ERROR -32700
@@ -45,6 +49,7 @@
 #define WISJ_OVERLOADED -32004    /* too many requests queued for the device   */
 #define WISJ_SHUTTING_DOWN -32005 /* the daemon is stopping                  */
 #define WISJ_HOST_ERROR -32006    /* link I/O or protocol failure on the host  */
+#define WISJ_FORBIDDEN -32007     /* the caller lacks the permission class   */
 
 struct wisj_error {
 	int code;
@@ -59,7 +64,8 @@ void wisj_error_set(struct wisj_error *e, int code, const char *fmt, ...)
 void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail);
 /* {"code":..,"message":..,"data":..}; moves e->data into the object. */
 json_object *wisj_error_to_json(struct wisj_error *e);
-/* "PIN_BUSY" for -WIS_ST_PIN_BUSY, "TIMEOUT" for WIS_E_TIMEOUT, ... */
+/* "PIN_BUSY" for -WIS_ST_PIN_BUSY (wis_status_names), "TIMEOUT" for
+ * WIS_E_TIMEOUT, ... */
 const char *wisj_status_name(int wis_code);
 
 /* ---- the method table ----------------------------------------------------- */
@@ -83,13 +89,17 @@ struct wisj_param {
 	const char *const *enum_values; /* NULL-terminated, for WISJ_T_ENUM */
 	int64_t min, max;               /* for WISJ_T_INT */
 	const char *doc;
+	/* The wire field the param is sent as (opcode and field name in the
+	 * opcode table), or 0/NULL.  When set, an ENUM's values and an INT's
+	 * range are the field's: a limit is written once, in lib/proto/ops.c. */
+	uint16_t op;
+	const char *field;
 };
 
 /* Method flags. */
 #define WISJ_M_DEVICE 0x01    /* needs the device */
 #define WISJ_M_DAEMON 0x02    /* served by wisd itself, not by wisjson */
 #define WISJ_M_BATCHABLE 0x04 /* may be a step of "batch" */
-#define WISJ_M_WRITES 0x08    /* changes pin state: subject to ownership */
 
 struct wisj_method;
 typedef struct wisj_method wisj_method;
@@ -97,6 +107,17 @@ typedef struct wisj_method wisj_method;
 const wisj_method *wisj_method_find(const char *name);
 const char *wisj_method_name(const wisj_method *m);
 unsigned wisj_method_flags(const wisj_method *m);
+/* Permission class (enum wis_perm): the highest of the opcodes the method
+ * plans, or the class given for a daemon or local method.  "batch" is read
+ * here: each of its steps is checked against its own opcode. */
+unsigned wisj_method_perm(const wisj_method *m);
+/* True if the method may change a resource (an opcode with WIS_OPF_CHANGES). */
+bool wisj_method_changes(const wisj_method *m);
+/* "read", "control", "admin". */
+const char *wisj_perm_name(unsigned perm);
+/* Checks the method table against the opcode table (every param's wire
+ * field and every listed opcode exist).  0, or -1 with what is wrong. */
+int wisj_table_check(char *err, size_t cap);
 
 /*
  * Check params against the method's schema and normalise them: positional
@@ -118,17 +139,22 @@ typedef struct wisj_ctx wisj_ctx;
 typedef void (*wisj_done_cb)(void *user, json_object *result, struct wisj_error *err);
 
 /*
- * Ownership guard: asked for every pin a writing method would change, with
- * the invoke's user pointer.  Return 0 to allow, or fill e (WISJ_OWNED) and
- * return -1 to refuse the whole call.
+ * Guard: asked once per device operation of a call before anything is
+ * sent, with the invoke's user pointer, the operation's description (its
+ * permission class, flags) and, for an operation that changes its resource
+ * (WIS_OPF_CHANGES), that resource ("pin:IO1", "radio"); res is "" for the
+ * others.  Return 0 to allow, or fill e (WISJ_OWNED...) and return -1 to
+ * refuse the whole call.
  */
-typedef int (*wisj_guard_cb)(void *guard_user, void *call_user, const char *pin,
-                             struct wisj_error *e);
+typedef int (*wisj_guard_cb)(void *guard_user, void *call_user, const struct wis_op_desc *op,
+                             const char *res, struct wisj_error *e);
 
 /* State observer: told of every device operation that succeeded (batch
- * steps included), with its raw request, so that a caller can remember the
- * declared state and re-apply it after a reconnect. */
-typedef void (*wisj_observe_cb)(void *user, uint16_t opcode, const uint8_t *req, size_t len);
+ * steps included), with its description, the resource it acted on and its
+ * raw request, so that a caller can remember the declared state and
+ * re-apply it after a reconnect. */
+typedef void (*wisj_observe_cb)(void *user, const struct wis_op_desc *op, const char *res,
+                                const uint8_t *req, size_t len);
 
 wisj_ctx *wisj_ctx_new(void);
 /* Fails queued calls with SHUTTING_DOWN.  In-flight calls belong to the
@@ -140,6 +166,8 @@ void wisj_ctx_set_device(wisj_ctx *c, wis_device *dev);
 wis_device *wisj_ctx_device(wisj_ctx *c);
 /* Fail every call still waiting for window room with code and msg. */
 void wisj_ctx_cancel_queued(wisj_ctx *c, int code, const char *msg);
+/* Default per-call timeout; a long operation (WIS_TC_LONG) gets this plus
+ * wis_op_bound_ms() of its request. */
 void wisj_ctx_set_timeout(wisj_ctx *c, unsigned timeout_ms);
 /* Calls waiting for window room (not yet sent) and in flight. */
 unsigned wisj_ctx_queued(wisj_ctx *c);
@@ -186,8 +214,10 @@ json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, con
  * such I/O pin.  Uses the device table when dev is set. */
 int wisj_pin_canonical(wis_device *dev, const char *name, char *buf, size_t cap,
                        struct wisj_error *e);
-
-extern const char *const wisj_gpio_modes[]; /* indexed by enum wis_gpio_mode */
-extern const char *const wisj_edges[];      /* indexed by enum wis_edge */
+/* Canonical name of a resource into buf: "pin:IO1" for "pin:io1" and for a
+ * bare pin name "IO1" (shorthand), "radio", "i2c1"...; returns its enum
+ * wis_res, or -1 with e set (INVALID_PARAMS). */
+int wisj_res_canonical(wis_device *dev, const char *name, char *buf, size_t cap,
+                       struct wisj_error *e);
 
 #endif

@@ -10,20 +10,24 @@
 #define WISJSON_INT_H
 
 #include "frame.h"
+#include "ops.h"
 #include "wisjson.h"
 
 #define WISJ_MAX_STEPS WIS_BATCH_MAX_STEPS
 
 struct wisj_step {
-	uint16_t opcode;
+	const struct wis_op_desc *op;
 	uint16_t off, len; /* request bytes in plan->buf */
-	uint8_t pin;       /* nRF pin the step acts on, WIS_NRF_NONE if none */
-	bool writes;       /* changes the pin: ownership applies */
+	/* What the step acts on ("pin:IO1", "radio", "" for the module as a
+	 * whole), from wis_op_resource(): ownership and re-applied state are
+	 * keyed on it. */
+	char res[WISJ_RES_MAX];
 };
 
 struct wisj_plan {
 	struct wisj_step steps[WISJ_MAX_STEPS];
 	int n;
+	const struct wisj_method *m; /* the method planning now (set by call.c) */
 	uint8_t buf[WIS_MAX_PAYLOAD];
 	size_t used;
 };
@@ -36,10 +40,19 @@ struct wisj_res {
 	size_t len;
 };
 
+/* Most opcodes one method may plan (its permission class is theirs). */
+#define WISJ_METHOD_OPS 3
+
 struct wisj_method {
 	const char *name;
 	const char *doc;
 	unsigned flags;
+	/* The opcodes plan() may add, 0-ended; a step of any other opcode is
+	 * refused as an internal error, so the class below cannot drift. */
+	uint16_t ops[WISJ_METHOD_OPS];
+	/* Permission class (enum wis_perm) of a method that plans no opcode
+	 * (daemon and local methods); others take the highest of their ops. */
+	uint8_t perm;
 	const struct wisj_param *params; /* terminated by a NULL name */
 	const char *result_doc;
 	/* Local methods answer without a device round trip. */
@@ -55,8 +68,30 @@ struct wisj_method {
 extern const struct wisj_method wisj_methods[];
 extern const size_t wisj_method_count;
 
-int wisj_plan_add(struct wisj_plan *p, uint16_t opcode, const uint8_t *req, size_t len, uint8_t pin,
-                  bool writes, struct wisj_error *e);
+/* Adds a step; its resource is named with dev's pin table (or the
+ * built-in one without a device). */
+int wisj_plan_add(struct wisj_plan *p, wis_device *dev, uint16_t opcode, const uint8_t *req,
+                  size_t len, struct wisj_error *e);
+/* Param accessors (params were validated, so types are known). */
+json_object *wisj_param(json_object *params, const char *name);
+const char *wisj_param_str(json_object *params, const char *name, const char *dflt);
+int64_t wisj_param_int(json_object *params, const char *name, int64_t dflt);
+uint8_t wisj_param_enum(json_object *params, const char *name, const char *const *names,
+                        const char *dflt);
+/* Calls fn for each pin named by a WISJ_T_PINS value. */
+int wisj_each_pin(json_object *v, int (*fn)(void *, const char *, struct wisj_error *), void *u,
+                  struct wisj_error *e);
+/* The nRF pin of a pin name that can do fn, or -1 with e set. */
+int wisj_pin_arg(wis_device *dev, const char *name, unsigned fn, struct wisj_error *e);
+/* plan() of a method whose request is its one opcode's fields, each from
+ * the param mapped to it (WIRE params) or the field's minimum if absent:
+ * such a method needs no plan code of its own. */
+int wisj_fields_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                     struct wisj_error *e);
+/* The pin name of a pin step ("IO1" from "pin:IO1"); "" for others. */
+const char *wisj_step_pin(const struct wisj_step *s);
+/* The wire field a param maps to, NULL if none. */
+const struct wis_field *wisj_param_field(const struct wisj_param *p);
 /* Internal flag: the "batch" method, whose steps are other methods; call.c
  * runs it itself. */
 #define WISJ_M__BATCH 0x100

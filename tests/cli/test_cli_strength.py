@@ -69,8 +69,19 @@ def param_for(opt, method):
     return None
 
 
+def placeholder_param(tok, method):
+    """The method parameter a positional placeholder stands for: MODE is
+    mode, US is delay_us, [LEN] is len."""
+    t = tok.strip("[]").rstrip(".").lower()
+    for p in method["params"]:
+        n = p["name"]
+        if n == t or n.endswith("_" + t) or n.startswith(t + "_"):
+            return p
+    return None
+
+
 def positional(tok, base, method):
-    """A good value for a positional placeholder (NAME..., MODE, ...)."""
+    """A good value for a required positional placeholder (NAME..., MODE, ...)."""
     t = tok.rstrip(".")
     if t == "NAME=VALUE":
         (k, v), = base["values"].items()
@@ -80,9 +91,13 @@ def positional(tok, base, method):
         return v if isinstance(v, str) else v[0]
     if t == "TOPIC":
         return "gpio.edge"
-    for p in method["params"]:
-        if p["name"] == t.lower() and "enum" in p:
-            return p["enum"][0]
+    p = placeholder_param(tok, method)
+    if p is not None and p["name"] in base:
+        return str(base[p["name"]])
+    if p is not None and "enum" in p:
+        return p["enum"][0]
+    if p is not None and "minimum" in p:
+        return str(p["minimum"])
     raise AssertionError("placeholder %s: teach test_cli_strength.py a value" % tok)
 
 
@@ -141,14 +156,20 @@ def test_wisctl_limits_from_the_table(env):
         base = base_params(lambda n, p: is_invalid(c.call_raw(n, p)), m)
         pos = [t for t in toks if not t.startswith("[")]
         args = cmd.split() + [positional(t, base, m) for t in pos]
-        # Positional parameters with limits (gpio mode's MODE).
-        for i, t in enumerate(pos):
-            p = next((p for p in m["params"] if p["name"] == t.rstrip(".").lower()), None)
+        # Positional parameters with limits (gpio mode's MODE, delay's US),
+        # optional ones ([LEN]) appended after the required ones.
+        optional = [t for t in toks if re.fullmatch(r"\[[A-Z]+\]", t)]
+        for i, t in enumerate(pos + optional):
+            p = placeholder_param(t, m)
             if p is None or not limited(p):
                 continue
             for value, bad in probes(p, base.get(p["name"])):
                 a = list(args)
-                a[len(cmd.split()) + i] = str(value)
+                at = len(cmd.split()) + i
+                if at < len(a):
+                    a[at] = str(value)
+                else:
+                    a.append(str(value))
                 check(cmd, a, bad, "%s %s" % (t, value))
         # Options with a value.
         for t in toks:

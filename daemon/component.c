@@ -1,0 +1,120 @@
+/*
+ * wisd component table (see component.h).  The list of components comes
+ * from the build (daemon/meson.build: wisd_components), so adding one is a
+ * new file plus its name there; this file, wisd.c, rpc.c and device.c stay
+ * as they are.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisd.h"
+
+#define X(name) extern const struct wisd_component name##_component;
+WISD_COMPONENT_LIST
+#undef X
+
+#define X(name) &name##_component,
+const struct wisd_component *const wisd_components[] = {WISD_COMPONENT_LIST NULL};
+#undef X
+const size_t wisd_ncomponents = sizeof wisd_components / sizeof wisd_components[0] - 1;
+
+int component_index(const char *name)
+{
+	for (size_t i = 0; i < wisd_ncomponents; i++)
+		if (!strcmp(wisd_components[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+int components_start(struct wisd *d)
+{
+	d->comps = calloc(wisd_ncomponents, sizeof *d->comps);
+	if (!d->comps)
+		return -1;
+	d->ncomps = (unsigned)wisd_ncomponents;
+	for (unsigned i = 0; i < d->ncomps; i++) {
+		d->comps[i].desc = wisd_components[i];
+		d->comps[i].cfg = d->cfg.comp_cfg[i];
+	}
+	for (unsigned i = 0; i < d->ncomps; i++) {
+		struct wisd_comp *c = &d->comps[i];
+		if (c->desc->enabled && !c->desc->enabled(d, c->cfg))
+			continue;
+		/* Marked first: a start that fails half way is stopped too. */
+		c->started = true;
+		if (c->desc->start(d, c) < 0) {
+			log_error("component %s did not start", c->desc->name);
+			return -1;
+		}
+		log_debug("component %s started", c->desc->name);
+	}
+	return 0;
+}
+
+void components_quiesce(struct wisd *d)
+{
+	for (unsigned i = 0; i < d->ncomps; i++)
+		if (d->comps[i].started && d->comps[i].desc->quiesce)
+			d->comps[i].desc->quiesce(d, &d->comps[i]);
+}
+
+bool components_busy(struct wisd *d)
+{
+	for (unsigned i = 0; i < d->ncomps; i++)
+		if (d->comps[i].started && d->comps[i].desc->busy &&
+		    d->comps[i].desc->busy(d, &d->comps[i]))
+			return true;
+	return false;
+}
+
+/* In reverse start order: later components may use earlier ones. */
+void components_stop(struct wisd *d)
+{
+	for (unsigned i = d->ncomps; i-- > 0;) {
+		struct wisd_comp *c = &d->comps[i];
+		if (c->started) {
+			c->started = false;
+			c->desc->stop(d, c);
+		}
+	}
+}
+
+void components_release(struct wisd *d)
+{
+	for (unsigned i = 0; i < d->ncomps; i++)
+		if (d->comps[i].desc->release)
+			d->comps[i].desc->release(d, &d->comps[i]);
+	free(d->comps);
+	d->comps = NULL;
+	d->ncomps = 0;
+}
+
+void wisd_publish(struct wisd *d, const char *topic, json_object *params)
+{
+	/* A sink that logs while handling a log line must not loop. */
+	bool is_log = !strcmp(topic, "log");
+	if (is_log && d->publishing_log) {
+		json_object_put(params);
+		return;
+	}
+	d->publishing_log = d->publishing_log || is_log;
+	for (unsigned i = 0; i < d->ncomps; i++)
+		if (d->comps[i].started && d->comps[i].desc->event)
+			d->comps[i].desc->event(d, &d->comps[i], topic, params);
+	if (is_log)
+		d->publishing_log = false;
+	json_object_put(params);
+}
+
+json_object *components_status(struct wisd *d)
+{
+	json_object *o = json_object_new_object();
+	for (unsigned i = 0; i < d->ncomps; i++) {
+		struct wisd_comp *c = &d->comps[i];
+		if (!c->started)
+			continue;
+		json_object *s = c->desc->status ? c->desc->status(d, c) : json_object_new_object();
+		json_object_object_add(o, c->desc->name, s);
+	}
+	return o;
+}

@@ -1,0 +1,237 @@
+/*
+ * wisd method dispatch: one call of one method for one caller, whether it
+ * came from a socket client (rpc.c) or from a component's internal client
+ * (wisd_call).  The caller's permission class is checked against the
+ * method's (daemon methods) and against each device operation's class in
+ * the opcode table (the wisjson guard), claims are checked for every
+ * operation that changes a resource, and the daemon's own methods
+ * (subscribe, claim, daemon.status...) are served here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisd.h"
+
+struct dcall {
+	struct wisd *d;
+	struct wisd_caller *who;
+	wisd_call_cb cb;
+	void *user;
+	bool is_pins;  /* system.pins: decorate with claims */
+	bool is_watch; /* gpio.watch: record the caller's wish on success */
+	uint8_t watch_nrf, watch_edge;
+	uint32_t watch_debounce;
+};
+
+static void forbidden(struct wisj_error *e, const struct wisd_caller *who, const char *what,
+                      unsigned perm)
+{
+	wisj_error_set(e, WISJ_FORBIDDEN, "%s needs permission class %s; %s has %s", what,
+	               wisj_perm_name(perm), who->label, wisj_perm_name(who->perm));
+	e->data = json_object_new_object();
+	json_object_object_add(e->data, "needed", json_object_new_string(wisj_perm_name(perm)));
+}
+
+/* wisjson guard: every device operation of a call, before it is sent. */
+static int guard(void *gu, void *call_user, const struct wis_op_desc *op, const char *res,
+                 struct wisj_error *e)
+{
+	struct dcall *k = call_user;
+	if (op->perm > k->who->perm) {
+		forbidden(e, k->who, op->name, op->perm);
+		return -1;
+	}
+	return res[0] ? owner_check(gu, k->who, res, e) : 0;
+}
+
+static void decorate_pins(struct wisd *d, json_object *res)
+{
+	json_object *pins;
+	if (!json_object_object_get_ex(res, "pins", &pins))
+		return;
+	size_t n = json_object_array_length(pins);
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(pins, i), *name;
+		if (!json_object_object_get_ex(p, "name", &name))
+			continue;
+		char res_name[WISJ_RES_MAX];
+		snprintf(res_name, sizeof res_name, "pin:%s", json_object_get_string(name));
+		const char *held = NULL;
+		struct wisd_caller *o = owner_of(d, res_name, &held);
+		if (!o)
+			continue;
+		json_object_object_add(p, "claimed_by", json_object_new_string(o->label));
+		json_object_object_add(p, "claim", json_object_new_string(held));
+	}
+}
+
+static void done(void *user, json_object *result, struct wisj_error *err)
+{
+	struct dcall *k = user;
+	if (result && k->is_watch && !k->who->gone)
+		watch_set(k->d, k->who, k->watch_nrf, k->watch_edge, k->watch_debounce);
+	if (result && k->is_pins)
+		decorate_pins(k->d, result);
+	k->cb(k->user, result, err);
+	free(k);
+}
+
+/* ---- daemon methods ------------------------------------------------------------ */
+
+json_object *daemon_status(struct wisd *d)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "device", devmgr_status(d));
+	json_object_object_add(o, "clients", json_object_new_int((int)d->nclients));
+	json_object_object_add(o, "requests", json_object_new_int64((int64_t)d->requests));
+	json_object_object_add(o, "inflight", json_object_new_int((int)wisj_ctx_inflight(d->jctx)));
+	json_object_object_add(o, "queued", json_object_new_int((int)wisj_ctx_queued(d->jctx)));
+	json_object_object_add(
+	    o, "uptime_s",
+	    json_object_new_int64((int64_t)(uv_now(d->loop) - d->started_ms) / 1000));
+	json_object_object_add(o, "version", json_object_new_string(WIS_LIB_VERSION));
+	json_object_object_add(o, "components", components_status(d));
+	return o;
+}
+
+static json_object *daemon_method(struct dcall *k, const wisj_method *m, json_object *np,
+                                  struct wisj_error *e)
+{
+	struct wisd *d = k->d;
+	json_object *res = NULL, *v = NULL;
+	const char *name = wisj_method_name(m);
+	if (!strcmp(name, "subscribe") || !strcmp(name, "unsubscribe")) {
+		json_object_object_get_ex(np, "topics", &v);
+		if (k->who->sock)
+			return rpc_subscribe(k->who->sock, name[0] == 's', v, e);
+		wisj_error_set(e, WISJ_INVALID_REQUEST,
+		               "%s: an internal client gets every notification through its sink",
+		               name);
+	} else if (!strcmp(name, "claim") || !strcmp(name, "unclaim")) {
+		json_object_object_get_ex(np, "resources", &v);
+		int rc =
+		    name[0] == 'c' ? owner_claim(d, k->who, v, e) : owner_unclaim(d, k->who, v, e);
+		if (rc == 0) {
+			res = json_object_new_object();
+			json_object_object_add(res, "claimed", owner_list(d, k->who));
+		}
+	} else if (!strcmp(name, "daemon.status")) {
+		res = daemon_status(d);
+	} else {
+		wisj_error_set(e, WISJ_METHOD_NOT_FOUND, "%s is not served by this wisd", name);
+	}
+	return res;
+}
+
+/* gpio.watch: the module gets the union of every caller's wish for the
+ * pin (watch.c); this caller's own wish is recorded once it succeeded.
+ * Returns the params to send (a new reference). */
+static json_object *watch_params(struct dcall *k, json_object *np)
+{
+	json_object *v;
+	wis_device *dev = wisj_ctx_device(k->d->jctx);
+	int nrf = -1;
+	if (dev && json_object_object_get_ex(np, "pin", &v))
+		nrf = wis_pin_resolve(dev, json_object_get_string(v), WIS_FN_GPIO);
+	/* Unresolvable pins and an absent device get their errors from wisjson. */
+	if (nrf < 0 || nrf >= 64)
+		return json_object_get(np);
+	uint8_t edge = WIS_EDGE_BOTH;
+	if (json_object_object_get_ex(np, "edge", &v))
+		edge = (uint8_t)wis_name_index(wis_edge_names, json_object_get_string(v));
+	uint32_t deb = 0;
+	if (json_object_object_get_ex(np, "debounce_us", &v))
+		deb = (uint32_t)json_object_get_int64(v);
+	uint8_t merged = edge | watch_union(k->d, (uint8_t)nrf, k->who, NULL);
+	k->is_watch = true;
+	k->watch_nrf = (uint8_t)nrf;
+	k->watch_edge = edge;
+	k->watch_debounce = deb;
+	json_object_object_add(np, "edge",
+	                       json_object_new_string(wis_name_of(wis_edge_names, merged)));
+	return json_object_get(np);
+}
+
+/* ---- calls ------------------------------------------------------------------ */
+
+void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method *m,
+                      json_object *params, wisd_call_cb cb, void *user)
+{
+	struct wisj_error e = {0};
+	struct dcall *k = calloc(1, sizeof *k);
+	if (!k) {
+		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
+		goto fail;
+	}
+	*k = (struct dcall){.d = d, .who = who, .cb = cb, .user = user};
+	unsigned perm = wisj_method_perm(m);
+	if (perm > who->perm) {
+		forbidden(&e, who, wisj_method_name(m), perm);
+		goto fail;
+	}
+	const char *name = wisj_method_name(m);
+	if ((wisj_method_flags(m) & WISJ_M_DAEMON) || !strcmp(name, "gpio.watch")) {
+		json_object *np = wisj_params_check(m, params, &e);
+		if (!np)
+			goto fail;
+		if (wisj_method_flags(m) & WISJ_M_DAEMON) {
+			json_object *res = daemon_method(k, m, np, &e);
+			json_object_put(np);
+			done(k, res, res ? NULL : &e);
+			wisj_error_clear(&e);
+			return;
+		}
+		json_object *wp = watch_params(k, np);
+		json_object_put(np);
+		wisj_invoke(d->jctx, m, wp, done, k);
+		json_object_put(wp);
+		return;
+	}
+	k->is_pins = !strcmp(name, "system.pins");
+	wisj_invoke(d->jctx, m, params, done, k);
+	return;
+fail:
+	free(k);
+	cb(user, NULL, &e);
+	wisj_error_clear(&e);
+}
+
+void wisd_call(struct wisd *d, struct wisd_caller *who, const char *method, json_object *params,
+               wisd_call_cb cb, void *user)
+{
+	const wisj_method *m = wisj_method_find(method);
+	if (!m || d->stopping) {
+		struct wisj_error e = {0};
+		if (m)
+			wisj_error_set(&e, WISJ_SHUTTING_DOWN, "wisd is shutting down");
+		else
+			wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "Method not found: %s", method);
+		cb(user, NULL, &e);
+		wisj_error_clear(&e);
+		return;
+	}
+	wisd_call_method(d, who, m, params, cb, user);
+}
+
+void wisd_caller_gone(struct wisd *d, struct wisd_caller *who)
+{
+	who->gone = true;
+	owner_release_all(d, who);
+	watch_client_gone(d, who);
+}
+
+static void log_to_components(void *user, enum log_level lvl, const char *msg)
+{
+	struct wisd *d = user;
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "level", json_object_new_string(log_level_name(lvl)));
+	json_object_object_add(p, "message", json_object_new_string(msg));
+	wisd_publish(d, "log", p);
+}
+
+void dispatch_init(struct wisd *d)
+{
+	wisj_ctx_set_guard(d->jctx, guard, d);
+	wisj_ctx_set_observer(d->jctx, state_observe, d);
+	log_set_hook(log_to_components, d);
+}
