@@ -13,7 +13,7 @@ import sys
 FLOORS = {
     "lib/proto": 95,
     "lib": 84,
-    "lib/json": 89,
+    "lib/json": 88,
     "firmware/core": 96,
     "daemon": 85,
 }
