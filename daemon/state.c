@@ -54,6 +54,15 @@ struct state_kind {
 
 static void send_op(struct reapply *ra, uint16_t op, const uint8_t *req, size_t len);
 
+/* send_op with the request built from its fields by the opcode table. */
+static void send_fields(struct reapply *ra, uint16_t op, const union wis_val *v)
+{
+	uint8_t req[WIS_MAX_PAYLOAD];
+	size_t n = wis_op_encode(op, v, req, sizeof req);
+	if (n)
+		send_op(ra, op, req, n);
+}
+
 /* ---- pins ------------------------------------------------------------------- */
 
 /* Value of field name of op's request, or dflt. */
@@ -113,16 +122,12 @@ static void pin_observe(struct wisd *d, struct resrec *r, const struct wis_op_de
 static void pin_reapply(struct reapply *ra, const struct resrec *r)
 {
 	const struct pinrec *p = &r->u.pin;
-	uint8_t req[3] = {p->nrf, p->mode, p->level};
-	send_op(ra, WIS_OP_GPIO_MODE, req, 3);
-	if (p->edge != WIS_EDGE_NONE) {
-		uint8_t w[6];
-		struct wis_wr wr = wis_wr_init(w, sizeof w);
-		wis_wr_u8(&wr, p->nrf);
-		wis_wr_u8(&wr, p->edge);
-		wis_wr_u32(&wr, p->debounce_us);
-		send_op(ra, WIS_OP_GPIO_WATCH, w, wr.len);
-	}
+	send_fields(ra, WIS_OP_GPIO_MODE,
+	            (union wis_val[]){WIS_VAL(p->nrf), WIS_VAL(p->mode), WIS_VAL(p->level)});
+	if (p->edge != WIS_EDGE_NONE)
+		send_fields(
+		    ra, WIS_OP_GPIO_WATCH,
+		    (union wis_val[]){WIS_VAL(p->nrf), WIS_VAL(p->edge), WIS_VAL(p->debounce_us)});
 }
 
 static const struct state_kind kinds[] = {
@@ -241,8 +246,8 @@ static void config_pins(struct wisd *d, struct reapply *ra)
 			            d->state[k].u.pin.nrf == nrf;
 		if (declared)
 			continue;
-		uint8_t req[3] = {(uint8_t)nrf, cp->mode, cp->level};
-		send_op(ra, WIS_OP_GPIO_MODE, req, 3);
+		send_fields(ra, WIS_OP_GPIO_MODE,
+		            (union wis_val[]){WIS_VAL(nrf), WIS_VAL(cp->mode), WIS_VAL(cp->level)});
 	}
 }
 

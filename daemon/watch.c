@@ -101,15 +101,14 @@ void watch_client_gone(struct wisd *d, struct wisd_caller *c)
 		uint8_t now = watch_union(d, nrf, NULL, &deb);
 		if (now == had)
 			continue;
-		uint8_t req[6];
-		struct wis_wr wr = wis_wr_init(req, sizeof req);
-		wis_wr_u8(&wr, nrf);
-		wis_wr_u8(&wr, now);
-		wis_wr_u32(&wr, deb);
+		uint8_t req[WIS_MAX_PAYLOAD];
+		size_t len = wis_op_encode(
+		    WIS_OP_GPIO_WATCH, (union wis_val[]){WIS_VAL(nrf), WIS_VAL(now), WIS_VAL(deb)},
+		    req, sizeof req);
 		if (wisj_ctx_device(d->jctx))
-			wisj_raw(d->jctx, WIS_OP_GPIO_WATCH, req, wr.len, on_narrowed, NULL);
+			wisj_raw(d->jctx, WIS_OP_GPIO_WATCH, req, len, on_narrowed, NULL);
 		else /* not there now: make the re-apply use the narrower watch */
-			state_observe_raw(d, WIS_OP_GPIO_WATCH, req, wr.len);
+			state_observe_raw(d, WIS_OP_GPIO_WATCH, req, len);
 	}
 }
 

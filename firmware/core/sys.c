@@ -1,24 +1,23 @@
 /*
- * SYSTEM subsystem handlers: HELLO, PING, UPTIME, RESET, STATS, PINS,
- * BATCH, RELEASE and PIN_STATE.  Payload layouts: docs/protocol.md.
+ * SYSTEM subsystem: HELLO, PING, UPTIME, RESET, STATS, PINS, BATCH,
+ * RELEASE, PIN_STATE, and the diagnostic DELAY (a deferred answer) and
+ * EMIT (long events, overflow).  Payload layouts: docs/protocol.md and
+ * lib/proto/ops.c; requests arrive checked and decoded (v[] in the order
+ * of the opcode's fields).
  */
 #include <string.h>
 
 #include "core_priv.h"
 
-uint8_t wis_h_hello(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_hello(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
-	uint8_t host = wis_rd_u8(in);
-	if (host == 0) {
-		wis_d_str(c, "host protocol version 0: this device speaks 1");
-		return WIS_ST_VERSION;
-	}
+	(void)v; /* host_version 0 never gets here: the core answers VERSION */
 	/* A newer host gets our version and decides whether it can talk down. */
-	const struct wis_board *b = c->hal->board;
+	const struct wisfw_board *b = c->hal->board;
 	uint8_t id[8];
-	c->hal->device_id(c->hal->ctx, id);
+	c->hal->sys->device_id(c->hal->ctx, id);
 	wis_wr_u8(out, WIS_PROTO_VERSION);
-	wis_wr_u8(out, WIS_CORE_WINDOW);
+	wis_wr_u8(out, WISFW_WINDOW);
 	wis_wr_u16(out, WIS_MAX_PAYLOAD);
 	wis_wr_u32(out, b->caps);
 	wis_wr_bytes(out, id, sizeof id);
@@ -28,38 +27,34 @@ uint8_t wis_h_hello(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_ping(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_ping(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	(void)c;
-	size_t n = wis_rd_left(in);
-	wis_wr_bytes(out, wis_rd_bytes(in, n), n);
+	wis_wr_bytes(out, v[0].b.p, v[0].b.len);
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_uptime(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_uptime(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
-	(void)in;
-	wis_wr_u64(out, wis_dev_time(c, c->hal->now_us(c->hal->ctx)));
+	(void)v;
+	wis_wr_u64(out, wisfw_now(c));
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_reset(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_reset(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	(void)out;
-	uint8_t mode = wis_rd_u8(in);
-	if (mode > WIS_RESET_SERIAL_DFU)
-		return wis_d_range(c, "reset mode", mode, 0, WIS_RESET_SERIAL_DFU);
-	/* The dispatcher resets once the response has gone out. */
-	c->reset_pending = true;
-	c->reset_mode = mode;
+	/* The core resets once this response (and those before it) is out. */
+	c->run = WISFW_RESETTING;
+	c->reset_mode = (uint8_t)v[0].u;
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_stats(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_stats(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
-	(void)in;
+	(void)v;
 	const struct wis_frame_stats *s = &c->rx.stats;
-	wis_wr_u64(out, wis_dev_time(c, c->hal->now_us(c->hal->ctx)));
+	wis_wr_u64(out, wisfw_now(c));
 	wis_wr_u32(out, s->frames);
 	wis_wr_u32(out, s->crc_errors);
 	wis_wr_u32(out, s->cobs_errors);
@@ -73,17 +68,17 @@ uint8_t wis_h_stats(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_pins(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_pins(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
-	const struct wis_board *b = c->hal->board;
+	const struct wisfw_board *b = c->hal->board;
 	size_t total = b->pin_count > 255 ? 255 : b->pin_count;
-	uint8_t first = wis_rd_u8(in);
+	uint8_t first = (uint8_t)v[0].u;
 	if (first > total) {
-		wis_d_str(c, "first pin index ");
-		wis_d_uint(c, first);
-		wis_d_str(c, " is past the end of the table (");
-		wis_d_uint(c, (uint32_t)total);
-		wis_d_str(c, " pins)");
+		wisfw_d_str(c, "first pin index ");
+		wisfw_d_uint(c, first);
+		wisfw_d_str(c, " is past the end of the table (");
+		wisfw_d_uint(c, (uint32_t)total);
+		wisfw_d_str(c, " pins)");
 		return WIS_ST_BAD_ARG;
 	}
 	wis_wr_u8(out, (uint8_t)total);
@@ -120,42 +115,30 @@ uint8_t wis_h_pins(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 
 #define STEP_HDR 5 /* u16 opcode, u8 status, u16 len */
 
-uint8_t wis_h_batch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_batch(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	struct step {
 		uint16_t op;
 		uint16_t len;
 		const uint8_t *p;
 	} steps[WIS_BATCH_MAX_STEPS];
-	uint8_t flags = wis_rd_u8(in);
-	uint8_t n = wis_rd_u8(in);
-	if (in->err) {
-		wis_d_str(c, "BATCH needs at least 2 bytes (u8 flags, u8 n)");
-		return WIS_ST_BAD_LENGTH;
-	}
-	if (flags & ~WIS_BATCH_STOP_ON_ERROR) {
-		wis_d_str(c, "batch flags ");
-		wis_d_uint(c, flags);
-		wis_d_str(c, ": only bit 0 (stop on error) is defined");
-		return WIS_ST_BAD_ARG;
-	}
-	if (n > WIS_BATCH_MAX_STEPS)
-		return wis_d_range(c, "batch step count", n, 0, WIS_BATCH_MAX_STEPS);
+	uint8_t flags = (uint8_t)v[0].u, n = (uint8_t)v[1].u; /* ranges checked */
+	struct wis_rd in = wis_rd_init(v[2].b.p, v[2].b.len);
 	/* Parse every step before running any: a malformed batch runs nothing. */
 	for (uint8_t i = 0; i < n; i++) {
-		steps[i].op = wis_rd_u16(in);
-		steps[i].len = wis_rd_u16(in);
-		steps[i].p = wis_rd_bytes(in, steps[i].len);
-		if (in->err) {
-			wis_d_str(c, "batch step ");
-			wis_d_uint(c, i);
-			wis_d_str(c, " runs past the end of the request");
+		steps[i].op = wis_rd_u16(&in);
+		steps[i].len = wis_rd_u16(&in);
+		steps[i].p = wis_rd_bytes(&in, steps[i].len);
+		if (in.err) {
+			wisfw_d_str(c, "batch step ");
+			wisfw_d_uint(c, i);
+			wisfw_d_str(c, " runs past the end of the request");
 			return WIS_ST_BAD_LENGTH;
 		}
 	}
-	if (wis_rd_left(in)) {
-		wis_d_uint(c, (uint32_t)wis_rd_left(in));
-		wis_d_str(c, " stray bytes after the last batch step");
+	if (wis_rd_left(&in)) {
+		wisfw_d_uint(c, (uint32_t)wis_rd_left(&in));
+		wisfw_d_str(c, " stray bytes after the last batch step");
 		return WIS_ST_BAD_LENGTH;
 	}
 
@@ -170,7 +153,7 @@ uint8_t wis_h_batch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 		uint8_t st = WIS_ST_SKIPPED;
 		struct wis_wr sub = wis_wr_init(out->p + out->len + STEP_HDR, room);
 		if (!skip) {
-			st = wis_run(c, steps[i].op, steps[i].p, steps[i].len, &sub, true);
+			st = wisfw_run(c, steps[i].op, steps[i].p, steps[i].len, &sub, true);
 			if (st == WIS_ST_TOO_BIG) {
 				sub.len = 0;
 				skip = true;
@@ -186,33 +169,119 @@ uint8_t wis_h_batch(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_release(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_release(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	(void)out;
-	uint8_t st, nrf = wis_rd_u8(in);
-	if (!wis_io_pin(c, nrf, &st))
+	uint8_t st, nrf = (uint8_t)v[0].u;
+	if (!wisfw_io_pin(c, nrf, &st))
 		return st;
 	if (c->pins[nrf].owner == WIS_OWNER_SYSTEM) {
-		wis_d_pin(c, nrf);
-		wis_d_str(
+		wisfw_d_pin(c, nrf);
+		wisfw_d_str(
 		    c, " is reserved by the system (NFC pad, UICR.NFCPINS): it cannot be released");
 		return WIS_ST_PIN_BUSY;
 	}
-	wis_pin_release(c, nrf);
+	wisfw_pin_release(c, nrf);
 	return WIS_ST_OK;
 }
 
-uint8_t wis_h_pin_state(struct wis_core *c, struct wis_rd *in, struct wis_wr *out)
+static uint8_t h_pin_state(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
-	uint8_t st, nrf = wis_rd_u8(in);
-	if (!wis_io_pin(c, nrf, &st))
+	uint8_t st, nrf = (uint8_t)v[0].u;
+	if (!wisfw_io_pin(c, nrf, &st))
 		return st;
-	const struct wis_pin_rt *p = &c->pins[nrf];
-	bool gpio = p->owner == WIS_OWNER_GPIO;
+	const struct wisfw_pin_rt *p = &c->pins[nrf];
+	bool gpio = p->owner == WIS_OWNER_GPIO && c->hal->gpio;
 	wis_wr_u8(out, p->owner);
 	wis_wr_u8(out, gpio ? p->mode : WIS_GPIO_DISABLED);
 	/* A pin that is not a GPIO has its input buffer disconnected: IN reads 0. */
-	wis_wr_u8(out, gpio ? (uint8_t)(c->hal->gpio_read(c->hal->ctx, nrf) ? 1 : 0) : 0);
+	wis_wr_u8(out, gpio ? (uint8_t)(c->hal->gpio->read(c->hal->ctx, nrf) ? 1 : 0) : 0);
 	wis_wr_u8(out, p->edge);
 	return WIS_ST_OK;
 }
+
+/* ---- diagnostics ---- */
+
+/* DELAY: kept in its slot until the delay is over; the answer comes from
+ * poll, driven by the port's alarm (no waiting in the handler). */
+static uint8_t h_delay(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
+{
+	uint64_t now = wisfw_now(c);
+	if (v[0].u == 0) {
+		wis_wr_u64(out, now);
+		return WIS_ST_OK;
+	}
+	int t = wisfw_defer(c);
+	if (t < 0) {
+		wisfw_d_str(c, "DELAY cannot be kept here");
+		return WIS_ST_INTERNAL;
+	}
+	c->delay_due[t] = now + v[0].u;
+	return WISFW_ST_DEFER;
+}
+
+static void delay_poll(struct wisfw_core *c, uint64_t now)
+{
+	for (int t = 0; t < WISFW_WINDOW; t++) {
+		uint64_t due = c->delay_due[t];
+		if (!due || now < due || c->slots[t].state != WISFW_SLOT_DEFERRED)
+			continue;
+		uint8_t b[8];
+		struct wis_wr w = wis_wr_init(b, sizeof b);
+		wis_wr_u64(&w, now);
+		c->delay_due[t] = 0;
+		wisfw_answer(c, t, WIS_ST_OK, b, w.len);
+	}
+}
+
+static uint64_t delay_deadline(const struct wisfw_core *c)
+{
+	uint64_t d = UINT64_MAX;
+	for (int t = 0; t < WISFW_WINDOW; t++)
+		if (c->delay_due[t] && c->slots[t].state == WISFW_SLOT_DEFERRED &&
+		    c->delay_due[t] < d)
+			d = c->delay_due[t];
+	return d;
+}
+
+static void delay_reset(struct wisfw_core *c)
+{
+	for (int t = 0; t < WISFW_WINDOW; t++)
+		c->delay_due[t] = 0;
+}
+
+/* EMIT: count events of len bytes, byte i = (seq + i) & 0xff, queued at
+ * once, so whatever exceeds the event budget is dropped and counted. */
+static uint8_t h_emit(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
+{
+	uint8_t count = (uint8_t)v[0].u;
+	uint16_t len = (uint16_t)v[1].u;
+	uint32_t first = c->seq;
+	uint64_t now = wisfw_now(c);
+	for (uint8_t k = 0; k < count; k++) {
+		uint32_t seq = first + k;
+		/* c->enc is free while a handler runs: the response is encoded
+		 * after it returns. */
+		for (uint16_t i = 0; i < len; i++)
+			c->enc[i] = (uint8_t)(seq + i);
+		wisfw_event(c, WIS_EV_DIAG, now, c->enc, len);
+	}
+	wis_wr_u32(out, first);
+	return WIS_ST_OK;
+}
+
+static const struct wisfw_op_handler sys_ops[] = {
+    {WIS_OP_HELLO, h_hello}, {WIS_OP_PING, h_ping},       {WIS_OP_UPTIME, h_uptime},
+    {WIS_OP_RESET, h_reset}, {WIS_OP_STATS, h_stats},     {WIS_OP_PINS, h_pins},
+    {WIS_OP_BATCH, h_batch}, {WIS_OP_RELEASE, h_release}, {WIS_OP_PIN_STATE, h_pin_state},
+    {WIS_OP_DELAY, h_delay}, {WIS_OP_EMIT, h_emit},
+};
+
+const struct wisfw_subsys wisfw_sys_subsys = {
+    .name = "sys",
+    .reset = delay_reset,
+    .poll = delay_poll,
+    .next_deadline = delay_deadline,
+    .ops = sys_ops,
+    .nops = sizeof sys_ops / sizeof sys_ops[0],
+};

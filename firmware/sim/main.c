@@ -16,12 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rak4631_board.h"
 #include "sim.h"
-
-#ifndef WIS_FW_VERSION
-#define WIS_FW_VERSION "0.0.0"
-#endif
 
 static struct sim sim;
 static int sig_pipe[2] = {-1, -1};
@@ -36,13 +31,6 @@ void sim_log(const struct sim *s, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-}
-
-uint64_t sim_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 int sim_watch_add(struct sim *s, int fd, short events, sim_cb cb, void *arg)
@@ -69,35 +57,25 @@ void sim_watch_events(struct sim *s, int fd, short events)
 			s->watch[i].events = events;
 }
 
-static uint64_t hal_now(void *ctx)
+static void hw_log(void *user, const char *msg)
 {
-	(void)ctx;
-	return sim_now_us();
+	sim_log(user, "%s", msg);
 }
 
-static void hal_reset(void *ctx, uint8_t mode)
+static void hw_drain(void *user)
 {
-	struct sim *s = ctx;
-	if (mode == WIS_RESET_BOOTLOADER)
-		sim_log(s, "RESET to the UF2 bootloader: a real module would write GPREGRET=0x57 "
-		           "and enter it; the simulator restarts the application");
-	else if (mode == WIS_RESET_SERIAL_DFU)
-		sim_log(s, "RESET to serial DFU: a real module would write GPREGRET=0x4E and enter "
-		           "the bootloader; the simulator restarts the application");
-	/* The core is mid-dispatch: reset once wis_core_rx has returned. */
-	s->reset_req = true;
-	s->reset_mode = mode;
-}
-
-static void hal_device_id(void *ctx, uint8_t id[8])
-{
-	struct sim *s = ctx;
-	memcpy(id, s->id, 8);
+	sim_link_flush(user);
 }
 
 void sim_module_reset(struct sim *s, uint8_t cause)
 {
-	s->reset_req = false;
+	if (s->hw.reset_req && s->hw.reset_mode == WIS_RESET_BOOTLOADER)
+		sim_log(s, "RESET to the UF2 bootloader: a real module would write GPREGRET=0x57 "
+		           "and enter it; the simulator restarts the application");
+	else if (s->hw.reset_req && s->hw.reset_mode == WIS_RESET_SERIAL_DFU)
+		sim_log(s, "RESET to serial DFU: a real module would write GPREGRET=0x4E and enter "
+		           "the bootloader; the simulator restarts the application");
+	s->hw.reset_req = false;
 	sim_log(s, "module reset (cause %u)", cause);
 	if (s->link_fd >= 0) {
 		/* Requests in flight die with the module, as on USB.  Dropped
@@ -109,10 +87,10 @@ void sim_module_reset(struct sim *s, uint8_t cause)
 			;
 	}
 	sim_link_flush(s); /* the RESET response leaves before the reset */
-	s->txlen = 0;
-	sim_pins_reset(s);
-	wis_core_init(&s->core, &s->hal);
-	wis_core_boot(&s->core, cause);
+	s->hw.txlen = 0;
+	simhal_pins_reset(&s->hw);
+	wisfw_core_init(&s->core, &s->hw.hal);
+	wisfw_core_boot(&s->core, cause);
 }
 
 static void on_signal(int sig)
@@ -201,13 +179,15 @@ static void run_loop(struct sim *s)
 			sim_watch_events(
 			    s, s->link_fd,
 			    (short)(POLLIN |
-			            (wis_core_tx_pending(&s->core) || s->txlen ? POLLOUT : 0)));
+			            (wisfw_core_tx_pending(&s->core) || s->hw.txlen ? POLLOUT
+			                                                            : 0)));
 		size_t n = s->nwatch;
 		memcpy(w, s->watch, n * sizeof w[0]);
 		for (size_t i = 0; i < n; i++)
 			pf[i] = (struct pollfd){w[i].fd, w[i].events, 0};
+		/* The core's alarm (timebase.alarm_at) says when it must run. */
 		int timeout = 1000;
-		uint64_t dl = wis_core_next_deadline(&s->core), now = sim_now_us();
+		uint64_t dl = s->hw.alarm, now = simhal_now(&s->hw);
 		if (dl != UINT64_MAX)
 			timeout = dl <= now ? 0 : (int)((dl - now + 999) / 1000);
 		if (timeout > 1000)
@@ -226,10 +206,12 @@ static void run_loop(struct sim *s)
 				live |= s->watch[j].fd == w[i].fd && s->watch[j].cb == w[i].cb;
 			if (live)
 				w[i].cb(s, w[i].fd, pf[i].revents, w[i].arg);
-			if (s->reset_req)
+			if (s->hw.reset_req)
 				sim_module_reset(s, WIS_CAUSE_REQUEST);
 		}
-		wis_core_poll(&s->core, sim_now_us());
+		wisfw_core_poll(&s->core, simhal_now(&s->hw));
+		if (s->hw.reset_req)
+			sim_module_reset(s, WIS_CAUSE_REQUEST);
 		sim_link_flush(s);
 	}
 }
@@ -253,7 +235,13 @@ int main(int argc, char **argv)
 	size_t nwires = 0, nadcs = 0;
 	int tcp = -1;
 	bool have_id = false;
+	uint8_t id[8];
 	int o;
+	simhal_init(&s->hw, false);
+	s->hw.user = s;
+	s->hw.log = hw_log;
+	s->hw.drain = hw_drain;
+	s->hw.link_up = false;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'l':
@@ -292,7 +280,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'i':
-			if (parse_id(optarg, s->id) < 0) {
+			if (parse_id(optarg, id) < 0) {
 				fprintf(stderr, "wisrpc-sim: --id %s: want 16 hex digits\n",
 				        optarg);
 				return 2;
@@ -313,38 +301,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!have_id)
-		default_id(s->id);
+		default_id(id);
+	memcpy(s->hw.id, id, sizeof id);
 
-	wis_rak4631_board(&s->board);
-	s->board.fw_version = WIS_FW_VERSION;
-	s->board.caps =
-	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED;
-	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
-	s->board.nfc_pins_gpio = true;
-	s->hal = (struct wis_hal){
-	    .ctx = s,
-	    .board = &s->board,
-	    .now_us = hal_now,
-	    .tx = sim_hal_tx,
-	    .tx_wait = sim_hal_tx_wait,
-	    .gpio_config = sim_hal_gpio_config,
-	    .gpio_write = sim_hal_gpio_write,
-	    .gpio_read = sim_hal_gpio_read,
-	    .adc_sample = sim_hal_adc_sample,
-	    .reset = hal_reset,
-	    .device_id = hal_device_id,
-	};
+	/* Before parsing --wire and --adc: they set up the pin model. */
 	s->link_fd = s->slave_fd = s->tcp_listen = s->ctl_listen = -1;
 	s->tcp_port = -1;
 	for (size_t i = 0; i < SIM_MAX_CTL; i++)
 		s->ctl[i].fd = -1;
 
-	/* No core yet: wiring and voltages change nets with nobody to tell. */
-	s->mute_pins = true;
-	sim_pins_init(s);
+	/* No core attached yet: wiring and voltages change nets with nobody
+	 * to tell. */
 	char err[160];
 	for (size_t i = 0; i < nwires; i++)
-		if (sim_pins_wire(s, wires[i], err, sizeof err) < 0) {
+		if (simhal_pins_wire(&s->hw, wires[i], err, sizeof err) < 0) {
 			fprintf(stderr, "wisrpc-sim: --wire %s: %s\n", wires[i], err);
 			return 2;
 		}
@@ -359,8 +329,8 @@ int main(int argc, char **argv)
 		}
 		memcpy(name, adcs[i], (size_t)(eq - adcs[i]));
 		name[eq - adcs[i]] = 0;
-		const struct wis_pin_def *d = sim_pin_lookup(s, name, err, sizeof err);
-		if (!d || sim_pins_set_adc(s, d->nrf, mv, err, sizeof err) < 0) {
+		const struct wis_pin_def *d = simhal_pin_lookup(&s->hw, name, err, sizeof err);
+		if (!d || simhal_set_adc(&s->hw, d->nrf, mv, err, sizeof err) < 0) {
 			fprintf(stderr, "wisrpc-sim: --adc %s: %s\n", adcs[i], err);
 			return 2;
 		}
@@ -384,9 +354,9 @@ int main(int argc, char **argv)
 	if (control && sim_control_open(s, control) < 0)
 		goto out;
 
-	s->mute_pins = false;
-	wis_core_init(&s->core, &s->hal);
-	wis_core_boot(&s->core, WIS_CAUSE_POWER_ON);
+	simhal_attach(&s->hw, &s->core);
+	wisfw_core_init(&s->core, &s->hw.hal);
+	wisfw_core_boot(&s->core, WIS_CAUSE_POWER_ON);
 
 	if (tcp >= 0)
 		printf("wisrpc-sim ready pty=- link=- control=%s tcp=127.0.0.1:%d\n",

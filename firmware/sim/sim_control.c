@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ops.h"
 #include "sim.h"
 
 #define HELP                                                                                       \
@@ -30,7 +31,7 @@ static int pin_arg(struct sim *s, const char *name, char *reply, size_t n)
 		snprintf(reply, n, "error missing pin name");
 		return -1;
 	}
-	const struct wis_pin_def *d = sim_pin_lookup(s, name, err, sizeof err);
+	const struct wis_pin_def *d = simhal_pin_lookup(&s->hw, name, err, sizeof err);
 	if (!d) {
 		snprintf(reply, n, "error %s", err);
 		return -1;
@@ -40,7 +41,7 @@ static int pin_arg(struct sim *s, const char *name, char *reply, size_t n)
 
 static const char *pin_name(const struct sim *s, int nrf)
 {
-	return s->pins[nrf].def->name;
+	return s->hw.pins[nrf].def->name;
 }
 
 static void cmd_button(struct sim *s, char **av, int ac, bool press, char *reply, size_t n)
@@ -52,13 +53,13 @@ static void cmd_button(struct sim *s, char **av, int ac, bool press, char *reply
 		snprintf(reply, n, "error usage: %s PIN", av[0]);
 		return;
 	}
-	if (!(s->pins[nrf].def->funcs & WIS_FN_BUTTON)) {
+	if (!(s->hw.pins[nrf].def->funcs & WIS_FN_BUTTON)) {
 		snprintf(reply, n, "error %s is not a button (buttons: SW1)", pin_name(s, nrf));
 		return;
 	}
 	/* The button shorts the pin to ground; released it leaves the pin to
 	 * its pull resistor. */
-	sim_pins_drive(s, (uint8_t)nrf, press ? 0 : -1);
+	simhal_pins_drive(&s->hw, (uint8_t)nrf, press ? 0 : -1);
 	snprintf(reply, n, "ok %s %s", pin_name(s, nrf), press ? "pressed" : "released");
 }
 
@@ -82,7 +83,7 @@ static void cmd_drive(struct sim *s, char **av, int ac, char *reply, size_t n)
 		snprintf(reply, n, "error drive level '%.20s': use 0, 1 or z", av[2]);
 		return;
 	}
-	sim_pins_drive(s, (uint8_t)nrf, level);
+	simhal_pins_drive(&s->hw, (uint8_t)nrf, level);
 	snprintf(reply, n, "ok %s drive=%s", pin_name(s, nrf), level < 0 ? "z" : av[2]);
 }
 
@@ -103,7 +104,7 @@ static void cmd_adc(struct sim *s, char **av, int ac, char *reply, size_t n)
 		return;
 	}
 	char err[128];
-	if (sim_pins_set_adc(s, (uint8_t)nrf, mv, err, sizeof err) < 0) {
+	if (simhal_set_adc(&s->hw, (uint8_t)nrf, mv, err, sizeof err) < 0) {
 		snprintf(reply, n, "error %s", err);
 		return;
 	}
@@ -119,12 +120,13 @@ static void cmd_get(struct sim *s, char **av, int ac, char *reply, size_t n)
 		snprintf(reply, n, "error usage: get PIN");
 		return;
 	}
-	const struct sim_pin *p = &s->pins[nrf];
+	const struct simhal_pin *p = &s->hw.pins[nrf];
 	/* Contention is otherwise only in the log, which --quiet silences. */
 	snprintf(reply, n, "ok %s mode=%s out=%u level=%u owner=%s%s", pin_name(s, nrf),
-	         wis_gpio_mode_name(p->mode), p->latch, sim_pin_level(s, (uint8_t)nrf),
-	         wis_owner_name(wis_core_pin_owner(&s->core, (uint8_t)nrf)),
-	         s->net_contention[p->net] ? " contention" : "");
+	         wis_name_of(wis_gpio_mode_names, p->mode), p->latch,
+	         simhal_pin_level(&s->hw, (uint8_t)nrf),
+	         wis_name_of(wis_owner_names, wisfw_core_pin_owner(&s->core, (uint8_t)nrf)),
+	         s->hw.net_contention[p->net] ? " contention" : "");
 }
 
 static void cmd_led(struct sim *s, char **av, int ac, char *reply, size_t n)
@@ -136,27 +138,28 @@ static void cmd_led(struct sim *s, char **av, int ac, char *reply, size_t n)
 		snprintf(reply, n, "error usage: led PIN");
 		return;
 	}
-	if (!(s->pins[nrf].def->funcs & WIS_FN_LED)) {
+	if (!(s->hw.pins[nrf].def->funcs & WIS_FN_LED)) {
 		snprintf(reply, n, "error %s is not an LED (LEDs: LED1, LED2, LED3)",
 		         pin_name(s, nrf));
 		return;
 	}
 	/* The LEDs are active high: lit while their net is high. */
 	snprintf(reply, n, "ok %s %s", pin_name(s, nrf),
-	         sim_pin_level(s, (uint8_t)nrf) ? "on" : "off");
+	         simhal_pin_level(&s->hw, (uint8_t)nrf) ? "on" : "off");
 }
 
 static void cmd_stats(struct sim *s, char *reply, size_t n)
 {
-	const struct wis_frame_stats *f = wis_core_rx_stats(&s->core);
-	const struct wis_core_counters *c = &s->core.n;
+	const struct wis_frame_stats *f = wisfw_core_rx_stats(&s->core);
+	const struct wisfw_core_counters *c = &s->core.n;
 	snprintf(reply, n,
 	         "ok rx_frames=%u crc_errors=%u cobs_errors=%u oversize=%u runts=%u "
 	         "bytes_dropped=%u tx_frames=%u events_sent=%u events_dropped=%u "
-	         "requests_bad=%u responses_dropped=%u uptime_us=%llu",
+	         "requests_bad=%u responses_dropped=%u slots_held=%u uptime_us=%llu",
 	         f->frames, f->crc_errors, f->cobs_errors, f->oversize, f->runts, f->bytes_dropped,
 	         c->tx_frames, c->events_sent, c->events_dropped, c->requests_bad,
-	         c->responses_dropped, (unsigned long long)wis_core_uptime_us(&s->core));
+	         c->responses_dropped, wisfw_core_slots_held(&s->core),
+	         (unsigned long long)wisfw_core_uptime_us(&s->core));
 }
 
 void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)

@@ -1,8 +1,9 @@
 /*
  * The simulator's host link: a pseudo-terminal (what a host sees as
  * /dev/ttyACM0) or, with --tcp, a TCP port on 127.0.0.1 serving one client
- * at a time (what ser2net users see).  Bytes read go to the core; the
- * core's tx hook writes here without blocking.
+ * at a time (what ser2net users see).  Bytes read go to the core; what
+ * the core sends waits in simhal's tx buffer and is written here without
+ * blocking (sim_link_flush is simhal's drain).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,10 +32,10 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 	(void)arg;
 	uint8_t buf[4096];
 	if (revents & POLLIN) {
-		for (int i = 0; i < 64 && !s->reset_req; i++) {
+		for (int i = 0; i < 64 && !s->hw.reset_req; i++) {
 			ssize_t r = read(fd, buf, sizeof buf);
 			if (r > 0) {
-				wis_core_rx(&s->core, buf, (size_t)r);
+				wisfw_core_rx(&s->core, buf, (size_t)r);
 				continue;
 			}
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -45,10 +46,11 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 			sim_watch_del(s, fd);
 			close(fd);
 			s->link_fd = -1;
+			s->hw.link_up = false;
 			sim_link_drop(s);
 			return;
 		}
-		if (!s->reset_req) /* else sim_module_reset flushes, in order */
+		if (!s->hw.reset_req) /* else sim_module_reset flushes, in order */
 			sim_link_flush(s);
 		return;
 	}
@@ -57,6 +59,7 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 		sim_watch_del(s, fd);
 		close(fd);
 		s->link_fd = -1;
+		s->hw.link_up = false;
 		sim_link_drop(s);
 	}
 }
@@ -90,6 +93,7 @@ int sim_link_open_pty(struct sim *s, const char *link_path)
 	tcsetattr(sl, TCSANOW, &t);
 	set_nonblock(m);
 	s->link_fd = m;
+	s->hw.link_up = true;
 	s->slave_fd = sl;
 	if (link_path) {
 		struct stat st;
@@ -134,6 +138,7 @@ static void tcp_accept(struct sim *s, int fd, short revents, void *arg)
 		return;
 	}
 	s->link_fd = c;
+	s->hw.link_up = true;
 	sim_log(s, "TCP client connected");
 }
 
@@ -157,6 +162,7 @@ int sim_link_open_tcp(struct sim *s, int port)
 	s->tcp_listen = fd;
 	s->tcp_port = ntohs(a.sin_port);
 	s->link_fd = -1;
+	s->hw.link_up = false;
 	return sim_watch_add(s, fd, POLLIN, tcp_accept, NULL);
 }
 
@@ -169,6 +175,7 @@ void sim_link_close(struct sim *s)
 	if (s->tcp_listen >= 0)
 		close(s->tcp_listen);
 	s->link_fd = s->slave_fd = s->tcp_listen = -1;
+	s->hw.link_up = false;
 	if (s->link_made) {
 		/* Only remove the link if it still points at our pty. */
 		char buf[sizeof s->pty_name];
@@ -184,17 +191,17 @@ void sim_link_close(struct sim *s)
 
 void sim_link_drop(struct sim *s)
 {
-	s->txlen = 0;
-	wis_core_tx_discard(&s->core);
+	s->hw.txlen = 0;
+	wisfw_core_tx_discard(&s->core);
 }
 
 bool sim_link_flush(struct sim *s)
 {
 	size_t off = 0;
-	while (off < s->txlen && s->link_fd >= 0) {
-		size_t n = s->txlen - off;
-		ssize_t r = s->tcp_port >= 0 ? send(s->link_fd, s->txbuf + off, n, MSG_NOSIGNAL)
-		                             : write(s->link_fd, s->txbuf + off, n);
+	while (off < s->hw.txlen && s->link_fd >= 0) {
+		size_t n = s->hw.txlen - off;
+		ssize_t r = s->tcp_port >= 0 ? send(s->link_fd, s->hw.txbuf + off, n, MSG_NOSIGNAL)
+		                             : write(s->link_fd, s->hw.txbuf + off, n);
 		if (r > 0) {
 			off += (size_t)r;
 			continue;
@@ -202,45 +209,12 @@ bool sim_link_flush(struct sim *s)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno != EAGAIN) {
-			off = s->txlen; /* link gone: the disconnect path cleans up */
+			off = s->hw.txlen; /* link gone: the disconnect path cleans up */
 			break;
 		}
 		break; /* full: the rest goes when the link is writable */
 	}
-	memmove(s->txbuf, s->txbuf + off, s->txlen - off);
-	s->txlen -= off;
-	return s->txlen == 0;
-}
-
-/* The core's tx hook: take what fits in the buffer, writing the buffer out
- * first when it is full, so the core sees a link that accepts bytes at the
- * pace the host reads them. */
-int sim_hal_tx(void *ctx, const uint8_t *p, size_t n)
-{
-	struct sim *s = ctx;
-	if (s->link_fd < 0)
-		return -1; /* no host attached: like USB not configured */
-	if (s->txlen + n > sizeof s->txbuf)
-		sim_link_flush(s);
-	size_t room = sizeof s->txbuf - s->txlen;
-	if (n > room)
-		n = room;
-	memcpy(s->txbuf + s->txlen, p, n);
-	s->txlen += n;
-	return (int)n;
-}
-
-bool sim_hal_tx_wait(void *ctx, uint32_t timeout_us)
-{
-	struct sim *s = ctx;
-	if (s->link_fd < 0)
-		return false;
-	if (sim_link_flush(s))
-		return true;
-	struct pollfd pf = {s->link_fd, POLLOUT, 0};
-	int ms = (int)((timeout_us + 999) / 1000);
-	if (poll(&pf, 1, ms) <= 0 || !(pf.revents & POLLOUT))
-		return false;
-	sim_link_flush(s);
-	return s->txlen < sizeof s->txbuf;
+	memmove(s->hw.txbuf, s->hw.txbuf + off, s->hw.txlen - off);
+	s->hw.txlen -= off;
+	return s->hw.txlen == 0;
 }

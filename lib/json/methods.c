@@ -220,24 +220,39 @@ static json_object *state_finish(wis_device *dev, json_object *params, const str
 
 /* ---- GPIO ------------------------------------------------------------------ */
 
+/* A step whose request is built from its field values by the opcode table. */
+static int plan_fields(struct wisj_plan *p, wis_device *dev, uint16_t op, const union wis_val *v,
+                       struct wisj_error *e)
+{
+	uint8_t req[WIS_MAX_PAYLOAD];
+	size_t n = wis_op_encode(op, v, req, sizeof req);
+	if (n == 0) {
+		wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s request does not encode",
+		               wis_op_name(op));
+		return -1;
+	}
+	return wisj_plan_add(p, dev, op, req, n, e);
+}
+
 static int mode_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                      struct wisj_error *e)
 {
 	int nrf = pin_arg(dev, param_str(params, "pin", ""), WIS_FN_GPIO, e);
 	if (nrf < 0)
 		return -1;
-	uint8_t req[3] = {(uint8_t)nrf, wisj_param_enum(params, "mode", wis_gpio_mode_names, ""),
-	                  (uint8_t)param_int(params, "initial", 0)};
-	return wisj_plan_add(p, dev, WIS_OP_GPIO_MODE, req, 3, e);
+	union wis_val v[] = {WIS_VAL(nrf),
+	                     WIS_VAL(wisj_param_enum(params, "mode", wis_gpio_mode_names, "")),
+	                     WIS_VAL(param_int(params, "initial", 0))};
+	return plan_fields(p, dev, WIS_OP_GPIO_MODE, v, e);
 }
 
+/* One step per named pin: the pin is field 0, the rest are the same for all. */
 struct pins_ctx {
 	wis_device *dev;
 	struct wisj_plan *p;
 	uint16_t op;
 	unsigned fn;
-	const uint8_t *extra; /* bytes after the pin */
-	size_t extra_len;
+	union wis_val v[WIS_OP_MAX_FIELDS];
 };
 
 static int add_pin_step(void *u, const char *name, struct wisj_error *e)
@@ -246,16 +261,13 @@ static int add_pin_step(void *u, const char *name, struct wisj_error *e)
 	int nrf = pin_arg(c->dev, name, c->fn, e);
 	if (nrf < 0)
 		return -1;
-	uint8_t req[8];
-	req[0] = (uint8_t)nrf;
-	if (c->extra_len)
-		memcpy(req + 1, c->extra, c->extra_len);
-	return wisj_plan_add(c->p, c->dev, c->op, req, 1 + c->extra_len, e);
+	c->v[0] = WIS_VAL(nrf);
+	return plan_fields(c->p, c->dev, c->op, c->v, e);
 }
 
 static int get_plan(wis_device *dev, json_object *params, struct wisj_plan *p, struct wisj_error *e)
 {
-	struct pins_ctx c = {dev, p, WIS_OP_GPIO_READ, WIS_FN_GPIO, NULL, 0};
+	struct pins_ctx c = {dev, p, WIS_OP_GPIO_READ, WIS_FN_GPIO, {{0}}};
 	return each_pin(param(params, "pins"), add_pin_step, &c, e);
 }
 
@@ -264,9 +276,11 @@ static json_object *get_finish(wis_device *dev, json_object *params, const struc
 {
 	(void)dev, (void)params, (void)e;
 	json_object *o = json_object_new_object();
-	for (int i = 0; i < n; i++)
-		json_object_object_add(o, wisj_step_pin(&s[i]),
-		                       json_object_new_int(r[i].len ? r[i].p[0] : 0));
+	for (int i = 0; i < n; i++) {
+		union wis_val level = {0};
+		wis_op_parse_resp(WIS_OP_GPIO_READ, r[i].p, r[i].len, &level);
+		json_object_object_add(o, wisj_step_pin(&s[i]), json_object_new_int((int)level.u));
+	}
 	return o;
 }
 
@@ -277,7 +291,7 @@ static int set_plan(wis_device *dev, json_object *params, struct wisj_plan *p, s
 		uint8_t level = json_object_is_type(val, json_type_boolean)
 		                    ? (uint8_t)json_object_get_boolean(val)
 		                    : (uint8_t)json_object_get_int(val);
-		struct pins_ctx c = {dev, p, WIS_OP_GPIO_WRITE, WIS_FN_GPIO, &level, 1};
+		struct pins_ctx c = {dev, p, WIS_OP_GPIO_WRITE, WIS_FN_GPIO, {{0}, WIS_VAL(level)}};
 		if (add_pin_step(&c, key, e) < 0)
 			return -1;
 	}
@@ -311,12 +325,10 @@ static int watch_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
 	int nrf = pin_arg(dev, param_str(params, "pin", ""), WIS_FN_GPIO, e);
 	if (nrf < 0)
 		return -1;
-	uint8_t req[6];
-	struct wis_wr w = wis_wr_init(req, sizeof req);
-	wis_wr_u8(&w, (uint8_t)nrf);
-	wis_wr_u8(&w, wisj_param_enum(params, "edge", wis_edge_names, "both"));
-	wis_wr_u32(&w, (uint32_t)param_int(params, "debounce_us", 0));
-	return wisj_plan_add(p, dev, WIS_OP_GPIO_WATCH, req, w.len, e);
+	union wis_val v[] = {WIS_VAL(nrf),
+	                     WIS_VAL(wisj_param_enum(params, "edge", wis_edge_names, "both")),
+	                     WIS_VAL(param_int(params, "debounce_us", 0))};
+	return plan_fields(p, dev, WIS_OP_GPIO_WATCH, v, e);
 }
 
 /* ---- ADC ------------------------------------------------------------------- */
@@ -330,10 +342,16 @@ static int adc_plan(wis_device *dev, json_object *params, struct wisj_plan *p, s
 		               "parameter 'resolution' must be 8, 10, 12 or 14");
 		return -1;
 	}
-	uint8_t cfg[4] = {wisj_param_enum(params, "gain", wis_adc_gain_names, "1/6"),
-	                  wisj_param_enum(params, "reference", wis_adc_ref_names, "internal"),
-	                  (uint8_t)bits, (uint8_t)param_int(params, "oversample", 0)};
-	struct pins_ctx c = {dev, p, WIS_OP_ADC_READ, WIS_FN_ADC, cfg, 4};
+	struct pins_ctx c = {
+	    dev,
+	    p,
+	    WIS_OP_ADC_READ,
+	    WIS_FN_ADC,
+	    {{0},
+	     WIS_VAL(wisj_param_enum(params, "gain", wis_adc_gain_names, "1/6")),
+	     WIS_VAL(wisj_param_enum(params, "reference", wis_adc_ref_names, "internal")),
+	     WIS_VAL(bits),
+	     WIS_VAL(param_int(params, "oversample", 0))}};
 	return each_pin(param(params, "pins"), add_pin_step, &c, e);
 }
 
@@ -343,12 +361,11 @@ static json_object *adc_finish(wis_device *dev, json_object *params, const struc
 	(void)dev, (void)params, (void)e;
 	json_object *o = json_object_new_object();
 	for (int i = 0; i < n; i++) {
-		struct wis_rd rd = wis_rd_init(r[i].p, r[i].len);
-		int16_t raw = (int16_t)wis_rd_u16(&rd);
-		int32_t mv = (int32_t)wis_rd_u32(&rd);
+		union wis_val f[2] = {{0}, {0}};
+		wis_op_parse_resp(WIS_OP_ADC_READ, r[i].p, r[i].len, f);
 		json_object *v = json_object_new_object();
-		json_object_object_add(v, "millivolts", json_object_new_int(mv));
-		json_object_object_add(v, "raw", json_object_new_int(raw));
+		json_object_object_add(v, "millivolts", json_object_new_int((int32_t)f[1].i));
+		json_object_object_add(v, "raw", json_object_new_int((int16_t)f[0].i));
 		json_object_object_add(o, wisj_step_pin(&s[i]), v);
 	}
 	return o;

@@ -388,6 +388,22 @@ size_t wis_fields_encode(const struct wis_field *f, size_t nf, const union wis_v
 	return pos;
 }
 
+size_t wis_op_encode(uint16_t opcode, const union wis_val *vals, uint8_t *out, size_t cap)
+{
+	const struct wis_op_desc *d = wis_op_find(opcode);
+	return d ? wis_fields_encode(d->req, d->nreq, vals, out, cap) : 0;
+}
+
+enum wis_decode wis_op_parse_resp(uint16_t opcode, const uint8_t *p, size_t len,
+                                  union wis_val *vals)
+{
+	const struct wis_op_desc *d = wis_op_find(opcode);
+	size_t bad;
+	if (!d)
+		return WIS_DEC_SHORT;
+	return wis_fields_parse(d->resp, d->nresp, p, len, vals, &bad);
+}
+
 int wis_field_index(const struct wis_field *f, size_t nf, const char *name)
 {
 	for (size_t i = 0; i < nf; i++)

@@ -83,6 +83,8 @@ enum wis_tclass {
 #define WIS_OPF_LOCAL 0x08   /* link management (HELLO): never from a client     */
 
 #define WIS_OP_MAX_FIELDS 16
+/* A field value from an integer: WIS_VAL(3). */
+#define WIS_VAL(x) ((union wis_val){.u = (uint64_t)(x)})
 
 struct wis_op_desc {
 	uint16_t opcode;
@@ -154,6 +156,13 @@ enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uin
  * the device is the authority, and tests send bad values on purpose. */
 size_t wis_fields_encode(const struct wis_field *f, size_t nf, const union wis_val *vals,
                          uint8_t *out, size_t cap);
+
+/* An opcode's request from its field values (wis_fields_encode with the
+ * opcode's layout); 0 if the opcode is unknown or it does not fit. */
+size_t wis_op_encode(uint16_t opcode, const union wis_val *vals, uint8_t *out, size_t cap);
+/* An opcode's response parsed by its layout (wis_fields_parse). */
+enum wis_decode wis_op_parse_resp(uint16_t opcode, const uint8_t *p, size_t len,
+                                  union wis_val *vals);
 
 /* Index of the first field named name, or -1. */
 int wis_field_index(const struct wis_field *f, size_t nf, const char *name);

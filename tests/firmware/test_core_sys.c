@@ -3,7 +3,7 @@
  * lengths of every opcode, garbage and counters, the pin table, pins that
  * are not I/O pins, RESET, BATCH, and a randomised robustness run.
  */
-#include "fake_hal.h"
+#include "core_harness.h"
 
 static void test_hello(void)
 {
@@ -14,7 +14,7 @@ static void test_hello(void)
 	CHECK_EQ(wis_rd_u8(&rd), 1);
 	CHECK_EQ(wis_rd_u8(&rd), 16);
 	CHECK_EQ(wis_rd_u16(&rd), 1024);
-	CHECK_EQ(wis_rd_u32(&rd), F.board.caps);
+	CHECK_EQ(wis_rd_u32(&rd), F.hw.board.caps);
 	const uint8_t *id = wis_rd_bytes(&rd, 8);
 	CHECK(id && id[0] == 0xa0 && id[7] == 0xa7);
 	uint8_t n = wis_rd_u8(&rd);
@@ -23,7 +23,7 @@ static void test_hello(void)
 	n = wis_rd_u8(&rd);
 	const uint8_t *b = wis_rd_bytes(&rd, n);
 	CHECK(n == 7 && b && memcmp(b, "RAK4631", 7) == 0);
-	CHECK_EQ(wis_rd_u8(&rd), F.board.pin_count);
+	CHECK_EQ(wis_rd_u8(&rd), F.hw.board.pin_count);
 	CHECK_EQ(wis_rd_left(&rd), 0);
 	CHECK(!rd.err);
 
@@ -35,7 +35,7 @@ static void test_hello(void)
 	CHECK_EQ(r->p[0], 1);
 	r = call(WIS_OP_HELLO, NULL, 0);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_LENGTH);
-	CHECK_CONTAINS(detail(r), "HELLO takes 1 byte (u8 host version), got 0");
+	CHECK_CONTAINS(detail(r), "HELLO takes 1 byte (u8 host_version), got 0");
 }
 
 static void test_header_version_and_types(void)
@@ -70,7 +70,7 @@ static void test_ping_uptime_unknown(void)
 	r = call(WIS_OP_PING, NULL, 0);
 	CHECK(r->h.status == WIS_ST_OK && r->len == 0);
 
-	F.now += 123456;
+	F.hw.now += 123456;
 	r = call(WIS_OP_UPTIME, NULL, 0);
 	struct wis_rd rd = rd_of(r);
 	CHECK_EQ(wis_rd_u64(&rd), 123456);
@@ -105,6 +105,8 @@ static void test_bad_lengths(void)
 	    {WIS_OP_GPIO_WRITE, 2, "GPIO_WRITE"},
 	    {WIS_OP_GPIO_WATCH, 6, "GPIO_WATCH"},
 	    {WIS_OP_ADC_READ, 5, "ADC_READ"},
+	    {WIS_OP_DELAY, 4, "DELAY"},
+	    {WIS_OP_EMIT, 3, "EMIT"},
 	};
 	setup();
 	uint8_t p[16] = {IO1};
@@ -120,8 +122,8 @@ static void test_bad_lengths(void)
 			CHECK_CONTAINS(detail(r), want);
 		}
 	}
-	CHECK_EQ(F.resets, 0);
-	CHECK_EQ(wis_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE); /* nothing ran */
+	CHECK_EQ(F.hw.resets, 0);
+	CHECK_EQ(wisfw_core_pin_owner(&F.core, IO1), WIS_OWNER_NONE); /* nothing ran */
 }
 
 static void test_garbage_and_stats(void)
@@ -160,7 +162,7 @@ static void test_garbage_and_stats(void)
 static void test_pins(void)
 {
 	setup();
-	size_t total = F.board.pin_count, got = 0;
+	size_t total = F.hw.board.pin_count, got = 0;
 	uint8_t first = 0;
 	while (got < total) {
 		struct fw_frame *r = CALL(WIS_OP_PINS, first);
@@ -173,7 +175,7 @@ static void test_pins(void)
 		if (n == 0)
 			break;
 		for (uint8_t i = 0; i < n; i++) {
-			const struct wis_pin_def *d = &F.board.pins[first + i];
+			const struct wis_pin_def *d = &F.hw.board.pins[first + i];
 			CHECK_EQ(wis_rd_u8(&rd), d->connector);
 			CHECK_EQ(wis_rd_u8(&rd), d->pad);
 			CHECK_EQ(wis_rd_u8(&rd), d->kind);
@@ -207,7 +209,8 @@ static void test_bad_pins(void)
 {
 	setup();
 	for (unsigned nrf = 0; nrf < 256; nrf++) {
-		bool io = wis_pin_by_nrf(F.board.pins, F.board.pin_count, (uint8_t)nrf) != NULL;
+		bool io =
+		    wis_pin_by_nrf(F.hw.board.pins, F.hw.board.pin_count, (uint8_t)nrf) != NULL;
 		F.out.n = 0;
 		struct fw_frame *r = CALL(WIS_OP_PIN_STATE, (uint8_t)nrf);
 		CHECK_EQ(r->h.status, io ? WIS_ST_OK : WIS_ST_NO_SUCH_PIN);
@@ -228,8 +231,8 @@ static void test_bad_pins(void)
 	r = CALL(WIS_OP_RELEASE, 0xff);
 	CHECK_EQ(r->h.status, WIS_ST_NO_SUCH_PIN);
 	/* No radio pin was touched. */
-	CHECK_EQ(F.mode[WIS_NRF(1, 10)], 0);
-	CHECK_EQ(F.latch[WIS_NRF(1, 10)], 0);
+	CHECK_EQ(F.hw.pins[WIS_NRF(1, 10)].mode, 0);
+	CHECK_EQ(F.hw.pins[WIS_NRF(1, 10)].latch, 0);
 }
 
 static void test_reset(void)
@@ -237,8 +240,8 @@ static void test_reset(void)
 	setup();
 	struct fw_frame *r = CALL(WIS_OP_RESET, 3);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_ARG);
-	CHECK_CONTAINS(detail(r), "reset mode 3 out of range 0..2");
-	CHECK_EQ(F.resets, 0);
+	CHECK_CONTAINS(detail(r), "RESET mode 3 out of range 0..2");
+	CHECK_EQ(F.hw.resets, 0);
 	/* RESET then PING in one chunk: the response goes out, then the
 	 * reset; the PING dies with the module. */
 	uint8_t buf[128];
@@ -250,15 +253,15 @@ static void test_reset(void)
 	send_raw(buf, n);
 	CHECK_EQ(F.out.n, before + 1);
 	CHECK(F.out.f[before].h.id == 40 && F.out.f[before].h.status == WIS_ST_OK);
-	CHECK_EQ(F.resets, 1);
-	CHECK_EQ(F.reset_mode, WIS_RESET_BOOTLOADER);
+	CHECK_EQ(F.hw.resets, 1);
+	CHECK_EQ(F.hw.reset_mode, WIS_RESET_BOOTLOADER);
 	send_frame(1, 0, 42, WIS_OP_PING, NULL, 0);
 	CHECK_EQ(F.out.n, before + 1); /* halted until re-initialised */
 
 	/* The port re-initialises: boot event, uptime and seq restart. */
-	F.now += 5000;
-	wis_core_init(&F.core, &F.hal);
-	wis_core_boot(&F.core, WIS_CAUSE_REQUEST);
+	F.hw.now += 5000;
+	wisfw_core_init(&F.core, &F.hw.hal);
+	wisfw_core_boot(&F.core, WIS_CAUSE_REQUEST);
 	CHECK_EQ(F.out.n, before + 2);
 	struct fw_frame *e = &F.out.f[before + 1];
 	CHECK(e->h.type == WIS_MSG_EVENT && e->h.opcode == WIS_EV_RESET && e->h.id == 0);
@@ -338,7 +341,7 @@ static void test_batch(void)
 	CHECK_EQ(s[0].st, WIS_ST_OK);
 	CHECK_EQ(s[1].st, WIS_ST_NOT_CAPABLE);
 	CHECK(s[2].st == WIS_ST_SKIPPED && s[2].len == 0);
-	CHECK_EQ(F.latch[IO2], 1); /* the skipped write did not happen */
+	CHECK_EQ(F.hw.pins[IO2].latch, 1); /* the skipped write did not happen */
 
 	/* Nested BATCH, RESET and HELLO are refused per step. */
 	w = wis_wr_init(req, sizeof req);
@@ -355,7 +358,7 @@ static void test_batch(void)
 	CHECK_EQ(s[1].st, WIS_ST_BAD_ARG);
 	CHECK_EQ(s[2].st, WIS_ST_BAD_ARG);
 	CHECK_EQ(s[3].st, WIS_ST_UNKNOWN_OP);
-	CHECK_EQ(F.resets, 0);
+	CHECK_EQ(F.hw.resets, 0);
 
 	/* TOO_BIG: a step whose result overflows; later steps SKIPPED. */
 	static uint8_t big[900];
@@ -398,21 +401,23 @@ static void test_batch(void)
 	step(&w, WIS_OP_PIN_STATE, (uint8_t[]){IO1}, 1);
 	r = call(WIS_OP_BATCH, req, w.len);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_ARG);
-	CHECK_CONTAINS(detail(r), "batch step count 33 out of range 0..32");
+	CHECK_CONTAINS(detail(r), "BATCH count 33 out of range 0..32");
 
 	/* Malformed batches run nothing. */
 	r = call(WIS_OP_BATCH, (uint8_t[]){0}, 1);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_LENGTH);
+	CHECK_CONTAINS(detail(r),
+	               "BATCH takes at least 2 bytes (u8 flags, u8 count, bytes steps), got 1");
 	r = call(WIS_OP_BATCH, (uint8_t[]){0, 2, 0x03, 0x01, 2, 0, IO1, 0}, 8);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_LENGTH);
 	CHECK_CONTAINS(detail(r), "batch step 1 runs past the end");
-	CHECK_EQ(F.latch[IO1], 1); /* step 0 (write 0) did not run */
+	CHECK_EQ(F.hw.pins[IO1].latch, 1); /* step 0 (write 0) did not run */
 	r = call(WIS_OP_BATCH, (uint8_t[]){0, 1, 0x02, 0x00, 0, 0, 9, 9}, 8);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_LENGTH);
 	CHECK_CONTAINS(detail(r), "2 stray bytes");
 	r = call(WIS_OP_BATCH, (uint8_t[]){2, 0}, 2);
 	CHECK_EQ(r->h.status, WIS_ST_BAD_ARG);
-	CHECK_CONTAINS(detail(r), "only bit 0");
+	CHECK_CONTAINS(detail(r), "BATCH flags 2 out of range 0..1");
 	r = call(WIS_OP_BATCH, (uint8_t[]){0, 0}, 2);
 	CHECK(r->h.status == WIS_ST_OK && r->len == 1 && r->p[0] == 0);
 }
@@ -462,11 +467,11 @@ static void test_random(void)
 		if (r->h.status != WIS_ST_OK && r->len) /* a detail is a well-formed string */
 			CHECK_EQ(r->p[0] + 1, r->len);
 		uint8_t nrf = (uint8_t)(rand() % 50);
-		wis_core_pin_changed(&F.core, nrf, (uint8_t)rand(), F.now);
-		F.now += (uint64_t)(rand() % 3000);
-		wis_core_poll(&F.core, F.now);
+		wisfw_core_pin_changed(&F.core, nrf, (uint8_t)rand(), F.hw.now);
+		F.hw.now += (uint64_t)(rand() % 3000);
+		wisfw_core_poll(&F.core, F.hw.now);
 	}
-	CHECK_EQ(F.resets, 0);
+	CHECK_EQ(F.hw.resets, 0);
 }
 
 int main(void)

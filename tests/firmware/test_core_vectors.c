@@ -5,7 +5,7 @@
  * the vector's payload); responses and events must be ignored and counted
  * in requests_bad.  The codec itself is checked by tests/unit.
  */
-#include "fake_hal.h"
+#include "core_harness.h"
 #include "../vectors/vectors.h"
 
 int main(int argc, char **argv)

@@ -78,6 +78,7 @@ static void test_pty(void)
 	CHECK_STR(ctl(c, "get IO2"), "ok IO2 mode=input out=0 level=1 owner=gpio");
 	CHECK_STR(ctl(c, "get io1"), "ok IO1 mode=output out=1 level=1 owner=gpio");
 	r = RPC(&h, WIS_OP_GPIO_WRITE, IO1, 0);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_READ, IO2);
 	CHECK(r->h.status == 0 && r->p[0] == 0);
 	CHECK(wait_events(&h, WIS_EV_GPIO_EDGE, 2, 2000));
@@ -94,9 +95,11 @@ static void test_pty(void)
 
 	/* SW1 with its pull-up, pressed and released from the control socket. */
 	r = RPC(&h, WIS_OP_GPIO_MODE, SW1, WIS_GPIO_INPUT_PULLUP, 0);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_READ, SW1);
 	CHECK(r->h.status == 0 && r->p[0] == 1);
 	r = RPC(&h, WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_BOTH, 0, 0, 0, 0);
+	CHECK_EQ(r->h.status, 0);
 	CHECK_STR(ctl(c, "press SW1"), "ok SW1 pressed");
 	r = RPC(&h, WIS_OP_GPIO_READ, SW1);
 	CHECK(r->h.status == 0 && r->p[0] == 0);
@@ -143,10 +146,12 @@ static void test_pty(void)
 	/* LEDs are observable. */
 	CHECK_STR(ctl(c, "led LED1"), "ok LED1 off");
 	r = RPC(&h, WIS_OP_GPIO_WRITE, LED1, 1);
+	CHECK_EQ(r->h.status, 0);
 	CHECK_STR(ctl(c, "led led1"), "ok LED1 on");
 
 	/* External drive; a floating net keeps its level, a pull decides it. */
 	r = RPC(&h, WIS_OP_GPIO_MODE, IO3, WIS_GPIO_INPUT, 0);
+	CHECK_EQ(r->h.status, 0);
 	CHECK_STR(ctl(c, "drive IO3 1"), "ok IO3 drive=1");
 	r = RPC(&h, WIS_OP_GPIO_READ, IO3);
 	CHECK(r->p[0] == 1);
@@ -154,25 +159,34 @@ static void test_pty(void)
 	r = RPC(&h, WIS_OP_GPIO_READ, IO3);
 	CHECK(r->p[0] == 1);
 	r = RPC(&h, WIS_OP_GPIO_MODE, IO3, WIS_GPIO_INPUT_PULLDOWN, 0);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_READ, IO3);
 	CHECK(r->p[0] == 0);
 	/* Open drain with a pull-up on the other end of the wire. */
 	r = RPC(&h, WIS_OP_GPIO_MODE, IO2, WIS_GPIO_INPUT_PULLUP, 0);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_MODE, IO1, WIS_GPIO_OUTPUT_OPEN_DRAIN, 0);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_READ, IO2);
 	CHECK(r->p[0] == 0);
 	r = RPC(&h, WIS_OP_GPIO_WRITE, IO1, 1);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_READ, IO2);
 	CHECK(r->p[0] == 1);
 	/* Two push-pull outputs fighting: the net reads low and the control
 	 * interface says so (on hardware, a short through both drivers). */
 	r = RPC(&h, WIS_OP_GPIO_MODE, IO1, WIS_GPIO_OUTPUT, 1);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_MODE, IO2, WIS_GPIO_OUTPUT, 0);
+	CHECK_EQ(r->h.status, 0);
 	CHECK_STR(ctl(c, "get IO1"), "ok IO1 mode=output out=1 level=0 owner=gpio contention");
 	r = RPC(&h, WIS_OP_GPIO_WRITE, IO2, 1);
+	CHECK_EQ(r->h.status, 0);
 	CHECK_STR(ctl(c, "get IO1"), "ok IO1 mode=output out=1 level=1 owner=gpio");
 	r = RPC(&h, WIS_OP_GPIO_MODE, IO2, WIS_GPIO_INPUT_PULLUP, 0);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_MODE, IO1, WIS_GPIO_OUTPUT_OPEN_DRAIN, 1);
+	CHECK_EQ(r->h.status, 0);
 
 	/* Errors: not a pin, and the detail says why. */
 	r = RPC(&h, WIS_OP_GPIO_READ, 40);
@@ -199,7 +213,7 @@ static void test_pty(void)
 	static char longline[1200];
 	memset(longline, 'x', sizeof longline - 1);
 	CHECK_STR(ctl(c, "%s", longline), "error line too long (max 255 bytes)");
-	CHECK_STR(ctl(c, "get IO3"), "ok IO3 mode=input-pulldown out=0 level=0 owner=gpio");
+	CHECK_STR(ctl(c, "get IO3"), "ok IO3 mode=input_pulldown out=0 level=0 owner=gpio");
 	CHECK_EQ(send(c, "\n\r\n  \n", 6, 0), 6); /* blank lines: no reply */
 	CHECK_CONTAINS(ctl(c, "help"), "ok commands:");
 	CHECK_CONTAINS(ctl(c, "pr\x01\xff\x7f"), "error unknown command");
@@ -219,6 +233,7 @@ static void test_pty(void)
 	CHECK(r->h.status == 0 && r->len == 1 && r->p[0] == 7);
 	host_send(&h, WIS_MSG_RESPONSE, WIS_OP_PING, NULL, 0); /* not a request */
 	r = RPC(&h, WIS_OP_PING, 8);
+	CHECK_EQ(r->h.status, 0);
 	const char *st = ctl(c, "stats");
 	CHECK(strncmp(st, "ok rx_frames=", 13) == 0);
 	CHECK(stats_field(st, "cobs_errors=") + stats_field(st, "runts=") >= 2);
@@ -285,6 +300,7 @@ static void test_slow_host(void)
 	host_init(&h, open_tty(sp.pty));
 	int c = ctl_open(ctlp);
 	struct fw_frame *r = RPC(&h, WIS_OP_GPIO_MODE, SW1, WIS_GPIO_INPUT_PULLUP, 0);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_WATCH, SW1, WIS_EDGE_BOTH, 0, 0, 0, 0);
 	CHECK_EQ(r->h.status, 0);
 	host_forget(&h);
@@ -362,6 +378,7 @@ static void test_tcp(void)
 	CHECK(read(fd2, b, sizeof b) == 0);
 	close(fd2);
 	r = RPC(&h, WIS_OP_GPIO_WRITE, IO1, 1);
+	CHECK_EQ(r->h.status, 0);
 	r = RPC(&h, WIS_OP_GPIO_READ, IO3);
 	CHECK(r->h.status == 0 && r->p[0] == 1);
 	/* Half a frame, then the client goes away: the next one starts clean. */

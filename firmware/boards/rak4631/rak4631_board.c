@@ -6,7 +6,7 @@
  */
 #include "rak4631_board.h"
 
-static const struct wis_reserved_pin reserved[] = {
+static const struct wisfw_reserved_pin reserved[] = {
     {WIS_NRF(1, 5), "SX1262 antenna switch power (inside the module)"},
     {WIS_NRF(1, 6), "SX1262 NRESET (inside the module)"},
     {WIS_NRF(1, 7), "reserved inside the module (kept an input)"},
@@ -18,16 +18,18 @@ static const struct wis_reserved_pin reserved[] = {
     {WIS_NRF(1, 15), "SX1262 DIO1 (inside the module)"},
 };
 
-const struct wis_reserved_pin *wis_rak4631_reserved(size_t *count)
+const struct wisfw_reserved_pin *wisfw_rak4631_reserved(size_t *count)
 {
 	*count = sizeof reserved / sizeof reserved[0];
 	return reserved;
 }
 
-void wis_rak4631_board(struct wis_board *b)
+void wisfw_rak4631_board(struct wisfw_board *b)
 {
 	b->name = WIS_RAK4631_NAME;
 	b->pins = wis_pins_rak4631(&b->pin_count);
-	b->reserved = wis_rak4631_reserved(&b->reserved_count);
+	b->reserved = wisfw_rak4631_reserved(&b->reserved_count);
 	b->vdd_mv = WIS_RAK4631_VDD_MV;
+	/* IO2 = P1.02 also enables the 3V3_S sensor rail (high = on). */
+	b->rail_nrf = WIS_NRF(1, 2);
 }

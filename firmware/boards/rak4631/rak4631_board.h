@@ -13,10 +13,10 @@
 #define WIS_RAK4631_VDD_MV 3300
 
 /* nRF52840 pins wired inside the RAK4630 stamp (SX1262, antenna switch). */
-const struct wis_reserved_pin *wis_rak4631_reserved(size_t *count);
+const struct wisfw_reserved_pin *wisfw_rak4631_reserved(size_t *count);
 
 /* Fills the board facts common to all RAK4631 ports (name, pins, reserved
  * pins, VDD); the port adds fw_version, caps and nfc_pins_gpio. */
-void wis_rak4631_board(struct wis_board *b);
+void wisfw_rak4631_board(struct wisfw_board *b);
 
 #endif

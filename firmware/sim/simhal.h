@@ -1,0 +1,108 @@
+/*
+ * simhal: the simulated RAK4631 peripherals behind struct wisfw_hal, one
+ * module for wisrpc-sim and the firmware tests alike, so a new HAL hook is
+ * written once.  It holds a clock (the real monotonic one, or a manual one
+ * a test sets), a link that buffers what the core sends (with a byte
+ * budget and a per-call limit a test can set), the electrical pin model
+ * (nets, pulls, wires, contention, LEDs, a button), an ideal SAADC, and the
+ * system hooks (reset request, device id).
+ *
+ * The pin model reports every change of an input's level to the attached
+ * core, as GPIOTE would.  No file descriptors here: wisrpc-sim's link and
+ * control socket (sim_link.c, sim_control.c) sit on top.
+ */
+#ifndef WISFW_SIMHAL_H
+#define WISFW_SIMHAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "hal.h"
+
+#define SIMHAL_TXBUF 16384
+#define SIMHAL_ADC_MAX_MV 3600 /* VDD + 0.3 V: the pins' absolute maximum */
+
+/* Electrical state of one nRF pin. */
+struct simhal_pin {
+	const struct wis_pin_def *def; /* NULL: not an IO pin of the board */
+	uint8_t mode;                  /* as configured by the core (enum wis_gpio_mode) */
+	uint8_t latch;                 /* output latch (OUT register) */
+	int8_t ext;                    /* external drive: -1 none, 0 or 1 */
+	uint8_t net;                   /* nrf number of the net's first pin */
+	uint8_t watched;               /* edge the core asked the watch hook for */
+	int32_t adc_mv;
+};
+
+struct simhal {
+	struct wisfw_hal hal; /* what the core gets; points into this struct */
+	struct wisfw_board board;
+	struct wisfw_timebase time;
+	struct wisfw_link link;
+	struct wisfw_system sys;
+	struct wisfw_gpio gpio;
+	struct wisfw_adc adc;
+	struct wisfw_core *core; /* pin changes are reported to it */
+
+	/* timebase */
+	bool manual_clock; /* tests: now only moves when set */
+	uint64_t now;
+	uint64_t alarm; /* last alarm_at (HAL time), UINT64_MAX: none */
+
+	/* link: bytes the core sent, until the owner takes them */
+	bool link_up;    /* false: tx reports the link down */
+	long tx_budget;  /* bytes the link still takes; < 0: unlimited */
+	size_t tx_chunk; /* most bytes one tx call takes; 0: unlimited */
+	uint8_t txbuf[SIMHAL_TXBUF];
+	size_t txlen;
+	/* Called with what tx accepted, instead of buffering (tests). */
+	void (*sink)(void *user, const uint8_t *p, size_t n);
+	/* Called when txbuf is full, to write it out (wisrpc-sim). */
+	void (*drain)(void *user);
+	void *user;
+
+	/* system */
+	uint8_t id[8];
+	int resets; /* reset hook calls */
+	bool reset_req;
+	uint8_t reset_mode;
+
+	/* pins */
+	struct simhal_pin pins[WISFW_NRF_PINS];
+	uint8_t net_level[WISFW_NRF_PINS]; /* indexed by net */
+	bool net_contention[WISFW_NRF_PINS];
+	bool mute_pins;  /* no core to tell (start-up, module reset) */
+	char trace[512]; /* "w34=1 c34=4 " gpio hook calls, for tests */
+	size_t trace_len;
+
+	/* SAADC: args of the last sample; a test may fix its answer */
+	uint8_t adc_args[5];
+	bool adc_fixed;
+	int16_t adc_raw;
+	uint8_t adc_status;
+
+	/* contention warnings and the like */
+	void (*log)(void *user, const char *msg);
+};
+
+/* Fills the board (RAK4631, NFC pads as GPIOs) and every hook; pins
+ * disconnected and unwired. */
+void simhal_init(struct simhal *s, bool manual_clock);
+/* The core the pin model reports to (NULL: none). */
+void simhal_attach(struct simhal *s, struct wisfw_core *core);
+uint64_t simhal_now(const struct simhal *s);
+
+/* Releases every pin's configuration (module reset); wires stay. */
+void simhal_pins_reset(struct simhal *s);
+/* Looks up an IO pin by name; NULL with a reason in err. */
+const struct wis_pin_def *simhal_pin_lookup(struct simhal *s, const char *name, char *err,
+                                            size_t n);
+/* "IO1:IO2[:...]": wire pins into one net.  0, or -1 with err. */
+int simhal_pins_wire(struct simhal *s, const char *spec, char *err, size_t n);
+/* External drive: 0, 1 or -1 (released). */
+void simhal_pins_drive(struct simhal *s, uint8_t nrf, int level);
+int simhal_set_adc(struct simhal *s, uint8_t nrf, long mv, char *err, size_t n);
+uint8_t simhal_pin_level(const struct simhal *s, uint8_t nrf); /* the net's level */
+
+#endif
