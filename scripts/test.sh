@@ -61,8 +61,9 @@ if [ $coverage -eq 1 ]; then
 	# Coverage counts what the tests run, so every suite runs except the
 	# valgrind one (the same tests again, slower) and the benchmarks.
 	[ $# -gt 0 ] || set -- --no-suite valgrind --no-suite bench
-	# Counts of an earlier run would add up with this one's.
-	[ -d build/coverage ] && find build/coverage -name '*.gcda' -delete
+	# A fresh build: counts of an earlier run would add up with this one's,
+	# and notes of targets since removed or changed make gcovr fail.
+	rm -rf build/coverage
 	# Atomic counters: threads (the library, wisd) otherwise leave negative
 	# counts that gcovr refuses.
 	CC=gcc run_suite build/coverage -Db_coverage=true -Dbuildtype=debug -Dc_args=-fprofile-update=atomic -- "$@"
