@@ -125,7 +125,12 @@ struct wisfw_core {
 
 	/* subsystem state */
 	struct wisfw_pin_rt pins[WISFW_NRF_PINS];
+	/* Bit n: pin n waits out its debounce time (pins[n].pending).  Kept so
+	 * that the deadline and poll hooks, which run after every request,
+	 * look at those pins only instead of all 48. */
+	uint64_t debouncing;
 	uint64_t delay_due[WISFW_WINDOW]; /* DELAY: device time per slot, 0 = none */
+	uint16_t delays;                  /* bit t: delay_due[t] is set (same reason) */
 	struct wisfw_radio radio;         /* RADIO (radio.c)                        */
 
 	char detail[160];
@@ -178,5 +183,8 @@ int16_t wisfw_adc_raw_from_mv(int32_t mv, uint8_t gain, uint8_t ref, uint8_t bit
 int32_t wisfw_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits,
                               uint16_t vdd_mv);
 bool wisfw_adc_params_ok(uint8_t gain, uint8_t ref, uint8_t bits, uint8_t oversample_log2);
+
+_Static_assert(WISFW_NRF_PINS <= 64, "debouncing is a 64-bit mask of pins");
+_Static_assert(WISFW_WINDOW <= 16, "delays is a 16-bit mask of slots");
 
 #endif
