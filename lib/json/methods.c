@@ -466,7 +466,7 @@ static const struct wisj_param p_radio_config[] = {
 static const struct wisj_param p_radio_send[] = {
     PLAIN("data", WISJ_T_STRING, false, "payload as text (or hex)"),
     PLAIN("hex", WISJ_T_STRING, false, "payload as hex digits (or data), 1..255 bytes"),
-    RANGE("at_us", false, 0, INT64_MAX, "start the preamble at this device time (µs)"),
+    RANGE("at_us", false, 0, 9007199254740991, "start the preamble at this device time (µs)"),
     WIRE("timeout_ms", WISJ_T_INT, false, WIS_OP_RADIO_SEND, "timeout_ms",
          "TX timeout (default 0: time on air + 50 % + 100 ms)"),
     END};

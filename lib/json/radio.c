@@ -65,15 +65,16 @@ int wisj_radio_send_plan(wis_device *dev, json_object *params, struct wisj_plan 
 	uint8_t buf[WIS_RADIO_MAX_PAYLOAD];
 	json_object *t = wisj_param(params, "data"), *h = wisj_param(params, "hex");
 	size_t n = 0;
-	if ((t != NULL) == (h != NULL)) {
-		wisj_error_set(e, WISJ_INVALID_PARAMS, "give the payload as 'data' or 'hex'");
+	if (t && h) {
+		wisj_error_set(e, WISJ_INVALID_PARAMS,
+		               "give the payload as 'data' or 'hex', not both");
 		return -1;
 	}
 	if (t) {
 		n = (size_t)json_object_get_string_len(t);
 		if (n <= sizeof buf)
 			memcpy(buf, json_object_get_string(t), n);
-	} else {
+	} else if (h) {
 		const char *s = json_object_get_string(h);
 		size_t k = strlen(s);
 		for (size_t i = 0; i + 1 < k && n < sizeof buf; i += 2, n++) {
@@ -87,7 +88,9 @@ int wisj_radio_send_plan(wis_device *dev, json_object *params, struct wisj_plan 
 		}
 		n = k / 2;
 	}
-	if (n < 1 || n > sizeof buf) {
+	/* No payload at all goes to the module, which refuses it (its length
+	 * rule is the opcode table's); too long does not fit the request. */
+	if (n > sizeof buf) {
 		wisj_error_set(e, WISJ_INVALID_PARAMS, "payload of %zu bytes: 1..255", n);
 		return -1;
 	}
@@ -99,7 +102,16 @@ int wisj_radio_send_plan(wis_device *dev, json_object *params, struct wisj_plan 
 	v[k++] = WIS_VAL(wisj_param_int(params, "timeout_ms", 0));
 	v[k].b.p = buf;
 	v[k].b.len = n;
-	return add(p, dev, at ? WIS_OP_RADIO_SEND_AT : WIS_OP_RADIO_SEND, v, e);
+	uint16_t op = at ? WIS_OP_RADIO_SEND_AT : WIS_OP_RADIO_SEND;
+	if (n == 0) {
+		/* Every field but the payload (the last one): the module refuses
+		 * the empty payload itself. */
+		const struct wis_op_desc *d = wis_op_find(op);
+		uint8_t req[WIS_MAX_PAYLOAD];
+		size_t len = wis_fields_encode(d->req, d->nreq - 1u, v, req, sizeof req);
+		return wisj_plan_add(p, dev, op, req, len, e);
+	}
+	return add(p, dev, op, v, e);
 }
 
 json_object *wisj_radio_status_finish(wis_device *dev, json_object *params,

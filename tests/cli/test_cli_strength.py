@@ -29,7 +29,10 @@ GLOBAL = {"--timeout": (1, 3600000)}
 
 # Commands that stream until Ctrl-C or --count: an accepted value keeps them
 # running, so "still running after a moment" means accepted.
-STREAMING = {"gpio watch", "subscribe"}
+STREAMING = {"gpio watch", "subscribe", "radio listen"}
+
+# Commands whose method is not named after them.
+METHOD = {"radio listen": "radio.rx"}
 
 
 def commands():
@@ -53,6 +56,8 @@ def commands():
 
 
 def method_of(cmd, names):
+    if cmd in METHOD:
+        return METHOD[cmd]
     w = cmd.split()
     for m in (".".join(w), "system." + w[0], "daemon." + w[0], w[0]):
         if m in names:
