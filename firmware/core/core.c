@@ -291,6 +291,9 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 	wisfw_queue_response(c, slot, h->id, h->opcode, st, c->resp, out.len);
 	if (c->run == WISFW_RESETTING)
 		begin_reset(c);
+	else
+		wisfw_flush(c); /* frees the slot now if the link takes it: a burst
+		                   read in one go must not find the window full */
 }
 
 /* ---- entry points ---- */
