@@ -18,6 +18,7 @@ static const struct wisfw_subsys *const subsystems[] = {
     &wisfw_sys_subsys,
     &wisfw_gpio_subsys,
     &wisfw_adc_subsys,
+    &wisfw_flash_subsys,
 };
 #define NSUB (sizeof subsystems / sizeof subsystems[0])
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flash_state.h"
 #include "frame.h"
 #include "hal.h"
 #include "wisrpc/protocol.h"
@@ -125,6 +126,7 @@ struct wisfw_core {
 	/* subsystem state */
 	struct wisfw_pin_rt pins[WISFW_NRF_PINS];
 	uint64_t delay_due[WISFW_WINDOW]; /* DELAY: device time per slot, 0 = none */
+	struct wisfw_flash flash;         /* FLASH (flash.c) */
 
 	char detail[160];
 	size_t detail_len;

@@ -48,6 +48,7 @@ struct wisfw_subsys {
 extern const struct wisfw_subsys wisfw_sys_subsys;
 extern const struct wisfw_subsys wisfw_gpio_subsys;
 extern const struct wisfw_subsys wisfw_adc_subsys;
+extern const struct wisfw_subsys wisfw_flash_subsys;
 
 /* ---- deferred responses (core.c) ---- */
 

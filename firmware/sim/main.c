@@ -16,10 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nor_model.h"
 #include "sim.h"
 
 static struct sim sim;
 static int sig_pipe[2] = {-1, -1};
+static struct nor_model nor; /* the flash chip, unless --no-flash */
 
 void sim_log(const struct sim *s, const char *fmt, ...)
 {
@@ -121,6 +123,9 @@ static void usage(FILE *f)
 	      "  --control PATH   unix socket for the control interface\n"
 	      "  --tcp PORT       serve on 127.0.0.1:PORT instead of a pty (0: any port)\n"
 	      "  --id HEX16       device id, 16 hex digits (default: from pid and time)\n"
+	      "  --flash-image F  back the flash chip with file F (1 MiB, created 0xFF)\n"
+	      "  --no-flash       no flash chip fitted: the internal fallback store is used\n"
+	      "  --flash-fast     chip and NVMC busy times divided by 100 (tests)\n"
 	      "  --quiet          no log messages on stderr\n"
 	      "  --help           this text\n"
 	      "\n"
@@ -226,6 +231,9 @@ int main(int argc, char **argv)
 	    {"tcp", required_argument, NULL, 't'},
 	    {"id", required_argument, NULL, 'i'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"flash-image", required_argument, NULL, 'F'},
+	    {"no-flash", no_argument, NULL, 'N'},
+	    {"flash-fast", no_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -235,6 +243,8 @@ int main(int argc, char **argv)
 	size_t nwires = 0, nadcs = 0;
 	int tcp = -1;
 	bool have_id = false;
+	const char *flash_image = NULL;
+	bool no_flash = false, flash_fast = false;
 	uint8_t id[8];
 	int o;
 	simhal_init(&s->hw, false);
@@ -252,6 +262,15 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			s->quiet = true;
+			break;
+		case 'F':
+			flash_image = optarg;
+			break;
+		case 'N':
+			no_flash = true;
+			break;
+		case 'S':
+			flash_fast = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -300,6 +319,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wisrpc-sim: --link and --tcp exclude each other\n");
 		return 2;
 	}
+	if (no_flash && flash_image) {
+		fprintf(stderr, "wisrpc-sim: --no-flash and --flash-image exclude each other\n");
+		return 2;
+	}
+	if (!no_flash) {
+		if (nor_model_init(&nor, NOR_MODEL_FITTED, flash_image) < 0) {
+			fprintf(stderr, "wisrpc-sim: --flash-image %s: %s\n", flash_image,
+			        errno == EINVAL ? "not a 1 MiB image" : strerror(errno));
+			return 1;
+		}
+		s->hw.nor = &nor;
+	}
+	simhal_flash_timing(&s->hw, flash_fast ? 100 : 1);
 	if (!have_id)
 		default_id(id);
 	memcpy(s->hw.id, id, sizeof id);
@@ -372,5 +404,7 @@ int main(int argc, char **argv)
 out:
 	sim_control_close(s);
 	sim_link_close(s);
+	if (s->hw.nor)
+		nor_model_fini(s->hw.nor);
 	return rc;
 }

@@ -23,6 +23,13 @@
 
 #define SIMHAL_TXBUF 16384
 #define SIMHAL_ADC_MAX_MV 3600 /* VDD + 0.3 V: the pins' absolute maximum */
+/* Internal flash pages modelled: 0xEA000..0xF4000, the application-data
+ * pages below the bootloader (hardware.md), which hold the fallback store. */
+#define SIMHAL_IFLASH_BASE 0xEA000u
+#define SIMHAL_IFLASH_SIZE 0xA000u
+#define SIMHAL_IFLASH_PAGE 4096u
+
+struct nor_model;
 
 /* Electrical state of one nRF pin. */
 struct simhal_pin {
@@ -84,6 +91,18 @@ struct simhal {
 
 	/* contention warnings and the like */
 	void (*log)(void *user, const char *msg);
+
+	/* SPI master with the flash chip on it, internal flash (simhal_flash.c) */
+	struct wisfw_spi spi;
+	struct wisfw_iflash iflash;
+	struct nor_model *nor; /* NULL: no chip fitted (MISO reads 0xFF) */
+	bool nor_selected;     /* CS (P0.26) an output driven low */
+	uint32_t spi_hz;
+	uint8_t spi_mode;
+	uint64_t spi_bytes;
+	uint8_t iflash_mem[SIMHAL_IFLASH_SIZE];
+	uint32_t iflash_erase_us, iflash_word_us; /* NVMC times */
+	uint32_t iflash_erases;
 };
 
 /* Fills the board (RAK4631, NFC pads as GPIOs) and every hook; pins
@@ -104,5 +123,12 @@ int simhal_pins_wire(struct simhal *s, const char *spec, char *err, size_t n);
 void simhal_pins_drive(struct simhal *s, uint8_t nrf, int level);
 int simhal_set_adc(struct simhal *s, uint8_t nrf, long mv, char *err, size_t n);
 uint8_t simhal_pin_level(const struct simhal *s, uint8_t nrf); /* the net's level */
+
+/* SPI and internal flash hooks (simhal_init calls it). */
+void simhal_flash_init(struct simhal *s);
+/* The pin model changed: select or deselect the chip as CS says. */
+void simhal_flash_cs(struct simhal *s);
+/* Divides the chip's and the NVMC's busy times (fast tests). */
+void simhal_flash_timing(struct simhal *s, unsigned divisor);
 
 #endif

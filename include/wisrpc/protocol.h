@@ -63,6 +63,15 @@ enum wis_opcode {
 	WIS_OP_ADC_READ = 0x0201, /* req: u8 pin, u8 gain, u8 ref, u8 bits, u8 oversample_log2
 	                             resp: i16 raw, i32 millivolts */
 
+	/* FLASH: the external SPI NOR chip, or the internal-flash fallback
+	 * store when none is fitted (docs/protocol.md "FLASH"). */
+	WIS_OP_FLASH_INFO = 0x0401,   /* resp: store, jedec[3], size, erase_unit, page, name */
+	WIS_OP_FLASH_READ = 0x0402,   /* req: u32 addr, u16 len; resp: len bytes */
+	WIS_OP_FLASH_WRITE = 0x0403,  /* req: u32 addr, u8 flags, data (answered later) */
+	WIS_OP_FLASH_ERASE = 0x0404,  /* req: u32 addr, u32 len (erase-unit aligned) */
+	WIS_OP_FLASH_VERIFY = 0x0405, /* req: u32 addr, u32 len; resp: u32 crc32 */
+	WIS_OP_FLASH_RAW = 0x0406,    /* req: u16 rx_len, tx bytes; resp: rx bytes */
+
 	/* Events (type WIS_MSG_EVENT, id 0).  Every event payload starts with
 	 * u32 sequence number (one counter for all events) and u64 device
 	 * timestamp in microseconds. */
@@ -76,6 +85,16 @@ enum wis_opcode {
 #define WIS_EV_MAX_DATA (WIS_MAX_PAYLOAD - WIS_EV_PREFIX_LEN)
 /* WIS_OP_DELAY's longest delay. */
 #define WIS_DELAY_MAX_US 10000000u
+
+/* FLASH: stores, write flags and the largest data of one request. */
+enum wis_flash_store {
+	WIS_FLASH_STORE_EXTERNAL = 0, /* the SPI NOR chip on the QSPI pins    */
+	WIS_FLASH_STORE_INTERNAL = 1, /* nRF52840 flash pages (no chip fitted) */
+};
+#define WIS_FLASH_WRITE_ERASE 0x01 /* erase what the write needs, keeping the rest */
+#define WIS_FLASH_READ_MAX 1024u   /* a whole response payload */
+#define WIS_FLASH_WRITE_MAX 1016u  /* payload minus addr and flags, 8-aligned */
+#define WIS_FLASH_RAW_MAX 1022u    /* tx or rx bytes of one raw transaction */
 
 /*
  * Status codes carried in responses.  On a status other than WIS_ST_OK the

@@ -152,6 +152,66 @@ static const struct wis_field emit_resp[] = {U32("first_seq")};
 static const struct wis_field ev_diag[] = {{"data", WIS_FT_BYTES, 0, WIS_EV_MAX_DATA, NULL}};
 static const struct wis_field ev_reset[] = {ENUM8("cause", wis_reset_cause_names, WIS_CAUSE_PIN)};
 
+/* FLASH (flash.md): addresses are byte offsets in the store in use. */
+const char *const wis_flash_store_names[] = {"external", "internal", NULL};
+static const struct wis_field flash_info_resp[] = {
+    ENUM8("store", wis_flash_store_names, WIS_FLASH_STORE_INTERNAL),
+    {"jedec", WIS_FT_BYTES, 3, 3, NULL},
+    U32("size"),
+    U32("erase_unit"),
+    U32("page_size"),
+    {"name", WIS_FT_STR, 0, 255, NULL}};
+static const struct wis_field flash_read_req[] = {
+    U32("addr"), {"len", WIS_FT_U16, 1, WIS_FLASH_READ_MAX, NULL}};
+static const struct wis_field flash_data_resp[] = {
+    {"data", WIS_FT_BYTES, 0, WIS_MAX_PAYLOAD, NULL}};
+static const struct wis_field flash_write_req[] = {
+    U32("addr"), U8("flags", 0, WIS_FLASH_WRITE_ERASE),
+    {"data", WIS_FT_BYTES, 1, WIS_FLASH_WRITE_MAX, NULL}};
+static const struct wis_field flash_range_req[] = {U32("addr"), U32("len")};
+static const struct wis_field flash_verify_resp[] = {U32("crc32")};
+static const struct wis_field flash_raw_req[] = {
+    {"rx_len", WIS_FT_U16, 0, WIS_FLASH_RAW_MAX, NULL},
+    {"tx", WIS_FT_BYTES, 1, WIS_FLASH_RAW_MAX, NULL}};
+
+/* Little-endian u32 at p[off], 0 if the request is too short. */
+static uint32_t req_u32(const uint8_t *req, size_t len, size_t off)
+{
+	if (len < off + 4)
+		return 0;
+	return (uint32_t)req[off] | (uint32_t)req[off + 1] << 8 | (uint32_t)req[off + 2] << 16 |
+	       (uint32_t)req[off + 3] << 24;
+}
+
+/* Worst wait per 4 KiB erased: the driver's bound, the larger of the
+ * IS25LP080D datasheet maximum (300 ms) and the SFDP-derived one (640 ms);
+ * the internal store's page erase is 85 ms.  Programming a 256-byte page:
+ * 1.6 ms at most. */
+#define FLASH_UNIT_ERASE_MS 640u
+#define FLASH_PAGE_PROG_MS 2u
+
+/* An erase-before-write touches at most two units (data <= 1016 bytes):
+ * each read, erased and programmed whole. */
+static uint32_t flash_write_bound_ms(const uint8_t *req, size_t len)
+{
+	if (len > 4 && (req[4] & WIS_FLASH_WRITE_ERASE))
+		return 2 * (FLASH_UNIT_ERASE_MS + 16 * FLASH_PAGE_PROG_MS) + 100;
+	return 5 * FLASH_PAGE_PROG_MS + 50;
+}
+
+static uint32_t flash_erase_bound_ms(const uint8_t *req, size_t len)
+{
+	uint32_t n = req_u32(req, len, 4);
+	return (n / 4096 + 1) * FLASH_UNIT_ERASE_MS + 100;
+}
+
+/* CRC over the range, read 1 KiB per main-loop turn (~1.1 ms at 8 MHz). */
+static uint32_t flash_verify_bound_ms(const uint8_t *req, size_t len)
+{
+	uint32_t n = req_u32(req, len, 4);
+	return (n / 1024 + 1) * 2 + 100;
+}
+
 /* DELAY answers after its delay: the host waits that long more. */
 static uint32_t delay_bound_ms(const uint8_t *req, size_t len)
 {
@@ -210,6 +270,19 @@ static const struct wis_op_desc ops[] = {
      WIS_OPF_EVENT, WIS_RES_PIN, RD, WIS_TC_QUICK, NULL},
     {WIS_OP_ADC_READ, "ADC_READ", "one SAADC conversion: raw value and millivolts",
      REQ(adc_read_req), REQ(adc_read_resp), B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_FLASH_INFO, "FLASH_INFO", "the store in use (chip or internal), size, erase unit",
+     NONE, REQ(flash_info_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_FLASH_READ, "FLASH_READ", "reads len bytes at addr of the store", REQ(flash_read_req),
+     REQ(flash_data_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_FLASH_WRITE, "FLASH_WRITE", "programs data at addr; erases first with flag erase",
+     REQ(flash_write_req), NONE, CH, WIS_RES_FLASH, CTL, WIS_TC_LONG, flash_write_bound_ms},
+    {WIS_OP_FLASH_ERASE, "FLASH_ERASE", "erases a range aligned to the erase unit",
+     REQ(flash_range_req), NONE, CH, WIS_RES_FLASH, CTL, WIS_TC_LONG, flash_erase_bound_ms},
+    {WIS_OP_FLASH_VERIFY, "FLASH_VERIFY", "CRC-32 of a range, computed on the device",
+     REQ(flash_range_req), REQ(flash_verify_resp), 0, WIS_RES_FLASH, RD, WIS_TC_LONG,
+     flash_verify_bound_ms},
+    {WIS_OP_FLASH_RAW, "FLASH_RAW", "one SPI transaction to the chip, CS held (chip only)",
+     REQ(flash_raw_req), REQ(flash_data_resp), CH, WIS_RES_FLASH, CTL, WIS_TC_QUICK, NULL},
 };
 
 const struct wis_op_desc *wis_op_table(size_t *count)
