@@ -35,5 +35,11 @@ json_object *obj1(const char *k, json_object *v);
 
 int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_subscribe(struct link *l, struct opts *o, int argc, char **argv);
+/* wisctl_flash.c */
+int cmd_flash_info(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_read(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_erase(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_verify(struct link *l, struct opts *o, int argc, char **argv);
 
 #endif

@@ -247,8 +247,8 @@ int wis_flash_info(wis_device *dev, struct wis_flash_info *out);
 typedef void (*wis_flash_progress_cb)(uint64_t done, uint64_t total, void *user);
 
 /* Reads len bytes at addr, many frames in flight at once (the window). */
-int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len,
-                   wis_flash_progress_cb cb, void *user);
+int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_flash_progress_cb cb,
+                   void *user);
 /* Programs len bytes at addr.  flags WIS_FLASH_WRITE_ERASE: the device
  * erases what the write needs (bytes outside the range keep their
  * values); 0: a range that is not erased enough is refused

@@ -448,6 +448,27 @@ static const struct wisj_param p_resources[] = {
           "resource(s): pin:NAME (a bare pin name is short for it), radio, flash, i2c1, i2c2, "
           "spi, uart0, uart1"),
     END};
+static const struct wisj_param p_flash_range[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_ERASE, "addr", "offset in the store"),
+    WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_ERASE, "len", "bytes"), END};
+static const struct wisj_param p_flash_verify[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_VERIFY, "addr", "offset in the store"),
+    WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_VERIFY, "len", "bytes"), END};
+static const struct wisj_param p_flash_read[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_READ, "addr", "offset in the store"),
+    WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_READ, "len", "bytes, 1..1024"), END};
+static const struct wisj_param p_flash_write[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_WRITE, "addr", "offset in the store"),
+    PLAIN("data", WISJ_T_STRING, true, "1..1016 bytes as hex digits"),
+    PLAIN("erase", WISJ_T_BOOL, false,
+          "erase what the write needs, keeping the rest (default false: refused if not "
+          "erased)"),
+    END};
+static const struct wisj_param p_flash_raw[] = {
+    PLAIN("tx", WISJ_T_STRING, true, "bytes sent with CS held (opcode, address...), as hex"),
+    WIRE("rx_len", WISJ_T_INT, false, WIS_OP_FLASH_RAW, "rx_len",
+         "bytes clocked in after tx (default 0)"),
+    END};
 
 #define DEV WISJ_M_DEVICE
 #define BAT WISJ_M_BATCHABLE
@@ -498,6 +519,21 @@ const struct wisj_method wisj_methods[] = {
      OPS(WIS_OP_GPIO_WATCH), RD, p_watch, "{}", NULL, watch_plan, empty_finish},
     {"adc.read", "read analog inputs in millivolts", DEV | BAT, OPS(WIS_OP_ADC_READ), RD, p_adc,
      "{PIN: {millivolts, raw}, ...}", NULL, adc_plan, adc_finish},
+    {"flash.info", "the flash store in use: external chip or internal fallback, size, erase unit",
+     DEV | BAT, OPS(WIS_OP_FLASH_INFO), RD, p_none,
+     "{store, jedec, size, erase_unit, page_size, name}", NULL, wisj_fields_plan,
+     wisj_flash_info_finish},
+    {"flash.read", "read up to 1024 bytes of the flash store", DEV | BAT, OPS(WIS_OP_FLASH_READ),
+     RD, p_flash_read, "{data} as hex", NULL, wisj_fields_plan, wisj_flash_data_finish},
+    {"flash.write", "program up to 1016 bytes (erase: true erases what it needs first)", DEV,
+     OPS(WIS_OP_FLASH_WRITE), RD, p_flash_write, "{}", NULL, wisj_flash_write_plan, empty_finish},
+    {"flash.erase", "erase a range aligned to the erase unit", DEV, OPS(WIS_OP_FLASH_ERASE), RD,
+     p_flash_range, "{}", NULL, wisj_fields_plan, empty_finish},
+    {"flash.verify", "CRC-32 of a range computed on the module", DEV, OPS(WIS_OP_FLASH_VERIFY), RD,
+     p_flash_verify, "{crc32}", NULL, wisj_fields_plan, fields_finish},
+    {"flash.raw", "one SPI transaction to the flash chip, CS held (chip only)", DEV,
+     OPS(WIS_OP_FLASH_RAW), RD, p_flash_raw, "{data} the bytes clocked in, as hex", NULL,
+     wisj_flash_raw_plan, wisj_flash_data_finish},
     {"pin.release", "free a pin from whatever function holds it", DEV | BAT, OPS(WIS_OP_RELEASE),
      RD, p_pin, "{}", NULL, release_plan, empty_finish},
     {"pin.state", "a pin's owner, mode, level and watched edge", DEV | BAT, OPS(WIS_OP_PIN_STATE),

@@ -99,6 +99,16 @@ const struct wis_field *wisj_param_field(const struct wisj_param *p);
  * can even if one pin's state cannot be read). */
 #define WISJ_M__TOLERANT 0x200
 
+/* flash.* plan/finish code (methods_flash.c). */
+json_object *wisj_flash_info_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                    const struct wisj_res *r, int n, struct wisj_error *e);
+json_object *wisj_flash_data_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                    const struct wisj_res *r, int n, struct wisj_error *e);
+int wisj_flash_write_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                          struct wisj_error *e);
+int wisj_flash_raw_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                        struct wisj_error *e);
+
 /* Error detail text (as libwisrpc delivers it) made one printable line. */
 size_t wisj_detail(const uint8_t *p, size_t len, char *buf, size_t cap);
 

@@ -161,18 +161,18 @@ static const struct wis_field flash_info_resp[] = {
     U32("erase_unit"),
     U32("page_size"),
     {"name", WIS_FT_STR, 0, 255, NULL}};
-static const struct wis_field flash_read_req[] = {
-    U32("addr"), {"len", WIS_FT_U16, 1, WIS_FLASH_READ_MAX, NULL}};
+static const struct wis_field flash_read_req[] = {U32("addr"),
+                                                  {"len", WIS_FT_U16, 1, WIS_FLASH_READ_MAX, NULL}};
 static const struct wis_field flash_data_resp[] = {
     {"data", WIS_FT_BYTES, 0, WIS_MAX_PAYLOAD, NULL}};
 static const struct wis_field flash_write_req[] = {
-    U32("addr"), U8("flags", 0, WIS_FLASH_WRITE_ERASE),
+    U32("addr"),
+    U8("flags", 0, WIS_FLASH_WRITE_ERASE),
     {"data", WIS_FT_BYTES, 1, WIS_FLASH_WRITE_MAX, NULL}};
 static const struct wis_field flash_range_req[] = {U32("addr"), U32("len")};
 static const struct wis_field flash_verify_resp[] = {U32("crc32")};
-static const struct wis_field flash_raw_req[] = {
-    {"rx_len", WIS_FT_U16, 0, WIS_FLASH_RAW_MAX, NULL},
-    {"tx", WIS_FT_BYTES, 1, WIS_FLASH_RAW_MAX, NULL}};
+static const struct wis_field flash_raw_req[] = {{"rx_len", WIS_FT_U16, 0, WIS_FLASH_RAW_MAX, NULL},
+                                                 {"tx", WIS_FT_BYTES, 1, WIS_FLASH_RAW_MAX, NULL}};
 
 /* Little-endian u32 at p[off], 0 if the request is too short. */
 static uint32_t req_u32(const uint8_t *req, size_t len, size_t off)
@@ -270,8 +270,8 @@ static const struct wis_op_desc ops[] = {
      WIS_OPF_EVENT, WIS_RES_PIN, RD, WIS_TC_QUICK, NULL},
     {WIS_OP_ADC_READ, "ADC_READ", "one SAADC conversion: raw value and millivolts",
      REQ(adc_read_req), REQ(adc_read_resp), B | CH, WIS_RES_PIN, CTL, WIS_TC_QUICK, NULL},
-    {WIS_OP_FLASH_INFO, "FLASH_INFO", "the store in use (chip or internal), size, erase unit",
-     NONE, REQ(flash_info_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_FLASH_INFO, "FLASH_INFO", "the store in use (chip or internal), size, erase unit", NONE,
+     REQ(flash_info_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
     {WIS_OP_FLASH_READ, "FLASH_READ", "reads len bytes at addr of the store", REQ(flash_read_req),
      REQ(flash_data_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
     {WIS_OP_FLASH_WRITE, "FLASH_WRITE", "programs data at addr; erases first with flag erase",
