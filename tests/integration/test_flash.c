@@ -188,7 +188,13 @@ static void test_fallback(void)
 	CHECK_OK(wis_flash_erase(dev, 4096, 4096));
 	CHECK_OK(wis_flash_read(dev, 4096, r, 4096, NULL, NULL));
 	CHECK(all_ff(r, 4096));
+	/* Single bytes inside one NVMC word: the padding programs nothing. */
+	CHECK_OK(wis_flash_write(dev, 4097, "\x11", 1, 0, NULL, NULL));
+	CHECK_OK(wis_flash_write(dev, 4099, "\x33", 1, 0, NULL, NULL));
+	CHECK_OK(wis_flash_read(dev, 4096, r, 4, NULL, NULL));
+	CHECK(r[0] == 0xff && r[1] == 0x11 && r[2] == 0xff && r[3] == 0x33);
 	CHECK_RC(wis_flash_read(dev, 32760, r, 16, NULL, NULL), -WIS_ST_BAD_ARG);
+	CHECK_RC(wis_flash_verify(dev, 0xfffffff0u, 0x20, NULL), -WIS_ST_BAD_ARG);
 	uint8_t id[3];
 	CHECK_RC(wis_flash_raw(dev, "\x9f", 1, id, 3), -WIS_ST_NOT_FITTED);
 	CHECK(strstr(wis_last_error(), "no flash chip fitted"));
