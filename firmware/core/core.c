@@ -19,6 +19,7 @@ static const struct wisfw_subsys *const subsystems[] = {
     &wisfw_gpio_subsys,
     &wisfw_adc_subsys,
     &wisfw_flash_subsys,
+    &wisfw_i2c_subsys,
 };
 #define NSUB (sizeof subsystems / sizeof subsystems[0])
 

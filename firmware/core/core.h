@@ -127,6 +127,7 @@ struct wisfw_core {
 	struct wisfw_pin_rt pins[WISFW_NRF_PINS];
 	uint64_t delay_due[WISFW_WINDOW]; /* DELAY: device time per slot, 0 = none */
 	struct wisfw_flash flash;         /* FLASH (flash.c) */
+	uint32_t i2c_hz[2];               /* I2C: clock per bus, 0 = pins not taken */
 
 	char detail[160];
 	size_t detail_len;

@@ -49,6 +49,7 @@ extern const struct wisfw_subsys wisfw_sys_subsys;
 extern const struct wisfw_subsys wisfw_gpio_subsys;
 extern const struct wisfw_subsys wisfw_adc_subsys;
 extern const struct wisfw_subsys wisfw_flash_subsys;
+extern const struct wisfw_subsys wisfw_i2c_subsys;
 
 /* ---- deferred responses (core.c) ---- */
 

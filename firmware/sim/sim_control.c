@@ -22,7 +22,9 @@
 
 #define HELP                                                                                       \
 	"ok commands: press PIN | release PIN | drive PIN 0|1|z | adc PIN MV | get PIN | led PIN " \
-	"| reset | stats | quit | help"
+	"| i2c BUS ok|stuck|stretch ADDR | reset | stats | quit | help"
+
+static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n);
 
 static int pin_arg(struct sim *s, const char *name, char *reply, size_t n)
 {
@@ -189,6 +191,8 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
 		cmd_get(s, av, ac, reply, n);
 	else if (strcmp(cmd, "led") == 0)
 		cmd_led(s, av, ac, reply, n);
+	else if (strcmp(cmd, "i2c") == 0)
+		cmd_i2c(s, av, ac, reply, n);
 	else if (strcmp(cmd, "stats") == 0 && ac == 1)
 		cmd_stats(s, reply, n);
 	else if (strcmp(cmd, "reset") == 0 && ac == 1) {
@@ -203,6 +207,32 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
 		snprintf(reply, n, "error %s takes no arguments", cmd);
 	else
 		snprintf(reply, n, "error unknown command '%.32s' (try help)", cmd);
+}
+
+/* i2c BUS ok|stuck|stretch ADDR: a held bus (bus error), or a device that
+ * stretches SCL past the TWIM timeout; ok undoes both. */
+static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n)
+{
+	int bus = ac >= 3 ? (strcmp(av[1], "i2c1") == 0 ? 0 : strcmp(av[1], "i2c2") == 0 ? 1 : -1)
+	                  : -1;
+	long addr = ac == 4 ? strtol(av[3], NULL, 0) : 0;
+	if (bus < 0 || (strcmp(av[2], "stretch") == 0 ? ac != 4 || addr < 8 || addr > 0x77
+	                                                 : ac != 3)) {
+		snprintf(reply, n, "error usage: i2c i2c1|i2c2 ok|stuck|stretch ADDR");
+		return;
+	}
+	if (strcmp(av[2], "ok") == 0) {
+		s->hw.i2c_stuck[bus] = false;
+		s->hw.i2c_stretch[bus] = 0;
+	} else if (strcmp(av[2], "stuck") == 0) {
+		s->hw.i2c_stuck[bus] = true;
+	} else if (strcmp(av[2], "stretch") == 0) {
+		s->hw.i2c_stretch[bus] = (uint8_t)addr;
+	} else {
+		snprintf(reply, n, "error i2c: want ok, stuck or stretch, not '%.16s'", av[2]);
+		return;
+	}
+	snprintf(reply, n, "ok %s %s", av[1], av[2]);
 }
 
 static void client_close(struct sim *s, struct sim_ctl_client *c)

@@ -103,6 +103,18 @@ struct simhal {
 	uint8_t iflash_mem[SIMHAL_IFLASH_SIZE];
 	uint32_t iflash_erase_us, iflash_word_us; /* NVMC times */
 	uint32_t iflash_erases;
+
+	/* I2C buses and their devices (simhal_i2c.c) */
+	struct wisfw_i2c i2c;
+	uint32_t i2c_hz[2];     /* 0: not configured */
+	bool i2c_stuck[2];      /* bus error: SDA held low */
+	uint8_t i2c_stretch[2]; /* this address stretches SCL past the timeout (0: none) */
+	uint32_t i2c_transfers;
+	uint8_t eeprom[256]; /* 24C02 at 0x50 on I2C1 */
+	uint8_t ee_ptr;
+	uint64_t ee_busy_until;
+	uint16_t tmp_reg[4]; /* TMP102-style sensor at 0x48 on I2C2 */
+	uint8_t tmp_ptr;
 };
 
 /* Fills the board (RAK4631, NFC pads as GPIOs) and every hook; pins
@@ -130,5 +142,7 @@ void simhal_flash_init(struct simhal *s);
 void simhal_flash_cs(struct simhal *s);
 /* Divides the chip's and the NVMC's busy times (fast tests). */
 void simhal_flash_timing(struct simhal *s, unsigned divisor);
+/* I2C hooks and devices (simhal_init calls it). */
+void simhal_i2c_init(struct simhal *s);
 
 #endif

@@ -72,6 +72,12 @@ enum wis_opcode {
 	WIS_OP_FLASH_VERIFY = 0x0405, /* req: u32 addr, u32 len; resp: u32 crc32 */
 	WIS_OP_FLASH_RAW = 0x0406,    /* req: u16 rx_len, tx bytes; resp: rx bytes */
 
+	/* I2C (TWIM): bus 0 = I2C1, 1 = I2C2.  Address NACK = NOT_FITTED, data
+	 * NACK = HW_ERROR, bus error = BUSY, clock-stretch timeout = HW_TIMEOUT. */
+	WIS_OP_I2C_CONFIG = 0x0501, /* req: u8 bus, u32 hz (100000 or 400000) */
+	WIS_OP_I2C_SCAN = 0x0502,   /* req: u8 bus; resp: the addresses that ACKed */
+	WIS_OP_I2C_XFER = 0x0503,   /* req: u8 bus, u8 addr, u16 rx_len, tx bytes; resp: rx */
+
 	/* Events (type WIS_MSG_EVENT, id 0).  Every event payload starts with
 	 * u32 sequence number (one counter for all events) and u64 device
 	 * timestamp in microseconds. */
@@ -95,6 +101,11 @@ enum wis_flash_store {
 #define WIS_FLASH_READ_MAX 1024u   /* a whole response payload */
 #define WIS_FLASH_WRITE_MAX 1016u  /* payload minus addr and flags, 8-aligned */
 #define WIS_FLASH_RAW_MAX 1022u    /* tx or rx bytes of one raw transaction */
+
+/* I2C: 7-bit addresses outside the reserved ones, transfer sizes. */
+#define WIS_I2C_ADDR_MIN 0x08
+#define WIS_I2C_ADDR_MAX 0x77
+#define WIS_I2C_XFER_MAX 1020u /* tx or rx bytes of one I2C_XFER */
 
 /*
  * Status codes carried in responses.  On a status other than WIS_ST_OK the

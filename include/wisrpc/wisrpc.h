@@ -272,6 +272,20 @@ int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
  * internal store is in use. */
 int wis_flash_raw(wis_device *dev, const void *tx, size_t ntx, void *rx, size_t nrx);
 
+/* ---- I2C -----------------------------------------------------------------
+ * bus 1 = I2C1 (SDA P0.13, SCL P0.14), 2 = I2C2 (P0.24, P0.25); addresses
+ * are 7-bit, 0x08..0x77.  A bus takes its pins on first use, at 100 kHz
+ * unless configured.  Failures: -WIS_ST_NOT_FITTED (no device acknowledged
+ * the address), -WIS_ST_HW_ERROR (NACK on a data byte), -WIS_ST_BUSY (bus
+ * error), -WIS_ST_HW_TIMEOUT (clock stretched past the timeout). */
+int wis_i2c_config(wis_device *dev, unsigned bus, uint32_t hz); /* 100000 or 400000 */
+/* The addresses that acknowledge, ascending, into addrs (room for 112). */
+int wis_i2c_scan(wis_device *dev, unsigned bus, uint8_t addrs[112], size_t *count);
+/* Writes ntx bytes, then reads nrx with a repeated start (either may be 0;
+ * up to 1020 each). */
+int wis_i2c_xfer(wis_device *dev, unsigned bus, uint8_t addr, const void *tx, size_t ntx,
+                 void *rx, size_t nrx);
+
 /* ---- batches ------------------------------------------------------------
  * Several operations in one round trip, run in order on the device with a
  * status and result for each.  Build, run with wis_batch_run() (or async

@@ -174,6 +174,17 @@ static const struct wis_field flash_verify_resp[] = {U32("crc32")};
 static const struct wis_field flash_raw_req[] = {{"rx_len", WIS_FT_U16, 0, WIS_FLASH_RAW_MAX, NULL},
                                                  {"tx", WIS_FT_BYTES, 1, WIS_FLASH_RAW_MAX, NULL}};
 
+/* I2C: the bus field names the resource (i2c1 or i2c2). */
+const char *const wis_i2c_bus_names[] = {"i2c1", "i2c2", NULL};
+static const struct wis_field i2c_config_req[] = {ENUM8("bus", wis_i2c_bus_names, 1),
+                                                  {"hz", WIS_FT_U32, 100000, 400000, NULL}};
+static const struct wis_field i2c_scan_req[] = {ENUM8("bus", wis_i2c_bus_names, 1)};
+static const struct wis_field i2c_scan_resp[] = {{"addrs", WIS_FT_BYTES, 0, 112, NULL}};
+static const struct wis_field i2c_xfer_req[] = {
+    ENUM8("bus", wis_i2c_bus_names, 1), U8("addr", WIS_I2C_ADDR_MIN, WIS_I2C_ADDR_MAX),
+    {"rx_len", WIS_FT_U16, 0, WIS_I2C_XFER_MAX, NULL},
+    {"tx", WIS_FT_BYTES, 0, WIS_I2C_XFER_MAX, NULL}};
+
 /* Little-endian u32 at p[off], 0 if the request is too short. */
 static uint32_t req_u32(const uint8_t *req, size_t len, size_t off)
 {
@@ -283,6 +294,12 @@ static const struct wis_op_desc ops[] = {
      flash_verify_bound_ms},
     {WIS_OP_FLASH_RAW, "FLASH_RAW", "one SPI transaction to the chip, CS held (chip only)",
      REQ(flash_raw_req), REQ(flash_data_resp), CH, WIS_RES_FLASH, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_I2C_CONFIG, "I2C_CONFIG", "takes an I2C bus's pins and sets its clock",
+     REQ(i2c_config_req), NONE, B | CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_I2C_SCAN, "I2C_SCAN", "the 7-bit addresses 0x08..0x77 that acknowledge",
+     REQ(i2c_scan_req), REQ(i2c_scan_resp), CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_I2C_XFER, "I2C_XFER", "write tx, then read rx_len with a repeated start",
+     REQ(i2c_xfer_req), REQ(flash_data_resp), B | CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
 };
 
 const struct wis_op_desc *wis_op_table(size_t *count)
@@ -552,6 +569,12 @@ int wis_op_resource(const struct wis_op_desc *d, const uint8_t *req, size_t len,
 	put(buf, cap, 0, "");
 	if (!d || d->res == WIS_RES_NONE)
 		return WIS_RES_NONE;
+	if (d->res == WIS_RES_I2C1 && d->nreq && len && d->req[0].names == wis_i2c_bus_names) {
+		/* The first field says which bus: i2c1 or i2c2. */
+		unsigned r = req[0] ? WIS_RES_I2C2 : WIS_RES_I2C1;
+		put(buf, cap, 0, res_names[r]);
+		return (int)r;
+	}
 	if (d->res != WIS_RES_PIN) {
 		put(buf, cap, 0, res_names[d->res]);
 		return d->res;
