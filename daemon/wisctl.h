@@ -41,5 +41,10 @@ int cmd_flash_read(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_flash_erase(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_flash_verify(struct link *l, struct opts *o, int argc, char **argv);
+/* wisctl_i2c.c */
+int cmd_i2c_scan(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_i2c_read(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_i2c_write(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_i2c_xfer(struct link *l, struct opts *o, int argc, char **argv);
 
 #endif

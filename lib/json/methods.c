@@ -469,6 +469,18 @@ static const struct wisj_param p_flash_raw[] = {
     WIRE("rx_len", WISJ_T_INT, false, WIS_OP_FLASH_RAW, "rx_len",
          "bytes clocked in after tx (default 0)"),
     END};
+static const struct wisj_param p_i2c_config[] = {
+    WIRE("bus", WISJ_T_ENUM, true, WIS_OP_I2C_CONFIG, "bus", "i2c1 or i2c2"),
+    WIRE("hz", WISJ_T_INT, true, WIS_OP_I2C_CONFIG, "hz", "100000 or 400000"), END};
+static const struct wisj_param p_i2c_scan[] = {
+    WIRE("bus", WISJ_T_ENUM, true, WIS_OP_I2C_SCAN, "bus", "i2c1 or i2c2"), END};
+static const struct wisj_param p_i2c_xfer[] = {
+    WIRE("bus", WISJ_T_ENUM, true, WIS_OP_I2C_XFER, "bus", "i2c1 or i2c2"),
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_I2C_XFER, "addr", "7-bit address 0x08..0x77"),
+    PLAIN("tx", WISJ_T_STRING, false, "bytes to write first, as hex (default none)"),
+    WIRE("rx_len", WISJ_T_INT, false, WIS_OP_I2C_XFER, "rx_len",
+         "bytes to read after a repeated start (default 0)"),
+    END};
 
 #define DEV WISJ_M_DEVICE
 #define BAT WISJ_M_BATCHABLE
@@ -534,6 +546,13 @@ const struct wisj_method wisj_methods[] = {
     {"flash.raw", "one SPI transaction to the flash chip, CS held (chip only)", DEV,
      OPS(WIS_OP_FLASH_RAW), RD, p_flash_raw, "{data} the bytes clocked in, as hex", NULL,
      wisj_flash_raw_plan, wisj_flash_data_finish},
+    {"i2c.config", "take an I2C bus's pins and set its clock", DEV | BAT, OPS(WIS_OP_I2C_CONFIG),
+     RD, p_i2c_config, "{}", NULL, wisj_fields_plan, empty_finish},
+    {"i2c.scan", "the addresses that acknowledge on a bus", DEV, OPS(WIS_OP_I2C_SCAN), RD,
+     p_i2c_scan, "{addresses:[...]}", NULL, wisj_fields_plan, wisj_i2c_scan_finish},
+    {"i2c.xfer", "write tx, then read rx_len bytes with a repeated start", DEV | BAT,
+     OPS(WIS_OP_I2C_XFER), RD, p_i2c_xfer, "{data} the bytes read, as hex", NULL,
+     wisj_i2c_xfer_plan, wisj_flash_data_finish},
     {"pin.release", "free a pin from whatever function holds it", DEV | BAT, OPS(WIS_OP_RELEASE),
      RD, p_pin, "{}", NULL, release_plan, empty_finish},
     {"pin.state", "a pin's owner, mode, level and watched edge", DEV | BAT, OPS(WIS_OP_PIN_STATE),

@@ -3,13 +3,14 @@
  * methods.c's table).  Bytes travel as lowercase hex strings in JSON:
  * "data" of flash.read/flash.write, "tx"/"rx" of flash.raw.  One method
  * call is one device request (up to 1024 bytes read, 1016 written);
- * wisctl and other clients loop for longer transfers.
+ * wisctl and other clients loop for longer transfers.  Also the i2c.*
+ * methods' code, which moves bytes the same way.
  */
 #include <string.h>
 
 #include "wisjson_int.h"
 
-static json_object *hex_json(const uint8_t *p, size_t n)
+json_object *wisj_hex_json(const uint8_t *p, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
 	char b[2 * WIS_MAX_PAYLOAD + 1];
@@ -32,8 +33,8 @@ static int nibble(char c)
 }
 
 /* Hex param name into out (at most cap bytes); the length, or -1 with e. */
-static int hex_param(json_object *params, const char *name, uint8_t *out, size_t cap,
-                     struct wisj_error *e)
+int wisj_hex_param(json_object *params, const char *name, uint8_t *out, size_t cap,
+                   struct wisj_error *e)
 {
 	const char *s = wisj_param_str(params, name, "");
 	size_t n = strlen(s);
@@ -71,7 +72,7 @@ json_object *wisj_flash_info_finish(wis_device *dev, json_object *params, const 
 	json_object_object_add(
 	    o, "store",
 	    json_object_new_string(wis_name_of(wis_flash_store_names, (unsigned)v[0].u)));
-	json_object_object_add(o, "jedec", hex_json(v[1].b.p, v[1].b.len));
+	json_object_object_add(o, "jedec", wisj_hex_json(v[1].b.p, v[1].b.len));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)v[2].u));
 	json_object_object_add(o, "erase_unit", json_object_new_int64((int64_t)v[3].u));
 	json_object_object_add(o, "page_size", json_object_new_int64((int64_t)v[4].u));
@@ -85,7 +86,7 @@ json_object *wisj_flash_data_finish(wis_device *dev, json_object *params, const 
 {
 	(void)dev, (void)params, (void)s, (void)n, (void)e;
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "data", hex_json(r->p, r->len));
+	json_object_object_add(o, "data", wisj_hex_json(r->p, r->len));
 	return o;
 }
 
@@ -93,7 +94,7 @@ int wisj_flash_write_plan(wis_device *dev, json_object *params, struct wisj_plan
                           struct wisj_error *e)
 {
 	uint8_t data[WIS_FLASH_WRITE_MAX], req[WIS_MAX_PAYLOAD];
-	int n = hex_param(params, "data", data, sizeof data, e);
+	int n = wisj_hex_param(params, "data", data, sizeof data, e);
 	if (n < 0)
 		return -1;
 	json_object *er = wisj_param(params, "erase");
@@ -109,10 +110,39 @@ int wisj_flash_raw_plan(wis_device *dev, json_object *params, struct wisj_plan *
                         struct wisj_error *e)
 {
 	uint8_t tx[WIS_FLASH_RAW_MAX], req[WIS_MAX_PAYLOAD];
-	int n = hex_param(params, "tx", tx, sizeof tx, e);
+	int n = wisj_hex_param(params, "tx", tx, sizeof tx, e);
 	if (n < 0)
 		return -1;
 	union wis_val v[2] = {WIS_VAL(wisj_param_int(params, "rx_len", 0)), {.b = {tx, (size_t)n}}};
 	size_t len = wis_op_encode(WIS_OP_FLASH_RAW, v, req, sizeof req);
 	return wisj_plan_add(p, dev, WIS_OP_FLASH_RAW, req, len, e);
+}
+
+/* Empty hex means nothing to write (a plain read). */
+int wisj_i2c_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e)
+{
+	uint8_t tx[WIS_I2C_XFER_MAX], req[WIS_MAX_PAYLOAD];
+	int n = 0;
+	if (*wisj_param_str(params, "tx", "") &&
+	    (n = wisj_hex_param(params, "tx", tx, sizeof tx, e)) < 0)
+		return -1;
+	union wis_val v[4] = {WIS_VAL(wisj_param_enum(params, "bus", wis_i2c_bus_names, "i2c1")),
+	                      WIS_VAL(wisj_param_int(params, "addr", 0)),
+	                      WIS_VAL(wisj_param_int(params, "rx_len", 0)),
+	                      {.b = {tx, (size_t)n}}};
+	size_t len = wis_op_encode(WIS_OP_I2C_XFER, v, req, sizeof req);
+	return wisj_plan_add(p, dev, WIS_OP_I2C_XFER, req, len, e);
+}
+
+json_object *wisj_i2c_scan_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                  const struct wisj_res *r, int n, struct wisj_error *e)
+{
+	(void)dev, (void)params, (void)s, (void)n, (void)e;
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < r->len; i++)
+		json_object_array_add(a, json_object_new_int(r->p[i]));
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "addresses", a);
+	return o;
 }

@@ -109,6 +109,16 @@ int wisj_flash_write_plan(wis_device *dev, json_object *params, struct wisj_plan
 int wisj_flash_raw_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                         struct wisj_error *e);
 
+/* Bytes as lowercase hex; a hex param into out (1..cap bytes) or -1 with e. */
+json_object *wisj_hex_json(const uint8_t *p, size_t n);
+int wisj_hex_param(json_object *params, const char *name, uint8_t *out, size_t cap,
+                   struct wisj_error *e);
+/* i2c.* code (methods_flash.c). */
+int wisj_i2c_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e);
+json_object *wisj_i2c_scan_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                  const struct wisj_res *r, int n, struct wisj_error *e);
+
 /* Error detail text (as libwisrpc delivers it) made one printable line. */
 size_t wisj_detail(const uint8_t *p, size_t len, char *buf, size_t cap);
 
