@@ -427,6 +427,8 @@ static const struct cmd cmds[] = {
     {"i2c", "write", cmd_i2c_write, "i2c write BUS ADDR HEX...", "write bytes"},
     {"i2c", "xfer", cmd_i2c_xfer, "i2c xfer BUS ADDR HEX LEN",
      "write HEX, then read LEN bytes with a repeated start"},
+    {"spi", "xfer", cmd_spi_xfer, "spi xfer HEX... [--hz N] [--mode 0..3]",
+     "full-duplex transfer on the IO-slot bus: the bytes received as hex"},
     {"reset", NULL, cmd_reset, "reset [--bootloader|--dfu]", "reset the module"},
     {"delay",
      NULL,

@@ -46,5 +46,6 @@ int cmd_i2c_scan(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_i2c_read(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_i2c_write(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_i2c_xfer(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_spi_xfer(struct link *l, struct opts *o, int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * wisctl i2c scan|read|write|xfer: the i2c.* methods.  BUS is 1, 2, i2c1 or
+ * wisctl i2c scan|read|write|xfer and spi xfer: the i2c.* and spi.xfer
+ * methods.  BUS is 1, 2, i2c1 or
  * i2c2; ADDR a 7-bit address (decimal or 0x hex); bytes are hex ("0a1b"
  * or "0a 1b" as separate arguments).  Output: addresses one per line, the
  * bytes read as hex; --json the method's result.
@@ -156,4 +157,29 @@ int cmd_i2c_xfer(struct link *l, struct opts *o, int argc, char **argv)
 	json_object_object_add(p, "tx", h);
 	json_object_object_add(p, "rx_len", json_object_new_int64(n));
 	return call_i2c(l, o, "i2c.xfer", p);
+}
+
+int cmd_spi_xfer(struct link *l, struct opts *o, int argc, char **argv)
+{
+	const char *hz = take_opt(&argc, argv, "--hz", true, NULL);
+	const char *mode = take_opt(&argc, argv, "--mode", true, NULL);
+	long n;
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	json_object *h = argc ? hex_args(argc, argv) : NULL;
+	if (!h)
+		return usage_error("%s", "want HEX... (the bytes to send)");
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "tx", h);
+	const char *num[2] = {hz, mode}, *key[2] = {"hz", "mode"};
+	for (int i = 0; i < 2; i++) {
+		if (!num[i])
+			continue;
+		if (num_arg(num[i], &n) < 0) {
+			json_object_put(p);
+			return usage_error("'%s' is not a number", num[i]);
+		}
+		json_object_object_add(p, key[i], json_object_new_int64(n));
+	}
+	return call_i2c(l, o, "spi.xfer", p);
 }

@@ -1,5 +1,5 @@
 /*
- * I2C calls: configure a bus, scan it, and one write-then-read transfer
+ * I2C and SPI calls.  I2C: configure a bus, scan it, and one write-then-read transfer
  * (a write with rx 0, a read with tx 0, or both with a repeated start).
  * Buses are numbered as on the connector: 1 = I2C1, 2 = I2C2.  Device
  * outcomes come back as -WIS_ST_NOT_FITTED (address NACK),
@@ -62,5 +62,21 @@ int wis_i2c_xfer(wis_device *dev, unsigned bus, uint8_t addr, const void *tx, si
 		                 nrx);
 	if (nrx)
 		memcpy(rx, r[0].b.p, nrx);
+	return 0;
+}
+
+int wis_spi_xfer(wis_device *dev, uint32_t hz, unsigned mode, const void *tx, void *rx, size_t n)
+{
+	wis__clear_error();
+	if (!tx)
+		return wis__fail(WIS_E_INVAL, "SPI_XFER: tx is NULL");
+	union wis_val v[3] = {V(hz), V(mode), {.b = {tx, n}}}, r[1];
+	int rc = wis__call_fields(dev, WIS_OP_SPI_XFER, v, r, 0);
+	if (rc < 0)
+		return rc;
+	if (r[0].b.len != n)
+		return wis__fail(WIS_E_PROTO, "SPI_XFER answered %zu bytes for %zu", r[0].b.len, n);
+	if (rx)
+		memcpy(rx, r[0].b.p, n);
 	return 0;
 }

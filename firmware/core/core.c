@@ -20,6 +20,7 @@ static const struct wisfw_subsys *const subsystems[] = {
     &wisfw_adc_subsys,
     &wisfw_flash_subsys,
     &wisfw_i2c_subsys,
+    &wisfw_spi_subsys,
 };
 #define NSUB (sizeof subsystems / sizeof subsystems[0])
 

@@ -161,6 +161,18 @@ uint8_t wisfw_flash_ready(struct wisfw_core *c)
 	return WIS_ST_OK;
 }
 
+uint8_t wisfw_flash_release(struct wisfw_core *c)
+{
+	if (c->flash.op) {
+		wisfw_d_str(c, "RELEASE: the flash pins are busy with ");
+		wisfw_d_str(c, wis_op_name(c->flash.op));
+		return WIS_ST_BUSY;
+	}
+	release_pins(c);
+	c->flash.store = WISFW_FLASH_UNPROBED;
+	return WIS_ST_OK;
+}
+
 void wisfw_flash_forget(struct wisfw_core *c)
 {
 	c->flash.store = WISFW_FLASH_UNPROBED;

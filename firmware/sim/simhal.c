@@ -350,7 +350,7 @@ void simhal_init(struct simhal *s, bool manual_clock)
 	s->board.fw_version = WIS_FW_VERSION;
 	s->board.caps =
 	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED |
-	    WIS_CAP_FLASH | WIS_CAP_I2C;
+	    WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI;
 	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
 	s->board.nfc_pins_gpio = true;
 	s->time = (struct wisfw_timebase){h_now, h_alarm};

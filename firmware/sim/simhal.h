@@ -100,6 +100,7 @@ struct simhal {
 	uint32_t spi_hz;
 	uint8_t spi_mode;
 	uint64_t spi_bytes;
+	bool spi_loopback; /* IO-slot MOSI wired to MISO (default) */
 	uint8_t iflash_mem[SIMHAL_IFLASH_SIZE];
 	uint32_t iflash_erase_us, iflash_word_us; /* NVMC times */
 	uint32_t iflash_erases;

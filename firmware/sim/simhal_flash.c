@@ -1,7 +1,8 @@
 /*
  * simhal's SPI master and internal flash: the IO-slot SPI bus (SPIM) with
  * the IS25LP080D model (nor_model.c) on it, selected by the level of its
- * chip-select pin P0.26 in the pin model as on the board, and the
+ * chip-select pin P0.26 in the pin model as on the board, MOSI looped
+ * back to MISO on the IO slot (when the chip does not drive it), and the
  * nRF52840's internal flash pages that hold the fallback store, with NVMC
  * timing (page erase 85 ms, 41 µs per word: nRF52840 PS tERASEPAGE and
  * tWRITE maximums) spent as real time, or on the manual clock in tests.
@@ -61,7 +62,9 @@ static uint8_t h_spi_transfer(void *ctx, const uint8_t *tx, uint8_t *rx, size_t 
 		nor_model_set_time(s->nor, simhal_now(s));
 	for (size_t i = 0; i < n; i++) {
 		uint8_t o = tx ? tx[i] : 0xff;
-		uint8_t in = chip ? nor_model_byte(s->nor, o) : 0xff;
+		/* The IO slot's MOSI is looped back to MISO (spi_loopback); a
+		 * selected chip drives MISO itself. */
+		uint8_t in = chip ? nor_model_byte(s->nor, o) : s->spi_loopback ? o : 0xff;
 		if (rx)
 			rx[i] = in;
 	}
@@ -122,6 +125,7 @@ void simhal_flash_init(struct simhal *s)
 	s->hal.iflash = &s->iflash;
 	memset(s->iflash_mem, 0xff, sizeof s->iflash_mem);
 	s->iflash_erase_us = 85000;
+	s->spi_loopback = true;
 	s->iflash_word_us = 41;
 }
 

@@ -78,6 +78,10 @@ enum wis_opcode {
 	WIS_OP_I2C_SCAN = 0x0502,   /* req: u8 bus; resp: the addresses that ACKed */
 	WIS_OP_I2C_XFER = 0x0503,   /* req: u8 bus, u8 addr, u16 rx_len, tx bytes; resp: rx */
 
+	/* SPI (SPIM) on the IO-slot bus: the QSPI flash's pins, CS driven by the
+	 * device for the whole transfer. */
+	WIS_OP_SPI_XFER = 0x0601, /* req: u32 hz, u8 mode, tx bytes; resp: as many rx */
+
 	/* Events (type WIS_MSG_EVENT, id 0).  Every event payload starts with
 	 * u32 sequence number (one counter for all events) and u64 device
 	 * timestamp in microseconds. */
@@ -106,6 +110,10 @@ enum wis_flash_store {
 #define WIS_I2C_ADDR_MIN 0x08
 #define WIS_I2C_ADDR_MAX 0x77
 #define WIS_I2C_XFER_MAX 1020u /* tx or rx bytes of one I2C_XFER */
+/* SPI: clock range of the SPIM, bytes per transfer. */
+#define WIS_SPI_HZ_MIN 125000u
+#define WIS_SPI_HZ_MAX 8000000u
+#define WIS_SPI_XFER_MAX 1019u
 
 /*
  * Status codes carried in responses.  On a status other than WIS_ST_OK the

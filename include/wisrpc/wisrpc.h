@@ -286,6 +286,13 @@ int wis_i2c_scan(wis_device *dev, unsigned bus, uint8_t addrs[112], size_t *coun
 int wis_i2c_xfer(wis_device *dev, unsigned bus, uint8_t addr, const void *tx, size_t ntx,
                  void *rx, size_t nrx);
 
+/* ---- SPI (IO-slot bus) ---------------------------------------------------
+ * One full-duplex transfer of n bytes (1..1019) at hz (125 kHz..8 MHz),
+ * mode 0..3, SPI_CS low throughout; rx may be NULL.  The bus shares the
+ * flash's pins: -WIS_ST_PIN_BUSY naming the holder while the flash has
+ * them (and a fitted flash chip sees this CS too). */
+int wis_spi_xfer(wis_device *dev, uint32_t hz, unsigned mode, const void *tx, void *rx, size_t n);
+
 /* ---- batches ------------------------------------------------------------
  * Several operations in one round trip, run in order on the device with a
  * status and result for each.  Build, run with wis_batch_run() (or async

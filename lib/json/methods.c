@@ -481,6 +481,10 @@ static const struct wisj_param p_i2c_xfer[] = {
     WIRE("rx_len", WISJ_T_INT, false, WIS_OP_I2C_XFER, "rx_len",
          "bytes to read after a repeated start (default 0)"),
     END};
+static const struct wisj_param p_spi_xfer[] = {
+    PLAIN("tx", WISJ_T_STRING, true, "bytes to send (1..1019) as hex; as many are received"),
+    WIRE("hz", WISJ_T_INT, false, WIS_OP_SPI_XFER, "hz", "clock (default 1000000)"),
+    WIRE("mode", WISJ_T_INT, false, WIS_OP_SPI_XFER, "mode", "SPI mode 0..3 (default 0)"), END};
 
 #define DEV WISJ_M_DEVICE
 #define BAT WISJ_M_BATCHABLE
@@ -553,6 +557,9 @@ const struct wisj_method wisj_methods[] = {
     {"i2c.xfer", "write tx, then read rx_len bytes with a repeated start", DEV | BAT,
      OPS(WIS_OP_I2C_XFER), RD, p_i2c_xfer, "{data} the bytes read, as hex", NULL,
      wisj_i2c_xfer_plan, wisj_flash_data_finish},
+    {"spi.xfer", "full-duplex transfer on the IO-slot SPI bus, SPI_CS held", DEV | BAT,
+     OPS(WIS_OP_SPI_XFER), RD, p_spi_xfer, "{data} the bytes received, as hex", NULL,
+     wisj_spi_xfer_plan, wisj_flash_data_finish},
     {"pin.release", "free a pin from whatever function holds it", DEV | BAT, OPS(WIS_OP_RELEASE),
      RD, p_pin, "{}", NULL, release_plan, empty_finish},
     {"pin.state", "a pin's owner, mode, level and watched edge", DEV | BAT, OPS(WIS_OP_PIN_STATE),

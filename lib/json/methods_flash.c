@@ -146,3 +146,17 @@ json_object *wisj_i2c_scan_finish(wis_device *dev, json_object *params, const st
 	json_object_object_add(o, "addresses", a);
 	return o;
 }
+
+int wisj_spi_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e)
+{
+	uint8_t tx[WIS_SPI_XFER_MAX], req[WIS_MAX_PAYLOAD];
+	int n = wisj_hex_param(params, "tx", tx, sizeof tx, e);
+	if (n < 0)
+		return -1;
+	union wis_val v[3] = {WIS_VAL(wisj_param_int(params, "hz", 1000000)),
+	                      WIS_VAL(wisj_param_int(params, "mode", 0)),
+	                      {.b = {tx, (size_t)n}}};
+	size_t len = wis_op_encode(WIS_OP_SPI_XFER, v, req, sizeof req);
+	return wisj_plan_add(p, dev, WIS_OP_SPI_XFER, req, len, e);
+}

@@ -119,6 +119,9 @@ int wisj_i2c_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p
 json_object *wisj_i2c_scan_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
                                   const struct wisj_res *r, int n, struct wisj_error *e);
 
+int wisj_spi_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e);
+
 /* Error detail text (as libwisrpc delivers it) made one printable line. */
 size_t wisj_detail(const uint8_t *p, size_t len, char *buf, size_t cap);
 

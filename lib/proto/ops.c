@@ -185,6 +185,11 @@ static const struct wis_field i2c_xfer_req[] = {
     {"rx_len", WIS_FT_U16, 0, WIS_I2C_XFER_MAX, NULL},
     {"tx", WIS_FT_BYTES, 0, WIS_I2C_XFER_MAX, NULL}};
 
+/* SPI: one full-duplex transfer. */
+static const struct wis_field spi_xfer_req[] = {
+    {"hz", WIS_FT_U32, WIS_SPI_HZ_MIN, WIS_SPI_HZ_MAX, NULL}, U8("mode", 0, 3),
+    {"tx", WIS_FT_BYTES, 1, WIS_SPI_XFER_MAX, NULL}};
+
 /* Little-endian u32 at p[off], 0 if the request is too short. */
 static uint32_t req_u32(const uint8_t *req, size_t len, size_t off)
 {
@@ -300,6 +305,8 @@ static const struct wis_op_desc ops[] = {
      REQ(i2c_scan_req), REQ(i2c_scan_resp), CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
     {WIS_OP_I2C_XFER, "I2C_XFER", "write tx, then read rx_len with a repeated start",
      REQ(i2c_xfer_req), REQ(flash_data_resp), B | CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_SPI_XFER, "SPI_XFER", "full-duplex transfer on the IO-slot bus, CS held",
+     REQ(spi_xfer_req), REQ(flash_data_resp), B | CH, WIS_RES_SPI, CTL, WIS_TC_QUICK, NULL},
 };
 
 const struct wis_op_desc *wis_op_table(size_t *count)

@@ -1,4 +1,4 @@
-"""wisctl i2c and the i2c.* methods through wisd against the simulator's
+"""wisctl i2c/spi and the i2c.*/spi.xfer methods through wisd against the simulator's
 buses: scan finds exactly the EEPROM (0x50 on I2C1) and the sensor (0x48 on
 I2C2); EEPROM write then read back; a sensor register read with --reg;
 address NACK named (exit 1); usage errors (exit 2); wisd refusing an
@@ -43,3 +43,15 @@ def test_i2c_claims(env):
     assert b.call("i2c.xfer", {"bus": "i2c1", "addr": 0x50, "rx_len": 1}) == {"data": "ff"}
     e = b.error("i2c.xfer", {"bus": "i2c1", "addr": 0x50, "tx": "0"})
     assert e["code"] == -32602, e
+
+
+def test_spi_xfer(env):
+    # The sim's chip is on the IO-slot bus's CS: it answers its JEDEC ID.
+    assert ok(run(env, "spi", "xfer", "9f", "000000")) == "ff9d6014\n"
+    j = json.loads(ok(run(env, "--json", "spi", "xfer", "9f00", "--hz", "8000000", "--mode", "3")))
+    assert j == {"data": "ff9d"}
+    for args in (["spi", "xfer"], ["spi", "xfer", "9g"], ["spi", "xfer", "00", "--hz", "x"]):
+        r = run(env, *args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
+    r = run(env, "flash", "info")
+    assert r.returncode == 1 and "owned by spi" in r.stderr, r
