@@ -47,5 +47,7 @@ int cmd_i2c_read(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_i2c_write(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_i2c_xfer(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_spi_xfer(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_uart_config(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_uart_write(struct link *l, struct opts *o, int argc, char **argv);
 
 #endif

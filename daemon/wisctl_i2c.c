@@ -1,6 +1,7 @@
 /*
- * wisctl i2c scan|read|write|xfer and spi xfer: the i2c.* and spi.xfer
- * methods.  BUS is 1, 2, i2c1 or
+ * wisctl i2c scan|read|write|xfer, spi xfer and uart config|write: the
+ * i2c.*, spi.xfer and uart.* methods (received UART bytes: wisctl
+ * subscribe uart.rx).  BUS is 1, 2, i2c1 or
  * i2c2; ADDR a 7-bit address (decimal or 0x hex); bytes are hex ("0a1b"
  * or "0a 1b" as separate arguments).  Output: addresses one per line, the
  * bytes read as hex; --json the method's result.
@@ -182,4 +183,75 @@ int cmd_spi_xfer(struct link *l, struct opts *o, int argc, char **argv)
 		json_object_object_add(p, key[i], json_object_new_int64(n));
 	}
 	return call_i2c(l, o, "spi.xfer", p);
+}
+
+static const char *port_arg(const char *s)
+{
+	if (!strcmp(s, "0") || !strcmp(s, "uart0"))
+		return "uart0";
+	if (!strcmp(s, "1") || !strcmp(s, "uart1"))
+		return "uart1";
+	return NULL;
+}
+
+int cmd_uart_config(struct link *l, struct opts *o, int argc, char **argv)
+{
+	const char *parity = take_opt(&argc, argv, "--parity", true, NULL);
+	const char *stop = take_opt(&argc, argv, "--stop", true, NULL);
+	long baud, sb = 1;
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (argc != 2 || !port_arg(argv[0]) || num_arg(argv[1], &baud) < 0)
+		return usage_error("%s", "want PORT (0, 1, uart0, uart1) BAUD");
+	if (stop && num_arg(stop, &sb) < 0)
+		return usage_error("--stop '%s' is not a number", stop);
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "port", json_object_new_string(port_arg(argv[0])));
+	json_object_object_add(p, "baud", json_object_new_int64(baud));
+	json_object_object_add(p, "stop_bits", json_object_new_int64(sb));
+	if (parity)
+		json_object_object_add(p, "parity", json_object_new_string(parity));
+	return call_i2c(l, o, "uart.config", p);
+}
+
+int cmd_uart_write(struct link *l, struct opts *o, int argc, char **argv)
+{
+	bool hex = false;
+	take_opt(&argc, argv, "--hex", false, &hex);
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (argc < 2 || !port_arg(argv[0]))
+		return usage_error("%s", "want PORT TEXT... (or --hex HEX...)");
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "port", json_object_new_string(port_arg(argv[0])));
+	if (hex) {
+		json_object *h = hex_args(argc - 1, argv + 1);
+		if (!h) {
+			json_object_put(p);
+			return usage_error("'%s' is not hex bytes", argv[1]);
+		}
+		json_object_object_add(p, "hex", h);
+	} else {
+		char text[WIS_UART_WRITE_MAX + 1];
+		size_t n = 0;
+		for (int i = 1; i < argc; i++) {
+			size_t k = strlen(argv[i]) + (i > 1);
+			if (n + k > WIS_UART_WRITE_MAX) {
+				json_object_put(p);
+				return usage_error("%s", "text longer than 1019 bytes");
+			}
+			n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", i > 1 ? " " : "",
+			                      argv[i]);
+		}
+		json_object_object_add(p, "data", json_object_new_string(text));
+	}
+	struct wisj_error e = {0};
+	json_object *r;
+	int rc = call_put(l, "uart.write", p, &r, &e, o->timeout_ms);
+	if (rc)
+		return fail(o, &e, rc);
+	if (o->json)
+		out_json(stdout, r);
+	json_object_put(r);
+	return EXIT_OK;
 }

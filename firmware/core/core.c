@@ -21,6 +21,7 @@ static const struct wisfw_subsys *const subsystems[] = {
     &wisfw_flash_subsys,
     &wisfw_i2c_subsys,
     &wisfw_spi_subsys,
+    &wisfw_uart_subsys,
 };
 #define NSUB (sizeof subsystems / sizeof subsystems[0])
 

@@ -128,6 +128,7 @@ struct wisfw_core {
 	uint64_t delay_due[WISFW_WINDOW]; /* DELAY: device time per slot, 0 = none */
 	struct wisfw_flash flash;         /* FLASH (flash.c) */
 	uint32_t i2c_hz[2];               /* I2C: clock per bus, 0 = pins not taken */
+	bool uart_on[2];                  /* UART: port configured, RX to events */
 
 	char detail[160];
 	size_t detail_len;

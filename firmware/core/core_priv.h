@@ -51,6 +51,7 @@ extern const struct wisfw_subsys wisfw_adc_subsys;
 extern const struct wisfw_subsys wisfw_flash_subsys;
 extern const struct wisfw_subsys wisfw_i2c_subsys;
 extern const struct wisfw_subsys wisfw_spi_subsys;
+extern const struct wisfw_subsys wisfw_uart_subsys;
 
 /* RELEASE of a flash pin (flash_store.c): frees all six and forgets the
  * chip; BUSY (detail set) while a flash operation runs. */

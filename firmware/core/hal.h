@@ -155,11 +155,14 @@ struct wisfw_i2c {
 };
 
 /* UART (UARTE), port 0 or 1.  Optional.  Never blocks: write takes what
- * fits in the port's buffer, read returns what has arrived. */
+ * fits in the port's buffer, read returns what has arrived.  parity is
+ * enum wis_uart_parity, stop 1 or 2.  overflows: bytes the port's receive
+ * buffer has dropped since configure (it was full). */
 struct wisfw_uart {
-	uint8_t (*configure)(void *ctx, uint8_t port, uint32_t baud);
+	uint8_t (*configure)(void *ctx, uint8_t port, uint32_t baud, uint8_t parity, uint8_t stop);
 	int (*write)(void *ctx, uint8_t port, const uint8_t *p, size_t n);
 	int (*read)(void *ctx, uint8_t port, uint8_t *p, size_t cap);
+	uint32_t (*overflows)(void *ctx, uint8_t port);
 };
 
 /* Internal flash (NVMC), for settings pages above the application.

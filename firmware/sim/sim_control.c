@@ -22,9 +22,10 @@
 
 #define HELP                                                                                       \
 	"ok commands: press PIN | release PIN | drive PIN 0|1|z | adc PIN MV | get PIN | led PIN " \
-	"| i2c BUS ok|stuck|stretch ADDR | reset | stats | quit | help"
+	"| i2c BUS ok|stuck|stretch ADDR | uart PORT inject N | reset | stats | quit | help"
 
 static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n);
+static void cmd_uart(struct sim *s, char **av, int ac, char *reply, size_t n);
 
 static int pin_arg(struct sim *s, const char *name, char *reply, size_t n)
 {
@@ -193,6 +194,8 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
 		cmd_led(s, av, ac, reply, n);
 	else if (strcmp(cmd, "i2c") == 0)
 		cmd_i2c(s, av, ac, reply, n);
+	else if (strcmp(cmd, "uart") == 0)
+		cmd_uart(s, av, ac, reply, n);
 	else if (strcmp(cmd, "stats") == 0 && ac == 1)
 		cmd_stats(s, reply, n);
 	else if (strcmp(cmd, "reset") == 0 && ac == 1) {
@@ -233,6 +236,25 @@ static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n)
 		return;
 	}
 	snprintf(reply, n, "ok %s %s", av[1], av[2]);
+}
+
+/* uart uart0|uart1 inject N: N bytes (byte i = i & 0xff) arrive on RXD at
+ * once, as from a device; beyond the buffer they are dropped and counted. */
+static void cmd_uart(struct sim *s, char **av, int ac, char *reply, size_t n)
+{
+	int port = ac == 4 ? (strcmp(av[1], "uart0") == 0 ? 0 : strcmp(av[1], "uart1") == 0 ? 1 : -1)
+	                   : -1;
+	long count = ac == 4 ? strtol(av[3], NULL, 10) : 0;
+	if (port < 0 || strcmp(av[2], "inject") != 0 || count < 1 || count > 65536) {
+		snprintf(reply, n, "error usage: uart uart0|uart1 inject N (1..65536)");
+		return;
+	}
+	size_t taken = 0;
+	for (long i = 0; i < count; i++) {
+		uint8_t b = (uint8_t)i;
+		taken += simhal_uart_inject(&s->hw, (uint8_t)port, &b, 1);
+	}
+	snprintf(reply, n, "ok %s took %zu of %ld", av[1], taken, count);
 }
 
 static void client_close(struct sim *s, struct sim_ctl_client *c)

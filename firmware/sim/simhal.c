@@ -350,7 +350,7 @@ void simhal_init(struct simhal *s, bool manual_clock)
 	s->board.fw_version = WIS_FW_VERSION;
 	s->board.caps =
 	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED |
-	    WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI;
+	    WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI | WIS_CAP_UART;
 	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
 	s->board.nfc_pins_gpio = true;
 	s->time = (struct wisfw_timebase){h_now, h_alarm};
@@ -370,6 +370,7 @@ void simhal_init(struct simhal *s, bool manual_clock)
 	pins_init(s);
 	simhal_flash_init(s);
 	simhal_i2c_init(s);
+	simhal_uart_init(s);
 }
 
 void simhal_attach(struct simhal *s, struct wisfw_core *core)

@@ -31,6 +31,17 @@
 
 struct nor_model;
 
+/* One simulated UART: a receive buffer fed by its own TX (loopback). */
+#define SIMHAL_UART_BUF 4096u
+struct simhal_uart {
+	bool on;
+	uint32_t baud;
+	uint8_t parity, stop;
+	uint8_t buf[SIMHAL_UART_BUF];
+	size_t head, len;
+	uint32_t overflows;
+};
+
 /* Electrical state of one nRF pin. */
 struct simhal_pin {
 	const struct wis_pin_def *def; /* NULL: not an IO pin of the board */
@@ -116,6 +127,10 @@ struct simhal {
 	uint64_t ee_busy_until;
 	uint16_t tmp_reg[4]; /* TMP102-style sensor at 0x48 on I2C2 */
 	uint8_t tmp_ptr;
+
+	/* UARTs (simhal_uart.c) */
+	struct wisfw_uart uart;
+	struct simhal_uart uart_port[2];
 };
 
 /* Fills the board (RAK4631, NFC pads as GPIOs) and every hook; pins
@@ -145,5 +160,9 @@ void simhal_flash_cs(struct simhal *s);
 void simhal_flash_timing(struct simhal *s, unsigned divisor);
 /* I2C hooks and devices (simhal_init calls it). */
 void simhal_i2c_init(struct simhal *s);
+/* UART hooks (simhal_init calls it); bytes arriving on a port's RXD
+ * (dropped and counted beyond its buffer; nothing while unconfigured). */
+void simhal_uart_init(struct simhal *s);
+size_t simhal_uart_inject(struct simhal *s, uint8_t port, const uint8_t *p, size_t n);
 
 #endif

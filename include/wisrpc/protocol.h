@@ -82,12 +82,17 @@ enum wis_opcode {
 	 * device for the whole transfer. */
 	WIS_OP_SPI_XFER = 0x0601, /* req: u32 hz, u8 mode, tx bytes; resp: as many rx */
 
+	/* UART (UARTE): port 0 = TXD0/RXD0, 1 = TXD1/RXD1. */
+	WIS_OP_UART_CONFIG = 0x0701, /* req: u8 port, u32 baud, u8 parity, u8 stop_bits */
+	WIS_OP_UART_WRITE = 0x0702,  /* req: u8 port, data; resp: u16 bytes taken */
+
 	/* Events (type WIS_MSG_EVENT, id 0).  Every event payload starts with
 	 * u32 sequence number (one counter for all events) and u64 device
 	 * timestamp in microseconds. */
 	WIS_EV_GPIO_EDGE = 0x0180, /* then: u8 pin, u8 level, u8 edge */
 	WIS_EV_RESET = 0x0081,     /* then: u8 reset cause; sent once at boot */
 	WIS_EV_DIAG = 0x0082,      /* then: len bytes (EMIT): i-th byte = (seq + i) & 0xff */
+	WIS_EV_UART_RX = 0x0780,   /* then: u8 port, u32 overflow total, bytes received */
 };
 
 #define WIS_EV_PREFIX_LEN 12 /* u32 seq + u64 timestamp */
@@ -114,6 +119,13 @@ enum wis_flash_store {
 #define WIS_SPI_HZ_MIN 125000u
 #define WIS_SPI_HZ_MAX 8000000u
 #define WIS_SPI_XFER_MAX 1019u
+/* UART: parity (the nRF52840 UARTE has none or even), write size, and the
+ * most bytes one UART_RX event carries. */
+enum wis_uart_parity { WIS_UART_PARITY_NONE = 0, WIS_UART_PARITY_EVEN = 1 };
+#define WIS_UART_BAUD_MIN 1200u
+#define WIS_UART_BAUD_MAX 1000000u
+#define WIS_UART_WRITE_MAX 1019u
+#define WIS_UART_RX_EVENT_MAX 512u
 
 /*
  * Status codes carried in responses.  On a status other than WIS_ST_OK the

@@ -293,6 +293,22 @@ int wis_i2c_xfer(wis_device *dev, unsigned bus, uint8_t addr, const void *tx, si
  * them (and a fitted flash chip sees this CS too). */
 int wis_spi_xfer(wis_device *dev, uint32_t hz, unsigned mode, const void *tx, void *rx, size_t n);
 
+struct wis_event;
+
+/* ---- UART ----------------------------------------------------------------
+ * port 0 = TXD0/RXD0, 1 = TXD1/RXD1.  Configuring a port starts reception:
+ * received bytes arrive in order as WIS_EV_UART_RX events (up to 512 bytes
+ * each); the port's receive buffer holds 4 KiB in the simulator, and bytes
+ * it drops while full are counted in the events' overflow total. */
+int wis_uart_config(wis_device *dev, unsigned port, uint32_t baud, enum wis_uart_parity parity,
+                    unsigned stop_bits);
+/* Writes all len bytes (several requests if needed). */
+int wis_uart_write(wis_device *dev, unsigned port, const void *buf, size_t len);
+/* A UART_RX event's port, overflow total and bytes (valid while ev is);
+ * WIS_E_INVAL for another event. */
+int wis_uart_rx_parse(const struct wis_event *ev, unsigned *port, uint32_t *overflow,
+                      const uint8_t **data, size_t *len);
+
 /* ---- batches ------------------------------------------------------------
  * Several operations in one round trip, run in order on the device with a
  * status and result for each.  Build, run with wis_batch_run() (or async

@@ -485,6 +485,16 @@ static const struct wisj_param p_spi_xfer[] = {
     PLAIN("tx", WISJ_T_STRING, true, "bytes to send (1..1019) as hex; as many are received"),
     WIRE("hz", WISJ_T_INT, false, WIS_OP_SPI_XFER, "hz", "clock (default 1000000)"),
     WIRE("mode", WISJ_T_INT, false, WIS_OP_SPI_XFER, "mode", "SPI mode 0..3 (default 0)"), END};
+static const struct wisj_param p_uart_config[] = {
+    WIRE("port", WISJ_T_ENUM, true, WIS_OP_UART_CONFIG, "port", "uart0 or uart1"),
+    WIRE("baud", WISJ_T_INT, true, WIS_OP_UART_CONFIG, "baud", "1200..1000000"),
+    WIRE("parity", WISJ_T_ENUM, false, WIS_OP_UART_CONFIG, "parity", "none (default) or even"),
+    WIRE("stop_bits", WISJ_T_INT, false, WIS_OP_UART_CONFIG, "stop_bits", "1 (default) or 2"),
+    END};
+static const struct wisj_param p_uart_write[] = {
+    WIRE("port", WISJ_T_ENUM, true, WIS_OP_UART_WRITE, "port", "uart0 or uart1"),
+    PLAIN("data", WISJ_T_STRING, false, "text to send (1..1019 bytes)"),
+    PLAIN("hex", WISJ_T_STRING, false, "or bytes to send, as hex"), END};
 
 #define DEV WISJ_M_DEVICE
 #define BAT WISJ_M_BATCHABLE
@@ -560,6 +570,10 @@ const struct wisj_method wisj_methods[] = {
     {"spi.xfer", "full-duplex transfer on the IO-slot SPI bus, SPI_CS held", DEV | BAT,
      OPS(WIS_OP_SPI_XFER), RD, p_spi_xfer, "{data} the bytes received, as hex", NULL,
      wisj_spi_xfer_plan, wisj_flash_data_finish},
+    {"uart.config", "take a UART's pins and start it; received bytes come as uart.rx", DEV | BAT,
+     OPS(WIS_OP_UART_CONFIG), RD, p_uart_config, "{}", NULL, wisj_fields_plan, empty_finish},
+    {"uart.write", "send bytes; answers how many the port took", DEV | BAT, OPS(WIS_OP_UART_WRITE),
+     RD, p_uart_write, "{taken}", NULL, wisj_uart_write_plan, fields_finish},
     {"pin.release", "free a pin from whatever function holds it", DEV | BAT, OPS(WIS_OP_RELEASE),
      RD, p_pin, "{}", NULL, release_plan, empty_finish},
     {"pin.state", "a pin's owner, mode, level and watched edge", DEV | BAT, OPS(WIS_OP_PIN_STATE),

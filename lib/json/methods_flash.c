@@ -3,8 +3,9 @@
  * methods.c's table).  Bytes travel as lowercase hex strings in JSON:
  * "data" of flash.read/flash.write, "tx"/"rx" of flash.raw.  One method
  * call is one device request (up to 1024 bytes read, 1016 written);
- * wisctl and other clients loop for longer transfers.  Also the i2c.*
- * methods' code, which moves bytes the same way.
+ * wisctl and other clients loop for longer transfers.  Also the i2c.*,
+ * spi.xfer and uart.* methods' code and the uart.rx notification, which
+ * move bytes the same way.
  */
 #include <string.h>
 
@@ -159,4 +160,46 @@ int wisj_spi_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p
 	                      {.b = {tx, (size_t)n}}};
 	size_t len = wis_op_encode(WIS_OP_SPI_XFER, v, req, sizeof req);
 	return wisj_plan_add(p, dev, WIS_OP_SPI_XFER, req, len, e);
+}
+
+/* uart.write: "data" as text, or "hex" as bytes (one of them). */
+int wisj_uart_write_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                         struct wisj_error *e)
+{
+	uint8_t d[WIS_UART_WRITE_MAX], req[WIS_MAX_PAYLOAD];
+	json_object *t = wisj_param(params, "data");
+	int n;
+	if (t && wisj_param(params, "hex")) {
+		wisj_error_set(e, WISJ_INVALID_PARAMS, "give 'data' or 'hex', not both");
+		return -1;
+	}
+	if (t) {
+		n = json_object_get_string_len(t);
+		if (n < 1 || n > (int)sizeof d) {
+			wisj_error_set(e, WISJ_INVALID_PARAMS,
+			               "parameter 'data': 1..%zu bytes, not %d", sizeof d, n);
+			return -1;
+		}
+		memcpy(d, json_object_get_string(t), (size_t)n);
+	} else if ((n = wisj_hex_param(params, "hex", d, sizeof d, e)) < 0) {
+		return -1;
+	}
+	union wis_val v[2] = {
+	    WIS_VAL(wisj_param_enum(params, "port", wis_uart_port_names, "uart0")),
+	    {.b = {d, (size_t)n}}};
+	size_t len = wis_op_encode(WIS_OP_UART_WRITE, v, req, sizeof req);
+	return wisj_plan_add(p, dev, WIS_OP_UART_WRITE, req, len, e);
+}
+
+void wisj_uart_rx_json(json_object *o, const struct wis_event *ev)
+{
+	unsigned port = 0;
+	uint32_t ovf = 0;
+	const uint8_t *d = NULL;
+	size_t n = 0;
+	wis_uart_rx_parse(ev, &port, &ovf, &d, &n);
+	json_object_object_add(o, "port",
+	                       json_object_new_string(wis_name_of(wis_uart_port_names, port)));
+	json_object_object_add(o, "overflow", json_object_new_int64(ovf));
+	json_object_object_add(o, "hex", wisj_hex_json(d, n));
 }

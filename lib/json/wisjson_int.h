@@ -122,6 +122,11 @@ json_object *wisj_i2c_scan_finish(wis_device *dev, json_object *params, const st
 int wisj_spi_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                        struct wisj_error *e);
 
+int wisj_uart_write_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                         struct wisj_error *e);
+/* uart.rx notification members: port, overflow, hex. */
+void wisj_uart_rx_json(json_object *o, const struct wis_event *ev);
+
 /* Error detail text (as libwisrpc delivers it) made one printable line. */
 size_t wisj_detail(const uint8_t *p, size_t len, char *buf, size_t cap);
 

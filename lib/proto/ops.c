@@ -190,6 +190,20 @@ static const struct wis_field spi_xfer_req[] = {
     {"hz", WIS_FT_U32, WIS_SPI_HZ_MIN, WIS_SPI_HZ_MAX, NULL}, U8("mode", 0, 3),
     {"tx", WIS_FT_BYTES, 1, WIS_SPI_XFER_MAX, NULL}};
 
+/* UART: the port field names the resource (uart0 or uart1). */
+const char *const wis_uart_port_names[] = {"uart0", "uart1", NULL};
+const char *const wis_uart_parity_names[] = {"none", "even", NULL};
+static const struct wis_field uart_config_req[] = {
+    ENUM8("port", wis_uart_port_names, 1),
+    {"baud", WIS_FT_U32, WIS_UART_BAUD_MIN, WIS_UART_BAUD_MAX, NULL},
+    ENUM8("parity", wis_uart_parity_names, WIS_UART_PARITY_EVEN), U8("stop_bits", 1, 2)};
+static const struct wis_field uart_write_req[] = {
+    ENUM8("port", wis_uart_port_names, 1), {"data", WIS_FT_BYTES, 1, WIS_UART_WRITE_MAX, NULL}};
+static const struct wis_field uart_write_resp[] = {U16("taken")};
+static const struct wis_field ev_uart_rx[] = {ENUM8("port", wis_uart_port_names, 1),
+                                              U32("overflow"),
+                                              {"data", WIS_FT_BYTES, 0, WIS_EV_MAX_DATA, NULL}};
+
 /* Little-endian u32 at p[off], 0 if the request is too short. */
 static uint32_t req_u32(const uint8_t *req, size_t len, size_t off)
 {
@@ -307,6 +321,12 @@ static const struct wis_op_desc ops[] = {
      REQ(i2c_xfer_req), REQ(flash_data_resp), B | CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
     {WIS_OP_SPI_XFER, "SPI_XFER", "full-duplex transfer on the IO-slot bus, CS held",
      REQ(spi_xfer_req), REQ(flash_data_resp), B | CH, WIS_RES_SPI, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_UART_CONFIG, "UART_CONFIG", "takes a UART's pins: baud, parity, stop bits; RX on",
+     REQ(uart_config_req), NONE, B | CH, WIS_RES_UART0, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_UART_WRITE, "UART_WRITE", "queues bytes for TX; answers how many were taken",
+     REQ(uart_write_req), REQ(uart_write_resp), B | CH, WIS_RES_UART0, CTL, WIS_TC_QUICK, NULL},
+    {WIS_EV_UART_RX, "UART_RX", "bytes received, in order; overflow = bytes dropped so far",
+     NONE, REQ(ev_uart_rx), WIS_OPF_EVENT, WIS_RES_UART0, RD, WIS_TC_QUICK, NULL},
 };
 
 const struct wis_op_desc *wis_op_table(size_t *count)
@@ -579,6 +599,11 @@ int wis_op_resource(const struct wis_op_desc *d, const uint8_t *req, size_t len,
 	if (d->res == WIS_RES_I2C1 && d->nreq && len && d->req[0].names == wis_i2c_bus_names) {
 		/* The first field says which bus: i2c1 or i2c2. */
 		unsigned r = req[0] ? WIS_RES_I2C2 : WIS_RES_I2C1;
+		put(buf, cap, 0, res_names[r]);
+		return (int)r;
+	}
+	if (d->res == WIS_RES_UART0 && d->nreq && len && d->req[0].names == wis_uart_port_names) {
+		unsigned r = req[0] ? WIS_RES_UART1 : WIS_RES_UART0;
 		put(buf, cap, 0, res_names[r]);
 		return (int)r;
 	}

@@ -55,3 +55,26 @@ def test_spi_xfer(env):
         assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
     r = run(env, "flash", "info")
     assert r.returncode == 1 and "owned by spi" in r.stderr, r
+
+
+def test_uart_through_wisd(env):
+    c = env.client()
+    c.call("subscribe", {"topics": "uart.rx"})
+    assert ok(run(env, "uart", "config", "0", "115200", "--parity", "even")) == ""
+    ok(run(env, "uart", "write", "0", "hello", "world"))
+    got = b""
+    while len(got) < 11:
+        n = c.notification("uart.rx", timeout=5)
+        assert n["params"]["port"] == "uart0" and n["params"]["overflow"] == 0, n
+        got += bytes.fromhex(n["params"]["hex"])
+    assert got == b"hello world"
+    j = json.loads(ok(run(env, "--json", "uart", "write", "0", "--hex", "00ff")))
+    assert j == {"taken": 2}
+    r = run(env, "uart", "write", "1", "x")
+    assert r.returncode == 1 and "UART1 is not configured" in r.stderr, r
+    for args in (["uart", "config", "2", "9600"], ["uart", "config", "0", "x"],
+                 ["uart", "write", "0"], ["uart", "write", "0", "--hex", "zz"]):
+        r = run(env, *args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
+    e = c.error("uart.config", {"port": "uart0", "baud": 300})
+    assert e["code"] == -32602, e
