@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# Runs every test: installs missing Debian packages, builds twice (warnings
-# as errors; then ASan+UBSan) and runs the whole meson test suite in each,
-# then the valgrind suite.  Ends with one line "N passed, N failed".
+# Runs every test: installs missing Debian packages, builds three times with
+# warnings as errors (gcc; gcc with ASan+UBSan; clang, whose build also has
+# the libFuzzer targets) and runs the whole meson test suite in the gcc
+# builds (the valgrind suite in the first) and the unit, firmware,
+# integration and fuzz suites in the clang one.  Ends with one line
+# "N passed, N failed".
 # Usage: scripts/test.sh [meson test args...]   e.g. --suite unit
+#        scripts/test.sh --coverage [meson test args...]
+#            instead: one gcc build with -Db_coverage=true, every suite but
+#            valgrind and fuzz's libFuzzer runs, then line and branch
+#            coverage per directory (gcovr) and an HTML report in
+#            build/coverage/coverage/index.html.  Not part of CI.
 set -u
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-wis_install_deps || { echo "could not install dependencies" >&2; exit 1; }
+
+coverage=0
+if [ "${1:-}" = "--coverage" ]; then
+	coverage=1
+	shift
+fi
+extra_deps=(clang libclang-rt-14-dev)
+[ $coverage -eq 1 ] && extra_deps=(gcovr)
+wis_install_deps "${extra_deps[@]}" || { echo "could not install dependencies" >&2; exit 1; }
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
@@ -15,7 +31,7 @@ passed=0
 failed=0
 status=0
 
-# run_suite BUILD_DIR SETUP_ARGS... -- TEST_ARGS...
+# run_suite BUILD_DIR SETUP_ARGS... -- TEST_ARGS...   (CC from the caller's environment)
 run_suite() {
 	local dir=$1; shift
 	local setup=()
@@ -41,8 +57,41 @@ run_suite() {
 	fi
 }
 
-run_suite build/ci --werror -Dbuildtype=debugoptimized -- "$@"
-run_suite build/asan --werror -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -- "$@"
+if [ $coverage -eq 1 ]; then
+	# Coverage counts what the tests run, so every suite runs except the
+	# valgrind one (the same tests again, slower) and the benchmarks.
+	[ $# -gt 0 ] || set -- --no-suite valgrind --no-suite bench
+	# A fresh build: counts of an earlier run would add up with this one's,
+	# and notes of targets since removed or changed make gcovr fail.
+	rm -rf build/coverage
+	# Atomic counters: threads (the library, wisd) otherwise leave negative
+	# counts that gcovr refuses.
+	CC=gcc run_suite build/coverage -Db_coverage=true -Dbuildtype=debug -Dc_args=-fprofile-update=atomic -- "$@"
+	echo
+	# Per directory; the tests, examples, bindings and benchmarks are left
+	# out: they are what measures, not what is measured.
+	mkdir -p build/coverage/coverage
+	gcovr -r . build/coverage --exclude-throw-branches \
+		--exclude 'tests/' --exclude 'examples/' --exclude 'bindings/' \
+		--exclude 'daemon/bench/' --exclude 'build/' \
+		--html-details build/coverage/coverage/index.html \
+		--json-summary build/coverage/coverage.json >/dev/null ||
+		{ echo "gcovr failed"; exit 1; }
+	python3 scripts/coverage_dirs.py build/coverage/coverage.json || status=1
+	echo "HTML report: build/coverage/coverage/index.html"
+	echo
+	echo "$passed passed, $failed failed"
+	exit $status
+fi
+
+CC=gcc run_suite build/ci --werror -Dbuildtype=debugoptimized -- "$@"
+CC=gcc run_suite build/asan --werror -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -- "$@"
+# clang -Werror, and the fuzz targets as libFuzzer binaries run for a
+# bounded time; the daemon and CLI suites (Python, the same C) are not
+# repeated here to keep CI short.
+clang_args=("$@")
+[ $# -gt 0 ] || clang_args=(--suite unit --suite firmware --suite integration --suite fuzz --no-suite valgrind)
+CC=clang run_suite build/clang --werror -Dbuildtype=debugoptimized -Dfuzz=true -- "${clang_args[@]}"
 
 echo
 echo "$passed passed, $failed failed"

@@ -125,7 +125,12 @@ struct wisfw_core {
 
 	/* subsystem state */
 	struct wisfw_pin_rt pins[WISFW_NRF_PINS];
+	/* Bit n: pin n waits out its debounce time (pins[n].pending).  Kept so
+	 * that the deadline and poll hooks, which run after every request,
+	 * look at those pins only instead of all 48. */
+	uint64_t debouncing;
 	uint64_t delay_due[WISFW_WINDOW]; /* DELAY: device time per slot, 0 = none */
+	uint16_t delays;                  /* bit t: delay_due[t] is set (same reason) */
 	struct wisfw_flash flash;         /* FLASH (flash.c) */
 	uint32_t i2c_hz[2];               /* I2C: clock per bus, 0 = pins not taken */
 	bool uart_on[2];                  /* UART: port configured, RX to events */
@@ -180,5 +185,8 @@ int16_t wisfw_adc_raw_from_mv(int32_t mv, uint8_t gain, uint8_t ref, uint8_t bit
 int32_t wisfw_adc_mv_from_raw(int32_t raw, uint8_t gain, uint8_t ref, uint8_t bits,
                               uint16_t vdd_mv);
 bool wisfw_adc_params_ok(uint8_t gain, uint8_t ref, uint8_t bits, uint8_t oversample_log2);
+
+_Static_assert(WISFW_NRF_PINS <= 64, "debouncing is a 64-bit mask of pins");
+_Static_assert(WISFW_WINDOW <= 16, "delays is a 16-bit mask of slots");
 
 #endif

@@ -94,6 +94,8 @@ uint8_t wisfw_claim_check(struct wisfw_core *c, uint8_t nrf, uint8_t want);
 void wisfw_pin_release(struct wisfw_core *c, uint8_t nrf);
 /* Stops a pin's edge watch (and tells the port's watch hook). */
 void wisfw_pin_unwatch(struct wisfw_core *c, uint8_t nrf);
+/* Sets pins[nrf].pending and its bit in c->debouncing together. */
+void wisfw_pin_set_pending(struct wisfw_core *c, uint8_t nrf, bool on);
 
 /* ---- time, events and output (txq.c) ---- */
 

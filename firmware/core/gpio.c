@@ -141,7 +141,7 @@ static uint8_t h_watch(struct wisfw_core *c, const union wis_val *v, struct wis_
 	p->debounce_us = debounce;
 	p->stable = level;
 	p->cur = level;
-	p->pending = false;
+	wisfw_pin_set_pending(c, nrf, false);
 	return WIS_ST_OK;
 }
 
@@ -177,7 +177,7 @@ void wisfw_core_pin_changed(struct wisfw_core *c, uint8_t nrf, uint8_t level, ui
 	 * timestamp may be older than that of an event queued meanwhile. */
 	p->last_t = t;
 	if (!p->pending) {
-		p->pending = true;
+		wisfw_pin_set_pending(c, nrf, true);
 		p->first_t = t;
 	}
 	wisfw_rearm(c);
@@ -185,11 +185,12 @@ void wisfw_core_pin_changed(struct wisfw_core *c, uint8_t nrf, uint8_t level, ui
 
 static void gpio_poll(struct wisfw_core *c, uint64_t now)
 {
-	for (uint8_t nrf = 0; nrf < WISFW_NRF_PINS; nrf++) {
+	for (uint64_t m = c->debouncing; m; m &= m - 1) {
+		uint8_t nrf = (uint8_t)__builtin_ctzll(m);
 		struct wisfw_pin_rt *p = &c->pins[nrf];
-		if (!p->pending || now < p->last_t || now - p->last_t < p->debounce_us)
+		if (now < p->last_t || now - p->last_t < p->debounce_us)
 			continue;
-		p->pending = false;
+		wisfw_pin_set_pending(c, nrf, false);
 		if (p->cur != p->stable) /* else a glitch shorter than the debounce */
 			report(c, nrf, p->cur, p->first_t);
 	}
@@ -198,9 +199,9 @@ static void gpio_poll(struct wisfw_core *c, uint64_t now)
 static uint64_t gpio_deadline(const struct wisfw_core *c)
 {
 	uint64_t d = UINT64_MAX;
-	for (uint8_t nrf = 0; nrf < WISFW_NRF_PINS; nrf++) {
-		const struct wisfw_pin_rt *p = &c->pins[nrf];
-		if (p->pending && p->last_t + p->debounce_us < d)
+	for (uint64_t m = c->debouncing; m; m &= m - 1) {
+		const struct wisfw_pin_rt *p = &c->pins[__builtin_ctzll(m)];
+		if (p->last_t + p->debounce_us < d)
 			d = p->last_t + p->debounce_us;
 	}
 	return d;

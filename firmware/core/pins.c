@@ -129,8 +129,17 @@ void wisfw_pin_unwatch(struct wisfw_core *c, uint8_t nrf)
 	if (p->edge != WIS_EDGE_NONE && g && g->watch)
 		g->watch(c->hal->ctx, nrf, WIS_EDGE_NONE);
 	p->edge = WIS_EDGE_NONE;
-	p->pending = false;
+	wisfw_pin_set_pending(c, nrf, false);
 	p->debounce_us = 0;
+}
+
+void wisfw_pin_set_pending(struct wisfw_core *c, uint8_t nrf, bool on)
+{
+	c->pins[nrf].pending = on;
+	if (on)
+		c->debouncing |= (uint64_t)1 << nrf;
+	else
+		c->debouncing &= ~((uint64_t)1 << nrf);
 }
 
 void wisfw_pin_release(struct wisfw_core *c, uint8_t nrf)

@@ -227,19 +227,22 @@ static uint8_t h_delay(struct wisfw_core *c, const union wis_val *v, struct wis_
 		return WIS_ST_INTERNAL;
 	}
 	c->delay_due[t] = now + v[0].u;
+	c->delays |= (uint16_t)(1u << t);
 	return WISFW_ST_DEFER;
 }
 
 static void delay_poll(struct wisfw_core *c, uint64_t now)
 {
-	for (int t = 0; t < WISFW_WINDOW; t++) {
+	for (unsigned m = c->delays; m; m &= m - 1) {
+		int t = __builtin_ctz(m);
 		uint64_t due = c->delay_due[t];
-		if (!due || now < due || c->slots[t].state != WISFW_SLOT_DEFERRED)
+		if (now < due || c->slots[t].state != WISFW_SLOT_DEFERRED)
 			continue;
 		uint8_t b[8];
 		struct wis_wr w = wis_wr_init(b, sizeof b);
 		wis_wr_u64(&w, now);
 		c->delay_due[t] = 0;
+		c->delays &= (uint16_t) ~(1u << t);
 		wisfw_answer(c, t, WIS_ST_OK, b, w.len);
 	}
 }
@@ -247,10 +250,11 @@ static void delay_poll(struct wisfw_core *c, uint64_t now)
 static uint64_t delay_deadline(const struct wisfw_core *c)
 {
 	uint64_t d = UINT64_MAX;
-	for (int t = 0; t < WISFW_WINDOW; t++)
-		if (c->delay_due[t] && c->slots[t].state == WISFW_SLOT_DEFERRED &&
-		    c->delay_due[t] < d)
+	for (unsigned m = c->delays; m; m &= m - 1) {
+		int t = __builtin_ctz(m);
+		if (c->slots[t].state == WISFW_SLOT_DEFERRED && c->delay_due[t] < d)
 			d = c->delay_due[t];
+	}
 	return d;
 }
 
@@ -258,6 +262,7 @@ static void delay_reset(struct wisfw_core *c)
 {
 	for (int t = 0; t < WISFW_WINDOW; t++)
 		c->delay_due[t] = 0;
+	c->delays = 0;
 }
 
 /* EMIT: count events of len bytes, byte i = (seq + i) & 0xff, queued at

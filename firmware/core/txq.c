@@ -109,6 +109,7 @@ void wisfw_slot_free(struct wisfw_core *c, int slot)
 	if (slot >= 0 && slot < WISFW_WINDOW) {
 		c->slots[slot].state = WISFW_SLOT_FREE;
 		c->delay_due[slot] = 0;
+		c->delays &= (uint16_t) ~(1u << slot);
 	}
 }
 

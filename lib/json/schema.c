@@ -411,6 +411,12 @@ static json_object *param_schema(const struct wisj_param *p)
 		json_object_object_add(o, "minimum", json_object_new_int64(min));
 		json_object_object_add(o, "maximum", json_object_new_int64(max));
 	}
+	/* Every pin or step is one operation of one device BATCH, so
+	 * their number has the BATCH's limits (a single name is one item). */
+	if (p->type == WISJ_T_PINS || p->type == WISJ_T_STEPS) {
+		json_object_object_add(o, "minItems", json_object_new_int(1));
+		json_object_object_add(o, "maxItems", json_object_new_int(WISJ_MAX_STEPS));
+	}
 	json_object_object_add(o, "description", json_object_new_string(p->doc));
 	return o;
 }

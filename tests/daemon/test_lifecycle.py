@@ -193,7 +193,8 @@ def test_socket_mode_stale_and_live_socket():
             assert r.returncode != 0 and "already serving" in r.stderr
             assert Client(w.sock).call("system.ping") == {"data": ""}
         finally:
-            w.stop()
+            rc = w.stop()
+        assert rc == 0
         # A regular file in the way is not removed.
         with open(path, "w") as f:
             f.write("not a socket")
@@ -215,8 +216,9 @@ def test_embedded_sim_and_wisctl(tmp_path):
         ctl = w.client().call("daemon.status")["device"]["sim_control"]
         assert os.path.exists(ctl)
     finally:
-        w.stop()
-        assert not os.path.exists(w.sock)
+        rc = w.stop()
+    assert rc == 0
+    assert not os.path.exists(w.sock)
 
 
 def test_device_absent_at_start(tmp_path):
@@ -230,7 +232,8 @@ def test_device_absent_at_start(tmp_path):
         r = wisctl(w.sock, "info")
         assert r.returncode == 3 and r.stderr.count("\n") == 1
     finally:
-        w.stop()
+        rc = w.stop()
+    assert rc == 0
 
 
 def test_config_file_and_group(env):

@@ -21,6 +21,8 @@ import pytest
 WISD = os.environ.get("WISD", "wisd")
 WISCTL = os.environ.get("WISCTL", "wisctl")
 SIM = os.environ.get("WISRPC_SIM", "wisrpc-sim")
+# The exit code WISD_WRAPPER's checker gives on an error (tests/daemon/meson.build).
+WRAPPER_ERROR_EXIT = 99
 
 
 def wait_for(pred, timeout=5.0, step=0.02, what="condition"):
@@ -176,8 +178,12 @@ class Wisd:
         self.logpath = os.path.join(tmp, name + ".log")
         self.log = open(self.logpath, "w")
         # WISD_WRAPPER="valgrind --leak-check=full --error-exitcode=99" runs
-        # wisd under a checker (the stop() exit-code check then catches errors).
+        # wisd under a checker; stop() fails on that exit code.
         wrapper = os.environ.get("WISD_WRAPPER", "").split()
+        self.wrapped = wrapper[0] if wrapper else None
+        if wrapper:
+            assert "--error-exitcode=%d" % WRAPPER_ERROR_EXIT in wrapper, (
+                "WISD_WRAPPER must make errors exit %d" % WRAPPER_ERROR_EXIT)
         self.p = subprocess.Popen(wrapper + [WISD, "--device", device, "--socket", self.sock,
                                    "--log-level", "debug", *args],
                                   stdout=self.log, stderr=subprocess.STDOUT)
@@ -236,6 +242,11 @@ class Wisd:
         for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Invalid read",
                     "definitely lost"):
             assert bad not in text, text[-3000:]
+        # A checker's own exit code catches every error it reports, whatever
+        # its text, also where a test does not look at what stop() returns.
+        if self.wrapped and self.p.returncode == WRAPPER_ERROR_EXIT:
+            raise AssertionError("wisd under %s reported errors:\n%s"
+                                 % (self.wrapped, text[-3000:]))
         return self.p.returncode
 
     def logtext_closed(self):

@@ -1,10 +1,15 @@
 /*
  * Stand-alone driver for the fuzz targets, so that every target also runs
- * in the ordinary test suite without libFuzzer: it feeds the target a fixed
- * number of pseudo-random inputs (deterministic seed), half of them made by
- * mutating valid frames, which reach deeper than pure noise.  Built with
- * -Dfuzz=true under clang, the same targets link against libFuzzer instead.
+ * in the ordinary test suite without libFuzzer: it first replays the seed
+ * corpus (files, or directories of files, named on the command line), then
+ * feeds the target a fixed number of pseudo-random inputs (deterministic
+ * seed), half of them made by mutating valid frames, which reach deeper
+ * than pure noise.  Built with -Dfuzz=true under clang, the same targets
+ * link against libFuzzer instead (and start from the same corpus).
+ *
+ * Usage: replay-NAME [ITERATIONS] [CORPUS_FILE_OR_DIR...]
  */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,9 +46,51 @@ static size_t valid_frame(uint8_t *out, size_t cap)
 	return wis_frame_encode(out, cap, &h, payload, len);
 }
 
+/* Feeds one corpus file to the target; returns 1 if it was read. */
+static int replay_file(const char *path)
+{
+	static uint8_t data[1 << 16];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t n = fread(data, 1, sizeof data, f);
+	fclose(f);
+	LLVMFuzzerTestOneInput(data, n);
+	return 1;
+}
+
+/* A file, or every file in a directory; returns how many were replayed
+ * (-1 if the path cannot be read: a missing corpus must not pass quietly). */
+static int replay(const char *path)
+{
+	DIR *dir = opendir(path);
+	if (!dir)
+		return replay_file(path) ? 1 : -1;
+	int n = 0;
+	struct dirent *e;
+	char file[4096];
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+		n += replay_file(file);
+	}
+	closedir(dir);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	long iterations = argc > 1 ? atol(argv[1]) : 20000;
+	int seeds = 0;
+	for (int i = 2; i < argc; i++) {
+		int n = replay(argv[i]);
+		if (n <= 0) {
+			fprintf(stderr, "%s: no corpus input could be read\n", argv[i]);
+			return 1;
+		}
+		seeds += n;
+	}
 	static uint8_t buf[4 * WIS_MAX_ENCODED];
 	for (long it = 0; it < iterations; it++) {
 		size_t n = 0;
@@ -55,13 +102,24 @@ int main(int argc, char **argv)
 			int muts = 1 + (int)(rnd() % 6);
 			for (int m = 0; m < muts && n; m++) {
 				size_t at = rnd() % n;
-				switch (rnd() % 3) {
+				switch (rnd() % 4) {
 				case 0:
 					buf[at] ^= (uint8_t)(1u << (rnd() % 8));
 					break;
 				case 1:
 					buf[at] = 0;
 					break;
+				case 2: {
+					/* A lost delimiter run or line noise: a
+					 * long zero-free span, maybe past any frame. */
+					size_t run = rnd() % (WIS_MAX_ENCODED + 64);
+					if (run > sizeof buf - at)
+						run = sizeof buf - at;
+					memset(buf + at, 0x40 | (rnd() & 0x3f), run);
+					if (at + run > n)
+						n = at + run;
+					break;
+				}
 				default:
 					n = at;
 					break;
@@ -70,6 +128,6 @@ int main(int argc, char **argv)
 		}
 		LLVMFuzzerTestOneInput(buf, n);
 	}
-	printf("%ld inputs, no crash\n", iterations);
+	printf("%d corpus inputs and %ld generated ones, no failure\n", seeds, iterations);
 	return 0;
 }

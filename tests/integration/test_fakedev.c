@@ -251,6 +251,48 @@ int main(void)
 		wis_close(dev);
 	}
 
+	printf("events: the same seq again (a restart that sent as many events before "
+	       "this one) drops the clock mapping too\n");
+	nev = 0;
+	CHECK_OK(try_open(name, M_GOOD, &dev, 0));
+	if (dev) {
+		wis_set_event_cb(dev, on_event, NULL);
+		send_edge(9, (uint64_t)(mono_ns() / 1000));
+		send_edge(9, (uint64_t)(mono_ns() / 1000));
+		pump_events(dev, 2);
+		CHECK(nev == 2 && evs[0].error_us < 100000 && evs[1].seq == 9);
+		CHECK(evs[1].error_us == UINT32_MAX && evs[1].monotonic.tv_sec == 0);
+		CHECK(evs[1].lost == 0);
+		wis_close(dev);
+	}
+
+	printf("clock: the error bound grows by exactly 50 ppm of the age\n");
+	CHECK_OK(try_open(name, M_GOOD, &dev, 0));
+	if (dev) {
+		/* The fake's clock is the host's monotonic clock in µs, so the
+		 * sync point lies between the open and now.  Both timestamps of
+		 * a pair lie on the same side of it, so their bounds differ by
+		 * the drift over their distance alone: 10 s -> 500 µs, 1 s ->
+		 * 50 µs, whatever the round trip was.  No call runs between
+		 * the conversions, so the mapping cannot be resampled. */
+		uint64_t now_us = (uint64_t)(mono_ns() / 1000);
+		uint32_t e[6];
+		struct timespec m[6];
+		const uint64_t at[6] = {now_us + 1000000,  now_us + 11000000, now_us + 12000000,
+		                        now_us - 20000000, now_us - 30000000, now_us - 31000000};
+		for (int i = 0; i < 6; i++)
+			wis_device_time_to_host(dev, at[i], NULL, &m[i], &e[i]);
+		printf("  bounds %u %u %u / %u %u %u us\n", e[0], e[1], e[2], e[3], e[4], e[5]);
+		CHECK(e[0] < 100000);
+		CHECK(e[1] - e[0] == 500 && e[2] - e[1] == 50);
+		CHECK(e[4] - e[3] == 500 && e[5] - e[4] == 50);
+		/* and the mapping itself runs at the device's rate */
+		int64_t d_ns =
+		    (m[1].tv_sec - m[0].tv_sec) * 1000000000LL + (m[1].tv_nsec - m[0].tv_nsec);
+		CHECK(d_ns == 10000000000LL);
+		wis_close(dev);
+	}
+
 	printf("opens that must fail clearly\n");
 	CHECK_RC(try_open(name, M_VERSION2, &dev, 0), WIS_E_VERSION);
 	CHECK(strstr(wis_last_error(), "protocol version 2"));

@@ -181,6 +181,30 @@ static void test_damage(void)
 	CHECK_EQ(d.stats.frames, 1);
 	CHECK(d.stats.crc_errors + d.stats.cobs_errors + d.stats.runts == 1);
 
+	/* The same frame again with its last byte before the delimiter lost:
+	 * the deframer decodes in place, so the first copy's last byte still
+	 * sits just past the truncated one.  A block-length check one byte too
+	 * loose reads it and delivers the frame a second time. */
+	wis_deframer_init(&d);
+	memset(&g, 0, sizeof g);
+	feed_one(&d, good, goodlen, &g);
+	memcpy(buf, good, goodlen);
+	buf[goodlen - 2] = 0; /* drop the byte before the delimiter */
+	feed_one(&d, buf, goodlen - 1, &g);
+	CHECK_EQ(g.count, 1);
+	CHECK_EQ(d.stats.frames, 1);
+	CHECK_EQ(d.stats.cobs_errors, 1);
+	CHECK_EQ(d.stats.runts + d.stats.crc_errors, 0);
+	CHECK_EQ(d.stats.bytes_dropped, goodlen - 3);
+
+	/* A block that claims 3 data bytes and has 2 is a COBS error, not a
+	 * (shorter) runt. */
+	wis_deframer_init(&d);
+	const uint8_t short_block[] = {0, 4, 1, 2, 0};
+	feed_one(&d, short_block, sizeof short_block, &g);
+	CHECK_EQ(d.stats.cobs_errors, 1);
+	CHECK_EQ(d.stats.runts, 0);
+
 	/* Runt: fewer than header + CRC bytes. */
 	wis_deframer_init(&d);
 	const uint8_t runt[] = {0, 3, 1, 1, 0};
