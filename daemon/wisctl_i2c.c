@@ -230,7 +230,8 @@ int cmd_uart_write(struct link *l, struct opts *o, int argc, char **argv)
 			json_object_put(p);
 			return usage_error("'%s' is not hex bytes", argv[1]);
 		}
-		json_object_object_add(p, "hex", h);
+		json_object_object_add(p, "data", h);
+		json_object_object_add(p, "hex", json_object_new_boolean(true));
 	} else {
 		char text[WIS_UART_WRITE_MAX + 1];
 		size_t n = 0;

@@ -493,8 +493,8 @@ static const struct wisj_param p_uart_config[] = {
     END};
 static const struct wisj_param p_uart_write[] = {
     WIRE("port", WISJ_T_ENUM, true, WIS_OP_UART_WRITE, "port", "uart0 or uart1"),
-    PLAIN("data", WISJ_T_STRING, false, "text to send (1..1019 bytes)"),
-    PLAIN("hex", WISJ_T_STRING, false, "or bytes to send, as hex"), END};
+    PLAIN("data", WISJ_T_STRING, true, "text to send (1..1019 bytes)"),
+    PLAIN("hex", WISJ_T_BOOL, false, "data is bytes as hex digits (default false)"), END};
 
 #define DEV WISJ_M_DEVICE
 #define BAT WISJ_M_BATCHABLE

@@ -162,27 +162,24 @@ int wisj_spi_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p
 	return wisj_plan_add(p, dev, WIS_OP_SPI_XFER, req, len, e);
 }
 
-/* uart.write: "data" as text, or "hex" as bytes (one of them). */
+/* uart.write: "data" is text, or hex digits with "hex": true. */
 int wisj_uart_write_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                          struct wisj_error *e)
 {
 	uint8_t d[WIS_UART_WRITE_MAX], req[WIS_MAX_PAYLOAD];
-	json_object *t = wisj_param(params, "data");
+	json_object *t = wisj_param(params, "data"), *h = wisj_param(params, "hex");
 	int n;
-	if (t && wisj_param(params, "hex")) {
-		wisj_error_set(e, WISJ_INVALID_PARAMS, "give 'data' or 'hex', not both");
-		return -1;
-	}
-	if (t) {
-		n = json_object_get_string_len(t);
+	if (h && json_object_get_boolean(h)) {
+		if ((n = wisj_hex_param(params, "data", d, sizeof d, e)) < 0)
+			return -1;
+	} else {
+		n = t ? json_object_get_string_len(t) : 0;
 		if (n < 1 || n > (int)sizeof d) {
 			wisj_error_set(e, WISJ_INVALID_PARAMS,
 			               "parameter 'data': 1..%zu bytes, not %d", sizeof d, n);
 			return -1;
 		}
 		memcpy(d, json_object_get_string(t), (size_t)n);
-	} else if ((n = wisj_hex_param(params, "hex", d, sizeof d, e)) < 0) {
-		return -1;
 	}
 	union wis_val v[2] = {
 	    WIS_VAL(wisj_param_enum(params, "port", wis_uart_port_names, "uart0")),
