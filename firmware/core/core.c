@@ -336,7 +336,7 @@ void wisfw_core_init(struct wisfw_core *c, const struct wisfw_hal *hal)
 	/* An alarm an earlier boot of the core left armed is stale. */
 	if (hal->time->alarm_at)
 		hal->time->alarm_at(hal->ctx, UINT64_MAX);
-	wis_deframer_init(&c->rx);
+	wis__deframer_init(&c->rx);
 	for (size_t i = 0; i < NSUB; i++)
 		if (subsystems[i]->init)
 			subsystems[i]->init(c);
@@ -353,7 +353,7 @@ void wisfw_core_rx(struct wisfw_core *c, const uint8_t *p, size_t n)
 {
 	if (c->run != WISFW_RUNNING)
 		return;
-	wis_deframer_feed(&c->rx, p, n, on_frame, c);
+	wis__deframer_feed(&c->rx, p, n, on_frame, c);
 	wisfw_flush(c);
 	maybe_reset(c);
 	wisfw_rearm(c);
