@@ -24,7 +24,7 @@
 
 uint32_t wis_flash_crc32(uint32_t crc, const void *buf, size_t len)
 {
-	return wis_crc32(crc, buf, len);
+	return wis__crc32(crc, buf, len);
 }
 
 int wis_flash_info(wis_device *dev, struct wis_flash_info *out)
@@ -295,7 +295,7 @@ int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
 		n = n < len - off ? n : len - off;
 		uint32_t dev_crc = 0;
 		rc = wis_flash_verify(dev, (uint32_t)(addr + off), (uint32_t)n, &dev_crc);
-		if (rc == 0 && dev_crc == wis_crc32(0, data + off, n))
+		if (rc == 0 && dev_crc == wis__crc32(0, data + off, n))
 			same += n;
 		else if (rc == 0)
 			rc = wis_flash_write(dev, (uint32_t)(addr + off), data + off, n,
@@ -304,7 +304,7 @@ int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
 		if (rc == 0 && cb)
 			cb(off, len, user);
 	}
-	uint32_t want = wis_crc32(0, data, len), got = 0;
+	uint32_t want = wis__crc32(0, data, len), got = 0;
 	free(data);
 	if (rc == 0 && (rc = wis_flash_verify(dev, addr, (uint32_t)len, &got)) == 0 && got != want)
 		rc = wis__fail(WIS_E_IO, "%s: verify failed: device CRC 0x%08x, file 0x%08x", path,

@@ -305,7 +305,7 @@ static void verify_step(struct wisfw_core *c)
 		finish(c, st, NULL, 0);
 		return;
 	}
-	f->crc = wis_crc32(f->crc, f->unitbuf, n);
+	f->crc = wis__crc32(f->crc, f->unitbuf, n);
 	f->pos += n;
 	if (f->pos == f->len) {
 		uint8_t b[4] = {(uint8_t)f->crc, (uint8_t)(f->crc >> 8), (uint8_t)(f->crc >> 16),
