@@ -42,5 +42,19 @@ int cmd_radio_listen(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_radio_cad(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_radio_status(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_radio_airtime(struct link *l, struct opts *o, int argc, char **argv);
+/* wisctl_flash.c */
+int cmd_flash_info(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_read(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_erase(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_verify(struct link *l, struct opts *o, int argc, char **argv);
+/* wisctl_i2c.c */
+int cmd_i2c_scan(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_i2c_read(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_i2c_write(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_i2c_xfer(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_spi_xfer(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_uart_config(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_uart_write(struct link *l, struct opts *o, int argc, char **argv);
 
 #endif

@@ -290,7 +290,7 @@ int wis_open(wis_device **out, const char *path, const struct wis_open_options *
 	for (unsigned i = 0; i < o.window; i++)
 		pthread_cond_init(&dev->slot_cv[i], &ca);
 	pthread_condattr_destroy(&ca);
-	wis_deframer_init(&dev->rx);
+	wis__deframer_init(&dev->rx);
 	dev->info.proto_version = WIS_PROTO_VERSION;
 	dev->info.max_payload = WIS_MAX_PAYLOAD;
 	dev->info.window = WIS_MIN_WINDOW;

@@ -87,7 +87,7 @@ static void feed_pending(wis_device *dev)
 		const uint8_t *z = memchr(at, 0, left);
 		size_t n = z ? (size_t)(z - at) + 1 : left;
 		dev->rxpos += n;
-		wis_deframer_feed(&dev->rx, at, n, on_frame, dev);
+		wis__deframer_feed(&dev->rx, at, n, on_frame, dev);
 	}
 }
 

@@ -76,7 +76,7 @@ int wis__tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req,
 {
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, opcode, 0, 0};
-	size_t n = wis_frame_encode(buf, sizeof buf, &h, req, len);
+	size_t n = wis__frame_encode(buf, sizeof buf, &h, req, len);
 	if (n == 0)
 		return wis__fail(WIS_E_TOO_BIG, "%s request of %zu bytes does not fit in a frame",
 		                 wis_op_name(opcode), len);

@@ -19,6 +19,10 @@ static const struct wisfw_subsys *const subsystems[] = {
     &wisfw_gpio_subsys,
     &wisfw_adc_subsys,
     &wisfw_radio_subsys,
+    &wisfw_flash_subsys,
+    &wisfw_i2c_subsys,
+    &wisfw_spi_subsys,
+    &wisfw_uart_subsys,
 };
 #define NSUB (sizeof subsystems / sizeof subsystems[0])
 
@@ -336,7 +340,7 @@ void wisfw_core_init(struct wisfw_core *c, const struct wisfw_hal *hal)
 	/* An alarm an earlier boot of the core left armed is stale. */
 	if (hal->time->alarm_at)
 		hal->time->alarm_at(hal->ctx, UINT64_MAX);
-	wis_deframer_init(&c->rx);
+	wis__deframer_init(&c->rx);
 	for (size_t i = 0; i < NSUB; i++)
 		if (subsystems[i]->init)
 			subsystems[i]->init(c);
@@ -353,7 +357,7 @@ void wisfw_core_rx(struct wisfw_core *c, const uint8_t *p, size_t n)
 {
 	if (c->run != WISFW_RUNNING)
 		return;
-	wis_deframer_feed(&c->rx, p, n, on_frame, c);
+	wis__deframer_feed(&c->rx, p, n, on_frame, c);
 	wisfw_flush(c);
 	maybe_reset(c);
 	wisfw_rearm(c);

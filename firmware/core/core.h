@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flash_state.h"
 #include "frame.h"
 #include "hal.h"
 #include "radio.h"
@@ -132,6 +133,9 @@ struct wisfw_core {
 	uint64_t delay_due[WISFW_WINDOW]; /* DELAY: device time per slot, 0 = none */
 	uint16_t delays;                  /* bit t: delay_due[t] is set (same reason) */
 	struct wisfw_radio radio;         /* RADIO (radio.c)                        */
+	struct wisfw_flash flash;         /* FLASH (flash.c) */
+	uint32_t i2c_hz[2];               /* I2C: clock per bus, 0 = pins not taken */
+	bool uart_on[2];                  /* UART: port configured, RX to events */
 
 	char detail[160];
 	size_t detail_len;

@@ -64,6 +64,14 @@ uint8_t wisfw_radio_fail(struct wisfw_core *c, const char *op, int err);
 void wisfw_radio_rx_error(struct wisfw_core *c, uint64_t t, uint8_t kind, int16_t rssi,
                           int16_t snr);
 void wisfw_radio_rx_done(struct wisfw_core *c, uint64_t t, bool crc_err);
+extern const struct wisfw_subsys wisfw_flash_subsys;
+extern const struct wisfw_subsys wisfw_i2c_subsys;
+extern const struct wisfw_subsys wisfw_spi_subsys;
+extern const struct wisfw_subsys wisfw_uart_subsys;
+
+/* RELEASE of a flash pin (flash_store.c): frees all six and forgets the
+ * chip; BUSY (detail set) while a flash operation runs. */
+uint8_t wisfw_flash_release(struct wisfw_core *c);
 
 /* ---- deferred responses (core.c) ---- */
 

@@ -149,19 +149,27 @@ struct wisfw_spi {
 };
 
 /* I2C master (TWIM), bus 0 = I2C1, 1 = I2C2.  Optional.  Write then read
- * with a repeated start; blocks at most 30 ms (the TWIM timeout) and
- * returns WIS_ST_HW_TIMEOUT / WIS_ST_HW_ERROR (NACK) on failure. */
+ * with a repeated start (wn or rn may be 0, not both); blocks at most 30 ms
+ * (the TWIM timeout).  Returns WIS_ST_OK, WIS_ST_NOT_FITTED (address
+ * NACK), WIS_ST_HW_ERROR (data NACK; *done = bytes written before it),
+ * WIS_ST_BUSY (bus error: SDA/SCL held, arbitration lost) or
+ * WIS_ST_HW_TIMEOUT (a clock stretched past the timeout).  configure sets
+ * the clock (100000 or 400000 Hz) and connects the bus's pins. */
 struct wisfw_i2c {
 	uint8_t (*transfer)(void *ctx, uint8_t bus, uint8_t addr, const uint8_t *w, size_t wn,
-	                    uint8_t *r, size_t rn);
+	                    uint8_t *r, size_t rn, size_t *done);
+	uint8_t (*configure)(void *ctx, uint8_t bus, uint32_t hz);
 };
 
 /* UART (UARTE), port 0 or 1.  Optional.  Never blocks: write takes what
- * fits in the port's buffer, read returns what has arrived. */
+ * fits in the port's buffer, read returns what has arrived.  parity is
+ * enum wis_uart_parity, stop 1 or 2.  overflows: bytes the port's receive
+ * buffer has dropped since configure (it was full). */
 struct wisfw_uart {
-	uint8_t (*configure)(void *ctx, uint8_t port, uint32_t baud);
+	uint8_t (*configure)(void *ctx, uint8_t port, uint32_t baud, uint8_t parity, uint8_t stop);
 	int (*write)(void *ctx, uint8_t port, const uint8_t *p, size_t n);
 	int (*read)(void *ctx, uint8_t port, uint8_t *p, size_t cap);
+	uint32_t (*overflows)(void *ctx, uint8_t port);
 };
 
 /* Internal flash (NVMC), for settings pages above the application.

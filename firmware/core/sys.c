@@ -181,6 +181,16 @@ static uint8_t h_release(struct wisfw_core *c, const union wis_val *v, struct wi
 		    c, " is reserved by the system (NFC pad, UICR.NFCPINS): it cannot be released");
 		return WIS_ST_PIN_BUSY;
 	}
+	/* A bus pin frees its whole bus: the flash's six pins (probed again
+	 * on the next FLASH request), the IO-slot SPI's four. */
+	if (c->pins[nrf].owner == WIS_OWNER_FLASH)
+		return wisfw_flash_release(c);
+	if (c->pins[nrf].owner == WIS_OWNER_SPI) {
+		const uint8_t *bus = wis_res_pins(WIS_RES_SPI);
+		for (size_t i = 0; bus[i] != WIS_NRF_NONE; i++)
+			if (c->pins[bus[i]].owner == WIS_OWNER_SPI)
+				wisfw_pin_release(c, bus[i]);
+	}
 	wisfw_pin_release(c, nrf);
 	return WIS_ST_OK;
 }

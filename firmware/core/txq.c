@@ -95,7 +95,7 @@ static bool next_event(struct wisfw_core *c)
 	c->evq_head = (c->evq_head + WISFW_EV_HDR + len) % WISFW_EVQ_BYTES;
 	c->evq_used -= WISFW_EV_HDR + (size_t)len;
 	struct wis_hdr hdr = {WIS_PROTO_VERSION, WIS_MSG_EVENT, 0, op, 0, 0};
-	c->cur_len = wis_frame_encode(c->evframe, sizeof c->evframe, &hdr, pl,
+	c->cur_len = wis__frame_encode(c->evframe, sizeof c->evframe, &hdr, pl,
 	                              WIS_EV_PREFIX_LEN + (size_t)len);
 	c->cur_off = 0;
 	c->cur_src = WISFW_SRC_EVENT;
@@ -117,7 +117,7 @@ void wisfw_queue_response(struct wisfw_core *c, int slot, uint16_t id, uint16_t 
                           const uint8_t *p, size_t len)
 {
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, id, opcode, st, 0};
-	size_t n = wis_frame_encode(c->enc, sizeof c->enc, &h, p, len);
+	size_t n = wis__frame_encode(c->enc, sizeof c->enc, &h, p, len);
 	bool room = c->outf_count < WISFW_OUTQ_FRAMES && n > 0;
 	if (slot < 0) /* the slots' share of bytes and entries stays free */
 		room = room && c->outq_spare_used + n <= WISFW_OUTQ_SPARE &&

@@ -17,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nor_model.h"
 #include "sim.h"
 
 static struct sim sim;
 static int sig_pipe[2] = {-1, -1};
+static struct nor_model nor; /* the flash chip, unless --no-flash */
 
 void sim_log(const struct sim *s, const char *fmt, ...)
 {
@@ -128,6 +130,9 @@ static void usage(FILE *f)
 	      "  --loss PERMILLE  drop each reception with this chance, 0..1000 (default 0)\n"
 	      "  --capture DB     a stronger frame survives a collision if it leads by DB\n"
 	      "  --seed N         seed of the packet-loss draws (default 1)\n"
+	      "  --flash-image F  back the flash chip with file F (1 MiB, created 0xFF)\n"
+	      "  --no-flash       no flash chip fitted: the internal fallback store is used\n"
+	      "  --flash-fast     chip and NVMC busy times divided by 100 (tests)\n"
 	      "  --quiet          no log messages on stderr\n"
 	      "  --help           this text\n"
 	      "\n"
@@ -187,7 +192,7 @@ static int parse_num(int o, const char *arg, long *v)
 	} r[] = {{'P', "path-loss", 0, 200},
 	         {'L', "loss", 0, 1000},
 	         {'C', "capture", 0, 60},
-	         {'S', "seed", 0, 0xffffffffL}};
+	         {'E', "seed", 0, 0xffffffffL}};
 	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
 		if (r[i].opt != o)
 			continue;
@@ -280,7 +285,10 @@ int main(int argc, char **argv)
 	    {"path-loss", required_argument, NULL, 'P'},
 	    {"loss", required_argument, NULL, 'L'},
 	    {"capture", required_argument, NULL, 'C'},
-	    {"seed", required_argument, NULL, 'S'},
+	    {"seed", required_argument, NULL, 'E'},
+	    {"flash-image", required_argument, NULL, 'F'},
+	    {"no-flash", no_argument, NULL, 'N'},
+	    {"flash-fast", no_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -290,6 +298,8 @@ int main(int argc, char **argv)
 	size_t nwires = 0, nadcs = 0;
 	int tcp = -1;
 	bool have_id = false;
+	const char *flash_image = NULL;
+	bool no_flash = false, flash_fast = false;
 	uint8_t id[8];
 	struct sim_radio_opts ro = {NULL, 100, 0, -1, 1};
 	long num;
@@ -309,6 +319,15 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			s->quiet = true;
+			break;
+		case 'F':
+			flash_image = optarg;
+			break;
+		case 'N':
+			no_flash = true;
+			break;
+		case 'S':
+			flash_fast = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -342,7 +361,7 @@ int main(int argc, char **argv)
 		case 'P':
 		case 'L':
 		case 'C':
-		case 'S':
+		case 'E':
 			if (parse_num(o, optarg, &num) < 0)
 				return 2;
 			if (o == 'P')
@@ -375,6 +394,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wisrpc-sim: --link and --tcp exclude each other\n");
 		return 2;
 	}
+	if (no_flash && flash_image) {
+		fprintf(stderr, "wisrpc-sim: --no-flash and --flash-image exclude each other\n");
+		return 2;
+	}
+	if (!no_flash) {
+		if (nor_model_init(&nor, NOR_MODEL_FITTED, flash_image) < 0) {
+			fprintf(stderr, "wisrpc-sim: --flash-image %s: %s\n", flash_image,
+			        errno == EINVAL ? "not a 1 MiB image" : strerror(errno));
+			return 1;
+		}
+		s->hw.nor = &nor;
+	}
+	simhal_flash_timing(&s->hw, flash_fast ? 100 : 1);
 	if (!have_id)
 		default_id(id);
 	memcpy(s->hw.id, id, sizeof id);
@@ -453,5 +485,7 @@ out:
 	sim_radio_close(s);
 	sim_control_close(s);
 	sim_link_close(s);
+	if (s->hw.nor)
+		nor_model_fini(s->hw.nor);
 	return rc;
 }

@@ -22,7 +22,11 @@
 
 #define HELP                                                                                       \
 	"ok commands: press PIN | release PIN | drive PIN 0|1|z | adc PIN MV | get PIN | led PIN " \
-	"| reset | stats | quit | help | radio [corrupt N]"
+	"| i2c BUS ok|stuck|stretch ADDR | uart PORT inject N | reset | stats | quit | help "        \
+	"| radio [corrupt N]"
+
+static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n);
+static void cmd_uart(struct sim *s, char **av, int ac, char *reply, size_t n);
 
 static int pin_arg(struct sim *s, const char *name, char *reply, size_t n)
 {
@@ -189,6 +193,10 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
 		cmd_get(s, av, ac, reply, n);
 	else if (strcmp(cmd, "led") == 0)
 		cmd_led(s, av, ac, reply, n);
+	else if (strcmp(cmd, "i2c") == 0)
+		cmd_i2c(s, av, ac, reply, n);
+	else if (strcmp(cmd, "uart") == 0)
+		cmd_uart(s, av, ac, reply, n);
 	else if (strcmp(cmd, "stats") == 0 && ac == 1)
 		cmd_stats(s, reply, n);
 	else if (strcmp(cmd, "radio") == 0)
@@ -205,6 +213,51 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
 		snprintf(reply, n, "error %s takes no arguments", cmd);
 	else
 		snprintf(reply, n, "error unknown command '%.32s' (try help)", cmd);
+}
+
+/* i2c BUS ok|stuck|stretch ADDR: a held bus (bus error), or a device that
+ * stretches SCL past the TWIM timeout; ok undoes both. */
+static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n)
+{
+	int bus = ac >= 3 ? (strcmp(av[1], "i2c1") == 0 ? 0 : strcmp(av[1], "i2c2") == 0 ? 1 : -1)
+	                  : -1;
+	long addr = ac == 4 ? strtol(av[3], NULL, 0) : 0;
+	if (bus < 0 || (strcmp(av[2], "stretch") == 0 ? ac != 4 || addr < 8 || addr > 0x77
+	                                                 : ac != 3)) {
+		snprintf(reply, n, "error usage: i2c i2c1|i2c2 ok|stuck|stretch ADDR");
+		return;
+	}
+	if (strcmp(av[2], "ok") == 0) {
+		s->hw.i2c_stuck[bus] = false;
+		s->hw.i2c_stretch[bus] = 0;
+	} else if (strcmp(av[2], "stuck") == 0) {
+		s->hw.i2c_stuck[bus] = true;
+	} else if (strcmp(av[2], "stretch") == 0) {
+		s->hw.i2c_stretch[bus] = (uint8_t)addr;
+	} else {
+		snprintf(reply, n, "error i2c: want ok, stuck or stretch, not '%.16s'", av[2]);
+		return;
+	}
+	snprintf(reply, n, "ok %s %s", av[1], av[2]);
+}
+
+/* uart uart0|uart1 inject N: N bytes (byte i = i & 0xff) arrive on RXD at
+ * once, as from a device; beyond the buffer they are dropped and counted. */
+static void cmd_uart(struct sim *s, char **av, int ac, char *reply, size_t n)
+{
+	int port = ac == 4 ? (strcmp(av[1], "uart0") == 0 ? 0 : strcmp(av[1], "uart1") == 0 ? 1 : -1)
+	                   : -1;
+	long count = ac == 4 ? strtol(av[3], NULL, 10) : 0;
+	if (port < 0 || strcmp(av[2], "inject") != 0 || count < 1 || count > 65536) {
+		snprintf(reply, n, "error usage: uart uart0|uart1 inject N (1..65536)");
+		return;
+	}
+	size_t taken = 0;
+	for (long i = 0; i < count; i++) {
+		uint8_t b = (uint8_t)i;
+		taken += simhal_uart_inject(&s->hw, (uint8_t)port, &b, 1);
+	}
+	snprintf(reply, n, "ok %s took %zu of %ld", av[1], taken, count);
 }
 
 static void client_close(struct sim *s, struct sim_ctl_client *c)

@@ -284,6 +284,7 @@ static void h_config(void *ctx, uint8_t nrf, uint8_t mode)
 		return;
 	s->pins[nrf].mode = mode;
 	net_update(s, s->pins[nrf].net);
+	simhal_flash_cs(s);
 }
 
 static void h_write(void *ctx, uint8_t nrf, uint8_t level)
@@ -296,6 +297,7 @@ static void h_write(void *ctx, uint8_t nrf, uint8_t level)
 		return;
 	s->pins[nrf].latch = level ? 1 : 0;
 	net_update(s, s->pins[nrf].net);
+	simhal_flash_cs(s);
 }
 
 static uint8_t h_read(void *ctx, uint8_t nrf)
@@ -378,7 +380,8 @@ void simhal_init(struct simhal *s, bool manual_clock)
 	wisfw_rak4631_board(&s->board);
 	s->board.fw_version = WIS_FW_VERSION;
 	s->board.caps =
-	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED;
+	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED |
+	    WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI | WIS_CAP_UART;
 	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
 	s->board.nfc_pins_gpio = true;
 	s->time = (struct wisfw_timebase){h_now, h_alarm, h_delay};
@@ -397,6 +400,9 @@ void simhal_init(struct simhal *s, bool manual_clock)
 	    .adc = &s->adc,
 	};
 	pins_init(s);
+	simhal_flash_init(s);
+	simhal_i2c_init(s);
+	simhal_uart_init(s);
 }
 
 void simhal_attach(struct simhal *s, struct wisfw_core *core)

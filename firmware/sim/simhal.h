@@ -25,6 +25,24 @@ struct simhal_radio;
 
 #define SIMHAL_TXBUF 16384
 #define SIMHAL_ADC_MAX_MV 3600 /* VDD + 0.3 V: the pins' absolute maximum */
+/* Internal flash pages modelled: 0xEA000..0xF4000, the application-data
+ * pages below the bootloader (hardware.md), which hold the fallback store. */
+#define SIMHAL_IFLASH_BASE 0xEA000u
+#define SIMHAL_IFLASH_SIZE 0xA000u
+#define SIMHAL_IFLASH_PAGE 4096u
+
+struct nor_model;
+
+/* One simulated UART: a receive buffer fed by its own TX (loopback). */
+#define SIMHAL_UART_BUF 4096u
+struct simhal_uart {
+	bool on;
+	uint32_t baud;
+	uint8_t parity, stop;
+	uint8_t buf[SIMHAL_UART_BUF];
+	size_t head, len;
+	uint32_t overflows;
+};
 
 /* Electrical state of one nRF pin. */
 struct simhal_pin {
@@ -90,6 +108,35 @@ struct simhal {
 
 	/* contention warnings and the like */
 	void (*log)(void *user, const char *msg);
+
+	/* SPI master with the flash chip on it, internal flash (simhal_flash.c) */
+	struct wisfw_spi spi;
+	struct wisfw_iflash iflash;
+	struct nor_model *nor; /* NULL: no chip fitted (MISO reads 0xFF) */
+	bool nor_selected;     /* CS (P0.26) an output driven low */
+	uint32_t spi_hz;
+	uint8_t spi_mode;
+	uint64_t spi_bytes;
+	bool spi_loopback; /* IO-slot MOSI wired to MISO (default) */
+	uint8_t iflash_mem[SIMHAL_IFLASH_SIZE];
+	uint32_t iflash_erase_us, iflash_word_us; /* NVMC times */
+	uint32_t iflash_erases;
+
+	/* I2C buses and their devices (simhal_i2c.c) */
+	struct wisfw_i2c i2c;
+	uint32_t i2c_hz[2];     /* 0: not configured */
+	bool i2c_stuck[2];      /* bus error: SDA held low */
+	uint8_t i2c_stretch[2]; /* this address stretches SCL past the timeout (0: none) */
+	uint32_t i2c_transfers;
+	uint8_t eeprom[256]; /* 24C02 at 0x50 on I2C1 */
+	uint8_t ee_ptr;
+	uint64_t ee_busy_until;
+	uint16_t tmp_reg[4]; /* TMP102-style sensor at 0x48 on I2C2 */
+	uint8_t tmp_ptr;
+
+	/* UARTs (simhal_uart.c) */
+	struct wisfw_uart uart;
+	struct simhal_uart uart_port[2];
 };
 
 /* Fills the board (RAK4631, NFC pads as GPIOs) and every hook; pins
@@ -110,5 +157,18 @@ int simhal_pins_wire(struct simhal *s, const char *spec, char *err, size_t n);
 void simhal_pins_drive(struct simhal *s, uint8_t nrf, int level);
 int simhal_set_adc(struct simhal *s, uint8_t nrf, long mv, char *err, size_t n);
 uint8_t simhal_pin_level(const struct simhal *s, uint8_t nrf); /* the net's level */
+
+/* SPI and internal flash hooks (simhal_init calls it). */
+void simhal_flash_init(struct simhal *s);
+/* The pin model changed: select or deselect the chip as CS says. */
+void simhal_flash_cs(struct simhal *s);
+/* Divides the chip's and the NVMC's busy times (fast tests). */
+void simhal_flash_timing(struct simhal *s, unsigned divisor);
+/* I2C hooks and devices (simhal_init calls it). */
+void simhal_i2c_init(struct simhal *s);
+/* UART hooks (simhal_init calls it); bytes arriving on a port's RXD
+ * (dropped and counted beyond its buffer; nothing while unconfigured). */
+void simhal_uart_init(struct simhal *s);
+size_t simhal_uart_inject(struct simhal *s, uint8_t port, const uint8_t *p, size_t n);
 
 #endif

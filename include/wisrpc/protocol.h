@@ -71,6 +71,28 @@ enum wis_opcode {
 	WIS_OP_RADIO_STOP = 0x0305,    /* stop receiving, standby              */
 	WIS_OP_RADIO_CAD = 0x0306,     /* channel activity; answered at its end */
 	WIS_OP_RADIO_STATUS = 0x0307,  /* state, counters, configuration       */
+	/* FLASH: the external SPI NOR chip, or the internal-flash fallback
+	 * store when none is fitted (docs/protocol.md "FLASH"). */
+	WIS_OP_FLASH_INFO = 0x0401,   /* resp: store, jedec[3], size, erase_unit, page, name */
+	WIS_OP_FLASH_READ = 0x0402,   /* req: u32 addr, u16 len; resp: len bytes */
+	WIS_OP_FLASH_WRITE = 0x0403,  /* req: u32 addr, u8 flags, data (answered later) */
+	WIS_OP_FLASH_ERASE = 0x0404,  /* req: u32 addr, u32 len (erase-unit aligned) */
+	WIS_OP_FLASH_VERIFY = 0x0405, /* req: u32 addr, u32 len; resp: u32 crc32 */
+	WIS_OP_FLASH_RAW = 0x0406,    /* req: u16 rx_len, tx bytes; resp: rx bytes */
+
+	/* I2C (TWIM): bus 0 = I2C1, 1 = I2C2.  Address NACK = NOT_FITTED, data
+	 * NACK = HW_ERROR, bus error = BUSY, clock-stretch timeout = HW_TIMEOUT. */
+	WIS_OP_I2C_CONFIG = 0x0501, /* req: u8 bus, u32 hz (100000 or 400000) */
+	WIS_OP_I2C_SCAN = 0x0502,   /* req: u8 bus; resp: the addresses that ACKed */
+	WIS_OP_I2C_XFER = 0x0503,   /* req: u8 bus, u8 addr, u16 rx_len, tx bytes; resp: rx */
+
+	/* SPI (SPIM) on the IO-slot bus: the QSPI flash's pins, CS driven by the
+	 * device for the whole transfer. */
+	WIS_OP_SPI_XFER = 0x0601, /* req: u32 hz, u8 mode, tx bytes; resp: as many rx */
+
+	/* UART (UARTE): port 0 = TXD0/RXD0, 1 = TXD1/RXD1. */
+	WIS_OP_UART_CONFIG = 0x0701, /* req: u8 port, u32 baud, u8 parity, u8 stop_bits */
+	WIS_OP_UART_WRITE = 0x0702,  /* req: u8 port, data; resp: u16 bytes taken */
 
 	/* Events (type WIS_MSG_EVENT, id 0).  Every event payload starts with
 	 * u32 sequence number (one counter for all events) and u64 device
@@ -82,6 +104,7 @@ enum wis_opcode {
 	WIS_EV_RADIO_RX = 0x0380,       /* a packet: metadata, then its payload */
 	WIS_EV_RADIO_TX_DONE = 0x0381,  /* a transmission ended                 */
 	WIS_EV_RADIO_RX_ERROR = 0x0382, /* CRC error, header error, RX timeout  */
+	WIS_EV_UART_RX = 0x0780,   /* then: u8 port, u32 overflow total, bytes received */
 };
 
 #define WIS_EV_PREFIX_LEN 12 /* u32 seq + u64 timestamp */
@@ -89,6 +112,32 @@ enum wis_opcode {
 #define WIS_EV_MAX_DATA (WIS_MAX_PAYLOAD - WIS_EV_PREFIX_LEN)
 /* WIS_OP_DELAY's longest delay. */
 #define WIS_DELAY_MAX_US 10000000u
+
+/* FLASH: stores, write flags and the largest data of one request. */
+enum wis_flash_store {
+	WIS_FLASH_STORE_EXTERNAL = 0, /* the SPI NOR chip on the QSPI pins    */
+	WIS_FLASH_STORE_INTERNAL = 1, /* nRF52840 flash pages (no chip fitted) */
+};
+#define WIS_FLASH_WRITE_ERASE 0x01 /* erase what the write needs, keeping the rest */
+#define WIS_FLASH_READ_MAX 1024u   /* a whole response payload */
+#define WIS_FLASH_WRITE_MAX 1016u  /* payload minus addr and flags, 8-aligned */
+#define WIS_FLASH_RAW_MAX 1022u    /* tx or rx bytes of one raw transaction */
+
+/* I2C: 7-bit addresses outside the reserved ones, transfer sizes. */
+#define WIS_I2C_ADDR_MIN 0x08
+#define WIS_I2C_ADDR_MAX 0x77
+#define WIS_I2C_XFER_MAX 1020u /* tx or rx bytes of one I2C_XFER */
+/* SPI: clock range of the SPIM, bytes per transfer. */
+#define WIS_SPI_HZ_MIN 125000u
+#define WIS_SPI_HZ_MAX 8000000u
+#define WIS_SPI_XFER_MAX 1019u
+/* UART: parity (the nRF52840 UARTE has none or even), write size, and the
+ * most bytes one UART_RX event carries. */
+enum wis_uart_parity { WIS_UART_PARITY_NONE = 0, WIS_UART_PARITY_EVEN = 1 };
+#define WIS_UART_BAUD_MIN 1200u
+#define WIS_UART_BAUD_MAX 1000000u
+#define WIS_UART_WRITE_MAX 1019u
+#define WIS_UART_RX_EVENT_MAX 512u
 
 /*
  * Status codes carried in responses.  On a status other than WIS_ST_OK the

@@ -229,6 +229,87 @@ void wis_adc_config_init(struct wis_adc_config *cfg);
 int wis_adc_read(wis_device *dev, const char *pin, const struct wis_adc_config *cfg,
                  int32_t *millivolts, int16_t *raw);
 
+/* ---- flash ---------------------------------------------------------------
+ * The module's flash store: the external SPI NOR chip, or, when none is
+ * fitted, the fallback pages of the nRF52840's own flash (docs/api.md).
+ * Addresses are offsets in the store; a range past its end is an error.
+ * Long transfers are split into frames by the library; call these from
+ * the thread that drives the device (they run wis_process() themselves). */
+
+struct wis_flash_info {
+	unsigned store;   /* enum wis_flash_store: WIS_FLASH_STORE_EXTERNAL / _INTERNAL */
+	uint8_t jedec[3]; /* JEDEC ID of the chip (zero for the internal store) */
+	uint32_t size, erase_unit, page_size;
+	char name[64]; /* "IS25LP080D", "nRF52840 internal flash (...)" */
+};
+int wis_flash_info(wis_device *dev, struct wis_flash_info *out);
+
+/* Progress of a long transfer: bytes done of total.  Optional (NULL). */
+typedef void (*wis_flash_progress_cb)(uint64_t done, uint64_t total, void *user);
+
+/* Reads len bytes at addr, many frames in flight at once (the window). */
+int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_flash_progress_cb cb,
+                   void *user);
+/* Programs len bytes at addr.  flags WIS_FLASH_WRITE_ERASE: the device
+ * erases what the write needs (bytes outside the range keep their
+ * values); 0: a range that is not erased enough is refused
+ * (-WIS_ST_WRONG_MODE, nothing written). */
+int wis_flash_write(wis_device *dev, uint32_t addr, const void *buf, size_t len, unsigned flags,
+                    wis_flash_progress_cb cb, void *user);
+/* Erases [addr, addr+len): both multiples of the erase unit. */
+int wis_flash_erase(wis_device *dev, uint32_t addr, uint32_t len);
+/* CRC-32 (zlib's) of [addr, addr+len), computed on the device. */
+int wis_flash_verify(wis_device *dev, uint32_t addr, uint32_t len, uint32_t *crc32);
+/* CRC-32 of a host buffer, the same function (to compare with verify). */
+uint32_t wis_flash_crc32(uint32_t crc, const void *buf, size_t len);
+/* Writes the file at path to addr and verifies it.  Resumable: each
+ * erase unit whose device CRC already equals the file's is skipped, so a
+ * run after an interruption continues where it stopped.  *skipped (may be
+ * NULL) gets the bytes that were already in place. */
+int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
+                          wis_flash_progress_cb cb, void *user, uint64_t *skipped);
+/* One SPI transaction to the chip with CS held: ntx bytes out (opcode,
+ * address, dummies), then nrx bytes in.  -WIS_ST_NOT_FITTED while the
+ * internal store is in use. */
+int wis_flash_raw(wis_device *dev, const void *tx, size_t ntx, void *rx, size_t nrx);
+
+/* ---- I2C -----------------------------------------------------------------
+ * bus 1 = I2C1 (SDA P0.13, SCL P0.14), 2 = I2C2 (P0.24, P0.25); addresses
+ * are 7-bit, 0x08..0x77.  A bus takes its pins on first use, at 100 kHz
+ * unless configured.  Failures: -WIS_ST_NOT_FITTED (no device acknowledged
+ * the address), -WIS_ST_HW_ERROR (NACK on a data byte), -WIS_ST_BUSY (bus
+ * error), -WIS_ST_HW_TIMEOUT (clock stretched past the timeout). */
+int wis_i2c_config(wis_device *dev, unsigned bus, uint32_t hz); /* 100000 or 400000 */
+/* The addresses that acknowledge, ascending, into addrs (room for 112). */
+int wis_i2c_scan(wis_device *dev, unsigned bus, uint8_t addrs[112], size_t *count);
+/* Writes ntx bytes, then reads nrx with a repeated start (either may be 0;
+ * up to 1020 each). */
+int wis_i2c_xfer(wis_device *dev, unsigned bus, uint8_t addr, const void *tx, size_t ntx,
+                 void *rx, size_t nrx);
+
+/* ---- SPI (IO-slot bus) ---------------------------------------------------
+ * One full-duplex transfer of n bytes (1..1019) at hz (125 kHz..8 MHz),
+ * mode 0..3, SPI_CS low throughout; rx may be NULL.  The bus shares the
+ * flash's pins: -WIS_ST_PIN_BUSY naming the holder while the flash has
+ * them (and a fitted flash chip sees this CS too). */
+int wis_spi_xfer(wis_device *dev, uint32_t hz, unsigned mode, const void *tx, void *rx, size_t n);
+
+struct wis_event;
+
+/* ---- UART ----------------------------------------------------------------
+ * port 0 = TXD0/RXD0, 1 = TXD1/RXD1.  Configuring a port starts reception:
+ * received bytes arrive in order as WIS_EV_UART_RX events (up to 512 bytes
+ * each); the port's receive buffer holds 4 KiB in the simulator, and bytes
+ * it drops while full are counted in the events' overflow total. */
+int wis_uart_config(wis_device *dev, unsigned port, uint32_t baud, enum wis_uart_parity parity,
+                    unsigned stop_bits);
+/* Writes all len bytes (several requests if needed). */
+int wis_uart_write(wis_device *dev, unsigned port, const void *buf, size_t len);
+/* A UART_RX event's port, overflow total and bytes (valid while ev is);
+ * WIS_E_INVAL for another event. */
+int wis_uart_rx_parse(const struct wis_event *ev, unsigned *port, uint32_t *overflow,
+                      const uint8_t **data, size_t *len);
+
 /* ---- batches ------------------------------------------------------------
  * Several operations in one round trip, run in order on the device with a
  * status and result for each.  Build, run with wis_batch_run() (or async

@@ -100,6 +100,9 @@ json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, con
 	} else if (ev->type == WIS_EV_RADIO_RX || ev->type == WIS_EV_RADIO_TX_DONE ||
 	           ev->type == WIS_EV_RADIO_RX_ERROR) {
 		*topic = radio_json(o, ev);
+	} else if (ev->type == WIS_EV_UART_RX) {
+		*topic = "uart.rx";
+		wisj_uart_rx_json(o, ev);
 	} else {
 		json_object_put(o);
 		return NULL;

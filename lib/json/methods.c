@@ -498,6 +498,53 @@ static const struct wisj_param p_resources[] = {
           "resource(s): pin:NAME (a bare pin name is short for it), radio, flash, i2c1, i2c2, "
           "spi, uart0, uart1"),
     END};
+static const struct wisj_param p_flash_range[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_ERASE, "addr", "offset in the store"),
+    WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_ERASE, "len", "bytes"), END};
+static const struct wisj_param p_flash_verify[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_VERIFY, "addr", "offset in the store"),
+    WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_VERIFY, "len", "bytes"), END};
+static const struct wisj_param p_flash_read[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_READ, "addr", "offset in the store"),
+    WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_READ, "len", "bytes, 1..1024"), END};
+static const struct wisj_param p_flash_write[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_WRITE, "addr", "offset in the store"),
+    PLAIN("data", WISJ_T_STRING, true, "1..1016 bytes as hex digits"),
+    PLAIN("erase", WISJ_T_BOOL, false,
+          "erase what the write needs, keeping the rest (default false: refused if not "
+          "erased)"),
+    END};
+static const struct wisj_param p_flash_raw[] = {
+    PLAIN("tx", WISJ_T_STRING, true, "bytes sent with CS held (opcode, address...), as hex"),
+    WIRE("rx_len", WISJ_T_INT, false, WIS_OP_FLASH_RAW, "rx_len",
+         "bytes clocked in after tx (default 0)"),
+    END};
+static const struct wisj_param p_i2c_config[] = {
+    WIRE("bus", WISJ_T_ENUM, true, WIS_OP_I2C_CONFIG, "bus", "i2c1 or i2c2"),
+    WIRE("hz", WISJ_T_INT, true, WIS_OP_I2C_CONFIG, "hz", "100000 or 400000"), END};
+static const struct wisj_param p_i2c_scan[] = {
+    WIRE("bus", WISJ_T_ENUM, true, WIS_OP_I2C_SCAN, "bus", "i2c1 or i2c2"), END};
+static const struct wisj_param p_i2c_xfer[] = {
+    WIRE("bus", WISJ_T_ENUM, true, WIS_OP_I2C_XFER, "bus", "i2c1 or i2c2"),
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_I2C_XFER, "addr", "7-bit address 0x08..0x77"),
+    PLAIN("tx", WISJ_T_STRING, false, "bytes to write first, as hex (default none)"),
+    WIRE("rx_len", WISJ_T_INT, false, WIS_OP_I2C_XFER, "rx_len",
+         "bytes to read after a repeated start (default 0)"),
+    END};
+static const struct wisj_param p_spi_xfer[] = {
+    PLAIN("tx", WISJ_T_STRING, true, "bytes to send (1..1019) as hex; as many are received"),
+    WIRE("hz", WISJ_T_INT, false, WIS_OP_SPI_XFER, "hz", "clock (default 1000000)"),
+    WIRE("mode", WISJ_T_INT, false, WIS_OP_SPI_XFER, "mode", "SPI mode 0..3 (default 0)"), END};
+static const struct wisj_param p_uart_config[] = {
+    WIRE("port", WISJ_T_ENUM, true, WIS_OP_UART_CONFIG, "port", "uart0 or uart1"),
+    WIRE("baud", WISJ_T_INT, true, WIS_OP_UART_CONFIG, "baud", "1200..1000000"),
+    WIRE("parity", WISJ_T_ENUM, false, WIS_OP_UART_CONFIG, "parity", "none (default) or even"),
+    WIRE("stop_bits", WISJ_T_INT, false, WIS_OP_UART_CONFIG, "stop_bits", "1 (default) or 2"),
+    END};
+static const struct wisj_param p_uart_write[] = {
+    WIRE("port", WISJ_T_ENUM, true, WIS_OP_UART_WRITE, "port", "uart0 or uart1"),
+    PLAIN("data", WISJ_T_STRING, true, "text to send (1..1019 bytes)"),
+    PLAIN("hex", WISJ_T_BOOL, false, "data is bytes as hex digits (default false)"), END};
 
 #define DEV WISJ_M_DEVICE
 #define BAT WISJ_M_BATCHABLE
@@ -548,6 +595,35 @@ const struct wisj_method wisj_methods[] = {
      OPS(WIS_OP_GPIO_WATCH), RD, p_watch, "{}", NULL, watch_plan, empty_finish},
     {"adc.read", "read analog inputs in millivolts", DEV | BAT, OPS(WIS_OP_ADC_READ), RD, p_adc,
      "{PIN: {millivolts, raw}, ...}", NULL, adc_plan, adc_finish},
+    {"flash.info", "the flash store in use: external chip or internal fallback, size, erase unit",
+     DEV | BAT, OPS(WIS_OP_FLASH_INFO), RD, p_none,
+     "{store, jedec, size, erase_unit, page_size, name}", NULL, wisj_fields_plan,
+     wisj_flash_info_finish},
+    {"flash.read", "read up to 1024 bytes of the flash store", DEV | BAT, OPS(WIS_OP_FLASH_READ),
+     RD, p_flash_read, "{data} as hex", NULL, wisj_fields_plan, wisj_flash_data_finish},
+    {"flash.write", "program up to 1016 bytes (erase: true erases what it needs first)", DEV,
+     OPS(WIS_OP_FLASH_WRITE), RD, p_flash_write, "{}", NULL, wisj_flash_write_plan, empty_finish},
+    {"flash.erase", "erase a range aligned to the erase unit", DEV, OPS(WIS_OP_FLASH_ERASE), RD,
+     p_flash_range, "{}", NULL, wisj_fields_plan, empty_finish},
+    {"flash.verify", "CRC-32 of a range computed on the module", DEV, OPS(WIS_OP_FLASH_VERIFY), RD,
+     p_flash_verify, "{crc32}", NULL, wisj_fields_plan, fields_finish},
+    {"flash.raw", "one SPI transaction to the flash chip, CS held (chip only)", DEV,
+     OPS(WIS_OP_FLASH_RAW), RD, p_flash_raw, "{data} the bytes clocked in, as hex", NULL,
+     wisj_flash_raw_plan, wisj_flash_data_finish},
+    {"i2c.config", "take an I2C bus's pins and set its clock", DEV | BAT, OPS(WIS_OP_I2C_CONFIG),
+     RD, p_i2c_config, "{}", NULL, wisj_fields_plan, empty_finish},
+    {"i2c.scan", "the addresses that acknowledge on a bus", DEV, OPS(WIS_OP_I2C_SCAN), RD,
+     p_i2c_scan, "{addresses:[...]}", NULL, wisj_fields_plan, wisj_i2c_scan_finish},
+    {"i2c.xfer", "write tx, then read rx_len bytes with a repeated start", DEV | BAT,
+     OPS(WIS_OP_I2C_XFER), RD, p_i2c_xfer, "{data} the bytes read, as hex", NULL,
+     wisj_i2c_xfer_plan, wisj_flash_data_finish},
+    {"spi.xfer", "full-duplex transfer on the IO-slot SPI bus, SPI_CS held", DEV | BAT,
+     OPS(WIS_OP_SPI_XFER), RD, p_spi_xfer, "{data} the bytes received, as hex", NULL,
+     wisj_spi_xfer_plan, wisj_flash_data_finish},
+    {"uart.config", "take a UART's pins and start it; received bytes come as uart.rx", DEV | BAT,
+     OPS(WIS_OP_UART_CONFIG), RD, p_uart_config, "{}", NULL, wisj_fields_plan, empty_finish},
+    {"uart.write", "send bytes; answers how many the port took", DEV | BAT, OPS(WIS_OP_UART_WRITE),
+     RD, p_uart_write, "{taken}", NULL, wisj_uart_write_plan, fields_finish},
     {"pin.release", "free a pin from whatever function holds it", DEV | BAT, OPS(WIS_OP_RELEASE),
      RD, p_pin, "{}", NULL, release_plan, empty_finish},
     {"pin.state", "a pin's owner, mode, level and watched edge", DEV | BAT, OPS(WIS_OP_PIN_STATE),

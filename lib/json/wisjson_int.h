@@ -108,6 +108,33 @@ json_object *wisj_radio_status_finish(wis_device *dev, json_object *params,
                                       const struct wisj_step *s, const struct wisj_res *r, int n,
                                       struct wisj_error *e);
 json_object *wisj_radio_airtime_local(wis_device *dev, json_object *params, struct wisj_error *e);
+/* flash.* plan/finish code (methods_flash.c). */
+json_object *wisj_flash_info_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                    const struct wisj_res *r, int n, struct wisj_error *e);
+json_object *wisj_flash_data_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                    const struct wisj_res *r, int n, struct wisj_error *e);
+int wisj_flash_write_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                          struct wisj_error *e);
+int wisj_flash_raw_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                        struct wisj_error *e);
+
+/* Bytes as lowercase hex; a hex param into out (1..cap bytes) or -1 with e. */
+json_object *wisj_hex_json(const uint8_t *p, size_t n);
+int wisj_hex_param(json_object *params, const char *name, uint8_t *out, size_t cap,
+                   struct wisj_error *e);
+/* i2c.* code (methods_flash.c). */
+int wisj_i2c_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e);
+json_object *wisj_i2c_scan_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                  const struct wisj_res *r, int n, struct wisj_error *e);
+
+int wisj_spi_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e);
+
+int wisj_uart_write_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                         struct wisj_error *e);
+/* uart.rx notification members: port, overflow, hex. */
+void wisj_uart_rx_json(json_object *o, const struct wis_event *ev);
 
 /* Error detail text (as libwisrpc delivers it) made one printable line. */
 size_t wisj_detail(const uint8_t *p, size_t len, char *buf, size_t cap);

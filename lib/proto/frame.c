@@ -10,7 +10,7 @@
 
 /* CRC-32/ISO-HDLC (the zlib/Ethernet CRC): reflected poly 0xEDB88320,
  * init and xorout 0xFFFFFFFF.  Nibble table: 64 bytes, fine for an MCU. */
-uint32_t wis_crc32(uint32_t crc, const uint8_t *p, size_t n)
+uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
 	static const uint32_t t[16] = {
 	    0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
@@ -72,7 +72,7 @@ static void enc_bytes(struct cobs_enc *e, const uint8_t *p, size_t n)
 		enc_byte(e, p[i]);
 }
 
-size_t wis_frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr, const uint8_t *payload,
+size_t wis__frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr, const uint8_t *payload,
                         size_t len)
 {
 	if (len > WIS_MAX_PAYLOAD || (len && !payload))
@@ -83,8 +83,8 @@ size_t wis_frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr, con
 	    (uint8_t)hdr->opcode, (uint8_t)(hdr->opcode >> 8),
 	    hdr->status,          hdr->flags,
 	};
-	uint32_t crc = wis_crc32(0, h, sizeof h);
-	crc = wis_crc32(crc, payload, len);
+	uint32_t crc = wis__crc32(0, h, sizeof h);
+	crc = wis__crc32(crc, payload, len);
 	uint8_t c[WIS_CRC_LEN] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
 	                          (uint8_t)(crc >> 24)};
 
@@ -102,7 +102,7 @@ size_t wis_frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr, con
 	return e.err ? 0 : e.len;
 }
 
-void wis_deframer_init(struct wis_deframer *d)
+void wis__deframer_init(struct wis_deframer *d)
 {
 	d->len = 0;
 	d->discarding = false;
@@ -151,7 +151,7 @@ static void end_frame(struct wis_deframer *d, wis_frame_cb cb, void *user)
 	const uint8_t *b = d->buf;
 	uint32_t want = (uint32_t)b[body] | (uint32_t)b[body + 1] << 8 |
 	                (uint32_t)b[body + 2] << 16 | (uint32_t)b[body + 3] << 24;
-	if (wis_crc32(0, b, body) != want) {
+	if (wis__crc32(0, b, body) != want) {
 		d->stats.crc_errors++;
 		d->stats.bytes_dropped += (uint32_t)n;
 		return;
@@ -163,7 +163,7 @@ static void end_frame(struct wis_deframer *d, wis_frame_cb cb, void *user)
 	cb(user, &h, b + WIS_HDR_LEN, body - WIS_HDR_LEN);
 }
 
-void wis_deframer_feed(struct wis_deframer *d, const uint8_t *data, size_t n, wis_frame_cb cb,
+void wis__deframer_feed(struct wis_deframer *d, const uint8_t *data, size_t n, wis_frame_cb cb,
                        void *user)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -245,6 +245,96 @@ static uint32_t radio_cad_bound_ms(const uint8_t *req, size_t len)
 	return (len >= 1 ? req[0] : 16) * 525u + 100;
 }
 
+/* FLASH (flash.md): addresses are byte offsets in the store in use. */
+const char *const wis_flash_store_names[] = {"external", "internal", NULL};
+static const struct wis_field flash_info_resp[] = {
+    ENUM8("store", wis_flash_store_names, WIS_FLASH_STORE_INTERNAL),
+    {"jedec", WIS_FT_BYTES, 3, 3, NULL},
+    U32("size"),
+    U32("erase_unit"),
+    U32("page_size"),
+    {"name", WIS_FT_STR, 0, 255, NULL}};
+static const struct wis_field flash_read_req[] = {U32("addr"),
+                                                  {"len", WIS_FT_U16, 1, WIS_FLASH_READ_MAX, NULL}};
+static const struct wis_field flash_data_resp[] = {
+    {"data", WIS_FT_BYTES, 0, WIS_MAX_PAYLOAD, NULL}};
+static const struct wis_field flash_write_req[] = {
+    U32("addr"),
+    U8("flags", 0, WIS_FLASH_WRITE_ERASE),
+    {"data", WIS_FT_BYTES, 1, WIS_FLASH_WRITE_MAX, NULL}};
+static const struct wis_field flash_range_req[] = {U32("addr"), U32("len")};
+static const struct wis_field flash_verify_resp[] = {U32("crc32")};
+static const struct wis_field flash_raw_req[] = {{"rx_len", WIS_FT_U16, 0, WIS_FLASH_RAW_MAX, NULL},
+                                                 {"tx", WIS_FT_BYTES, 1, WIS_FLASH_RAW_MAX, NULL}};
+
+/* I2C: the bus field names the resource (i2c1 or i2c2). */
+const char *const wis_i2c_bus_names[] = {"i2c1", "i2c2", NULL};
+static const struct wis_field i2c_config_req[] = {ENUM8("bus", wis_i2c_bus_names, 1),
+                                                  {"hz", WIS_FT_U32, 100000, 400000, NULL}};
+static const struct wis_field i2c_scan_req[] = {ENUM8("bus", wis_i2c_bus_names, 1)};
+static const struct wis_field i2c_scan_resp[] = {{"addrs", WIS_FT_BYTES, 0, 112, NULL}};
+static const struct wis_field i2c_xfer_req[] = {
+    ENUM8("bus", wis_i2c_bus_names, 1), U8("addr", WIS_I2C_ADDR_MIN, WIS_I2C_ADDR_MAX),
+    {"rx_len", WIS_FT_U16, 0, WIS_I2C_XFER_MAX, NULL},
+    {"tx", WIS_FT_BYTES, 0, WIS_I2C_XFER_MAX, NULL}};
+
+/* SPI: one full-duplex transfer. */
+static const struct wis_field spi_xfer_req[] = {
+    {"hz", WIS_FT_U32, WIS_SPI_HZ_MIN, WIS_SPI_HZ_MAX, NULL}, U8("mode", 0, 3),
+    {"tx", WIS_FT_BYTES, 1, WIS_SPI_XFER_MAX, NULL}};
+
+/* UART: the port field names the resource (uart0 or uart1). */
+const char *const wis_uart_port_names[] = {"uart0", "uart1", NULL};
+const char *const wis_uart_parity_names[] = {"none", "even", NULL};
+static const struct wis_field uart_config_req[] = {
+    ENUM8("port", wis_uart_port_names, 1),
+    {"baud", WIS_FT_U32, WIS_UART_BAUD_MIN, WIS_UART_BAUD_MAX, NULL},
+    ENUM8("parity", wis_uart_parity_names, WIS_UART_PARITY_EVEN), U8("stop_bits", 1, 2)};
+static const struct wis_field uart_write_req[] = {
+    ENUM8("port", wis_uart_port_names, 1), {"data", WIS_FT_BYTES, 1, WIS_UART_WRITE_MAX, NULL}};
+static const struct wis_field uart_write_resp[] = {U16("taken")};
+static const struct wis_field ev_uart_rx[] = {ENUM8("port", wis_uart_port_names, 1),
+                                              U32("overflow"),
+                                              {"data", WIS_FT_BYTES, 0, WIS_EV_MAX_DATA, NULL}};
+
+/* Little-endian u32 at p[off], 0 if the request is too short. */
+static uint32_t req_u32(const uint8_t *req, size_t len, size_t off)
+{
+	if (len < off + 4)
+		return 0;
+	return (uint32_t)req[off] | (uint32_t)req[off + 1] << 8 | (uint32_t)req[off + 2] << 16 |
+	       (uint32_t)req[off + 3] << 24;
+}
+
+/* Worst wait per 4 KiB erased: the driver's bound, the larger of the
+ * IS25LP080D datasheet maximum (300 ms) and the SFDP-derived one (640 ms);
+ * the internal store's page erase is 85 ms.  Programming a 256-byte page:
+ * 1.6 ms at most. */
+#define FLASH_UNIT_ERASE_MS 640u
+#define FLASH_PAGE_PROG_MS 2u
+
+/* An erase-before-write touches at most two units (data <= 1016 bytes):
+ * each read, erased and programmed whole. */
+static uint32_t flash_write_bound_ms(const uint8_t *req, size_t len)
+{
+	if (len > 4 && (req[4] & WIS_FLASH_WRITE_ERASE))
+		return 2 * (FLASH_UNIT_ERASE_MS + 16 * FLASH_PAGE_PROG_MS) + 100;
+	return 5 * FLASH_PAGE_PROG_MS + 50;
+}
+
+static uint32_t flash_erase_bound_ms(const uint8_t *req, size_t len)
+{
+	uint32_t n = req_u32(req, len, 4);
+	return (n / 4096 + 1) * FLASH_UNIT_ERASE_MS + 100;
+}
+
+/* CRC over the range, read 1 KiB per main-loop turn (~1.1 ms at 8 MHz). */
+static uint32_t flash_verify_bound_ms(const uint8_t *req, size_t len)
+{
+	uint32_t n = req_u32(req, len, 4);
+	return (n / 1024 + 1) * 2 + 100;
+}
+
 /* DELAY answers after its delay: the host waits that long more. */
 static uint32_t delay_bound_ms(const uint8_t *req, size_t len)
 {
@@ -326,6 +416,33 @@ static const struct wis_op_desc ops[] = {
      WIS_OPF_EVENT, WIS_RES_RADIO, RD, WIS_TC_QUICK, NULL},
     {WIS_EV_RADIO_RX_ERROR, "RADIO_RX_ERROR", "CRC or header error, or an RX timeout", NONE,
      REQ(ev_radio_err), WIS_OPF_EVENT, WIS_RES_RADIO, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_FLASH_INFO, "FLASH_INFO", "the store in use (chip or internal), size, erase unit", NONE,
+     REQ(flash_info_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_FLASH_READ, "FLASH_READ", "reads len bytes at addr of the store", REQ(flash_read_req),
+     REQ(flash_data_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
+    {WIS_OP_FLASH_WRITE, "FLASH_WRITE", "programs data at addr; erases first with flag erase",
+     REQ(flash_write_req), NONE, CH, WIS_RES_FLASH, CTL, WIS_TC_LONG, flash_write_bound_ms},
+    {WIS_OP_FLASH_ERASE, "FLASH_ERASE", "erases a range aligned to the erase unit",
+     REQ(flash_range_req), NONE, CH, WIS_RES_FLASH, CTL, WIS_TC_LONG, flash_erase_bound_ms},
+    {WIS_OP_FLASH_VERIFY, "FLASH_VERIFY", "CRC-32 of a range, computed on the device",
+     REQ(flash_range_req), REQ(flash_verify_resp), 0, WIS_RES_FLASH, RD, WIS_TC_LONG,
+     flash_verify_bound_ms},
+    {WIS_OP_FLASH_RAW, "FLASH_RAW", "one SPI transaction to the chip, CS held (chip only)",
+     REQ(flash_raw_req), REQ(flash_data_resp), CH, WIS_RES_FLASH, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_I2C_CONFIG, "I2C_CONFIG", "takes an I2C bus's pins and sets its clock",
+     REQ(i2c_config_req), NONE, B | CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_I2C_SCAN, "I2C_SCAN", "the 7-bit addresses 0x08..0x77 that acknowledge",
+     REQ(i2c_scan_req), REQ(i2c_scan_resp), CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_I2C_XFER, "I2C_XFER", "write tx, then read rx_len with a repeated start",
+     REQ(i2c_xfer_req), REQ(flash_data_resp), B | CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_SPI_XFER, "SPI_XFER", "full-duplex transfer on the IO-slot bus, CS held",
+     REQ(spi_xfer_req), REQ(flash_data_resp), B | CH, WIS_RES_SPI, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_UART_CONFIG, "UART_CONFIG", "takes a UART's pins: baud, parity, stop bits; RX on",
+     REQ(uart_config_req), NONE, B | CH, WIS_RES_UART0, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_UART_WRITE, "UART_WRITE", "queues bytes for TX; answers how many were taken",
+     REQ(uart_write_req), REQ(uart_write_resp), B | CH, WIS_RES_UART0, CTL, WIS_TC_QUICK, NULL},
+    {WIS_EV_UART_RX, "UART_RX", "bytes received, in order; overflow = bytes dropped so far",
+     NONE, REQ(ev_uart_rx), WIS_OPF_EVENT, WIS_RES_UART0, RD, WIS_TC_QUICK, NULL},
 };
 
 const struct wis_op_desc *wis_op_table(size_t *count)
@@ -595,6 +712,17 @@ int wis_op_resource(const struct wis_op_desc *d, const uint8_t *req, size_t len,
 	put(buf, cap, 0, "");
 	if (!d || d->res == WIS_RES_NONE)
 		return WIS_RES_NONE;
+	if (d->res == WIS_RES_I2C1 && d->nreq && len && d->req[0].names == wis_i2c_bus_names) {
+		/* The first field says which bus: i2c1 or i2c2. */
+		unsigned r = req[0] ? WIS_RES_I2C2 : WIS_RES_I2C1;
+		put(buf, cap, 0, res_names[r]);
+		return (int)r;
+	}
+	if (d->res == WIS_RES_UART0 && d->nreq && len && d->req[0].names == wis_uart_port_names) {
+		unsigned r = req[0] ? WIS_RES_UART1 : WIS_RES_UART0;
+		put(buf, cap, 0, res_names[r]);
+		return (int)r;
+	}
 	if (d->res != WIS_RES_PIN) {
 		put(buf, cap, 0, res_names[d->res]);
 		return d->res;

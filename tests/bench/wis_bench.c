@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 	const uint8_t payload[8] = {'w', 'i', 's', 'b', 'e', 'n', 'c', 'h'};
 	uint8_t frame[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, 1, WIS_OP_PING, 0, 0};
-	size_t flen = wis_frame_encode(frame, sizeof frame, &h, payload, sizeof payload);
+	size_t flen = wis__frame_encode(frame, sizeof frame, &h, payload, sizeof payload);
 
 	struct sim s;
 	sim_start(&s, NULL);

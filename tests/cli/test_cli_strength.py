@@ -20,6 +20,17 @@ SKIP = {
     "reset": DESTRUCTIVE["system.reset"],
     "discover": "lists USB modules without wisd: no parameter reaches a method",
     "call": "raw JSON: every method's parameters are walked through it below",
+    # Commands whose arguments are not one method parameter each (their
+    # methods are walked through "call" below; tests/cli/test_wisctl_flash.py
+    # and test_wisctl_i2c.py check their arguments).
+    "flash read": "LEN is a total split into flash.read requests of up to 1024 bytes",
+    "flash write": "FILE is read by wisctl and sent as flash.write requests",
+    "flash verify": "FILE|LEN: a file's CRC and length, or a length",
+    "i2c read": "a shorthand for i2c.xfer (LEN is rx_len, --reg is tx)",
+    "i2c write": "a shorthand for i2c.xfer (HEX... is tx)",
+    "i2c xfer": "HEX is tx as hex bytes",
+    "spi xfer": "HEX... is tx as hex bytes",
+    "uart write": "TEXT... is data, words joined by spaces",
 }
 
 # Options that belong to wisctl itself, not to a method parameter:
@@ -44,7 +55,7 @@ def commands():
         usage = re.split(r"\s{2,}", line.strip())[0]
         toks = re.findall(r"\[[^\]]*\]|\S+", usage)
         n = 0
-        while n < len(toks) and re.fullmatch(r"[a-z]+", toks[n]):
+        while n < len(toks) and re.fullmatch(r"[a-z][a-z0-9]*", toks[n]):  # i2c scan
             n += 1
         # A long usage runs into its help text with one space between.
         end = n

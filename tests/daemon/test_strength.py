@@ -34,7 +34,7 @@ CANDIDATES = {
     "object of pin name -> 0|1": [{"LED1": 0}, {"IO1": 0}],
     "string or array of strings": ["gpio.edge", "IO1"],
     "array of {method, params}": [[{"method": "system.ping"}]],
-    "string": ["x"],
+    "string": ["x", "00"],  # "00": parameters carrying bytes as hex (flash.write data)
     "boolean": [False],
 }
 

@@ -46,7 +46,7 @@ static inline void setup_nfc(bool nfc_gpio)
 	F.hw.adc_fixed = true;
 	for (int i = 0; i < 8; i++)
 		F.hw.id[i] = (uint8_t)(0xa0 + i);
-	wis_deframer_init(&F.out.d);
+	wis__deframer_init(&F.out.d);
 	F.hw.board.fw_version = "9.8.7";
 	F.hw.board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS;
 	F.hw.board.nfc_pins_gpio = nfc_gpio;
@@ -72,7 +72,7 @@ static inline void send_frame(uint8_t version, uint8_t type, uint16_t id, uint16
 {
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {version, type, id, op, 0, 0};
-	size_t n = wis_frame_encode(buf, sizeof buf, &h, p, len);
+	size_t n = wis__frame_encode(buf, sizeof buf, &h, p, len);
 	CHECK(n > 0);
 	send_raw(buf, n);
 }

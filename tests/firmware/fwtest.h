@@ -63,7 +63,7 @@ static void fw_frames_cb(void *user, const struct wis_hdr *h, const uint8_t *p, 
 
 static inline void fw_frames_feed(struct fw_frames *fs, const uint8_t *p, size_t n)
 {
-	wis_deframer_feed(&fs->d, p, n, fw_frames_cb, fs);
+	wis__deframer_feed(&fs->d, p, n, fw_frames_cb, fs);
 }
 
 /* The detail string of an error response, NUL-terminated into buf. */

@@ -191,7 +191,7 @@ static inline void host_init(struct host *h, int fd)
 	memset(h, 0, sizeof *h);
 	h->fd = fd;
 	h->id = 1;
-	wis_deframer_init(&h->in.d);
+	wis__deframer_init(&h->in.d);
 }
 
 static inline void host_write(struct host *h, const void *p, size_t n)
@@ -221,7 +221,7 @@ static inline uint16_t host_send(struct host *h, uint8_t type, uint16_t op, cons
 	if (h->id == 0)
 		h->id = 1;
 	struct wis_hdr hdr = {WIS_PROTO_VERSION, type, id, op, 0, 0};
-	size_t n = wis_frame_encode(buf, sizeof buf, &hdr, p, len);
+	size_t n = wis__frame_encode(buf, sizeof buf, &hdr, p, len);
 	host_write(h, buf, n);
 	return id;
 }

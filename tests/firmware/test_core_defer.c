@@ -310,7 +310,7 @@ static void test_overflow_exact(void)
 	CHECK_EQ(stat(S_EVD) - dropped0, 9);
 }
 
-/* COBS + CRC by hand: wis_frame_encode refuses payloads over the maximum. */
+/* COBS + CRC by hand: wis__frame_encode refuses payloads over the maximum. */
 static size_t encode_any(uint8_t *out, const uint8_t *body, size_t n)
 {
 	size_t o = 0, code_at = 1;
@@ -340,7 +340,7 @@ static void test_header_rules(void)
 	size_t at = F.out.n;
 	uint8_t buf[WIS_MAX_ENCODED + 64];
 	struct wis_hdr h = {1, WIS_MSG_REQUEST, 300, WIS_OP_GPIO_WRITE, 0, 0x01};
-	size_t n = wis_frame_encode(buf, sizeof buf, &h, (const uint8_t[]){IO1, 1}, 2);
+	size_t n = wis__frame_encode(buf, sizeof buf, &h, (const uint8_t[]){IO1, 1}, 2);
 	send_raw(buf, n);
 	struct fw_frame *r = find_resp(at, 300);
 	CHECK(r && r->h.status == WIS_ST_BAD_ARG);
@@ -358,7 +358,7 @@ static void test_header_rules(void)
 	memset(body, 0x5a, sizeof body);
 	uint8_t hd[WIS_HDR_LEN] = {1, 0, 0x2d, 0x01, WIS_OP_PING, 0, 0, 0};
 	memcpy(body, hd, sizeof hd);
-	uint32_t crc = wis_crc32(0, body, WIS_HDR_LEN + plen);
+	uint32_t crc = wis__crc32(0, body, WIS_HDR_LEN + plen);
 	for (int i = 0; i < 4; i++)
 		body[WIS_HDR_LEN + plen + (size_t)i] = (uint8_t)(crc >> (8 * i));
 	uint64_t frames0 = stat(S_RX), over0 = stat(S_OVER);

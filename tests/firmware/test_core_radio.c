@@ -49,7 +49,7 @@ static void setup(void)
 		nd->hw.now = NOW;
 		nd->hw.sink = sink;
 		nd->hw.user = nd;
-		wis_deframer_init(&nd->out.d);
+		wis__deframer_init(&nd->out.d);
 		CHECK_EQ(simhal_radio_attach(&nd->hw, &nd->radio, &MD, NULL), 0);
 		simhal_attach(&nd->hw, &nd->core);
 		wisfw_core_init(&nd->core, &nd->hw.hal);
@@ -98,7 +98,7 @@ static uint16_t send_req(int n, uint16_t op, const union wis_val *v)
 	size_t len = v ? wis_op_encode(op, v, p, sizeof p) : 0;
 	uint16_t id = N[n].next_id++;
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, op, 0, 0};
-	size_t k = wis_frame_encode(buf, sizeof buf, &h, p, len);
+	size_t k = wis__frame_encode(buf, sizeof buf, &h, p, len);
 	sync_clocks();
 	wisfw_core_rx(&N[n].core, buf, k);
 	sync_clocks();

@@ -136,7 +136,7 @@ static void test_garbage_and_stats(void)
 	/* A frame with a broken CRC, then a good one. */
 	uint8_t buf[64];
 	struct wis_hdr h = {1, 0, 9, WIS_OP_PING, 0, 0};
-	size_t n = wis_frame_encode(buf, sizeof buf, &h, (const uint8_t *)"abc", 3);
+	size_t n = wis__frame_encode(buf, sizeof buf, &h, (const uint8_t *)"abc", 3);
 	buf[4] ^= 0x20;
 	send_raw(buf, n);
 	static const uint8_t runt[] = {0, 3, 1, 2, 0};
@@ -247,8 +247,8 @@ static void test_reset(void)
 	uint8_t buf[128];
 	struct wis_hdr h1 = {1, 0, 40, WIS_OP_RESET, 0, 0}, h2 = {1, 0, 41, WIS_OP_PING, 0, 0};
 	uint8_t mode = WIS_RESET_BOOTLOADER;
-	size_t n = wis_frame_encode(buf, sizeof buf, &h1, &mode, 1);
-	n += wis_frame_encode(buf + n, sizeof buf - n, &h2, NULL, 0);
+	size_t n = wis__frame_encode(buf, sizeof buf, &h1, &mode, 1);
+	n += wis__frame_encode(buf + n, sizeof buf - n, &h2, NULL, 0);
 	size_t before = F.out.n;
 	send_raw(buf, n);
 	CHECK_EQ(F.out.n, before + 1);

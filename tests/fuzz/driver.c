@@ -43,7 +43,7 @@ static size_t valid_frame(uint8_t *out, size_t cap)
 	                    ops[rnd() % (sizeof ops / sizeof ops[0])],
 	                    0,
 	                    0};
-	return wis_frame_encode(out, cap, &h, payload, len);
+	return wis__frame_encode(out, cap, &h, payload, len);
 }
 
 /* Feeds one corpus file to the target; returns 1 if it was read. */

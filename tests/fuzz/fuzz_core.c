@@ -35,8 +35,8 @@ static void on_reply(void *user, const struct wis_hdr *h, const uint8_t *p, size
 static void sink(void *user, const uint8_t *p, size_t n)
 {
 	(void)user;
-	link_crc = wis_crc32(link_crc, p, n);
-	wis_deframer_feed(&host_rx, p, n, on_reply, NULL);
+	link_crc = wis__crc32(link_crc, p, n);
+	wis__deframer_feed(&host_rx, p, n, on_reply, NULL);
 }
 
 /* One run of the input; returns a digest of what went over the link. */
@@ -52,7 +52,7 @@ static uint32_t run(const uint8_t *data, size_t size)
 	memset(levels, 0, sizeof levels);
 	link_crc = 0;
 	responses = 0;
-	wis_deframer_init(&host_rx);
+	wis__deframer_init(&host_rx);
 	simhal_attach(&hw, &core);
 	wisfw_core_init(&core, &hw.hal);
 	wisfw_core_boot(&core, WIS_CAUSE_POWER_ON);

@@ -36,12 +36,12 @@ static void recheck(void *user, const struct wis_hdr *h, const uint8_t *p, size_
 	static struct wis_deframer d2;
 	static struct frame_copy again;
 	(void)user;
-	size_t n = wis_frame_encode(enc, sizeof enc, h, p, len);
+	size_t n = wis__frame_encode(enc, sizeof enc, h, p, len);
 	if (n == 0)
 		abort();
 	memset(&again, 0, sizeof again);
-	wis_deframer_init(&d2);
-	wis_deframer_feed(&d2, enc, n, keep, &again);
+	wis__deframer_init(&d2);
+	wis__deframer_feed(&d2, enc, n, keep, &again);
 	if (again.count != 1 || again.len != len || memcmp(&again.h, h, sizeof *h) != 0 ||
 	    memcmp(again.p, p, len) != 0)
 		abort();
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct wis_deframer d, whole;
 	struct tally t = {0, 0, 0};
 	size_t delimiters = 0, frame_ends = 0, overflows = 0;
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	for (size_t i = 0; i < size; i++) {
 		bool was_discarding = d.discarding;
 		if (data[i] == 0) {
@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				frame_ends++;
 			t.pending_at_end = d.len;
 		}
-		wis_deframer_feed(&d, data + i, 1, count, &t);
+		wis__deframer_feed(&d, data + i, 1, count, &t);
 		if (d.discarding && !was_discarding)
 			overflows++;
 	}
@@ -89,8 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    st->oversize != overflows)
 		abort();
 
-	wis_deframer_init(&whole);
-	wis_deframer_feed(&whole, data, size, recheck, NULL);
+	wis__deframer_init(&whole);
+	wis__deframer_feed(&whole, data, size, recheck, NULL);
 	if (memcmp(&whole.stats, st, sizeof *st) != 0 || whole.len != d.len ||
 	    whole.discarding != d.discarding)
 		abort();

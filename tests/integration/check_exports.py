@@ -2,12 +2,15 @@
 # The shared libwisrpc exports exactly the functions its public headers
 # declare: internals (wis_fail, wis_tx_send, ...) would otherwise become
 # ABI by accident and could clash with an application's own names.
-# Usage: check_exports.py LIBWISRPC.so HEADER...
+# The static archive may hold more global symbols (the shared library hides
+# them with its version script), but only wis__ internals: a name an
+# application or the firmware core could also define would collide.
+# Usage: check_exports.py LIBWISRPC.so LIBWISRPC.a HEADER...
 import re
 import subprocess
 import sys
 
-lib, headers = sys.argv[1], sys.argv[2:]
+lib, archive, headers = sys.argv[1], sys.argv[2], sys.argv[3:]
 declared = set()
 for h in headers:
     text = open(h).read()
@@ -29,4 +32,11 @@ if extra:
 if missing:
     print("declared in the public headers but not exported:", " ".join(missing))
 print(f"{len(exported)} symbols exported, {len(declared)} declared")
-sys.exit(1 if extra or missing else 0)
+out = subprocess.run(["nm", "-g", "--defined-only", archive], capture_output=True, text=True,
+                     check=True).stdout
+globals_ = {l.split()[-1] for l in out.splitlines() if len(l.split()) >= 3 and l.split()[1] in "TWDBR"}
+stray = sorted(s for s in globals_ - declared if not s.startswith("wis__"))
+if stray:
+    print("static archive: global symbols that are neither public nor wis__:", " ".join(stray))
+print(f"static archive: {len(globals_)} global symbols")
+sys.exit(1 if extra or missing or stray else 0)

@@ -36,7 +36,7 @@ static void send_frame(uint8_t type, uint16_t id, uint16_t op, uint8_t status, c
 {
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {WIS_PROTO_VERSION, type, id, op, status, 0};
-	size_t len = wis_frame_encode(buf, sizeof buf, &h, p, n);
+	size_t len = wis__frame_encode(buf, sizeof buf, &h, p, n);
 	if (write(master, buf, len) != (ssize_t)len)
 		perror("fake device write");
 }
@@ -69,7 +69,7 @@ static void noise(uint16_t id, uint16_t op)
 	/* a frame with a bad CRC */
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, id, op, 0, 0};
-	size_t len = wis_frame_encode(buf, sizeof buf, &h, (const uint8_t *)"zzzz", 4);
+	size_t len = wis__frame_encode(buf, sizeof buf, &h, (const uint8_t *)"zzzz", 4);
 	uint8_t *z = memchr(buf, 'z', len);
 	if (z)
 		*z = 'y';
@@ -139,7 +139,7 @@ static void *device_thread(void *arg)
 {
 	(void)arg;
 	static struct wis_deframer d;
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	uint8_t buf[4096];
 	while (!stop) {
 		struct pollfd p = {master, POLLIN, 0};
@@ -150,7 +150,7 @@ static void *device_thread(void *arg)
 			usleep(10000); /* slave closed between opens: EIO until reopened */
 			continue;
 		}
-		wis_deframer_feed(&d, buf, (size_t)r, on_request, NULL);
+		wis__deframer_feed(&d, buf, (size_t)r, on_request, NULL);
 	}
 	return NULL;
 }

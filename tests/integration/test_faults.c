@@ -77,7 +77,7 @@ static void garbage(struct sim *s)
 	CHECK(write(fd, junk, 1000) == 1000);
 	uint8_t frame[WIS_MAX_ENCODED + 1];
 	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, 77, WIS_OP_PING, 0, 0};
-	size_t n = wis_frame_encode(frame, sizeof frame, &h, (const uint8_t *)"hello", 5);
+	size_t n = wis__frame_encode(frame, sizeof frame, &h, (const uint8_t *)"hello", 5);
 	uint8_t *l = memchr(frame, 'l', n); /* a payload byte, never a COBS code here */
 	CHECK(l != NULL);
 	if (l)

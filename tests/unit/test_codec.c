@@ -42,13 +42,13 @@ static void test_vectors(const char *path)
 		CHECK(rc == 1);
 		if (rc < 0)
 			continue;
-		size_t elen = wis_frame_encode(enc, sizeof enc, &v.h, v.payload, v.plen);
+		size_t elen = wis__frame_encode(enc, sizeof enc, &v.h, v.payload, v.plen);
 		CHECK_EQ(elen, v.wlen);
 		CHECK(elen == v.wlen && memcmp(enc, v.wire, v.wlen) == 0);
 
 		memset(&g, 0, sizeof g);
-		wis_deframer_init(&d);
-		wis_deframer_feed(&d, v.wire, v.wlen, on_frame, &g);
+		wis__deframer_init(&d);
+		wis__deframer_feed(&d, v.wire, v.wlen, on_frame, &g);
 		CHECK_EQ(g.count, 1);
 		CHECK(memcmp(&g.h, &v.h, sizeof v.h) == 0);
 		CHECK_EQ(g.len, v.plen);
@@ -61,10 +61,10 @@ static void test_vectors(const char *path)
 
 static void test_crc(void)
 {
-	CHECK_EQ(wis_crc32(0, (const uint8_t *)"123456789", 9), 0xCBF43926u);
+	CHECK_EQ(wis__crc32(0, (const uint8_t *)"123456789", 9), 0xCBF43926u);
 	/* Incremental equals one-shot. */
-	uint32_t c = wis_crc32(0, (const uint8_t *)"1234", 4);
-	CHECK_EQ(wis_crc32(c, (const uint8_t *)"56789", 5), 0xCBF43926u);
+	uint32_t c = wis__crc32(0, (const uint8_t *)"1234", 4);
+	CHECK_EQ(wis__crc32(c, (const uint8_t *)"56789", 5), 0xCBF43926u);
 }
 
 static uint32_t rng = 12345;
@@ -116,20 +116,20 @@ static void test_random_roundtrip(void)
 				stream[pos++] = (uint8_t)(rnd() | 1);
 			noise_bursts++;
 		}
-		size_t n = wis_frame_encode(stream + pos, sizeof stream - pos, &hdrs[i],
+		size_t n = wis__frame_encode(stream + pos, sizeof stream - pos, &hdrs[i],
 		                            payloads[i], lens[i]);
 		CHECK(n > 0);
 		pos += n;
 	}
 
 	static struct wis_deframer d;
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	struct expect e = {hdrs, payloads, lens, 0, 0};
 	for (size_t off = 0; off < pos;) {
 		size_t chunk = 1 + rnd() % 300;
 		if (chunk > pos - off)
 			chunk = pos - off;
-		wis_deframer_feed(&d, stream + off, chunk, on_expected, &e);
+		wis__deframer_feed(&d, stream + off, chunk, on_expected, &e);
 		off += chunk;
 	}
 	CHECK_EQ(e.next, N);
@@ -141,7 +141,7 @@ static void test_random_roundtrip(void)
 
 static void feed_one(struct wis_deframer *d, const uint8_t *p, size_t n, struct got *g)
 {
-	wis_deframer_feed(d, p, n, on_frame, g);
+	wis__deframer_feed(d, p, n, on_frame, g);
 }
 
 /* Every kind of damage is dropped, counted, and the next frame survives. */
@@ -152,7 +152,7 @@ static void test_damage(void)
 	static uint8_t buf[WIS_MAX_ENCODED + 1], good[64];
 	struct wis_hdr h = {1, 0, 77, WIS_OP_PING, 0, 0};
 	const uint8_t pl[] = {1, 2, 3, 0, 4};
-	size_t goodlen = wis_frame_encode(good, sizeof good, &h, pl, sizeof pl);
+	size_t goodlen = wis__frame_encode(good, sizeof good, &h, pl, sizeof pl);
 	CHECK(goodlen > 0);
 
 	/* Flip one bit anywhere in the body: the CRC (or COBS) must catch it. */
@@ -162,7 +162,7 @@ static void test_damage(void)
 			buf[i] ^= (uint8_t)(1u << bit);
 			if (buf[i] == 0)
 				continue; /* a new delimiter: a different damage case */
-			wis_deframer_init(&d);
+			wis__deframer_init(&d);
 			memset(&g, 0, sizeof g);
 			feed_one(&d, buf, goodlen, &g);
 			CHECK_EQ(g.count, 0);
@@ -172,7 +172,7 @@ static void test_damage(void)
 	}
 
 	/* Truncated frame: the rest is lost, the next one is not. */
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	memset(&g, 0, sizeof g);
 	feed_one(&d, good, goodlen - 4, &g);
 	feed_one(&d, good, goodlen, &g);
@@ -185,7 +185,7 @@ static void test_damage(void)
 	 * the deframer decodes in place, so the first copy's last byte still
 	 * sits just past the truncated one.  A block-length check one byte too
 	 * loose reads it and delivers the frame a second time. */
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	memset(&g, 0, sizeof g);
 	feed_one(&d, good, goodlen, &g);
 	memcpy(buf, good, goodlen);
@@ -199,20 +199,20 @@ static void test_damage(void)
 
 	/* A block that claims 3 data bytes and has 2 is a COBS error, not a
 	 * (shorter) runt. */
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	const uint8_t short_block[] = {0, 4, 1, 2, 0};
 	feed_one(&d, short_block, sizeof short_block, &g);
 	CHECK_EQ(d.stats.cobs_errors, 1);
 	CHECK_EQ(d.stats.runts, 0);
 
 	/* Runt: fewer than header + CRC bytes. */
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	const uint8_t runt[] = {0, 3, 1, 1, 0};
 	feed_one(&d, runt, sizeof runt, &g);
 	CHECK_EQ(d.stats.runts, 1);
 
 	/* Oversize: a run of non-zero bytes longer than any frame. */
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	memset(&g, 0, sizeof g);
 	static uint8_t big[WIS_MAX_ENCODED * 2];
 	memset(big, 0x55, sizeof big);
@@ -222,16 +222,16 @@ static void test_damage(void)
 	CHECK_EQ(g.count, 1);
 
 	/* Idle delimiters are not errors. */
-	wis_deframer_init(&d);
+	wis__deframer_init(&d);
 	const uint8_t idle[] = {0, 0, 0, 0};
 	feed_one(&d, idle, sizeof idle, &g);
 	CHECK_EQ(d.stats.runts + d.stats.cobs_errors + d.stats.crc_errors, 0);
 
 	/* Encoder refuses what cannot be framed. */
-	CHECK_EQ(wis_frame_encode(buf, sizeof buf, &h, big, WIS_MAX_PAYLOAD + 1), 0);
-	CHECK_EQ(wis_frame_encode(buf, 10, &h, pl, sizeof pl), 0);
+	CHECK_EQ(wis__frame_encode(buf, sizeof buf, &h, big, WIS_MAX_PAYLOAD + 1), 0);
+	CHECK_EQ(wis__frame_encode(buf, 10, &h, pl, sizeof pl), 0);
 	/* The largest frame fits in the documented bound. */
-	CHECK(wis_frame_encode(buf, WIS_MAX_ENCODED + 1, &h, big, WIS_MAX_PAYLOAD) > 0);
+	CHECK(wis__frame_encode(buf, WIS_MAX_ENCODED + 1, &h, big, WIS_MAX_PAYLOAD) > 0);
 }
 
 static void test_cursor(void)

@@ -1,0 +1,80 @@
+"""wisctl flash and the flash.* methods through wisd against the simulator's
+IS25LP080D: info, write a file (erasing what it needs), verify by device
+CRC (match and mismatch), read back to a file, hex dump, erase alignment
+errors, usage errors, the raw transaction, no progress bar when piped, and
+wisd refusing a flash write while another client holds LED3 (QSPI DIO3)."""
+import json
+import os
+import subprocess
+
+from wisdtest import WISCTL, wisctl
+
+
+def run(env, *args, **kw):
+    return wisctl(env.wisd.sock, *args, **kw)
+
+
+def ok(r):
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    assert r.stderr == "", r.stderr  # no progress bar when stderr is not a terminal
+    return r.stdout
+
+
+def test_flash_info(env):
+    out = ok(run(env, "flash", "info"))
+    assert "store=external" in out and "jedec=9d6014" in out and "size=1048576" in out
+    j = json.loads(ok(run(env, "--json", "flash", "info")))
+    assert j == {"store": "external", "jedec": "9d6014", "size": 1048576, "erase_unit": 4096,
+                 "page_size": 256, "name": "IS25LP080D"}
+
+
+def test_flash_write_verify_read(env):
+    data = os.urandom(9000)
+    src = os.path.join(env.tmp, "in.bin")
+    back = os.path.join(env.tmp, "out.bin")
+    other = os.path.join(env.tmp, "other.bin")
+    open(src, "wb").write(data)
+    open(other, "wb").write(bytes(b ^ 1 for b in data))
+    ok(run(env, "flash", "write", "0x3100", src))
+    assert ok(run(env, "flash", "verify", "0x3100", src)).startswith("match crc32=")
+    r = run(env, "flash", "verify", "0x3100", other)
+    assert r.returncode == 1 and "MISMATCH" in r.stdout and r.stderr.count("\n") == 1
+    ok(run(env, "flash", "read", "0x3100", str(len(data)), "-o", back))
+    assert open(back, "rb").read() == data
+    dump = ok(run(env, "flash", "read", "0x3100", "16"))
+    assert dump == "00003100  " + " ".join("%02x" % b for b in data[:16]) + "\n"
+    # Programming over data without erasing is refused, named, nothing changed.
+    r = run(env, "flash", "write", "0x3100", other, "--no-erase")
+    assert r.returncode == 1 and "not erased" in r.stderr and r.stderr.count("\n") == 1
+    assert ok(run(env, "flash", "verify", "0x3100", src)).startswith("match")
+    j = json.loads(ok(run(env, "--json", "flash", "verify", "0x3100", str(len(data)))))
+    assert j["crc32"] == __import__("zlib").crc32(data)
+
+
+def test_flash_erase_and_errors(env):
+    ok(run(env, "flash", "erase", "0x4000", "4K"))
+    assert ok(run(env, "flash", "read", "0x4000", "4")) == "00004000  ff ff ff ff\n"
+    r = run(env, "flash", "erase", "0x4100", "4096")
+    assert r.returncode == 1 and "not a multiple of the erase unit 4096" in r.stderr
+    r = run(env, "flash", "read", "0xffff0", "0x20")
+    assert r.returncode == 1 and "past the end of the store" in r.stderr
+    for args in (["flash", "read", "1"], ["flash", "erase", "x", "1"],
+                 ["flash", "write", "0", "/nonexistent"], ["flash", "verify", "0"],
+                 ["flash", "info", "extra"]):
+        r = run(env, *args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
+    r = subprocess.run([WISCTL, "flash", "read", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("usage: wisctl flash read")
+
+
+def test_flash_raw_and_claims(env):
+    a, b = env.client(), env.client()
+    assert a.call("flash.raw", {"tx": "9f", "rx_len": 3}) == {"data": "9d6014"}
+    e = a.error("flash.raw", {"tx": "9g"})
+    assert e["code"] == -32602 and "not a hex digit" in e["message"], e
+    a.call("claim", {"resources": "LED3"})
+    e = b.error("flash.write", {"addr": 0, "data": "00", "erase": True})
+    assert e["code"] == -32003 and "LED3" in e["message"], e
+    a.call("unclaim", {"resources": "LED3"})
+    b.call("flash.write", {"addr": 0x5000, "data": "a55a", "erase": True})
+    assert b.call("flash.read", {"addr": 0x5000, "len": 2}) == {"data": "a55a"}

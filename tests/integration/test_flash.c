@@ -1,0 +1,291 @@
+/*
+ * FLASH through libwisrpc against wisrpc-sim (fast chip timing): the
+ * IS25LP080D model behind the simulated SPI bus, and the internal-flash
+ * fallback store with --no-flash.  1 MiB write/read/verify, erase
+ * granularity and alignment errors, program-without-erase refused and done
+ * with erase (neighbours kept), ranges never wrap, JEDEC ID and SFDP through
+ * the raw transaction, pins shared with GPIO refused both ways, the image
+ * file persists across a restart, an interrupted whole-image write resumes.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MIB (1u << 20)
+
+static uint32_t rng = 0x12345678u;
+static void fill_random(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		rng ^= rng << 13;
+		rng ^= rng >> 17;
+		rng ^= rng << 5;
+		p[i] = (uint8_t)rng;
+	}
+}
+
+static bool all_ff(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0xff)
+			return false;
+	return true;
+}
+
+static void test_info(wis_device *dev)
+{
+	printf("info: the IS25LP080D found by its JEDEC ID and SFDP\n");
+	struct wis_flash_info fi;
+	CHECK_OK(wis_flash_info(dev, &fi));
+	CHECK(fi.store == WIS_FLASH_STORE_EXTERNAL);
+	CHECK(fi.jedec[0] == 0x9d && fi.jedec[1] == 0x60 && fi.jedec[2] == 0x14);
+	CHECK(fi.size == MIB && fi.erase_unit == 4096 && fi.page_size == 256);
+	CHECK(strcmp(fi.name, "IS25LP080D") == 0);
+}
+
+static void test_mib(wis_device *dev, uint8_t *buf, uint8_t *back)
+{
+	printf("1 MiB: erase, write, pipelined read, device CRC\n");
+	int64_t t0 = mono_ns();
+	CHECK_OK(wis_flash_erase(dev, 0, MIB));
+	uint32_t crc = 0;
+	memset(back, 0xff, MIB);
+	CHECK_OK(wis_flash_verify(dev, 0, MIB, &crc));
+	CHECK(crc == wis_flash_crc32(0, back, MIB));
+	int64_t t1 = mono_ns();
+	fill_random(buf, MIB);
+	CHECK_OK(wis_flash_write(dev, 0, buf, MIB, 0, NULL, NULL));
+	int64_t t2 = mono_ns();
+	memset(back, 0, MIB);
+	CHECK_OK(wis_flash_read(dev, 0, back, MIB, NULL, NULL));
+	int64_t t3 = mono_ns();
+	CHECK(memcmp(buf, back, MIB) == 0);
+	CHECK_OK(wis_flash_verify(dev, 0, MIB, &crc));
+	CHECK(crc == wis_flash_crc32(0, buf, MIB));
+	printf("  erase+verify %.2f s, write %.2f s, read %.2f s (%.0f KiB/s)\n",
+	       (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9, (double)(t3 - t2) / 1e9,
+	       1024.0 / ((double)(t3 - t2) / 1e9));
+}
+
+static void test_erase(wis_device *dev, const uint8_t *buf)
+{
+	printf("erase granularity: one 4 KiB unit, neighbours kept; misaligned refused\n");
+	uint8_t b[3 * 4096];
+	CHECK_OK(wis_flash_erase(dev, 0x11000, 4096));
+	CHECK_OK(wis_flash_read(dev, 0x10000, b, sizeof b, NULL, NULL));
+	CHECK(memcmp(b, buf + 0x10000, 4096) == 0);
+	CHECK(all_ff(b + 4096, 4096));
+	CHECK(memcmp(b + 8192, buf + 0x12000, 4096) == 0);
+	CHECK_RC(wis_flash_erase(dev, 0x11100, 4096), -WIS_ST_BAD_ARG);
+	CHECK(strstr(wis_last_error(), "not a multiple of the erase unit 4096"));
+	CHECK_RC(wis_flash_erase(dev, 0x12000, 100), -WIS_ST_BAD_ARG);
+	CHECK_OK(wis_flash_read(dev, 0x12000, b, 4096, NULL, NULL));
+	CHECK(memcmp(b, buf + 0x12000, 4096) == 0); /* nothing erased */
+}
+
+static void test_program(wis_device *dev, const uint8_t *buf)
+{
+	printf("program without erase refused; with erase, the rest of the unit kept\n");
+	uint8_t z[300], b[8192];
+	memset(z, 0x5a, sizeof z);
+	CHECK_RC(wis_flash_write(dev, 0x20100, z, sizeof z, 0, NULL, NULL), -WIS_ST_WRONG_MODE);
+	CHECK(strstr(wis_last_error(), "not erased"));
+	CHECK_OK(wis_flash_read(dev, 0x20000, b, 4096, NULL, NULL));
+	CHECK(memcmp(b, buf + 0x20000, 4096) == 0);
+	/* Across a unit boundary: two units merged, erased, programmed. */
+	CHECK_OK(wis_flash_write(dev, 0x20f80, z, sizeof z, WIS_FLASH_WRITE_ERASE, NULL, NULL));
+	CHECK_OK(wis_flash_read(dev, 0x20000, b, sizeof b, NULL, NULL));
+	CHECK(memcmp(b, buf + 0x20000, 0xf80) == 0);
+	CHECK(memcmp(b + 0xf80, z, sizeof z) == 0);
+	CHECK(memcmp(b + 0xf80 + sizeof z, buf + 0x20f80 + sizeof z, 8192 - 0xf80 - sizeof z) == 0);
+	/* Over erased bytes no erase is needed: 0xff -> anything. */
+	CHECK_OK(wis_flash_erase(dev, 0x30000, 4096));
+	CHECK_OK(wis_flash_write(dev, 0x30010, z, 16, 0, NULL, NULL));
+	CHECK_OK(wis_flash_read(dev, 0x30000, b, 32, NULL, NULL));
+	CHECK(all_ff(b, 16) && memcmp(b + 16, z, 16) == 0);
+}
+
+static void test_range(wis_device *dev)
+{
+	printf("ranges: past the end is an error, never a wrap\n");
+	uint8_t b[16];
+	CHECK_RC(wis_flash_read(dev, MIB - 8, b, 16, NULL, NULL), -WIS_ST_BAD_ARG);
+	CHECK(strstr(wis_last_error(), "past the end of the store (1048576 bytes)"));
+	CHECK_OK(wis_flash_read(dev, MIB - 16, b, 16, NULL, NULL));
+	uint8_t keep[4], now[4];
+	CHECK_OK(wis_flash_read(dev, MIB - 4, keep, 4, NULL, NULL));
+	memset(b, 0, sizeof b);
+	CHECK_RC(wis_flash_write(dev, MIB - 4, b, 8, WIS_FLASH_WRITE_ERASE, NULL, NULL),
+	         -WIS_ST_BAD_ARG);
+	CHECK_OK(wis_flash_read(dev, MIB - 4, now, 4, NULL, NULL));
+	CHECK(memcmp(keep, now, 4) == 0); /* nothing written */
+	CHECK_RC(wis_flash_verify(dev, 0xfffffff0u, 0x20, NULL), -WIS_ST_BAD_ARG);
+	CHECK_RC(wis_flash_erase(dev, MIB, 4096), -WIS_ST_BAD_ARG);
+}
+
+static void test_raw(wis_device *dev)
+{
+	printf("raw transaction: JEDEC ID and the SFDP header\n");
+	uint8_t id[3] = {0}, sfdp[16] = {0};
+	CHECK_OK(wis_flash_raw(dev, "\x9f", 1, id, 3));
+	CHECK(id[0] == 0x9d && id[1] == 0x60 && id[2] == 0x14);
+	/* 5A, 24-bit address 0, one dummy byte clocked. */
+	CHECK_OK(wis_flash_raw(dev, "\x5a\x00\x00\x00\x00", 5, sfdp, sizeof sfdp));
+	CHECK(memcmp(sfdp, "SFDP", 4) == 0);
+	CHECK(sfdp[5] == 0x01);                     /* major revision 1 */
+	CHECK(sfdp[8] == 0x00 && sfdp[15] == 0xff); /* BFPT parameter header */
+}
+
+static void test_pins(wis_device *dev)
+{
+	printf("pins: the flash holds IO7 and LED3 (QSPI DIO2/DIO3)\n");
+	CHECK_RC(wis_gpio_write(dev, "IO7", 1), -WIS_ST_PIN_BUSY);
+	CHECK(strstr(wis_last_error(), "owned by flash"));
+	CHECK_RC(wis_gpio_write(dev, "LED3", 1), -WIS_ST_PIN_BUSY);
+}
+
+static void test_pins_first(const char *dir)
+{
+	printf("pins: a GPIO user of LED3 keeps the flash chip from being probed\n");
+	(void)dir;
+	struct sim s;
+	sim_start(&s, "--flash-fast", NULL);
+	wis_device *dev = open_dev(s.pty);
+	CHECK_OK(wis_gpio_write(dev, "LED3", 1));
+	CHECK_RC(wis_flash_info(dev, NULL), -WIS_ST_PIN_BUSY);
+	CHECK(strstr(wis_last_error(), "LED3 is owned by gpio"));
+	CHECK_OK(wis_pin_release(dev, "LED3"));
+	CHECK_OK(wis_flash_info(dev, NULL));
+	wis_close(dev);
+	sim_stop(&s);
+}
+
+static void test_fallback(void)
+{
+	printf("not fitted: the internal fallback store\n");
+	struct sim s;
+	sim_start(&s, "--no-flash", "--flash-fast", NULL);
+	wis_device *dev = open_dev(s.pty);
+	struct wis_flash_info fi;
+	CHECK_OK(wis_flash_info(dev, &fi));
+	CHECK(fi.store == WIS_FLASH_STORE_INTERNAL);
+	CHECK(fi.size == 32768 && fi.erase_unit == 4096);
+	CHECK(fi.jedec[0] == 0 && strstr(fi.name, "internal"));
+	uint8_t b[32768], r[32768];
+	fill_random(b, sizeof b);
+	CHECK_OK(wis_flash_write(dev, 0, b, sizeof b, WIS_FLASH_WRITE_ERASE, NULL, NULL));
+	CHECK_OK(wis_flash_read(dev, 0, r, sizeof r, NULL, NULL));
+	CHECK(memcmp(b, r, sizeof b) == 0);
+	uint32_t crc = 0;
+	CHECK_OK(wis_flash_verify(dev, 0, sizeof b, &crc));
+	CHECK(crc == wis_flash_crc32(0, b, sizeof b));
+	size_t nf = 0;
+	while (b[nf] == 0xff)
+		nf++; /* a byte with a 0 bit: writing 0xff needs an erase */
+	CHECK_RC(wis_flash_write(dev, (uint32_t)nf, "\xff", 1, 0, NULL, NULL), -WIS_ST_WRONG_MODE);
+	CHECK_OK(wis_flash_erase(dev, 4096, 4096));
+	CHECK_OK(wis_flash_read(dev, 4096, r, 4096, NULL, NULL));
+	CHECK(all_ff(r, 4096));
+	/* Single bytes inside one NVMC word: the padding programs nothing. */
+	CHECK_OK(wis_flash_write(dev, 4097, "\x11", 1, 0, NULL, NULL));
+	CHECK_OK(wis_flash_write(dev, 4099, "\x33", 1, 0, NULL, NULL));
+	CHECK_OK(wis_flash_read(dev, 4096, r, 4, NULL, NULL));
+	CHECK(r[0] == 0xff && r[1] == 0x11 && r[2] == 0xff && r[3] == 0x33);
+	CHECK_RC(wis_flash_read(dev, 32760, r, 16, NULL, NULL), -WIS_ST_BAD_ARG);
+	CHECK_RC(wis_flash_verify(dev, 0xfffffff0u, 0x20, NULL), -WIS_ST_BAD_ARG);
+	uint8_t id[3];
+	CHECK_RC(wis_flash_raw(dev, "\x9f", 1, id, 3), -WIS_ST_NOT_FITTED);
+	CHECK(strstr(wis_last_error(), "no flash chip fitted"));
+	/* The pins stay free for other users. */
+	CHECK_OK(wis_gpio_write(dev, "LED3", 1));
+	wis_close(dev);
+	sim_stop(&s);
+}
+
+struct stopper {
+	struct sim *s;
+	uint64_t at;
+	bool stopped;
+};
+
+static void stop_midway(uint64_t done, uint64_t total, void *user)
+{
+	(void)total;
+	struct stopper *st = user;
+	if (!st->stopped && done >= st->at) {
+		sim_stop(st->s); /* the module unplugged mid-write */
+		st->stopped = true;
+	}
+}
+
+static void test_persist_resume(const char *dir)
+{
+	printf("image file: persists across a restart; interrupted image write resumes\n");
+	char img[256], file[256];
+	snprintf(img, sizeof img, "%s/flash.img", dir);
+	snprintf(file, sizeof file, "%s/payload.bin", dir);
+	static uint8_t data[96 * 1024], back[96 * 1024];
+	fill_random(data, sizeof data);
+	FILE *f = fopen(file, "wb");
+	CHECK(f && fwrite(data, 1, sizeof data, f) == sizeof data);
+	if (f)
+		fclose(f);
+
+	struct sim s;
+	sim_start(&s, "--flash-fast", "--flash-image", img, NULL);
+	wis_device *dev = open_dev(s.pty);
+	struct stopper st = {&s, 40 * 1024, false};
+	uint64_t skipped = 0;
+	CHECK(wis_flash_write_image(dev, 0x8000, file, stop_midway, &st, &skipped) < 0);
+	CHECK(st.stopped);
+	wis_close(dev);
+
+	sim_start(&s, "--flash-fast", "--flash-image", img, NULL);
+	dev = open_dev(s.pty);
+	CHECK_OK(wis_flash_write_image(dev, 0x8000, file, NULL, NULL, &skipped));
+	printf("  %llu of %zu bytes were in place after the interruption\n",
+	       (unsigned long long)skipped, sizeof data);
+	CHECK(skipped >= 40 * 1024 && skipped < sizeof data);
+	/* A second run finds everything in place. */
+	CHECK_OK(wis_flash_write_image(dev, 0x8000, file, NULL, NULL, &skipped));
+	CHECK(skipped == sizeof data);
+	wis_close(dev);
+	sim_stop(&s);
+
+	sim_start(&s, "--flash-fast", "--flash-image", img, NULL);
+	dev = open_dev(s.pty);
+	CHECK_OK(wis_flash_read(dev, 0x8000, back, sizeof back, NULL, NULL));
+	CHECK(memcmp(back, data, sizeof data) == 0);
+	wis_close(dev);
+	sim_stop(&s);
+	unlink(img);
+	unlink(file);
+}
+
+int main(int argc, char **argv)
+{
+	harness_init(argc, argv);
+	char dir[] = "/tmp/wisflash.XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	static uint8_t buf[MIB], back[MIB];
+	struct sim s;
+	sim_start(&s, "--flash-fast", NULL);
+	wis_device *dev = open_dev(s.pty);
+	test_info(dev);
+	test_mib(dev, buf, back);
+	test_erase(dev, buf);
+	test_program(dev, buf);
+	test_range(dev);
+	test_raw(dev);
+	test_pins(dev);
+	wis_close(dev);
+	sim_stop(&s);
+	test_pins_first(dir);
+	test_fallback();
+	test_persist_resume(dir);
+	rmdir(dir);
+	return TEST_RESULT();
+}
