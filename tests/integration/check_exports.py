@@ -35,7 +35,7 @@ print(f"{len(exported)} symbols exported, {len(declared)} declared")
 out = subprocess.run(["nm", "-g", "--defined-only", archive], capture_output=True, text=True,
                      check=True).stdout
 globals_ = {l.split()[-1] for l in out.splitlines() if len(l.split()) >= 3 and l.split()[1] in "TWDBR"}
-# __odr_asan.NAME: AddressSanitizer's marker beside each instrumented global.
+# ASan adds an ODR indicator, __odr_asan.NAME, for each global variable.
 stray = sorted(s for s in globals_ - declared
                if not s.startswith("wis__") and not s.startswith("__odr_asan."))
 if stray:
