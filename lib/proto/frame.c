@@ -72,8 +72,8 @@ static void enc_bytes(struct cobs_enc *e, const uint8_t *p, size_t n)
 		enc_byte(e, p[i]);
 }
 
-size_t wis__frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr, const uint8_t *payload,
-                        size_t len)
+size_t wis__frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr,
+                         const uint8_t *payload, size_t len)
 {
 	if (len > WIS_MAX_PAYLOAD || (len && !payload))
 		return 0;
@@ -164,7 +164,7 @@ static void end_frame(struct wis_deframer *d, wis_frame_cb cb, void *user)
 }
 
 void wis__deframer_feed(struct wis_deframer *d, const uint8_t *data, size_t n, wis_frame_cb cb,
-                       void *user)
+                        void *user)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t b = data[i];

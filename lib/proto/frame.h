@@ -50,15 +50,15 @@ uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n);
  * Returns the number of bytes written, or 0 if out is too small or len is
  * above WIS_MAX_PAYLOAD.  WIS_MAX_ENCODED + 1 bytes always suffice.
  */
-size_t wis__frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr, const uint8_t *payload,
-                        size_t len);
+size_t wis__frame_encode(uint8_t *out, size_t cap, const struct wis_hdr *hdr,
+                         const uint8_t *payload, size_t len);
 
 void wis__deframer_init(struct wis_deframer *d);
 
 /* Feed received bytes; cb runs for each good frame found.  Any garbage is
  * dropped and counted; decoding resynchronises at the next 0x00. */
 void wis__deframer_feed(struct wis_deframer *d, const uint8_t *data, size_t n, wis_frame_cb cb,
-                       void *user);
+                        void *user);
 
 /* Little-endian cursor helpers used by every payload encoder and decoder.
  * A reader or writer that runs past its end sets err and stays there. */

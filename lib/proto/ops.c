@@ -1,80 +1,14 @@
 /*
- * The opcode table and the generic payload codec (see ops.h).  Adding an
- * opcode means adding its fields and one row below; the firmware's checks,
- * the library's names and batch rules, wisd's resources and the protocol
- * document's tables follow from the row.
+ * The opcode table (see ops.h) and the resources requests act on.  Adding
+ * an opcode means adding its fields and one row below; the firmware's
+ * checks, the library's names and batch rules, wisd's resources and the
+ * protocol document's tables follow from the row.  The generic payload
+ * codec is codec.c; the protocol's names are names.c.
  */
 #include "ops.h"
+#include "proto_priv.h"
 
-/* ---- names ----------------------------------------------------------------- */
-
-const char *const wis_status_names[] = {
-    "OK",       "UNKNOWN_OP", "BAD_LENGTH", "BAD_ARG",       "NO_SUCH_PIN", "NOT_CAPABLE",
-    "PIN_BUSY", "WRONG_MODE", "NOT_FITTED", "BUSY",          "HW_TIMEOUT",  "HW_ERROR",
-    "TOO_BIG",  "VERSION",    "SKIPPED",    "NOT_SUPPORTED", "INTERNAL",
-    /* RADIO's timed sends */
-    "TOO_LATE", "TOO_EARLY", NULL};
-/* One line per status for docs/protocol.md (generated from here). */
-const char *const wis_status_docs[] = {"success",
-                                       "opcode not implemented",
-                                       "payload too short or too long for the opcode",
-                                       "a parameter is out of range (the detail names it)",
-                                       "pin number not on this board, or not an I/O pin",
-                                       "the pin cannot do that function (ADC on IO1)",
-                                       "the pin is owned by another function (the detail names it)",
-                                       "e.g. a write to a pin configured as input",
-                                       "hardware absent (flash chip not fitted)",
-                                       "device busy, retry",
-                                       "hardware did not answer in time",
-                                       "hardware reported an error",
-                                       "the result would not fit in one frame",
-                                       "protocol version not supported",
-                                       "batch step not run because an earlier one failed",
-                                       "capability absent on this device",
-                                       "firmware fault; the detail says where",
-                                       "the asked device time has passed or is too near",
-                                       "the asked device time is too far ahead",
-                                       NULL};
-const char *const wis_gpio_mode_names[] = {
-    "disabled", "input", "input_pullup", "input_pulldown", "output", "output_open_drain", NULL};
-const char *const wis_edge_names[] = {"none", "rising", "falling", "both", NULL};
-const char *const wis_owner_names[] = {"none", "gpio",  "adc",    "i2c", "spi",
-                                       "uart", "flash", "system", NULL};
-const char *const wis_reset_mode_names[] = {"app", "bootloader", "serial_dfu", NULL};
-const char *const wis_reset_cause_names[] = {"power_on", "request", "watchdog", "pin", NULL};
-const char *const wis_adc_gain_names[] = {"1/6", "1/5", "1/4", "1/3", "1/2", "1", "2", "4", NULL};
-const char *const wis_adc_ref_names[] = {"internal", "vdd4", NULL};
-const char *const wis_cap_names[32] = {"gpio",  "adc", "batch", "events", "radio",
-                                       "flash", "i2c", "spi",   "uart",   [31] = "simulated"};
-const char *const wis_fn_names[] = {"gpio", "adc",    "i2c",  "spi", "uart",
-                                    "led",  "button", "qspi", "nfc", NULL};
 static const char *const off_on[] = {"0", "1", NULL};
-const char *const wis_radio_ldro_names[] = {"auto", "off", "on", NULL};
-const char *const wis_radio_state_names[] = {"off", "standby", "tx", "rx", "cad", NULL};
-const char *const wis_radio_err_names[] = {"crc", "header", "timeout", NULL};
-
-static bool str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
-const char *wis_name_of(const char *const *names, unsigned v)
-{
-	for (unsigned i = 0; names[i]; i++)
-		if (i == v)
-			return names[i];
-	return "unknown";
-}
-
-int wis_name_index(const char *const *names, const char *s)
-{
-	for (int i = 0; names[i]; i++)
-		if (str_eq(names[i], s))
-			return i;
-	return -1;
-}
 
 /* ---- fields of each message ------------------------------------------------ */
 
@@ -273,14 +207,15 @@ static const struct wis_field i2c_config_req[] = {ENUM8("bus", wis_i2c_bus_names
                                                   {"hz", WIS_FT_U32, 100000, 400000, NULL}};
 static const struct wis_field i2c_scan_req[] = {ENUM8("bus", wis_i2c_bus_names, 1)};
 static const struct wis_field i2c_scan_resp[] = {{"addrs", WIS_FT_BYTES, 0, 112, NULL}};
-static const struct wis_field i2c_xfer_req[] = {
-    ENUM8("bus", wis_i2c_bus_names, 1), U8("addr", WIS_I2C_ADDR_MIN, WIS_I2C_ADDR_MAX),
-    {"rx_len", WIS_FT_U16, 0, WIS_I2C_XFER_MAX, NULL},
-    {"tx", WIS_FT_BYTES, 0, WIS_I2C_XFER_MAX, NULL}};
+static const struct wis_field i2c_xfer_req[] = {ENUM8("bus", wis_i2c_bus_names, 1),
+                                                U8("addr", WIS_I2C_ADDR_MIN, WIS_I2C_ADDR_MAX),
+                                                {"rx_len", WIS_FT_U16, 0, WIS_I2C_XFER_MAX, NULL},
+                                                {"tx", WIS_FT_BYTES, 0, WIS_I2C_XFER_MAX, NULL}};
 
 /* SPI: one full-duplex transfer. */
 static const struct wis_field spi_xfer_req[] = {
-    {"hz", WIS_FT_U32, WIS_SPI_HZ_MIN, WIS_SPI_HZ_MAX, NULL}, U8("mode", 0, 3),
+    {"hz", WIS_FT_U32, WIS_SPI_HZ_MIN, WIS_SPI_HZ_MAX, NULL},
+    U8("mode", 0, 3),
     {"tx", WIS_FT_BYTES, 1, WIS_SPI_XFER_MAX, NULL}};
 
 /* UART: the port field names the resource (uart0 or uart1). */
@@ -289,7 +224,8 @@ const char *const wis_uart_parity_names[] = {"none", "even", NULL};
 static const struct wis_field uart_config_req[] = {
     ENUM8("port", wis_uart_port_names, 1),
     {"baud", WIS_FT_U32, WIS_UART_BAUD_MIN, WIS_UART_BAUD_MAX, NULL},
-    ENUM8("parity", wis_uart_parity_names, WIS_UART_PARITY_EVEN), U8("stop_bits", 1, 2)};
+    ENUM8("parity", wis_uart_parity_names, WIS_UART_PARITY_EVEN),
+    U8("stop_bits", 1, 2)};
 static const struct wis_field uart_write_req[] = {
     ENUM8("port", wis_uart_port_names, 1), {"data", WIS_FT_BYTES, 1, WIS_UART_WRITE_MAX, NULL}};
 static const struct wis_field uart_write_resp[] = {U16("taken")};
@@ -441,8 +377,8 @@ static const struct wis_op_desc ops[] = {
      REQ(uart_config_req), NONE, B | CH, WIS_RES_UART0, CTL, WIS_TC_QUICK, NULL},
     {WIS_OP_UART_WRITE, "UART_WRITE", "queues bytes for TX; answers how many were taken",
      REQ(uart_write_req), REQ(uart_write_resp), B | CH, WIS_RES_UART0, CTL, WIS_TC_QUICK, NULL},
-    {WIS_EV_UART_RX, "UART_RX", "bytes received, in order; overflow = bytes dropped so far",
-     NONE, REQ(ev_uart_rx), WIS_OPF_EVENT, WIS_RES_UART0, RD, WIS_TC_QUICK, NULL},
+    {WIS_EV_UART_RX, "UART_RX", "bytes received, in order; overflow = bytes dropped so far", NONE,
+     REQ(ev_uart_rx), WIS_OPF_EVENT, WIS_RES_UART0, RD, WIS_TC_QUICK, NULL},
 };
 
 const struct wis_op_desc *wis_op_table(size_t *count)
@@ -477,172 +413,6 @@ uint32_t wis_op_bound_ms(const struct wis_op_desc *d, const uint8_t *req, size_t
 	if (!d || d->tclass != WIS_TC_LONG || !d->bound_ms)
 		return 0;
 	return d->bound_ms(req, len);
-}
-
-/* ---- codec ----------------------------------------------------------------- */
-
-static size_t int_size(uint8_t t)
-{
-	switch (t) {
-	case WIS_FT_U8:
-	case WIS_FT_PIN:
-		return 1;
-	case WIS_FT_U16:
-	case WIS_FT_I16:
-		return 2;
-	case WIS_FT_U32:
-	case WIS_FT_I32:
-		return 4;
-	case WIS_FT_U64:
-		return 8;
-	default:
-		return 0;
-	}
-}
-
-void wis_fields_len(const struct wis_field *f, size_t nf, size_t *min, size_t *max)
-{
-	size_t lo = 0, hi = 0;
-	for (size_t i = 0; i < nf; i++) {
-		size_t s = int_size(f[i].type);
-		if (s) {
-			lo += s;
-			hi += s;
-		} else if (f[i].type == WIS_FT_STR) {
-			lo += 1;
-			hi += 1 + 255;
-		} else if (f[i].type == WIS_FT_BYTES) {
-			lo += f[i].min;
-			hi += f[i].max;
-		} else {
-			hi = WIS_MAX_PAYLOAD;
-		}
-	}
-	if (hi > WIS_MAX_PAYLOAD)
-		hi = WIS_MAX_PAYLOAD;
-	*min = lo;
-	*max = hi;
-}
-
-static uint64_t get_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-	for (size_t i = n; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static bool in_range(const struct wis_field *f, uint64_t v)
-{
-	if (f->type == WIS_FT_I16 || f->type == WIS_FT_I32 || f->type == WIS_FT_U64)
-		return true; /* signed and 64-bit values carry no range */
-	return v >= f->min && v <= f->max;
-}
-
-static enum wis_decode decode(const struct wis_field *f, size_t nf, const uint8_t *p, size_t len,
-                              union wis_val *vals, size_t *bad, bool ranges)
-{
-	size_t pos = 0;
-	for (size_t i = 0; i < nf; i++) {
-		size_t s = int_size(f[i].type), n;
-		*bad = i;
-		if (s) {
-			if (len - pos < s)
-				return WIS_DEC_SHORT;
-			vals[i].u = get_le(p + pos, s);
-			if (f[i].type == WIS_FT_I16)
-				vals[i].i = (int16_t)vals[i].u;
-			else if (f[i].type == WIS_FT_I32)
-				vals[i].i = (int32_t)vals[i].u;
-			pos += s;
-			if (ranges && !in_range(&f[i], vals[i].u))
-				return WIS_DEC_RANGE;
-			continue;
-		}
-		if (f[i].type == WIS_FT_STR) {
-			if (len - pos < 1 || len - pos - 1 < p[pos])
-				return WIS_DEC_SHORT;
-			n = p[pos++];
-		} else if (f[i].type == WIS_FT_BYTES) {
-			n = i + 1 == nf ? len - pos : f[i].min;
-			if (n < f[i].min || len - pos < n)
-				return WIS_DEC_SHORT;
-			if (n > f[i].max)
-				return WIS_DEC_LONG;
-		} else {
-			n = len - pos;
-		}
-		vals[i].b.p = p + pos;
-		vals[i].b.len = n;
-		pos += n;
-	}
-	*bad = nf;
-	return pos == len ? WIS_DEC_OK : WIS_DEC_LONG;
-}
-
-enum wis_decode wis_fields_decode(const struct wis_field *f, size_t nf, const uint8_t *p,
-                                  size_t len, union wis_val *vals, size_t *bad)
-{
-	return decode(f, nf, p, len, vals, bad, true);
-}
-
-enum wis_decode wis_fields_parse(const struct wis_field *f, size_t nf, const uint8_t *p, size_t len,
-                                 union wis_val *vals, size_t *bad)
-{
-	return decode(f, nf, p, len, vals, bad, false);
-}
-
-size_t wis_fields_encode(const struct wis_field *f, size_t nf, const union wis_val *vals,
-                         uint8_t *out, size_t cap)
-{
-	size_t pos = 0;
-	for (size_t i = 0; i < nf; i++) {
-		size_t s = int_size(f[i].type);
-		if (s) {
-			if (cap - pos < s)
-				return 0;
-			for (size_t k = 0; k < s; k++)
-				out[pos++] = (uint8_t)(vals[i].u >> (8 * k));
-			continue;
-		}
-		size_t n = vals[i].b.len;
-		if (f[i].type == WIS_FT_STR) {
-			if (n > 255 || cap - pos < 1)
-				return 0;
-			out[pos++] = (uint8_t)n;
-		} else if (f[i].type == WIS_FT_BYTES && (n < f[i].min || n > f[i].max)) {
-			return 0;
-		}
-		if (cap - pos < n)
-			return 0;
-		for (size_t k = 0; k < n; k++)
-			out[pos++] = vals[i].b.p[k];
-	}
-	return pos;
-}
-
-size_t wis_op_encode(uint16_t opcode, const union wis_val *vals, uint8_t *out, size_t cap)
-{
-	const struct wis_op_desc *d = wis_op_find(opcode);
-	return d ? wis_fields_encode(d->req, d->nreq, vals, out, cap) : 0;
-}
-
-enum wis_decode wis_op_parse_resp(uint16_t opcode, const uint8_t *p, size_t len,
-                                  union wis_val *vals)
-{
-	const struct wis_op_desc *d = wis_op_find(opcode);
-	size_t bad;
-	if (!d)
-		return WIS_DEC_SHORT;
-	return wis_fields_parse(d->resp, d->nresp, p, len, vals, &bad);
-}
-
-int wis_field_index(const struct wis_field *f, size_t nf, const char *name)
-{
-	for (size_t i = 0; i < nf; i++)
-		if (str_eq(f[i].name, name))
-			return (int)i;
-	return -1;
 }
 
 /* ---- resources ------------------------------------------------------------- */
@@ -692,7 +462,7 @@ int wis_res_parse(const char *name)
 	if (name[0] == 'p' && name[1] == 'i' && name[2] == 'n' && name[3] == ':' && name[4])
 		return WIS_RES_PIN;
 	for (int i = WIS_RES_RADIO; i < WIS_RES__COUNT; i++)
-		if (str_eq(res_names[i], name))
+		if (wis__str_eq(res_names[i], name))
 			return i;
 	return -1;
 }
@@ -730,7 +500,7 @@ int wis_op_resource(const struct wis_op_desc *d, const uint8_t *req, size_t len,
 	/* The pin is the first PIN field; every field before it is an integer. */
 	size_t off = 0;
 	for (size_t i = 0; i < d->nreq && d->req[i].type != WIS_FT_PIN; i++)
-		off += int_size(d->req[i].type);
+		off += wis__field_size(d->req[i].type);
 	if (off >= len)
 		return -1;
 	uint8_t nrf = req[off];

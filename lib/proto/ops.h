@@ -196,14 +196,14 @@ extern const char *const wis_edge_names[];       /* "none", "rising", ... */
 extern const char *const wis_owner_names[];      /* "none", "gpio", ... */
 extern const char *const wis_reset_mode_names[]; /* "app", "bootloader", ... */
 extern const char *const wis_reset_cause_names[];
-extern const char *const wis_adc_gain_names[]; /* "1/6", ... "4" */
-extern const char *const wis_adc_ref_names[];  /* "internal", "vdd4" */
+extern const char *const wis_adc_gain_names[];    /* "1/6", ... "4" */
+extern const char *const wis_adc_ref_names[];     /* "internal", "vdd4" */
 extern const char *const wis_flash_store_names[]; /* "external", "internal" */
 extern const char *const wis_i2c_bus_names[];     /* "i2c1", "i2c2" */
 extern const char *const wis_uart_port_names[];   /* "uart0", "uart1" */
 extern const char *const wis_uart_parity_names[]; /* "none", "even" */
-extern const char *const wis_cap_names[];      /* bit i of HELLO caps */
-extern const char *const wis_fn_names[];       /* bit i of a pin's function bits */
+extern const char *const wis_cap_names[];         /* bit i of HELLO caps */
+extern const char *const wis_fn_names[];          /* bit i of a pin's function bits */
 extern const char *const wis_radio_ldro_names[];  /* "auto", "off", "on" */
 extern const char *const wis_radio_state_names[]; /* "off", "standby", "tx", "rx", "cad" */
 extern const char *const wis_radio_err_names[];   /* "crc", "header", "timeout" */
