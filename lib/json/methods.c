@@ -218,159 +218,6 @@ static json_object *state_finish(wis_device *dev, json_object *params, const str
 	return state_json(o, r);
 }
 
-/* ---- GPIO ------------------------------------------------------------------ */
-
-/* A step whose request is built from its field values by the opcode table. */
-static int plan_fields(struct wisj_plan *p, wis_device *dev, uint16_t op, const union wis_val *v,
-                       struct wisj_error *e)
-{
-	uint8_t req[WIS_MAX_PAYLOAD];
-	size_t n = wis_op_encode(op, v, req, sizeof req);
-	if (n == 0) {
-		wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s request does not encode",
-		               wis_op_name(op));
-		return -1;
-	}
-	return wisj_plan_add(p, dev, op, req, n, e);
-}
-
-static int mode_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
-                     struct wisj_error *e)
-{
-	int nrf = pin_arg(dev, param_str(params, "pin", ""), WIS_FN_GPIO, e);
-	if (nrf < 0)
-		return -1;
-	union wis_val v[] = {WIS_VAL(nrf),
-	                     WIS_VAL(wisj_param_enum(params, "mode", wis_gpio_mode_names, "")),
-	                     WIS_VAL(param_int(params, "initial", 0))};
-	return plan_fields(p, dev, WIS_OP_GPIO_MODE, v, e);
-}
-
-/* One step per named pin: the pin is field 0, the rest are the same for all. */
-struct pins_ctx {
-	wis_device *dev;
-	struct wisj_plan *p;
-	uint16_t op;
-	unsigned fn;
-	union wis_val v[WIS_OP_MAX_FIELDS];
-};
-
-static int add_pin_step(void *u, const char *name, struct wisj_error *e)
-{
-	struct pins_ctx *c = u;
-	int nrf = pin_arg(c->dev, name, c->fn, e);
-	if (nrf < 0)
-		return -1;
-	c->v[0] = WIS_VAL(nrf);
-	return plan_fields(c->p, c->dev, c->op, c->v, e);
-}
-
-static int get_plan(wis_device *dev, json_object *params, struct wisj_plan *p, struct wisj_error *e)
-{
-	struct pins_ctx c = {dev, p, WIS_OP_GPIO_READ, WIS_FN_GPIO, {{0}}};
-	return each_pin(param(params, "pins"), add_pin_step, &c, e);
-}
-
-static json_object *get_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
-                               const struct wisj_res *r, int n, struct wisj_error *e)
-{
-	(void)dev, (void)params, (void)e;
-	json_object *o = json_object_new_object();
-	for (int i = 0; i < n; i++) {
-		union wis_val level = {0};
-		wis_op_parse_resp(WIS_OP_GPIO_READ, r[i].p, r[i].len, &level);
-		json_object_object_add(o, wisj_step_pin(&s[i]), json_object_new_int((int)level.u));
-	}
-	return o;
-}
-
-static int set_plan(wis_device *dev, json_object *params, struct wisj_plan *p, struct wisj_error *e)
-{
-	json_object_object_foreach(param(params, "values"), key, val)
-	{
-		uint8_t level = json_object_is_type(val, json_type_boolean)
-		                    ? (uint8_t)json_object_get_boolean(val)
-		                    : (uint8_t)json_object_get_int(val);
-		struct pins_ctx c = {dev, p, WIS_OP_GPIO_WRITE, WIS_FN_GPIO, {{0}, WIS_VAL(level)}};
-		if (add_pin_step(&c, key, e) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static json_object *set_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
-                               const struct wisj_res *r, int n, struct wisj_error *e)
-{
-	(void)dev, (void)r, (void)e;
-	json_object *o = json_object_new_object();
-	int i = 0;
-	/* Steps were planned in the object's order, one per entry. */
-	json_object_object_foreach(param(params, "values"), key, val)
-	{
-		(void)key;
-		if (i >= n)
-			break;
-		int level = json_object_is_type(val, json_type_boolean)
-		                ? json_object_get_boolean(val)
-		                : json_object_get_int(val);
-		json_object_object_add(o, wisj_step_pin(&s[i]), json_object_new_int(level));
-		i++;
-	}
-	return o;
-}
-
-static int watch_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
-                      struct wisj_error *e)
-{
-	int nrf = pin_arg(dev, param_str(params, "pin", ""), WIS_FN_GPIO, e);
-	if (nrf < 0)
-		return -1;
-	union wis_val v[] = {WIS_VAL(nrf),
-	                     WIS_VAL(wisj_param_enum(params, "edge", wis_edge_names, "both")),
-	                     WIS_VAL(param_int(params, "debounce_us", 0))};
-	return plan_fields(p, dev, WIS_OP_GPIO_WATCH, v, e);
-}
-
-/* ---- ADC ------------------------------------------------------------------- */
-
-static int adc_plan(wis_device *dev, json_object *params, struct wisj_plan *p, struct wisj_error *e)
-{
-	/* The range is the wire field's; the SAADC also wants it even. */
-	int64_t bits = param_int(params, "resolution", WIS_ADC_DEFAULT_BITS);
-	if (bits % 2) {
-		wisj_error_set(e, WISJ_INVALID_PARAMS,
-		               "parameter 'resolution' must be 8, 10, 12 or 14");
-		return -1;
-	}
-	struct pins_ctx c = {
-	    dev,
-	    p,
-	    WIS_OP_ADC_READ,
-	    WIS_FN_ADC,
-	    {{0},
-	     WIS_VAL(wisj_param_enum(params, "gain", wis_adc_gain_names, "1/6")),
-	     WIS_VAL(wisj_param_enum(params, "reference", wis_adc_ref_names, "internal")),
-	     WIS_VAL(bits),
-	     WIS_VAL(param_int(params, "oversample", 0))}};
-	return each_pin(param(params, "pins"), add_pin_step, &c, e);
-}
-
-static json_object *adc_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
-                               const struct wisj_res *r, int n, struct wisj_error *e)
-{
-	(void)dev, (void)params, (void)e;
-	json_object *o = json_object_new_object();
-	for (int i = 0; i < n; i++) {
-		union wis_val f[2] = {{0}, {0}};
-		wis_op_parse_resp(WIS_OP_ADC_READ, r[i].p, r[i].len, f);
-		json_object *v = json_object_new_object();
-		json_object_object_add(v, "millivolts", json_object_new_int((int32_t)f[1].i));
-		json_object_object_add(v, "raw", json_object_new_int((int16_t)f[0].i));
-		json_object_object_add(o, wisj_step_pin(&s[i]), v);
-	}
-	return o;
-}
-
 /* ---- the table ------------------------------------------------------------- */
 
 #define END                                                                                        \
@@ -539,8 +386,7 @@ static const struct wisj_param p_uart_config[] = {
     WIRE("port", WISJ_T_ENUM, true, WIS_OP_UART_CONFIG, "port", "uart0 or uart1"),
     WIRE("baud", WISJ_T_INT, true, WIS_OP_UART_CONFIG, "baud", "1200..1000000"),
     WIRE("parity", WISJ_T_ENUM, false, WIS_OP_UART_CONFIG, "parity", "none (default) or even"),
-    WIRE("stop_bits", WISJ_T_INT, false, WIS_OP_UART_CONFIG, "stop_bits", "1 (default) or 2"),
-    END};
+    WIRE("stop_bits", WISJ_T_INT, false, WIS_OP_UART_CONFIG, "stop_bits", "1 (default) or 2"), END};
 static const struct wisj_param p_uart_write[] = {
     WIRE("port", WISJ_T_ENUM, true, WIS_OP_UART_WRITE, "port", "uart0 or uart1"),
     PLAIN("data", WISJ_T_STRING, true, "text to send (1..1019 bytes)"),
@@ -586,15 +432,17 @@ const struct wisj_method wisj_methods[] = {
     {"system.emit", "diagnostic: the module sends count diag.event notifications of len bytes",
      DEV | BAT, OPS(WIS_OP_EMIT), RD, p_emit, "{first_seq}", NULL, wisj_fields_plan, fields_finish},
     {"gpio.mode", "set a pin's GPIO mode (disabled releases it)", DEV | BAT, OPS(WIS_OP_GPIO_MODE),
-     RD, p_mode, "{}", NULL, mode_plan, empty_finish},
+     RD, p_mode, "{}", NULL, wisj_gpio_mode_plan, empty_finish},
     {"gpio.get", "read pin levels (an unowned pin becomes an input)", DEV | BAT,
-     OPS(WIS_OP_GPIO_READ), RD, p_get, "{PIN: 0|1, ...}", NULL, get_plan, get_finish},
+     OPS(WIS_OP_GPIO_READ), RD, p_get, "{PIN: 0|1, ...}", NULL, wisj_gpio_get_plan,
+     wisj_gpio_get_finish},
     {"gpio.set", "drive outputs (an unowned pin becomes a push-pull output)", DEV | BAT,
-     OPS(WIS_OP_GPIO_WRITE), RD, p_set, "{PIN: 0|1, ...} as written", NULL, set_plan, set_finish},
+     OPS(WIS_OP_GPIO_WRITE), RD, p_set, "{PIN: 0|1, ...} as written", NULL, wisj_gpio_set_plan,
+     wisj_gpio_set_finish},
     {"gpio.watch", "report edges as gpio.edge notifications to subscribers", DEV | BAT,
-     OPS(WIS_OP_GPIO_WATCH), RD, p_watch, "{}", NULL, watch_plan, empty_finish},
+     OPS(WIS_OP_GPIO_WATCH), RD, p_watch, "{}", NULL, wisj_gpio_watch_plan, empty_finish},
     {"adc.read", "read analog inputs in millivolts", DEV | BAT, OPS(WIS_OP_ADC_READ), RD, p_adc,
-     "{PIN: {millivolts, raw}, ...}", NULL, adc_plan, adc_finish},
+     "{PIN: {millivolts, raw}, ...}", NULL, wisj_gpio_adc_plan, wisj_gpio_adc_finish},
     {"flash.info", "the flash store in use: external chip or internal fallback, size, erase unit",
      DEV | BAT, OPS(WIS_OP_FLASH_INFO), RD, p_none,
      "{store, jedec, size, erase_unit, page_size, name}", NULL, wisj_fields_plan,

@@ -108,6 +108,24 @@ json_object *wisj_radio_status_finish(wis_device *dev, json_object *params,
                                       const struct wisj_step *s, const struct wisj_res *r, int n,
                                       struct wisj_error *e);
 json_object *wisj_radio_airtime_local(wis_device *dev, json_object *params, struct wisj_error *e);
+/* gpio.* and adc.read plan/finish code (methods_gpio.c). */
+int wisj_gpio_mode_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                        struct wisj_error *e);
+int wisj_gpio_get_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e);
+json_object *wisj_gpio_get_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                  const struct wisj_res *r, int n, struct wisj_error *e);
+int wisj_gpio_set_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e);
+json_object *wisj_gpio_set_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                  const struct wisj_res *r, int n, struct wisj_error *e);
+int wisj_gpio_watch_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                         struct wisj_error *e);
+int wisj_gpio_adc_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
+                       struct wisj_error *e);
+json_object *wisj_gpio_adc_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
+                                  const struct wisj_res *r, int n, struct wisj_error *e);
+
 /* flash.* plan/finish code (methods_flash.c). */
 json_object *wisj_flash_info_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
                                     const struct wisj_res *r, int n, struct wisj_error *e);
