@@ -94,7 +94,7 @@ json_object *wisj_flash_data_finish(wis_device *dev, json_object *params, const 
 int wisj_flash_write_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                           struct wisj_error *e)
 {
-	uint8_t data[WIS_FLASH_WRITE_MAX], req[WIS_MAX_PAYLOAD];
+	uint8_t data[WIS_FLASH_WRITE_MAX];
 	int n = wisj_hex_param(params, "data", data, sizeof data, e);
 	if (n < 0)
 		return -1;
@@ -103,27 +103,25 @@ int wisj_flash_write_plan(wis_device *dev, json_object *params, struct wisj_plan
 	    WIS_VAL(wisj_param_int(params, "addr", 0)),
 	    WIS_VAL(er && json_object_get_boolean(er) ? WIS_FLASH_WRITE_ERASE : 0),
 	    {.b = {data, (size_t)n}}};
-	size_t len = wis_op_encode(WIS_OP_FLASH_WRITE, v, req, sizeof req);
-	return wisj_plan_add(p, dev, WIS_OP_FLASH_WRITE, req, len, e);
+	return wisj_plan_fields(p, dev, WIS_OP_FLASH_WRITE, v, e);
 }
 
 int wisj_flash_raw_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                         struct wisj_error *e)
 {
-	uint8_t tx[WIS_FLASH_RAW_MAX], req[WIS_MAX_PAYLOAD];
+	uint8_t tx[WIS_FLASH_RAW_MAX];
 	int n = wisj_hex_param(params, "tx", tx, sizeof tx, e);
 	if (n < 0)
 		return -1;
 	union wis_val v[2] = {WIS_VAL(wisj_param_int(params, "rx_len", 0)), {.b = {tx, (size_t)n}}};
-	size_t len = wis_op_encode(WIS_OP_FLASH_RAW, v, req, sizeof req);
-	return wisj_plan_add(p, dev, WIS_OP_FLASH_RAW, req, len, e);
+	return wisj_plan_fields(p, dev, WIS_OP_FLASH_RAW, v, e);
 }
 
 /* Empty hex means nothing to write (a plain read). */
 int wisj_i2c_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                        struct wisj_error *e)
 {
-	uint8_t tx[WIS_I2C_XFER_MAX], req[WIS_MAX_PAYLOAD];
+	uint8_t tx[WIS_I2C_XFER_MAX];
 	int n = 0;
 	if (*wisj_param_str(params, "tx", "") &&
 	    (n = wisj_hex_param(params, "tx", tx, sizeof tx, e)) < 0)
@@ -132,8 +130,7 @@ int wisj_i2c_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p
 	                      WIS_VAL(wisj_param_int(params, "addr", 0)),
 	                      WIS_VAL(wisj_param_int(params, "rx_len", 0)),
 	                      {.b = {tx, (size_t)n}}};
-	size_t len = wis_op_encode(WIS_OP_I2C_XFER, v, req, sizeof req);
-	return wisj_plan_add(p, dev, WIS_OP_I2C_XFER, req, len, e);
+	return wisj_plan_fields(p, dev, WIS_OP_I2C_XFER, v, e);
 }
 
 json_object *wisj_i2c_scan_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
@@ -151,22 +148,21 @@ json_object *wisj_i2c_scan_finish(wis_device *dev, json_object *params, const st
 int wisj_spi_xfer_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                        struct wisj_error *e)
 {
-	uint8_t tx[WIS_SPI_XFER_MAX], req[WIS_MAX_PAYLOAD];
+	uint8_t tx[WIS_SPI_XFER_MAX];
 	int n = wisj_hex_param(params, "tx", tx, sizeof tx, e);
 	if (n < 0)
 		return -1;
 	union wis_val v[3] = {WIS_VAL(wisj_param_int(params, "hz", 1000000)),
 	                      WIS_VAL(wisj_param_int(params, "mode", 0)),
 	                      {.b = {tx, (size_t)n}}};
-	size_t len = wis_op_encode(WIS_OP_SPI_XFER, v, req, sizeof req);
-	return wisj_plan_add(p, dev, WIS_OP_SPI_XFER, req, len, e);
+	return wisj_plan_fields(p, dev, WIS_OP_SPI_XFER, v, e);
 }
 
 /* uart.write: "data" is text, or hex digits with "hex": true. */
 int wisj_uart_write_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                          struct wisj_error *e)
 {
-	uint8_t d[WIS_UART_WRITE_MAX], req[WIS_MAX_PAYLOAD];
+	uint8_t d[WIS_UART_WRITE_MAX];
 	json_object *t = wisj_param(params, "data"), *h = wisj_param(params, "hex");
 	int n;
 	if (h && json_object_get_boolean(h)) {
@@ -184,8 +180,7 @@ int wisj_uart_write_plan(wis_device *dev, json_object *params, struct wisj_plan 
 	union wis_val v[2] = {
 	    WIS_VAL(wisj_param_enum(params, "port", wis_uart_port_names, "uart0")),
 	    {.b = {d, (size_t)n}}};
-	size_t len = wis_op_encode(WIS_OP_UART_WRITE, v, req, sizeof req);
-	return wisj_plan_add(p, dev, WIS_OP_UART_WRITE, req, len, e);
+	return wisj_plan_fields(p, dev, WIS_OP_UART_WRITE, v, e);
 }
 
 void wisj_uart_rx_json(json_object *o, const struct wis_event *ev)

@@ -1,7 +1,7 @@
 /*
  * gpio.* and adc.read methods' plan and finish code (their rows and params
  * are in methods.c's table).  One device step per named pin; requests are
- * built from their fields by the opcode table (plan_fields), answers read
+ * built from their fields by the opcode table (wisj_plan_fields), answers read
  * by its response layouts.
  */
 #include <string.h>
@@ -16,20 +16,6 @@
 
 /* ---- GPIO ------------------------------------------------------------------ */
 
-/* A step whose request is built from its field values by the opcode table. */
-static int plan_fields(struct wisj_plan *p, wis_device *dev, uint16_t op, const union wis_val *v,
-                       struct wisj_error *e)
-{
-	uint8_t req[WIS_MAX_PAYLOAD];
-	size_t n = wis_op_encode(op, v, req, sizeof req);
-	if (n == 0) {
-		wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s request does not encode",
-		               wis_op_name(op));
-		return -1;
-	}
-	return wisj_plan_add(p, dev, op, req, n, e);
-}
-
 int wisj_gpio_mode_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                         struct wisj_error *e)
 {
@@ -39,7 +25,7 @@ int wisj_gpio_mode_plan(wis_device *dev, json_object *params, struct wisj_plan *
 	union wis_val v[] = {WIS_VAL(nrf),
 	                     WIS_VAL(wisj_param_enum(params, "mode", wis_gpio_mode_names, "")),
 	                     WIS_VAL(param_int(params, "initial", 0))};
-	return plan_fields(p, dev, WIS_OP_GPIO_MODE, v, e);
+	return wisj_plan_fields(p, dev, WIS_OP_GPIO_MODE, v, e);
 }
 
 /* One step per named pin: the pin is field 0, the rest are the same for all. */
@@ -58,7 +44,7 @@ static int add_pin_step(void *u, const char *name, struct wisj_error *e)
 	if (nrf < 0)
 		return -1;
 	c->v[0] = WIS_VAL(nrf);
-	return plan_fields(c->p, c->dev, c->op, c->v, e);
+	return wisj_plan_fields(c->p, c->dev, c->op, c->v, e);
 }
 
 int wisj_gpio_get_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
@@ -126,7 +112,7 @@ int wisj_gpio_watch_plan(wis_device *dev, json_object *params, struct wisj_plan 
 	union wis_val v[] = {WIS_VAL(nrf),
 	                     WIS_VAL(wisj_param_enum(params, "edge", wis_edge_names, "both")),
 	                     WIS_VAL(param_int(params, "debounce_us", 0))};
-	return plan_fields(p, dev, WIS_OP_GPIO_WATCH, v, e);
+	return wisj_plan_fields(p, dev, WIS_OP_GPIO_WATCH, v, e);
 }
 
 /* ---- ADC ------------------------------------------------------------------- */

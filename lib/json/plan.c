@@ -157,6 +157,22 @@ int wisj_pin_arg(wis_device *dev, const char *name, unsigned fn, struct wisj_err
 }
 
 /* The param of m sent as field f of opcode op, or NULL. */
+int wisj_plan_fields(struct wisj_plan *p, wis_device *dev, uint16_t op, const union wis_val *v,
+                     struct wisj_error *e)
+{
+	uint8_t req[WIS_MAX_PAYLOAD];
+	const struct wis_op_desc *d = wis_op_find(op);
+	size_t n = wis_op_encode(op, v, req, sizeof req);
+	if (!d || (d->nreq && n == 0)) {
+		/* Parameters were checked before: a value that does not encode
+		 * is this code's mistake, not the caller's. */
+		wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s request does not encode",
+		               wis_op_name(op));
+		return -1;
+	}
+	return wisj_plan_add(p, dev, op, req, n, e);
+}
+
 static const struct wisj_param *param_for(const struct wisj_method *m, uint16_t op,
                                           const struct wis_field *f)
 {
@@ -171,7 +187,6 @@ int wisj_fields_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
 {
 	const struct wis_op_desc *d = wis_op_find(p->m->ops[0]);
 	union wis_val v[WIS_OP_MAX_FIELDS];
-	uint8_t req[WIS_MAX_PAYLOAD];
 	for (unsigned i = 0; d && i < d->nreq; i++) {
 		const struct wis_field *f = &d->req[i];
 		const struct wisj_param *q = param_for(p->m, d->opcode, f);
@@ -188,10 +203,5 @@ int wisj_fields_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
 		else
 			v[i].u = (uint64_t)json_object_get_int64(j);
 	}
-	size_t len = d ? wis_fields_encode(d->req, d->nreq, v, req, sizeof req) : 0;
-	if (!d || (d->nreq && !len)) {
-		wisj_error_set(e, WISJ_INTERNAL_ERROR, "%s: request does not encode", p->m->name);
-		return -1;
-	}
-	return wisj_plan_add(p, dev, d->opcode, req, len, e);
+	return wisj_plan_fields(p, dev, p->m->ops[0], v, e);
 }

@@ -9,20 +9,6 @@
 
 #include "wisjson_int.h"
 
-/* Encodes op's request from v and adds it as a step. */
-static int add(struct wisj_plan *p, wis_device *dev, uint16_t op, const union wis_val *v,
-               struct wisj_error *e)
-{
-	uint8_t req[WIS_MAX_PAYLOAD];
-	size_t n = wis_op_encode(op, v, req, sizeof req);
-	if (n == 0) {
-		wisj_error_set(e, WISJ_INVALID_PARAMS, "%s request does not encode",
-		               wis_op_name(op));
-		return -1;
-	}
-	return wisj_plan_add(p, dev, op, req, n, e);
-}
-
 static uint64_t flag(json_object *params, const char *name, bool dflt)
 {
 	json_object *v = wisj_param(params, name);
@@ -48,7 +34,7 @@ int wisj_radio_config_plan(wis_device *dev, json_object *params, struct wisj_pla
 	    WIS_VAL(wisj_param_int(params, "tcxo_mv", 1800)),
 	    WIS_VAL(flag(params, "idle_xosc", false)),
 	};
-	return add(p, dev, WIS_OP_RADIO_CONFIG, v, e);
+	return wisj_plan_fields(p, dev, WIS_OP_RADIO_CONFIG, v, e);
 }
 
 static int hexval(char c)
@@ -111,7 +97,7 @@ int wisj_radio_send_plan(wis_device *dev, json_object *params, struct wisj_plan 
 		size_t len = wis_fields_encode(d->req, d->nreq - 1u, v, req, sizeof req);
 		return wisj_plan_add(p, dev, op, req, len, e);
 	}
-	return add(p, dev, op, v, e);
+	return wisj_plan_fields(p, dev, op, v, e);
 }
 
 json_object *wisj_radio_status_finish(wis_device *dev, json_object *params,

@@ -108,6 +108,11 @@ json_object *wisj_radio_status_finish(wis_device *dev, json_object *params,
                                       const struct wisj_step *s, const struct wisj_res *r, int n,
                                       struct wisj_error *e);
 json_object *wisj_radio_airtime_local(wis_device *dev, json_object *params, struct wisj_error *e);
+/* Adds a step whose request the opcode table builds from field values
+ * (INTERNAL_ERROR if they do not encode: params are checked before). */
+int wisj_plan_fields(struct wisj_plan *p, wis_device *dev, uint16_t op, const union wis_val *v,
+                     struct wisj_error *e);
+
 /* gpio.* and adc.read plan/finish code (methods_gpio.c). */
 int wisj_gpio_mode_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
                         struct wisj_error *e);
