@@ -45,8 +45,13 @@ static void start(void)
 
 static int set_line_coding(uint32_t baud, uint8_t stop, uint8_t parity, uint8_t bits)
 {
-	uint8_t lc[7] = {(uint8_t)baud, (uint8_t)(baud >> 8), (uint8_t)(baud >> 16),
-	                 (uint8_t)(baud >> 24), stop, parity, bits};
+	uint8_t lc[7] = {(uint8_t)baud,
+	                 (uint8_t)(baud >> 8),
+	                 (uint8_t)(baud >> 16),
+	                 (uint8_t)(baud >> 24),
+	                 stop,
+	                 parity,
+	                 bits};
 	return fu_control(0x21, 0x20, 0, 0, 7, lc);
 }
 
@@ -86,7 +91,7 @@ static void test_class_requests(void)
 	CHECK_EQ(wisusb__d.breaks, 1);
 	/* Requests ACM does not offer, or sent to the data interface. */
 	CHECK_EQ(fu_control(0x21, 0x00, 0, 0, 0, NULL), -1); /* SEND_ENCAPSULATED_COMMAND */
-	CHECK_EQ(fu_control(0xA1, 0x01, 0, 0, 64, buf), -1);  /* GET_ENCAPSULATED_RESPONSE */
+	CHECK_EQ(fu_control(0xA1, 0x01, 0, 0, 64, buf), -1); /* GET_ENCAPSULATED_RESPONSE */
 	CHECK_EQ(fu_control(0x21, 0x02, 0, 0, 0, NULL), -1); /* SET_COMM_FEATURE */
 	CHECK_EQ(fu_control(0x21, 0x22, 1, 1, 0, NULL), -1); /* to interface 1 */
 	/* After those stalls the device still answers. */

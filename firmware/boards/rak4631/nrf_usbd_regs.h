@@ -51,8 +51,8 @@
 #define USBD_EVENTCAUSE_READY (1u << 11) /* USBD ready after ENABLE */
 
 #define USBD_EPSTATUS 0x468u
-#define USBD_EPDATASTATUS 0x46Cu /* write 1 to clear a bit */
-#define USBD_EPDATASTATUS_IN(n) (1u << (n))         /* IN n acknowledged by the host */
+#define USBD_EPDATASTATUS 0x46Cu                     /* write 1 to clear a bit */
+#define USBD_EPDATASTATUS_IN(n) (1u << (n))          /* IN n acknowledged by the host */
 #define USBD_EPDATASTATUS_OUT(n) (1u << (16u + (n))) /* OUT n data in the buffer      */
 #define USBD_USBADDR 0x470u
 
@@ -115,9 +115,9 @@
  * receive tasks during DMA": a register set while EasyDMA runs. */
 #define ERRATA_USBD_UNLOCK 0x4006EC00u /* written 0x00009375 around each change */
 #define ERRATA_USBD_UNLOCK_KEY 0x00009375u
-#define ERRATA_171_REG 0x4006EC14u    /* 0xC0 before ENABLE, 0 after READY */
-#define ERRATA_187_REG 0x4006ED14u    /* 3 before ENABLE, 0 after READY    */
-#define ERRATA_199_REG 0x40027C1Cu    /* 0x82 while EasyDMA runs, else 0   */
+#define ERRATA_171_REG 0x4006EC14u /* 0xC0 before ENABLE, 0 after READY */
+#define ERRATA_187_REG 0x4006ED14u /* 3 before ENABLE, 0 after READY    */
+#define ERRATA_199_REG 0x40027C1Cu /* 0x82 while EasyDMA runs, else 0   */
 
 /* FICR DEVICEID as the USB serial number (usb_desc.h's format). */
 void wisfw_usbd_serial(char out[17]);

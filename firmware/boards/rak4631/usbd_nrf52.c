@@ -133,14 +133,14 @@ static uint8_t ep0_dir;
 static uint8_t in_buf[NEP][MPS] __attribute__((aligned(4)));
 static uint8_t out_buf[NEP][MPS] __attribute__((aligned(4)));
 
-static uint8_t in_len[NEP];      /* bytes of the packet handed over     */
-static bool in_pending[NEP];     /* handed over, not yet acknowledged   */
-static bool in_job[NEP];         /* DMA into the endpoint wanted        */
-static uint8_t *out_dest[NEP];   /* the stack's buffer                  */
+static uint8_t in_len[NEP];    /* bytes of the packet handed over     */
+static bool in_pending[NEP];   /* handed over, not yet acknowledged   */
+static bool in_job[NEP];       /* DMA into the endpoint wanted        */
+static uint8_t *out_dest[NEP]; /* the stack's buffer                  */
 static size_t out_cap[NEP];
-static bool out_armed[NEP];      /* the stack accepts a packet          */
-static bool out_has_data[NEP];   /* a packet waits in the USBD buffer   */
-static bool out_job[NEP];        /* DMA out of the endpoint wanted      */
+static bool out_armed[NEP];    /* the stack accepts a packet          */
+static bool out_has_data[NEP]; /* a packet waits in the USBD buffer   */
+static bool out_job[NEP];      /* DMA out of the endpoint wanted      */
 static uint8_t out_len[NEP];
 
 /* The one DMA job running: endpoint n (IN) or 8 + n (OUT); -1 = none.
@@ -258,7 +258,8 @@ static void attach(void)
 	                USBD_INT_BIT(USBD_EVENTS_EP0DATADONE) | USBD_INT_BIT(USBD_EVENTS_EPDATA) |
 	                USBD_INT_BIT(USBD_EVENTS_EP0SETUP);
 	for (uint8_t n = 0; n < NEP; n++)
-		mask |= USBD_INT_BIT(USBD_EVENTS_ENDEPIN(n)) | USBD_INT_BIT(USBD_EVENTS_ENDEPOUT(n));
+		mask |=
+		    USBD_INT_BIT(USBD_EVENTS_ENDEPIN(n)) | USBD_INT_BIT(USBD_EVENTS_ENDEPOUT(n));
 	USBD(USBD_INTENSET) = mask;
 	ABS(NVIC_ISER(USBD_IRQN / 32u)) = 1u << (USBD_IRQN % 32u);
 	USBD(USBD_USBPULLUP) = 1;
@@ -529,18 +530,18 @@ static void p_ep_stall(uint8_t ep, bool on)
 }
 
 const struct wisusb_port wisusb_port_hw = {
-	.init = p_init,
-	.poll = p_poll,
-	.ep0_write = p_ep0_write,
-	.ep0_read = p_ep0_read,
-	.ep0_status = p_ep0_status,
-	.ep0_stall = p_ep0_stall,
-	.set_address = p_set_address,
-	.ep_open = p_ep_open,
-	.ep_close_all = p_ep_close_all,
-	.ep_write = p_ep_write,
-	.ep_read = p_ep_read,
-	.ep_stall = p_ep_stall,
+    .init = p_init,
+    .poll = p_poll,
+    .ep0_write = p_ep0_write,
+    .ep0_read = p_ep0_read,
+    .ep0_status = p_ep0_status,
+    .ep0_stall = p_ep0_stall,
+    .set_address = p_set_address,
+    .ep_open = p_ep_open,
+    .ep_close_all = p_ep_close_all,
+    .ep_write = p_ep_write,
+    .ep_read = p_ep_read,
+    .ep_stall = p_ep_stall,
 };
 
 void wisfw_usbd_serial(char out[17])
