@@ -276,6 +276,10 @@ static void test_power_up(void)
 	CHECK_EQ(errata[(ERRATA_187_REG - 0x4006EC00u) / 4], 0); /* undone at READY */
 	CHECK_EQ(errata[(ERRATA_171_REG - 0x4006EC00u) / 4], 0);
 	CHECK_EQ(U(USBD_USBPULLUP), 0); /* the USB supply is not ready */
+	power[CLOCK_HFCLKSTAT / 4] = CLOCK_HFCLKSTAT_SRC_XTAL | CLOCK_HFCLKSTAT_RUNNING;
+	wisusb_task();
+	CHECK_EQ(U(USBD_USBPULLUP), 0); /* HFXO alone is not enough */
+	power[CLOCK_HFCLKSTAT / 4] = CLOCK_HFCLKSTAT_RUNNING; /* running from HFINT */
 	power[POWER_USBREGSTATUS / 4] |= POWER_USBREGSTATUS_OUTPUTRDY;
 	wisusb_task();
 	CHECK_EQ(U(USBD_USBPULLUP), 0); /* HFXO not running */
