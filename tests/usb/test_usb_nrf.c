@@ -278,7 +278,7 @@ static void test_power_up(void)
 	CHECK_EQ(U(USBD_USBPULLUP), 0); /* the USB supply is not ready */
 	power[CLOCK_HFCLKSTAT / 4] = CLOCK_HFCLKSTAT_SRC_XTAL | CLOCK_HFCLKSTAT_RUNNING;
 	wisusb_task();
-	CHECK_EQ(U(USBD_USBPULLUP), 0); /* HFXO alone is not enough */
+	CHECK_EQ(U(USBD_USBPULLUP), 0);                       /* HFXO alone is not enough */
 	power[CLOCK_HFCLKSTAT / 4] = CLOCK_HFCLKSTAT_RUNNING; /* running from HFINT */
 	power[POWER_USBREGSTATUS / 4] |= POWER_USBREGSTATUS_OUTPUTRDY;
 	wisusb_task();
@@ -291,7 +291,7 @@ static void test_power_up(void)
 	CHECK(U(USBD_INTENSET) & USBD_INT_BIT(USBD_EVENTS_EPDATA));
 	CHECK(U(USBD_INTENSET) & USBD_INT_BIT(USBD_EVENTS_ENDEPOUT(2)));
 	CHECK_EQ(USBD_INT_BIT(USBD_EVENTS_EP0SETUP), 1u << 23); /* PS: INTEN bit 23 */
-	CHECK(nvic[1] & (1u << 7)); /* interrupt 39 */
+	CHECK(nvic[1] & (1u << 7));                             /* interrupt 39 */
 }
 
 static void test_enumerate(void)
@@ -318,8 +318,8 @@ static void test_enumerate(void)
 	U(USBD_SIZE_EPOUT(2)) = 0xFF;
 	CHECK_EQ(control_out(0x00, 9, 1, 0, 0, NULL), 0);
 	CHECK(wisusb_configured());
-	CHECK_EQ(U(USBD_EPINEN), 0x7);  /* EP0, 0x81, 0x82 */
-	CHECK_EQ(U(USBD_EPOUTEN), 0x5); /* EP0, 0x02 */
+	CHECK_EQ(U(USBD_EPINEN), 0x7);      /* EP0, 0x81, 0x82 */
+	CHECK_EQ(U(USBD_EPOUTEN), 0x5);     /* EP0, 0x02 */
 	CHECK_EQ(U(USBD_SIZE_EPOUT(2)), 0); /* written: accept the first packet */
 	CHECK(U(USBD_DTOGGLE) & USBD_DTOGGLE_DATA0);
 	/* Line coding through an OUT data stage and EasyDMA. */
@@ -385,7 +385,8 @@ static void test_unplug(void)
 	CHECK(!wisusb_configured());
 	/* Plugged again: the same power-up, without erratum 223's second
 	 * enable (it is for the first enable after reset only). */
-	power[POWER_USBREGSTATUS / 4] = POWER_USBREGSTATUS_VBUSDETECT | POWER_USBREGSTATUS_OUTPUTRDY;
+	power[POWER_USBREGSTATUS / 4] =
+	    POWER_USBREGSTATUS_VBUSDETECT | POWER_USBREGSTATUS_OUTPUTRDY;
 	wisusb_task();
 	CHECK_EQ(U(USBD_ENABLE), 1);
 	U(USBD_EVENTCAUSE) = USBD_EVENTCAUSE_READY;
