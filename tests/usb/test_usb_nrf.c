@@ -395,12 +395,45 @@ static void test_unplug(void)
 	CHECK_EQ(U(USBD_USBPULLUP), 1);
 }
 
+/* More events than the queue holds before the main loop runs: the port
+ * cannot know what it lost, so it detaches (the host sees an unplug) and
+ * powers up again. */
+static void test_queue_overflow(void)
+{
+	uint8_t buf[64];
+	U(USBD_EVENTS_USBRESET) = 1;
+	run();
+	setup(0x00, 5, 4, 0, 0);
+	CHECK_EQ(control_out(0x00, 9, 1, 0, 0, NULL), 0);
+	CHECK(wisusb_configured());
+	for (int i = 0; i < 40; i++) {
+		U(USBD_EVENTS_USBEVENT) = 1;
+		U(USBD_EVENTCAUSE) = USBD_EVENTCAUSE_SUSPEND;
+		USBD_IRQHandler();
+	}
+	wisusb_task();
+	CHECK(!wisusb_configured());
+	CHECK_EQ(U(USBD_USBPULLUP), 0);
+	CHECK_EQ(U(USBD_ENABLE), 0);
+	wisusb_task();
+	CHECK_EQ(U(USBD_ENABLE), 1);
+	U(USBD_EVENTCAUSE) = USBD_EVENTCAUSE_READY;
+	wisusb_task();
+	wisusb_task();
+	CHECK_EQ(U(USBD_USBPULLUP), 1);
+	/* And it enumerates again. */
+	U(USBD_EVENTS_USBRESET) = 1;
+	run();
+	CHECK_EQ(control_in(0x80, 6, 0x0100, 0, 18, buf), 18);
+}
+
 int main(void)
 {
 	test_power_up();
 	test_enumerate();
 	test_data();
 	test_unplug();
+	test_queue_overflow();
 	printf("DMA jobs: %u, most started at once: %u\n", dma_jobs, max_started);
 	if (fu_failures) {
 		fprintf(stderr, "%d failures\n", fu_failures);
