@@ -16,6 +16,11 @@
  * EPDATA when the host acknowledged; OUT: EPDATA when a packet is in the
  * endpoint buffer, which NAKs further packets until the DMA has read it).
  * Errata: nRF52840 errata sheet, anomalies 171, 187, 199 and 223.
+ *
+ * Not done: suspend/resume low-power handling (LOWPOWER, erratum 211) and
+ * remote wakeup; VBUS changes are seen at the next poll, not by interrupt.
+ * With -DWISUSB_NRF_HOST (tests/usb/test_usb_nrf.c) the same code runs on
+ * the host against a model of the registers and RAM.
  */
 #include <string.h>
 
@@ -290,6 +295,8 @@ static void attach(void)
 	pwr = PWR_ON;
 }
 
+/* The HFXO stays requested: the clock driver owns it, and a replug needs
+ * it again. */
 static void detach(void)
 {
 	USBD(USBD_USBPULLUP) = 0;
