@@ -199,3 +199,21 @@ def test_flashrom_probe_read_write_verify(bridge, tmp_path):
     assert r.returncode == 0 and "VERIFIED" in r.stdout, r.stdout + r.stderr
     st = status(bridge)
     assert st["sessions"] == 4 and st["refused"] == 0 and st["naks"] == 0
+
+
+def test_no_chip_fitted_naks(tmp_path):
+    port = free_port()
+    st = Setup(sim_args=("--no-flash",),
+               wisd_args=("--set", "serprog.enabled=yes",
+                          "--set", "serprog.listen=127.0.0.1:%d" % port))
+    try:
+        sp = Serprog(port)
+        try:
+            assert sp.spiop([0x9F], 3, nak=True) == b"\x15"
+            sp.send([0x10])
+            assert sp.recv(2) == b"\x15\x06"
+        finally:
+            sp.close()
+        wait_for(lambda: "SPI operation refused" in st.wisd.logtext(), what="NAK logged")
+    finally:
+        st.close()
