@@ -149,7 +149,10 @@ def test_flash_held_for_the_session_and_released(bridge):
         assert c.call("system.ping", {"data": "x"})["data"] == "x"
         # A second flashrom is turned away while the first is connected.
         sp2 = socket.create_connection(("127.0.0.1", bridge.port), timeout=5)
-        assert sp2.recv(1) == b""
+        try:
+            assert sp2.recv(1) == b""
+        except ConnectionResetError:
+            pass            # closed before or after our SYN was taken: either way, closed
         sp2.close()
         assert status(bridge)["refused"] == 1
     finally:
