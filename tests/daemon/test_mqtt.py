@@ -246,3 +246,78 @@ def test_commands_v5_and_v311(gw):
         assert json.loads(body)["error"]["code"] == code, body
     st = mqtt_status(env["wisd"])
     assert st["commands"] == 5 and st["dropped"] == 0
+
+
+def make_pki(tmp):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate."""
+    def run(*a):
+        subprocess.run(["openssl", *a], check=True, capture_output=True, cwd=tmp, timeout=60)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=wistest CA",
+        "-keyout", "ca.key", "-out", "ca.crt")
+    for name, ext in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=wistest " + name,
+            "-keyout", name + ".key", "-out", name + ".csr")
+        with open(os.path.join(tmp, name + ".ext"), "w") as f:
+            f.write(ext + "\n")
+        run("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt")
+    return {n: os.path.join(tmp, n) for n in ("ca.crt", "server.crt", "server.key",
+                                               "client.crt", "client.key")}
+
+
+@pytest.mark.skipif(not shutil.which("openssl") or not shutil.which("mosquitto_passwd"),
+                    reason="openssl or mosquitto_passwd missing")
+def test_tls_client_certificate_and_password(tmp_path):
+    tmp = str(tmp_path)
+    pki = make_pki(tmp)
+    pw = os.path.join(tmp, "passwd")
+    subprocess.run(["mosquitto_passwd", "-c", "-b", pw, "gateway", "s3cret"], check=True,
+                   capture_output=True, timeout=30)
+    port = free_port()
+    conf = os.path.join(tmp, "tls.conf")
+    with open(conf, "w") as f:
+        if os.geteuid() == 0:
+            f.write("user root\n")
+        f.write("listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\n"
+                "require_certificate true\nallow_anonymous false\npassword_file %s\n"
+                % (port, pki["ca.crt"], pki["server.crt"], pki["server.key"], pw))
+    log = open(os.path.join(tmp, "broker.log"), "w")
+    broker = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=log, stderr=subprocess.STDOUT)
+    sim = wisd = None
+    try:
+        wait_for(lambda: subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/%d" % port],
+                                        capture_output=True).returncode == 0,
+                 what="TLS broker listening")
+        sim = Sim(tmp)
+        tls = ["--set", "mqtt.enabled=yes", "--set", "mqtt.port=%d" % port,
+               "--set", "mqtt.cafile=" + pki["ca.crt"],
+               "--set", "mqtt.certfile=" + pki["client.crt"],
+               "--set", "mqtt.keyfile=" + pki["client.key"],
+               "--set", "mqtt.username=gateway", "--set", "mqtt.password=s3cret"]
+        wisd = Wisd(tmp, sim.link, tls)
+        wait_for(lambda: mqtt_status(wisd)["connected"], what="connected over TLS")
+        ident = wisd.client().call("system.info")["device_id"]
+        r = subprocess.run(
+            ["mosquitto_rr", "-h", "127.0.0.1", "-p", str(port), "-V", "mqttv5", "--cafile", pki["ca.crt"],
+             "--cert", pki["client.crt"], "--key", pki["client.key"], "-u", "gateway",
+             "-P", "s3cret", "-t", "wisrpc/%s/cmd" % ident, "-e", "tls/resp", "-W", "10",
+             "-m", json.dumps({"jsonrpc": "2.0", "id": 1, "method": "system.ping",
+                               "params": {"data": "tls"}})],
+            capture_output=True, text=True, timeout=20)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout) == {"jsonrpc": "2.0", "id": 1, "result": {"data": "tls"}}
+        wisd.stop()
+        # A wrong password is refused by the broker; the bridge says so and
+        # keeps retrying rather than giving up.
+        wisd = Wisd(tmp, sim.link, tls[:-2] + ["--set", "mqtt.password=wrong"], name="wisd2")
+        st = wait_for(lambda: (lambda s: s if "refused" in s["last_error"] else None)(
+            mqtt_status(wisd)), what="refusal reported")
+        assert not st["connected"]
+    finally:
+        if wisd:
+            wisd.stop()
+        if sim:
+            sim.kill()
+        broker.terminate()
+        broker.wait(5)
+        log.close()
