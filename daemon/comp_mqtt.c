@@ -62,26 +62,14 @@ static int set_str(char *dst, size_t cap, const char *v, char *err, size_t errle
 	return 0;
 }
 
-static int set_uint(unsigned *dst, const char *v, unsigned long lo, unsigned long hi, char *err,
-                    size_t errlen)
-{
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
-	if (!*v || *end || *v == '-' || n < lo || n > hi) {
-		snprintf(err, errlen, "'%s' is not a number in %lu..%lu", v, lo, hi);
-		return -1;
-	}
-	*dst = (unsigned)n;
-	return 0;
-}
-
 /* "radio.rx,gpio.edge" (spaces allowed), or "" for none. */
 static int set_topics(unsigned *dst, const char *v, char *err, size_t errlen)
 {
 	unsigned bits = 0;
 	char buf[256];
 	snprintf(buf, sizeof buf, "%s", v);
-	for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+	for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t;
+	     t = strtok_r(NULL, ", ", &save)) {
 		int i = rpc_topic_index(t);
 		if (i < 0) {
 			snprintf(err, errlen, "unknown topic '%s'", t);
@@ -96,20 +84,10 @@ static int set_topics(unsigned *dst, const char *v, char *err, size_t errlen)
 static int cfg_set(void *cfg, const char *k, const char *v, char *err, size_t errlen)
 {
 	struct mqtt_cfg *c = cfg;
-	static const char *const yes[] = {"yes", "1", "true", NULL};
-	static const char *const no[] = {"no", "0", "false", NULL};
-	if (!strcmp(k, "enabled") || !strcmp(k, "tls_insecure")) {
-		bool *b = !strcmp(k, "enabled") ? &c->enabled : &c->tls_insecure;
-		if (wis_name_index(yes, v) >= 0)
-			*b = true;
-		else if (wis_name_index(no, v) >= 0)
-			*b = false;
-		else {
-			snprintf(err, errlen, "'%s' is not yes/no", v);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(k, "enabled"))
+		return component_set_bool(&c->enabled, v, err, errlen);
+	if (!strcmp(k, "tls_insecure"))
+		return component_set_bool(&c->tls_insecure, v, err, errlen);
 	const struct {
 		const char *k;
 		char *dst;
@@ -136,10 +114,11 @@ static int cfg_set(void *cfg, const char *k, const char *v, char *err, size_t er
 	            {"reconnect_max_s", &c->reconnect_max_s, 1, 3600}};
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
 		if (!strcmp(k, nums[i].k))
-			return set_uint(nums[i].dst, v, nums[i].lo, nums[i].hi, err, errlen);
+			return component_set_uint(nums[i].dst, v, nums[i].lo, nums[i].hi, err,
+			                          errlen);
 	if (!strcmp(k, "port")) {
 		unsigned p;
-		if (set_uint(&p, v, 1, 65535, err, errlen) < 0)
+		if (component_set_uint(&p, v, 1, 65535, err, errlen) < 0)
 			return -1;
 		c->port = (int)p;
 		return 0;
@@ -157,16 +136,8 @@ static int cfg_set(void *cfg, const char *k, const char *v, char *err, size_t er
 	}
 	if (!strcmp(k, "events"))
 		return set_topics(&c->topics, v, err, errlen);
-	if (!strcmp(k, "class")) {
-		static const char *const classes[] = {"read", "control", "admin", NULL};
-		int p = wis_name_index(classes, v);
-		if (p < 0) {
-			snprintf(err, errlen, "'%s' is not read, control or admin", v);
-			return -1;
-		}
-		c->perm = (uint8_t)p;
-		return 0;
-	}
+	if (!strcmp(k, "class"))
+		return component_set_class(&c->perm, v, err, errlen);
 	snprintf(err, errlen,
 	         "unknown setting (enabled, host, port, prefix, client_id, username, password, "
 	         "cafile, capath, certfile, keyfile, tls_insecure, protocol, keepalive_s, "
@@ -203,10 +174,9 @@ static int setup_client(struct mqtt *q)
 	    mosquitto_username_pw_set(q->m, c->username, c->password[0] ? c->password : NULL))
 		return -1;
 	if (c->cafile[0] || c->capath[0]) {
-		int rc = mosquitto_tls_set(q->m, c->cafile[0] ? c->cafile : NULL,
-		                           c->capath[0] ? c->capath : NULL,
-		                           c->certfile[0] ? c->certfile : NULL,
-		                           c->keyfile[0] ? c->keyfile : NULL, NULL);
+		int rc = mosquitto_tls_set(
+		    q->m, c->cafile[0] ? c->cafile : NULL, c->capath[0] ? c->capath : NULL,
+		    c->certfile[0] ? c->certfile : NULL, c->keyfile[0] ? c->keyfile : NULL, NULL);
 		if (rc) {
 			log_error("mqtt: TLS settings: %s", mosquitto_strerror(rc));
 			return -1;
@@ -344,8 +314,8 @@ static json_object *status(struct wisd *d, struct wisd_comp *self)
 	if (!q)
 		return o;
 	json_object_object_add(o, "connected", json_object_new_boolean(q->connected));
-	json_object_object_add(o, "prefix", json_object_new_string(
-	                                        mqtt_make_prefix(q) ? q->prefix : q->c->prefix));
+	json_object_object_add(
+	    o, "prefix", json_object_new_string(mqtt_make_prefix(q) ? q->prefix : q->c->prefix));
 	const struct {
 		const char *k;
 		unsigned long v;

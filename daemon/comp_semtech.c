@@ -55,65 +55,43 @@ static void cfg_init(void *cfg)
 	c->sync_word = 0x34; /* LoRaWAN public network */
 }
 
-static int parse_uint(const char *v, unsigned long lo, unsigned long hi, unsigned long *out,
-                      char *err, size_t errlen)
-{
-	char *end;
-	errno = 0;
-	unsigned long n = strtoul(v, &end, 0);
-	if (!*v || *end || errno || n < lo || n > hi || *v == '-') {
-		snprintf(err, errlen, "'%s' is not a number in %lu..%lu", v, lo, hi);
-		return -1;
-	}
-	*out = n;
-	return 0;
-}
-
-static int set_bool(bool *dst, const char *v, char *err, size_t errlen)
-{
-	static const char *const yes[] = {"yes", "1", "true", NULL};
-	static const char *const no[] = {"no", "0", "false", NULL};
-	if (wis_name_index(yes, v) >= 0)
-		*dst = true;
-	else if (wis_name_index(no, v) >= 0)
-		*dst = false;
-	else {
-		snprintf(err, errlen, "'%s' is not yes/no", v);
-		return -1;
-	}
-	return 0;
-}
-
 static int cfg_set(void *cfg, const char *key, const char *v, char *err, size_t errlen)
 {
 	struct semtech_cfg *c = cfg;
-	unsigned long n;
+	unsigned n;
 	static const struct {
 		const char *key;
 		unsigned long lo, hi;
 		size_t off;
 	} nums[] = {
 #define N(k, lo, hi) {#k, lo, hi, offsetof(struct semtech_cfg, k)}
-	    N(port_up, 1, 65535),      N(port_down, 1, 65535),       N(keepalive_s, 1, 3600),
-	    N(stat_s, 1, 86400),       N(lead_ms, 5, 5000),          N(min_lead_ms, 1, 5000),
-	    N(max_advance_s, 1, 4000), N(freq_hz, 150000000, 960000000), N(sf, 5, 12),
-	    N(bw_hz, 7812, 500000),    N(cr, 5, 8),                  N(sync_word, 0, 255),
+	    N(port_up, 1, 65535),
+	    N(port_down, 1, 65535),
+	    N(keepalive_s, 1, 3600),
+	    N(stat_s, 1, 86400),
+	    N(lead_ms, 5, 5000),
+	    N(min_lead_ms, 1, 5000),
+	    N(max_advance_s, 1, 4000),
+	    N(freq_hz, 150000000, 960000000),
+	    N(sf, 5, 12),
+	    N(bw_hz, 7812, 500000),
+	    N(cr, 5, 8),
+	    N(sync_word, 0, 255),
 #undef N
 	};
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
 		if (strcmp(key, nums[i].key))
 			continue;
-		if (parse_uint(v, nums[i].lo, nums[i].hi, &n, err, errlen) < 0)
+		if (component_set_uint(&n, v, nums[i].lo, nums[i].hi, err, errlen) < 0)
 			return -1;
 		/* Every numeric setting is a 4-byte int, unsigned or uint32_t. */
-		uint32_t u = (uint32_t)n;
-		memcpy((char *)c + nums[i].off, &u, sizeof u);
+		memcpy((char *)c + nums[i].off, &n, sizeof n);
 		return 0;
 	}
 	if (!strcmp(key, "enabled"))
-		return set_bool(&c->enabled, v, err, errlen);
+		return component_set_bool(&c->enabled, v, err, errlen);
 	if (!strcmp(key, "claim"))
-		return set_bool(&c->claim, v, err, errlen);
+		return component_set_bool(&c->claim, v, err, errlen);
 	if (!strcmp(key, "server") && *v && strlen(v) < sizeof c->server) {
 		snprintf(c->server, sizeof c->server, "%s", v);
 		return 0;
@@ -127,16 +105,8 @@ static int cfg_set(void *cfg, const char *key, const char *v, char *err, size_t 
 		snprintf(c->eui, sizeof c->eui, "%s", v);
 		return 0;
 	}
-	if (!strcmp(key, "class")) {
-		static const char *const classes[] = {"read", "control", "admin", NULL};
-		int p = wis_name_index(classes, v);
-		if (p < 0) {
-			snprintf(err, errlen, "'%s' is not read, control or admin", v);
-			return -1;
-		}
-		c->perm = (uint8_t)p;
-		return 0;
-	}
+	if (!strcmp(key, "class"))
+		return component_set_class(&c->perm, v, err, errlen);
 	snprintf(err, errlen,
 	         "unknown setting (enabled, server, port_up, port_down, gateway_eui, keepalive_s, "
 	         "stat_s, freq_hz, sf, bw_hz, cr, sync_word, lead_ms, min_lead_ms, max_advance_s, "
@@ -178,7 +148,7 @@ static void on_sent(uv_udp_send_t *r, int status)
 
 /* Sends header (+ EUI) + body to the server's up or down port. */
 void semtech_send(struct semtech *s, bool up, uint8_t ident, uint16_t tok, bool with_eui,
-                       const char *body)
+                  const char *body)
 {
 	if (!s->resolved || s->stopping)
 		return;
@@ -209,7 +179,8 @@ static void push(struct semtech *s, json_object *o)
 	s->push_tokens[s->push_next++ % PUSH_TOKENS] = t;
 	s->push_sent++;
 	semtech_send(s, true, SEMTECH_PUSH_DATA, t, true,
-	           json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	             json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 void semtech_call(struct semtech *s, const char *method, json_object *p, wisd_call_cb cb)
@@ -229,8 +200,7 @@ void semtech_note_error(struct semtech *s, const char *what, struct wisj_error *
 /* ---- upstream ------------------------------------------------------------------ */
 
 /* Every notification: radio.rx packets go up; device.state drives setup. */
-static void on_event(struct wisd *d, struct wisd_comp *self, const char *topic,
-                     json_object *params)
+static void on_event(struct wisd *d, struct wisd_comp *self, const char *topic, json_object *params)
 {
 	(void)d;
 	struct semtech *s = self->priv;
@@ -505,13 +475,20 @@ static json_object *status(struct wisd *d, struct wisd_comp *self)
 	const struct {
 		const char *k;
 		unsigned long v;
-	} n[] = {{"rxnb", s->rxnb},           {"rxok", s->rxok},
-	         {"rxfw", s->rxfw},           {"rx_errors", s->rxerr},
-	         {"push_sent", s->push_sent}, {"push_acked", s->push_acked},
-	         {"pull_sent", s->pull_sent}, {"pull_acked", s->pull_acked},
-	         {"dwnb", s->dwnb},           {"txnb", s->txnb},
-	         {"tx_failed", s->tx_failed}, {"malformed", s->malformed},
-	         {"unexpected", s->unexpected}, {"queued", (unsigned long)s->nq}};
+	} n[] = {{"rxnb", s->rxnb},
+	         {"rxok", s->rxok},
+	         {"rxfw", s->rxfw},
+	         {"rx_errors", s->rxerr},
+	         {"push_sent", s->push_sent},
+	         {"push_acked", s->push_acked},
+	         {"pull_sent", s->pull_sent},
+	         {"pull_acked", s->pull_acked},
+	         {"dwnb", s->dwnb},
+	         {"txnb", s->txnb},
+	         {"tx_failed", s->tx_failed},
+	         {"malformed", s->malformed},
+	         {"unexpected", s->unexpected},
+	         {"queued", (unsigned long)s->nq}};
 	for (size_t i = 0; i < sizeof n / sizeof *n; i++)
 		json_object_object_add(o, n[i].k, json_object_new_int64((int64_t)n[i].v));
 	json_object *rej = json_object_new_object();

@@ -46,10 +46,9 @@ enum {
 	SP_IN_MAX = 64 * 1024, /* buffered input before reading pauses */
 };
 
-static const uint8_t supported[] = {SP_NOP,         SP_Q_IFACE,     SP_Q_CMDMAP,
-                                    SP_Q_PGMNAME,   SP_Q_SERBUF,    SP_Q_BUSTYPE,
-                                    SP_Q_WRNMAXLEN, SP_SYNCNOP,     SP_Q_RDNMAXLEN,
-                                    SP_S_BUSTYPE,   SP_O_SPIOP};
+static const uint8_t supported[] = {SP_NOP,         SP_Q_IFACE,   SP_Q_CMDMAP,    SP_Q_PGMNAME,
+                                    SP_Q_SERBUF,    SP_Q_BUSTYPE, SP_Q_WRNMAXLEN, SP_SYNCNOP,
+                                    SP_Q_RDNMAXLEN, SP_S_BUSTYPE, SP_O_SPIOP};
 
 struct serprog_cfg {
 	bool enabled;
@@ -65,8 +64,8 @@ struct session {
 	struct wisd_caller who;
 	uint8_t *in;
 	size_t in_len;
-	bool claimed;  /* the flash claim was granted: commands may run */
-	bool busy;     /* a call is in flight: the input waits */
+	bool claimed; /* the flash claim was granted: commands may run */
+	bool busy;    /* a call is in flight: the input waits */
 	bool closing;
 	bool reading;
 	unsigned refs; /* 1 for the handle + 1 per call in flight */
@@ -99,19 +98,8 @@ static void cfg_init(void *cfg)
 static int cfg_set(void *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
 	struct serprog_cfg *c = cfg;
-	if (!strcmp(key, "enabled")) {
-		static const char *const yes[] = {"yes", "1", "true", NULL};
-		static const char *const no[] = {"no", "0", "false", NULL};
-		if (wis_name_index(yes, value) >= 0)
-			c->enabled = true;
-		else if (wis_name_index(no, value) >= 0)
-			c->enabled = false;
-		else {
-			snprintf(err, errlen, "'%s' is not yes/no", value);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(key, "enabled"))
+		return component_set_bool(&c->enabled, value, err, errlen);
 	if (!strcmp(key, "listen")) {
 		char addr[64];
 		int port;
@@ -120,16 +108,8 @@ static int cfg_set(void *cfg, const char *key, const char *value, char *err, siz
 		snprintf(c->listen, sizeof c->listen, "%s", value);
 		return 0;
 	}
-	if (!strcmp(key, "class")) {
-		static const char *const classes[] = {"read", "control", "admin", NULL};
-		int p = wis_name_index(classes, value);
-		if (p < 0) {
-			snprintf(err, errlen, "'%s' is not read, control or admin", value);
-			return -1;
-		}
-		c->perm = (uint8_t)p;
-		return 0;
-	}
+	if (!strcmp(key, "class"))
+		return component_set_class(&c->perm, value, err, errlen);
 	snprintf(err, errlen, "unknown setting (enabled, listen, class)");
 	return -1;
 }

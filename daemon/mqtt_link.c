@@ -14,7 +14,6 @@
 
 #include "mqtt_priv.h"
 
-
 void mqtt_msg_free(struct msg *m)
 {
 	free(m->topic);
@@ -42,7 +41,7 @@ bool mqtt_make_prefix(struct mqtt *q)
  * Replies (full != NULL) are never dropped: their number is bounded by
  * the commands in flight. */
 void mqtt_enqueue(struct mqtt *q, const char *suffix, const char *full, const char *payload,
-                    mosquitto_property *props)
+                  mosquitto_property *props)
 {
 	if (!full && q->queued >= q->c->max_queue) {
 		if (!q->dropped++)
@@ -114,7 +113,7 @@ void mqtt_subscribe_cmd(struct mqtt *q)
 }
 
 void mqtt_on_connect(struct mosquitto *m, void *obj, int rc, int flags,
-                       const mosquitto_property *props)
+                     const mosquitto_property *props)
 {
 	(void)m, (void)flags, (void)props;
 	struct mqtt *q = obj;
@@ -135,7 +134,7 @@ void mqtt_on_connect(struct mosquitto *m, void *obj, int rc, int flags,
 }
 
 void mqtt_on_publish(struct mosquitto *m, void *obj, int mid, int reason,
-                       const mosquitto_property *props)
+                     const mosquitto_property *props)
 {
 	(void)m, (void)reason, (void)props;
 	struct mqtt *q = obj;
@@ -179,8 +178,9 @@ static void reply(struct mqtt *q, struct cmd *k, json_object *resp)
 		to = fallback;
 	}
 	mqtt_enqueue(q, NULL, to,
-	        json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-	        props);
+	             json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN |
+	                                                      JSON_C_TO_STRING_NOSLASHESCAPE),
+	             props);
 }
 
 static void cmd_free(struct cmd *k)
@@ -233,7 +233,7 @@ static void cmd_error(struct mqtt *q, struct cmd *k, int code, const char *msg)
 }
 
 void mqtt_on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
-                       const mosquitto_property *props)
+                     const mosquitto_property *props)
 {
 	(void)m;
 	struct mqtt *q = obj;
@@ -280,7 +280,6 @@ void mqtt_on_message(struct mosquitto *m, void *obj, const struct mosquitto_mess
 	json_object_put(p);
 	json_object_put(req);
 }
-
 
 void mqtt_on_disconnect(struct mosquitto *m, void *obj, int rc, const mosquitto_property *props)
 {
@@ -375,10 +374,10 @@ void mqtt_try_connect(uv_timer_t *t)
 	if (q->stopping)
 		return;
 	mqtt_close_poll(q);
-	int rc = q->connects || q->disconnects ? mosquitto_reconnect_async(q->m)
-	                                       : mosquitto_connect_bind_async(
-	                                             q->m, q->c->host, q->c->port,
-	                                             (int)q->c->keepalive_s, NULL);
+	int rc = q->connects || q->disconnects
+	             ? mosquitto_reconnect_async(q->m)
+	             : mosquitto_connect_bind_async(q->m, q->c->host, q->c->port,
+	                                            (int)q->c->keepalive_s, NULL);
 	if (rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_CONN_PENDING) {
 		mqtt_update_poll(q);
 		return;
@@ -394,6 +393,6 @@ void mqtt_schedule_retry(struct mqtt *q)
 	if (q->stopping || uv_is_active((uv_handle_t *)&q->retry))
 		return;
 	uv_timer_start(&q->retry, mqtt_try_connect, q->backoff_s * 1000ull, 0);
-	q->backoff_s = q->backoff_s * 2 > q->c->reconnect_max_s ? q->c->reconnect_max_s
-	                                                        : q->backoff_s * 2;
+	q->backoff_s =
+	    q->backoff_s * 2 > q->c->reconnect_max_s ? q->c->reconnect_max_s : q->backoff_s * 2;
 }

@@ -27,11 +27,11 @@ struct mqtt_cfg {
 
 struct msg {
 	struct msg *next;
-	int mid;        /* libmosquitto's id once handed over, 0 before */
-	char *topic;    /* suffix after PREFIX/ */
+	int mid;     /* libmosquitto's id once handed over, 0 before */
+	char *topic; /* suffix after PREFIX/ */
 	char *payload;
 	mosquitto_property *props; /* response topic replies: correlation data */
-	char *full;     /* full topic for replies (response topic), else NULL */
+	char *full;                /* full topic for replies (response topic), else NULL */
 };
 
 struct mqtt {

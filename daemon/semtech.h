@@ -40,16 +40,16 @@ const char *semtech_txerr_name(enum semtech_txerr e);
 
 /* A downlink request as the gateway will send it. */
 struct semtech_txpk {
-	bool imme;        /* now: ignore tmst */
-	uint32_t tmst;    /* device µs counter, low 32 bits */
+	bool imme;     /* now: ignore tmst */
+	uint32_t tmst; /* device µs counter, low 32 bits */
 	uint32_t freq_hz;
 	int power_dbm;
-	unsigned sf;      /* 5..12 */
-	uint32_t bw_hz;   /* 125000, 250000, 500000, ... */
-	unsigned cr;      /* 5..8: 4/5..4/8 */
-	bool ipol;        /* inverted IQ (LoRaWAN downlinks: true) */
+	unsigned sf;    /* 5..12 */
+	uint32_t bw_hz; /* 125000, 250000, 500000, ... */
+	unsigned cr;    /* 5..8: 4/5..4/8 */
+	bool ipol;      /* inverted IQ (LoRaWAN downlinks: true) */
 	unsigned preamble;
-	bool crc;         /* !ncrc */
+	bool crc; /* !ncrc */
 	uint8_t data[255];
 	size_t len;
 };

@@ -148,14 +148,15 @@ json_object *semtech_rxpk(json_object *rx)
 		json_object_object_add(o, "time", json_object_new_string(buf));
 	}
 	json_object_object_add(
-	    o, "tmst", json_object_new_int64((int64_t)((uint64_t)json_object_get_int64(dev) &
-	                                               0xFFFFFFFFu)));
+	    o, "tmst",
+	    json_object_new_int64((int64_t)((uint64_t)json_object_get_int64(dev) & 0xFFFFFFFFu)));
 	json_object_object_add(o, "chan", json_object_new_int(0));
 	json_object_object_add(o, "rfch", json_object_new_int(0));
 	char f[24];
 	snprintf(f, sizeof f, "%.6f", json_object_get_int64(freq) / 1e6);
 	json_object_object_add(o, "freq", json_object_new_double_s(atof(f), f));
-	json_object_object_add(o, "stat", json_object_new_int(json_object_get_boolean(crc) ? 1 : 0));
+	json_object_object_add(o, "stat",
+	                       json_object_new_int(json_object_get_boolean(crc) ? 1 : 0));
 	json_object_object_add(o, "modu", json_object_new_string("LORA"));
 	json_object_object_add(o, "datr", json_object_new_string(datr));
 	json_object_object_add(o, "codr", json_object_new_string(codr));
@@ -226,7 +227,8 @@ enum semtech_txerr semtech_txpk_parse(const char *json, size_t len, struct semte
 		goto out;
 	}
 	if (json_object_object_get_ex(t, "modu", &v) &&
-	    (!json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), "LORA"))) {
+	    (!json_object_is_type(v, json_type_string) ||
+	     strcmp(json_object_get_string(v), "LORA"))) {
 		e = bad(why, whylen, SEMTECH_TX_INVALID, "modu %s: only LORA",
 		        json_object_get_string(v));
 		goto out;
@@ -237,7 +239,8 @@ enum semtech_txerr semtech_txpk_parse(const char *json, size_t len, struct semte
 		if (get(t, "tmst", json_type_int, &v)) {
 			int64_t ts = json_object_get_int64(v);
 			if (ts < 0 || ts > 0xFFFFFFFFll) {
-				e = bad(why, whylen, SEMTECH_TX_INVALID, "%s", "tmst not a 32-bit count");
+				e = bad(why, whylen, SEMTECH_TX_INVALID, "%s",
+				        "tmst not a 32-bit count");
 				goto out;
 			}
 			tx->tmst = (uint32_t)ts;
@@ -278,8 +281,8 @@ enum semtech_txerr semtech_txpk_parse(const char *json, size_t len, struct semte
 		goto out;
 	}
 	if (json_object_object_get_ex(t, "codr", &v)) {
-		const char *c = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-		                                                         : "";
+		const char *c =
+		    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 		if (strlen(c) != 3 || strncmp(c, "4/", 2) || c[2] < '5' || c[2] > '8') {
 			e = bad(why, whylen, SEMTECH_TX_INVALID, "codr %s: 4/5..4/8", c);
 			goto out;
@@ -313,7 +316,8 @@ enum semtech_txerr semtech_txpk_parse(const char *json, size_t len, struct semte
 	if (json_object_object_get_ex(t, "size", &v) &&
 	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != n)) {
 		char s[64];
-		snprintf(s, sizeof s, "size %s but data holds %d bytes", json_object_get_string(v), n);
+		snprintf(s, sizeof s, "size %s but data holds %d bytes", json_object_get_string(v),
+		         n);
 		e = bad(why, whylen, SEMTECH_TX_INVALID, "%s", s);
 		goto out;
 	}

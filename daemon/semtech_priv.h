@@ -40,13 +40,13 @@ struct semtech {
 	bool resolved, stopping;
 	uint8_t eui[8];
 	bool eui_known, radio_ready;
-	bool mapped;        /* device_us = host monotonic µs - offset */
+	bool mapped; /* device_us = host monotonic µs - offset */
 	int64_t offset_us;
 	uint16_t push_tokens[PUSH_TOKENS], pull_token;
 	unsigned push_next;
 	struct txitem q[TXQ_MAX];
 	int nq;
-	bool tx_busy; /* retune + send + back to RX in progress */
+	bool tx_busy;     /* retune + send + back to RX in progress */
 	unsigned pending; /* wisd_call answers outstanding */
 	uint32_t rng;
 	/* counters (stat object and daemon.status) */

@@ -100,7 +100,8 @@ static void on_rx_started(void *user, json_object *r, struct wisj_error *err)
 static json_object *radio_params(const struct semtech *s, const struct semtech_txpk *tx)
 {
 	json_object *p = json_object_new_object();
-	json_object_object_add(p, "freq_hz", json_object_new_int64(tx ? tx->freq_hz : s->c->freq_hz));
+	json_object_object_add(p, "freq_hz",
+	                       json_object_new_int64(tx ? tx->freq_hz : s->c->freq_hz));
 	json_object_object_add(p, "sf", json_object_new_int((int)(tx ? tx->sf : s->c->sf)));
 	json_object_object_add(p, "bw_hz", json_object_new_int64(tx ? tx->bw_hz : s->c->bw_hz));
 	json_object_object_add(p, "cr", json_object_new_int((int)(tx ? tx->cr : s->c->cr)));
@@ -262,8 +263,8 @@ static enum semtech_txerr schedule(struct semtech *s, struct txitem *it, char *w
 			return SEMTECH_TX_TOO_LATE;
 		}
 		if (it->at_us > now + s->c->max_advance_s * 1000000ull) {
-			snprintf(why, wl, "tmst %u is more than max_advance_s %u ahead", it->tx.tmst,
-			         s->c->max_advance_s);
+			snprintf(why, wl, "tmst %u is more than max_advance_s %u ahead",
+			         it->tx.tmst, s->c->max_advance_s);
 			return SEMTECH_TX_TOO_EARLY;
 		}
 	}
@@ -278,7 +279,8 @@ static enum semtech_txerr schedule(struct semtech *s, struct txitem *it, char *w
 			         (unsigned long long)s->q[i].at_us);
 			return SEMTECH_TX_COLLISION_PACKET;
 		}
-		if (pos == s->nq && (it->at_us == 0 || (s->q[i].at_us && it->at_us < s->q[i].at_us)))
+		if (pos == s->nq &&
+		    (it->at_us == 0 || (s->q[i].at_us && it->at_us < s->q[i].at_us)))
 			pos = i;
 	}
 	memmove(s->q + pos + 1, s->q + pos, (size_t)(s->nq - pos) * sizeof *s->q);
