@@ -100,7 +100,8 @@ static int cfg_set(void *cfg, const char *k, const char *v, char *err, size_t er
 	            {"cafile", c->cafile, sizeof c->cafile},
 	            {"capath", c->capath, sizeof c->capath},
 	            {"certfile", c->certfile, sizeof c->certfile},
-	            {"keyfile", c->keyfile, sizeof c->keyfile}};
+	            {"keyfile", c->keyfile, sizeof c->keyfile},
+	            {"queue_file", c->queue_file, sizeof c->queue_file}};
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		if (!strcmp(k, strs[i].k))
 			return set_str(strs[i].dst, strs[i].cap, v, err, errlen);
@@ -141,7 +142,7 @@ static int cfg_set(void *cfg, const char *k, const char *v, char *err, size_t er
 	snprintf(err, errlen,
 	         "unknown setting (enabled, host, port, prefix, client_id, username, password, "
 	         "cafile, capath, certfile, keyfile, tls_insecure, protocol, keepalive_s, "
-	         "max_queue, max_inflight, reconnect_max_s, events, class)");
+	         "max_queue, max_inflight, reconnect_max_s, queue_file, events, class)");
 	return -1;
 }
 
@@ -238,6 +239,8 @@ static int start(struct wisd *d, struct wisd_comp *self)
 	q->backoff_s = 1;
 	snprintf(q->who.label, sizeof q->who.label, "mqtt");
 	q->who.perm = q->c->perm;
+	if (q->c->queue_file[0] && mqtt_spool_open(q) < 0)
+		return -1;
 	if (setup_client(q) < 0) {
 		log_error("mqtt: cannot set up the client");
 		return -1;
@@ -286,7 +289,10 @@ static void stop(struct wisd *d, struct wisd_comp *self)
 	mqtt_close_poll(q);
 	uv_close((uv_handle_t *)&q->misc, NULL);
 	uv_close((uv_handle_t *)&q->retry, NULL);
-	if (q->queued)
+	if (q->spool && (q->queued || q->spooled))
+		log_info("mqtt: undelivered events stay in %s for the next start",
+		         q->c->queue_file);
+	else if (q->queued)
 		log_warn("mqtt: %u messages not delivered at shutdown", q->queued);
 }
 
@@ -301,6 +307,7 @@ static void release(struct wisd *d, struct wisd_comp *self)
 		q->head = m->next;
 		mqtt_msg_free(m);
 	}
+	mqtt_spool_close(q);
 	mosquitto_destroy(q->m);
 	free(q);
 	self->priv = NULL;
@@ -319,10 +326,14 @@ static json_object *status(struct wisd *d, struct wisd_comp *self)
 	const struct {
 		const char *k;
 		unsigned long v;
-	} n[] = {{"queued", q->queued},       {"inflight", q->inflight},
-	         {"published", q->published}, {"acked", q->acked},
-	         {"dropped", q->dropped},     {"commands", q->commands},
-	         {"connects", q->connects},   {"disconnects", q->disconnects}};
+	} n[] = {{"queued", q->queued + q->spooled},
+	         {"inflight", q->inflight},
+	         {"published", q->published},
+	         {"acked", q->acked},
+	         {"dropped", q->dropped},
+	         {"commands", q->commands},
+	         {"connects", q->connects},
+	         {"disconnects", q->disconnects}};
 	for (size_t i = 0; i < sizeof n / sizeof *n; i++)
 		json_object_object_add(o, n[i].k, json_object_new_int64((int64_t)n[i].v));
 	json_object_object_add(o, "last_error", json_object_new_string(q->last_error));

@@ -43,12 +43,18 @@ bool mqtt_make_prefix(struct mqtt *q)
 void mqtt_enqueue(struct mqtt *q, const char *suffix, const char *full, const char *payload,
                   mosquitto_property *props)
 {
-	if (!full && q->queued >= q->c->max_queue) {
+	if (!full && q->queued + q->spooled >= q->c->max_queue) {
 		if (!q->dropped++)
 			log_warn("mqtt: queue full (%u messages): dropping events until the broker "
 			         "takes them",
 			         q->c->max_queue);
 		mosquitto_property_free_all(&props);
+		return;
+	}
+	if (!full && q->spool) {
+		if (!mqtt_spool_append(q, suffix, payload))
+			q->dropped++;
+		mqtt_pump(q);
 		return;
 	}
 	struct msg *m = calloc(1, sizeof *m);
@@ -70,11 +76,23 @@ void mqtt_enqueue(struct mqtt *q, const char *suffix, const char *full, const ch
 	mqtt_pump(q);
 }
 
-/* Hands waiting messages to libmosquitto, in order, up to max_inflight. */
+/* Hands waiting messages to libmosquitto, in order, up to max_inflight
+ * (refilled from the queue file first, when there is one). */
 void mqtt_pump(struct mqtt *q)
 {
 	if (!q->connected || !mqtt_make_prefix(q))
 		return;
+	while (q->spooled && q->queued < q->c->max_inflight) {
+		struct msg *m = mqtt_spool_next(q);
+		if (!m)
+			break;
+		if (q->tail)
+			q->tail->next = m;
+		else
+			q->head = m;
+		q->tail = m;
+		q->queued++;
+	}
 	for (struct msg *m = q->head; m && q->inflight < q->c->max_inflight; m = m->next) {
 		if (m->mid)
 			continue;
@@ -155,6 +173,7 @@ void mqtt_on_publish(struct mosquitto *m, void *obj, int mid, int reason,
 		break;
 	}
 	mqtt_pump(q);
+	mqtt_spool_settled(q);
 }
 
 struct cmd {

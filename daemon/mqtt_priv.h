@@ -7,6 +7,7 @@
 #define WISD_MQTT_PRIV_H
 
 #include <mosquitto.h>
+#include <stdio.h>
 
 #include "wisd.h"
 
@@ -20,7 +21,8 @@ struct mqtt_cfg {
 	char username[64], password[128];
 	char cafile[256], capath[256], certfile[256], keyfile[256];
 	bool tls_insecure;
-	int protocol; /* MQTT_PROTOCOL_V5 or MQTT_PROTOCOL_V311 */
+	int protocol;         /* MQTT_PROTOCOL_V5 or MQTT_PROTOCOL_V311 */
+	char queue_file[256]; /* "" = events queue in memory only */
 	unsigned keepalive_s, max_queue, max_inflight, reconnect_max_s;
 	unsigned topics; /* TOPIC_BIT()s published as events */
 };
@@ -48,6 +50,9 @@ struct mqtt {
 	char prefix[200];
 	struct msg *head, *tail; /* waiting or in flight, oldest first */
 	unsigned queued, inflight;
+	FILE *spool;           /* queue_file, or NULL */
+	unsigned long spooled; /* lines in it not yet read */
+	long spool_off;        /* where the next one starts */
 	unsigned long published, acked, dropped, commands, connects, disconnects;
 	char last_error[200];
 };
@@ -59,6 +64,12 @@ bool mqtt_make_prefix(struct mqtt *q);
 void mqtt_enqueue(struct mqtt *q, const char *suffix, const char *full, const char *payload,
                   mosquitto_property *props);
 void mqtt_pump(struct mqtt *q);
+/* mqtt_spool.c: the queue on disk. */
+int mqtt_spool_open(struct mqtt *q);
+bool mqtt_spool_append(struct mqtt *q, const char *suffix, const char *payload);
+struct msg *mqtt_spool_next(struct mqtt *q);
+void mqtt_spool_settled(struct mqtt *q); /* empties the file once all is acknowledged */
+void mqtt_spool_close(struct mqtt *q);
 void mqtt_update_poll(struct mqtt *q);
 void mqtt_close_poll(struct mqtt *q);
 void mqtt_subscribe_cmd(struct mqtt *q);

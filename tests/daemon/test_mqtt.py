@@ -115,7 +115,8 @@ def gw():
         wisds.append(Wisd(tmp, sims[0].link, args, name="wisd-gw"))
         wisds.append(Wisd(tmp, sims[1].link, name="wisd-node"))
         g, n = wisds[0].client(), wisds[1].client()
-        env.update(wisd=wisds[0], g=g, n=n, id=g.call("system.info")["device_id"])
+        env.update(wisd=wisds[0], g=g, n=n, id=g.call("system.info")["device_id"],
+                   gw_link=sims[0].link, wisds=wisds)
         for c in (g, n):
             c.call("radio.config", FAST)
         g.call("radio.rx")
@@ -321,3 +322,34 @@ def test_tls_client_certificate_and_password(tmp_path):
         broker.terminate()
         broker.wait(5)
         log.close()
+
+
+def test_queue_file_keeps_events_across_a_wisd_restart(gw):
+    tmp = gw["tmp"]
+    qf = os.path.join(tmp, "mqtt.queue")
+    env = gw["start"]("--set", "mqtt.queue_file=" + qf, "--set", "mqtt.events=radio.rx")
+    w, broker = env["wisd"], env["broker"]
+    sub = Sub(tmp, broker.port, "wisrpc/%s/event/#" % env["id"])
+    env["subs"].append(sub)
+    time.sleep(0.3)
+    send(env, ["a0", "a1"])
+    wait_for(lambda: rx_payloads(sub) == ["a0", "a1"], what="delivered through the file")
+    wait_for(lambda: os.path.getsize(qf) == 0, what="file emptied once acknowledged")
+    broker.stop()
+    wait_for(lambda: not mqtt_status(w)["connected"], what="bridge noticed")
+    send(env, ["b0", "b1", "b2"])
+    wait_for(lambda: mqtt_status(w)["queued"] == 3, what="three queued")
+    assert w.stop() == 0
+    with open(qf) as f:
+        lines = f.read().splitlines()
+    assert [ln.split("\t")[0] for ln in lines] == ["event/radio.rx"] * 3
+    broker.start()
+    w2 = Wisd(tmp, env["gw_link"], ["--set", "mqtt.enabled=yes",
+                                    "--set", "mqtt.port=%d" % broker.port,
+                                    "--set", "mqtt.queue_file=" + qf,
+                                    "--set", "mqtt.events=radio.rx"], name="wisd-gw2")
+    env["wisds"].append(w2)
+    wait_for(lambda: rx_payloads(sub) == ["a0", "a1", "b0", "b1", "b2"], timeout=10,
+             what="the three kept in the file")
+    wait_for(lambda: os.path.getsize(qf) == 0, what="file emptied again")
+    assert "kept in" in w2.logtext()
