@@ -108,8 +108,12 @@ def from_code(code: int, name: str, detail: str, status_name: str = "") -> WisEr
     return WisError(code, name, detail)
 
 
-# JSON-RPC error codes of wisd (docs/api.md, "Errors").
-_RPC_CLASS = {-32602: InvalidArgument, -32001: Disconnected, -32002: Timeout, -32005: Closed}
+# JSON-RPC error codes of wisd (docs/api.md, "Errors") -> class, and the
+# libwisrpc code and name used when data carries none.
+_RPC_CLASS = {-32602: (InvalidArgument, E_INVAL, "invalid argument"),
+              -32001: (Disconnected, E_DISCONNECTED, "device disconnected"),
+              -32002: (Timeout, E_TIMEOUT, "timeout"),
+              -32005: (Closed, E_CLOSED, "wisd is shutting down")}
 
 
 def from_rpc(err: dict) -> WisError:
@@ -125,5 +129,9 @@ def from_rpc(err: dict) -> WisError:
         return DeviceStatus(code, name, msg, status_name=str(status), rpc_code=rc, data=data)
     if status == "CANCELLED":
         return Closed(code, name, msg, rpc_code=rc, data=data)
-    cls = _RPC_CLASS.get(rc, RpcError)
+    cls, hcode, hname = _RPC_CLASS.get(rc, (RpcError, rc, name))
+    if not isinstance(wcode, int):
+        code = hcode
+    if not status:
+        name = hname
     return cls(code, name, msg, rpc_code=rc, data=data)
