@@ -18,7 +18,9 @@ Op = Generator[Any, Any, Any]
 Progress = Optional[Callable[[int, int], Any]]
 
 FLASH_READ_MAX = 1024  # flash.read's len limit (one response frame)
-FLASH_WRITE_MAX = 1016  # flash.write's data limit
+# flash.write's data per request: what wis_flash_write() sends (1016 bytes
+# of data is the protocol's limit, but wisd's request must fit one frame too)
+FLASH_WRITE_MAX = 512
 UART_WRITE_MAX = 1019
 PIPELINE = 16  # requests kept in flight by the long transfers (the device window)
 
