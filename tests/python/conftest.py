@@ -33,6 +33,10 @@ class Lab:
         self.served = wisdtest.Sim(tmp, SIM_ARGS + medium, link=os.path.join(tmp, "s.tty"),
                                    control=os.path.join(tmp, "s.ctl"))
         self.procs.append(self.served)
+        # a third module on the medium, free for examples that open two
+        self.served2 = wisdtest.Sim(tmp, SIM_ARGS + medium, link=os.path.join(tmp, "t.tty"),
+                                    control=os.path.join(tmp, "t.ctl"))
+        self.procs.append(self.served2)
         self.wisd = wisdtest.Wisd(tmp, self.served.link)
         self.sock = self.wisd.sock
         self.tmp = tmp
