@@ -81,10 +81,16 @@ def test_flash_dump_restore(lab, tmp_path):
     assert "dumped 2048 bytes" in out
 
 
-def send_later(link, packets, delay=0.8):
+def send_later(lab, packets):
+    """Sends packets from the direct module once the module behind wisd is
+    receiving (the example under test has started its reception)."""
     def go():
-        time.sleep(delay)
-        with wisrpc.open(link) as dev:
+        with wisrpc.connect(lab.sock) as served:
+            end = time.monotonic() + 20
+            while not served.radio.status().receiving and time.monotonic() < end:
+                time.sleep(0.05)
+        time.sleep(0.2)  # the example's subscription is made before its radio.rx
+        with wisrpc.open(lab.direct.link) as dev:
             dev.radio.configure(sf=7, region="lab")
             for p in packets:
                 dev.radio.send(p)
@@ -94,7 +100,7 @@ def send_later(link, packets, delay=0.8):
 
 
 def test_asyncio_radio_logger(lab):
-    t = send_later(lab.direct.link, [b"one", b"two"])
+    t = send_later(lab, [b"one", b"two"])
     out = run(py("radio_logger_async") + [lab.sock, "2", "10"])
     t.join()
     lines = out.splitlines()
@@ -105,7 +111,7 @@ def test_asyncio_radio_logger(lab):
 def test_shell_rssi_to_csv(lab, tmp_path):
     csv = tmp_path / "rssi.csv"
     env = dict(os.environ, WISD_SOCKET=lab.sock, WISCTL=os.environ["WISCTL"])
-    t = send_later(lab.direct.link, [b"abc", b"defgh"], delay=1.0)
+    t = send_later(lab, [b"abc", b"defgh"])
     r = subprocess.run(["sh", os.path.join(EX, "rssi_log.sh"), str(csv), "2"], env=env,
                        capture_output=True, text=True, timeout=30)
     t.join()

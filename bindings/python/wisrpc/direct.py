@@ -125,9 +125,14 @@ class Device(DeviceBase):
         p.register(fd, select.POLLIN)
         p.register(self._wake_r, select.POLLIN)
         while not self._stop:
-            p.poll(200)
+            ready = p.poll(200)
             if self._stop:
                 break
+            if ready and self._active:
+                # A call is running, and it reads the link itself (events
+                # included): stepping in would only fight it for the GIL.
+                time.sleep(0.01)
+                continue
             if not self._drive.acquire(timeout=0.05):
                 continue
             try:
