@@ -31,7 +31,8 @@ static int fail(int rc, const char *what)
 int main(int argc, char **argv)
 {
 	if (argc < 4 || (strcmp(argv[2], "dump") && strcmp(argv[2], "restore"))) {
-		fprintf(stderr, "usage: %s PATH dump FILE [ADDR] [LEN] | PATH restore FILE [ADDR]\n",
+		fprintf(stderr,
+		        "usage: %s PATH dump FILE [ADDR] [LEN] | PATH restore FILE [ADDR]\n",
 		        argv[0]);
 		return 2;
 	}
@@ -72,8 +73,9 @@ int main(int argc, char **argv)
 		if (rc < 0)
 			status = fail(rc, "flash restore");
 		else
-			printf("restored %s at 0x%x and verified (%llu bytes were already in place)\n",
-			       argv[3], addr, (unsigned long long)skipped);
+			printf(
+			    "restored %s at 0x%x and verified (%llu bytes were already in place)\n",
+			    argv[3], addr, (unsigned long long)skipped);
 	}
 	wis_close(dev);
 	return status;

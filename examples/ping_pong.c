@@ -69,7 +69,8 @@ static int wait_packet(struct side *s, const char *want, int timeout_ms)
 static int check(int rc, const struct side *s, const char *what)
 {
 	if (rc < 0)
-		fprintf(stderr, "%s %s: %s: %s\n", s->name, what, wis_strerror(rc), wis_last_error());
+		fprintf(stderr, "%s %s: %s: %s\n", s->name, what, wis_strerror(rc),
+		        wis_last_error());
 	return rc;
 }
 
@@ -116,7 +117,8 @@ int main(int argc, char **argv)
 			printf("A did not hear \"%s\"\n", pong);
 			continue;
 		}
-		printf("A heard \"%s\" after %.0f ms (RSSI %.1f dBm, SNR %.1f dB; ping on air %u us)\n",
+		printf("A heard \"%s\" after %.0f ms (RSSI %.1f dBm, SNR %.1f dB; ping on air %u "
+		       "us)\n",
 		       pong, now_ms() - t0, a.rssi, a.snr, tx.airtime_us);
 		ok++;
 	}

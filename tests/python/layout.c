@@ -10,8 +10,9 @@
 #include <wisrpc/wisrpc.h>
 
 #define S(T) printf("%s 0 %zu\n", #T, sizeof(struct T))
-#define F(T, path) \
-	printf("%s.%s %zu %zu\n", #T, #path, offsetof(struct T, path), sizeof(((struct T *)0)->path))
+#define F(T, path)                                                                                 \
+	printf("%s.%s %zu %zu\n", #T, #path, offsetof(struct T, path),                             \
+	       sizeof(((struct T *)0)->path))
 
 int main(void)
 {

@@ -149,12 +149,13 @@ _SRC_ROOT = os.path.normpath(os.path.join(_HERE, "..", "..", ".."))
 
 def find_library() -> Optional[str]:
     """Where libwisrpc is: $WISRPC_LIB, else the newest build tree of this
-    checkout (SRC/build/*/lib/libwisrpc.so), else the system's
-    (ctypes.util.find_library, e.g. after `meson install`)."""
+    checkout (SRC/build/lib/libwisrpc.so or SRC/build/*/lib/libwisrpc.so),
+    else the system's (ctypes.util.find_library, after `meson install`)."""
     env = os.environ.get("WISRPC_LIB")
     if env:
         return env
-    cands = glob.glob(os.path.join(_SRC_ROOT, "build", "*", "lib", "libwisrpc.so"))
+    cands = glob.glob(os.path.join(_SRC_ROOT, "build", "lib", "libwisrpc.so")) + \
+        glob.glob(os.path.join(_SRC_ROOT, "build", "*", "lib", "libwisrpc.so"))
     if cands:
         return max(cands, key=os.path.getmtime)
     return ctypes.util.find_library("wisrpc")
