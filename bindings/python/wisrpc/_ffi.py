@@ -149,16 +149,28 @@ _SRC_ROOT = os.path.normpath(os.path.join(_HERE, "..", "..", ".."))
 
 def find_library() -> Optional[str]:
     """Where libwisrpc is: $WISRPC_LIB, else the newest build tree of this
-    checkout (SRC/build/lib/libwisrpc.so or SRC/build/*/lib/libwisrpc.so),
-    else the system's (ctypes.util.find_library, after `meson install`)."""
+    checkout (SRC/build/lib/libwisrpc.so or SRC/build/*/lib/libwisrpc.so;
+    sanitizer builds left out), else the system's
+    (ctypes.util.find_library, after `meson install`)."""
     env = os.environ.get("WISRPC_LIB")
     if env:
         return env
     cands = glob.glob(os.path.join(_SRC_ROOT, "build", "lib", "libwisrpc.so")) + \
         glob.glob(os.path.join(_SRC_ROOT, "build", "*", "lib", "libwisrpc.so"))
+    # A sanitizer build cannot be loaded into an uninstrumented python.
+    cands = [c for c in cands if not _sanitized(c)]
     if cands:
         return max(cands, key=os.path.getmtime)
     return ctypes.util.find_library("wisrpc")
+
+
+def _sanitized(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return True
+    return b"__asan_init" in data or b"__ubsan_handle" in data
 
 
 _lib: Optional[ctypes.CDLL] = None
