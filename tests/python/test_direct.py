@@ -113,3 +113,21 @@ def test_asyncio_direct(lab):
             await dev.release("IO1")
 
     asyncio.run(main())
+
+
+def test_events_arrive_while_a_call_waits(lab):
+    # The driver thread stands aside while a call reads the link; the call's
+    # thread then delivers the events: none waits for the call to end.
+    with wisrpc.open(lab.direct.link) as dev:
+        dev.radio.configure(sf=10, region="lab")
+        dev.gpio.watch("SW1", "falling")
+        with dev.events("gpio.edge", timeout=3) as edges:
+            t = threading.Thread(target=dev.radio.send, args=(b"x" * 40,))  # ~0.6 s on air
+            t.start()
+            time.sleep(0.15)
+            assert lab.direct.ctl("press SW1").startswith("ok")
+            ev = edges.get(0.3)
+            assert ev is not None and ev.pin == "SW1" and t.is_alive()
+            t.join()
+        lab.direct.ctl("release SW1")
+        dev.gpio.watch("SW1", "none")
