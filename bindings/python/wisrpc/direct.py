@@ -23,9 +23,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from . import _ffi
 from .errors import E_CLOSED, E_DISCONNECTED, Closed, InvalidArgument, WisError, from_code
 from .events import EventStream, Hub, Topics, topic_set
-from .subsys import (Adc, DeviceBase, Flash, Gpio, I2c, Radio, Spi, Uart, bus_number,
-                     port_number)
-from .types import STATS_FIELDS, Event, FlashInfo, Info, Pin, PinState, RadioStatus, TxResult
+from .subsys import DeviceBase, bus_number, port_number
+from .types import Event, FlashInfo, Info, Pin, PinState, RadioStatus, TxResult
 
 Progress = Optional[Callable[[int, int], Any]]
 

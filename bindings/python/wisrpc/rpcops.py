@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from typing import Any, Callable, Dict, Generator, List, Optional, Union
+from typing import Any, Callable, Dict, Generator, Optional, Union
 
 from .subsys import DeviceBase, bus_number, port_number
 from .types import STATS_FIELDS, FlashInfo, Info, Pin, PinState, RadioStatus, TxResult
@@ -301,4 +301,4 @@ def drive(gen: Op, send: Callable[[Any], Any]) -> Any:
         return stop.value
 
 
-__all__ = ["RpcOps", "drive", "op", "List"]
+__all__ = ["RpcOps", "drive", "op"]
