@@ -102,3 +102,22 @@ def test_address_forms():
     assert parse_address("tcp://127.0.0.1:7000") == (socket.AF_INET, ("127.0.0.1", 7000))
     assert parse_address(("::1", 5)) == (socket.AF_INET, ("::1", 5))
     assert parse_address("/tmp/x.sock") == (socket.AF_UNIX, "/tmp/x.sock")
+
+
+def test_module_gone_is_disconnected(tmp_path):
+    import wisdtest
+    sim = wisdtest.Sim(str(tmp_path))
+    wisd = wisdtest.Wisd(str(tmp_path), sim.link)
+    try:
+        with wisrpc.connect(wisd.sock) as dev:
+            dev.ping()
+            with dev.events("device.state", timeout=5) as states:
+                sim.kill()
+                assert next(ev for ev in states if ev.state == "down")
+            with pytest.raises(wisrpc.Disconnected) as e:
+                dev.gpio.read("IO1")
+            assert e.value.rpc_code == -32001 and e.value.code == -102  # WIS_E_DISCONNECTED
+            assert isinstance(e.value, ConnectionError)
+    finally:
+        assert wisd.stop() == 0
+        sim.kill()
