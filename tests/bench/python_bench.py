@@ -5,13 +5,14 @@ binding (ctypes -> libwisrpc -> wisrpc-sim) and through the wisd client
 library's own figure (tests/bench/wis_bench) measured in the same run.
 
     cd build/dev && WISRPC_LIB=lib/libwisrpc.so PYTHONPATH=../../bindings/python \\
-        python3 ../../tests/bench/python_bench.py [SECONDS]
+        python3 ../../tests/bench/python_bench.py [SECONDS] [ROUNDS]
 
 Runs in the build directory (wisrpc-sim, wisd and wis_bench are found there,
 or through WISRPC_SIM, WISD, WIS_BENCH).  Figures: docs/benchmarks.md, "Python".
 """
 import os
 import re
+import statistics
 import subprocess
 import sys
 import threading
@@ -26,7 +27,8 @@ os.environ.setdefault("WISD", "daemon/wisd")
 import wisdtest  # noqa: E402
 import wisrpc  # noqa: E402
 
-SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 
 
 def rate(fn, seconds=SECONDS):
@@ -60,16 +62,23 @@ def threaded(fn, threads=8, seconds=SECONDS):
 
 def c_figure():
     exe = os.environ.get("WIS_BENCH", "tests/bench/wis_bench")
-    out = subprocess.run([exe, os.environ["WISRPC_SIM"], "2000"], capture_output=True,
+    out = subprocess.run([exe, os.environ["WISRPC_SIM"], "500"], capture_output=True,
                          text=True, timeout=300).stdout
     m = re.search(r"one at a time \(sync\)\s+(\d+) calls/s", out)
     p = re.search(r"pipelined \(async, window 16\)\s+(\d+) calls/s", out)
-    return (int(m.group(1)) if m else None), (int(p.group(1)) if p else None)
+    return (int(m.group(1)) if m else 0), (int(p.group(1)) if p else 0)
 
 
 def main():
     import tempfile
-    rows = []
+    # Rounds alternate between the C library, the direct binding and the
+    # wisd client, so that a busy machine weighs on all of them alike; the
+    # table gives each row's median over the rounds.
+    rows = {}
+
+    def add(what, v):
+        rows.setdefault(what, []).append(v)
+
     with tempfile.TemporaryDirectory(prefix="wisrpc-pybench-") as tmp:
         sim_d = wisdtest.Sim(tmp, ["--adc", "AIN0=1650"], link=os.path.join(tmp, "d.tty"),
                              control=os.path.join(tmp, "d.ctl"))
@@ -77,28 +86,30 @@ def main():
                              control=os.path.join(tmp, "w.ctl"))
         wisd = wisdtest.Wisd(tmp, sim_w.link)
         try:
-            c_one, c_pipe = c_figure()
-            rows.append(("C libwisrpc, wis_ping one at a time (wis_bench)", c_one))
-            rows.append(("C libwisrpc, pipelined window 16 (wis_bench)", c_pipe))
-            with wisrpc.open(sim_d.link) as dev:
-                rows.append(("Python direct, ping() one at a time", rate(dev.ping)))
-                rows.append(("Python direct, gpio.read(\"IO1\")", rate(lambda: dev.gpio.read("IO1"))))
-                rows.append(("Python direct, ping() from 8 threads", threaded(dev.ping)))
-            with wisrpc.connect(wisd.sock) as dev:
-                rows.append(("Python wisd client, ping() one at a time", rate(dev.ping)))
-                rows.append(("Python wisd client, gpio.read(\"IO1\")",
-                             rate(lambda: dev.gpio.read("IO1"))))
-                rows.append(("Python wisd client, ping() from 8 threads", threaded(dev.ping)))
-                reqs = [("system.ping", None)] * 16
-                rows.append(("Python wisd client, 16 pipelined per exchange (calls/s)",
-                             16 * rate(lambda: dev._exchange(reqs))))
+            for _ in range(ROUNDS):
+                c_one, c_pipe = c_figure()
+                add("C libwisrpc: wis_ping() one at a time (wis_bench)", c_one)
+                add("C libwisrpc: pipelined, window 16 (wis_bench)", c_pipe)
+                with wisrpc.open(sim_d.link) as dev:
+                    add("Python direct: ping() one at a time", rate(dev.ping))
+                    add("Python direct: gpio.read(\"IO1\")", rate(lambda: dev.gpio.read("IO1")))
+                    add("Python direct: ping() from 8 threads", threaded(dev.ping))
+                with wisrpc.connect(wisd.sock) as dev:
+                    add("Python wisd client: ping() one at a time", rate(dev.ping))
+                    add("Python wisd client: gpio.read(\"IO1\")",
+                        rate(lambda: dev.gpio.read("IO1")))
+                    add("Python wisd client: ping() from 8 threads", threaded(dev.ping))
+                    reqs = [("system.ping", None)] * 16
+                    add("Python wisd client: 16 requests per write (pipelined)",
+                        16 * rate(lambda: dev._exchange(reqs)))
         finally:
             wisd.stop()
             sim_d.kill()
             sim_w.kill()
-    print("| what | calls/s |\n|---|---|")
-    for what, v in rows:
-        print("| %s | %s |" % (what, "%.0f" % v if v else "?"))
+    print("| what | calls/s (median of %d rounds) | all rounds |\n|---|---|---|" % ROUNDS)
+    for what, vs in rows.items():
+        print("| %s | %.0f | %s |" % (what, statistics.median(vs),
+                                     " ".join("%.0f" % v for v in vs)))
 
 
 if __name__ == "__main__":
