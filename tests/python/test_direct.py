@@ -44,6 +44,8 @@ def test_close_with_calls_pending_in_other_threads(lab):
     assert list(stream) == []  # the stream ended with the device
     with pytest.raises(wisrpc.Closed):
         dev.gpio.read("IO1")
+    with pytest.raises(wisrpc.Closed):
+        dev.info()  # not read from the freed device
     dev.close()  # twice is fine
 
 
@@ -131,3 +133,13 @@ def test_events_arrive_while_a_call_waits(lab):
             t.join()
         lab.direct.ctl("release SW1")
         dev.gpio.watch("SW1", "none")
+
+
+def test_a_dropped_stream_stops_collecting(lab):
+    import gc
+    import weakref
+    with wisrpc.open(lab.direct.link) as dev:
+        kept = dev.events("gpio.edge")
+        ref = weakref.ref(dev.events())
+        gc.collect()
+        assert ref() is None and list(dev._hub._streams) == [kept]

@@ -92,6 +92,10 @@ class Device(DeviceBase):
         status = _ffi.name_of("wis_status_names", -rc) if -64 < rc < 0 else ""
         return from_code(rc, self._lib.wis_strerror(rc).decode(), detail, status)
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise Closed(E_CLOSED, "device closed", "%s: the device is closed" % self.path)
+
     def _call(self, fname: str, *args: Any, drive: bool = False) -> int:
         """Runs one library function on this device; raises on a negative
         return.  drive: the function runs wis_process() itself (flash), so
@@ -255,6 +259,7 @@ class Device(DeviceBase):
 
     def info(self) -> Info:
         """What the module said at HELLO."""
+        self._check_open()
         i = self._lib.wis_get_info(self._dev).contents
         caps = [n for b, n in enumerate(_ffi.names("wis_cap_names", 32))
                 if n and i.caps & (1 << b)]
@@ -264,6 +269,7 @@ class Device(DeviceBase):
 
     def pins(self) -> List[Pin]:
         """The module's I/O pins."""
+        self._check_open()
         n = c_size_t()
         t = self._lib.wis_get_pins(self._dev, byref(n))
         out = []

@@ -16,6 +16,7 @@ import queue
 import sys
 import threading
 import traceback
+import weakref
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .types import TOPICS, Event
@@ -134,7 +135,9 @@ class Hub:
         self._decode = decode
         self._q: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._streams: List[EventStream] = []
+        # Weak: a stream the program dropped without closing stops
+        # collecting events once it is garbage.
+        self._streams: "weakref.WeakSet[EventStream]" = weakref.WeakSet()
         self._callbacks: List[Tuple[Callable[[Event], Any], Optional[frozenset]]] = []
         self._closed = False
         self.errors: List[BaseException] = []  # what callbacks raised (kept, not lost)
@@ -151,13 +154,12 @@ class Hub:
             if self._closed:
                 s._closed = True
             else:
-                self._streams.append(s)
+                self._streams.add(s)
         return s
 
     def _remove(self, s: EventStream) -> None:
         with self._lock:
-            if s in self._streams:
-                self._streams.remove(s)
+            self._streams.discard(s)
 
     def add_callback(self, fn: Callable[[Event], Any], topics: Optional[frozenset]) -> None:
         with self._lock:
@@ -169,7 +171,7 @@ class Hub:
 
     def topics_in_use(self) -> Iterable[Optional[frozenset]]:
         with self._lock:
-            return [s.topics for s in self._streams] + [t for _, t in self._callbacks]
+            return [s.topics for s in list(self._streams)] + [t for _, t in self._callbacks]
 
     def _run(self) -> None:
         while True:
@@ -208,7 +210,7 @@ class Hub:
         if threading.current_thread() is not self._thread:
             self._thread.join()
         with self._lock:
-            streams, self._streams = self._streams, []
+            streams, self._streams = list(self._streams), weakref.WeakSet()
             self._callbacks = []
         for s in streams:
             s._push(None)
