@@ -121,3 +121,20 @@ def test_module_gone_is_disconnected(tmp_path):
     finally:
         assert wisd.stop() == 0
         sim.kill()
+
+
+def test_wisd_going_away_ends_streams_and_calls(tmp_path):
+    import wisdtest
+    sim = wisdtest.Sim(str(tmp_path))
+    wisd = wisdtest.Wisd(str(tmp_path), sim.link)
+    try:
+        dev = wisrpc.connect(wisd.sock)
+        stream = dev.events("gpio.edge")  # no timeout: ends only with the connection
+        assert wisd.stop() == 0
+        t0 = time.monotonic()
+        assert list(stream) == [] and time.monotonic() - t0 < 3
+        with pytest.raises(wisrpc.Closed):
+            dev.ping()
+        dev.close()
+    finally:
+        sim.kill()

@@ -16,6 +16,7 @@ import asyncio
 import functools
 import itertools
 import json
+import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import direct
@@ -72,6 +73,9 @@ class AsyncClient(RpcOps):
                 if not fut.done():
                     fut.set_exception(Closed(E_CLOSED, "closed", "%s: the connection closed "
                                              "before the answer" % self.path))
+            # wisd went away: the event streams end too (joining the event
+            # thread may wait for a callback: not in the event loop)
+            threading.Thread(target=self._hub.close, daemon=True).start()
 
     def _send(self, reqs: Sequence[Tuple[str, Any]]) -> List[asyncio.Future]:
         if self._closed:

@@ -102,6 +102,7 @@ class Client(RpcOps):
                 pending, self._pending = self._pending, {}
             for p in pending.values():
                 p.done.set()  # msg None: closed
+            self._hub.close()  # wisd went away: the event streams end too
 
     def _send_many(self, reqs: Sequence[Tuple[str, Any]]) -> List[_Pending]:
         waits, lines = [], []
