@@ -1,0 +1,261 @@
+/*
+ * nRF52840 bus masters for the port: TWIM0/TWIM1 (I2C1 on P0.13/P0.14,
+ * I2C2 on P0.24/P0.25), SPIM2 for the SX1262 (P1.11/P1.12/P1.13, inside the
+ * module) and SPIM3 for the IO slot (P0.03 CLK, P0.30 MOSI, P0.29 MISO),
+ * which the external flash shares.  EasyDMA reads RAM only, so data goes
+ * through RAM bounce buffers; SPIM3's transmit buffer sits alone in its
+ * own RAM block (nRF52840 errata 198: SPIM3 TX data can be corrupted when
+ * another master uses the same RAM block).  Chip selects are GPIOs driven
+ * by the core.  Every transfer waits for its end with a bound.
+ */
+#include <string.h>
+
+#include "nrf_port.h"
+#include "wisrpc/protocol.h"
+
+#define BOUNCE 1024u
+#define TWIM_TIMEOUT_US 30000u /* hal.h: "blocks at most 30 ms" */
+
+static const uint32_t twim_base[2] = {NRF_TWIM0_BASE, NRF_TWIM1_BASE};
+static const uint8_t twim_sda[2] = {13, 24}, twim_scl[2] = {14, 25};
+static uint8_t twim_tx[BOUNCE];
+
+/* SPIM3's transmit buffer: its own RAM block (rak4631.ld .dma_spim3). */
+__attribute__((section(".dma_spim3"))) static uint8_t spim3_tx[BOUNCE];
+static uint8_t spim3_rx[BOUNCE];
+static uint8_t spim2_tx[256], spim2_rx[256];
+
+/* ---- TWIM ---- */
+
+static void twim_release(uint8_t nrf)
+{
+	for (int b = 0; b < 2; b++)
+		if (nrf == twim_sda[b] || nrf == twim_scl[b]) {
+			NRF_REG(twim_base[b], TWIM_ENABLE) = 0;
+			NRF_REG(twim_base[b], TWIM_PSEL_SCL) = NRF_PSEL_DISCONNECTED;
+			NRF_REG(twim_base[b], TWIM_PSEL_SDA) = NRF_PSEL_DISCONNECTED;
+			nrf_pin_detach(twim_sda[b]);
+			nrf_pin_detach(twim_scl[b]);
+		}
+}
+
+static uint8_t i2c_configure(void *ctx, uint8_t bus, uint32_t hz)
+{
+	(void)ctx;
+	if (bus > 1 || (hz != 100000u && hz != 400000u))
+		return WIS_ST_BAD_ARG;
+	uint32_t b = twim_base[bus];
+	NRF_REG(b, TWIM_ENABLE) = 0;
+	/* PS "TWIM", pin configuration: input connected, S0D1 (open drain);
+	 * the internal pull-up helps a bus without external ones. */
+	uint32_t cnf = GPIO_CNF_DRIVE_S0D1 | GPIO_CNF_PULL_UP;
+	nrf_pin_cfg(twim_scl[bus], cnf);
+	nrf_pin_cfg(twim_sda[bus], cnf);
+	NRF_REG(b, TWIM_PSEL_SCL) = nrf_psel(twim_scl[bus]);
+	NRF_REG(b, TWIM_PSEL_SDA) = nrf_psel(twim_sda[bus]);
+	NRF_REG(b, TWIM_FREQUENCY) = hz == 400000u ? TWIM_FREQ_K400 : TWIM_FREQ_K100;
+	NRF_REG(b, TWIM_ENABLE) = TWIM_ENABLE_ON;
+	nrf_pin_attach(twim_scl[bus], twim_release);
+	nrf_pin_attach(twim_sda[bus], twim_release);
+	return WIS_ST_OK;
+}
+
+static uint8_t i2c_transfer(void *ctx, uint8_t bus, uint8_t addr, const uint8_t *w, size_t wn,
+                            uint8_t *r, size_t rn, size_t *done)
+{
+	(void)ctx;
+	*done = 0;
+	if (bus > 1 || (wn == 0 && rn == 0) || wn > BOUNCE || rn > 0xFFFFu)
+		return WIS_ST_BAD_ARG;
+	uint32_t b = twim_base[bus];
+	if (NRF_REG(b, TWIM_ENABLE) != TWIM_ENABLE_ON)
+		return WIS_ST_BAD_ARG;
+	/* An idle bus has both lines high: one held low is a stuck bus. */
+	if (!nrf_gpio.read(NULL, twim_sda[bus]) || !nrf_gpio.read(NULL, twim_scl[bus]))
+		return WIS_ST_BUSY;
+	if (wn)
+		memcpy(twim_tx, w, wn);
+	NRF_REG(b, TWIM_ADDRESS) = addr;
+	NRF_REG(b, TWIM_TXD_PTR) = (uint32_t)(uintptr_t)twim_tx;
+	NRF_REG(b, TWIM_TXD_MAXCNT) = (uint32_t)wn;
+	NRF_REG(b, TWIM_RXD_PTR) = (uint32_t)(uintptr_t)r;
+	NRF_REG(b, TWIM_RXD_MAXCNT) = (uint32_t)rn;
+	NRF_REG(b, TWIM_EVENTS_STOPPED) = 0;
+	NRF_REG(b, TWIM_EVENTS_ERROR) = 0;
+	NRF_REG(b, TWIM_ERRORSRC) = TWIM_ERRORSRC_OVERRUN | TWIM_ERRORSRC_ANACK |
+	                            TWIM_ERRORSRC_DNACK; /* write 1 to clear */
+	if (wn && rn)
+		NRF_REG(b, TWIM_SHORTS) = TWIM_SHORTS_LASTTX_STARTRX | TWIM_SHORTS_LASTRX_STOP;
+	else if (wn)
+		NRF_REG(b, TWIM_SHORTS) = TWIM_SHORTS_LASTTX_STOP;
+	else
+		NRF_REG(b, TWIM_SHORTS) = TWIM_SHORTS_LASTRX_STOP;
+	NRF_REG(b, wn ? TWIM_TASKS_STARTTX : TWIM_TASKS_STARTRX) = 1;
+
+	uint32_t start = nrf_cycles(), limit = TWIM_TIMEOUT_US * (NRF_CPU_HZ / 1000000u);
+	bool error = false, stopped = false;
+	while (!(stopped = NRF_REG(b, TWIM_EVENTS_STOPPED) != 0)) {
+		if (NRF_REG(b, TWIM_EVENTS_ERROR)) {
+			error = true;
+			break;
+		}
+		if (nrf_cycles() - start > limit)
+			break;
+	}
+	if (!stopped) {
+		/* Error or timeout: a STOP ends the transfer (the PS's way out of
+		 * a NACK; a held clock keeps it waiting, bounded again). */
+		NRF_REG(b, TWIM_TASKS_STOP) = 1;
+		nrf_wait_event(b + TWIM_EVENTS_STOPPED, 1000u);
+	}
+	uint32_t src = NRF_REG(b, TWIM_ERRORSRC);
+	uint32_t txn = NRF_REG(b, TWIM_TXD_AMOUNT);
+	NRF_REG(b, TWIM_SHORTS) = 0;
+	if (src & TWIM_ERRORSRC_ANACK)
+		return WIS_ST_NOT_FITTED;
+	if (src & TWIM_ERRORSRC_DNACK) {
+		/* AMOUNT counts the byte that was NACKed. */
+		*done = txn ? txn - 1u : 0u;
+		return WIS_ST_HW_ERROR;
+	}
+	if (error)
+		return WIS_ST_BUSY;
+	if (!stopped)
+		return WIS_ST_HW_TIMEOUT;
+	*done = wn;
+	return WIS_ST_OK;
+}
+
+const struct wisfw_i2c nrf_i2c = {i2c_transfer, i2c_configure};
+
+/* ---- SPIM ---- */
+
+uint32_t nrf_spim_freq(uint32_t hz)
+{
+	/* 125 kHz .. 8 MHz in powers of two: K125 = 0x02000000, each step
+	 * doubles the value (PS "SPIM", FREQUENCY). */
+	if (hz < 125000u)
+		return 0;
+	uint32_t f = SPIM_FREQ_K125, rate = 125000u;
+	while (rate * 2u <= hz && f != SPIM_FREQ_M8) {
+		rate *= 2u;
+		f <<= 1;
+	}
+	return f;
+}
+
+struct spim {
+	uint32_t base;
+	uint8_t sck, mosi, miso;
+	uint8_t *tx, *rx;
+	uint32_t cap;
+	uint32_t hz;
+};
+
+static struct spim io_spim = {NRF_SPIM3_BASE, 3, 30, 29, spim3_tx, spim3_rx, BOUNCE, 0};
+static struct spim radio_spim = {
+    NRF_SPIM2_BASE, 32 + 11, 32 + 12, 32 + 13, spim2_tx, spim2_rx, sizeof spim2_tx, 0};
+
+static void io_release(uint8_t nrf)
+{
+	(void)nrf;
+	NRF_REG(io_spim.base, SPIM_ENABLE) = 0;
+	NRF_REG(io_spim.base, SPIM_PSEL_SCK) = NRF_PSEL_DISCONNECTED;
+	NRF_REG(io_spim.base, SPIM_PSEL_MOSI) = NRF_PSEL_DISCONNECTED;
+	NRF_REG(io_spim.base, SPIM_PSEL_MISO) = NRF_PSEL_DISCONNECTED;
+	nrf_pin_detach(io_spim.sck);
+	nrf_pin_detach(io_spim.mosi);
+	nrf_pin_detach(io_spim.miso);
+	io_spim.hz = 0;
+}
+
+static uint8_t spim_configure(struct spim *s, uint32_t hz, uint8_t mode)
+{
+	uint32_t f = nrf_spim_freq(hz);
+	if (!f || mode > 3)
+		return WIS_ST_BAD_ARG;
+	NRF_REG(s->base, SPIM_ENABLE) = 0;
+	/* SCK idles at CPOL: set the output latch before it drives. */
+	nrf_gpio.write(NULL, s->sck, (mode & 2u) ? 1 : 0);
+	nrf_pin_cfg(s->sck, GPIO_CNF_DIR_OUT);
+	nrf_pin_cfg(s->mosi, GPIO_CNF_DIR_OUT);
+	nrf_pin_cfg(s->miso, 0);
+	NRF_REG(s->base, SPIM_PSEL_SCK) = nrf_psel(s->sck);
+	NRF_REG(s->base, SPIM_PSEL_MOSI) = nrf_psel(s->mosi);
+	NRF_REG(s->base, SPIM_PSEL_MISO) = nrf_psel(s->miso);
+	NRF_REG(s->base, SPIM_FREQUENCY) = f;
+	NRF_REG(s->base, SPIM_CONFIG) =
+	    ((mode & 1u) ? SPIM_CONFIG_CPHA : 0) | ((mode & 2u) ? SPIM_CONFIG_CPOL : 0);
+	NRF_REG(s->base, SPIM_ORC) = 0xFF; /* clocked out when there is no tx */
+	NRF_REG(s->base, SPIM_ENABLE) = SPIM_ENABLE_ON;
+	s->hz = hz;
+	return WIS_ST_OK;
+}
+
+static uint8_t spim_transfer(struct spim *s, const uint8_t *tx, uint8_t *rx, size_t n)
+{
+	if (!s->hz)
+		return WIS_ST_BAD_ARG; /* not configured, or its pins were taken */
+	while (n) {
+		uint32_t k = n > s->cap ? s->cap : (uint32_t)n;
+		if (tx)
+			memcpy(s->tx, tx, k);
+		NRF_REG(s->base, SPIM_TXD_PTR) = (uint32_t)(uintptr_t)s->tx;
+		NRF_REG(s->base, SPIM_TXD_MAXCNT) = tx ? k : 0;
+		NRF_REG(s->base, SPIM_RXD_PTR) = (uint32_t)(uintptr_t)s->rx;
+		NRF_REG(s->base, SPIM_RXD_MAXCNT) = rx ? k : 0;
+		if (!tx && !rx)
+			NRF_REG(s->base, SPIM_TXD_MAXCNT) = 0;
+		NRF_REG(s->base, SPIM_EVENTS_END) = 0;
+		NRF_REG(s->base, SPIM_TASKS_START) = 1;
+		/* k bytes at the configured rate, plus 1 ms. */
+		uint32_t bound = (uint32_t)((uint64_t)k * 8u * 1000000u / s->hz) + 1000u;
+		if (!nrf_wait_event(s->base + SPIM_EVENTS_END, bound)) {
+			NRF_REG(s->base, SPIM_EVENTS_STOPPED) = 0;
+			NRF_REG(s->base, SPIM_TASKS_STOP) = 1;
+			nrf_wait_event(s->base + SPIM_EVENTS_STOPPED, 1000u);
+			return WIS_ST_HW_TIMEOUT;
+		}
+		if (rx)
+			memcpy(rx, s->rx, k);
+		n -= k;
+		if (tx)
+			tx += k;
+		if (rx)
+			rx += k;
+	}
+	return WIS_ST_OK;
+}
+
+static uint8_t io_configure(void *ctx, uint32_t hz, uint8_t mode)
+{
+	(void)ctx;
+	uint8_t st = spim_configure(&io_spim, hz, mode);
+	if (st == WIS_ST_OK) {
+		nrf_pin_attach(io_spim.sck, io_release);
+		nrf_pin_attach(io_spim.mosi, io_release);
+		nrf_pin_attach(io_spim.miso, io_release);
+	}
+	return st;
+}
+
+static uint8_t io_transfer(void *ctx, const uint8_t *tx, uint8_t *rx, size_t n)
+{
+	(void)ctx;
+	return spim_transfer(&io_spim, tx, rx, n);
+}
+
+static uint8_t radio_configure(void *ctx, uint32_t hz, uint8_t mode)
+{
+	(void)ctx;
+	return spim_configure(&radio_spim, hz, mode);
+}
+
+static uint8_t radio_transfer(void *ctx, const uint8_t *tx, uint8_t *rx, size_t n)
+{
+	(void)ctx;
+	return spim_transfer(&radio_spim, tx, rx, n);
+}
+
+const struct wisfw_spi nrf_spi = {io_configure, io_transfer};
+const struct wisfw_spi nrf_radio_spi = {radio_configure, radio_transfer};
