@@ -2,8 +2,9 @@
  * nRF52840 bus masters for the port: TWIM0/TWIM1 (I2C1 on P0.13/P0.14,
  * I2C2 on P0.24/P0.25), SPIM2 for the SX1262 (P1.11/P1.12/P1.13, inside the
  * module) and SPIM3 for the IO slot (P0.03 CLK, P0.30 MOSI, P0.29 MISO),
- * which the external flash shares.  EasyDMA reads RAM only, so data goes
- * through RAM bounce buffers; SPIM3's transmit buffer sits alone in its
+ * which the external flash shares.  EasyDMA reads RAM only: transmit data
+ * outside RAM (constants in flash) goes through a RAM bounce buffer, and
+ * receive buffers are the core's (always RAM); SPIM3's transmit buffer sits alone in its
  * own RAM block (nRF52840 errata 198: SPIM3 TX data can be corrupted when
  * another master uses the same RAM block).  Chip selects are GPIOs driven
  * by the core.  Every transfer waits for its end with a bound.
@@ -18,12 +19,17 @@
 
 static const uint32_t twim_base[2] = {NRF_TWIM0_BASE, NRF_TWIM1_BASE};
 static const uint8_t twim_sda[2] = {13, 24}, twim_scl[2] = {14, 25};
-static uint8_t twim_tx[BOUNCE];
+static uint8_t twim_tx[256];
 
 /* SPIM3's transmit buffer: its own RAM block (rak4631.ld .dma_spim3). */
 __attribute__((section(".dma_spim3"))) static uint8_t spim3_tx[BOUNCE];
-static uint8_t spim3_rx[BOUNCE];
-static uint8_t spim2_tx[256], spim2_rx[256];
+static uint8_t spim2_tx[256];
+
+static bool in_ram(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	return a >= 0x20000000u && a < 0x20040000u;
+}
 
 /* ---- TWIM ---- */
 
@@ -65,18 +71,22 @@ static uint8_t i2c_transfer(void *ctx, uint8_t bus, uint8_t addr, const uint8_t 
 {
 	(void)ctx;
 	*done = 0;
-	if (bus > 1 || (wn == 0 && rn == 0) || wn > BOUNCE || rn > 0xFFFFu)
+	if (bus > 1 || (wn == 0 && rn == 0) || wn > 0xFFFFu || rn > 0xFFFFu)
 		return WIS_ST_BAD_ARG;
+	if (wn && !in_ram(w)) {
+		if (wn > sizeof twim_tx)
+			return WIS_ST_BAD_ARG;
+		memcpy(twim_tx, w, wn);
+		w = twim_tx;
+	}
 	uint32_t b = twim_base[bus];
 	if (NRF_REG(b, TWIM_ENABLE) != TWIM_ENABLE_ON)
 		return WIS_ST_BAD_ARG;
 	/* An idle bus has both lines high: one held low is a stuck bus. */
 	if (!nrf_gpio.read(NULL, twim_sda[bus]) || !nrf_gpio.read(NULL, twim_scl[bus]))
 		return WIS_ST_BUSY;
-	if (wn)
-		memcpy(twim_tx, w, wn);
 	NRF_REG(b, TWIM_ADDRESS) = addr;
-	NRF_REG(b, TWIM_TXD_PTR) = (uint32_t)(uintptr_t)twim_tx;
+	NRF_REG(b, TWIM_TXD_PTR) = (uint32_t)(uintptr_t)w;
 	NRF_REG(b, TWIM_TXD_MAXCNT) = (uint32_t)wn;
 	NRF_REG(b, TWIM_RXD_PTR) = (uint32_t)(uintptr_t)r;
 	NRF_REG(b, TWIM_RXD_MAXCNT) = (uint32_t)rn;
@@ -130,31 +140,19 @@ const struct wisfw_i2c nrf_i2c = {i2c_transfer, i2c_configure};
 
 /* ---- SPIM ---- */
 
-uint32_t nrf_spim_freq(uint32_t hz)
-{
-	/* 125 kHz .. 8 MHz in powers of two: K125 = 0x02000000, each step
-	 * doubles the value (PS "SPIM", FREQUENCY). */
-	if (hz < 125000u)
-		return 0;
-	uint32_t f = SPIM_FREQ_K125, rate = 125000u;
-	while (rate * 2u <= hz && f != SPIM_FREQ_M8) {
-		rate *= 2u;
-		f <<= 1;
-	}
-	return f;
-}
 
 struct spim {
 	uint32_t base;
 	uint8_t sck, mosi, miso;
-	uint8_t *tx, *rx;
-	uint32_t cap;
+	uint8_t *tx;  /* bounce buffer for transmit data */
+	uint32_t cap; /* its size */
+	bool tx_always; /* SPIM3: every transmit goes through tx (errata 198) */
 	uint32_t hz;
 };
 
-static struct spim io_spim = {NRF_SPIM3_BASE, 3, 30, 29, spim3_tx, spim3_rx, BOUNCE, 0};
+static struct spim io_spim = {NRF_SPIM3_BASE, 3, 30, 29, spim3_tx, BOUNCE, true, 0};
 static struct spim radio_spim = {
-    NRF_SPIM2_BASE, 32 + 11, 32 + 12, 32 + 13, spim2_tx, spim2_rx, sizeof spim2_tx, 0};
+    NRF_SPIM2_BASE, 32 + 11, 32 + 12, 32 + 13, spim2_tx, sizeof spim2_tx, false, 0};
 
 static void io_release(uint8_t nrf)
 {
@@ -197,15 +195,19 @@ static uint8_t spim_transfer(struct spim *s, const uint8_t *tx, uint8_t *rx, siz
 	if (!s->hz)
 		return WIS_ST_BAD_ARG; /* not configured, or its pins were taken */
 	while (n) {
-		uint32_t k = n > s->cap ? s->cap : (uint32_t)n;
-		if (tx)
+		bool bounce = !tx || s->tx_always || !in_ram(tx);
+		uint32_t k = n > 0xFFFFu ? 0xFFFFu : (uint32_t)n;
+		if (bounce && k > s->cap)
+			k = s->cap;
+		if (bounce && tx)
 			memcpy(s->tx, tx, k);
-		NRF_REG(s->base, SPIM_TXD_PTR) = (uint32_t)(uintptr_t)s->tx;
-		NRF_REG(s->base, SPIM_TXD_MAXCNT) = tx ? k : 0;
-		NRF_REG(s->base, SPIM_RXD_PTR) = (uint32_t)(uintptr_t)s->rx;
+		else if (bounce)
+			memset(s->tx, 0xFF, k); /* clocks only: send 0xFF */
+		NRF_REG(s->base, SPIM_TXD_PTR) = (uint32_t)(uintptr_t)(bounce ? s->tx : tx);
+		NRF_REG(s->base, SPIM_TXD_MAXCNT) = k;
+		NRF_REG(s->base, SPIM_RXD_PTR) = (uint32_t)(uintptr_t)rx;
+		/* No rx: the bytes clocked in are not stored (MAXCNT 0). */
 		NRF_REG(s->base, SPIM_RXD_MAXCNT) = rx ? k : 0;
-		if (!tx && !rx)
-			NRF_REG(s->base, SPIM_TXD_MAXCNT) = 0;
 		NRF_REG(s->base, SPIM_EVENTS_END) = 0;
 		NRF_REG(s->base, SPIM_TASKS_START) = 1;
 		/* k bytes at the configured rate, plus 1 ms. */
@@ -216,8 +218,6 @@ static uint8_t spim_transfer(struct spim *s, const uint8_t *tx, uint8_t *rx, siz
 			nrf_wait_event(s->base + SPIM_EVENTS_STOPPED, 1000u);
 			return WIS_ST_HW_TIMEOUT;
 		}
-		if (rx)
-			memcpy(rx, s->rx, k);
 		n -= k;
 		if (tx)
 			tx += k;

@@ -24,10 +24,19 @@ static int8_t chan_pin[GPIOTE_CHANNELS] = {-1, -1, -1, -1, -1, -1, -1, -1};
 static uint64_t sensed;    /* pins watched through PORT/SENSE */
 static uint64_t last_lvl;  /* level last recorded per watched pin */
 static void (*release[48])(uint8_t nrf);
+static uint8_t rail_pin = 0xFF;
+
 
 static inline uint32_t cnf_reg(uint8_t nrf)
 {
 	return nrf_port_base(nrf) + GPIO_PIN_CNF0 + 4u * (nrf & 31u);
+}
+
+void nrf_gpio_set_rail(uint8_t nrf)
+{
+	rail_pin = nrf;
+	NRF_REG(nrf_port_base(nrf), GPIO_OUTSET) = 1u << (nrf & 31u);
+	NRF_REG(cnf_reg(nrf), 0) = GPIO_CNF_DIR_OUT;
 }
 
 static inline uint8_t level_of(uint8_t nrf)
@@ -86,6 +95,11 @@ static void g_config(void *ctx, uint8_t nrf, uint8_t mode)
 	default: /* DISABLED: input buffer disconnected, no pull */
 		cnf = GPIO_CNF_INPUT_DISCONNECT;
 		keep = 0;
+		if (nrf == rail_pin) {
+			/* The rail pin's released state is the rail on. */
+			NRF_REG(nrf_port_base(nrf), GPIO_OUTSET) = 1u << (nrf & 31u);
+			cnf = GPIO_CNF_DIR_OUT;
+		}
 		break;
 	}
 	NRF_REG(cnf_reg(nrf), 0) = cnf | keep;

@@ -88,6 +88,9 @@ bool nrf_gpio_deliver(struct wisfw_core *c);
  * first detaches the peripheral (release_cb). */
 void nrf_pin_attach(uint8_t nrf, void (*release_cb)(uint8_t nrf));
 void nrf_pin_detach(uint8_t nrf);
+/* The pin that switches a power rail (RAK4631: IO2 = P1.02, 3V3_S): driven
+ * high now, and whenever the core disables (releases) it. */
+void nrf_gpio_set_rail(uint8_t nrf);
 /* PIN_CNF for a peripheral pin: output (push-pull or S0D1) or input. */
 void nrf_pin_cfg(uint8_t nrf, uint32_t cnf);
 static inline uint32_t nrf_psel(uint8_t nrf)
@@ -108,7 +111,8 @@ uint32_t nrf_spim_freq(uint32_t hz);
 
 /* ---- nrf_uarte.c ---- */
 extern const struct wisfw_uart nrf_uart;
-/* UARTE BAUDRATE value for baud (PS: the documented table's values).
+/* UARTE BAUDRATE value for baud: the PS table's value for a listed rate, the
+ * generator formula otherwise.
  * Exposed for the host test. */
 uint32_t nrf_uarte_baud(uint32_t baud);
 

@@ -208,19 +208,6 @@ uint32_t nrf_resetreas(void)
 	return r;
 }
 
-uint8_t nrf_reset_cause(uint32_t r)
-{
-	/* Several bits can be set (not cleared since an earlier reset): the
-	 * watchdog wins, then the pin, then a software request; none is a
-	 * power-on reset (PS "POWER", RESETREAS). */
-	if (r & POWER_RESETREAS_DOG)
-		return WIS_CAUSE_WATCHDOG;
-	if (r & POWER_RESETREAS_RESETPIN)
-		return WIS_CAUSE_PIN;
-	if (r & (POWER_RESETREAS_SREQ | POWER_RESETREAS_LOCKUP))
-		return WIS_CAUSE_REQUEST;
-	return WIS_CAUSE_POWER_ON;
-}
 
 void nrf_reset(uint8_t gpregret)
 {

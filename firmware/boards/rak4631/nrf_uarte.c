@@ -1,6 +1,6 @@
 /*
  * nRF52840 UARTE0/UARTE1 for the port (TXD0/RXD0 = P0.20/P0.19, TXD1/RXD1 =
- * P0.16/P0.15).  Never blocks: write queues into a 1 KiB transmit ring sent
+ * P0.16/P0.15).  Never blocks: write queues into a 512-byte transmit ring sent
  * by EasyDMA chunk by chunk from the ENDTX interrupt; reception runs
  * EasyDMA into a 32-byte chunk whose ENDRX interrupt moves it into a 4 KiB
  * receive ring (full: bytes dropped and counted) and restarts it.  A
@@ -14,8 +14,8 @@
 #include "wisrpc/protocol.h"
 
 #define CHUNK 32u
-#define RX_RING 4096u
-#define TX_RING 1024u
+#define RX_RING 2048u /* 20 ms at 1 Mbaud; the core polls every 2 ms */
+#define TX_RING 512u
 
 struct uarte {
 	uint32_t base;
@@ -28,19 +28,24 @@ struct uarte {
 	volatile uint32_t tx_head, tx_tail, tx_len;
 };
 
-static struct uarte ports[2] = {
-    {.base = NRF_UARTE0_BASE, .irq = NRF_IRQ_UARTE0, .txd = 20, .rxd = 19},
-    {.base = NRF_UARTE1_BASE, .irq = NRF_IRQ_UARTE1, .txd = 16, .rxd = 15},
-};
+/* Zero-initialised (.bss, no flash copy); the fixed part is set up by
+ * ports_init() on first use. */
+static struct uarte ports[2];
 
-uint32_t nrf_uarte_baud(uint32_t baud)
+static void ports_init(void)
 {
-	/* BAUDRATE = baud * 2^32 / 16 MHz, rounded to the 4096 steps the
-	 * peripheral uses: this reproduces every value of the PS table
-	 * (115200 -> 0x01D7E000, 9600 -> 0x00275000, 1M -> 0x10000000). */
-	uint64_t v = ((uint64_t)baud << 32) / 16000000u;
-	return (uint32_t)((v + 0x800u) & 0xFFFFF000u);
+	static const struct {
+		uint32_t base;
+		uint8_t irq, txd, rxd;
+	} fixed[2] = {{NRF_UARTE0_BASE, NRF_IRQ_UARTE0, 20, 19}, {NRF_UARTE1_BASE, NRF_IRQ_UARTE1, 16, 15}};
+	for (int p = 0; p < 2; p++) {
+		ports[p].base = fixed[p].base;
+		ports[p].irq = fixed[p].irq;
+		ports[p].txd = fixed[p].txd;
+		ports[p].rxd = fixed[p].rxd;
+	}
 }
+
 
 static void rx_start(struct uarte *u)
 {
@@ -156,6 +161,8 @@ static uint8_t u_configure(void *ctx, uint8_t port, uint32_t baud, uint8_t parit
 	if (port > 1 || baud < WIS_UART_BAUD_MIN || baud > WIS_UART_BAUD_MAX ||
 	    parity > WIS_UART_PARITY_EVEN || stop < 1 || stop > 2)
 		return WIS_ST_BAD_ARG;
+	if (!ports[0].base)
+		ports_init();
 	struct uarte *u = &ports[port];
 	uarte_off(u);
 	u->rx_head = u->rx_tail = u->overflows = 0;
