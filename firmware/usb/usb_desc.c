@@ -12,6 +12,7 @@ void wisusb__desc_device(uint8_t out[18], uint16_t vid, uint16_t pid)
 {
 	/* USB 2.0 Table 9-8.  Class EF/02/01 ("Multi-interface function with
 	 * IAD", the IAD ECN) so hosts group the two CDC interfaces by the IAD. */
+	// clang-format off
 	const uint8_t d[18] = {
 		18,   1,                                      /* bLength, DEVICE           */
 		0x00, 0x02,                                   /* bcdUSB 2.00               */
@@ -22,10 +23,13 @@ void wisusb__desc_device(uint8_t out[18], uint16_t vid, uint16_t pid)
 		WISUSB_STR_MANUFACTURER, WISUSB_STR_PRODUCT, WISUSB_STR_SERIAL,
 		1, /* bNumConfigurations */
 	};
+	// clang-format on
 	for (unsigned i = 0; i < sizeof d; i++)
 		out[i] = d[i];
 }
 
+/* One descriptor per line (clang-format would put one byte per line). */
+// clang-format off
 static const uint8_t config_desc[WISUSB_CONFIG_TOTAL] = {
 	/* Configuration (USB 2.0 Table 9-10): 2 interfaces, value 1, bus powered,
 	 * 100 mA (bMaxPower in 2 mA units). */
@@ -54,6 +58,7 @@ static const uint8_t config_desc[WISUSB_CONFIG_TOTAL] = {
 	7, 5, WISUSB_EP_OUT, 0x02, LO(WISUSB_BULK_MPS), HI(WISUSB_BULK_MPS), 0,
 	7, 5, WISUSB_EP_IN, 0x02, LO(WISUSB_BULK_MPS), HI(WISUSB_BULK_MPS), 0,
 };
+// clang-format on
 
 const uint8_t *wisusb__desc_config(size_t *len)
 {

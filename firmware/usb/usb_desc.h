@@ -22,7 +22,7 @@
 #define WISUSB_BCD_DEVICE 0x0100u
 
 #define WISUSB_EP0_MPS 64u
-#define WISUSB_BULK_MPS 64u  /* full speed bulk maximum (USB 2.0 5.8.3) */
+#define WISUSB_BULK_MPS 64u /* full speed bulk maximum (USB 2.0 5.8.3) */
 #define WISUSB_NOTIFY_MPS 16u
 
 #define WISUSB_EP_NOTIFY 0x81u /* interrupt IN: CDC notifications (none sent)  */
@@ -32,8 +32,13 @@
 #define WISUSB_IF_DATA 1u
 
 /* String indexes; 0 is the language list. */
-enum { WISUSB_STR_LANGID, WISUSB_STR_MANUFACTURER, WISUSB_STR_PRODUCT, WISUSB_STR_SERIAL,
-       WISUSB_STR_COUNT };
+enum {
+	WISUSB_STR_LANGID,
+	WISUSB_STR_MANUFACTURER,
+	WISUSB_STR_PRODUCT,
+	WISUSB_STR_SERIAL,
+	WISUSB_STR_COUNT
+};
 /* bLength is one byte: at most 126 UTF-16 code units fit. */
 #define WISUSB_STRING_MAX 254u
 

@@ -38,10 +38,10 @@ size_t wisusb__ring_get(struct wisusb__ring *r, uint8_t *p, size_t n);
 
 /* Where a control transfer is (USB 2.0 8.5.3). */
 enum wisusb__ep0 {
-	WISUSB__EP0_IDLE,     /* waiting for SETUP                         */
-	WISUSB__EP0_IN,       /* sending the data stage, packet by packet  */
-	WISUSB__EP0_OUT,      /* receiving the data stage                  */
-	WISUSB__EP0_STALLED,  /* answered with STALL until the next SETUP  */
+	WISUSB__EP0_IDLE,    /* waiting for SETUP                         */
+	WISUSB__EP0_IN,      /* sending the data stage, packet by packet  */
+	WISUSB__EP0_OUT,     /* receiving the data stage                  */
+	WISUSB__EP0_STALLED, /* answered with STALL until the next SETUP  */
 };
 
 struct wisusb__dev {
@@ -55,8 +55,8 @@ struct wisusb__dev {
 	uint8_t setup[8];
 	const uint8_t *in_p; /* rest of the IN data stage */
 	size_t in_left;
-	bool in_zlp;         /* a zero-length packet ends this data stage */
-	size_t out_len;      /* expected OUT data-stage bytes */
+	bool in_zlp;    /* a zero-length packet ends this data stage */
+	size_t out_len; /* expected OUT data-stage bytes */
 	uint8_t ep0_buf[WISUSB_EP0_MPS];
 	uint8_t desc_buf[WISUSB_STRING_MAX]; /* built descriptors (strings) */
 
@@ -66,10 +66,10 @@ struct wisusb__dev {
 	uint16_t break_ms;      /* last SEND_BREAK wValue */
 	uint32_t breaks;        /* SEND_BREAK requests seen */
 	bool touch_pending;
-	bool out_armed;  /* ep_read outstanding on the bulk OUT endpoint */
-	bool in_busy;    /* ep_write outstanding on the bulk IN endpoint */
-	size_t in_len;   /* bytes in that packet (0 = the ZLP) */
-	bool in_resend;  /* in_pkt was cut off by a halt: send it again */
+	bool out_armed; /* ep_read outstanding on the bulk OUT endpoint */
+	bool in_busy;   /* ep_write outstanding on the bulk IN endpoint */
+	size_t in_len;  /* bytes in that packet (0 = the ZLP) */
+	bool in_resend; /* in_pkt was cut off by a halt: send it again */
 	struct wisusb__ring rx, tx;
 	uint8_t out_pkt[WISUSB_BULK_MPS];
 	uint8_t in_pkt[WISUSB_BULK_MPS];
@@ -79,17 +79,17 @@ extern struct wisusb__dev wisusb__d;
 
 /* Endpoint 0 replies from the class code. */
 void wisusb__ep0_reply(const uint8_t *p, size_t len); /* IN data stage, cut to wLength */
-void wisusb__ep0_receive(size_t len);                  /* OUT data stage into ep0_buf   */
-void wisusb__ep0_ack(void);                            /* status stage, no data         */
+void wisusb__ep0_receive(size_t len);                 /* OUT data stage into ep0_buf   */
+void wisusb__ep0_ack(void);                           /* status stage, no data         */
 void wisusb__ep0_stall(void);
 
 /* CDC-ACM (usb_cdc.c). */
-void wisusb__cdc_reset(void);                /* bus reset, detach, init       */
-void wisusb__cdc_configured(void);           /* SET_CONFIGURATION 1           */
-void wisusb__cdc_setup(const uint8_t s[8]);  /* class request to interface 0  */
+void wisusb__cdc_reset(void);                          /* bus reset, detach, init       */
+void wisusb__cdc_configured(void);                     /* SET_CONFIGURATION 1           */
+void wisusb__cdc_setup(const uint8_t s[8]);            /* class request to interface 0  */
 void wisusb__cdc_out_data(const uint8_t *p, size_t n); /* its OUT data stage   */
 void wisusb__cdc_xfer_done(uint8_t ep, size_t n);
-void wisusb__cdc_service(void);              /* re-arm OUT, start IN          */
+void wisusb__cdc_service(void); /* re-arm OUT, start IN          */
 
 static inline uint16_t wisusb__le16(const uint8_t *p)
 {

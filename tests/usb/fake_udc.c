@@ -193,18 +193,18 @@ static void p_ep_stall(uint8_t ep, bool on)
 }
 
 const struct wisusb_port wisusb_port_hw = {
-	.init = p_init,
-	.poll = p_poll,
-	.ep0_write = p_ep0_write,
-	.ep0_read = p_ep0_read,
-	.ep0_status = p_ep0_status,
-	.ep0_stall = p_ep0_stall,
-	.set_address = p_set_address,
-	.ep_open = p_ep_open,
-	.ep_close_all = p_ep_close_all,
-	.ep_write = p_ep_write,
-	.ep_read = p_ep_read,
-	.ep_stall = p_ep_stall,
+    .init = p_init,
+    .poll = p_poll,
+    .ep0_write = p_ep0_write,
+    .ep0_read = p_ep0_read,
+    .ep0_status = p_ep0_status,
+    .ep0_stall = p_ep0_stall,
+    .set_address = p_set_address,
+    .ep_open = p_ep_open,
+    .ep_close_all = p_ep_close_all,
+    .ep_write = p_ep_write,
+    .ep_read = p_ep_read,
+    .ep_stall = p_ep_stall,
 };
 
 /* --- the host's side -------------------------------------------------------- */
@@ -255,8 +255,9 @@ int fu_control(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16
 			if (fu.ep0_stalled)
 				return -1;
 			if (!fu.ep0_in.wr_pending) {
-				fprintf(stderr, "control %02x/%02x: data stage stopped after %zu of "
-				                "%u bytes without a short packet\n",
+				fprintf(stderr,
+				        "control %02x/%02x: data stage stopped after %zu of "
+				        "%u bytes without a short packet\n",
 				        bm, req, got, wlength);
 				fu_failures++;
 				return (int)got;

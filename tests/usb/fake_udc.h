@@ -52,11 +52,11 @@ struct fu_ep {
 
 struct fu_state {
 	bool inited;
-	int address;            /* last set_address, -1 = none */
+	int address; /* last set_address, -1 = none */
 	unsigned set_address_calls;
-	unsigned status_calls;  /* ep0_status */
-	unsigned stall_calls;   /* ep0_stall */
-	bool ep0_stalled;       /* since the last SETUP */
+	unsigned status_calls; /* ep0_status */
+	unsigned stall_calls;  /* ep0_stall */
+	bool ep0_stalled;      /* since the last SETUP */
 	struct fu_ep ep0_in, ep0_out;
 	struct fu_ep in[8], out[8];
 	unsigned close_all_calls;

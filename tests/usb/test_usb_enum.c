@@ -40,20 +40,20 @@ static int get_desc(uint8_t type, uint8_t index, uint16_t langid, uint16_t wleng
 
 static void check_device_descriptor(const uint8_t *d)
 {
-	CHECK_EQ(d[0], 18);               /* bLength (Table 9-8) */
-	CHECK_EQ(d[1], 1);                /* DEVICE */
-	CHECK_EQ(le16(d + 2), 0x0200);    /* bcdUSB 2.00 */
+	CHECK_EQ(d[0], 18);            /* bLength (Table 9-8) */
+	CHECK_EQ(d[1], 1);             /* DEVICE */
+	CHECK_EQ(le16(d + 2), 0x0200); /* bcdUSB 2.00 */
 	/* Class EF/02/01: a composite with an IAD (IAD ECN). */
 	CHECK_EQ(d[4], 0xEF);
 	CHECK_EQ(d[5], 0x02);
 	CHECK_EQ(d[6], 0x01);
-	CHECK_EQ(d[7], 64);               /* bMaxPacketSize0: 8, 16, 32 or 64 at full speed */
-	CHECK_EQ(le16(d + 8), 0x239A);    /* idVendor: the RAK4631 application IDs */
-	CHECK_EQ(le16(d + 10), 0x8029);   /* idProduct */
+	CHECK_EQ(d[7], 64);             /* bMaxPacketSize0: 8, 16, 32 or 64 at full speed */
+	CHECK_EQ(le16(d + 8), 0x239A);  /* idVendor: the RAK4631 application IDs */
+	CHECK_EQ(le16(d + 10), 0x8029); /* idProduct */
 	/* Three distinct, non-zero string indexes. */
 	CHECK(d[14] && d[15] && d[16]);
 	CHECK(d[14] != d[15] && d[15] != d[16] && d[14] != d[16]);
-	CHECK_EQ(d[17], 1);               /* bNumConfigurations */
+	CHECK_EQ(d[17], 1); /* bNumConfigurations */
 }
 
 /* Walks the whole configuration descriptor and checks its structure. */
@@ -61,12 +61,12 @@ static void check_config(const uint8_t *c, size_t total)
 {
 	CHECK_EQ(c[0], 9);
 	CHECK_EQ(c[1], 2);
-	CHECK_EQ(le16(c + 2), total);  /* wTotalLength = the sum of every part */
-	CHECK_EQ(c[4], 2);             /* bNumInterfaces */
-	CHECK(c[5] != 0);              /* bConfigurationValue: 0 means "unconfigured" */
-	CHECK((c[7] & 0x80) != 0);     /* bmAttributes bit 7 must be one */
-	CHECK((c[7] & 0x1F) == 0);     /* reserved bits zero */
-	CHECK((c[7] & 0x20) == 0);     /* no remote wakeup: GET_STATUS says 0 */
+	CHECK_EQ(le16(c + 2), total);   /* wTotalLength = the sum of every part */
+	CHECK_EQ(c[4], 2);              /* bNumInterfaces */
+	CHECK(c[5] != 0);               /* bConfigurationValue: 0 means "unconfigured" */
+	CHECK((c[7] & 0x80) != 0);      /* bmAttributes bit 7 must be one */
+	CHECK((c[7] & 0x1F) == 0);      /* reserved bits zero */
+	CHECK((c[7] & 0x20) == 0);      /* no remote wakeup: GET_STATUS says 0 */
 	CHECK(c[8] > 0 && c[8] <= 250); /* bMaxPower, 2 mA units, at most 500 mA */
 
 	size_t off = c[0];
@@ -144,9 +144,9 @@ static void check_config(const uint8_t *c, size_t total)
 			eps_left--;
 			uint8_t addr = p[2], type = p[3] & 3;
 			uint16_t mps = le16(p + 4);
-			CHECK((addr & 0x70) == 0);  /* reserved bits */
-			CHECK((addr & 0x0F) != 0);  /* endpoint 0 is never described */
-			CHECK((p[3] & 0xFC) == 0);  /* not isochronous: other bits reserved */
+			CHECK((addr & 0x70) == 0); /* reserved bits */
+			CHECK((addr & 0x0F) != 0); /* endpoint 0 is never described */
+			CHECK((p[3] & 0xFC) == 0); /* not isochronous: other bits reserved */
 			int key = (addr & 0x0F) | ((addr & 0x80) ? 8 : 0);
 			CHECK(!seen_ep[key]);
 			seen_ep[key] = 1;
@@ -213,7 +213,7 @@ static void test_enumeration(void)
 	CHECK_EQ(buf[0], 18);
 	CHECK_EQ(buf[1], 1);
 	CHECK_EQ(buf[7], 64);
-	CHECK_EQ(buf[8], 0xAA); /* nothing beyond wLength */
+	CHECK_EQ(buf[8], 0xAA);                   /* nothing beyond wLength */
 	CHECK_EQ(get_desc(1, 0, 0, 64, buf), 18); /* a short packet ends it */
 	CHECK_EQ(fu_last_packets, 1);
 
