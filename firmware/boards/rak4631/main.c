@@ -33,7 +33,10 @@
 #define WAKE_MAX_US 1000000u
 /* hal.h: the reset hook drains the USB IN buffer for at most 100 ms. */
 #define DRAIN_US 100000u
-#define USBD_IRQ 39u
+/* Until the host has configured the device the USB port's power-up
+ * steps (VBUS, USBD READY, supply, pull-up) advance in wisusb_task, which
+ * then runs every millisecond. */
+#define WAKE_UNCONFIGURED_US 1000u
 
 static struct wisfw_core core;
 static struct wisfw_board board;
@@ -120,15 +123,6 @@ static void serial_from_id(void)
 	serial[16] = '\0';
 }
 
-/* Interrupts the USB port polls (USBD, POWER for VBUS) are left disabled
- * in the NVIC; with SEVONPEND their pending state still ends WFE.  Their
- * pending bits are cleared before each check so the next one counts. */
-static void clear_polled_pending(void)
-{
-	NRF_REG(NVIC_ICPR0, 0) = 1u << NRF_IRQ_POWER_CLOCK;
-	NRF_REG(NVIC_ICPR0 + 4u, 0) = 1u << (USBD_IRQ - 32u);
-}
-
 int main(void)
 {
 	uint32_t rr = nrf_resetreas();
@@ -182,10 +176,10 @@ int main(void)
 	wisfw_core_init(&core, &hal);
 	wisfw_core_boot(&core, nrf_reset_cause(rr));
 
+	/* Any interrupt becoming pending ends WFE, even one taken at once. */
 	NRF_REG(SCB_SCR, 0) |= SCB_SCR_SEVONPEND;
 	bool was_configured = false;
 	for (;;) {
-		clear_polled_pending();
 		wisusb_task();
 		bool busy = false;
 
@@ -217,7 +211,7 @@ int main(void)
 		nrf_wdt_feed();
 		if (busy)
 			continue;
-		uint64_t wake = nrf_now_us() + WAKE_MAX_US;
+		uint64_t wake = nrf_now_us() + (conf ? WAKE_MAX_US : WAKE_UNCONFIGURED_US);
 		if (core_alarm < wake)
 			wake = core_alarm;
 		nrf_alarm_at(wake);

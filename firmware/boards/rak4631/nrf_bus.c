@@ -4,9 +4,11 @@
  * module) and SPIM3 for the IO slot (P0.03 CLK, P0.30 MOSI, P0.29 MISO),
  * which the external flash shares.  EasyDMA reads RAM only: transmit data
  * outside RAM (constants in flash) goes through a RAM bounce buffer, and
- * receive buffers are the core's (always RAM); SPIM3's transmit buffer sits alone in its
- * own RAM block (nRF52840 errata 198: SPIM3 TX data can be corrupted when
- * another master uses the same RAM block).  Chip selects are GPIOs driven
+ * receive buffers are the core's (always RAM).  SPIM3 transmits from its
+ * own bounce buffer, and for the length of each transfer the RAM blocks
+ * holding it get SPIM3 priority (nRF52840 errata 198: SPIM3 TX data can be
+ * corrupted when another master uses the same RAM block; the register
+ * 0x40000E00 and its block mask are what Nordic's nrfx SPIM driver uses).  Chip selects are GPIOs driven
  * by the core.  Every transfer waits for its end with a bound.
  */
 #include <string.h>
@@ -21,8 +23,19 @@ static const uint32_t twim_base[2] = {NRF_TWIM0_BASE, NRF_TWIM1_BASE};
 static const uint8_t twim_sda[2] = {13, 24}, twim_scl[2] = {14, 25};
 static uint8_t twim_tx[256];
 
-/* SPIM3's transmit buffer: its own RAM block (rak4631.ld .dma_spim3). */
-__attribute__((section(".dma_spim3"))) static uint8_t spim3_tx[BOUNCE];
+static uint8_t spim3_tx[BOUNCE];
+
+/* Errata 198: bit n = RAM block n (8 KiB each below 0x20010000), bit 8 =
+ * RAM8 (0x20010000 up). */
+#define ERRATA198_REG 0x40000E00u
+
+static uint32_t errata198_mask(const uint8_t *p, size_t n)
+{
+	uint32_t a = (uint32_t)(uintptr_t)p, end = a + (uint32_t)n, mask = 0;
+	for (uint32_t blk = a & ~0x1FFFu; blk < end; blk += 0x2000u)
+		mask |= blk >= 0x20010000u ? 1u << 8 : 1u << ((blk >> 13) & 7u);
+	return mask;
+}
 static uint8_t spim2_tx[256];
 
 static bool in_ram(const void *p)
@@ -209,10 +222,18 @@ static uint8_t spim_transfer(struct spim *s, const uint8_t *tx, uint8_t *rx, siz
 		/* No rx: the bytes clocked in are not stored (MAXCNT 0). */
 		NRF_REG(s->base, SPIM_RXD_MAXCNT) = rx ? k : 0;
 		NRF_REG(s->base, SPIM_EVENTS_END) = 0;
+		uint32_t saved = 0;
+		if (s->tx_always) {
+			saved = NRF_REG(ERRATA198_REG, 0);
+			NRF_REG(ERRATA198_REG, 0) = errata198_mask(s->tx, k);
+		}
 		NRF_REG(s->base, SPIM_TASKS_START) = 1;
 		/* k bytes at the configured rate, plus 1 ms. */
 		uint32_t bound = (uint32_t)((uint64_t)k * 8u * 1000000u / s->hz) + 1000u;
-		if (!nrf_wait_event(s->base + SPIM_EVENTS_END, bound)) {
+		bool ended = nrf_wait_event(s->base + SPIM_EVENTS_END, bound);
+		if (s->tx_always)
+			NRF_REG(ERRATA198_REG, 0) = saved;
+		if (!ended) {
 			NRF_REG(s->base, SPIM_EVENTS_STOPPED) = 0;
 			NRF_REG(s->base, SPIM_TASKS_STOP) = 1;
 			nrf_wait_event(s->base + SPIM_EVENTS_STOPPED, 1000u);
