@@ -77,8 +77,8 @@ int uf2_check(const uint8_t *uf2, size_t len, uint32_t base, uint32_t limit, uin
 			FAIL("block %zu: flags 0x%08X, expected family ID only (0x%08X)", i,
 			     get32(b + UF2_OFF_FLAGS), UF2_FLAG_FAMILY_ID);
 		if (get32(b + UF2_OFF_FAMILY) != family)
-			FAIL("block %zu: family 0x%08X, expected 0x%08X", i, get32(b + UF2_OFF_FAMILY),
-			     family);
+			FAIL("block %zu: family 0x%08X, expected 0x%08X", i,
+			     get32(b + UF2_OFF_FAMILY), family);
 		if (get32(b + UF2_OFF_SIZE) != UF2_PAYLOAD)
 			FAIL("block %zu: payload size %u, expected %u", i, get32(b + UF2_OFF_SIZE),
 			     UF2_PAYLOAD);
@@ -86,22 +86,24 @@ int uf2_check(const uint8_t *uf2, size_t len, uint32_t base, uint32_t limit, uin
 			FAIL("block %zu: target address 0x%08X, expected 0x%08zX", i, addr,
 			     base + i * UF2_PAYLOAD);
 		if (addr % UF2_PAYLOAD || addr < base || addr + UF2_PAYLOAD > limit)
-			FAIL("block %zu: target address 0x%08X outside 0x%08X..0x%08X", i, addr, base,
-			     limit);
+			FAIL("block %zu: target address 0x%08X outside 0x%08X..0x%08X", i, addr,
+			     base, limit);
 		if (get32(b + UF2_OFF_BLOCKNO) != i)
 			FAIL("block %zu: block number %u", i, get32(b + UF2_OFF_BLOCKNO));
 		if (get32(b + UF2_OFF_NBLOCKS) != n)
-			FAIL("block %zu: block count %u, the file has %zu", i, get32(b + UF2_OFF_NBLOCKS),
-			     n);
+			FAIL("block %zu: block count %u, the file has %zu", i,
+			     get32(b + UF2_OFF_NBLOCKS), n);
 		for (size_t k = UF2_OFF_DATA + UF2_PAYLOAD; k < UF2_OFF_MAGIC_END; k++)
 			if (b[k])
-				FAIL("block %zu: byte %zu after the payload is 0x%02X, not 0", i, k, b[k]);
+				FAIL("block %zu: byte %zu after the payload is 0x%02X, not 0", i, k,
+				     b[k]);
 		if (bin) {
 			for (size_t k = 0; k < UF2_PAYLOAD; k++) {
 				size_t off = i * UF2_PAYLOAD + k;
 				uint8_t want = off < bin_len ? bin[off] : 0xFF;
 				if (b[UF2_OFF_DATA + k] != want)
-					FAIL("block %zu: payload byte %zu is 0x%02X, the image has 0x%02X",
+					FAIL("block %zu: payload byte %zu is 0x%02X, the image has "
+					     "0x%02X",
 					     i, k, b[UF2_OFF_DATA + k], want);
 			}
 		}

@@ -28,7 +28,8 @@ static uint8_t *slurp(const char *path, size_t *len)
 	int bad = !buf || ferror(f) || !feof(f);
 	fclose(f);
 	if (bad) {
-		fprintf(stderr, "uf2conv: %s: unreadable or larger than %u bytes\n", path, MAX_FILE);
+		fprintf(stderr, "uf2conv: %s: unreadable or larger than %u bytes\n", path,
+		        MAX_FILE);
 		free(buf);
 		return NULL;
 	}
@@ -97,7 +98,8 @@ int main(int argc, char **argv)
 		char err[160];
 		if (binpath && !bin) {
 			rc = 1;
-		} else if (uf2_check(data, len, base, limit, family, bin, bin_len, err, sizeof err)) {
+		} else if (uf2_check(data, len, base, limit, family, bin, bin_len, err,
+		                     sizeof err)) {
 			fprintf(stderr, "uf2conv: %s: %s\n", in, err);
 			rc = 1;
 		} else {
@@ -110,8 +112,8 @@ int main(int argc, char **argv)
 		uint8_t *uf2 = len ? malloc(n * UF2_BLOCK) : NULL;
 		FILE *f = NULL;
 		if (!uf2 || uf2_encode(data, len, base, family, uf2)) {
-			fprintf(stderr, "uf2conv: %s: empty image or base 0x%X not 256-aligned\n", in,
-			        base);
+			fprintf(stderr, "uf2conv: %s: empty image or base 0x%X not 256-aligned\n",
+			        in, base);
 			rc = 1;
 		} else if (!(f = fopen(out, "wb")) || fwrite(uf2, UF2_BLOCK, n, f) != n) {
 			fprintf(stderr, "uf2conv: %s: %s\n", out, strerror(errno));

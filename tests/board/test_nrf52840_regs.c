@@ -263,8 +263,8 @@ int main(void)
 	int bad = 0;
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		if (rows[i].header != rows[i].documented) {
-			printf("FAIL %s = 0x%llX, documented 0x%llX\n", rows[i].name, rows[i].header,
-			       rows[i].documented);
+			printf("FAIL %s = 0x%llX, documented 0x%llX\n", rows[i].name,
+			       rows[i].header, rows[i].documented);
 			bad++;
 		}
 	/* Derived layouts the port relies on: PIN_CNF[n], CH[n], CONFIG[n]. */

@@ -121,7 +121,8 @@ int main(void)
 	      "block past the limit accepted: %s", err);
 	CHECK(uf2_check(uf2, ulen - 1, BASE, LIMIT, FAMILY, NULL, 0, err, sizeof err) == -1,
 	      "truncated file accepted");
-	CHECK(uf2_check(uf2, ulen - UF2_BLOCK, BASE, LIMIT, FAMILY, bin, len, err, sizeof err) == -1,
+	CHECK(uf2_check(uf2, ulen - UF2_BLOCK, BASE, LIMIT, FAMILY, bin, len, err, sizeof err) ==
+	          -1,
 	      "missing block accepted");
 	free(uf2);
 	printf("%s\n", fails ? "FAILED" : "ok");

@@ -87,9 +87,9 @@ __attribute__((noreturn)) static void drain_and_reset(uint8_t gpregret)
 static void s_reset(void *ctx, uint8_t mode)
 {
 	(void)ctx;
-	uint8_t g = mode == WIS_RESET_BOOTLOADER    ? NRF_GPREGRET_UF2
+	uint8_t g = mode == WIS_RESET_BOOTLOADER   ? NRF_GPREGRET_UF2
 	            : mode == WIS_RESET_SERIAL_DFU ? NRF_GPREGRET_SERIAL_DFU
-	                                            : 0;
+	                                           : 0;
 	drain_and_reset(g);
 }
 
@@ -134,7 +134,8 @@ int main(void)
 #endif
 	/* IO5/IO6 as GPIOs: UICR.NFCPINS is programmed once (the first boot
 	 * of this image on a module) and takes a reset to apply. */
-	if (!nrf_nfcpins_gpio())
+	int nfc = nrf_nfcpins_gpio();
+	if (nfc == 0)
 		nrf_reset(0);
 	/* A fault's record (startup.c) is read once so it is not reported
 	 * twice; the protocol's RESET event has no cause for it yet
@@ -145,7 +146,7 @@ int main(void)
 	board.fw_version = WIS_FW_VERSION;
 	board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_RADIO |
 	             WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI | WIS_CAP_UART;
-	board.nfc_pins_gpio = true;
+	board.nfc_pins_gpio = nfc > 0; /* else IO5/IO6 are refused (SYSTEM) */
 	hal = (struct wisfw_hal){
 	    .ctx = NULL,
 	    .board = &board,

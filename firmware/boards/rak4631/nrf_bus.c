@@ -8,8 +8,8 @@
  * own bounce buffer, and for the length of each transfer the RAM blocks
  * holding it get SPIM3 priority (nRF52840 errata 198: SPIM3 TX data can be
  * corrupted when another master uses the same RAM block; the register
- * 0x40000E00 and its block mask are what Nordic's nrfx SPIM driver uses).  Chip selects are GPIOs driven
- * by the core.  Every transfer waits for its end with a bound.
+ * 0x40000E00 and its block mask are what Nordic's nrfx SPIM driver uses).  Chip selects are GPIOs
+ * driven by the core.  Every transfer waits for its end with a bound.
  */
 #include <string.h>
 
@@ -153,19 +153,18 @@ const struct wisfw_i2c nrf_i2c = {i2c_transfer, i2c_configure};
 
 /* ---- SPIM ---- */
 
-
 struct spim {
 	uint32_t base;
 	uint8_t sck, mosi, miso;
-	uint8_t *tx;  /* bounce buffer for transmit data */
-	uint32_t cap; /* its size */
+	uint8_t *tx;    /* bounce buffer for transmit data */
+	uint32_t cap;   /* its size */
 	bool tx_always; /* SPIM3: every transmit goes through tx (errata 198) */
 	uint32_t hz;
 };
 
 static struct spim io_spim = {NRF_SPIM3_BASE, 3, 30, 29, spim3_tx, BOUNCE, true, 0};
-static struct spim radio_spim = {
-    NRF_SPIM2_BASE, 32 + 11, 32 + 12, 32 + 13, spim2_tx, sizeof spim2_tx, false, 0};
+static struct spim radio_spim = {NRF_SPIM2_BASE, 32 + 11,         32 + 12, 32 + 13,
+                                 spim2_tx,       sizeof spim2_tx, false,   0};
 
 static void io_release(uint8_t nrf)
 {

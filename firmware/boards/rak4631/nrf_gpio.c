@@ -21,11 +21,10 @@ static volatile uint32_t ring_head, ring_tail;
 static volatile uint32_t ring_lost;
 
 static int8_t chan_pin[GPIOTE_CHANNELS] = {-1, -1, -1, -1, -1, -1, -1, -1};
-static uint64_t sensed;    /* pins watched through PORT/SENSE */
-static uint64_t last_lvl;  /* level last recorded per watched pin */
+static uint64_t sensed;   /* pins watched through PORT/SENSE */
+static uint64_t last_lvl; /* level last recorded per watched pin */
 static void (*release[48])(uint8_t nrf);
 static uint8_t rail_pin = 0xFF;
-
 
 static inline uint32_t cnf_reg(uint8_t nrf)
 {

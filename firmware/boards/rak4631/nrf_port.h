@@ -73,9 +73,10 @@ uint8_t nrf_reset_cause(uint32_t resetreas);
 /* GPREGRET = value (0 for a plain reset), then SYSRESETREQ. */
 __attribute__((noreturn)) void nrf_reset(uint8_t gpregret);
 void nrf_device_id(uint8_t id[8]);
-/* UICR.NFCPINS: makes P0.09/P0.10 GPIOs (once; takes a reset to apply).
- * Returns true if the pads are GPIOs now. */
-bool nrf_nfcpins_gpio(void);
+/* UICR.NFCPINS: makes P0.09/P0.10 GPIOs (programmed once; takes a reset to
+ * apply).  1: they are GPIOs now; 0: just programmed, reset to apply;
+ * -1: the word could not be programmed (the pads stay NFC). */
+int nrf_nfcpins_gpio(void);
 extern const struct wisfw_iflash nrf_iflash;
 
 /* ---- nrf_gpio.c ---- */

@@ -23,8 +23,8 @@ static bool saadc_stop(void)
 	return nrf_wait_event(NRF_SAADC_BASE + SAADC_EVENTS_STOPPED, 1000u);
 }
 
-static uint8_t a_sample(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8_t bits,
-                        uint8_t os, int16_t *raw)
+static uint8_t a_sample(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8_t bits, uint8_t os,
+                        int16_t *raw)
 {
 	(void)ctx;
 	static volatile int16_t result; /* EasyDMA target: RAM */

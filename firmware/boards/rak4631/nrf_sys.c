@@ -208,7 +208,6 @@ uint32_t nrf_resetreas(void)
 	return r;
 }
 
-
 void nrf_reset(uint8_t gpregret)
 {
 	/* GPREGRET is kept across a soft reset; the Adafruit bootloader reads
@@ -252,17 +251,19 @@ static bool nvmc_write_word(uint32_t addr, uint32_t w)
 	return ok;
 }
 
-bool nrf_nfcpins_gpio(void)
+int nrf_nfcpins_gpio(void)
 {
 	uint32_t v = NRF_REG(NRF_UICR_BASE, UICR_NFCPINS);
 	if (!(v & UICR_NFCPINS_PROTECT_NFC))
-		return true;
+		return 1;
 	/* Clearing a bit needs no erase: program the word once.  It takes
-	 * effect at the next reset, which the caller performs. */
+	 * effect at the next reset, which the caller performs.  A word that
+	 * did not change (UICR write-protected) is reported, so the caller
+	 * does not reset in a loop. */
 	if (!nvmc_ready(NVMC_WRITE_TIMEOUT_US))
-		return false;
+		return -1;
 	nvmc_write_word(NRF_UICR_BASE + UICR_NFCPINS, v & ~UICR_NFCPINS_PROTECT_NFC);
-	return false;
+	return (NRF_REG(NRF_UICR_BASE, UICR_NFCPINS) & UICR_NFCPINS_PROTECT_NFC) ? -1 : 0;
 }
 
 /* The internal store only: 0xEC000..0xF4000 (docs/protocol.md FLASH);

@@ -37,7 +37,8 @@ static void ports_init(void)
 	static const struct {
 		uint32_t base;
 		uint8_t irq, txd, rxd;
-	} fixed[2] = {{NRF_UARTE0_BASE, NRF_IRQ_UARTE0, 20, 19}, {NRF_UARTE1_BASE, NRF_IRQ_UARTE1, 16, 15}};
+	} fixed[2] = {{NRF_UARTE0_BASE, NRF_IRQ_UARTE0, 20, 19},
+	              {NRF_UARTE1_BASE, NRF_IRQ_UARTE1, 16, 15}};
 	for (int p = 0; p < 2; p++) {
 		ports[p].base = fixed[p].base;
 		ports[p].irq = fixed[p].irq;
@@ -45,7 +46,6 @@ static void ports_init(void)
 		ports[p].rxd = fixed[p].rxd;
 	}
 }
-
 
 static void rx_start(struct uarte *u)
 {
@@ -174,8 +174,8 @@ static uint8_t u_configure(void *ctx, uint8_t port, uint32_t baud, uint8_t parit
 	NRF_REG(u->base, UARTE_PSEL_TXD) = nrf_psel(u->txd);
 	NRF_REG(u->base, UARTE_PSEL_RXD) = nrf_psel(u->rxd);
 	NRF_REG(u->base, UARTE_BAUDRATE) = nrf_uarte_baud(baud);
-	NRF_REG(u->base, UARTE_CONFIG) = (parity ? UARTE_CONFIG_PARITY_INCLUDED : 0) |
-	                                 (stop == 2 ? UARTE_CONFIG_STOP_TWO : 0);
+	NRF_REG(u->base, UARTE_CONFIG) =
+	    (parity ? UARTE_CONFIG_PARITY_INCLUDED : 0) | (stop == 2 ? UARTE_CONFIG_STOP_TWO : 0);
 	NRF_REG(u->base, UARTE_ENABLE) = UARTE_ENABLE_ON;
 	NRF_REG(u->base, UARTE_INTENSET) =
 	    UARTE_INT_ENDRX | UARTE_INT_RXTO | UARTE_INT_ENDTX | UARTE_INT_ERROR;

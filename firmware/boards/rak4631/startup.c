@@ -15,6 +15,7 @@ extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, _
 
 int main(void);
 void nrf_reset_handler(void);
+void nrf_reset_c(void);
 void nrf_default_handler(void);
 void nrf_fault_handler(void);
 void nrf_fault_record(uint32_t *frame, uint32_t kind);
@@ -38,11 +39,11 @@ typedef void (*vector_fn)(void);
 __attribute__((section(".vectors"), used)) static const vector_fn vectors[16 + NRF_IRQ_COUNT] = {
     [0] = (vector_fn)(uintptr_t)&__stack_top,
     [1] = nrf_reset_handler,
-    [2] = nrf_default_handler, /* NMI */
-    [3] = nrf_fault_handler,   /* HardFault */
-    [4] = nrf_fault_handler,   /* MemManage */
-    [5] = nrf_fault_handler,   /* BusFault */
-    [6] = nrf_fault_handler,   /* UsageFault */
+    [2] = nrf_default_handler,  /* NMI */
+    [3] = nrf_fault_handler,    /* HardFault */
+    [4] = nrf_fault_handler,    /* MemManage */
+    [5] = nrf_fault_handler,    /* BusFault */
+    [6] = nrf_fault_handler,    /* UsageFault */
     [11] = nrf_default_handler, /* SVCall */
     [12] = nrf_default_handler, /* DebugMon */
     [14] = nrf_default_handler, /* PendSV */
@@ -55,7 +56,16 @@ __attribute__((section(".vectors"), used)) static const vector_fn vectors[16 + N
     [16 + NRF_IRQ_UARTE1] = UARTE1_IRQHandler,
 };
 
-void nrf_reset_handler(void)
+/* The bootloader may jump here with its own stack: take ours first (the
+ * C part below then has a frame on it). */
+__attribute__((naked)) void nrf_reset_handler(void)
+{
+	__asm volatile("ldr r0, =__stack_top\n"
+	               "msr msp, r0\n"
+	               "b nrf_reset_c\n");
+}
+
+void nrf_reset_c(void)
 {
 	/* Word copies: the linker script aligns these to 4. */
 	uint32_t *src = &__data_load;
