@@ -8,8 +8,8 @@ Fails (exit 1, one line per problem) unless: the vector table is the first
 thing at 0x26000 (the .bin starts there); its initial stack pointer is the
 top of RAM; the reset vector and every other non-zero vector is a Thumb
 address (bit 0 set) inside the image, the reset vector being the ELF entry
-point; the image ends below 0xEA000; flash use <= 128 KiB and static RAM
-<= 64 KiB (counted from the sections themselves, and matching the linker
+point; the image ends below 0xEA000; no allocator (malloc, _sbrk) is linked;
+flash use <= 128 KiB and static RAM <= 64 KiB (counted from the sections themselves, and matching the linker
 script's own __flash_used/__ram_used).
 """
 import struct
@@ -109,6 +109,12 @@ def main(argv):
         for i, v in enumerate(vec[1:], 1):
             if v and (not v & 1 or not APP_START <= (v & ~1) < APP_START + flash_used):
                 errors.append("vector %d = 0x%08X is not a Thumb address in the image" % (i, v))
+
+    # No allocator in the image (issue 9: no malloc): newlib's would bring
+    # these in.
+    for name in ("malloc", "_malloc_r", "free", "_free_r", "_sbrk", "_sbrk_r"):
+        if name in syms:
+            errors.append("the image links %s (no heap allocation allowed)" % name)
 
     if size_tool:
         out = subprocess.run([size_tool, "-A", elf_path], capture_output=True, text=True)
