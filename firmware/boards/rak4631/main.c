@@ -70,8 +70,13 @@ static void t_delay(void *ctx, uint32_t us)
 static int l_tx(void *ctx, const uint8_t *p, size_t n)
 {
 	(void)ctx;
+	/* Not configured yet (or no more): nothing is taken and the core keeps
+	 * the frame, so the boot's RESET event waits for the first host, as
+	 * in the simulator's pty; events beyond the core's 4 KiB queue are
+	 * dropped and counted meanwhile.  A host that goes away has its queued
+	 * responses discarded by the main loop (wisfw_core_tx_discard). */
 	if (!wisusb_configured())
-		return -1; /* no host: the core drops the frame and counts it */
+		return 0;
 	return (int)wisusb_cdc_write(p, n);
 }
 
