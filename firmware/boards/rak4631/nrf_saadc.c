@@ -42,6 +42,12 @@ static uint8_t a_sample(void *ctx, uint8_t ain, uint8_t gain, uint8_t ref, uint8
 			return WIS_ST_HW_TIMEOUT;
 		}
 		calibrated = true;
+		/* A clean start for the conversion: nothing left of the
+		 * calibration run may land in the result buffer. */
+		if (!saadc_stop()) {
+			NRF_REG(NRF_SAADC_BASE, SAADC_ENABLE) = 0;
+			return WIS_ST_HW_TIMEOUT;
+		}
 	}
 	NRF_REG(NRF_SAADC_BASE, SAADC_CH0_PSELP) = SAADC_PSEL_AIN0 + ain;
 	NRF_REG(NRF_SAADC_BASE, SAADC_CH0_PSELN) = 0; /* single-ended */
