@@ -228,8 +228,8 @@ void fu_detach(void)
 	deliver();
 }
 
-int fu_control(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16_t wlength,
-               uint8_t *data)
+static struct ev setup_event(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex,
+                             uint16_t wlength)
 {
 	struct ev e = {.kind = EV_SETUP};
 	e.setup[0] = bm;
@@ -240,6 +240,19 @@ int fu_control(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16
 	e.setup[5] = (uint8_t)(windex >> 8);
 	e.setup[6] = (uint8_t)wlength;
 	e.setup[7] = (uint8_t)(wlength >> 8);
+	return e;
+}
+
+void fu_send_setup(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16_t wlength)
+{
+	push(setup_event(bm, req, wvalue, windex, wlength));
+	deliver();
+}
+
+int fu_control(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16_t wlength,
+               uint8_t *data)
+{
+	struct ev e = setup_event(bm, req, wvalue, windex, wlength);
 	unsigned status0 = fu.status_calls, setaddr0 = fu.set_address_calls;
 	fu_last_packets = fu_last_zlps = 0;
 	push(e);

@@ -78,6 +78,9 @@ void fu_detach(void);
  * missing zero-length packet, no status stage) count as failures. */
 int fu_control(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16_t wlength,
                uint8_t *data);
+/* Only the SETUP packet of a control transfer: the test then plays the
+ * rest itself (or cuts it off). */
+void fu_send_setup(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16_t wlength);
 /* Number of IN packets (ZLPs included) the last control transfer's data
  * stage used, and how many of them were zero-length. */
 extern unsigned fu_last_packets, fu_last_zlps;

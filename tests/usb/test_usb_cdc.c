@@ -297,9 +297,17 @@ static void test_bus_reset(void)
 	CHECK_EQ(wisusb_cdc_read(buf, sizeof buf), 0);
 	CHECK_EQ(wisusb_cdc_write(data, 10), 0); /* not configured */
 	CHECK_EQ(wisusb_cdc_write_room(), 0);
-	/* A control read cut by a reset. */
-	CHECK_EQ(fu_control(0x80, 6, 0x0200, 0, 255, buf), 75);
+	/* A control read cut by a reset after its first packet. */
+	fu_send_setup(0x80, 6, 0x0200, 0, 255);
+	CHECK(fu.ep0_in.wr_pending);
+	CHECK_EQ(fu.ep0_in.wr_len, 64);
+	fu.ep0_in.wr_pending = false;
 	fu_bus_reset();
+	CHECK_EQ(wisusb__d.ep0, WISUSB__EP0_IDLE);
+	CHECK(!fu.ep0_in.wr_pending);
+	/* A late acknowledge of that packet changes nothing. */
+	wisusb_port_xfer_done(WISUSB_DIR_IN, 64);
+	CHECK(!fu.ep0_in.wr_pending);
 	/* Enumerate again: address, configuration, a fresh session. */
 	CHECK_EQ(fu_control(0x80, 6, 0x0100, 0, 8, buf), 8);
 	CHECK_EQ(fu_control(0x00, 5, 12, 0, 0, NULL), 0);

@@ -67,6 +67,7 @@ static void check_config(const uint8_t *c, size_t total)
 	CHECK((c[7] & 0x80) != 0);      /* bmAttributes bit 7 must be one */
 	CHECK((c[7] & 0x1F) == 0);      /* reserved bits zero */
 	CHECK((c[7] & 0x20) == 0);      /* no remote wakeup: GET_STATUS says 0 */
+	CHECK((c[7] & 0x40) == 0);      /* bus powered, as GET_STATUS bit 0 says */
 	CHECK(c[8] > 0 && c[8] <= 250); /* bMaxPower, 2 mA units, at most 500 mA */
 
 	size_t off = c[0];

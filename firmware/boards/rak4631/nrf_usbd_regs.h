@@ -17,7 +17,15 @@
 
 #include <stdint.h>
 
+#ifdef WISUSB_NRF_HOST
+/* Host test build (tests/usb/test_usb_nrf.c): the address space is a model
+ * that the test drives as the hardware would. */
+volatile uint32_t *wisusb_nrf_host_reg(uint32_t addr);
+uint8_t *wisusb_nrf_host_ram(uint32_t addr);
+#define NRF_REG(base, off) (*wisusb_nrf_host_reg((uint32_t)(base) + (uint32_t)(off)))
+#else
 #define NRF_REG(base, off) (*(volatile uint32_t *)((uintptr_t)(base) + (off)))
+#endif
 
 /* --- USBD (PS 6.35.13 Registers) ------------------------------------------ */
 #define USBD_BASE 0x40027000u

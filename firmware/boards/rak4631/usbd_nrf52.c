@@ -16,6 +16,11 @@
  * EPDATA when the host acknowledged; OUT: EPDATA when a packet is in the
  * endpoint buffer, which NAKs further packets until the DMA has read it).
  * Errata: nRF52840 errata sheet, anomalies 171, 187, 199 and 223.
+ *
+ * Not done: suspend/resume low-power handling (LOWPOWER, erratum 211) and
+ * remote wakeup; VBUS changes are seen at the next poll, not by interrupt.
+ * With -DWISUSB_NRF_HOST (tests/usb/test_usb_nrf.c) the same code runs on
+ * the host against a model of the registers and RAM.
  */
 #include <string.h>
 
@@ -26,15 +31,26 @@
 #define USBD(off) NRF_REG(USBD_BASE, off)
 #define POWER(off) NRF_REG(POWER_BASE, off)
 #define CLOCK(off) NRF_REG(CLOCK_BASE, off)
-#define ABS(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define ABS(addr) NRF_REG(addr, 0)
 
 #define NEP 8u
 #define MPS 64u
 
+#ifdef WISUSB_NRF_HOST
+#define barrier() __asm volatile("" ::: "memory")
+#define dmb() __asm volatile("" ::: "memory")
+#else
+/* Register writes complete before the task that uses them is triggered. */
 static inline void barrier(void)
 {
 	__asm volatile("dsb 0xF\n\tisb 0xF" ::: "memory");
 }
+/* Queue entries are visible before the index that publishes them. */
+static inline void dmb(void)
+{
+	__asm volatile("dmb 0xF" ::: "memory");
+}
+#endif
 
 /* --- the interrupt-to-main-loop queue ------------------------------------ */
 
@@ -60,7 +76,7 @@ static void q_push(const struct qev *e)
 		return;
 	}
 	q[h % QN] = *e;
-	__asm volatile("dmb 0xF" ::: "memory"); /* entry before index */
+	dmb(); /* entry before index */
 	q_head = h + 1;
 }
 
@@ -130,8 +146,21 @@ static uint8_t ep0_dir;
 
 /* Bounce buffers: EasyDMA reads and writes RAM only, and the stack's
  * descriptors live in flash. */
+#ifdef WISUSB_NRF_HOST
+#define RAM_IN 0x20001000u /* the model's RAM for the bounce buffers */
+#define RAM_OUT 0x20002000u
+#define IN_BUF(n) wisusb_nrf_host_ram(RAM_IN + MPS * (n))
+#define OUT_BUF(n) wisusb_nrf_host_ram(RAM_OUT + MPS * (n))
+#define IN_ADDR(n) (RAM_IN + MPS * (n))
+#define OUT_ADDR(n) (RAM_OUT + MPS * (n))
+#else
 static uint8_t in_buf[NEP][MPS] __attribute__((aligned(4)));
 static uint8_t out_buf[NEP][MPS] __attribute__((aligned(4)));
+#define IN_BUF(n) in_buf[n]
+#define OUT_BUF(n) out_buf[n]
+#define IN_ADDR(n) ((uint32_t)(uintptr_t)in_buf[n])
+#define OUT_ADDR(n) ((uint32_t)(uintptr_t)out_buf[n])
+#endif
 
 static uint8_t in_len[NEP];    /* bytes of the packet handed over     */
 static bool in_pending[NEP];   /* handed over, not yet acknowledged   */
@@ -154,7 +183,7 @@ static void dma_start_in(uint8_t n)
 	dma_ep = n;
 	dma_discard = false;
 	ABS(ERRATA_199_REG) = 0x82u; /* anomaly 199: set while EasyDMA runs */
-	USBD(USBD_EPIN_PTR(n)) = (uint32_t)(uintptr_t)in_buf[n];
+	USBD(USBD_EPIN_PTR(n)) = IN_ADDR(n);
 	USBD(USBD_EPIN_MAXCNT(n)) = in_len[n];
 	barrier();
 	USBD(USBD_TASKS_STARTEPIN(n)) = 1;
@@ -168,7 +197,7 @@ static void dma_start_out(uint8_t n)
 	uint32_t size = USBD(USBD_SIZE_EPOUT(n));
 	out_len[n] = (uint8_t)(size > MPS ? MPS : size);
 	ABS(ERRATA_199_REG) = 0x82u;
-	USBD(USBD_EPOUT_PTR(n)) = (uint32_t)(uintptr_t)out_buf[n];
+	USBD(USBD_EPOUT_PTR(n)) = OUT_ADDR(n);
 	USBD(USBD_EPOUT_MAXCNT(n)) = out_len[n];
 	barrier();
 	USBD(USBD_TASKS_STARTEPOUT(n)) = 1;
@@ -266,6 +295,8 @@ static void attach(void)
 	pwr = PWR_ON;
 }
 
+/* The HFXO stays requested: the clock driver owns it, and a replug needs
+ * it again. */
 static void detach(void)
 {
 	USBD(USBD_USBPULLUP) = 0;
@@ -295,7 +326,7 @@ static void on_end(bool in, uint8_t n)
 	out_has_data[n] = false;
 	out_armed[n] = false;
 	size_t len = out_len[n] < out_cap[n] ? out_len[n] : out_cap[n];
-	memcpy(out_dest[n], out_buf[n], len);
+	memcpy(out_dest[n], OUT_BUF(n), len);
 	if (n == 0)
 		ep0_dir = EP0_NONE;
 	wisusb_port_xfer_done(n, len);
@@ -413,7 +444,7 @@ static void p_poll(void)
 		return;
 	}
 	while (q_tail != q_head) {
-		__asm volatile("dmb 0xF" ::: "memory");
+		dmb();
 		struct qev e = q[q_tail % QN];
 		q_tail = q_tail + 1;
 		on_event(&e);
@@ -427,7 +458,7 @@ static void p_ep0_write(const uint8_t *p, size_t n)
 {
 	if (n > MPS)
 		n = MPS;
-	memcpy(in_buf[0], p, n);
+	memcpy(IN_BUF(0), p, n);
 	in_len[0] = (uint8_t)n;
 	in_pending[0] = true;
 	in_job[0] = true;
@@ -498,7 +529,7 @@ static void p_ep_write(uint8_t ep, const uint8_t *p, size_t n)
 	uint8_t i = ep & 7u;
 	if (n > MPS)
 		n = MPS;
-	memcpy(in_buf[i], p, n);
+	memcpy(IN_BUF(i), p, n);
 	in_len[i] = (uint8_t)n; /* 0: a ZLP, a DMA job of length zero */
 	in_pending[i] = true;
 	in_job[i] = true;
