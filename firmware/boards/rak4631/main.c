@@ -11,16 +11,11 @@
 #include "core.h"
 #include "nrf_port.h"
 #include "rak4631_board.h"
+#include "usb_desc.h"
 #include "wisusb.h"
 
 #ifndef WIS_FW_VERSION
 #define WIS_FW_VERSION "0.0.0"
-#endif
-#ifndef WISFW_USB_VID
-#define WISFW_USB_VID 0x239Au /* the RAK4631 application IDs: udev rules match */
-#endif
-#ifndef WISFW_USB_PID
-#define WISFW_USB_PID 0x8029u
 #endif
 /* IO2 (P1.02) enables the 3V3_S sensor rail: on at boot (issue 9), and
  * whenever the pin is released (docs/firmware.md "IO2"). */
@@ -116,16 +111,12 @@ static void on_touch(void *ctx)
 	touch_pending = true;
 }
 
+/* The serial number: FICR DEVICEID as 16 hex digits, the USB stack's
+ * spelling (what libwisrpc matches modules by). */
 static void serial_from_id(void)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	uint8_t id[8];
-	nrf_device_id(id);
-	for (int i = 0; i < 8; i++) {
-		serial[2 * i] = hex[id[i] >> 4];
-		serial[2 * i + 1] = hex[id[i] & 15u];
-	}
-	serial[16] = '\0';
+	wisusb_serial_from_deviceid(NRF_REG(NRF_FICR_BASE, FICR_DEVICEID0),
+	                            NRF_REG(NRF_FICR_BASE, FICR_DEVICEID1), serial);
 }
 
 int main(void)
@@ -169,8 +160,11 @@ int main(void)
 
 	serial_from_id();
 	static const struct wisusb_config usb = {
-	    .vid = WISFW_USB_VID,
-	    .pid = WISFW_USB_PID,
+	    /* 0:0 = the stack's defaults, 0x239A:0x8029 (the RAK4631
+	     * application IDs, so existing udev rules match), changed with
+	     * -DWISUSB_DEFAULT_VID=... -DWISUSB_DEFAULT_PID=... */
+	    .vid = 0,
+	    .pid = 0,
 	    .manufacturer = "RAKwireless",
 	    .product = "RAK4631 wisrpc",
 	    .serial = serial,
