@@ -68,6 +68,45 @@ int main(void)
 	CHECK(nrf_reset_cause((1u << 0) | (1u << 1)) == WIS_CAUSE_WATCHDOG, "dog wins");
 	CHECK(nrf_reset_cause(1u << 16) == WIS_CAUSE_POWER_ON, "wake from OFF");
 
+	/* RTC1 at 32768 Hz: the 64-bit extension of the 24-bit counter. */
+	CHECK(nrf_rtc_extend(0, 5, false, 5) == 5, "no overflow");
+	CHECK(nrf_rtc_extend(3, 0x123456, false, 0) == (3ull << 24 | 0x123456), "3 overflows");
+	/* Overflow pending (its interrupt not run): the first read may be
+	 * 0xFFFFFF from before the wrap; the second read counts. */
+	CHECK(nrf_rtc_extend(2, 0xFFFFFF, true, 1) == (3ull << 24 | 1), "pending overflow");
+	CHECK(nrf_rtc_extend(0xFFFFFFFFu, 7, true, 8) == (1ull << 56 | 8), "overflow count wraps");
+	/* Monotonic across a wrap whatever the interleaving. */
+	uint64_t before = nrf_rtc_extend(9, 0xFFFFFE, false, 0);
+	uint64_t after = nrf_rtc_extend(9, 0xFFFFFF, true, 0);
+	CHECK(after > before, "not monotonic across the wrap");
+
+	/* Ticks <-> µs: 512 ticks = 15625 µs exactly; 512 s per 2^24 ticks. */
+	CHECK(nrf_ticks_to_us(512) == 15625, "512 ticks");
+	CHECK(nrf_ticks_to_us(1) == 30, "1 tick = 30.52 us, rounded down");
+	CHECK(nrf_ticks_to_us(1ull << 24) == 512000000ull, "one overflow = 512 s");
+	CHECK(nrf_ticks_to_us(1ull << 40) == (1ull << 40) / 512 * 15625, "2^40 ticks");
+	uint64_t prev = 0;
+	for (uint64_t t = 0; t < 100000; t++) {
+		uint64_t us = nrf_ticks_to_us(t);
+		if (us < prev || (t && us == prev)) {
+			CHECK(0, "ticks_to_us not strictly increasing at %llu",
+			      (unsigned long long)t);
+			break;
+		}
+		prev = us;
+	}
+	/* An alarm tick is the first tick at or after the time asked for. */
+	for (uint64_t us = 0; us < 200000; us += 7) {
+		uint64_t k = nrf_us_to_ticks_ceil(us);
+		if (nrf_ticks_to_us(k) < us || (k && nrf_ticks_to_us(k - 1) >= us && us)) {
+			CHECK(0, "us_to_ticks_ceil(%llu) = %llu", (unsigned long long)us,
+			      (unsigned long long)k);
+			break;
+		}
+	}
+	CHECK(nrf_us_to_ticks_ceil(15625) == 512, "15625 us");
+	CHECK(nrf_us_to_ticks_ceil(UINT64_MAX / 2) > (UINT64_MAX / 2) / 31, "large times");
+
 	printf("%s\n", fails ? "FAILED" : "ok");
 	return fails ? 1 : 0;
 }

@@ -1,8 +1,8 @@
 /*
  * Register values the nRF52840 port computes, kept free of register
  * access so the host tests (tests/board/test_nrf_calc.c) run them against
- * the Product Specification's tables: UARTE BAUDRATE, SPIM FREQUENCY, and
- * the RESETREAS to reset-cause mapping.
+ * the Product Specification's tables: UARTE BAUDRATE, SPIM FREQUENCY, the
+ * RESETREAS to reset-cause mapping, and the RTC timebase arithmetic.
  */
 #include "nrf_port.h"
 #include "wisrpc/protocol.h"
@@ -56,4 +56,27 @@ uint8_t nrf_reset_cause(uint32_t r)
 	if (r & (POWER_RESETREAS_SREQ | POWER_RESETREAS_LOCKUP))
 		return WIS_CAUSE_REQUEST;
 	return WIS_CAUSE_POWER_ON;
+}
+
+uint64_t nrf_rtc_extend(uint32_t overflows, uint32_t cnt, bool ovf_pending, uint32_t cnt_again)
+{
+	/* An overflow whose interrupt has not run yet shows as the pending
+	 * event: count it, and take the counter read after the wrap (the
+	 * first read may be from before it, 0xFFFFFF). */
+	if (ovf_pending)
+		return (((uint64_t)overflows + 1u) << 24) | (cnt_again & RTC_COUNTER_MASK);
+	return ((uint64_t)overflows << 24) | (cnt & RTC_COUNTER_MASK);
+}
+
+uint64_t nrf_ticks_to_us(uint64_t ticks)
+{
+	/* 1e6 / 32768 = 15625 / 512, exact; rounded down. */
+	return (ticks >> 9) * 15625u + (((ticks & 511u) * 15625u) >> 9);
+}
+
+uint64_t nrf_us_to_ticks_ceil(uint64_t us)
+{
+	/* Rounded up: an alarm never fires before its time. */
+	uint64_t whole = us / 15625u, rest = us % 15625u;
+	return whole * 512u + (rest * 512u + 15624u) / 15625u;
 }

@@ -110,6 +110,13 @@ extern const struct wisfw_spi nrf_radio_spi;
  * 0 if hz < 125 kHz.  Exposed for the host test. */
 uint32_t nrf_spim_freq(uint32_t hz);
 
+/* RTC1 timebase arithmetic (nrf_calc.c, host-tested): the 64-bit tick
+ * count from the overflow count and the 24-bit counter (read once, the
+ * overflow event, read again), ticks to µs (down) and µs to ticks (up). */
+uint64_t nrf_rtc_extend(uint32_t overflows, uint32_t cnt, bool ovf_pending, uint32_t cnt_again);
+uint64_t nrf_ticks_to_us(uint64_t ticks);
+uint64_t nrf_us_to_ticks_ceil(uint64_t us);
+
 /* ---- nrf_uarte.c ---- */
 extern const struct wisfw_uart nrf_uart;
 /* UARTE BAUDRATE value for baud: the PS table's value for a listed rate, the

@@ -97,19 +97,15 @@ static uint64_t ticks_now(void)
 	uint32_t pm = nrf_irq_save();
 	uint32_t ovf = rtc_overflows;
 	uint32_t cnt = NRF_REG(NRF_RTC1_BASE, RTC_COUNTER);
-	if (NRF_REG(NRF_RTC1_BASE, RTC_EVENTS_OVRFLW)) {
-		ovf++;
-		cnt = NRF_REG(NRF_RTC1_BASE, RTC_COUNTER);
-	}
+	bool pending = NRF_REG(NRF_RTC1_BASE, RTC_EVENTS_OVRFLW) != 0;
+	uint32_t again = pending ? NRF_REG(NRF_RTC1_BASE, RTC_COUNTER) : cnt;
 	nrf_irq_restore(pm);
-	return ((uint64_t)ovf << 24) | cnt;
+	return nrf_rtc_extend(ovf, cnt, pending, again);
 }
 
 uint64_t nrf_now_us(void)
 {
-	/* 1e6 / 32768 = 15625 / 512, exact. */
-	uint64_t t = ticks_now();
-	return (t >> 9) * 15625u + (((t & 511u) * 15625u) >> 9);
+	return nrf_ticks_to_us(ticks_now());
 }
 
 /* Programs CC[0] for the alarm, or for the next intermediate wake when it
@@ -145,9 +141,7 @@ void nrf_alarm_at(uint64_t t_us)
 	if (t_us == UINT64_MAX) {
 		alarm_ticks = UINT64_MAX;
 	} else {
-		/* Round up: an alarm never fires before its time. */
-		uint64_t whole = t_us / 15625u, rest = t_us % 15625u;
-		alarm_ticks = whole * 512u + (rest * 512u + 15624u) / 15625u;
+		alarm_ticks = nrf_us_to_ticks_ceil(t_us);
 	}
 	uint32_t pm = nrf_irq_save();
 	alarm_flag = false;
