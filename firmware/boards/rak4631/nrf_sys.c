@@ -64,6 +64,15 @@ bool nrf_clocks_init(void)
 	uint32_t stat = NRF_REG(NRF_CLOCK_BASE, CLOCK_LFCLKSTAT);
 	if (!(stat & CLOCK_LFCLKSTAT_STATE) ||
 	    (stat & CLOCK_LFCLKSTAT_SRC_MASK) != CLOCK_LFCLKSRC_XTAL) {
+		/* LFCLKSRC may only change while LFCLK is stopped (PS "CLOCK");
+		 * the bootloader may have left it running from the RC. */
+		if (stat & CLOCK_LFCLKSTAT_STATE) {
+			NRF_REG(NRF_CLOCK_BASE, CLOCK_TASKS_LFCLKSTOP) = 1;
+			uint32_t start = nrf_cycles();
+			while ((NRF_REG(NRF_CLOCK_BASE, CLOCK_LFCLKSTAT) & CLOCK_LFCLKSTAT_STATE) &&
+			       nrf_cycles() - start < 1000u * (NRF_CPU_HZ / 1000000u))
+				;
+		}
 		NRF_REG(NRF_CLOCK_BASE, CLOCK_LFCLKSRC) = CLOCK_LFCLKSRC_XTAL;
 		NRF_REG(NRF_CLOCK_BASE, CLOCK_EVENTS_LFCLKSTARTED) = 0;
 		NRF_REG(NRF_CLOCK_BASE, CLOCK_TASKS_LFCLKSTART) = 1;
