@@ -6,7 +6,7 @@
  * against Nordic's published nrfx MDK (bsp/stable/mdk/nrf52840.h and
  * nrf52840_bitfields.h: base addresses, struct offsets "(@ 0x...)", bit
  * positions); Cortex-M4 system registers from the ARMv7-M Architecture
- * Reference Manual (B3.2, C1.6); GPREGRET values from the Adafruit nRF52
+ * Reference Manual (B3.2 SCB and NVIC, B3.3 SysTick, C1.6 DWT); GPREGRET values from the Adafruit nRF52
  * bootloader (shared/hardware.md).  A wrong offset in the header is a
  * silent hardware bug on the board, so it must fail here.
  */
@@ -244,6 +244,7 @@ static const struct row rows[] = {
     {"SCB_MMFAR", SCB_MMFAR, 0xE000ED34u},
     {"SCB_BFAR", SCB_BFAR, 0xE000ED38u},
     {"SCB_CPACR", SCB_CPACR, 0xE000ED88u},
+    {"SYST_CSR", SYST_CSR, 0xE000E010u},
     {"NVIC_ISER0", NVIC_ISER0, 0xE000E100u},
     {"NVIC_ICER0", NVIC_ICER0, 0xE000E180u},
     {"NVIC_ICPR0", NVIC_ICPR0, 0xE000E280u},

@@ -76,6 +76,14 @@ void nrf_reset_c(void)
 	/* CP10 and CP11 full access: the hard-float ABI uses the FPU. */
 	NRF_REG(SCB_CPACR, 0) |= 0xFu << 20;
 	__asm volatile("dsb\n isb" ::: "memory");
+	/* Nothing the bootloader left running may interrupt us: an enabled
+	 * interrupt without a handler here would land in the default handler
+	 * (a fault record and a reset) at every boot. */
+	NRF_REG(SYST_CSR, 0) = 0;
+	for (uint32_t i = 0; i < 2; i++) {
+		NRF_REG(NVIC_ICER0 + 4u * i, 0) = 0xFFFFFFFFu;
+		NRF_REG(NVIC_ICPR0 + 4u * i, 0) = 0xFFFFFFFFu;
+	}
 	/* Our table, whatever the bootloader left in VTOR: the SoftDevice is
 	 * never enabled, so nothing needs its forwarding. */
 	NRF_REG(SCB_VTOR, 0) = (uint32_t)(uintptr_t)vectors;
