@@ -89,6 +89,8 @@ void nrf_reset_c(void)
 	NRF_REG(SCB_VTOR, 0) = (uint32_t)(uintptr_t)vectors;
 	/* MemManage, BusFault and UsageFault get their own record kind. */
 	NRF_REG(SCB_SHCSR, 0) |= SCB_SHCSR_FAULTS_ENA;
+	/* A bootloader may jump here with interrupts masked. */
+	__asm volatile("cpsie i" ::: "memory");
 	main();
 	nrf_reset(0);
 }
