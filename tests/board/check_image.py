@@ -3,6 +3,12 @@
 meet it, and prints its size report.
 
   check_image.py IMAGE.elf IMAGE.bin [--size arm-none-eabi-size]
+  check_image.py IMAGE.elf IMAGE.bin --self-test
+
+--self-test proves the checks can fail: it corrupts copies of the real
+image (reset vector without the Thumb bit, a wrong initial stack pointer, a
+vector outside the image, an image over the flash budget) and exits 0 only
+if each copy is rejected with the expected message.
 
 Fails (exit 1, one line per problem) unless: the vector table is the first
 thing at 0x26000 (the .bin starts there); its initial stack pointer is the
@@ -61,16 +67,8 @@ def parse_elf(data):
     return e_entry, secs, syms
 
 
-def main(argv):
-    if len(argv) < 3:
-        print(__doc__)
-        return 2
-    elf_path, bin_path = argv[1], argv[2]
-    size_tool = argv[argv.index("--size") + 1] if "--size" in argv else None
-    with open(elf_path, "rb") as f:
-        elf = f.read()
-    with open(bin_path, "rb") as f:
-        image = f.read()
+def check(elf, image):
+    """Returns (errors, flash_used, ram_used)."""
     entry, secs, syms = parse_elf(elf)
     errors = []
 
@@ -115,6 +113,51 @@ def main(argv):
     for name in ("malloc", "_malloc_r", "free", "_free_r", "_sbrk", "_sbrk_r"):
         if name in syms:
             errors.append("the image links %s (no heap allocation allowed)" % name)
+
+    return errors, flash_used, ram_used
+
+
+def self_test(elf, image):
+    def with_word(img, index, value):
+        b = bytearray(img)
+        struct.pack_into("<I", b, 4 * index, value)
+        return bytes(b)
+
+    reset = struct.unpack_from("<I", image, 4)[0]
+    cases = [
+        ("reset vector without the Thumb bit", with_word(image, 1, reset & ~1), "Thumb bit"),
+        ("initial SP in the SoftDevice's RAM", with_word(image, 0, 0x20001000), "initial SP"),
+        ("vector outside the image", with_word(image, 3, 0x00001001), "vector 3"),
+        ("image over the flash budget", image + b"\xff" * (FLASH_BUDGET + 1 - len(image)),
+         "> budget %d" % FLASH_BUDGET),
+    ]
+    failed = 0
+    for what, img, word in cases:
+        errors = check(elf, img)[0]
+        if not any(word in e for e in errors):
+            print("FAIL: %s was not rejected (errors: %s)" % (what, errors))
+            failed += 1
+        else:
+            print("ok: %s rejected" % what)
+    if check(elf, image)[0]:
+        print("FAIL: the real image itself is rejected")
+        failed += 1
+    return 1 if failed else 0
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__)
+        return 2
+    elf_path, bin_path = argv[1], argv[2]
+    size_tool = argv[argv.index("--size") + 1] if "--size" in argv else None
+    with open(elf_path, "rb") as f:
+        elf = f.read()
+    with open(bin_path, "rb") as f:
+        image = f.read()
+    if "--self-test" in argv:
+        return self_test(elf, image)
+    errors, flash_used, ram_used = check(elf, image)
 
     if size_tool:
         out = subprocess.run([size_tool, "-A", elf_path], capture_output=True, text=True)
