@@ -166,7 +166,8 @@ void semtech_send(struct semtech *s, bool up, uint8_t ident, uint16_t tok, bool 
 		memcpy(p + 4, s->eui, 8);
 		n = 12;
 	}
-	memcpy(p + n, body, blen);
+	if (blen)
+		memcpy(p + n, body, blen);
 	uv_buf_t b = uv_buf_init((char *)p, (unsigned)(n + blen));
 	const struct sockaddr *to = (const struct sockaddr *)(up ? &s->srv_up : &s->srv_down);
 	if (uv_udp_send(r, up ? &s->up : &s->down, &b, 1, to, on_sent) < 0)

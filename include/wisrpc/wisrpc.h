@@ -152,6 +152,14 @@ struct wis_info {
 	uint32_t caps;        /* WIS_CAP_* */
 	unsigned max_payload; /* largest payload the device accepts */
 	unsigned window;      /* requests the device holds in flight */
+	/* Why the module last booted (enum wis_reset_cause) and, for
+	 * WIS_CAUSE_FAULT, where: the exception number (3 HardFault ..
+	 * 6 UsageFault), PC, LR and CFSR the fault handler saved. */
+	uint8_t reset_cause;
+	struct {
+		uint8_t kind;
+		uint32_t pc, lr, cfsr;
+	} fault;
 };
 /* Valid until wis_close().  Never NULL for an open device. */
 const struct wis_info *wis_get_info(wis_device *dev);

@@ -134,9 +134,11 @@ int main(void)
 	if (nfc == 0)
 		nrf_reset(0);
 	/* A fault's record (startup.c) is read once so it is not reported
-	 * twice; the protocol's RESET event has no cause for it yet
-	 * (docs/firmware.md). */
-	(void)nrf_fault_take();
+	 * twice; HELLO reports it (reset_cause "fault", fault_kind/pc/lr/cfsr). */
+	const struct nrf_fault_record *fr = nrf_fault_take();
+	struct wisfw_fault fault = {0};
+	if (fr)
+		fault = (struct wisfw_fault){(uint8_t)fr->kind, fr->pc, fr->lr, fr->cfsr};
 
 	wisfw_rak4631_board(&board);
 	board.fw_version = WIS_FW_VERSION;
@@ -174,7 +176,7 @@ int main(void)
 	wisusb_init(&usb);
 
 	wisfw_core_init(&core, &hal);
-	wisfw_core_boot(&core, nrf_reset_cause(rr));
+	wisfw_core_boot(&core, fr ? WIS_CAUSE_FAULT : nrf_reset_cause(rr), fr ? &fault : NULL);
 
 	/* Any interrupt becoming pending ends WFE, even one taken at once. */
 	NRF_REG(SCB_SCR, 0) |= SCB_SCR_SEVONPEND;
