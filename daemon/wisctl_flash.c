@@ -272,6 +272,26 @@ int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* call_put, but a BUSY answer (the module is still finishing another flash
+ * operation: one of a run that was just interrupted, or another client's)
+ * is retried for up to 5 s. */
+static int call_busy(struct link *l, const char *method, json_object *params, json_object **res,
+                     struct wisj_error *e, unsigned timeout_ms)
+{
+	for (int tries = 0;; tries++) {
+		int rc = link_call(l, method, params, res, e, timeout_ms);
+		json_object *st;
+		bool busy = rc && e->data && json_object_object_get_ex(e->data, "status", &st) &&
+		            !strcmp(json_object_get_string(st), "BUSY");
+		if (!busy || tries == 250 || wisctl_interrupted) {
+			json_object_put(params);
+			return rc;
+		}
+		wisj_error_clear(e);
+		usleep(20000);
+	}
+}
+
 /* One flash.write of n bytes at addr, erasing what it needs. */
 static int write_one(struct link *l, struct opts *o, uint32_t addr, const uint8_t *p, size_t n)
 {
@@ -281,7 +301,7 @@ static int write_one(struct link *l, struct opts *o, uint32_t addr, const uint8_
 	json_object_object_add(q, "data", json_object_new_string(hex_of(p, n, hex)));
 	json_object_object_add(q, "erase", json_object_new_boolean(1));
 	struct wisj_error e = {0};
-	int rc = call_put(l, "flash.write", q, &r, &e, o->timeout_ms + 2000);
+	int rc = call_busy(l, "flash.write", q, &r, &e, o->timeout_ms + 2000);
 	if (rc)
 		return fail(o, &e, rc);
 	json_object_put(r);
@@ -293,8 +313,8 @@ static int device_crc(struct link *l, struct opts *o, uint32_t addr, uint32_t le
 {
 	struct wisj_error e = {0};
 	json_object *r, *c;
-	int rc = call_put(l, "flash.verify", range_params(addr, len), &r, &e,
-	                  long_timeout(o, WIS_OP_FLASH_VERIFY, addr, len));
+	int rc = call_busy(l, "flash.verify", range_params(addr, len), &r, &e,
+	                   long_timeout(o, WIS_OP_FLASH_VERIFY, addr, len));
 	if (rc)
 		return fail(o, &e, rc);
 	*crc = json_object_object_get_ex(r, "crc32", &c) ? (uint32_t)json_object_get_int64(c) : 0;
@@ -335,7 +355,7 @@ int cmd_flash_write_image(struct link *l, struct opts *o, int argc, char **argv)
 	}
 	struct wisj_error e = {0};
 	json_object *info, *v;
-	int rc = link_call(l, "flash.info", NULL, &info, &e, o->timeout_ms);
+	int rc = call_busy(l, "flash.info", NULL, &info, &e, o->timeout_ms);
 	if (rc) {
 		free(data);
 		return fail(o, &e, rc);

@@ -6,6 +6,7 @@ wisd refusing a flash write while another client holds LED3 (QSPI DIO3)."""
 import json
 import os
 import subprocess
+import time
 
 from wisdtest import WISCTL, wisctl
 
@@ -106,10 +107,20 @@ def test_flash_write_image_resumes(env):
         p.wait()
     assert p.returncode == -9, ("write-image ended before it could be interrupted",
                                 p.returncode, p.stderr.read())
-    # What the killed run left complete: whole units from the start.
+    # What the killed run left complete: whole units from the start.  The
+    # flash.write it had in flight may still be running on the module
+    # (BUSY meanwhile).
+    def device_crc(addr, n):
+        for _ in range(500):
+            r = c.call_raw("flash.verify", {"addr": addr, "len": n})
+            if "result" in r:
+                return r["result"]["crc32"]
+            assert r["error"]["data"]["status"] == "BUSY", r
+            time.sleep(0.01)
+        raise AssertionError("flash still busy")
     done = 0
-    while done < size and c.call("flash.verify", {"addr": 0x20000 + done, "len": unit})[
-            "crc32"] == __import__("zlib").crc32(data[done:done + unit]):
+    while done < size and device_crc(0x20000 + done, unit) == \
+            __import__("zlib").crc32(data[done:done + unit]):
         done += unit
     assert unit <= done < size, done
     before = env.wisd.status()["requests"]
