@@ -30,9 +30,8 @@
 #define NPORTS 2
 #define TO_DEV_CAP 4096   /* bytes read from the pty, not yet taken by the port */
 #define TO_HOST_CAP 65536 /* bytes received, not yet taken by the pty */
-/* Bytes per uart.write: below WIS_UART_WRITE_MAX (1019), because wisjson
- * keeps room for BATCH step framing in every request it plans. */
-#define CHUNK 1000
+/* Bytes per uart.write: the most one UART_WRITE takes. */
+#define CHUNK WIS_UART_WRITE_MAX
 
 struct uartpty_cfg {
 	char path[NPORTS][256]; /* symlink to the pty, "" = port not exposed */

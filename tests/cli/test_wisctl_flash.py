@@ -157,3 +157,20 @@ def test_flash_write_image_resumes(env):
         assert (b"] 100% 262144/262144 bytes" in err) == bar, (args, err)
     r = run(env, "flash", "write-image", src, "--addr", "0xf0000")
     assert r.returncode == 2 and "do not fit the store" in r.stderr, r.stderr
+
+
+def test_largest_requests_through_wisd(env):
+    # The opcode table's largest payloads fit one request through the JSON
+    # mapping: flash.write of 1016 bytes, uart.write of 1019; as a step of
+    # "batch" (BATCH framing) they do not, and say so.
+    c = env.client()
+    data = os.urandom(1016)
+    c.call("flash.write", {"addr": 0x8000, "data": data.hex(), "erase": True})
+    back = c.call("flash.read", {"addr": 0x8000, "len": 1016})["data"]
+    assert back == data.hex()
+    c.call("uart.config", {"port": "uart1", "baud": 115200})
+    assert c.call("uart.write", {"port": "uart1", "data": "u" * 1019}) == {"taken": 1019}
+    r = c.call_raw("batch", {"steps": [{"method": "uart.write",
+                                        "params": {"port": "uart1", "data": "u" * 1019}}]})
+    assert r["error"]["data"]["status"] == "TOO_BIG", r
+    assert "exceed the device's 1024-byte payload" in r["error"]["message"], r

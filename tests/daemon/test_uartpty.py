@@ -42,7 +42,7 @@ def test_pty_round_trip(tmp_path):
         tty.setraw(fd)
         # The pty shows the port's speed; the host program sets its own.
         assert termios.tcgetattr(fd)[5] == termios.B57600
-        burst = os.urandom(3000)  # three uart.write frames (1000 bytes each)
+        burst = os.urandom(3000)  # three uart.write requests (1019 bytes each)
         os.write(fd, burst)
         assert read_exactly(fd, len(burst)) == burst
         st = port_status(s)
