@@ -64,7 +64,10 @@ def test_pty_round_trip(tmp_path):
         os.write(fd, b"after reconfig")
         assert read_exactly(fd, 14) == b"after reconfig"
         # A module reset: the port is configured again and still works.
+        c.call("subscribe", {"topics": "device.state"})
         c.call("system.reset")
+        while c.notification("device.state", 10)["params"]["state"] != "up":
+            pass
         wait_for(lambda: port_status(s)["configured"], what="configured after reset")
         os.write(fd, b"after reset")
         assert read_exactly(fd, 11) == b"after reset"
