@@ -112,8 +112,10 @@ def gw():
                             os.path.join(tmp, n + ".ctl")))
         args = ["--set", "mqtt.enabled=yes", "--set", "mqtt.port=%d" % broker.port,
                 "--set", "mqtt.reconnect_max_s=1", *extra]
-        wisds.append(Wisd(tmp, sims[0].link, args, name="wisd-gw"))
-        wisds.append(Wisd(tmp, sims[1].link, name="wisd-node"))
+        # Lab rules: packets back to back, not EU868's duty cycle (wisd's default).
+        lab = ["--set", "radio_region=lab"]
+        wisds.append(Wisd(tmp, sims[0].link, args + lab, name="wisd-gw"))
+        wisds.append(Wisd(tmp, sims[1].link, lab, name="wisd-node"))
         g, n = wisds[0].client(), wisds[1].client()
         env.update(wisd=wisds[0], g=g, n=n, id=g.call("system.info")["device_id"],
                    gw_link=sims[0].link, wisds=wisds)

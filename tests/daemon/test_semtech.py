@@ -127,8 +127,10 @@ def net():
                 "--set", "semtech.port_up=%d" % up, "--set", "semtech.port_down=%d" % down,
                 "--set", "semtech.keepalive_s=1", "--set", "semtech.stat_s=1",
                 "--set", "semtech.max_advance_s=5"]
-        wisds.append(Wisd(tmp, sims[0].link, args, name="wisd-gw"))
-        wisds.append(Wisd(tmp, sims[1].link, name="wisd-node"))
+        # Lab rules: packets back to back, not EU868's duty cycle (wisd's default).
+        lab = ["--set", "radio_region=lab"]
+        wisds.append(Wisd(tmp, sims[0].link, args + lab, name="wisd-gw"))
+        wisds.append(Wisd(tmp, sims[1].link, lab, name="wisd-node"))
         gw, node = wisds[0].client(), wisds[1].client()
         clients += [gw, node]
         node.call("radio.config", dict(LORAWAN, invert_iq=False))
