@@ -42,6 +42,7 @@ enum {
 	SP_Q_RDNMAXLEN = 0x11,
 	SP_S_BUSTYPE = 0x12,
 	SP_O_SPIOP = 0x13,
+	SP_S_PIN_STATE = 0x15, /* the highest command of protocol version 1 */
 	SP_BUS_SPI = 0x08,
 	SP_IN_MAX = 64 * 1024, /* buffered input before reading pauses */
 };
@@ -68,6 +69,7 @@ struct session {
 	bool busy;    /* a call is in flight: the input waits */
 	bool closing;
 	bool reading;
+	bool started; /* its first byte was a serprog command */
 	unsigned refs; /* 1 for the handle + 1 per call in flight */
 };
 
@@ -404,6 +406,18 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 	if (n < 0) {
 		session_close(s, n == UV_EOF ? "flashrom disconnected" : uv_strerror((int)n));
 		return;
+	}
+	/* A session starts with a serprog command byte (flashrom sends NOPs
+	 * and SYNCNOPs first).  Anything else, such as the "POST " of a web
+	 * page's request to this port, whose body could otherwise carry SPI
+	 * operations, closes the connection before a byte is acted on. */
+	if (!s->started && n > 0) {
+		if (s->in[s->in_len] > SP_S_PIN_STATE) {
+			s->sp->refused++;
+			session_close(s, "not serprog (first byte is no serprog command): closed");
+			return;
+		}
+		s->started = true;
 	}
 	s->in_len += (size_t)n;
 	process(s);
