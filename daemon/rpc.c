@@ -7,6 +7,10 @@
  * client takes).  Every request in flight holds a reference on its client
  * so a late device answer never touches a freed client.  Also the
  * subscriptions: notifications go to the clients subscribed to the topic.
+ *
+ * Ids are echoed as the client spelled them (wisj_id_spans).  An answer
+ * longer than max_answer becomes an error answer for the same ids: a batch
+ * counts its answers' sizes as they come and keeps none once over.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,10 @@
 struct rpc_batch {
 	struct client *c;
 	json_object *arr; /* slots in request order; NULL for notifications */
+	json_object **ids; /* each slot's id, NULL for notifications */
+	size_t n;
+	size_t bytes;  /* of the answers so far */
+	bool too_big;  /* passed max_answer: arr was emptied */
 	unsigned outstanding;
 };
 
@@ -58,15 +66,41 @@ void rpc_send_error(struct client *c, int code, const char *msg)
 	json_object_put(o);
 }
 
+static void too_big_error(struct wisj_error *e, struct client *c, size_t n)
+{
+	log_warn("%s: answer of %zu bytes refused (max_answer %zu)", c->who.label, n,
+	         c->d->cfg.max_answer);
+	wisj_error_set(e, WISJ_LIMIT, "answer of %zu bytes is longer than max_answer %zu",
+	               n, c->d->cfg.max_answer);
+}
+
+/* Bytes of o serialised (json-c keeps the text for the send). */
+static size_t json_len(json_object *o)
+{
+	size_t n;
+	json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+	                                  &n);
+	return n + 1;
+}
+
 static void batch_done(struct rpc_batch *b)
 {
 	json_object *out = json_object_new_array();
-	size_t n = json_object_array_length(b->arr);
-	for (size_t i = 0; i < n; i++) {
+	struct wisj_error e = {0};
+	if (b->too_big)
+		too_big_error(&e, b->c, b->bytes);
+	for (size_t i = 0; i < b->n; i++) {
 		json_object *r = json_object_array_get_idx(b->arr, i);
-		if (r)
+		if (b->too_big && b->ids[i]) {
+			json_object_array_add(out, make_error(b->ids[i], &e));
+			e.data = NULL;
+		} else if (r && !b->too_big) {
 			json_object_array_add(out, json_object_get(r));
+		}
+		if (b->ids[i])
+			json_object_put(b->ids[i]);
 	}
+	free(b->ids);
 	/* A batch of only notifications gets no answer at all. */
 	if (json_object_array_length(out))
 		send_json(b->c, out);
@@ -81,8 +115,22 @@ static void finish(struct rpc_req *r, json_object *resp)
 {
 	struct client *c = r->c;
 	if (r->batch) {
-		if (resp)
-			json_object_array_put_idx(r->batch->arr, (size_t)r->slot, resp);
+		struct rpc_batch *b = r->batch;
+		if (resp && !b->too_big) {
+			b->bytes += json_len(resp);
+			if (b->bytes > c->d->cfg.max_answer) {
+				/* Keep nothing more: only the ids are needed now. */
+				b->too_big = true;
+				json_object_put(b->arr);
+				b->arr = json_object_new_array();
+			}
+		} else if (resp) {
+			b->bytes += json_len(resp);
+		}
+		if (resp && !b->too_big)
+			json_object_array_put_idx(b->arr, (size_t)r->slot, resp);
+		else if (resp)
+			json_object_put(resp);
 		if (--r->batch->outstanding == 0)
 			batch_done(r->batch);
 	} else if (resp) {
@@ -109,6 +157,13 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 		o = envelope();
 		json_object_object_add(o, "result", result);
 		json_object_object_add(o, "id", json_object_get(r->id));
+		size_t n;
+		if (!r->batch && (n = json_len(o)) > r->c->d->cfg.max_answer) {
+			json_object_put(o);
+			struct wisj_error e = {0};
+			too_big_error(&e, r->c, n);
+			o = make_error(r->id, &e);
+		}
 	} else {
 		o = make_error(r->id, err);
 	}
@@ -161,6 +216,19 @@ json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struc
 	unsigned bits;
 	if (topic_bits(topics, &bits, e) < 0)
 		return NULL;
+	/* The log names every client with its pid, uid and claims. */
+	int log = rpc_topic_index("log");
+	if (on && log >= 0 && (bits & TOPIC_BIT(log)) && c->who.perm < WIS_PERM_ADMIN) {
+		wisj_error_set(e, WISJ_FORBIDDEN,
+		               "topic log needs permission class admin; %s has %s", c->who.label,
+		               wisj_perm_name(c->who.perm));
+		e->data = json_object_new_object();
+		json_object_object_add(e->data, "needed", json_object_new_string("admin"));
+		return NULL;
+	}
+	if (on && limits_subscriptions(c, (unsigned)__builtin_popcount(c->topics | bits),
+	                               watch_count(c->d, &c->who), e) < 0)
+		return NULL;
 	if (on)
 		c->topics |= bits;
 	else
@@ -172,7 +240,8 @@ json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struc
 
 /* ---- requests ------------------------------------------------------------------- */
 
-static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot)
+static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot,
+                    const char *line, struct wisj_span idspan)
 {
 	struct wisd *d = c->d;
 	struct rpc_req *r = calloc(1, sizeof *r);
@@ -191,6 +260,14 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 	bool has_id =
 	    json_object_is_type(q, json_type_object) && json_object_object_get_ex(q, "id", &id);
 	r->id = has_id ? (id ? json_object_get(id) : json_object_new_null()) : NULL;
+	if (id && idspan.len &&
+	    (json_object_is_type(id, json_type_string) || json_object_is_type(id, json_type_int) ||
+	     json_object_is_type(id, json_type_double))) {
+		json_object_put(r->id);
+		r->id = wisj_raw_json(id, line + idspan.start, idspan.len);
+	}
+	if (batch && r->id)
+		batch->ids[slot] = json_object_get(r->id);
 	if (!json_object_is_type(q, json_type_object)) {
 		wisj_error_set(&e, WISJ_INVALID_REQUEST, "Invalid Request: expected an object");
 		goto fail;
@@ -261,6 +338,8 @@ void rpc_line(struct client *c, char *line, size_t len)
 		i++;
 	if (i == len)
 		return; /* blank lines are keep-alives */
+	if (!c->authed && auth_first_line(c, line, len) < 0)
+		return;
 	struct wisj_error e = {0};
 	json_object *q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
 	if (!q) {
@@ -270,19 +349,32 @@ void rpc_line(struct client *c, char *line, size_t len)
 		rpc_send_error(c, e.code, e.message);
 		return;
 	}
+	size_t n = json_object_is_type(q, json_type_array) ? json_object_array_length(q) : 1;
+	struct wisj_span one, *spans = n > 1 ? malloc(n * sizeof *spans) : &one;
+	if (spans)
+		wisj_id_spans(line, len, spans, n);
 	if (json_object_is_type(q, json_type_array)) {
-		size_t n = json_object_array_length(q);
 		if (n == 0) {
 			rpc_send_error(c, WISJ_INVALID_REQUEST, "Invalid Request: empty batch");
 		} else {
 			struct rpc_batch *b = calloc(1, sizeof *b);
-			if (!b) {
+			if (b && !(b->ids = calloc(n, sizeof *b->ids))) {
+				free(b);
+				b = NULL;
+			}
+			if (!b || !spans) {
+				if (b)
+					free(b->ids);
+				free(b);
 				rpc_send_error(c, WISJ_INTERNAL_ERROR,
 				               "Internal error: out of memory");
 				json_object_put(q);
+				if (spans != &one)
+					free(spans);
 				return;
 			}
 			b->c = c;
+			b->n = n;
 			client_ref(c);
 			b->arr = json_object_new_array_ext((int)n);
 			/* Starts at 1 so the batch cannot finish while still being
@@ -290,15 +382,21 @@ void rpc_line(struct client *c, char *line, size_t len)
 			b->outstanding = 1;
 			for (size_t k = 0; k < n && !c->closing; k++) {
 				b->outstanding++;
-				request(c, json_object_array_get_idx(q, k), b, (int)k);
+				request(c, json_object_array_get_idx(q, k), b, (int)k, line,
+				        spans[k]);
 			}
 			if (--b->outstanding == 0)
 				batch_done(b);
 		}
 	} else {
-		request(c, q, NULL, 0);
+		request(c, q, NULL, 0, line, one);
 	}
+	if (spans != &one)
+		free(spans);
 	json_object_put(q);
+	/* A TCP client whose first request (rpc.auth) failed goes. */
+	if (!c->authed && !c->closing)
+		client_close(c);
 }
 
 void rpc_notify(struct wisd *d, const char *topic, json_object *params)
