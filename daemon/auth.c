@@ -143,7 +143,6 @@ int auth_first_line(struct client *c, const char *line, size_t len)
 	           json_object_object_get_ex(q, "jsonrpc", &v) &&
 	           json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "2.0") &&
 	           json_object_object_get_ex(q, "method", &v) && json_object_is_type(v, json_type_string);
-	bool is_auth = rpc && !strcmp(json_object_get_string(v), "rpc.auth");
 	json_object_put(q);
 	if (!rpc) {
 		/* An HTTP request, or anything else: not one byte is answered. */
@@ -151,15 +150,20 @@ int auth_first_line(struct client *c, const char *line, size_t len)
 		client_close(c);
 		return -1;
 	}
-	if (!is_auth) {
-		log_warn("%s: first request is not rpc.auth: refused and closed", c->who.label);
-		rpc_send_error(c, WISJ_FORBIDDEN,
-		               "authenticate first: rpc.auth {\"token\": ...} with the token from "
-		               "wisd's tcp_token_file");
-		client_close(c);
-		return -1;
-	}
-	return 0;
+	return 0; /* anything but rpc.auth is refused by auth_check, then closed */
+}
+
+int auth_check(struct wisd_caller *who, const char *method, struct wisj_error *e)
+{
+	if (!who->sock || who->sock->authed || !strcmp(method, "rpc.auth"))
+		return 0;
+	log_warn("%s: first request is not rpc.auth: refused and closed", who->label);
+	wisj_error_set(e, WISJ_FORBIDDEN,
+	               "authenticate first: rpc.auth {\"token\": ...} with the token from wisd's "
+	               "tcp_token_file");
+	e->data = json_object_new_object();
+	json_object_object_add(e->data, "needed", json_object_new_string("token"));
+	return -1;
 }
 
 /* Compares all of the token whatever matches, so the time taken does not

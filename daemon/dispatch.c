@@ -111,6 +111,7 @@ json_object *daemon_status(struct wisd *d)
 	json_object_object_add(o, "requests", json_object_new_int64((int64_t)d->requests));
 	json_object_object_add(o, "inflight", json_object_new_int((int)wisj_ctx_inflight(d->jctx)));
 	json_object_object_add(o, "queued", json_object_new_int((int)wisj_ctx_queued(d->jctx)));
+	json_object_object_add(o, "output_queued", json_object_new_int64((int64_t)d->out_queued));
 	json_object_object_add(
 	    o, "uptime_s",
 	    json_object_new_int64((int64_t)(uv_now(d->loop) - d->started_ms) / 1000));
@@ -199,6 +200,8 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 	}
 	*k = (struct dcall){.d = d, .who = who, .cb = cb, .user = user};
 	unsigned perm = wisj_method_perm(m);
+	if (auth_check(who, wisj_method_name(m), &e) < 0)
+		goto fail;
 	if (perm > who->perm) {
 		forbidden(&e, who, wisj_method_name(m), perm);
 		goto fail;

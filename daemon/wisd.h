@@ -186,9 +186,11 @@ void auth_free(struct wisd *d);
 /* The class of a Unix peer from its credentials (root and wisd's own user:
  * admin; admin_group, control_group; else unix_class). */
 unsigned auth_unix_class(struct wisd *d, int fd);
-/* A TCP client's first line: 0 if it is an rpc.auth request (go on), -1
- * if the client was refused and closed. */
+/* A TCP client's first line: 0 if it is a JSON-RPC request (go on), -1
+ * if it is not and the client was closed. */
 int auth_first_line(struct client *c, const char *line, size_t len);
+/* A TCP client that has not authenticated may call rpc.auth only. */
+int auth_check(struct wisd_caller *who, const char *method, struct wisj_error *e);
 /* rpc.auth: checks the token of a TCP client, raising its class. */
 json_object *auth_method(struct wisd *d, struct wisd_caller *who, json_object *params,
                          struct wisj_error *e);
