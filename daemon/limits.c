@@ -119,8 +119,19 @@ void limits_queued(struct client *c, size_t n)
 
 void limits_written(struct client *c, size_t n)
 {
+	if (c->closing)
+		return; /* counted out by limits_closing */
 	c->queued -= n;
 	c->d->out_queued -= n;
+}
+
+/* A closing client's queue is freed as its handle closes, later in this
+ * loop iteration: it no longer counts, or a burst of answers meanwhile
+ * would drop further clients for bytes already on their way out. */
+void limits_closing(struct client *c)
+{
+	c->d->out_queued -= c->queued;
+	c->queued = 0;
 }
 
 int limits_subscriptions(struct client *c, unsigned topics, unsigned watches,

@@ -128,6 +128,7 @@ void client_close(struct client *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	limits_closing(c);
 	uv_read_stop(&c->h.stream);
 	uv_close(&c->h.handle, on_client_closed);
 }

@@ -204,6 +204,7 @@ bool limits_accept(struct client *c);
 /* n bytes were queued to / written from c's write queue; queued() may drop c. */
 void limits_queued(struct client *c, size_t n);
 void limits_written(struct client *c, size_t n);
+void limits_closing(struct client *c);
 /* Refusal of a request beyond max_subscriptions; 0 if within. */
 int limits_subscriptions(struct client *c, unsigned topics, unsigned watches,
                          struct wisj_error *e);
