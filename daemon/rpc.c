@@ -260,9 +260,7 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 	bool has_id =
 	    json_object_is_type(q, json_type_object) && json_object_object_get_ex(q, "id", &id);
 	r->id = has_id ? (id ? json_object_get(id) : json_object_new_null()) : NULL;
-	if (id && idspan.len &&
-	    (json_object_is_type(id, json_type_string) || json_object_is_type(id, json_type_int) ||
-	     json_object_is_type(id, json_type_double))) {
+	if (id && idspan.len) {
 		json_object_put(r->id);
 		r->id = wisj_raw_json(id, line + idspan.start, idspan.len);
 	}

@@ -142,8 +142,10 @@ json_object *wisj_raw_json(json_object *v, const char *text, size_t len)
 		                               json_object_get_string_len(v));
 	else if (json_object_is_type(v, json_type_int))
 		o = json_object_new_int64(json_object_get_int64(v));
-	else
+	else if (json_object_is_type(v, json_type_double))
 		o = json_object_new_double(json_object_get_double(v));
+	else /* true, false, an array or object: only ever printed */
+		o = json_object_new_boolean(json_object_get_boolean(v));
 	if (!o) {
 		free(t);
 		return json_object_get(v);

@@ -215,7 +215,7 @@ struct wisj_span {
 	size_t start, len;
 };
 void wisj_id_spans(const char *s, size_t len, struct wisj_span *out, size_t n);
-/* A string or number v that prints as text (its exact spelling). */
+/* A JSON value standing for v that prints as text (v's exact spelling). */
 json_object *wisj_raw_json(json_object *v, const char *text, size_t len);
 
 /* An event as JSON params for its topic; sets *topic.  NULL if unknown. */
