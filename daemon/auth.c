@@ -139,10 +139,11 @@ int auth_first_line(struct client *c, const char *line, size_t len)
 	struct wisj_error e = {0};
 	json_object *q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e), *v;
 	wisj_error_clear(&e);
-	bool rpc = json_object_is_type(q, json_type_object) &&
-	           json_object_object_get_ex(q, "jsonrpc", &v) &&
-	           json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "2.0") &&
-	           json_object_object_get_ex(q, "method", &v) && json_object_is_type(v, json_type_string);
+	bool rpc =
+	    json_object_is_type(q, json_type_object) &&
+	    json_object_object_get_ex(q, "jsonrpc", &v) &&
+	    json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "2.0") &&
+	    json_object_object_get_ex(q, "method", &v) && json_object_is_type(v, json_type_string);
 	json_object_put(q);
 	if (!rpc) {
 		/* An HTTP request, or anything else: not one byte is answered. */

@@ -54,8 +54,9 @@ static void sweep(uv_timer_t *t)
 		}
 		c->stall_ms += SWEEP_MS;
 		if (c->stall_ms >= d->cfg.drain_timeout * 1000u)
-			client_drop(c, "not reading: %zu bytes waiting, none taken for %u s (limit %zu)",
-			            q, d->cfg.drain_timeout, d->cfg.max_wqueue);
+			client_drop(
+			    c, "not reading: %zu bytes waiting, none taken for %u s (limit %zu)", q,
+			    d->cfg.drain_timeout, d->cfg.max_wqueue);
 	}
 }
 
@@ -78,8 +79,8 @@ bool limits_accept(struct client *c)
 	struct wisd *d = c->d;
 	if (d->nclients <= d->cfg.max_clients)
 		return true;
-	log_warn("%s refused: %u clients connected (max_clients %u)", c->who.label,
-	         d->nclients - 1, d->cfg.max_clients);
+	log_warn("%s refused: %u clients connected (max_clients %u)", c->who.label, d->nclients - 1,
+	         d->cfg.max_clients);
 	char msg[120];
 	snprintf(msg, sizeof msg, "too many clients: %u connected (max_clients %u)",
 	         d->nclients - 1, d->cfg.max_clients);
@@ -134,16 +135,16 @@ void limits_closing(struct client *c)
 	c->queued = 0;
 }
 
-int limits_subscriptions(struct client *c, unsigned topics, unsigned watches,
-                         struct wisj_error *e)
+int limits_subscriptions(struct client *c, unsigned topics, unsigned watches, struct wisj_error *e)
 {
 	unsigned max = c->d->cfg.max_subscriptions;
 	if (topics + watches <= max)
 		return 0;
 	log_warn("%s refused: %u topics and %u pin watches would pass max_subscriptions %u",
 	         c->who.label, topics, watches, max);
-	wisj_error_set(e, WISJ_LIMIT,
-	               "too many subscriptions: %u topics and %u pin watches (max_subscriptions %u)",
-	               topics, watches, max);
+	wisj_error_set(
+	    e, WISJ_LIMIT,
+	    "too many subscriptions: %u topics and %u pin watches (max_subscriptions %u)", topics,
+	    watches, max);
 	return -1;
 }
