@@ -77,13 +77,18 @@ void limits_stop(struct wisd *d)
 bool limits_accept(struct client *c)
 {
 	struct wisd *d = c->d;
-	if (d->nclients <= d->cfg.max_clients)
+	/* Clients refused or dropped in this loop iteration are still in the
+	 * list until their handles close: they do not count. */
+	unsigned n = 0;
+	for (struct client *k = d->clients; k; k = k->next)
+		n += k != c && !k->closing;
+	if (n < d->cfg.max_clients)
 		return true;
-	log_warn("%s refused: %u clients connected (max_clients %u)", c->who.label, d->nclients - 1,
+	log_warn("%s refused: %u clients connected (max_clients %u)", c->who.label, n,
 	         d->cfg.max_clients);
 	char msg[120];
-	snprintf(msg, sizeof msg, "too many clients: %u connected (max_clients %u)",
-	         d->nclients - 1, d->cfg.max_clients);
+	snprintf(msg, sizeof msg, "too many clients: %u connected (max_clients %u)", n,
+	         d->cfg.max_clients);
 	rpc_send_error(c, WISJ_LIMIT, msg);
 	client_close(c);
 	return false;
