@@ -17,13 +17,19 @@
 
 #include "wisd.h"
 
+/* A JSON-RPC batch: each answer is kept as its text, so that it is
+ * serialised once, its size is known as it comes, and the array's text is
+ * the answers' joined. */
 struct rpc_batch {
 	struct client *c;
-	json_object *arr; /* slots in request order; NULL for notifications */
-	json_object **ids; /* each slot's id, NULL for notifications */
+	struct bslot {
+		char *text; /* the answer; NULL for a notification or while waiting */
+		size_t len;
+		json_object *id; /* owned; NULL for a notification */
+	} *slots;
 	size_t n;
-	size_t bytes;  /* of the answers so far */
-	bool too_big;  /* passed max_answer: arr was emptied */
+	size_t bytes; /* of the answers so far */
+	bool too_big; /* passed max_answer: no text is kept */
 	unsigned outstanding;
 };
 
@@ -70,44 +76,107 @@ static void too_big_error(struct wisj_error *e, struct client *c, size_t n)
 {
 	log_warn("%s: answer of %zu bytes refused (max_answer %zu)", c->who.label, n,
 	         c->d->cfg.max_answer);
-	wisj_error_set(e, WISJ_LIMIT, "answer of %zu bytes is longer than max_answer %zu",
-	               n, c->d->cfg.max_answer);
+	wisj_error_set(e, WISJ_LIMIT, "answer of %zu bytes is longer than max_answer %zu", n,
+	               c->d->cfg.max_answer);
 }
 
-/* Bytes of o serialised (json-c keeps the text for the send). */
-static size_t json_len(json_object *o)
+static char *text_of(json_object *o, size_t *len)
 {
-	size_t n;
-	json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-	                                  &n);
-	return n + 1;
+	const char *t = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+	char *copy = malloc(*len + 1);
+	if (copy)
+		memcpy(copy, t, *len + 1);
+	return copy;
 }
 
 static void batch_done(struct rpc_batch *b)
 {
-	json_object *out = json_object_new_array();
 	struct wisj_error e = {0};
 	if (b->too_big)
 		too_big_error(&e, b->c, b->bytes);
+	size_t total = 2, answers = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		json_object *r = json_object_array_get_idx(b->arr, i);
-		if (b->too_big && b->ids[i]) {
-			json_object_array_add(out, make_error(b->ids[i], &e));
+		struct bslot *sl = &b->slots[i];
+		if (b->too_big && sl->id) {
+			json_object *o = make_error(sl->id, &e);
 			e.data = NULL;
-		} else if (r && !b->too_big) {
-			json_object_array_add(out, json_object_get(r));
+			sl->text = text_of(o, &sl->len);
+			json_object_put(o);
 		}
-		if (b->ids[i])
-			json_object_put(b->ids[i]);
+		if (sl->text) {
+			total += sl->len + 1;
+			answers++;
+		}
 	}
-	free(b->ids);
 	/* A batch of only notifications gets no answer at all. */
-	if (json_object_array_length(out))
-		send_json(b->c, out);
-	json_object_put(out);
-	json_object_put(b->arr);
+	struct shbuf *out = answers ? malloc(sizeof *out + total) : NULL;
+	if (out) {
+		out->refs = 1;
+		char *p = out->data;
+		*p++ = '[';
+		for (size_t i = 0; i < b->n; i++) {
+			struct bslot *sl = &b->slots[i];
+			if (!sl->text)
+				continue;
+			if (p > out->data + 1)
+				*p++ = ',';
+			memcpy(p, sl->text, sl->len);
+			p += sl->len;
+		}
+		*p++ = ']';
+		*p++ = '\n';
+		out->len = (size_t)(p - out->data);
+		client_send(b->c, out);
+		shbuf_unref(out);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->slots[i].text);
+		if (b->slots[i].id)
+			json_object_put(b->slots[i].id);
+	}
+	free(b->slots);
 	client_unref(b->c);
 	free(b);
+}
+
+/* A batch's answer for slot: kept as text while the batch's answers stay
+ * within max_answer. */
+static void batch_answer(struct rpc_batch *b, int slot, json_object *resp)
+{
+	size_t len;
+	char *t = text_of(resp, &len);
+	json_object_put(resp);
+	b->bytes += len + 1;
+	if (!b->too_big && b->bytes > b->c->d->cfg.max_answer) {
+		b->too_big = true; /* only the ids are needed now */
+		for (size_t i = 0; i < b->n; i++) {
+			free(b->slots[i].text);
+			b->slots[i].text = NULL;
+		}
+	}
+	if (b->too_big || !t) {
+		free(t);
+		return;
+	}
+	b->slots[slot].text = t;
+	b->slots[slot].len = len;
+}
+
+/* A single answer; one longer than max_answer becomes an error answer. */
+static void send_answer(struct rpc_req *r, json_object *resp)
+{
+	struct shbuf *b = shbuf_from_json(resp);
+	if (b && b->len > r->c->d->cfg.max_answer) {
+		struct wisj_error e = {0};
+		too_big_error(&e, r->c, b->len);
+		shbuf_unref(b);
+		json_object *o = make_error(r->id, &e);
+		b = shbuf_from_json(o);
+		json_object_put(o);
+	}
+	client_send(r->c, b);
+	shbuf_unref(b);
 }
 
 /* Deliver a response (NULL for a notification) for req and free req. */
@@ -115,26 +184,12 @@ static void finish(struct rpc_req *r, json_object *resp)
 {
 	struct client *c = r->c;
 	if (r->batch) {
-		struct rpc_batch *b = r->batch;
-		if (resp && !b->too_big) {
-			b->bytes += json_len(resp);
-			if (b->bytes > c->d->cfg.max_answer) {
-				/* Keep nothing more: only the ids are needed now. */
-				b->too_big = true;
-				json_object_put(b->arr);
-				b->arr = json_object_new_array();
-			}
-		} else if (resp) {
-			b->bytes += json_len(resp);
-		}
-		if (resp && !b->too_big)
-			json_object_array_put_idx(b->arr, (size_t)r->slot, resp);
-		else if (resp)
-			json_object_put(resp);
+		if (resp)
+			batch_answer(r->batch, r->slot, resp);
 		if (--r->batch->outstanding == 0)
 			batch_done(r->batch);
 	} else if (resp) {
-		send_json(c, resp);
+		send_answer(r, resp);
 		json_object_put(resp);
 	}
 	if (r->id)
@@ -157,13 +212,6 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 		o = envelope();
 		json_object_object_add(o, "result", result);
 		json_object_object_add(o, "id", json_object_get(r->id));
-		size_t n;
-		if (!r->batch && (n = json_len(o)) > r->c->d->cfg.max_answer) {
-			json_object_put(o);
-			struct wisj_error e = {0};
-			too_big_error(&e, r->c, n);
-			o = make_error(r->id, &e);
-		}
 	} else {
 		o = make_error(r->id, err);
 	}
@@ -265,7 +313,7 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 		r->id = wisj_raw_json(id, line + idspan.start, idspan.len);
 	}
 	if (batch && r->id)
-		batch->ids[slot] = json_object_get(r->id);
+		batch->slots[slot].id = json_object_get(r->id);
 	if (!json_object_is_type(q, json_type_object)) {
 		wisj_error_set(&e, WISJ_INVALID_REQUEST, "Invalid Request: expected an object");
 		goto fail;
@@ -356,13 +404,13 @@ void rpc_line(struct client *c, char *line, size_t len)
 			rpc_send_error(c, WISJ_INVALID_REQUEST, "Invalid Request: empty batch");
 		} else {
 			struct rpc_batch *b = calloc(1, sizeof *b);
-			if (b && !(b->ids = calloc(n, sizeof *b->ids))) {
+			if (b && !(b->slots = calloc(n, sizeof *b->slots))) {
 				free(b);
 				b = NULL;
 			}
 			if (!b || !spans) {
 				if (b)
-					free(b->ids);
+					free(b->slots);
 				free(b);
 				rpc_send_error(c, WISJ_INTERNAL_ERROR,
 				               "Internal error: out of memory");
@@ -374,7 +422,6 @@ void rpc_line(struct client *c, char *line, size_t len)
 			b->c = c;
 			b->n = n;
 			client_ref(c);
-			b->arr = json_object_new_array_ext((int)n);
 			/* Starts at 1 so the batch cannot finish while still being
 			 * submitted (answers can come back synchronously). */
 			b->outstanding = 1;
