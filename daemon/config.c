@@ -47,7 +47,7 @@ int config_defaults(struct wisd_config *c)
 	snprintf(c->admin_group, sizeof c->admin_group, "wisrpc-admin");
 	c->unix_class = WIS_PERM_READ;
 	c->tcp_class = WIS_PERM_CONTROL;
-	c->max_clients = 64;
+	c->max_clients = 128;
 	c->max_output = 32u << 20;
 	c->max_answer = 1u << 20;
 	c->max_subscriptions = 16;
