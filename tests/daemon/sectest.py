@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from wisdtest import Setup
+from wisdtest import WISD, Setup
 
 NOBODY = 65534  # uid nobody and gid nogroup on Debian
 
@@ -23,6 +23,25 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError("no VmRSS")
+
+
+def _sanitized():
+    try:
+        with open(WISD, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+# An ASan build keeps freed memory in quarantine: its RSS says nothing.
+SANITIZED = _sanitized()
+
+
+def rss_below(pid, mib):
+    """wisd's resident memory is below mib MiB (not checked under ASan)."""
+    if not SANITIZED:
+        kib = rss_kib(pid)
+        assert kib < mib * 1024, "wisd RSS %d KiB" % kib
 
 
 def free_port():
