@@ -47,6 +47,7 @@ int config_defaults(struct wisd_config *c)
 	snprintf(c->admin_group, sizeof c->admin_group, "wisrpc-admin");
 	c->unix_class = WIS_PERM_READ;
 	c->tcp_class = WIS_PERM_CONTROL;
+	c->auth_timeout = 10;
 	c->max_clients = 128;
 	c->max_output = 32u << 20;
 	c->max_answer = 1u << 20;
@@ -279,6 +280,7 @@ int config_set(struct wisd_config *c, const char *key, const char *v, char *err,
 	NUM("max_answer", max_answer, 4096, 1u << 30)
 	NUM("max_subscriptions", max_subscriptions, 1, 100000)
 	NUM("drain_timeout", drain_timeout, 1, 3600)
+	NUM("auth_timeout", auth_timeout, 1, 3600)
 #undef NUM
 	if (!strncmp(key, "pin.", 4))
 		return set_pin(c, key + 4, v, err, errlen);

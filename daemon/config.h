@@ -47,6 +47,7 @@ struct wisd_config {
 	uint8_t unix_class;         /* enum wis_perm of other Unix peers */
 	char tcp_token_file[256];   /* TCP needs it: the token rpc.auth must give */
 	uint8_t tcp_class;          /* enum wis_perm of an authenticated TCP client */
+	unsigned auth_timeout;      /* seconds a TCP client has to give the token */
 	/* Bounds (limits.c, docs/api.md "Limits"). */
 	unsigned max_clients;       /* socket clients connected at once */
 	size_t max_output;          /* bytes queued to all clients together */

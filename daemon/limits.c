@@ -12,7 +12,10 @@
  * max_answer (more than one big answer can explain), so one large answer
  * to a client that reads is not a reason to drop it.
  *
- * The sweep (every 500 ms) also notices Unix subscribers that half-closed
+ * The sweep (every 500 ms) also closes TCP connections that have not
+ * authenticated within auth_timeout (each holds a place under
+ * max_clients), and
+ * notices Unix subscribers that half-closed
  * and then went away: wisd stops reading at end of input and may have
  * nothing to send them, so nothing else would tell it.
  */
@@ -39,6 +42,11 @@ static void sweep(uv_timer_t *t)
 	for (struct client *c = d->clients; c; c = c->next) {
 		if (c->closing)
 			continue;
+		/* A connection holding a place without the token goes. */
+		if (!c->authed && uv_now(d->loop) - c->since >= d->cfg.auth_timeout * 1000ull) {
+			client_drop(c, "no rpc.auth within %u s", d->cfg.auth_timeout);
+			continue;
+		}
 		if (c->eof && c->is_unix && hung_up(c)) {
 			log_debug("%s: disconnected (after its end of requests)", c->who.label);
 			client_close(c);

@@ -421,7 +421,7 @@ void server_on_connection(uv_stream_t *srv, int status)
 	c->who.sock = c;
 	c->who.perm = WIS_PERM_READ; /* TCP: nothing runs before rpc.auth anyway */
 	c->authed = is_unix;
-	c->last_rx = uv_now(d->loop);
+	c->last_rx = c->since = uv_now(d->loop);
 	c->next = d->clients;
 	if (d->clients)
 		d->clients->prev = c;

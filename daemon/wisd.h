@@ -145,6 +145,7 @@ struct client {
 	unsigned refs;    /* 1 for the connection + 1 per request or write pending */
 	unsigned topics;  /* TOPIC_BIT()s subscribed */
 	uint64_t last_rx; /* uv_now() of the last bytes received */
+	uint64_t since;   /* uv_now() at connect */
 	size_t queued;    /* bytes of this client's in the write queue (limits.c) */
 	size_t added;     /* ... queued since the last sweep */
 	size_t last_q;    /* write queue size at the last sweep */

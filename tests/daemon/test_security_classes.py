@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import time
 
 from wisdtest import WISD, Client, Setup
 from sectest import NOBODY, as_user, open_to_all, tcp_setup, token_file
@@ -121,9 +122,9 @@ def tcp(port):
     return Client(("127.0.0.1", port))
 
 
-def closed(c):
+def closed(c, timeout=5):
     try:
-        return c.recv_line(5) is None and False
+        return c.recv_line(timeout) is None and False
     except EOFError:
         return True
 
@@ -158,6 +159,23 @@ def test_tcp_needs_the_token_first():
         log = s.wisd.logtext()
         assert "first request is not rpc.auth" in log and "wrong token" in log
         assert "authenticated: class control" in log
+    finally:
+        s.close()
+
+
+def test_tcp_without_token_does_not_hold_a_place():
+    s, port, token = tcp_setup(("--set", "auth_timeout=1"))
+    try:
+        idle = tcp(port)
+        t0 = time.monotonic()
+        assert closed(idle, 5)
+        assert 0.9 < time.monotonic() - t0 < 2.5
+        assert "dropped: no rpc.auth within 1 s" in s.wisd.logtext()
+        # A client that authenticates in time stays.
+        c = tcp(port)
+        assert c.call("rpc.auth", {"token": token}) == {"class": "control"}
+        time.sleep(1.6)
+        assert c.call("system.ping", {"data": "kept"}) == {"data": "kept"}
     finally:
         s.close()
 
