@@ -114,6 +114,11 @@ def test_pins_hide_pids_from_non_admin():
         assert p["claimed_by"].startswith("client ") and "pid" not in p["claimed_by"], p
         p = {x["name"]: x for x in c.call("system.pins")["pins"]}["IO6"]
         assert "pid" in p["claimed_by"]
+        # Nor do ownership refusals name them below admin.
+        a = as_user(s, [{"method": "gpio.set", "params": {"values": {"IO6": 1}}}], groups=[DIALOUT])
+        e = a[0]["error"]
+        assert e["code"] == -32003 and "pid" not in json.dumps(e), e
+        assert e["data"]["owner"].startswith("client ")
     finally:
         s.close()
 
