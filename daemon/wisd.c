@@ -237,7 +237,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Until credentials map to classes, every socket client may do all. */
-	d.conn_perm = WIS_PERM_ADMIN;
 	wisj_ctx_set_timeout(d.jctx, d.cfg.timeout_ms);
 	wisj_ctx_set_queue_limit(d.jctx, d.cfg.queue_limit);
 	wisj_ctx_set_radio_region(d.jctx, d.cfg.radio_region);

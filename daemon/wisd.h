@@ -77,7 +77,6 @@ struct wisd {
 	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
-	unsigned conn_perm; /* unused: auth.c gives each client its class */
 	uint64_t requests;  /* served, for daemon.status */
 	char *rbuf;         /* one read buffer for all clients (single thread) */
 	size_t rbuf_len;
