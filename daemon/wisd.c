@@ -29,26 +29,26 @@
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f, "usage: wisd [options]\n"
-	       "Share a RAK4631 (wisrpc firmware) with many clients over JSON-RPC 2.0.\n\n"
-	       "  -d, --device PATH|auto|sim  module: a port or tcp://HOST:PORT, discovery by USB\n"
-	       "                              VID/PID (default auto), or an embedded simulator\n"
-	       "  -s, --socket PATH           Unix socket (default " WISD_DEFAULT_SOCKET
-	       ", env WISD_SOCKET)\n"
-	       "  -t, --tcp [ADDR:]PORT       also listen on TCP (address default 127.0.0.1;\n"
-	       "                              any other address: a warning, no client check)\n"
-	       "  -c, --config FILE           settings file (default, read if present:\n"
-	       "                              " WISD_CONFIG_PATH ")\n"
-	       "  -g, --group NAME            group of the socket (mode 0660)\n"
-	       "  -l, --log-level LEVEL       error, warn, info (default) or debug\n"
-	       "  -v, --verbose               same as --log-level debug\n"
-	       "      --syslog                log to syslog instead of stderr\n"
-	       "      --sim-path FILE         wisrpc-sim binary for --device sim\n"
-	       "      --sim-args ARGS         extra simulator arguments (\"--wire IO1:IO2\")\n"
-	       "      --set KEY=VALUE         any config file setting (see docs/api.md)\n"
-	       "  -h, --help                  this text\n"
-	       "  -V, --version               print the version\n");
+	fprintf(f, "usage: wisd [options]\n"
+	           "Share a RAK4631 (wisrpc firmware) with many clients over JSON-RPC 2.0.\n\n"
+	           "  -d, --device PATH|auto|sim  module: a port or tcp://HOST:PORT, discovery\n"
+	           "                              by USB VID/PID (default auto), or an embedded\n"
+	           "                              simulator\n"
+	           "  -s, --socket PATH           Unix socket (default " WISD_DEFAULT_SOCKET ",\n"
+	           "                              env WISD_SOCKET)\n"
+	           "  -t, --tcp [ADDR:]PORT       also listen on TCP (address default 127.0.0.1;\n"
+	           "                              any other address: a warning, no client check)\n"
+	           "  -c, --config FILE           settings file (default, read if present:\n"
+	           "                              " WISD_CONFIG_PATH ")\n"
+	           "  -g, --group NAME            group of the socket (mode 0660)\n"
+	           "  -l, --log-level LEVEL       error, warn, info (default) or debug\n"
+	           "  -v, --verbose               same as --log-level debug\n"
+	           "      --syslog                log to syslog instead of stderr\n"
+	           "      --sim-path FILE         wisrpc-sim binary for --device sim\n"
+	           "      --sim-args ARGS         extra simulator arguments (\"--wire IO1:IO2\")\n"
+	           "      --set KEY=VALUE         any config file setting (see docs/api.md)\n"
+	           "  -h, --help                  this text\n"
+	           "  -V, --version               print the version\n");
 }
 
 static const struct option opts[] = {
