@@ -84,11 +84,20 @@ _wisctl() {
 		fi
 		;;
 	"gpio set")
-		# NAME=VALUE: pins with their '=' (no space after it).
-		compopt -o nospace 2>/dev/null
-		if [[ $cur == *=* ]]; then
-			COMPREPLY=($(compgen -W "${cur%%=*}=0 ${cur%%=*}=1" -- "$cur"))
+		# NAME=VALUE: pins with their '=' (no space after it).  bash
+		# splits words at '=' (COMP_WORDBREAKS): the word being completed
+		# is then only what follows it, so the whole one comes from the line.
+		local line=${COMP_LINE:0:${COMP_POINT:-0}} full=$cur
+		[ -n "${COMP_LINE:-}" ] && full=${line##*[[:space:]]}
+		if [[ $full == *=* ]]; then
+			local v=${full#*=}
+			if [[ $cur == *=* ]]; then
+				COMPREPLY=($(compgen -W "${full%%=*}=0 ${full%%=*}=1" -- "$full"))
+			else
+				COMPREPLY=($(compgen -W "0 1" -- "$v"))
+			fi
 		else
+			compopt -o nospace 2>/dev/null
 			COMPREPLY=($(compgen -W "$(printf '%s= ' $_wisctl_pins)" -- "$cur"))
 		fi
 		;;
