@@ -1,19 +1,19 @@
 """Every shell command the README and docs/*.md show works as written.
 
-The convention (README.md, "Tests and benchmarks"): each line of a fenced
-```sh block in README.md, docs/*.md and firmware/README.md is a command
-(a line ending in '\\' continues on the next); comment lines are not; a
-line whose comment holds "manual:" says why it is not run (hardware, root,
-a long build, the test itself).  The commands run in bash, in a temporary
-directory where build/run is this build (the directory scripts/run.sh
-builds into), with wisctl and wisrpc-sim on PATH and WISD_SOCKET naming a
-wisd on a simulated module (IO1 wired to IO2, AIN0 at 1650 mV), as after
-scripts/run.sh.  A command must exit 0.  One that is still running after a
-few seconds (a watch, a subscription, the simulator) is stopped the way
-its docs say, with Ctrl-C (SIGINT to wisctl, socat and wisrpc-sim; the
-rest of a pipeline then ends on its own), and must then exit 0 too.
-Meanwhile SW1 is pressed and released now and then, so that watches of it
-see edges."""
+The convention (README.md, "Tests and benchmarks"): a fenced ```sh block in
+README.md, docs/*.md or firmware/README.md is run as one bash script
+(`set -e -o pipefail`), its commands in order; a command whose comment holds
+"manual:" says why it is left out (hardware, root, a long build, the test
+itself).  The script runs in a temporary directory that looks like the
+checkout (its top-level entries linked) where build is this build and
+build/run is too (the directory scripts/run.sh builds into), with wisctl
+and wisrpc-sim on PATH and WISD_SOCKET naming a wisd on a simulated module
+(IO1 wired to IO2, AIN0 at 1650 mV), as after scripts/run.sh.  It must
+exit 0.  A program that runs until Ctrl-C (a watch, a subscription, the
+simulator, socat) is given Ctrl-C (SIGINT) after a few seconds, as the docs
+say to, and the script goes on; a script that ends on that may also exit
+130.  Meanwhile SW1 is pressed and released now and then, so that watches
+of it see edges."""
 import glob
 import os
 import re
@@ -42,50 +42,75 @@ def doc_files():
                   + glob.glob(os.path.join(SOURCE, "docs", "*.md")))
 
 
-def commands(path):
-    """(line number, command) of every runnable line of path's sh blocks."""
+def blocks(path):
+    """(line number, [commands]) of every sh block of path; a command is a
+    line with its '\\' continuations and here-document."""
     out = []
-    inside = False
-    pending = None
     with open(path) as f:
-        for n, line in enumerate(f, 1):
-            s = line.rstrip("\n")
-            if s.startswith("```"):
-                inside = s.strip() == "```sh"
-                continue
-            if not inside:
-                continue
-            if pending:
-                pending = (pending[0], pending[1] + "\n" + s)
-            elif s.strip() and not s.lstrip().startswith("#"):
-                pending = (n, s)
-            if pending and not s.endswith("\\"):
-                out.append(pending)
-                pending = None
+        lines = f.read().split("\n")
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() != "```sh":
+            i += 1
+            continue
+        start = i + 1
+        i += 1
+        cmds = []
+        while i < len(lines) and not lines[i].startswith("```"):
+            cmd = [lines[i]]
+            while cmd[-1].endswith("\\") and i + 1 < len(lines):
+                i += 1
+                cmd.append(lines[i])
+            m = re.search(r"<<-?\s*'?\"?(\w+)", cmd[0])
+            if m:
+                while i + 1 < len(lines) and lines[i + 1].strip() != m.group(1):
+                    i += 1
+                    cmd.append(lines[i])
+                i += 1
+                cmd.append(lines[i] if i < len(lines) else "")
+            i += 1
+            text = "\n".join(cmd)
+            if text.strip() and not text.lstrip().startswith("#"):
+                cmds.append(text)
+        i += 1
+        out.append((start + 1, cmds))
     return out
 
 
 def manual(cmd):
-    m = re.search(r"#[^'\"]*$", cmd.splitlines()[-1])
-    return m is not None and "manual:" in m.group(0)
+    """The command's comment says it is not run here."""
+    return any(re.search(r"#[^'\"]*manual:", l) for l in cmd.splitlines())
 
 
-ALL = [(os.path.relpath(p, SOURCE), n, c) for p in doc_files() for n, c in commands(p)]
+ALL = [(os.path.relpath(p, SOURCE), n, [c for c in cmds if not manual(c)])
+       for p in doc_files() for n, cmds in blocks(p)]
+RUN = [a for a in ALL if a[2]]
 
 
 def test_the_docs_have_commands():
     # the convention holds: the README's and docs' examples are sh blocks
-    files = {f for f, _, _ in ALL}
+    files = {f for f, _, _ in RUN}
     assert {"README.md", "docs/api.md", "docs/cli.md"} <= files, files
-    assert sum(1 for a in ALL if not manual(a[2])) >= 20, ALL
+    assert sum(len(c) for _, _, c in RUN) >= 20, RUN
+    # a manual command is left out, the rest of its block stays
+    readme = [c for f, _, cmds in ALL if f == "README.md" for c in cmds]
+    assert "wisctl info" in " ".join(readme) and "scripts/run.sh" not in " ".join(readme)
 
 
 @pytest.fixture(scope="module")
 def world():
     tmp = tempfile.TemporaryDirectory(prefix="wisrpc-docs-")
     work = os.path.join(tmp.name, "work")
-    os.makedirs(os.path.join(work, "build"))
-    os.symlink(BUILD, os.path.join(work, "build", "run"))
+    os.makedirs(work)
+    for e in os.listdir(SOURCE):
+        if e not in ("build", ".git"):
+            os.symlink(os.path.join(SOURCE, e), os.path.join(work, e))
+    os.symlink(BUILD, os.path.join(work, "build"))
+    # build/run: this build too (removed at the end)
+    run_link = os.path.join(BUILD, "run")
+    made_run = not os.path.lexists(run_link)
+    if made_run:
+        os.symlink(".", run_link)
     wisd = Wisd(tmp.name, "sim", ("--sim-path", SIM, "--sim-args",
                                   "--wire IO1:IO2 --adc AIN0=1650"))
     stop = threading.Event()
@@ -113,6 +138,8 @@ def world():
     yield work, envv, wisd
     stop.set()
     t.join()
+    if made_run:
+        os.unlink(run_link)
     assert wisd.stop() == 0
     tmp.cleanup()
 
@@ -134,45 +161,60 @@ def group_members(pgid):
     return out
 
 
-def run_command(cmd, work, envv):
-    p = subprocess.Popen(["bash", "-c", "set -o pipefail\n" + cmd], cwd=work, env=envv,
+def run_script(script, work, envv):
+    p = subprocess.Popen(["bash", "-c", "set -e -o pipefail\n" + script], cwd=work, env=envv,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          start_new_session=True)
-    interrupted = False
+    stop = threading.Event()
+    interrupted = []
+
+    def ctrl_c():
+        # Ctrl-C for each program that has run for RUN_FOR seconds
+        seen = {}
+        while not stop.wait(0.2):
+            now = time.monotonic()
+            for pid, comm in group_members(p.pid):
+                if comm not in CTRL_C or pid in interrupted:
+                    continue
+                seen.setdefault(pid, now)
+                if now - seen[pid] >= RUN_FOR:
+                    try:
+                        os.kill(pid, signal.SIGINT)
+                        interrupted.append(pid)
+                    except OSError:
+                        pass
+    t = threading.Thread(target=ctrl_c, daemon=True)
+    t.start()
     try:
-        out, err = p.communicate(timeout=RUN_FOR)
+        out, err = p.communicate(timeout=120)
     except subprocess.TimeoutExpired:
-        interrupted = True
-        for pid, comm in group_members(p.pid):
-            if comm in CTRL_C:
-                os.kill(pid, signal.SIGINT)
-        try:
-            out, err = p.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            out, err = p.communicate()
-            raise AssertionError("did not stop on Ctrl-C: %s\n%s%s" % (cmd, out, err))
-    return p.returncode, out, err, interrupted
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        raise AssertionError("still running after 120 s:\n%s\n%s%s" % (script, out, err))
+    finally:
+        stop.set()
+        t.join()
+    return p.returncode, out, err, bool(interrupted)
 
 
-@pytest.mark.parametrize("where,line,cmd", [a for a in ALL if not manual(a[2])],
-                         ids=["%s:%d" % (a[0], a[1]) for a in ALL if not manual(a[2])])
-def test_doc_command(world, where, line, cmd):
+@pytest.mark.parametrize("where,line,cmds", RUN, ids=["%s:%d" % (a[0], a[1]) for a in RUN])
+def test_doc_block(world, where, line, cmds):
     work, envv, wisd = world
-    rc, out, err, interrupted = run_command(cmd, work, envv)
+    script = "\n".join(cmds)
+    rc, out, err, interrupted = run_script(script, work, envv)
     ok = rc in INTERRUPTED_OK if interrupted else rc == 0
-    assert ok, "%s:%d: %s\nexit %s%s\nstdout: %s\nstderr: %s" % (
-        where, line, cmd, rc, " (after Ctrl-C)" if interrupted else "", out, err)
+    assert ok, "%s:%d:\n%s\nexit %s%s\nstdout: %s\nstderr: %s" % (
+        where, line, script, rc, " (after Ctrl-C)" if interrupted else "", out, err)
     # What some examples promise beyond their exit status.
-    if "gpio.watch" in cmd and "socat" in cmd:
+    if "gpio.watch" in script and "socat" in script:
         assert '"method":"gpio.edge"' in out and '"pin":"SW1"' in out, out
-    if "gpio.get" in cmd and "socat" in cmd:
+    if "gpio.get" in script and "socat" in script:
         assert out.startswith('{"jsonrpc":"2.0","result":{"IO1":'), out
-    if "adc read AIN0" in cmd and "--json" not in cmd:
-        assert re.match(r"AIN0=16[45]\dmV\n", out), out
-    if cmd.startswith("wisctl gpio watch SW1"):
+    if "wisctl adc read AIN0" in script:
+        assert re.search(r"^AIN0=16[45]\dmV$", out, re.M), out
+    if "wisctl gpio watch SW1" in script:
         assert re.search(r"^SW1=[01] (rising|falling) \d{4}-", out, re.M), out
-    if "&& echo pressed" in cmd:
-        assert out.endswith("pressed\n"), out
-    if "wisrpc-sim" in cmd and "--link /tmp/wis0" in cmd:
+    if "&& echo pressed" in script:
+        assert re.search(r"^pressed$", out, re.M), out
+    if "wisrpc-sim" in script and "--link /tmp/wis0" in script:
         assert "wisrpc-sim ready" in out, out
