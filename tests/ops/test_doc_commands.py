@@ -10,8 +10,9 @@ build/run is too (the directory scripts/run.sh builds into), with wisctl
 and wisrpc-sim on PATH and WISD_SOCKET naming a wisd on a simulated module
 (IO1 wired to IO2, AIN0 at 1650 mV), as after scripts/run.sh.  It must
 exit 0.  A program that runs until Ctrl-C (a watch, a subscription, the
-simulator, socat) is given Ctrl-C (SIGINT) after a few seconds, as the docs
-say to, and the script goes on; a script that ends on that may also exit
+simulator, socat) is given Ctrl-C (SIGINT) once it has run a few seconds
+and nothing else in the script is at work, as the docs say to, and the
+script goes on; a script that ends on that may also exit
 130.  Meanwhile SW1 is pressed and released now and then, so that watches
 of it see edges."""
 import glob
@@ -35,6 +36,8 @@ INTERRUPTED_OK = (0, 130)
 # Stopped with Ctrl-C: the programs a user would stop (their pipelines'
 # readers, jq, then see the end of their input).
 CTRL_C = ("wisctl", "socat", "wisrpc-sim", "sleep")
+# Programs that only wait for others (the script's shell, pipe readers).
+WAITING = ("bash", "sh", "jq", "cat", "grep", "head", "tail", "tee", "sed", "awk")
 
 
 def doc_files():
@@ -135,6 +138,9 @@ def world():
     t.start()
     envv = dict(os.environ, WISD_SOCKET=wisd.sock,
                 PATH=os.path.dirname(WISCTL) + ":" + os.path.dirname(SIM) + ":" + os.environ["PATH"])
+    if os.environ.get("WISRPC_DOC_PRELOAD"):
+        # a sanitizer build (tests/ops/meson.build)
+        envv.update(LD_PRELOAD=os.environ["WISRPC_DOC_PRELOAD"], ASAN_OPTIONS="detect_leaks=0")
     yield work, envv, wisd
     stop.set()
     t.join()
@@ -170,10 +176,15 @@ def run_script(script, work, envv):
 
     def ctrl_c():
         # Ctrl-C for each program that has run for RUN_FOR seconds
+        # ... while nothing else is at work: a background simulator waits
+        # for the python that uses it, a watch's pipe reader (jq) for it.
         seen = {}
         while not stop.wait(0.2):
             now = time.monotonic()
-            for pid, comm in group_members(p.pid):
+            members = group_members(p.pid)
+            if any(c not in CTRL_C and c not in WAITING for _, c in members):
+                continue
+            for pid, comm in members:
                 if comm not in CTRL_C or pid in interrupted:
                     continue
                 seen.setdefault(pid, now)
