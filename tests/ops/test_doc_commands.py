@@ -30,7 +30,7 @@ from wisdtest import SIM, WISCTL, Wisd
 
 SOURCE = os.environ["WISRPC_SOURCE"]
 BUILD = os.environ["WISRPC_BUILD"]
-RUN_FOR = 3.0  # seconds before a command that has not ended gets Ctrl-C
+RUN_FOR = 2.0  # seconds a program that runs until Ctrl-C gets before it
 # What a command interrupted by Ctrl-C may exit with: 0, or a shell's 130.
 INTERRUPTED_OK = (0, 130)
 # Stopped with Ctrl-C: the programs a user would stop (their pipelines'
