@@ -51,7 +51,7 @@ static const uint8_t supported[] = {SP_NOP,         SP_Q_IFACE,   SP_Q_CMDMAP,  
                                     SP_Q_SERBUF,    SP_Q_BUSTYPE, SP_Q_WRNMAXLEN, SP_SYNCNOP,
                                     SP_Q_RDNMAXLEN, SP_S_BUSTYPE, SP_O_SPIOP};
 
-struct serprog_cfg {
+struct serprog_cfg { /* "bool enabled" first: component_enabled_flag */
 	bool enabled;
 	uint8_t perm;
 	char listen[96];
@@ -69,7 +69,7 @@ struct session {
 	bool busy;    /* a call is in flight: the input waits */
 	bool closing;
 	bool reading;
-	bool started; /* its first byte was a serprog command */
+	bool started;  /* its first byte was a serprog command */
 	unsigned refs; /* 1 for the handle + 1 per call in flight */
 };
 
@@ -114,12 +114,6 @@ static int cfg_set(void *cfg, const char *key, const char *value, char *err, siz
 		return component_set_class(&c->perm, value, err, errlen);
 	snprintf(err, errlen, "unknown setting (enabled, listen, class)");
 	return -1;
-}
-
-static bool enabled(struct wisd *d, const void *cfg)
-{
-	(void)d;
-	return ((const struct serprog_cfg *)cfg)->enabled;
 }
 
 static void session_unref(struct session *s)
@@ -598,7 +592,7 @@ const struct wisd_component serprog_component = {
     .cfg_size = sizeof(struct serprog_cfg),
     .cfg_init = cfg_init,
     .cfg_set = cfg_set,
-    .enabled = enabled,
+    .enabled = component_enabled_flag,
     .start = start,
     .quiesce = quiesce,
     .stop = stop,
