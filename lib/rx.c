@@ -85,9 +85,12 @@ static void feed_pending(wis_device *dev)
 		const uint8_t *at = dev->rxbuf + dev->rxpos;
 		size_t left = dev->rxlen - dev->rxpos;
 		const uint8_t *z = memchr(at, 0, left);
-		size_t n = z ? (size_t)(z - at) + 1 : left;
-		dev->rxpos += n;
-		wis__deframer_feed(&dev->rx, at, n, on_frame, dev);
+		size_t run = z ? (size_t)(z - at) : left;
+		dev->rxpos += z ? run + 1 : run;
+		if (run)
+			wis__deframer_gather(&dev->rx, at, run);
+		if (z)
+			wis__deframer_end(&dev->rx, on_frame, dev);
 	}
 }
 
