@@ -42,6 +42,7 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 		return;
 	}
 	pthread_mutex_lock(&dev->mu);
+	dev->rx_stats = dev->rx.stats; /* saves read_link a lock of its own */
 	struct wis_slot *s = NULL;
 	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_RESPONSE && h->id != 0)
 		s = wis__slot_find(dev, h->id);
@@ -127,8 +128,12 @@ int wis__read_link(wis_device *dev, int wait_ms)
 		if (drained)
 			break;
 	}
-	pthread_mutex_lock(&dev->mu);
-	dev->rx_stats = dev->rx.stats;
-	pthread_mutex_unlock(&dev->mu);
+	/* Only the reader writes rx_stats (under mu, for wis_stats()), so it
+	 * may compare without the lock; usually on_frame copied them already. */
+	if (memcmp(&dev->rx_stats, &dev->rx.stats, sizeof dev->rx_stats) != 0) {
+		pthread_mutex_lock(&dev->mu);
+		dev->rx_stats = dev->rx.stats;
+		pthread_mutex_unlock(&dev->mu);
+	}
 	return rc;
 }

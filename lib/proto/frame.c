@@ -166,6 +166,26 @@ static size_t encode(uint8_t *out, const struct wis_hdr *hdr, const uint8_t *pay
 	/* A leading delimiter ends any garbage the receiver holds, so the
 	 * first frame after line noise is not lost. */
 	out[0] = 0;
+	size_t body = sizeof h + len + sizeof c;
+	if (body < 0xfe) {
+		/* No block can fill up: lay the body out after the first code
+		 * byte, then turn each zero into the code byte of the block it
+		 * starts, the previous code byte pointing at it. */
+		uint8_t *b = out + 2, *end = b + body;
+		memcpy(b, h, sizeof h);
+		if (len)
+			memcpy(b + sizeof h, payload, len);
+		memcpy(b + sizeof h + len, c, sizeof c);
+		uint8_t *code = out + 1;
+		for (; b < end; b++)
+			if (!*b) {
+				*code = (uint8_t)(b - code);
+				code = b;
+			}
+		*code = (uint8_t)(end - code);
+		*end = 0;
+		return body + 3;
+	}
 	uint8_t *code = out + 1;
 	uint8_t *o = out + 2;
 	o = cobs_put(o, &code, h, sizeof h);
@@ -208,25 +228,44 @@ void wis__deframer_init(struct wis_deframer *d)
 	d->stats = zero;
 }
 
-/* Decodes buf[0..n) in place; returns the decoded length or -1. */
-static long cobs_decode(uint8_t *buf, size_t n)
+/* Decodes buf[0..n) in place: returns the decoded length, or -1, and in
+ * *at where the decoded bytes begin. */
+static long cobs_decode(uint8_t *buf, size_t n, uint8_t **at)
 {
+	/* The code bytes form a chain (each says how far the next is).  Check
+	 * it, and whether it has a full block (0xff: no implied zero). */
+	bool full = false;
+	for (size_t pos = 0; pos < n;) {
+		unsigned code = buf[pos];
+		if (code == 0 || code > n - pos)
+			return -1;
+		full |= code == 0xff;
+		pos += code;
+	}
+	if (!full) {
+		/* Then the decoded frame is the encoding without its first code
+		 * byte, each later code byte standing for a zero: overwrite them,
+		 * nothing moves. */
+		for (size_t pos = buf[0]; pos < n;) {
+			size_t next = pos + buf[pos];
+			buf[pos] = 0;
+			pos = next;
+		}
+		*at = buf + 1;
+		return (long)n - 1;
+	}
+	/* A run of 254 nonzero bytes: what follows moves back a byte per full
+	 * block, so copy block by block. */
 	const uint8_t *in = buf, *end = buf + n;
 	uint8_t *out = buf;
 	while (in < end) {
-		size_t len = (size_t)*in++ - 1; /* data bytes in this block */
-		if (len == (size_t)-1 || (size_t)(end - in) < len)
-			return -1;
-		if (len > 16) {
-			memmove(out, in, len);
-			out += len, in += len;
-		} else {
-			for (const uint8_t *stop = in + len; in < stop;)
-				*out++ = *in++;
-		}
+		size_t len = (size_t)*in++ - 1;
+		memmove(out, in, len);
+		out += len, in += len;
 		if (len != 0xfe && in < end)
 			*out++ = 0;
 	}
+	*at = buf;
 	return (long)(out - buf);
 }
 
@@ -240,7 +279,8 @@ void wis__deframer_end(struct wis_deframer *d, wis_frame_cb cb, void *user)
 	}
 	if (n == 0)
 		return; /* back-to-back delimiters: idle line, not an error */
-	long m = cobs_decode(d->buf, n);
+	uint8_t *b;
+	long m = cobs_decode(d->buf, n, &b);
 	if (m < 0) {
 		d->stats.cobs_errors++;
 		d->stats.bytes_dropped += (uint32_t)n;
@@ -252,7 +292,6 @@ void wis__deframer_end(struct wis_deframer *d, wis_frame_cb cb, void *user)
 		return;
 	}
 	size_t body = (size_t)m - WIS_CRC_LEN;
-	const uint8_t *b = d->buf;
 	uint32_t want = (uint32_t)b[body] | (uint32_t)b[body + 1] << 8 |
 	                (uint32_t)b[body + 2] << 16 | (uint32_t)b[body + 3] << 24;
 	if (wis__crc32(0, b, body) != want) {
