@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outq.h"
 #include "wisd.h"
 
 struct rpc_batch {
@@ -44,9 +45,7 @@ static json_object *make_error(json_object *id, struct wisj_error *e)
 
 static void send_json(struct client *c, json_object *o)
 {
-	struct shbuf *b = shbuf_from_json(o);
-	client_send(c, b);
-	shbuf_unref(b);
+	outq_send_json(c, o);
 }
 
 void rpc_send_error(struct client *c, int code, const char *msg)
@@ -105,6 +104,13 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 		return;
 	}
 	json_object *o;
+	if (result && !r->batch) {
+		/* The envelope is printed around the result, not built. */
+		outq_send_result(r->c, r->id, result);
+		json_object_put(result);
+		finish(r, NULL);
+		return;
+	}
 	if (result) {
 		o = envelope();
 		json_object_object_add(o, "result", result);
@@ -262,7 +268,10 @@ void rpc_line(struct client *c, char *line, size_t len)
 	if (i == len)
 		return; /* blank lines are keep-alives */
 	struct wisj_error e = {0};
-	json_object *q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
+	/* Most lines are plain requests: parsed without json-c's tokener. */
+	json_object *q = d->cfg.max_depth >= 3 ? jsonfast_parse(line + i, len - i) : NULL;
+	if (!q)
+		q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
 	if (!q) {
 		if (!e.code)
 			wisj_error_set(&e, WISJ_INVALID_REQUEST,
@@ -318,7 +327,7 @@ void rpc_notify(struct wisd *d, const char *topic, json_object *params)
 			b = shbuf_from_json(o);
 			json_object_put(o);
 		}
-		client_send(c, b);
+		outq_send_bytes(c, b->data, b->len);
 	}
 	shbuf_unref(b);
 }

@@ -104,6 +104,7 @@ void client_unref(struct client *c)
 		return;
 	free(c->line);
 	free(c->held);
+	free(c->out.p); /* outq.c */
 	free(c);
 }
 

@@ -32,6 +32,7 @@
 
 #include "component.h"
 #include "config.h"
+#include "jsonfast.h"
 #include "log.h"
 #include "wisjson.h"
 
@@ -72,6 +73,8 @@ struct wisd {
 	ino_t unix_ino;
 	struct timespec unix_ctime;
 	uv_timer_t idle_timer;
+	uv_prepare_t flush_prep;     /* outq.c: writes each client's output once per pass */
+	struct client *flush_list;   /* outq.c: clients with output waiting */
 	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
@@ -131,6 +134,9 @@ struct client {
 	unsigned refs;    /* 1 for the connection + 1 per request or write pending */
 	unsigned topics;  /* TOPIC_BIT()s subscribed */
 	uint64_t last_rx; /* uv_now() of the last bytes received */
+	struct jsonfast_buf out;    /* outq.c: output of this loop pass, unwritten */
+	struct client *flush_next;  /* outq.c: the next on d->flush_list */
+	bool flush_listed;          /* outq.c: on d->flush_list */
 };
 
 /* A reference-counted output line, so a notification is serialised once

@@ -1,0 +1,359 @@
+/*
+ * wisd's JSON fast paths, so that a plain request does not pay json-c's
+ * per-parse costs (json-c 0.16's json_tokener_parse_ex() duplicates and
+ * builds a locale on every call, and printing goes through a printbuf per
+ * object):
+ *
+ * - jsonfast_parse() reads the common request line: one object whose
+ *   members are "jsonrpc", "id", "method" and "params", with ASCII strings
+ *   without escapes, integers, true/false/null, and params a flat object
+ *   or array of those.  It builds the same json_object json-c would;
+ *   anything else (escapes, non-ASCII, fractions, nesting, unknown or
+ *   repeated members, malformed text) returns NULL and the line goes to
+ *   the full parser, which also words the errors.
+ * - jsonfast_print() appends an object to a buffer exactly as
+ *   json_object_to_json_string_ext(PLAIN | NOSLASHESCAPE) prints it
+ *   (doubles are still printed by json-c), without touching the object's
+ *   own printbuf.  tests/daemon/test_jsonfast.c compares both ways.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonfast.h"
+
+struct rd {
+	const char *p, *end;
+};
+
+static void skip_ws(struct rd *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\r' || *r->p == '\n'))
+		r->p++;
+}
+
+static bool eat(struct rd *r, char c)
+{
+	skip_ws(r);
+	if (r->p < r->end && *r->p == c) {
+		r->p++;
+		return true;
+	}
+	return false;
+}
+
+/* A string of printable ASCII without escapes: [*s, *s + *n). */
+static bool plain_string(struct rd *r, const char **s, size_t *n)
+{
+	skip_ws(r);
+	if (r->p >= r->end || *r->p != '"')
+		return false;
+	const char *b = ++r->p;
+	while (r->p < r->end && *r->p != '"') {
+		unsigned char c = (unsigned char)*r->p;
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			return false;
+		r->p++;
+	}
+	if (r->p >= r->end)
+		return false;
+	*s = b;
+	*n = (size_t)(r->p - b);
+	r->p++;
+	return true;
+}
+
+static bool word(struct rd *r, const char *w, size_t n)
+{
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0)
+		return false;
+	r->p += n;
+	return true;
+}
+
+/* A scalar value; *o is NULL for null.  Integers: no leading zeros, no
+ * "-0", at most 18 digits (always an int64 in json-c). */
+static bool scalar(struct rd *r, json_object **o)
+{
+	skip_ws(r);
+	if (r->p >= r->end)
+		return false;
+	char c = *r->p;
+	if (c == '"') {
+		const char *s;
+		size_t n;
+		if (!plain_string(r, &s, &n))
+			return false;
+		*o = json_object_new_string_len(s, (int)n);
+		return *o != NULL;
+	}
+	if (c == 't' || c == 'f') {
+		bool v = c == 't';
+		if (!(v ? word(r, "true", 4) : word(r, "false", 5)))
+			return false;
+		*o = json_object_new_boolean(v);
+		return *o != NULL;
+	}
+	if (c == 'n') {
+		*o = NULL;
+		return word(r, "null", 4);
+	}
+	bool neg = c == '-';
+	const char *d = r->p + neg;
+	const char *q = d;
+	int64_t v = 0;
+	while (q < r->end && *q >= '0' && *q <= '9' && q - d < 19)
+		v = v * 10 + (*q++ - '0');
+	size_t digits = (size_t)(q - d);
+	if (digits == 0 || digits > 18 || (digits > 1 && *d == '0') || (neg && v == 0))
+		return false;
+	if (q < r->end && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')))
+		return false;
+	r->p = q;
+	*o = json_object_new_int64(neg ? -v : v);
+	return *o != NULL;
+}
+
+/* params: a flat object or array of scalars. */
+static json_object *flat(struct rd *r)
+{
+	skip_ws(r);
+	if (r->p >= r->end || (*r->p != '{' && *r->p != '['))
+		return NULL;
+	bool obj = *r->p++ == '{';
+	json_object *o = obj ? json_object_new_object() : json_object_new_array();
+	if (!o)
+		return NULL;
+	if (eat(r, obj ? '}' : ']'))
+		return o;
+	do {
+		char key[128];
+		if (obj) {
+			const char *k;
+			size_t kn;
+			if (!plain_string(r, &k, &kn) || kn >= sizeof key || !eat(r, ':'))
+				goto fail;
+			memcpy(key, k, kn);
+			key[kn] = 0;
+		}
+		skip_ws(r);
+		if (r->p < r->end && (*r->p == '{' || *r->p == '['))
+			goto fail; /* nested: the full parser */
+		json_object *v;
+		if (!scalar(r, &v))
+			goto fail;
+		if (obj)
+			json_object_object_add(o, key,
+			                       v); /* a repeated key: last wins, as json-c */
+		else
+			json_object_array_add(o, v);
+	} while (eat(r, ','));
+	if (eat(r, obj ? '}' : ']'))
+		return o;
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
+json_object *jsonfast_parse(const char *line, size_t len)
+{
+	static const char *const names[] = {"jsonrpc", "id", "method", "params"};
+	struct rd r = {line, line + len};
+	if (!eat(&r, '{'))
+		return NULL;
+	json_object *q = json_object_new_object();
+	if (!q)
+		return NULL;
+	unsigned seen = 0;
+	if (eat(&r, '}'))
+		goto end;
+	do {
+		const char *k;
+		size_t kn;
+		if (!plain_string(&r, &k, &kn) || !eat(&r, ':'))
+			goto fail;
+		unsigned i = 0;
+		while (i < 4 && !(strlen(names[i]) == kn && memcmp(names[i], k, kn) == 0))
+			i++;
+		if (i == 4 || (seen & (1u << i)))
+			goto fail; /* unknown or repeated: the full path words the error */
+		seen |= 1u << i;
+		json_object *v;
+		if (i == 3) {
+			skip_ws(&r);
+			if (word(&r, "null", 4))
+				v = NULL;
+			else if (!(v = flat(&r)))
+				goto fail;
+		} else if (!scalar(&r, &v)) {
+			goto fail;
+		}
+		/* The keys are string constants: json-c need not copy them. */
+		json_object_object_add_ex(
+		    q, names[i], v, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+	} while (eat(&r, ','));
+	if (!eat(&r, '}'))
+		goto fail;
+end:
+	skip_ws(&r);
+	if (r.p == r.end)
+		return q;
+fail:
+	json_object_put(q);
+	return NULL;
+}
+
+/* ---- printing ---------------------------------------------------------------- */
+
+bool jsonfast_reserve(struct jsonfast_buf *b, size_t more)
+{
+	if (b->len + more <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + more)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+void jsonfast_put(struct jsonfast_buf *b, const char *s, size_t n)
+{
+	if (!jsonfast_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void put_string(struct jsonfast_buf *b, const char *s, size_t n)
+{
+	/* Worst case \u00XX for every byte. */
+	if (!jsonfast_reserve(b, 6 * n + 2))
+		return;
+	static const char hex[] = "0123456789abcdef";
+	char *o = b->p + b->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		switch (c) {
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		default:
+			if (c < 0x20) {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[c >> 4];
+				o[5] = hex[c & 15];
+				o += 6;
+			} else {
+				*o++ = (char)c;
+			}
+			continue;
+		}
+		*o++ = esc[0];
+		*o++ = esc[1];
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+}
+
+static void put_int(struct jsonfast_buf *b, int64_t v)
+{
+	char tmp[24], *e = tmp + sizeof tmp, *q = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--q = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--q = '-';
+	jsonfast_put(b, q, (size_t)(e - q));
+}
+
+/* What json-c prints for o itself (doubles, large unsigned integers). */
+static void put_by_jsonc(struct jsonfast_buf *b, json_object *o)
+{
+	size_t n;
+	const char *s = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	jsonfast_put(b, s, n);
+}
+
+void jsonfast_print(struct jsonfast_buf *b, json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		jsonfast_put(b, "null", 4);
+		return;
+	case json_type_boolean:
+		if (json_object_get_boolean(o))
+			jsonfast_put(b, "true", 4);
+		else
+			jsonfast_put(b, "false", 5);
+		return;
+	case json_type_int: {
+		int64_t v = json_object_get_int64(o);
+		if (v == INT64_MAX)
+			put_by_jsonc(b, o); /* maybe an unsigned value above it */
+		else
+			put_int(b, v);
+		return;
+	}
+	case json_type_double:
+		put_by_jsonc(b, o);
+		return;
+	case json_type_string:
+		put_string(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		return;
+	case json_type_object: {
+		jsonfast_put(b, "{", 1);
+		bool first = true;
+		json_object_object_foreach(o, k, v)
+		{
+			if (!first)
+				jsonfast_put(b, ",", 1);
+			first = false;
+			put_string(b, k, strlen(k));
+			jsonfast_put(b, ":", 1);
+			jsonfast_print(b, v);
+		}
+		jsonfast_put(b, "}", 1);
+		return;
+	}
+	case json_type_array: {
+		jsonfast_put(b, "[", 1);
+		size_t n = json_object_array_length(o);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				jsonfast_put(b, ",", 1);
+			jsonfast_print(b, json_object_array_get_idx(o, i));
+		}
+		jsonfast_put(b, "]", 1);
+		return;
+	}
+	}
+}
