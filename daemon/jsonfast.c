@@ -50,14 +50,13 @@ static bool plain_string(struct rd *r, const char **s, size_t *n)
 	if (r->p >= r->end || *r->p != '"')
 		return false;
 	const char *b = ++r->p;
-	while (r->p < r->end && *r->p != '"') {
-		unsigned char c = (unsigned char)*r->p;
-		if (c < 0x20 || c >= 0x7f || c == '\\')
-			return false;
-		r->p++;
-	}
-	if (r->p >= r->end)
+	const char *q = memchr(b, '"', (size_t)(r->end - b));
+	if (!q)
 		return false;
+	for (const unsigned char *u = (const unsigned char *)b; u < (const unsigned char *)q; u++)
+		if ((unsigned char)(*u - 0x20) >= 0x5f || *u == '\\')
+			return false;
+	r->p = q;
 	*s = b;
 	*n = (size_t)(r->p - b);
 	r->p++;
@@ -159,6 +158,7 @@ fail:
 json_object *jsonfast_parse(const char *line, size_t len)
 {
 	static const char *const names[] = {"jsonrpc", "id", "method", "params"};
+	static const size_t lens[] = {7, 2, 6, 6};
 	struct rd r = {line, line + len};
 	if (!eat(&r, '{'))
 		return NULL;
@@ -174,7 +174,7 @@ json_object *jsonfast_parse(const char *line, size_t len)
 		if (!plain_string(&r, &k, &kn) || !eat(&r, ':'))
 			goto fail;
 		unsigned i = 0;
-		while (i < 4 && !(strlen(names[i]) == kn && memcmp(names[i], k, kn) == 0))
+		while (i < 4 && !(lens[i] == kn && memcmp(names[i], k, kn) == 0))
 			i++;
 		if (i == 4 || (seen & (1u << i)))
 			goto fail; /* unknown or repeated: the full path words the error */
