@@ -210,13 +210,13 @@ static bool server_busy(struct wisd *d, struct wisd_comp *self)
 static void server_stop(struct wisd *d, struct wisd_comp *self)
 {
 	(void)self;
+	outq_stop(d); /* answers of this pass go out before the clients close */
 	for (struct client *c = d->clients; c; c = c->next)
 		client_close(c);
 	if (!uv_is_closing((uv_handle_t *)&d->idle_timer))
 		uv_close((uv_handle_t *)&d->idle_timer, NULL);
 	if (!uv_is_closing((uv_handle_t *)&d->resume_idle))
 		uv_close((uv_handle_t *)&d->resume_idle, NULL);
-	outq_stop(d);
 }
 
 static void server_event(struct wisd *d, struct wisd_comp *self, const char *topic,
