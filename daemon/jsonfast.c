@@ -29,8 +29,10 @@ struct rd {
 
 static void skip_ws(struct rd *r)
 {
-	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\r' || *r->p == '\n'))
-		r->p++;
+	const char *p = r->p, *end = r->end; /* locals: a char store could alias r */
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	r->p = p;
 }
 
 static bool eat(struct rd *r, char c)
