@@ -55,30 +55,28 @@ static int ms_until(int64_t deadline)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* A call's slot is slots[id % nslots] (alloc_slot_locked picks the id so),
+ * so a response finds its call without a search. */
 struct wis_slot *wis__slot_find(wis_device *dev, uint16_t id)
 {
-	for (unsigned i = 0; i < dev->nslots; i++)
-		if (dev->slots[i].id == id)
-			return &dev->slots[i];
-	return NULL;
+	struct wis_slot *s = &dev->slots[id % dev->nslots];
+	return id && s->id == id ? s : NULL;
 }
 
-/* Caller checked used < window.  Ids run 1..65535 and skip ids still in
- * flight, so a late response to a timed-out call can never be taken for
- * the answer to a new one while the old id is in use. */
+/* Caller checked used < window.  Ids run 1..65535, skipping those whose
+ * slot (id % nslots) is taken: so no id still in flight is reused, and a
+ * late response to a timed-out call can never be taken for the answer to a
+ * new one while the old id is in use. */
 static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms,
                                           int64_t deadline_ns)
 {
-	struct wis_slot *s = NULL;
-	for (unsigned i = 0; i < dev->nslots && !s; i++)
-		if (dev->slots[i].id == 0)
-			s = &dev->slots[i];
 	uint16_t id;
 	do {
 		id = ++dev->next_id;
 		if (id == 0)
 			id = dev->next_id = 1;
-	} while (dev->used && wis__slot_find(dev, id)); /* none in flight: any id is free */
+	} while (dev->slots[id % dev->nslots].id != 0);
+	struct wis_slot *s = &dev->slots[id % dev->nslots];
 	/* Field by field: the detail text (most of the slot) needs no zeroing. */
 	s->id = id;
 	s->opcode = opcode;
