@@ -4,13 +4,15 @@
  * builds a locale on every call, and printing goes through a printbuf per
  * object):
  *
- * - jsonfast_parse() reads the common request line: one object whose
- *   members are "jsonrpc", "id", "method" and "params", with ASCII strings
- *   without escapes, integers, true/false/null, and params a flat object
- *   or array of those.  It builds the same json_object json-c would;
- *   anything else (escapes, non-ASCII, fractions, nesting, unknown or
- *   repeated members, malformed text) returns NULL and the line goes to
- *   the full parser, which also words the errors.
+ * - jsonfast_request() reads the common request line: one object with
+ *   "jsonrpc": "2.0", a "method" string, an "id" that is an integer, a
+ *   string or null (or none), and "params" absent, null, or a flat object
+ *   or array of ASCII strings without escapes, integers, true/false/null.
+ *   It hands over the id and params as the json_objects json-c would make,
+ *   and no object for the envelope; anything else (escapes, non-ASCII,
+ *   fractions, nesting, unknown or repeated members, envelope errors,
+ *   malformed text) returns false and the line goes to the full parser,
+ *   which also words the errors.
  * - jsonfast_print() appends an object to a buffer exactly as
  *   json_object_to_json_string_ext(PLAIN | NOSLASHESCAPE) prints it
  *   (doubles are still printed by json-c), without touching the object's
@@ -157,22 +159,25 @@ fail:
 	return NULL;
 }
 
-json_object *jsonfast_parse(const char *line, size_t len)
+void jsonfast_req_clear(struct jsonfast_req *q)
+{
+	json_object_put(q->id);
+	json_object_put(q->params);
+	q->id = q->params = NULL;
+}
+
+bool jsonfast_request(const char *line, size_t len, struct jsonfast_req *q)
 {
 	static const char *const names[] = {"jsonrpc", "id", "method", "params"};
 	static const size_t lens[] = {7, 2, 6, 6};
 	struct rd r = {line, line + len};
-	if (!eat(&r, '{'))
-		return NULL;
-	json_object *q = json_object_new_object();
-	if (!q)
-		return NULL;
+	*q = (struct jsonfast_req){0};
 	unsigned seen = 0;
-	if (eat(&r, '}'))
-		goto end;
+	if (!eat(&r, '{'))
+		return false;
 	do {
-		const char *k;
-		size_t kn;
+		const char *k, *s;
+		size_t kn, sn;
 		if (!plain_string(&r, &k, &kn) || !eat(&r, ':'))
 			goto fail;
 		unsigned i = 0;
@@ -181,29 +186,41 @@ json_object *jsonfast_parse(const char *line, size_t len)
 		if (i == 4 || (seen & (1u << i)))
 			goto fail; /* unknown or repeated: the full path words the error */
 		seen |= 1u << i;
-		json_object *v;
-		if (i == 3) {
-			skip_ws(&r);
-			if (word(&r, "null", 4))
-				v = NULL;
-			else if (!(v = flat(&r)))
+		skip_ws(&r);
+		switch (i) {
+		case 0: /* "2.0" exactly, else the full path's error */
+			if (!plain_string(&r, &s, &sn) || sn != 3 || memcmp(s, "2.0", 3) != 0)
 				goto fail;
-		} else if (!scalar(&r, &v)) {
-			goto fail;
+			break;
+		case 1: /* a number or a string (or null): other ids take the full path */
+			if (r.p < r.end && (*r.p == 't' || *r.p == 'f'))
+				goto fail;
+			if (!scalar(&r, &q->id))
+				goto fail;
+			q->has_id = true;
+			break;
+		case 2:
+			if (!plain_string(&r, &s, &sn) || sn >= sizeof q->method)
+				goto fail;
+			memcpy(q->method, s, sn);
+			q->method[sn] = 0;
+			break;
+		default:
+			if (word(&r, "null", 4))
+				break;
+			if (!(q->params = flat(&r)))
+				goto fail;
 		}
-		/* The keys are string constants: json-c need not copy them. */
-		json_object_object_add_ex(
-		    q, names[i], v, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
 	} while (eat(&r, ','));
-	if (!eat(&r, '}'))
+	/* jsonrpc and method are required: without them, the full path's error. */
+	if (!eat(&r, '}') || (seen & 5) != 5)
 		goto fail;
-end:
 	skip_ws(&r);
 	if (r.p == r.end)
-		return q;
+		return true;
 fail:
-	json_object_put(q);
-	return NULL;
+	jsonfast_req_clear(q);
+	return false;
 }
 
 /* ---- printing ---------------------------------------------------------------- */

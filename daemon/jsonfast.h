@@ -16,9 +16,18 @@ struct jsonfast_buf {
 	bool failed;
 };
 
-/* The request object of a plain request line, or NULL: not plain (or not
- * valid), parse it with the full parser. */
-json_object *jsonfast_parse(const char *line, size_t len);
+/* A plain, valid request line's parts (jsonfast.c says which lines are). */
+struct jsonfast_req {
+	bool has_id;
+	json_object *id;     /* owned; NULL for null or no id */
+	char method[64];     /* NUL-terminated */
+	json_object *params; /* owned; NULL if absent or null */
+};
+
+/* true: q holds the request's parts; false: not a plain request (or not a
+ * valid one), parse it with the full parser. */
+bool jsonfast_request(const char *line, size_t len, struct jsonfast_req *q);
+void jsonfast_req_clear(struct jsonfast_req *q);
 
 bool jsonfast_reserve(struct jsonfast_buf *b, size_t more);
 void jsonfast_put(struct jsonfast_buf *b, const char *s, size_t n);

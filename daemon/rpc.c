@@ -178,20 +178,61 @@ json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struc
 
 /* ---- requests ------------------------------------------------------------------- */
 
-static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot)
+/* A request taken from c (it holds a reference on c until answered). */
+static struct rpc_req *req_new(struct client *c, struct rpc_batch *batch, int slot)
 {
-	struct wisd *d = c->d;
 	struct rpc_req *r = calloc(1, sizeof *r);
 	if (!r) {
 		if (batch)
 			batch->outstanding--;
-		return;
+		return NULL;
 	}
 	r->c = c;
 	r->batch = batch;
 	r->slot = slot;
 	client_request_taken(c);
-	d->requests++;
+	c->d->requests++;
+	return r;
+}
+
+static void req_fail(struct rpc_req *r, struct wisj_error *e);
+
+/* The method call of a request whose envelope is valid. */
+static void req_call(struct rpc_req *r, const char *name, size_t name_len, json_object *params)
+{
+	struct wisd *d = r->c->d;
+	struct wisj_error e = {0};
+	/* A NUL inside the name must not make "system.ping\u0000x" match. */
+	const wisj_method *m = strlen(name) == name_len ? wisj_method_find(name) : NULL;
+	if (!m) {
+		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "Method not found: %s", name);
+		req_fail(r, &e);
+		return;
+	}
+	if (d->stopping) {
+		wisj_error_set(&e, WISJ_SHUTTING_DOWN, "wisd is shutting down");
+		req_fail(r, &e);
+		return;
+	}
+	wisd_call_method(d, &r->c->who, m, params, on_result, r);
+}
+
+static void req_fail(struct rpc_req *r, struct wisj_error *e)
+{
+	if (r->notification && e->code != WISJ_INVALID_REQUEST) {
+		finish(r, NULL);
+	} else {
+		r->notification = false;
+		on_result(r, NULL, e);
+	}
+	wisj_error_clear(e);
+}
+
+static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot)
+{
+	struct rpc_req *r = req_new(c, batch, slot);
+	if (!r)
+		return;
 	struct wisj_error e = {0};
 	json_object *id = NULL, *ver, *meth, *params = NULL;
 	bool has_id =
@@ -234,29 +275,27 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 	/* Only a well-formed request without an id is a notification; errors in
 	 * the envelope itself are still reported (with id null). */
 	r->notification = !has_id;
-	const char *name = json_object_get_string(meth);
-	/* A NUL inside the name must not make "system.ping\u0000x" match. */
-	const wisj_method *m = strlen(name) == (size_t)json_object_get_string_len(meth)
-	                           ? wisj_method_find(name)
-	                           : NULL;
-	if (!m) {
-		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "Method not found: %s", name);
-		goto fail;
-	}
-	if (d->stopping) {
-		wisj_error_set(&e, WISJ_SHUTTING_DOWN, "wisd is shutting down");
-		goto fail;
-	}
-	wisd_call_method(d, &c->who, m, params, on_result, r);
+	req_call(r, json_object_get_string(meth), (size_t)json_object_get_string_len(meth), params);
 	return;
 fail:
-	if (r->notification && e.code != WISJ_INVALID_REQUEST) {
-		finish(r, NULL);
-	} else {
-		r->notification = false;
-		on_result(r, NULL, &e);
+	req_fail(r, &e);
+}
+
+/* A plain request line (jsonfast.c): no object for its envelope. */
+static bool fast_request(struct client *c, const char *line, size_t len)
+{
+	struct jsonfast_req q;
+	if (c->d->cfg.max_depth < 3 || !jsonfast_request(line, len, &q))
+		return false;
+	struct rpc_req *r = req_new(c, NULL, 0);
+	if (r) {
+		r->id = q.id;
+		q.id = NULL;
+		r->notification = !q.has_id;
+		req_call(r, q.method, strlen(q.method), q.params);
 	}
-	wisj_error_clear(&e);
+	jsonfast_req_clear(&q);
+	return true;
 }
 
 void rpc_line(struct client *c, char *line, size_t len)
@@ -268,10 +307,10 @@ void rpc_line(struct client *c, char *line, size_t len)
 	if (i == len)
 		return; /* blank lines are keep-alives */
 	struct wisj_error e = {0};
-	/* Most lines are plain requests: parsed without json-c's tokener. */
-	json_object *q = d->cfg.max_depth >= 3 ? jsonfast_parse(line + i, len - i) : NULL;
-	if (!q)
-		q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
+	/* Most lines are plain requests: read without json-c's tokener. */
+	if (fast_request(c, line + i, len - i))
+		return;
+	json_object *q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
 	if (!q) {
 		if (!e.code)
 			wisj_error_set(&e, WISJ_INVALID_REQUEST,

@@ -1,8 +1,8 @@
 /*
  * wisd's JSON fast paths (daemon/jsonfast.c) against json-c itself: a
- * plain request line must give the very object json-c's tokener gives
- * (members, order, types), anything else must be left to the full parser
- * (NULL), and printing must give json-c's bytes exactly.
+ * plain request line must give the very id, method and params json-c's
+ * tokener gives (values, order, types), anything else must be left to the
+ * full parser (false), and printing must give json-c's bytes exactly.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,8 +41,7 @@ static const char *const plain[] = {
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":1,\"a\":2}}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":null,\"id\":0}",
     "{\"jsonrpc\":\"2.0\",\"id\":123456789012345678,\"method\":\"x\"}",
-    "{}",
-    "{\"jsonrpc\":2,\"id\":true,\"method\":7}",
+    "{\"method\":\"\",\"jsonrpc\":\"2.0\"}",
 };
 
 static const char *const not_plain[] = {
@@ -50,69 +49,102 @@ static const char *const not_plain[] = {
     "[]",
     "[{\"jsonrpc\":\"2.0\",\"method\":\"x\"}]",
     "{",
+    "{}",
     "{\"id\":1",
-    "{\"id\":1,}",
-    "{\"id\":1}x",
-    "{\"id\" 1}",
-    "{\"id\":1 \"method\":\"x\"}",
-    "{\"id\":\"a\\\"b\"}",
-    "{\"id\":\"caf\xc3\xa9\"}",
-    "{\"id\":\"tab\there\"}",
-    "{\"id\":1.5}",
-    "{\"id\":1e3}",
-    "{\"id\":-0}",
-    "{\"id\":01}",
-    "{\"id\":1234567890123456789}",
-    "{\"id\":-}",
-    "{\"id\":tru}",
-    "{\"id\":nul}",
-    "{\"id\":{}}",
-    "{\"id\":[1]}",
-    "{\"id\":1,\"id\":2}",
-    "{\"extra\":1}",
-    "{\"params\":{\"a\":{\"b\":1}}}",
-    "{\"params\":[[1]]}",
-    "{\"params\":1}",
-    "{\"params\":\"x\"}",
-    "{\"params\":{\"a\":1.0}}",
-    "{\"params\":{\"a\" 1}}",
-    "{\"params\":{\"a\":1,}}",
-    "{\"params\":[1,]}",
-    "{'id':1}",
-    "{\"method\":\"x\"} {\"method\":\"y\"}",
+    /* envelope errors: the full path words them */
+    "{\"jsonrpc\":2,\"id\":1,\"method\":\"x\"}",
+    "{\"jsonrpc\":\"1.0\",\"method\":\"x\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":1}",
+    "{\"method\":\"x\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":7}",
+    "{\"jsonrpc\":\"2.0\",\"method\":null}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":true}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"extra\":1}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"method\":\"y\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":1}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":\"x\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":"
+    "\"a-method-name-longer-than-sixty-three-characters-is-not-taken-here\"}",
+    /* not plain JSON */
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1,}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\"}x",
+    "{\"jsonrpc\" \"2.0\",\"method\":\"x\"}",
+    "{\"jsonrpc\":\"2.0\" \"method\":\"x\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"a\\\"b\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"caf\xc3\xa9\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"tab\there\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1.5}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1e3}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":-0}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":01}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1234567890123456789}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":-}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":nul}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":{}}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":[1]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":{\"b\":1}}}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":[[1]]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":1.0}}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\" 1}}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":1,}}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":[1,]}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"a\":tru}}",
+    "{'jsonrpc':'2.0'}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\"} {\"jsonrpc\":\"2.0\",\"method\":\"y\"}",
 };
+
+/* The part json-c gives for key (NULL if absent or null). */
+static json_object *member(json_object *o, const char *key, bool *present)
+{
+	json_object *v = NULL;
+	*present = json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static void same_json(json_object *a, json_object *b)
+{
+	CHECK(json_object_equal(a, b));
+	CHECK_EQ(json_object_get_type(a), json_object_get_type(b));
+	if (a && b)
+		CHECK(strcmp(print_jsonc(a), print_jsonc(b)) == 0); /* member order */
+}
 
 static void test_parse(void)
 {
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
-		json_object *q = jsonfast_parse(plain[i], strlen(plain[i]));
+		struct jsonfast_req q;
+		bool ok = jsonfast_request(plain[i], strlen(plain[i]), &q);
 		json_object *want = json_tokener_parse(plain[i]);
-		CHECK(q != NULL);
+		CHECK(ok);
 		CHECK(want != NULL);
-		if (!q || !want) {
+		if (!ok || !want) {
 			fprintf(stderr, "  line: %s\n", plain[i]);
 		} else {
-			CHECK(json_object_equal(q, want));
-			CHECK(strcmp(print_jsonc(q), print_jsonc(want)) == 0); /* member order */
-			json_object_object_foreach(want, k, v)
-			{
-				json_object *got = NULL;
-				CHECK(json_object_object_get_ex(q, k, &got));
-				CHECK_EQ(json_object_get_type(got), json_object_get_type(v));
-			}
+			bool present;
+			json_object *id = member(want, "id", &present);
+			CHECK_EQ(q.has_id, present);
+			same_json(q.id, id);
+			CHECK(strcmp(q.method, json_object_get_string(
+			                           member(want, "method", &present))) == 0);
+			same_json(q.params, member(want, "params", &present));
+			jsonfast_req_clear(&q);
 		}
-		json_object_put(q);
 		json_object_put(want);
 	}
 	for (size_t i = 0; i < sizeof not_plain / sizeof not_plain[0]; i++) {
-		json_object *q = jsonfast_parse(not_plain[i], strlen(not_plain[i]));
-		CHECK(q == NULL);
-		if (q)
+		struct jsonfast_req q;
+		bool ok = jsonfast_request(not_plain[i], strlen(not_plain[i]), &q);
+		CHECK(!ok);
+		CHECK(q.id == NULL && q.params == NULL);
+		if (ok) {
 			fprintf(stderr, "  taken but not plain: %s\n", not_plain[i]);
-		json_object_put(q);
+			jsonfast_req_clear(&q);
+		}
 	}
 	/* A line is only its bytes: no reading past len. */
-	CHECK(jsonfast_parse("{\"id\":12}", 8) == NULL);
+	struct jsonfast_req q;
+	const char *cut = "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":12}";
+	CHECK(!jsonfast_request(cut, strlen(cut) - 1, &q));
 }
 
 static void test_print(void)
