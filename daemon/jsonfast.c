@@ -376,3 +376,15 @@ void jsonfast_print(struct jsonfast_buf *b, json_object *o)
 	}
 	}
 }
+
+void jsonfast_print_notification(struct jsonfast_buf *b, const char *topic, json_object *params)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":";
+	jsonfast_put(b, head, sizeof head - 1);
+	json_object *t = json_object_new_string(topic);
+	jsonfast_print(b, t);
+	json_object_put(t);
+	jsonfast_put(b, ",\"params\":", 10);
+	jsonfast_print(b, params);
+	jsonfast_put(b, "}\n", 2);
+}

@@ -34,4 +34,7 @@ void jsonfast_put(struct jsonfast_buf *b, const char *s, size_t n);
 /* Appends o as json_object_to_json_string_ext(o, PLAIN | NOSLASHESCAPE). */
 void jsonfast_print(struct jsonfast_buf *b, json_object *o);
 
+/* {"jsonrpc":"2.0","method":TOPIC,"params":PARAMS} and a newline. */
+void jsonfast_print_notification(struct jsonfast_buf *b, const char *topic, json_object *params);
+
 #endif

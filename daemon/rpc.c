@@ -354,19 +354,15 @@ void rpc_notify(struct wisd *d, const char *topic, json_object *params)
 	int k = rpc_topic_index(topic);
 	if (k < 0)
 		return;
-	struct shbuf *b = NULL;
+	/* Printed once, around params, and copied to each subscriber. */
+	struct jsonfast_buf b = {0};
 	for (struct client *c = d->clients; c; c = c->next) {
 		if (c->closing || !(c->topics & TOPIC_BIT(k)))
 			continue;
-		if (!b) {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
-			json_object_object_add(o, "method", json_object_new_string(topic));
-			json_object_object_add(o, "params", json_object_get(params));
-			b = shbuf_from_json(o);
-			json_object_put(o);
-		}
-		outq_send_bytes(c, b->data, b->len);
+		if (!b.len)
+			jsonfast_print_notification(&b, topic, params);
+		if (!b.failed)
+			outq_send_bytes(c, b.p, b.len);
 	}
-	shbuf_unref(b);
+	free(b.p);
 }

@@ -174,6 +174,20 @@ static void test_print(void)
 	same_print(a);
 	json_object_put(a);
 	json_object_put(o);
+	/* A notification: as wisd printed it with json-c before. */
+	json_object *p = json_tokener_parse("{\"pin\":\"IO1\",\"level\":1,\"t\":1.25}");
+	json_object *env = json_object_new_object();
+	json_object_object_add(env, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(env, "method", json_object_new_string("gpio.edge"));
+	json_object_object_add(env, "params", json_object_get(p));
+	struct jsonfast_buf b = {0};
+	jsonfast_print_notification(&b, "gpio.edge", p);
+	char want[256];
+	snprintf(want, sizeof want, "%s\n", print_jsonc(env));
+	CHECK(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0);
+	free(b.p);
+	json_object_put(env);
+	json_object_put(p);
 	json_object *parsed = json_tokener_parse("{\"d\":1.50,\"e\":[1.0e2,-0.0]}");
 	same_print(parsed); /* json-c reprints a parsed double's own text */
 	json_object_put(parsed);

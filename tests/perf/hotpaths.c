@@ -35,8 +35,8 @@ __attribute__((noinline)) static void hp_codec(unsigned n)
 	uint8_t buf[WIS_MAX_ENCODED + 1];
 	const uint8_t pl[2] = {IO1, 1};
 	for (unsigned i = 0; i < n; i++) {
-		struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, (uint16_t)(i + 1),
-		                    WIS_OP_GPIO_WRITE, 0, 0};
+		struct wis_hdr h = {
+		    WIS_PROTO_VERSION, WIS_MSG_REQUEST, (uint16_t)(i + 1), WIS_OP_GPIO_WRITE, 0, 0};
 		size_t k = wis__frame_encode(buf, sizeof buf, &h, pl, sizeof pl);
 		wis__deframer_feed(&d, buf, k, count_frame, NULL);
 	}
@@ -68,9 +68,14 @@ static void fw_gpio_write(unsigned n)
 	uint8_t *frames = malloc((size_t)n * 32);
 	size_t *len = malloc(n * sizeof *len), at = 0;
 	for (unsigned i = 0; i < n; i++) {
-		struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, (uint16_t)(100 + i % 1000),
-		                    WIS_OP_GPIO_WRITE, 0, 0};
-		len[i] = wis__frame_encode(frames + at, 32, &h, (uint8_t[]){IO1, (uint8_t)(i & 1)}, 2);
+		struct wis_hdr h = {WIS_PROTO_VERSION,
+		                    WIS_MSG_REQUEST,
+		                    (uint16_t)(100 + i % 1000),
+		                    WIS_OP_GPIO_WRITE,
+		                    0,
+		                    0};
+		len[i] =
+		    wis__frame_encode(frames + at, 32, &h, (uint8_t[]){IO1, (uint8_t)(i & 1)}, 2);
 		at += len[i];
 	}
 	F.hw.sink = count_bytes;
@@ -102,15 +107,8 @@ static void on_event(void *user, const struct wis_hdr *h, const uint8_t *p, size
 	const char *topic;
 	json_object *params = wisj_event_to_json(NULL, &ev, &topic);
 	/* As wisd's rpc_notify prints it. */
-	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":";
 	note.len = 0;
-	jsonfast_put(&note, head, sizeof head - 1);
-	json_object *t = json_object_new_string(topic);
-	jsonfast_print(&note, t);
-	json_object_put(t);
-	jsonfast_put(&note, ",\"params\":", 10);
-	jsonfast_print(&note, params);
-	jsonfast_put(&note, "}\n", 2);
+	jsonfast_print_notification(&note, topic, params);
 	json_object_put(params);
 	frames_seen++;
 }
@@ -126,8 +124,8 @@ static void radio_rx_json(unsigned n)
 {
 	const struct wis_op_desc *d = wis_op_find(WIS_EV_RADIO_RX);
 	static const uint8_t pkt[10] = "wisrpc-rx";
-	union wis_val v[9] = {{.i = -150}, {.i = 28},     {.i = -148}, {.u = 868100000}, {.u = 7},
-	                      {.u = 125000}, {.u = 5},     {.u = 1}};
+	union wis_val v[9] = {{.i = -150}, {.i = 28},     {.i = -148}, {.u = 868100000},
+	                      {.u = 7},    {.u = 125000}, {.u = 5},    {.u = 1}};
 	v[8].b.p = pkt;
 	v[8].b.len = sizeof pkt;
 	uint8_t pl[WIS_MAX_PAYLOAD];
