@@ -19,6 +19,7 @@
  *   own printbuf.  tests/daemon/test_jsonfast.c compares both ways.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +314,24 @@ static void put_int(struct jsonfast_buf *b, int64_t v)
 	jsonfast_put(b, q, (size_t)(e - q));
 }
 
+/* A double that is a whole number of quarters (the radio's RSSI and SNR
+ * steps) below 1e15 prints as json-c's "%.17g" does it, with the ".0" it
+ * adds to whole numbers: exactly, without printf.  false: anything else. */
+static bool put_quarters(struct jsonfast_buf *b, double d)
+{
+	double q = d * 4;
+	if (!(d > -1e15 && d < 1e15) || q != (double)(int64_t)q)
+		return false;
+	int64_t k = (int64_t)q;
+	uint64_t a = k < 0 ? 0 - (uint64_t)k : (uint64_t)k;
+	if (signbit(d))
+		jsonfast_put(b, "-", 1);
+	put_int(b, (int64_t)(a / 4));
+	static const char *const frac[] = {".0", ".25", ".5", ".75"};
+	jsonfast_put(b, frac[a % 4], a % 4 == 1 || a % 4 == 3 ? 3 : 2);
+	return true;
+}
+
 /* What json-c prints for o itself (doubles, large unsigned integers). */
 static void put_by_jsonc(struct jsonfast_buf *b, json_object *o)
 {
@@ -343,7 +362,9 @@ void jsonfast_print(struct jsonfast_buf *b, json_object *o)
 		return;
 	}
 	case json_type_double:
-		put_by_jsonc(b, o);
+		/* A parsed double prints its own text: json-c's business. */
+		if (json_object_get_userdata(o) || !put_quarters(b, json_object_get_double(o)))
+			put_by_jsonc(b, o);
 		return;
 	case json_type_string:
 		put_string(b, json_object_get_string(o), (size_t)json_object_get_string_len(o));

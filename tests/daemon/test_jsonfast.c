@@ -161,6 +161,13 @@ static void test_print(void)
 	json_object_object_add(o, "neg", json_object_new_int(-42));
 	json_object_object_add(o, "dbl", json_object_new_double(-12.625));
 	json_object_object_add(o, "dbl2", json_object_new_double(1e300));
+	static const double quarters[] = {-75.5, -7.25, 12.0,         -0.0,
+	                                  0.0,   0.75,  -0.25,        1e14 + 0.5,
+	                                  3e15,  0.1,   -1e15 + 0.25, 4503599627370495.5};
+	json_object *qa = json_object_new_array();
+	for (size_t i = 0; i < sizeof quarters / sizeof quarters[0]; i++)
+		json_object_array_add(qa, json_object_new_double(quarters[i]));
+	json_object_object_add(o, "quarters", qa);
 	json_object_object_add(o, "null", NULL);
 	json_object_object_add(o, "t", json_object_new_boolean(1));
 	json_object_object_add(o, "f", json_object_new_boolean(0));
