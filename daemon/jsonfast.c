@@ -107,7 +107,7 @@ static bool scalar(struct rd *r, json_object **o)
 	const char *d = r->p + neg;
 	const char *q = d;
 	int64_t v = 0;
-	while (q < r->end && *q >= '0' && *q <= '9' && q - d < 19)
+	while (q < r->end && *q >= '0' && *q <= '9' && q - d < 18)
 		v = v * 10 + (*q++ - '0');
 	size_t digits = (size_t)(q - d);
 	if (digits == 0 || digits > 18 || (digits > 1 && *d == '0') || (neg && v == 0))

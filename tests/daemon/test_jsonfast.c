@@ -78,6 +78,7 @@ static const char *const not_plain[] = {
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":-0}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":01}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1234567890123456789}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":99999999999999999999}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":-}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":nul}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":{}}",
