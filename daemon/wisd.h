@@ -73,8 +73,10 @@ struct wisd {
 	ino_t unix_ino;
 	struct timespec unix_ctime;
 	uv_timer_t idle_timer;
-	uv_prepare_t flush_prep;     /* outq.c: writes each client's output once per pass */
-	struct client *flush_list;   /* outq.c: clients with output waiting */
+	/* outq.c: writes each client's output once per loop pass; the clients
+	 * with output waiting. */
+	uv_prepare_t flush_prep;
+	struct client *flush_list;
 	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
@@ -134,9 +136,11 @@ struct client {
 	unsigned refs;    /* 1 for the connection + 1 per request or write pending */
 	unsigned topics;  /* TOPIC_BIT()s subscribed */
 	uint64_t last_rx; /* uv_now() of the last bytes received */
-	struct jsonfast_buf out;    /* outq.c: output of this loop pass, unwritten */
-	struct client *flush_next;  /* outq.c: the next on d->flush_list */
-	bool flush_listed;          /* outq.c: on d->flush_list */
+	/* outq.c: this loop pass's output, not yet written; listed on
+	 * d->flush_list (next: flush_next) while it waits. */
+	struct jsonfast_buf out;
+	struct client *flush_next;
+	bool flush_listed;
 };
 
 /* A reference-counted output line, so a notification is serialised once
