@@ -63,8 +63,8 @@ static const char *const not_plain[] = {
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"method\":\"y\"}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":1}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":\"x\"}",
-    "{\"jsonrpc\":\"2.0\",\"method\":"
-    "\"a-method-name-longer-than-sixty-three-characters-is-not-taken-here\"}",
+    ("{\"jsonrpc\":\"2.0\",\"method\":"
+     "\"a-method-name-longer-than-sixty-three-characters-is-not-taken-here\"}"),
     /* not plain JSON */
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1,}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\"}x",
