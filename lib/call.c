@@ -31,7 +31,7 @@
 #include "internal.h"
 
 /* The device whose reader role this thread holds (NULL if none). */
-static _Thread_local wis_device *tls_reader WIS__TLS_FAST;
+static _Thread_local wis_device *tls_reader;
 
 int64_t wis__now_ns(void)
 {
@@ -295,10 +295,26 @@ static void send_failed(wis_device *dev, struct wis_slot *s, uint16_t id, wis_do
 
 /* The open options' timeout, plus what a long operation may take on the
  * device by its description (a DELAY's delay, a TX's time on air). */
+/* The table lookup, remembered per opcode: most programs call a few
+ * opcodes over and over.  Entries point into the constant table, so a
+ * relaxed atomic is all the threads sharing it need. */
+static const struct wis_op_desc *op_find_cached(uint16_t opcode)
+{
+	static _Atomic(const struct wis_op_desc *) cache[64];
+	_Atomic(const struct wis_op_desc *) *slot = &cache[opcode % 64];
+	const struct wis_op_desc *d = atomic_load_explicit(slot, memory_order_relaxed);
+	if (!d || d->opcode != opcode) {
+		d = wis_op_find(opcode);
+		if (d)
+			atomic_store_explicit(slot, d, memory_order_relaxed);
+	}
+	return d;
+}
+
 unsigned wis__default_timeout(wis_device *dev, uint16_t opcode, const void *req, size_t len)
 {
 	uint64_t ms = dev->opts.timeout_ms;
-	ms += wis_op_bound_ms(wis_op_find(opcode), req, len);
+	ms += wis_op_bound_ms(op_find_cached(opcode), req, len);
 	return ms > UINT32_MAX ? UINT32_MAX : (unsigned)ms;
 }
 

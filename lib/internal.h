@@ -29,15 +29,6 @@
 #define WIS_DRIFT_PPM 50
 
 /* One call in flight.  id 0 = free slot. */
-/* For the library's few pointer-sized thread-locals: initial-exec TLS is
- * read without a __tls_get_addr call (a few bytes of static TLS, which
- * glibc keeps spare even for a library loaded by dlopen). */
-#if defined(__GNUC__)
-#define WIS__TLS_FAST __attribute__((tls_model("initial-exec")))
-#else
-#define WIS__TLS_FAST
-#endif
-
 struct wis_slot {
 	uint16_t id;
 	uint16_t opcode;

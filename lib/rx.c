@@ -60,7 +60,8 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 		else if (status != 0)
 			detail_from_payload(s->detail, sizeof s->detail, s->opcode, status, p, len);
 		s->done = true;
-		pthread_cond_signal(wis__slot_cv(dev, s));
+		if (s->waiting) /* else its caller is awake: most often, the reader itself */
+			pthread_cond_signal(wis__slot_cv(dev, s));
 		pthread_mutex_unlock(&dev->mu);
 		return;
 	}
