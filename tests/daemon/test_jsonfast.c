@@ -42,6 +42,7 @@ static const char *const plain[] = {
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":null,\"id\":0}",
     "{\"jsonrpc\":\"2.0\",\"id\":123456789012345678,\"method\":\"x\"}",
     "{\"method\":\"\",\"jsonrpc\":\"2.0\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\" !#$%&'()*+,-./0123456789:;<=>?@AZ[]^_`az{|}~\"}",
 };
 
 static const char *const not_plain[] = {
@@ -73,6 +74,11 @@ static const char *const not_plain[] = {
     "{\"jsonrpc\":\"2.0\",\"method\":\"a\\\"b\"}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"caf\xc3\xa9\"}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"tab\there\"}",
+    /* the same inside 8-byte words */
+    "{\"jsonrpc\":\"2.0\",\"method\":\"abcdefgh\\u0041bc\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"abcdefg\x7fijklmnop\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"abcdefghi\x80jklmnop\"}",
+    "{\"jsonrpc\":\"2.0\",\"method\":\"abcdefghij\x1fklmnop\"}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1.5}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1e3}",
     "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":-0}",
