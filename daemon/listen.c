@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "outq.h"
 #include "wisd.h"
 
 /* A socket file left by a daemon that died is removed; one that a live
@@ -148,6 +149,7 @@ static int server_start(struct wisd *d, struct wisd_comp *self)
 	d->idle_timer.data = d;
 	uv_idle_init(d->loop, &d->resume_idle);
 	d->resume_idle.data = d;
+	outq_start(d);
 	d->rbuf_len = 65536;
 	d->rbuf = malloc(d->rbuf_len);
 	if (!d->rbuf)
@@ -220,6 +222,7 @@ static bool server_busy(struct wisd *d, struct wisd_comp *self)
 static void server_stop(struct wisd *d, struct wisd_comp *self)
 {
 	(void)self;
+	outq_stop(d); /* answers of this pass go out before the clients close */
 	for (struct client *c = d->clients; c; c = c->next)
 		client_close(c);
 	if (!uv_is_closing((uv_handle_t *)&d->idle_timer))

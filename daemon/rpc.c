@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outq.h"
 #include "wisd.h"
 
 /* A JSON-RPC batch: each answer is kept as its text, so that it is
@@ -26,7 +27,7 @@ struct rpc_batch {
 		char *text; /* the answer; NULL for a notification or while waiting */
 		size_t len;
 		json_object *id; /* owned; NULL for a notification */
-	} *slots;
+	} * slots;
 	size_t n;
 	size_t bytes; /* of the answers so far */
 	bool too_big; /* passed max_answer: no text is kept */
@@ -58,9 +59,7 @@ static json_object *make_error(json_object *id, struct wisj_error *e)
 
 static void send_json(struct client *c, json_object *o)
 {
-	struct shbuf *b = shbuf_from_json(o);
-	client_send(c, b);
-	shbuf_unref(b);
+	outq_send_json(c, o);
 }
 
 void rpc_send_error(struct client *c, int code, const char *msg)
@@ -127,7 +126,8 @@ static void batch_done(struct rpc_batch *b)
 		*p++ = ']';
 		*p++ = '\n';
 		out->len = (size_t)(p - out->data);
-		client_send(b->c, out);
+		/* Through the per-pass buffer, behind the answers before it. */
+		outq_send_bytes(b->c, out->data, out->len);
 		shbuf_unref(out);
 	}
 	for (size_t i = 0; i < b->n; i++) {
@@ -175,7 +175,8 @@ static void send_answer(struct rpc_req *r, json_object *resp)
 		b = shbuf_from_json(o);
 		json_object_put(o);
 	}
-	client_send(r->c, b);
+	if (b)
+		outq_send_bytes(r->c, b->data, b->len);
 	shbuf_unref(b);
 }
 
@@ -208,6 +209,19 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 		return;
 	}
 	json_object *o;
+	if (result && !r->batch) {
+		/* The envelope is printed around the result, not built. */
+		size_t big = outq_send_result(r->c, r->id, result, r->c->d->cfg.max_answer);
+		json_object_put(result);
+		if (big) {
+			struct wisj_error e = {0};
+			too_big_error(&e, r->c, big);
+			finish(r, make_error(r->id, &e));
+			return;
+		}
+		finish(r, NULL);
+		return;
+	}
 	if (result) {
 		o = envelope();
 		json_object_object_add(o, "result", result);
@@ -288,21 +302,64 @@ json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struc
 
 /* ---- requests ------------------------------------------------------------------- */
 
-static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot,
-                    const char *line, struct wisj_span idspan)
+/* A request taken from c (it holds a reference on c until answered). */
+static struct rpc_req *req_new(struct client *c, struct rpc_batch *batch, int slot)
 {
-	struct wisd *d = c->d;
 	struct rpc_req *r = calloc(1, sizeof *r);
 	if (!r) {
 		if (batch)
 			batch->outstanding--;
-		return;
+		return NULL;
 	}
 	r->c = c;
 	r->batch = batch;
 	r->slot = slot;
 	client_request_taken(c);
-	d->requests++;
+	c->d->requests++;
+	return r;
+}
+
+static void req_fail(struct rpc_req *r, struct wisj_error *e);
+
+/* The method call of a request whose envelope is valid. */
+static void req_call(struct rpc_req *r, const char *name, size_t name_len, json_object *params)
+{
+	struct wisd *d = r->c->d;
+	struct wisj_error e = {0};
+	/* A NUL inside the name must not make "system.ping\u0000x" match. */
+	const wisj_method *m = strlen(name) == name_len ? wisj_method_find(name) : NULL;
+	if (!m) {
+		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "Method not found: %s", name);
+		req_fail(r, &e);
+		return;
+	}
+	if (d->stopping) {
+		wisj_error_set(&e, WISJ_SHUTTING_DOWN, "wisd is shutting down");
+		req_fail(r, &e);
+		return;
+	}
+	wisd_call_method(d, &r->c->who, m, params, on_result, r);
+}
+
+static void req_fail(struct rpc_req *r, struct wisj_error *e)
+{
+	if (r->notification && e->code != WISJ_INVALID_REQUEST) {
+		finish(r, NULL);
+	} else {
+		r->notification = false;
+		on_result(r, NULL, e);
+	}
+	wisj_error_clear(e);
+}
+
+/* A request parsed by json-c; line and idspan: where its id's text is, to
+ * echo it exactly. */
+static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot,
+                    const char *line, struct wisj_span idspan)
+{
+	struct rpc_req *r = req_new(c, batch, slot);
+	if (!r)
+		return;
 	struct wisj_error e = {0};
 	json_object *id = NULL, *ver, *meth, *params = NULL;
 	bool has_id =
@@ -351,29 +408,27 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 	/* Only a well-formed request without an id is a notification; errors in
 	 * the envelope itself are still reported (with id null). */
 	r->notification = !has_id;
-	const char *name = json_object_get_string(meth);
-	/* A NUL inside the name must not make "system.ping\u0000x" match. */
-	const wisj_method *m = strlen(name) == (size_t)json_object_get_string_len(meth)
-	                           ? wisj_method_find(name)
-	                           : NULL;
-	if (!m) {
-		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "Method not found: %s", name);
-		goto fail;
-	}
-	if (d->stopping) {
-		wisj_error_set(&e, WISJ_SHUTTING_DOWN, "wisd is shutting down");
-		goto fail;
-	}
-	wisd_call_method(d, &c->who, m, params, on_result, r);
+	req_call(r, json_object_get_string(meth), (size_t)json_object_get_string_len(meth), params);
 	return;
 fail:
-	if (r->notification && e.code != WISJ_INVALID_REQUEST) {
-		finish(r, NULL);
-	} else {
-		r->notification = false;
-		on_result(r, NULL, &e);
+	req_fail(r, &e);
+}
+
+/* A plain request line (jsonfast.c): no object for its envelope. */
+static bool fast_request(struct client *c, const char *line, size_t len)
+{
+	struct jsonfast_req q;
+	if (c->d->cfg.max_depth < 3 || !jsonfast_request(line, len, &q))
+		return false;
+	struct rpc_req *r = req_new(c, NULL, 0);
+	if (r) {
+		r->id = q.id;
+		q.id = NULL;
+		r->notification = !q.has_id;
+		req_call(r, q.method, strlen(q.method), q.params);
 	}
-	wisj_error_clear(&e);
+	jsonfast_req_clear(&q);
+	return true;
 }
 
 void rpc_line(struct client *c, char *line, size_t len)
@@ -387,6 +442,13 @@ void rpc_line(struct client *c, char *line, size_t len)
 	if (!c->authed && auth_first_line(c, line, len) < 0)
 		return;
 	struct wisj_error e = {0};
+	/* Most lines are plain requests: read without json-c's tokener. */
+	if (fast_request(c, line + i, len - i)) {
+		/* A TCP client whose first request (rpc.auth) failed goes. */
+		if (!c->authed && !c->closing)
+			client_close(c);
+		return;
+	}
 	json_object *q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
 	if (!q) {
 		if (!e.code)
@@ -449,19 +511,15 @@ void rpc_notify(struct wisd *d, const char *topic, json_object *params)
 	int k = rpc_topic_index(topic);
 	if (k < 0)
 		return;
-	struct shbuf *b = NULL;
+	/* Printed once, around params, and copied to each subscriber. */
+	struct jsonfast_buf b = {0};
 	for (struct client *c = d->clients; c; c = c->next) {
 		if (c->closing || !(c->topics & TOPIC_BIT(k)))
 			continue;
-		if (!b) {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
-			json_object_object_add(o, "method", json_object_new_string(topic));
-			json_object_object_add(o, "params", json_object_get(params));
-			b = shbuf_from_json(o);
-			json_object_put(o);
-		}
-		client_send(c, b);
+		if (!b.len)
+			jsonfast_print_notification(&b, topic, params);
+		if (!b.failed)
+			outq_send_bytes(c, b.p, b.len);
 	}
-	shbuf_unref(b);
+	free(b.p);
 }

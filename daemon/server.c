@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "outq.h"
 #include "wisd.h"
 
 #define CLIENT_MAX_PENDING 256
@@ -105,6 +106,7 @@ void client_unref(struct client *c)
 		return;
 	free(c->line);
 	free(c->held);
+	free(c->out.p); /* outq.c */
 	free(c);
 }
 
@@ -127,6 +129,7 @@ void client_close(struct client *c)
 {
 	if (c->closing)
 		return;
+	outq_flush(c); /* an error answered just before the close goes first */
 	c->closing = true;
 	limits_closing(c);
 	uv_read_stop(&c->h.stream);

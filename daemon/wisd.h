@@ -34,6 +34,7 @@
 
 #include "component.h"
 #include "config.h"
+#include "jsonfast.h"
 #include "log.h"
 #include "wisjson.h"
 
@@ -74,6 +75,10 @@ struct wisd {
 	ino_t unix_ino;
 	struct timespec unix_ctime;
 	uv_timer_t idle_timer;
+	/* outq.c: writes each client's output once per loop pass; the clients
+	 * with output waiting. */
+	uv_prepare_t flush_prep;
+	struct client *flush_list;
 	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
@@ -149,6 +154,11 @@ struct client {
 	size_t added;     /* ... queued since the last sweep */
 	size_t last_q;    /* write queue size at the last sweep */
 	unsigned stall_ms; /* time its queue has been above the limit without shrinking */
+	/* outq.c: this loop pass's output, not yet written; listed on
+	 * d->flush_list (next: flush_next) while it waits. */
+	struct jsonfast_buf out;
+	struct client *flush_next;
+	bool flush_listed;
 };
 
 /* A reference-counted output line, so a notification is serialised once

@@ -55,43 +55,58 @@ static int ms_until(int64_t deadline)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* A call's slot is slots[id % nslots] (alloc_slot_locked picks the id so),
+ * so a response finds its call without a search. */
 struct wis_slot *wis__slot_find(wis_device *dev, uint16_t id)
 {
-	for (unsigned i = 0; i < dev->nslots; i++)
-		if (dev->slots[i].id == id)
-			return &dev->slots[i];
-	return NULL;
+	struct wis_slot *s = &dev->slots[id % dev->nslots];
+	return id && s->id == id ? s : NULL;
 }
 
-/* Caller checked used < window.  Ids run 1..65535 and skip ids still in
- * flight, so a late response to a timed-out call can never be taken for
- * the answer to a new one while the old id is in use. */
-static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms)
+/* Caller checked used < window.  Ids run 1..65535, skipping those whose
+ * slot (id % nslots) is taken: so no id still in flight is reused, and a
+ * late response to a timed-out call can never be taken for the answer to a
+ * new one while the old id is in use. */
+static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms,
+                                          int64_t deadline_ns)
 {
-	struct wis_slot *s = NULL;
-	for (unsigned i = 0; i < dev->nslots && !s; i++)
-		if (dev->slots[i].id == 0)
-			s = &dev->slots[i];
 	uint16_t id;
 	do {
 		id = ++dev->next_id;
 		if (id == 0)
 			id = dev->next_id = 1;
-	} while (wis__slot_find(dev, id));
-	memset(s, 0, sizeof *s);
+	} while (dev->slots[id % dev->nslots].id != 0);
+	struct wis_slot *s = &dev->slots[id % dev->nslots];
+	/* Field by field: the detail text (most of the slot) needs no zeroing. */
 	s->id = id;
 	s->opcode = opcode;
+	s->async = s->done = s->waiting = false;
+	s->status = 0;
+	s->deadline_ns = deadline_ns;
 	s->timeout_ms = timeout_ms;
-	s->deadline_ns = wis__now_ns() + (int64_t)timeout_ms * 1000000;
+	s->cb = NULL;
+	s->user = NULL;
+	s->resp = NULL;
+	s->cap = s->len = 0;
+	s->detail[0] = 0;
 	dev->used++;
 	return s;
+}
+
+/* Wakes the threads asleep on dev->cond, if any (most calls find none). */
+static void cond_wake_locked(wis_device *dev)
+{
+	if (dev->cond_waiters)
+		pthread_cond_broadcast(&dev->cond);
 }
 
 void wis__slot_free_locked(wis_device *dev, struct wis_slot *s)
 {
 	s->id = 0;
 	dev->used--;
-	pthread_cond_broadcast(&dev->cond); /* a window slot is free */
+	if (s->async)
+		dev->nasync--;
+	cond_wake_locked(dev); /* a window slot is free */
 }
 
 pthread_cond_t *wis__slot_cv(wis_device *dev, struct wis_slot *s)
@@ -104,7 +119,7 @@ pthread_cond_t *wis__slot_cv(wis_device *dev, struct wis_slot *s)
 static void hand_off_reader_locked(wis_device *dev)
 {
 	dev->reader_active = false;
-	for (unsigned i = 0; i < dev->nslots; i++) {
+	for (unsigned i = 0; dev->nsleeping && i < dev->nslots; i++) {
 		struct wis_slot *s = &dev->slots[i];
 		if (s->id && !s->async && s->waiting && !s->done) {
 			pthread_cond_signal(wis__slot_cv(dev, s));
@@ -113,7 +128,7 @@ static void hand_off_reader_locked(wis_device *dev)
 	}
 	/* wis_close waits for the reader, and callers waiting for a window
 	 * slot may now read for it themselves. */
-	pthread_cond_broadcast(&dev->cond);
+	cond_wake_locked(dev);
 }
 
 /* The detail of a failed async call is wis_last_error() during its
@@ -195,6 +210,8 @@ void wis__link_died(wis_device *dev, int code)
 /* Up to DONE_CHUNK async calls past their deadline, moved into d. */
 static unsigned expire_locked(wis_device *dev, struct wis_done *d)
 {
+	if (dev->nasync == 0)
+		return 0;
 	int64_t now = wis__now_ns();
 	unsigned n = 0;
 	for (unsigned i = 0; i < dev->nslots && n < DONE_CHUNK; i++) {
@@ -278,10 +295,26 @@ static void send_failed(wis_device *dev, struct wis_slot *s, uint16_t id, wis_do
 
 /* The open options' timeout, plus what a long operation may take on the
  * device by its description (a DELAY's delay, a TX's time on air). */
+/* The table lookup, remembered per opcode: most programs call a few
+ * opcodes over and over.  Entries point into the constant table, so a
+ * relaxed atomic is all the threads sharing it need. */
+static const struct wis_op_desc *op_find_cached(uint16_t opcode)
+{
+	static _Atomic(const struct wis_op_desc *) cache[64];
+	_Atomic(const struct wis_op_desc *) *slot = &cache[opcode % 64];
+	const struct wis_op_desc *d = atomic_load_explicit(slot, memory_order_relaxed);
+	if (!d || d->opcode != opcode) {
+		d = wis_op_find(opcode);
+		if (d)
+			atomic_store_explicit(slot, d, memory_order_relaxed);
+	}
+	return d;
+}
+
 unsigned wis__default_timeout(wis_device *dev, uint16_t opcode, const void *req, size_t len)
 {
 	uint64_t ms = dev->opts.timeout_ms;
-	ms += wis_op_bound_ms(wis_op_find(opcode), req, len);
+	ms += wis_op_bound_ms(op_find_cached(opcode), req, len);
 	return ms > UINT32_MAX ? UINT32_MAX : (unsigned)ms;
 }
 
@@ -309,7 +342,12 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 			read_for_slot_locked(dev, deadline);
 			continue;
 		}
-		if (expired || pthread_cond_timedwait(&dev->cond, &dev->mu, &dl) == ETIMEDOUT) {
+		if (!expired) {
+			dev->cond_waiters++;
+			expired = pthread_cond_timedwait(&dev->cond, &dev->mu, &dl) == ETIMEDOUT;
+			dev->cond_waiters--;
+		}
+		if (expired) {
 			rc = wis__fail(WIS_E_TIMEOUT,
 			               "%s: no free call slot within %u ms (%u calls in "
 			               "flight)",
@@ -326,7 +364,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 		rc = wis__fail(WIS_E_CLOSED, "%s: device is being closed", wis_op_name(opcode));
 		goto out;
 	}
-	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms);
+	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms, deadline);
 	s->resp = resp;
 	s->cap = resp_cap;
 	uint16_t id = s->id;
@@ -340,15 +378,17 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 	}
 
 	pthread_mutex_lock(&dev->mu);
-	while (!s->done) {
-		if (wis__now_ns() >= deadline)
+	for (bool first = true; !s->done; first = false) {
+		if (!first && wis__now_ns() >= deadline)
 			break;
 		/* A callback on the reading thread calling in reads on itself:
 		 * waiting for the reader would be waiting for ourselves. */
 		bool nested = dev->reader_active && tls_reader == dev;
 		if (dev->reader_active && !nested) {
 			s->waiting = true;
+			dev->nsleeping++;
 			pthread_cond_timedwait(wis__slot_cv(dev, s), &dev->mu, &dl);
+			dev->nsleeping--;
 			s->waiting = false;
 			continue;
 		}
@@ -361,9 +401,10 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 			wis__run_done(dev, d, nd);
 			pthread_mutex_lock(&dev->mu);
 		}
-		while (!s->done && !dev->dead && !dev->closing && wis__now_ns() < deadline) {
+		int wait;
+		while (!s->done && !dev->dead && !dev->closing && (wait = ms_until(deadline)) > 0) {
 			pthread_mutex_unlock(&dev->mu);
-			int r = wis__read_link(dev, ms_until(deadline));
+			int r = wis__read_link(dev, wait);
 			if (r < 0)
 				wis__link_died(dev, r);
 			pthread_mutex_lock(&dev->mu);
@@ -396,7 +437,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 	wis__slot_free_locked(dev, s);
 out:
 	dev->users--;
-	pthread_cond_broadcast(&dev->cond);
+	cond_wake_locked(dev);
 	pthread_mutex_unlock(&dev->mu);
 	return rc;
 }
@@ -451,7 +492,7 @@ static void users_add(wis_device *dev, int n)
 	pthread_mutex_lock(&dev->mu);
 	dev->users = (unsigned)((int)dev->users + n);
 	if (n < 0)
-		pthread_cond_broadcast(&dev->cond);
+		cond_wake_locked(dev);
 	pthread_mutex_unlock(&dev->mu);
 }
 
@@ -471,8 +512,10 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 		pthread_mutex_unlock(&dev->mu);
 		return rc;
 	}
-	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms);
+	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms,
+	                                       wis__now_ns() + (int64_t)timeout_ms * 1000000);
 	s->async = true;
+	dev->nasync++;
 	s->cb = cb;
 	s->user = user;
 	uint16_t id = s->id;
@@ -594,8 +637,11 @@ void wis__calls_shutdown(wis_device *dev)
 		/* eventfd only fails on overflow, when it is readable anyway */
 	}
 	fail_all(dev, WIS_E_CANCELLED, "device closed while the call was pending");
-	while (dev->users > 0 || dev->reader_active)
+	while (dev->users > 0 || dev->reader_active) {
+		dev->cond_waiters++;
 		pthread_cond_wait(&dev->cond, &dev->mu);
+		dev->cond_waiters--;
+	}
 	/* Callbacks above may have started calls that failed with CLOSED;
 	 * nothing can be in flight now. */
 	pthread_mutex_unlock(&dev->mu);

@@ -100,6 +100,10 @@ static void resync_done(wis_device *dev, int status, const uint8_t *p, size_t le
 void wis__clock_maybe_resync(wis_device *dev)
 {
 	int64_t now = wis__now_ns();
+	/* Most calls come long before a sample is due: no lock for them. */
+	if (now - atomic_load_explicit(&dev->clk.last_attempt_ns, memory_order_relaxed) <
+	    WIS_RESYNC_NS)
+		return;
 	pthread_mutex_lock(&dev->mu);
 	bool due = !dev->dead && !dev->closing && !dev->clk.inflight &&
 	           now - dev->clk.last_attempt_ns >= WIS_RESYNC_NS && dev->used < dev->window;

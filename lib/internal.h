@@ -14,6 +14,7 @@
 #define WISRPC_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -59,8 +60,9 @@ struct wis_clock {
 	int64_t mono_ns;      /* host monotonic time it corresponds to */
 	uint32_t rtt_us;      /* round trip of that sample             */
 	uint32_t best_rtt_us; /* smallest round trip seen: what "good" is */
-	int64_t last_attempt_ns;
-	bool inflight; /* an async UPTIME sample is pending */
+	_Atomic int64_t
+	    last_attempt_ns; /* read without mu to skip the lock when no sample is due */
+	bool inflight;       /* an async UPTIME sample is pending */
 	int64_t inflight_sent_ns;
 };
 
@@ -100,6 +102,10 @@ struct wis_device {
 	unsigned nslots;         /* size of slots[] (the window asked for at open)   */
 	unsigned window;         /* calls allowed in flight: min(asked, device's) */
 	unsigned used;
+	/* Counts that let the common path skip work (call.c): async calls in
+	 * flight (deadlines to check), sync callers asleep on their slot_cv,
+	 * threads asleep on cond. */
+	unsigned nasync, nsleeping, cond_waiters;
 	uint16_t next_id;
 	bool reader_active; /* a thread is reading the link */
 	bool dead;          /* link gone: every call fails with WIS_E_DISCONNECTED */

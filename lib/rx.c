@@ -42,6 +42,7 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 		return;
 	}
 	pthread_mutex_lock(&dev->mu);
+	dev->rx_stats = dev->rx.stats; /* saves read_link a lock of its own */
 	struct wis_slot *s = NULL;
 	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_RESPONSE && h->id != 0)
 		s = wis__slot_find(dev, h->id);
@@ -59,7 +60,8 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 		else if (status != 0)
 			detail_from_payload(s->detail, sizeof s->detail, s->opcode, status, p, len);
 		s->done = true;
-		pthread_cond_signal(wis__slot_cv(dev, s));
+		if (s->waiting) /* else its caller is awake: most often, the reader itself */
+			pthread_cond_signal(wis__slot_cv(dev, s));
 		pthread_mutex_unlock(&dev->mu);
 		return;
 	}
@@ -85,9 +87,12 @@ static void feed_pending(wis_device *dev)
 		const uint8_t *at = dev->rxbuf + dev->rxpos;
 		size_t left = dev->rxlen - dev->rxpos;
 		const uint8_t *z = memchr(at, 0, left);
-		size_t n = z ? (size_t)(z - at) + 1 : left;
-		dev->rxpos += n;
-		wis__deframer_feed(&dev->rx, at, n, on_frame, dev);
+		size_t run = z ? (size_t)(z - at) : left;
+		dev->rxpos += z ? run + 1 : run;
+		if (run)
+			wis__deframer_gather(&dev->rx, at, run);
+		if (z)
+			wis__deframer_end(&dev->rx, on_frame, dev);
 	}
 }
 
@@ -124,8 +129,12 @@ int wis__read_link(wis_device *dev, int wait_ms)
 		if (drained)
 			break;
 	}
-	pthread_mutex_lock(&dev->mu);
-	dev->rx_stats = dev->rx.stats;
-	pthread_mutex_unlock(&dev->mu);
+	/* Only the reader writes rx_stats (under mu, for wis_stats()), so it
+	 * may compare without the lock; usually on_frame copied them already. */
+	if (memcmp(&dev->rx_stats, &dev->rx.stats, sizeof dev->rx_stats) != 0) {
+		pthread_mutex_lock(&dev->mu);
+		dev->rx_stats = dev->rx.stats;
+		pthread_mutex_unlock(&dev->mu);
+	}
 	return rc;
 }

@@ -25,7 +25,8 @@ static int txq_push_locked(wis_device *dev)
 	ssize_t w = dev->tp->ops->write(dev->tp, dev->txq, dev->txq_len);
 	if (w < 0)
 		return (int)w;
-	memmove(dev->txq, dev->txq + w, dev->txq_len - (size_t)w);
+	if ((size_t)w < dev->txq_len)
+		memmove(dev->txq, dev->txq + w, dev->txq_len - (size_t)w);
 	dev->txq_len -= (size_t)w;
 	return 0;
 }
@@ -42,12 +43,15 @@ static bool txq_append_locked(wis_device *dev, const uint8_t *p, size_t n)
 /* tx_mu held; returns with it held.  Pushes the queue out, waiting (with
  * tx_mu released, so other threads can queue meanwhile) until it is empty
  * or the deadline passes. */
-static int txq_drain_locked(wis_device *dev, int64_t deadline)
+static int txq_drain_locked(wis_device *dev, unsigned timeout_ms)
 {
+	int64_t deadline = 0; /* read the clock only if the link makes us wait */
 	for (;;) {
 		int rc = txq_push_locked(dev);
 		if (rc < 0 || dev->txq_len == 0)
 			return rc;
+		if (deadline == 0)
+			deadline = wis__now_ns() + (int64_t)timeout_ms * 1000000;
 		int64_t left = deadline - wis__now_ns();
 		if (left <= 0)
 			return WIS_E_TIMEOUT;
@@ -74,22 +78,27 @@ static int txq_drain_locked(wis_device *dev, int64_t deadline)
 int wis__tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req, size_t len,
                  unsigned timeout_ms, bool async)
 {
-	uint8_t buf[WIS_MAX_ENCODED + 1];
-	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, opcode, 0, 0};
-	size_t n = wis__frame_encode(buf, sizeof buf, &h, req, len);
-	if (n == 0)
+	if (len > WIS_MAX_PAYLOAD || (len && !req))
 		return wis__fail(WIS_E_TOO_BIG, "%s request of %zu bytes does not fit in a frame",
 		                 wis_op_name(opcode), len);
-	int64_t deadline = wis__now_ns() + (int64_t)timeout_ms * 1000000;
+	struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_REQUEST, id, opcode, 0, 0};
 	int rc = 0;
 	pthread_mutex_lock(&dev->tx_mu);
-	if (!txq_append_locked(dev, buf, n)) {
-		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, deadline);
-		if (rc == 0 && !txq_append_locked(dev, buf, n))
-			rc = WIS_E_WINDOW_FULL;
+	if (sizeof dev->txq - dev->txq_len >= WIS_MAX_ENCODED + 1) {
+		/* The common case: encoded straight into the queue. */
+		dev->txq_len += wis__frame_encode(dev->txq + dev->txq_len,
+		                                  sizeof dev->txq - dev->txq_len, &h, req, len);
+	} else {
+		uint8_t buf[WIS_MAX_ENCODED + 1];
+		size_t n = wis__frame_encode(buf, sizeof buf, &h, req, len);
+		if (!txq_append_locked(dev, buf, n)) {
+			rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, timeout_ms);
+			if (rc == 0 && !txq_append_locked(dev, buf, n))
+				rc = WIS_E_WINDOW_FULL;
+		}
 	}
 	if (rc == 0 && !(async && tls_processing == dev))
-		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, deadline);
+		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, timeout_ms);
 	pthread_mutex_unlock(&dev->tx_mu);
 	if (rc == WIS_E_WINDOW_FULL)
 		return wis__fail(rc, "%s: the link to %s is not taking data (%zu bytes queued)",

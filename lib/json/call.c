@@ -51,16 +51,25 @@ struct wisj_ctx {
 	void *observe_user;
 	bool pumping;
 	char radio_region[8]; /* radio.c's regional rules */
+	/* Calls kept for reuse: a call is 3 KiB, and a malloc and free of
+	 * that size per request cost glibc more than the rest of it. */
+	struct wisj_call *spare;
+	unsigned nspare;
 };
+#define SPARE_MAX 32
 
 /* A zeroed call, but for its plan's steps and buffer: 3 KiB that
  * wisj_plan_add() fills before anything reads them, and that zeroing cost
  * more than the rest of a request's allocations together. */
-static struct wisj_call *call_new(void)
+static struct wisj_call *call_new(wisj_ctx *c)
 {
-	struct wisj_call *k = malloc(sizeof *k);
-	if (!k)
+	struct wisj_call *k = c->spare;
+	if (k) {
+		c->spare = k->next;
+		c->nspare--;
+	} else if (!(k = malloc(sizeof *k))) {
 		return NULL;
+	}
 	memset(k, 0, offsetof(struct wisj_call, plan));
 	k->plan.n = 0;
 	k->plan.m = NULL;
@@ -105,6 +114,13 @@ static void call_free(struct wisj_call *k)
 	free(k->parts);
 	if (k->b)
 		wis_batch_free(k->b);
+	wisj_ctx *c = k->ctx;
+	if (c && c->nspare < SPARE_MAX) {
+		k->next = c->spare;
+		c->spare = k;
+		c->nspare++;
+		return;
+	}
 	free(k);
 }
 
@@ -134,6 +150,11 @@ void wisj_ctx_free(wisj_ctx *c)
 	if (!c)
 		return;
 	fail_queue(c, WISJ_SHUTTING_DOWN, "shutting down");
+	while (c->spare) {
+		struct wisj_call *k = c->spare;
+		c->spare = k->next;
+		free(k);
+	}
 	free(c);
 }
 
@@ -561,7 +582,7 @@ void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_do
 		cb(user, res, NULL);
 		return;
 	}
-	struct wisj_call *k = call_new();
+	struct wisj_call *k = call_new(c);
 	if (!k) {
 		json_object_put(np);
 		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
@@ -598,7 +619,7 @@ void wisj_raw(wisj_ctx *c, uint16_t opcode, const uint8_t *req, size_t len, wisj
 		cb(user, NULL, &e);
 		return;
 	}
-	struct wisj_call *k = call_new();
+	struct wisj_call *k = call_new(c);
 	if (!k) {
 		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
 		cb(user, NULL, &e);

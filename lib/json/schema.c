@@ -358,7 +358,23 @@ json_object *wisj_params_check(const wisj_method *m, json_object *params, struct
 	for (const struct wisj_param *p = m->params; p && p->name; p++)
 		np++;
 	if (!params || json_object_is_type(params, json_type_null)) {
-		obj = json_object_new_object();
+		/* No params, the common case: one shared empty object rather
+		 * than a new one per call (a json-c object costs a hash table).
+		 * Normalised params are read, never changed (dispatch.c's watch
+		 * params, the one exception, always have a pin); should one ever
+		 * get a member, it is left to its holders and a new one made. */
+		static json_object *empty;
+		if (empty && json_object_object_length(empty) != 0) {
+			json_object_put(empty);
+			empty = NULL;
+		}
+		if (!empty)
+			empty = json_object_new_object();
+		obj = json_object_get(empty);
+		if (!obj) {
+			wisj_error_set(e, WISJ_INTERNAL_ERROR, "out of memory");
+			return NULL;
+		}
 	} else if (json_object_is_type(params, json_type_array)) {
 		/* By-position params map onto the schema order. */
 		size_t n = json_object_array_length(params);

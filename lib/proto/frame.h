@@ -59,6 +59,11 @@ void wis__deframer_init(struct wis_deframer *d);
  * dropped and counted; decoding resynchronises at the next 0x00. */
 void wis__deframer_feed(struct wis_deframer *d, const uint8_t *data, size_t n, wis_frame_cb cb,
                         void *user);
+/* wis__deframer_feed in two steps, for a reader that already split its
+ * input at the delimiters: gather bytes that hold no 0x00, then end the
+ * frame when the delimiter comes. */
+void wis__deframer_gather(struct wis_deframer *d, const uint8_t *p, size_t n);
+void wis__deframer_end(struct wis_deframer *d, wis_frame_cb cb, void *user);
 
 /* Little-endian cursor helpers used by every payload encoder and decoder.
  * A reader or writer that runs past its end sets err and stays there. */
