@@ -129,6 +129,8 @@ static void usage(FILE *f)
 	      "                   ($TMPDIR/wisrpc-medium-NAME; a NAME with '/' is the\n"
 	      "                   directory)\n"
 	      "  --path-loss DB   path loss from every other module, 0..200 (default 100)\n"
+	      "  --station N      this module's number on the medium, 1..255 (for the next)\n"
+	      "  --path-loss-from N=DB  path loss from station N instead (repeatable)\n"
 	      "  --loss PERMILLE  drop each reception with this chance, 0..1000 (default 0)\n"
 	      "  --capture DB     a stronger frame survives a collision if it leads by DB\n"
 	      "  --seed N         seed of the packet-loss draws (default 1)\n"
@@ -287,6 +289,8 @@ int main(int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"medium", required_argument, NULL, 'm'},
 	    {"path-loss", required_argument, NULL, 'P'},
+	    {"station", required_argument, NULL, 's'},
+	    {"path-loss-from", required_argument, NULL, 'p'},
 	    {"loss", required_argument, NULL, 'L'},
 	    {"capture", required_argument, NULL, 'C'},
 	    {"seed", required_argument, NULL, 'E'},
@@ -306,7 +310,9 @@ int main(int argc, char **argv)
 	const char *flash_image = NULL;
 	bool no_flash = false, flash_fast = false;
 	uint8_t id[8];
-	struct sim_radio_opts ro = {NULL, 100, 0, -1, 1};
+	struct sim_radio_opts ro = {NULL, 100, 0, -1, 1, 0, {0}};
+	for (int i = 0; i < 256; i++)
+		ro.station_loss[i] = RADIO_MEDIUM_LOSS_UNSET;
 	long num;
 	int o;
 	simhal_init(&s->hw, false);
@@ -366,6 +372,34 @@ int main(int argc, char **argv)
 		case 'm':
 			ro.medium = optarg;
 			break;
+		case 's':
+		case 'p': {
+			char *end;
+			long st = strtol(optarg, &end, 10), db = 0;
+			bool ok = end != optarg && st >= 1 && st <= 255;
+			if (o == 'p') {
+				ok = ok && *end == '=';
+				if (ok) {
+					char *e2;
+					db = strtol(end + 1, &e2, 10);
+					ok = e2 != end + 1 && !*e2 && db >= 0 && db <= 200;
+				}
+			} else {
+				ok = ok && !*end;
+			}
+			if (!ok) {
+				fprintf(stderr, "wisrpc-sim: --%s %s: %s\n",
+				        o == 's' ? "station" : "path-loss-from", optarg,
+				        o == 's' ? "a station is 1..255"
+				                 : "N=DB: station 1..255, loss 0..200 dB");
+				return 2;
+			}
+			if (o == 's')
+				ro.station = (uint8_t)st;
+			else
+				ro.station_loss[st] = (int16_t)db;
+			break;
+		}
 		case 'P':
 		case 'L':
 		case 'C':

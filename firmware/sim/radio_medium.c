@@ -23,6 +23,9 @@ void radio_medium_default_cfg(struct radio_medium_cfg *cfg)
 	cfg->capture_db = 6;
 	cfg->loss_permille = 0;
 	cfg->seed = 1;
+	cfg->station = 0;
+	for (int i = 0; i < 256; i++)
+		cfg->station_loss[i] = RADIO_MEDIUM_LOSS_UNSET;
 }
 
 static void link_tx_start(void *ctx, struct sx126x_model *m, const struct radio_frame *f);
@@ -77,11 +80,14 @@ void radio_medium_set_loss(struct radio_medium *md, int a, int b, int loss_db)
 		md->loss[a][b] = md->loss[b][a] = (int16_t)loss_db;
 }
 
-int radio_medium_rssi(const struct radio_medium *md, int a, int b, int power_dbm)
+int radio_medium_rssi(const struct radio_medium *md, const struct radio_frame *f, int b)
 {
-	bool local = a >= 0 && a < md->nodes && b >= 0 && b < md->nodes;
-
-	return power_dbm - (local ? md->loss[a][b] : md->cfg.default_loss_db);
+	int a = f->src;
+	if (a >= 0 && a < md->nodes && b >= 0 && b < md->nodes)
+		return f->power_dbm - md->loss[a][b];
+	if (f->station && md->cfg.station_loss[f->station] != RADIO_MEDIUM_LOSS_UNSET)
+		return f->power_dbm - md->cfg.station_loss[f->station];
+	return f->power_dbm - md->cfg.default_loss_db;
 }
 
 /* Thermal noise -174 dBm/Hz + 10 log10(BW) + NF; SNR = RSSI - noise. */
@@ -149,7 +155,7 @@ static void start_rx(struct radio_medium *md, struct radio_air *a, int j)
 	struct sx126x_model *m = md->node[j];
 	int snr;
 
-	a->rssi[j] = (int16_t)radio_medium_rssi(md, a->f.src, j, a->f.power_dbm);
+	a->rssi[j] = (int16_t)radio_medium_rssi(md, &a->f, j);
 	a->state[j] = RX_NONE;
 	snr = radio_medium_snr_x4(md, a->f.bw_code, a->rssi[j]);
 	collide_at(md, a, j);
@@ -196,8 +202,11 @@ static void link_tx_start(void *ctx, struct sx126x_model *m, const struct radio_
 
 	(void)m;
 	air_start(md, f);
-	if (md->transport.frame_out)
-		md->transport.frame_out(md->transport.ctx, f);
+	if (md->transport.frame_out) {
+		struct radio_frame out = *f;
+		out.station = md->cfg.station; /* who sent it, for the other processes */
+		md->transport.frame_out(md->transport.ctx, &out);
+	}
 }
 
 void radio_medium_inject(struct radio_medium *md, const struct radio_frame *f)
@@ -233,7 +242,7 @@ static bool link_cad(void *ctx, struct sx126x_model *m, uint64_t t0, uint64_t t1
 
 	for (int i = 0; i < RADIO_MEDIUM_AIR; i++) {
 		const struct radio_air *a = &md->air[i];
-		int rssi = radio_medium_rssi(md, a->f.src, m->cfg.node, a->f.power_dbm);
+		int rssi = radio_medium_rssi(md, &a->f, m->cfg.node);
 
 		if (!a->used || a->f.src == m->cfg.node || a->f.freq_hz != hz || a->f.sf != m->sf ||
 		    a->f.bw_code != m->bw || a->f.t_start_us >= t1 || a->f.t_end_us <= t0)

@@ -31,7 +31,13 @@ struct radio_medium_cfg {
 	int capture_db;         /* ... if it leads by this much (6 dB)        */
 	uint16_t loss_permille; /* each reception lost with this chance   */
 	uint32_t seed;          /* of the loss draws (deterministic)      */
+	/* Across processes: this process's station number (1..255, 0 none),
+	 * carried by its frames, and the path loss from each other station;
+	 * RADIO_MEDIUM_LOSS_UNSET: default_loss_db. */
+	uint8_t station;
+	int16_t station_loss[256];
 };
+#define RADIO_MEDIUM_LOSS_UNSET INT16_MIN
 
 /* Where local frames go beyond this process, if anywhere. */
 struct radio_medium_transport {
@@ -75,7 +81,10 @@ uint64_t radio_medium_next_event(const struct radio_medium *md);
 /* A frame from another process (f->src must not be a local node id). */
 void radio_medium_inject(struct radio_medium *md, const struct radio_frame *f);
 /* Received RSSI and SNR (quarter dB) of a frame from a at b. */
-int radio_medium_rssi(const struct radio_medium *md, int a, int b, int power_dbm);
+/* RSSI at local node b of frame f: its power less the path loss of the
+ * pair (local nodes), of its station (another process's frame from a
+ * station with a loss of its own), or default_loss_db. */
+int radio_medium_rssi(const struct radio_medium *md, const struct radio_frame *f, int b);
 int radio_medium_snr_x4(const struct radio_medium *md, uint8_t bw_code, int rssi_dbm);
 
 #endif

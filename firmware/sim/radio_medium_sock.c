@@ -41,8 +41,8 @@ static uint64_t get(const uint8_t *p, int n)
 }
 
 /* magic 4, sender id 4, freq 4, sf, bw, cr, flags, sync 2, preamble 2,
- * power 1, len 1, t_start 8, t_end 8, sender's node 1, reserved 3,
- * payload. */
+ * power 1, len 1, t_start 8, t_end 8, sender's node 1, sender's station 1,
+ * reserved 2, payload. */
 static size_t encode(const struct radio_frame *f, uint32_t sender, uint8_t *w)
 {
 	uint8_t flags = (uint8_t)(f->ldro | f->implicit << 1 | f->crc << 2 | f->invert_iq << 3);
@@ -59,6 +59,7 @@ static size_t encode(const struct radio_frame *f, uint32_t sender, uint8_t *w)
 	put(w + 22, f->t_start_us, 8);
 	put(w + 30, f->t_end_us, 8);
 	w[38] = (uint8_t)f->src;
+	w[39] = f->station;
 	memcpy(w + WIRE_HEAD, f->payload, f->len);
 	return WIRE_HEAD + (size_t)f->len;
 }
@@ -80,6 +81,7 @@ static bool decode(const uint8_t *w, size_t n, struct radio_frame *f, uint32_t *
 	f->t_start_us = get(w + 22, 8);
 	f->t_end_us = get(w + 30, 8);
 	f->src = w[38];
+	f->station = w[39];
 	memcpy(f->payload, w + WIRE_HEAD, f->len);
 	return true;
 }

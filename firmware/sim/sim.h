@@ -79,6 +79,8 @@ struct sim_radio_opts {
 	uint16_t loss_permille;
 	int capture_db; /* < 0: no capture                          */
 	uint32_t seed;
+	uint8_t station;           /* --station: 1..255, 0 none             */
+	int16_t station_loss[256]; /* --path-loss-from N=DB, else UNSET     */
 };
 
 /* main.c */

@@ -45,6 +45,8 @@ int sim_radio_open(struct sim *s, const struct sim_radio_opts *o)
 	if (o->capture_db >= 0)
 		cfg.capture_db = o->capture_db;
 	cfg.seed = o->seed;
+	cfg.station = o->station;
+	memcpy(cfg.station_loss, o->station_loss, sizeof cfg.station_loss);
 	if (simhal_radio_attach(&s->hw, &s->radio, NULL, &cfg) < 0)
 		return -1;
 	s->sock.fd = -1;

@@ -31,6 +31,7 @@ struct radio_frame {
 	uint8_t payload[255];
 	uint64_t t_start_us, t_end_us; /* first preamble symbol, last bit    */
 	int src;                       /* sender's node id (medium)          */
+	uint8_t station;               /* sender process's --station, 0 none */
 };
 
 /* Chip modes (DS 9). */

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from wisdtest import Setup, Sim, Wisd, WISD, WISCTL, wait_for, wisctl
+from wisdtest import SIM, Setup, Sim, Wisd, WISD, WISCTL, wait_for, wisctl
 
 FAST = {"bw_hz": 500000}
 
@@ -222,3 +222,43 @@ def test_radio_region_setting():
                         "--set", "radio_region=EU433"], capture_output=True, text=True,
                        timeout=10)
     assert r.returncode != 0 and "radio_region: 'EU433' is not EU868" in r.stderr, r
+
+
+def test_path_loss_per_station_across_processes():
+    """--station names a simulator on the medium; a receiver's
+    --path-loss-from N=DB sets the loss from that one, the others keep
+    --path-loss (default 100 dB).  RSSI = 14 dBm minus the loss."""
+    tmpdir = tempfile.TemporaryDirectory(prefix="wisd-radio-")
+    tmp = tmpdir.name
+    medium = os.path.join(tmp, "medium")
+    os.mkdir(medium)
+    args = {"a": ("--station", "1"), "b": ("--station", "2"),
+            "c": ("--path-loss-from", "1=60", "--path-loss-from", "2=80"), "d": ()}
+    sims, wisds, cl = [], [], {}
+    try:
+        for n, extra in args.items():
+            s = Sim(tmp, ("--medium", medium, *extra), os.path.join(tmp, n + ".tty"),
+                    os.path.join(tmp, n + ".ctl"))
+            sims.append(s)
+            wisds.append(Wisd(tmp, s.link, ("--set", "radio_region=lab"), name="wisd-" + n))
+            cl[n] = wisds[-1].client()
+            cl[n].call("radio.config", dict(FAST, power_dbm=14))
+        for n in "cd":
+            cl[n].call("subscribe", {"topics": "radio.rx"})
+            cl[n].call("radio.rx")
+        for sender, want_c in (("a", -46.0), ("b", -66.0)):
+            cl[sender].call("radio.send", {"data": sender})
+            got = cl["c"].notification("radio.rx")["params"]
+            assert bytes.fromhex(got["hex"]) == sender.encode() and got["rssi_dbm"] == want_c, got
+            got = cl["d"].notification("radio.rx")["params"]
+            assert got["rssi_dbm"] == -86.0, got
+        bad = subprocess.run([SIM, "--path-loss-from", "0=10"], capture_output=True, text=True)
+        assert bad.returncode == 2 and "station 1..255" in bad.stderr
+    finally:
+        for c in cl.values():
+            c.close()
+        for w in wisds:
+            assert w.stop() == 0
+        for s in sims:
+            s.kill()
+        tmpdir.cleanup()
