@@ -306,8 +306,10 @@ int main(void)
 		for (int i = 0; i < 3; i++) {
 			struct timespec rt = {1, 1}, mt = {1, 1};
 			uint32_t e = 0;
-			CHECK_RC(wis_device_time_to_host(dev, bad[i], &rt, &mt, &e), WIS_E_UNMAPPABLE);
-			CHECK(e == UINT32_MAX && mt.tv_sec == 0 && mt.tv_nsec == 0 && rt.tv_sec == 0);
+			CHECK_RC(wis_device_time_to_host(dev, bad[i], &rt, &mt, &e),
+			         WIS_E_UNMAPPABLE);
+			CHECK(e == UINT32_MAX && mt.tv_sec == 0 && mt.tv_nsec == 0 &&
+			      rt.tv_sec == 0);
 		}
 		CHECK(strcmp(wis_strerror(WIS_E_UNMAPPABLE),
 		             "device time cannot be mapped to host time") == 0);
@@ -318,8 +320,7 @@ int main(void)
 		uint64_t near_end = now_us + WIS_CLOCK_SPAN_US - 10000000;
 		CHECK_OK(wis_device_time_to_host(dev, now_us, NULL, &m0, &e0));
 		CHECK_OK(wis_device_time_to_host(dev, near_end, NULL, &m1, &e1));
-		int64_t d_ns =
-		    (m1.tv_sec - m0.tv_sec) * 1000000000LL + (m1.tv_nsec - m0.tv_nsec);
+		int64_t d_ns = (m1.tv_sec - m0.tv_sec) * 1000000000LL + (m1.tv_nsec - m0.tv_nsec);
 		CHECK(d_ns == (int64_t)(near_end - now_us) * 1000);
 		int64_t drift = (int64_t)((near_end - now_us) * 50 / 1000000);
 		CHECK(e1 - e0 >= drift && e1 - e0 <= drift + 1);
