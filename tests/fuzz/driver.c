@@ -148,6 +148,15 @@ static int replay(const char *path)
 	return n;
 }
 
+static void save_input(const char *path, const uint8_t *p, size_t n)
+{
+	FILE *f = path ? fopen(path, "wb") : NULL;
+	if (f) {
+		fwrite(p, 1, n, f);
+		fclose(f);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	bool text = argc > 1 && strncmp(argv[1], "text:", 5) == 0;
@@ -166,8 +175,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "text mutations need a corpus\n");
 		return 1;
 	}
-	for (long it = 0; text && it < iterations; it++)
-		LLVMFuzzerTestOneInput(buf, text_input(buf, sizeof buf));
+	/* WIS_FUZZ_SAVE=FILE: each generated input is written there before it
+	 * runs, so the one that crashed or hung is left behind (a corpus file
+	 * to be, once the bug is fixed). */
+	const char *save = getenv("WIS_FUZZ_SAVE");
+	for (long it = 0; text && it < iterations; it++) {
+		size_t n = text_input(buf, sizeof buf);
+		save_input(save, buf, n);
+		LLVMFuzzerTestOneInput(buf, n);
+	}
 	for (long it = 0; !text && it < iterations; it++) {
 		size_t n = 0;
 		int frames = 1 + (int)(rnd() % 4);
@@ -202,6 +218,7 @@ int main(int argc, char **argv)
 				}
 			}
 		}
+		save_input(save, buf, n);
 		LLVMFuzzerTestOneInput(buf, n);
 	}
 	printf("%d corpus inputs and %ld generated ones, no failure\n", seeds, iterations);

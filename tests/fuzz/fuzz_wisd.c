@@ -225,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct client *c = find_client(id);
 		if (!c)
 			break; /* wisd closed it: answers written, or dropped it */
-		if (sent == size + 1 && c->pending == 0 && !c->closing &&
+		if (open && sent == size + 1 && c->pending == 0 && !c->closing &&
 		    uv_stream_get_write_queue_size(&c->h.stream) == 0 && c->topics && c->is_unix) {
 			/* A subscriber stays after EOF (by design): leave. */
 			close(fd);
@@ -236,13 +236,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* wisd notices a subscriber that has gone only when it writes
 		 * to it (issue 10, defect 1, fixed on another branch): until
 		 * then the target lets it go as that fix will. */
-		if (!open && now_ms() - left > 500 && !c->closing)
+		if (!open && now_ms() - left > 100 && !c->closing)
 			client_close(c);
 		if (!eof && open)
 			uv_run(&loop, UV_RUN_ONCE);
 	}
-	if (find_client(id))
+	struct client *c = find_client(id);
+	if (c) {
+		fprintf(
+		    stderr,
+		    "fuzz-wisd: client pending %u refs %u closing %d eof %d topics %x sent all %d, "
+		    "device %s, inflight %u queued %u, wq %zu, our eof %d open %d\n",
+		    c->pending, c->refs, c->closing, c->eof, c->topics, sent == size + 1,
+		    devmgr_up(&d) ? "up" : "down", wisj_ctx_inflight(d.jctx),
+		    wisj_ctx_queued(d.jctx), uv_stream_get_write_queue_size(&c->h.stream), eof,
+		    open);
 		die("no answer within the bound (or the client was never let go)");
+	}
 	if (open) {
 		while (!eof && now_ms() < end) {
 			uv_run(&loop, UV_RUN_NOWAIT);
