@@ -104,8 +104,9 @@ static int read_chunk(struct link *l, struct opts *o, uint32_t addr, uint32_t n,
 	for (uint32_t i = 0; rc == EXIT_OK && i < n; i++) {
 		int hi = nibble(h[2 * i]), lo = nibble(h[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			rc = EXIT_FAILED;
-		out[i] = (uint8_t)(hi << 4 | lo);
+			rc = EXIT_FAILED; /* and no shift of -1 */
+		else
+			out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (rc)
 		fprintf(stderr, "wisctl %s: malformed flash.read answer\n", o->cmdline);

@@ -2,7 +2,7 @@
 # Installs the Debian packages wisrpc needs to build and test, if any are
 # missing.  Sourced by scripts/run.sh and scripts/test.sh.
 wis_deps=(gcc pkg-config meson ninja-build libserialport-dev libusb-1.0-0-dev libjson-c-dev
-          libuv1-dev python3 python3-pytest valgrind)
+          libuv1-dev python3 python3-pytest valgrind clang-tidy cppcheck)
 
 wis_install_deps() {
 	local missing=()

@@ -43,6 +43,35 @@ static void check(const struct wisd_config *c, int rc)
 	}
 }
 
+/* Findings that became regression tests: values the parser once took. */
+static void regressions(void)
+{
+	static const char *const refused[][2] = {
+	    /* sscanf's %d wrapped it to level 1 (static analysis, cert-err34-c) */
+	    {"pin.IO1", "output 4294967297"},
+	    {"pin.IO1", "output 1 1"},
+	    {"pin.IO1", "output -0x1"},
+	};
+	char err[200];
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		struct wisd_config c;
+		if (config_defaults(&c) < 0)
+			abort();
+		if (config_set(&c, refused[i][0], refused[i][1], err, sizeof err) == 0 || c.npins) {
+			fprintf(stderr, "config: %s = %s was accepted\n", refused[i][0],
+			        refused[i][1]);
+			abort();
+		}
+		config_free(&c);
+	}
+	struct wisd_config c;
+	if (config_defaults(&c) < 0 ||
+	    config_set(&c, "pin.IO1", " output 1 ", err, sizeof err) < 0 || c.npins != 1 ||
+	    c.pins[0].level != 1)
+		abort();
+	config_free(&c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
@@ -53,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fd < 0)
 			abort();
 		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		regressions();
 	}
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
