@@ -66,6 +66,16 @@ static void run_for(int ms)
 	while (now_ms() < end);
 }
 
+static char sock_dir[32];
+
+/* The private socket and its directory go at exit (wisd's own shutdown
+ * does not run: the process ends with the fuzzer). */
+static void cleanup(void)
+{
+	unlink(sock_path);
+	rmdir(sock_dir);
+}
+
 /* wisd's start, as in daemon/wisd.c main(), without signals. */
 static void start(void)
 {
@@ -77,13 +87,14 @@ static void start(void)
 	char pty[128];
 	if (simdev_start(pty, sizeof pty) < 0)
 		die("cannot start the simulated module");
-	char dir[] = "/tmp/wisd-fuzz-XXXXXX";
-	if (!mkdtemp(dir))
+	snprintf(sock_dir, sizeof sock_dir, "/tmp/wisd-fuzz-XXXXXX");
+	if (!mkdtemp(sock_dir))
 		die("mkdtemp");
+	atexit(cleanup);
 	if (config_defaults(&d.cfg) < 0)
 		die("out of memory");
 	snprintf(d.cfg.device, sizeof d.cfg.device, "%s", pty);
-	snprintf(sock_path, sizeof sock_path, "%s/wisd.sock", dir);
+	snprintf(sock_path, sizeof sock_path, "%s/wisd.sock", sock_dir);
 	snprintf(d.cfg.socket, sizeof d.cfg.socket, "%s", sock_path);
 	d.cfg.timeout_ms = CALL_TIMEOUT_MS;
 	d.cfg.log_level = LOG_LVL_ERROR;
