@@ -45,17 +45,8 @@ static void cfg_init(void *cfg)
 static int cfg_set(void *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
 	struct selftest_cfg *c = cfg;
-	if (!strcmp(key, "enabled")) {
-		if (!strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "true"))
-			c->enabled = true;
-		else if (!strcmp(value, "no") || !strcmp(value, "0") || !strcmp(value, "false"))
-			c->enabled = false;
-		else {
-			snprintf(err, errlen, "'%s' is not yes/no", value);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(key, "enabled"))
+		return component_set_bool(&c->enabled, value, err, errlen);
 	if (!strcmp(key, "data") && strlen(value) < sizeof c->data) {
 		snprintf(c->data, sizeof c->data, "%s", value);
 		return 0;
@@ -64,16 +55,8 @@ static int cfg_set(void *cfg, const char *key, const char *value, char *err, siz
 		snprintf(c->claim, sizeof c->claim, "%s", value);
 		return 0;
 	}
-	if (!strcmp(key, "class")) {
-		static const char *const classes[] = {"read", "control", "admin", NULL};
-		int p = wis_name_index(classes, value);
-		if (p < 0) {
-			snprintf(err, errlen, "'%s' is not read, control or admin", value);
-			return -1;
-		}
-		c->perm = (uint8_t)p;
-		return 0;
-	}
+	if (!strcmp(key, "class"))
+		return component_set_class(&c->perm, value, err, errlen);
 	snprintf(err, errlen, "unknown setting (enabled, class, claim, data)");
 	return -1;
 }

@@ -4,6 +4,8 @@
  * new file plus its name there; this file, wisd.c, rpc.c and device.c stay
  * as they are.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +119,47 @@ json_object *components_status(struct wisd *d)
 		json_object_object_add(o, c->desc->name, s);
 	}
 	return o;
+}
+
+/* ---- helpers for components' settings ---------------------------------------- */
+
+int component_set_bool(bool *dst, const char *v, char *err, size_t errlen)
+{
+	static const char *const yes[] = {"yes", "1", "true", "on", NULL};
+	static const char *const no[] = {"no", "0", "false", "off", NULL};
+	if (wis_name_index(yes, v) >= 0)
+		*dst = true;
+	else if (wis_name_index(no, v) >= 0)
+		*dst = false;
+	else {
+		snprintf(err, errlen, "'%s' is not yes/no", v);
+		return -1;
+	}
+	return 0;
+}
+
+int component_set_class(uint8_t *dst, const char *v, char *err, size_t errlen)
+{
+	static const char *const classes[] = {"read", "control", "admin", NULL};
+	int p = wis_name_index(classes, v);
+	if (p < 0) {
+		snprintf(err, errlen, "'%s' is not read, control or admin", v);
+		return -1;
+	}
+	*dst = (uint8_t)p;
+	return 0;
+}
+
+int component_set_uint(unsigned *dst, const char *v, unsigned long lo, unsigned long hi, char *err,
+                       size_t errlen)
+{
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 0);
+	if (!*v || *end || errno || *v == '-' || n < lo || n > hi) {
+		snprintf(err, errlen, "'%s' is not a number in %lu..%lu", v, lo, hi);
+		return -1;
+	}
+	*dst = (unsigned)n;
+	return 0;
 }

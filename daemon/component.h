@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct wisd;
 struct wisd_comp;
@@ -73,5 +74,13 @@ void components_release(struct wisd *d);
 void wisd_publish(struct wisd *d, const char *topic, json_object *params);
 /* {name: status} of the started components. */
 json_object *components_status(struct wisd *d);
+
+/* For a component's cfg_set: yes/no (also 1/0, true/false, on/off), a
+ * permission class (read, control, admin), an unsigned number in lo..hi
+ * (decimal, 0x hex).  0, or -1 with err saying what was wrong. */
+int component_set_bool(bool *dst, const char *v, char *err, size_t errlen);
+int component_set_class(uint8_t *dst, const char *v, char *err, size_t errlen);
+int component_set_uint(unsigned *dst, const char *v, unsigned long lo, unsigned long hi, char *err,
+                       size_t errlen);
 
 #endif

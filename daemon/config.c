@@ -43,6 +43,7 @@ int config_defaults(struct wisd_config *c)
 	c->timeout_ms = 2000;
 	c->queue_limit = 4096;
 	c->rescan_ms = 2000;
+	snprintf(c->radio_region, sizeof c->radio_region, "EU868");
 	return 0;
 }
 
@@ -228,6 +229,19 @@ int config_set(struct wisd_config *c, const char *key, const char *v, char *err,
 		return set_str(c->serial, sizeof c->serial, v, key, err, errlen);
 	if (!strcmp(key, "syslog"))
 		return set_bool(&c->syslog, v, key, err, errlen);
+	if (!strcmp(key, "radio_region")) {
+		wisj_ctx *j = wisj_ctx_new();
+		int rc = j ? wisj_ctx_set_radio_region(j, v) : -1;
+		wisj_ctx_free(j);
+		if (rc < 0) {
+			snprintf(err, errlen,
+			         "radio_region: '%s' is not EU868, US915, AU915, AS923, IN865, "
+			         "KR920 or lab",
+			         v);
+			return -1;
+		}
+		return set_str(c->radio_region, sizeof c->radio_region, v, key, err, errlen);
+	}
 	if (!strcmp(key, "log_level")) {
 		int l = log_level_parse(v);
 		if (l < 0) {

@@ -41,6 +41,7 @@ struct wisd_config {
 	unsigned timeout_ms;   /* per device call */
 	unsigned queue_limit;  /* requests waiting for the device window */
 	unsigned rescan_ms;    /* auto: periodic rescan interval */
+	char radio_region[8];  /* regional radio rules: "EU868"... or "lab" (none) */
 	struct cfg_pin pins[WISD_MAX_INIT_PINS];
 	int npins;
 	void **comp_cfg; /* each component's settings, by wisd_components index */

@@ -434,6 +434,8 @@ static const struct cmd cmds[] = {
      "read flash: a hex dump, or the bytes to FILE (progress bar on a terminal)"},
     {"flash", "write", cmd_flash_write, "flash write ADDR FILE [--no-erase]",
      "program FILE at ADDR, erasing what it needs (--no-erase: refuse instead)"},
+    {"flash", "write-image", cmd_flash_write_image, "flash write-image FILE [--addr ADDR]",
+     "write FILE, skipping erase units already in place (resumes), then verify"},
     {"flash", "erase", cmd_flash_erase, "flash erase ADDR LEN", "erase whole erase units"},
     {"flash", "verify", cmd_flash_verify, "flash verify ADDR FILE|LEN",
      "compare with FILE by a CRC-32 computed on the module (exit 1 if it differs)"},

@@ -46,6 +46,7 @@ int cmd_radio_airtime(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_flash_info(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_flash_read(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_flash_write_image(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_flash_erase(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_flash_verify(struct link *l, struct opts *o, int argc, char **argv);
 /* wisctl_i2c.c */

@@ -106,10 +106,14 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
 	return l;
 }
 
-/* Read what is there (waiting up to timeout_ms) and queue complete lines'
- * JSON into *resp (if its id matches want_id) or the event list.
- * Returns 1 if *resp was set, 0 timeout, -1 interrupted, -2 closed. */
-static int sock_pump(struct link *l, int want_id, json_object **resp, int timeout_ms)
+/* A response's taker: 1 if it took o (and its reference), 0 if not. */
+typedef int (*resp_fn)(json_object *o, int id, void *user);
+
+/* Read what is there (waiting up to timeout_ms); each complete line's JSON
+ * goes to take (a response with an integer id), else to the event list
+ * (notifications) or away.  Returns how many take took (> 0), 0 timeout or
+ * none, -1 interrupted, -2 closed. */
+static int sock_read(struct link *l, resp_fn take, void *user, int timeout_ms)
 {
 	struct pollfd p = {l->fd, POLLIN, 0};
 	int rc = poll(&p, 1, timeout_ms);
@@ -137,11 +141,10 @@ static int sock_pump(struct link *l, int want_id, json_object **resp, int timeou
 		if (!o)
 			continue;
 		json_object *id;
-		if (json_object_object_get_ex(o, "id", &id) && want_id &&
-		    json_object_is_type(id, json_type_int) && json_object_get_int(id) == want_id &&
-		    !got) {
-			*resp = o;
-			got = 1;
+		if (json_object_object_get_ex(o, "id", &id) && take &&
+		    json_object_is_type(id, json_type_int) &&
+		    take(o, json_object_get_int(id), user)) {
+			got++;
 		} else if (json_object_object_get_ex(o, "method", NULL)) {
 			push_event(l, o);
 		} else {
@@ -153,10 +156,34 @@ static int sock_pump(struct link *l, int want_id, json_object **resp, int timeou
 	return got;
 }
 
-static int sock_call(struct link *l, const char *method, json_object *params, json_object **result,
-                     struct wisj_error *e, unsigned timeout_ms)
+struct want_one {
+	int id;
+	json_object *resp;
+};
+
+static int take_one(json_object *o, int id, void *user)
 {
-	int id = l->next_id++;
+	struct want_one *w = user;
+	if (id != w->id || w->resp)
+		return 0;
+	w->resp = o;
+	return 1;
+}
+
+/* The same for one response: 1 if *resp was set. */
+static int sock_pump(struct link *l, int want_id, json_object **resp, int timeout_ms)
+{
+	struct want_one w = {want_id, NULL};
+	int rc = sock_read(l, want_id ? take_one : NULL, &w, timeout_ms);
+	if (rc > 0)
+		*resp = w.resp;
+	return rc > 0 ? 1 : rc;
+}
+
+/* Writes one request line; 0 or EXIT_UNREACHABLE with e set. */
+static int sock_send(struct link *l, int id, const char *method, json_object *params,
+                     struct wisj_error *e)
+{
 	json_object *q = json_object_new_object();
 	json_object_object_add(q, "jsonrpc", json_object_new_string("2.0"));
 	json_object_object_add(q, "method", json_object_new_string(method));
@@ -183,6 +210,39 @@ static int sock_call(struct link *l, const char *method, json_object *params, js
 		off += (size_t)w;
 	}
 	free(line);
+	return 0;
+}
+
+/* A response's result (0, *result set) or error (an exit code, e set);
+ * consumes resp. */
+static int sock_answer(json_object *resp, json_object **result, struct wisj_error *e)
+{
+	json_object *r, *err;
+	if (json_object_object_get_ex(resp, "result", &r)) {
+		*result = json_object_get(r);
+		json_object_put(resp);
+		return 0;
+	}
+	json_object *code = NULL, *msg = NULL, *data = NULL;
+	if (json_object_object_get_ex(resp, "error", &err)) {
+		json_object_object_get_ex(err, "code", &code);
+		json_object_object_get_ex(err, "message", &msg);
+		json_object_object_get_ex(err, "data", &data);
+	}
+	wisj_error_set(e, code ? json_object_get_int(code) : WISJ_INTERNAL_ERROR, "%s",
+	               msg ? json_object_get_string(msg) : "malformed answer from wisd");
+	e->data = data ? json_object_get(data) : NULL;
+	json_object_put(resp);
+	return exit_code_for(e->code);
+}
+
+static int sock_call(struct link *l, const char *method, json_object *params, json_object **result,
+                     struct wisj_error *e, unsigned timeout_ms)
+{
+	int id = l->next_id++;
+	int rc0 = sock_send(l, id, method, params, e);
+	if (rc0)
+		return rc0;
 	int64_t deadline = now_ms() + timeout_ms;
 	json_object *resp = NULL;
 	for (;;) {
@@ -201,23 +261,7 @@ static int sock_call(struct link *l, const char *method, json_object *params, js
 		}
 		/* -1 (a signal): finish this call anyway; the caller checks the flag. */
 	}
-	json_object *r, *err;
-	if (json_object_object_get_ex(resp, "result", &r)) {
-		*result = json_object_get(r);
-		json_object_put(resp);
-		return 0;
-	}
-	json_object *code = NULL, *msg = NULL, *data = NULL;
-	if (json_object_object_get_ex(resp, "error", &err)) {
-		json_object_object_get_ex(err, "code", &code);
-		json_object_object_get_ex(err, "message", &msg);
-		json_object_object_get_ex(err, "data", &data);
-	}
-	wisj_error_set(e, code ? json_object_get_int(code) : WISJ_INTERNAL_ERROR, "%s",
-	               msg ? json_object_get_string(msg) : "malformed answer from wisd");
-	e->data = data ? json_object_get(data) : NULL;
-	json_object_put(resp);
-	return exit_code_for(e->code);
+	return sock_answer(resp, result, e);
 }
 
 /* ---- device link ----------------------------------------------------------------- */
@@ -350,6 +394,128 @@ static int dev_call(struct link *l, const char *method, json_object *params, jso
 		return 0;
 	}
 	return exit_code_for(e->code);
+}
+
+/* ---- pipelined calls --------------------------------------------------------------- */
+
+struct pipe {
+	struct link *l;
+	size_t next, inflight;
+	int base_id; /* socket: request i has id base_id + i */
+	link_got_fn got;
+	void *user;
+	int rc; /* the first failure, with e */
+	struct wisj_error *e;
+	int64_t last_ms; /* when the last answer came */
+};
+
+/* Request i's answer: a result for got, or an error (the first is kept). */
+static void pipe_answer(struct pipe *p, size_t i, int rc, json_object *res, struct wisj_error *e)
+{
+	p->inflight--;
+	p->last_ms = now_ms();
+	if (!rc && !p->rc)
+		rc = p->got(i, res, p->user, e);
+	if (res)
+		json_object_put(res);
+	if (rc && !p->rc) {
+		p->rc = rc;
+		*p->e = *e; /* moves e's data */
+		e->data = NULL;
+	}
+	wisj_error_clear(e);
+}
+
+static int pipe_take(json_object *o, int id, void *user)
+{
+	struct pipe *p = user;
+	if (id < p->base_id || id >= p->base_id + (int)p->next)
+		return 0;
+	json_object *res = NULL;
+	struct wisj_error e = {0};
+	int rc = sock_answer(o, &res, &e);
+	pipe_answer(p, (size_t)(id - p->base_id), rc, res, &e);
+	return 1;
+}
+
+struct pipe_call {
+	struct pipe *p;
+	size_t i;
+};
+
+static void pipe_dev_done(void *user, json_object *result, struct wisj_error *err)
+{
+	struct pipe_call *c = user;
+	struct wisj_error e = {0};
+	if (err) {
+		e = *err;
+		err->data = NULL;
+	}
+	pipe_answer(c->p, c->i, result ? 0 : exit_code_for(e.code), result, &e);
+	free(c);
+}
+
+int link_call_pipelined(struct link *l, const char *method, size_t n, unsigned depth,
+                        link_make_fn make, link_got_fn got, void *user, struct wisj_error *e,
+                        unsigned timeout_ms)
+{
+	const wisj_method *m = l->dev ? wisj_method_find(method) : NULL;
+	if (l->dev && !m) {
+		wisj_error_set(e, WISJ_METHOD_NOT_FOUND, "no method %s", method);
+		return EXIT_USAGE;
+	}
+	struct pipe p = {.l = l, .base_id = l->next_id, .got = got, .user = user, .e = e};
+	l->next_id += (int)n;
+	p.last_ms = now_ms();
+	depth = depth ? depth : 1;
+	while (p.inflight || (p.next < n && !p.rc && !wisctl_interrupted)) {
+		while (p.inflight < depth && p.next < n && !p.rc && !wisctl_interrupted) {
+			json_object *params = make(p.next, user);
+			p.inflight++;
+			if (l->dev) {
+				struct pipe_call *c = malloc(sizeof *c);
+				*c = (struct pipe_call){&p, p.next++};
+				wisj_invoke(l->ctx, m, params, pipe_dev_done, c);
+			} else {
+				struct wisj_error se = {0};
+				int rc =
+				    sock_send(l, p.base_id + (int)p.next++, method, params, &se);
+				if (rc) {
+					json_object_put(params);
+					p.inflight--;
+					p.rc = rc;
+					*e = se;
+					return rc; /* the connection is gone: nothing to wait for */
+				}
+			}
+			json_object_put(params);
+		}
+		if (!p.inflight)
+			break;
+		int64_t left = p.last_ms + timeout_ms - now_ms();
+		if (left <= 0) {
+			if (!p.rc) {
+				wisj_error_set(e, WISJ_TIMEOUT, "no answer to %s within %u ms",
+				               method, timeout_ms);
+				p.rc = EXIT_TIMEOUT;
+			}
+			if (!l->dev)
+				return p.rc; /* late answers are dropped as strays */
+			left = 100; /* the device link fails its calls by its own timeout */
+		}
+		int rc = l->dev ? dev_pump(l, (int)left) : sock_read(l, pipe_take, &p, (int)left);
+		if (rc == -2) {
+			if (!p.rc) {
+				wisj_error_set(e, WISJ_UNAVAILABLE,
+				               l->dev ? "lost the link to the device"
+				                      : "wisd closed the connection");
+				p.rc = EXIT_UNREACHABLE;
+			}
+			if (!l->dev)
+				return p.rc;
+		}
+	}
+	return p.rc;
 }
 
 /* ---- common ------------------------------------------------------------------------ */

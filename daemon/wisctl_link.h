@@ -40,6 +40,21 @@ void link_close(struct link *l);
 int link_call(struct link *l, const char *method, json_object *params, json_object **result,
               struct wisj_error *e, unsigned timeout_ms);
 
+/*
+ * Calls of one method pipelined: requests 0..n-1, at most depth in flight
+ * (a sliding window: a new one goes out as each answer comes).  make(i)
+ * returns request i's params (a new reference, the link drops it); got(i)
+ * gets each result, in the order answers come (borrowed), and returns 0 or
+ * an exit code with e set to stop.  After a failure nothing more is sent;
+ * the calls in flight are waited for.  timeout_ms bounds the wait for the
+ * next answer.  Returns 0, or the first failure's exit code with e set.
+ */
+typedef json_object *(*link_make_fn)(size_t i, void *user);
+typedef int (*link_got_fn)(size_t i, json_object *result, void *user, struct wisj_error *e);
+int link_call_pipelined(struct link *l, const char *method, size_t n, unsigned depth,
+                        link_make_fn make, link_got_fn got, void *user, struct wisj_error *e,
+                        unsigned timeout_ms);
+
 /* Next notification {"method":..,"params":..}: 1 and *out (caller puts),
  * 0 on timeout (timeout_ms < 0 waits forever), -1 interrupted, -2 link
  * lost (err filled). */

@@ -240,6 +240,7 @@ int main(int argc, char **argv)
 	d.conn_perm = WIS_PERM_ADMIN;
 	wisj_ctx_set_timeout(d.jctx, d.cfg.timeout_ms);
 	wisj_ctx_set_queue_limit(d.jctx, d.cfg.queue_limit);
+	wisj_ctx_set_radio_region(d.jctx, d.cfg.radio_region);
 	dispatch_init(&d);
 
 	uv_signal_init(d.loop, &d.sig_term);

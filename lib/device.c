@@ -90,6 +90,11 @@ static int do_hello(wis_device *dev)
 	         (const char *)v[5].b.p);
 	snprintf(in->board, sizeof in->board, "%.*s", (int)v[6].b.len, (const char *)v[6].b.p);
 	/* v[7], pin_count: PINS says it again as "total". */
+	in->reset_cause = (uint8_t)v[8].u;
+	in->fault.kind = (uint8_t)v[9].u;
+	in->fault.pc = (uint32_t)v[10].u;
+	in->fault.lr = (uint32_t)v[11].u;
+	in->fault.cfsr = (uint32_t)v[12].u;
 	for (int i = 0; i < 8; i++)
 		snprintf(in->device_id_hex + 2 * i, 3, "%02x", in->device_id[i]);
 	if (in->max_payload < 64)

@@ -140,6 +140,7 @@ struct wis__band {
 	uint32_t lo_hz, hi_hz;
 	uint16_t duty_bp; /* duty cycle in 0.01 % (10000: none) */
 	int8_t max_eirp_dbm;
+	uint16_t dwell_ms; /* longest time on air of one send, 0: no limit */
 };
 /* Index of a region name ("EU868"; "lab" is -1), -2 if unknown. */
 int wis__region_find(const char *name);

@@ -1,6 +1,7 @@
 /*
  * Radio (SX1262, LoRa) calls: the settings object, the time-on-air
- * calculator, regional checks (radio_region.c) and the RADIO opcodes
+ * calculator, regional checks (radio_region.c: wis_radio_config_check()
+ * and wis_radio_rules_send()) and the RADIO opcodes
  * through the field codec (lib/fields.c), so no payload layout is written
  * here.  Setters check ranges against the opcode table's fields, so a
  * mistake is named before anything is sent.
@@ -255,67 +256,6 @@ uint32_t wis_radio_time_on_air_us(const wis_radio_config *c, size_t len)
 	return (uint32_t)(q * sym_num / (4 * (uint64_t)bw6[bi]));
 }
 
-/* ---- regional checks ---- */
-
-static int region_check_config(const wis_radio_config *c)
-{
-	int band;
-	char span[160];
-	if (c->region < 0)
-		return 0;
-	const struct wis__band *b = wis__region_band(c->region, c->freq_hz, &band);
-	if (!b) {
-		wis__region_span(c->region, span, sizeof span);
-		return wis__fail(WIS_E_REGULATION,
-		                 "radio %.4f MHz is outside the %s plan (%s); set the region, or "
-		                 "\"lab\" to opt out",
-		                 c->freq_hz / 1e6, wis__region_name(c->region), span);
-	}
-	int eirp = c->power_dbm + c->antenna_dbi;
-	if (eirp > b->max_eirp_dbm)
-		return wis__fail(WIS_E_REGULATION,
-		                 "radio EIRP %d dBm (power %d dBm + antenna %d dBi) is above %s's "
-		                 "%d dBm at %.4f MHz",
-		                 eirp, c->power_dbm, c->antenna_dbi, wis__region_name(c->region),
-		                 b->max_eirp_dbm, c->freq_hz / 1e6);
-	return 0;
-}
-
-/* Refuses a send whose start (now, or a timed send's device time on the
- * host clock) is inside its sub-band's off time; else books the band's
- * off time: time on air x 100 / duty cycle, counted from that start. */
-static int duty_cycle(wis_device *dev, size_t len, bool at, uint64_t at_us)
-{
-	int band, rc = 0;
-	int64_t now = wis__now_ns();
-	struct timespec rt, mono;
-	uint32_t err = UINT32_MAX;
-	if (at)
-		wis_device_time_to_host(dev, at_us, &rt, &mono, &err);
-	if (at && err != UINT32_MAX && (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec > now)
-		now = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
-	pthread_mutex_lock(&dev->mu);
-	struct wis__radio_state *r = &dev->radio;
-	const struct wis__band *b =
-	    r->configured ? wis__region_band(r->cfg.region, r->cfg.freq_hz, &band) : NULL;
-	if (b && b->duty_bp < 10000) {
-		int64_t ready = r->band_ready_ns[band];
-		if (now < ready) {
-			rc = wis__fail(WIS_E_REGULATION,
-			               "%s sub-band %.3f-%.3f MHz (duty cycle %.1f %%): the next "
-			               "send is allowed in %" PRId64 " ms",
-			               wis__region_name(r->cfg.region), b->lo_hz / 1e6,
-			               b->hi_hz / 1e6, b->duty_bp / 100.0,
-			               (ready - now + 999999) / 1000000);
-		} else {
-			uint64_t toa = wis_radio_time_on_air_us(&r->cfg, len);
-			r->band_ready_ns[band] = now + (int64_t)(toa * 10000 / b->duty_bp) * 1000;
-		}
-	}
-	pthread_mutex_unlock(&dev->mu);
-	return rc;
-}
-
 /* ---- calls ---- */
 
 int wis_radio_configure(wis_device *dev, const wis_radio_config *c)
@@ -323,7 +263,7 @@ int wis_radio_configure(wis_device *dev, const wis_radio_config *c)
 	wis__clear_error();
 	if (!dev || !c)
 		return wis__fail(WIS_E_INVAL, "wis_radio_configure: NULL argument");
-	int rc = region_check_config(c);
+	int rc = wis_radio_config_check(c);
 	if (rc < 0)
 		return rc;
 	union wis_val req[] = {
@@ -334,11 +274,7 @@ int wis_radio_configure(wis_device *dev, const wis_radio_config *c)
 	rc = wis__call_fields(dev, WIS_OP_RADIO_CONFIG, req, resp, 0);
 	if (rc < 0)
 		return rc;
-	pthread_mutex_lock(&dev->mu);
-	dev->radio.configured = true;
-	dev->radio.cfg = *c;
-	pthread_mutex_unlock(&dev->mu);
-	return 0;
+	return wis_radio_rules_use(dev, c);
 }
 
 /* The send request: the TX timeout from the time on air (+50 % + 100 ms),
@@ -355,7 +291,7 @@ static int send_req(wis_device *dev, bool at, uint64_t at_us, const void *p, siz
 	uint32_t ms = cfg ? toa / 1000 + toa / 2000 + 100 : 0;
 	if (ms > WIS_RADIO_TIMEOUT_MAX_MS)
 		ms = WIS_RADIO_TIMEOUT_MAX_MS;
-	int rc = duty_cycle(dev, len, at, at_us);
+	int rc = wis_radio_rules_send(dev, len, at, at_us, NULL);
 	if (rc < 0)
 		return rc;
 	union wis_val v[3];

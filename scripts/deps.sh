@@ -2,7 +2,9 @@
 # Installs the Debian packages wisrpc needs to build and test, if any are
 # missing.  Sourced by scripts/run.sh and scripts/test.sh.
 wis_deps=(gcc pkg-config meson ninja-build libserialport-dev libusb-1.0-0-dev libjson-c-dev
-          libuv1-dev python3 python3-pytest valgrind clang-tidy cppcheck)
+          libuv1-dev libmosquitto-dev python3 python3-pytest valgrind flashrom
+          mosquitto mosquitto-clients openssl python3-pip jq
+          gcc-arm-none-eabi libnewlib-arm-none-eabi clang-tidy cppcheck)
 
 wis_install_deps() {
 	local missing=()

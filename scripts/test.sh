@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: installs missing Debian packages, builds three times with
+# Runs every test: installs missing Debian packages, builds the RAK4631
+# image (arm-none-eabi cross build), then builds three times with
 # warnings as errors (gcc; gcc with ASan+UBSan; clang, whose build also has
 # the libFuzzer targets) and runs the whole meson test suite in the gcc
 # builds (the valgrind suite in the first) and the unit, firmware,
@@ -86,6 +87,9 @@ if [ $coverage -eq 1 ]; then
 	exit $status
 fi
 
+# The RAK4631 image (cross build, warnings as errors): its size report, the
+# vector table and budgets, and the UF2 file block by block (suite image).
+run_suite build/fw --cross-file cross/arm-none-eabi.txt --werror -Dbuildtype=minsize -- --suite image --verbose
 CC=gcc run_suite build/ci --werror -Dbuildtype=debugoptimized -- "$@"
 if [ $# -eq 0 ]; then
 	if scripts/static.sh build/ci; then

@@ -346,8 +346,11 @@ void wisfw_core_init(struct wisfw_core *c, const struct wisfw_hal *hal)
 			subsystems[i]->init(c);
 }
 
-void wisfw_core_boot(struct wisfw_core *c, uint8_t cause)
+void wisfw_core_boot(struct wisfw_core *c, uint8_t cause, const struct wisfw_fault *fault)
 {
+	c->boot_cause = cause;
+	if (fault)
+		c->fault = *fault;
 	wisfw_event(c, WIS_EV_RESET, wisfw_now(c), &cause, 1);
 	wisfw_flush(c);
 	wisfw_rearm(c);

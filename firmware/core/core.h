@@ -90,9 +90,18 @@ enum wisfw_run_state {
 	WISFW_HALTED,    /* the port's reset hook ran: nothing until re-init */
 };
 
+/* Where the CPU faulted before this boot (the port's record, kept in RAM
+ * across the reset), reported in HELLO. */
+struct wisfw_fault {
+	uint8_t kind; /* exception number: 3 HardFault .. 6 UsageFault; 0 none */
+	uint32_t pc, lr, cfsr;
+};
+
 struct wisfw_core {
 	const struct wisfw_hal *hal;
 	uint64_t boot_us;
+	uint8_t boot_cause; /* enum wis_reset_cause, for HELLO */
+	struct wisfw_fault fault;
 	struct wis_deframer rx;
 	struct wisfw_core_counters n;
 	uint32_t seq; /* next event sequence number */
@@ -145,8 +154,9 @@ struct wisfw_core {
 
 /* Puts every pin in its reset state through the HAL; sends nothing. */
 void wisfw_core_init(struct wisfw_core *c, const struct wisfw_hal *hal);
-/* Sends the RESET event that a booted module sends once. */
-void wisfw_core_boot(struct wisfw_core *c, uint8_t cause);
+/* Sends the RESET event that a booted module sends once.  fault: where
+ * the CPU faulted before this boot (cause WIS_CAUSE_FAULT), else NULL. */
+void wisfw_core_boot(struct wisfw_core *c, uint8_t cause, const struct wisfw_fault *fault);
 /* Feed bytes received from the host link. */
 void wisfw_core_rx(struct wisfw_core *c, const uint8_t *p, size_t n);
 /* Runs subsystem timers (debounce, deferred answers), hands queued

@@ -24,6 +24,11 @@ static uint8_t h_hello(struct wisfw_core *c, const union wis_val *v, struct wis_
 	wis_wr_str(out, b->fw_version);
 	wis_wr_str(out, b->name);
 	wis_wr_u8(out, (uint8_t)(b->pin_count > 255 ? 255 : b->pin_count));
+	wis_wr_u8(out, c->boot_cause);
+	wis_wr_u8(out, c->fault.kind);
+	wis_wr_u32(out, c->fault.pc);
+	wis_wr_u32(out, c->fault.lr);
+	wis_wr_u32(out, c->fault.cfsr);
 	return WIS_ST_OK;
 }
 

@@ -257,9 +257,13 @@ int spinor_poll(struct spinor *d)
 
 	if (d->op == SPINOR_OP_NONE)
 		return SPINOR_OK;
+	/* The time is taken before the status is read: WIP then proves the
+	 * chip was still busy that long.  Taken after, a pause between the two
+	 * (an interrupt, a descheduled simulator) would blame the chip. */
+	uint32_t took = elapsed(d, d->step_start);
 	rc = spinor_read_status(d, &sr);
 	if (rc == SPINOR_OK && (sr & SPINOR_SR_WIP)) {
-		if (elapsed(d, d->step_start) <= d->step_max_us)
+		if (took <= d->step_max_us)
 			return SPINOR_BUSY;
 		rc = SPINOR_E_TIMEOUT;
 	}

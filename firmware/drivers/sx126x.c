@@ -26,12 +26,16 @@ int sx__wait_ready(struct sx126x *dev)
 	const struct sx126x_io *io = dev->io;
 	uint64_t start = io->now_us(io->ctx);
 
-	while (io->busy(io->ctx)) {
-		if (io->now_us(io->ctx) - start > dev->busy_timeout_us)
+	for (;;) {
+		/* The time before the pin: BUSY high then proves it stayed high
+		 * that long, even if this loop was paused in between. */
+		uint64_t took = io->now_us(io->ctx) - start;
+		if (!io->busy(io->ctx))
+			return SX126X_OK;
+		if (took > dev->busy_timeout_us)
 			return SX126X_E_BUSY;
 		io->delay_us(io->ctx, 2);
 	}
-	return SX126X_OK;
 }
 
 int sx__xfer(struct sx126x *dev, const uint8_t *tx, uint8_t *rx, size_t n)

@@ -94,7 +94,10 @@ uint32_t sx126x_time_on_air_us(const struct sx126x_lora_cfg *c, uint8_t len)
 }
 
 /* DS 9.2.1 Table 9-2: image calibration frequency pairs for the usual
- * bands; elsewhere a band of +-4 MHz around the carrier (4 MHz steps). */
+ * bands; elsewhere a band of +-4 MHz around the carrier (4 MHz steps).
+ * The 863-870 (0xD7 0xDB) and 902-928 (0xE1 0xE9) pairs are quoted from the
+ * datasheet in RadioLib issue #1096, which also shows that computed pairs
+ * outside the table can fail (status -707 there): the table is used as is. */
 static void image_band(uint32_t hz, uint8_t f[2])
 {
 	static const struct {

@@ -9,7 +9,10 @@
 
 #include "sx126x.h"
 
-/* DS 13 (Table 11-1 "Commands"): opcodes. */
+/* DS 13 (Table 11-1 "Commands"): opcodes.  Checked 2026-11-30 against two
+ * independent drivers: every value here equals RadioLib's
+ * src/modules/SX126x/SX126x_commands.h (jgromes/RadioLib) and LMiC's
+ * lmic/radio_sx126x.h (dudmuck/LMiC). */
 enum {
 	OP_SET_SLEEP = 0x84,
 	OP_SET_STANDBY = 0x80,

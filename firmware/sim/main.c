@@ -94,7 +94,7 @@ void sim_module_reset(struct sim *s, uint8_t cause)
 	s->hw.txlen = 0;
 	simhal_pins_reset(&s->hw);
 	wisfw_core_init(&s->core, &s->hw.hal);
-	wisfw_core_boot(&s->core, cause);
+	wisfw_core_boot(&s->core, cause, NULL);
 }
 
 static void on_signal(int sig)
@@ -516,7 +516,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	simhal_attach(&s->hw, &s->core);
 	wisfw_core_init(&s->core, &s->hw.hal);
-	wisfw_core_boot(&s->core, WIS_CAUSE_POWER_ON);
+	wisfw_core_boot(&s->core, WIS_CAUSE_POWER_ON, NULL);
 
 	if (tcp >= 0)
 		printf("wisrpc-sim ready pty=- link=- control=%s tcp=127.0.0.1:%d\n",

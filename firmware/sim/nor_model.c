@@ -25,7 +25,13 @@
 
 /* Datasheet typical times: tPP 0.2 ms, tSE 70 ms, tBE32 0.1 s, tBE64 0.15 s,
  * tCE 1 s, tW 2 ms; tDP 3 us, tRES1 5 us; software-reset recovery modelled
- * as 35 us (docs/flash.md: which of these still need a check). */
+ * as 35 us (docs/flash.md: which of these still need a check).  Checked
+ * 2026-11-30: the ID 9D 60 14 with 16 x 64 KiB blocks and 4 KiB sectors
+ * matches Linux's spi-nor ISSI table ("is25lp080d", INFO(0x9d6014, 0,
+ * 64 * 1024, 16), SECT_4K) and RAK's RAK4631 Arduino variant
+ * (EXTERNAL_FLASH_DEVICES IS25LP080D); no public copy of the IS25LP080D
+ * datasheet's AC table or of a real chip's SFDP dump was found to check
+ * the times and the SFDP bytes against, so they stay as they were. */
 void nor_model_timing_default(struct nor_model_timing *t)
 {
 	t->pp_us = 200;

@@ -11,7 +11,9 @@
 
 /* BUSY durations in us (model values; docs/radio.md says where each comes
  * from): reset and full calibration ~3.5 ms (DS 8.1, DS 13.1.12), wake-up
- * from sleep ~340 us warm / ~3.5 ms cold (DS 13.1.1), transitions from
+ * from sleep ~340 us warm / ~3.5 ms cold (DS 13.1.1; the cold 3.5 ms is
+ * also what Mbed OS's components/lora/COMPONENT_SX126X/SleepMode.txt gives;
+ * NRESET low "typically 100us", DS rev 2.2 8.1), transitions from
  * STDBY_RC to FS/RX/TX of the order of 50/83/126 us (DS 8, switching
  * times).  Plain commands: a few us (no DS figure; > 0 so that a driver
  * which ignores BUSY is caught). */

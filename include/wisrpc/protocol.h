@@ -220,6 +220,7 @@ enum wis_reset_cause {
 	WIS_CAUSE_REQUEST = 1,
 	WIS_CAUSE_WATCHDOG = 2,
 	WIS_CAUSE_PIN = 3,
+	WIS_CAUSE_FAULT = 4, /* a CPU fault: HELLO carries where (fault_*) */
 };
 
 /* Who owns a pin (WIS_OP_PIN_STATE, pin table).  One function at a time. */

@@ -153,6 +153,14 @@ struct wis_info {
 	uint32_t caps;        /* WIS_CAP_* */
 	unsigned max_payload; /* largest payload the device accepts */
 	unsigned window;      /* requests the device holds in flight */
+	/* Why the module last booted (enum wis_reset_cause) and, for
+	 * WIS_CAUSE_FAULT, where: the exception number (3 HardFault ..
+	 * 6 UsageFault), PC, LR and CFSR the fault handler saved. */
+	uint8_t reset_cause;
+	struct {
+		uint8_t kind;
+		uint32_t pc, lr, cfsr;
+	} fault;
 };
 /* Valid until wis_close().  Never NULL for an open device. */
 const struct wis_info *wis_get_info(wis_device *dev);
@@ -285,8 +293,8 @@ int wis_i2c_config(wis_device *dev, unsigned bus, uint32_t hz); /* 100000 or 400
 int wis_i2c_scan(wis_device *dev, unsigned bus, uint8_t addrs[112], size_t *count);
 /* Writes ntx bytes, then reads nrx with a repeated start (either may be 0;
  * up to 1020 each). */
-int wis_i2c_xfer(wis_device *dev, unsigned bus, uint8_t addr, const void *tx, size_t ntx,
-                 void *rx, size_t nrx);
+int wis_i2c_xfer(wis_device *dev, unsigned bus, uint8_t addr, const void *tx, size_t ntx, void *rx,
+                 size_t nrx);
 
 /* ---- SPI (IO-slot bus) ---------------------------------------------------
  * One full-duplex transfer of n bytes (1..1019) at hz (125 kHz..8 MHz),
@@ -456,10 +464,12 @@ unsigned wis_pending(wis_device *dev);
  *
  * Regions: "EU868", "US915", "AU915", "AS923", "IN865", "KR920" (allowed
  * frequencies, maximum EIRP = power + antenna gain, and for EU868 the duty
- * cycle of each ETSI sub-band: 0.1 %, 1 % or 10 %).  A configuration the
- * plan forbids is refused by wis_radio_configure(), a send that would
- * exceed the duty cycle by wis_radio_send() with WIS_E_REGULATION and a
- * detail saying in how many ms it will be allowed.  Region "lab" opts out
+ * cycle of each ETSI sub-band: 0.1 %, 1 % or 10 %; for US915 and AU915 a
+ * 400 ms dwell time: no send longer on air).  A configuration the plan
+ * forbids is refused by wis_radio_configure(), a send that would exceed the
+ * duty cycle by wis_radio_send() with WIS_E_REGULATION and a detail saying
+ * in how many ms it will be allowed, a send above the dwell time likewise
+ * (always: it needs a shorter packet or a faster modulation).  Region "lab" opts out
  * of every regional rule: for shielded or cabled lab setups only. */
 typedef struct wis_radio_config wis_radio_config;
 wis_radio_config *wis_radio_config_new(void);
@@ -494,6 +504,20 @@ uint32_t wis_radio_time_on_air_us(const wis_radio_config *c, size_t len);
 /* Checks c against its region, then configures the module (the library
  * keeps a copy: sends are checked against it). */
 int wis_radio_configure(wis_device *dev, const wis_radio_config *c);
+
+/* The regional rules for programs that build RADIO_CONFIG and RADIO_SEND
+ * requests themselves (wisd's JSON mapping does): the checks and the
+ * duty-cycle accounting wis_radio_configure() and wis_radio_send*() make.
+ * wis_radio_config_check(): c against its region's plan and EIRP (0, or
+ * WIS_E_REGULATION naming the rule).  wis_radio_rules_use(): the module
+ * now runs c (call it once the module accepted it): later sends on dev are
+ * accounted against c's band.  wis_radio_rules_send(): a send of len bytes
+ * now, or (at != 0) at device time at_us: 0 and the band's off time
+ * booked, or WIS_E_REGULATION with *wait_ms (if not NULL) the time until
+ * it is allowed (0 for a dwell-time refusal: never at these settings). */
+int wis_radio_config_check(const wis_radio_config *c);
+int wis_radio_rules_use(wis_device *dev, const wis_radio_config *c);
+int wis_radio_rules_send(wis_device *dev, size_t len, int at, uint64_t at_us, uint32_t *wait_ms);
 
 struct wis_radio_tx {
 	uint32_t airtime_us;  /* measured: TX done minus preamble start */

@@ -9,6 +9,7 @@
  * while there is work: that is what pipelines many clients' requests.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +50,7 @@ struct wisj_ctx {
 	wisj_observe_cb observe;
 	void *observe_user;
 	bool pumping;
+	char radio_region[8]; /* radio.c's regional rules */
 };
 
 /* A zeroed call, but for its plan's steps and buffer: 3 KiB that
@@ -62,6 +64,7 @@ static struct wisj_call *call_new(void)
 	memset(k, 0, offsetof(struct wisj_call, plan));
 	k->plan.n = 0;
 	k->plan.m = NULL;
+	k->plan.ctx = NULL;
 	k->plan.used = 0;
 	return k;
 }
@@ -69,9 +72,28 @@ static struct wisj_call *call_new(void)
 wisj_ctx *wisj_ctx_new(void)
 {
 	wisj_ctx *c = calloc(1, sizeof *c);
-	if (c)
+	if (c) {
 		c->queue_limit = 4096;
+		snprintf(c->radio_region, sizeof c->radio_region, "EU868");
+	}
 	return c;
+}
+
+int wisj_ctx_set_radio_region(wisj_ctx *c, const char *region)
+{
+	wis_radio_config *rc = wis_radio_config_new();
+	int ok = rc && strlen(region) < sizeof c->radio_region &&
+	         wis_radio_config_set_region(rc, region) == 0;
+	wis_radio_config_free(rc);
+	if (!ok)
+		return -1;
+	snprintf(c->radio_region, sizeof c->radio_region, "%s", region);
+	return 0;
+}
+
+const char *wisj_ctx_radio_region(wisj_ctx *c)
+{
+	return c->radio_region;
 }
 
 static void call_free(struct wisj_call *k)
@@ -165,6 +187,12 @@ void wisj_ctx_set_observer(wisj_ctx *c, wisj_observe_cb cb, void *user)
 static void observe(struct wisj_call *k, const struct wisj_res *r)
 {
 	wisj_ctx *c = k->ctx;
+	for (int i = 0; i < k->plan.n; i++) {
+		const struct wisj_step *s = &k->plan.steps[i];
+		if (r[i].status == 0 && s->op->opcode == WIS_OP_RADIO_CONFIG)
+			wisj_radio_accepted(c, k->dev ? k->dev : c->dev, k->plan.buf + s->off,
+			                    s->len);
+	}
 	if (!c->observe)
 		return;
 	for (int i = 0; i < k->plan.n; i++) {
@@ -490,6 +518,7 @@ static int plan_batch(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
 		p->m = m;
 		p->first = k->plan.n;
 		k->plan.m = m;
+		k->plan.ctx = c;
 		if (m->plan(c->dev, p->params, &k->plan, e) < 0)
 			goto step_fail;
 		p->n = k->plan.n - p->first;
@@ -541,6 +570,7 @@ void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_do
 	k->cb = cb;
 	k->user = user;
 	k->plan.m = m;
+	k->plan.ctx = c;
 	int rc =
 	    (m->flags & WISJ_M__BATCH) ? plan_batch(c, k, &e) : m->plan(c->dev, np, &k->plan, &e);
 	if (!k->parts)

@@ -12,6 +12,7 @@
  * opcode's fields and whose answer is plain integers is a row with
  * wisj_fields_plan and fields_finish and no code of its own.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "wisjson_int.h"
@@ -52,6 +53,26 @@ static json_object *info_local(wis_device *dev, json_object *params, struct wisj
 	json_object_object_add(o, "window", json_object_new_int((int)i->window));
 	json_object_object_add(o, "path", json_object_new_string(wis_path(dev)));
 	json_object_object_add(o, "library", json_object_new_string(WIS_LIB_VERSION));
+	json_object_object_add(
+	    o, "reset_cause",
+	    json_object_new_string(wis_name_of(wis_reset_cause_names, i->reset_cause)));
+	if (i->fault.kind) {
+		static const char *const kinds[] = {"", "", "", "hardfault", "memmanage", "busfault",
+		                                    "usagefault", NULL};
+		json_object *f = json_object_new_object();
+		json_object_object_add(f, "kind", json_object_new_string(
+		                                      i->fault.kind < 7 ? kinds[i->fault.kind] : "?"));
+		char h[12];
+		const struct {
+			const char *k;
+			uint32_t v;
+		} regs[] = {{"pc", i->fault.pc}, {"lr", i->fault.lr}, {"cfsr", i->fault.cfsr}};
+		for (size_t r = 0; r < 3; r++) {
+			snprintf(h, sizeof h, "0x%08x", regs[r].v);
+			json_object_object_add(f, regs[r].k, json_object_new_string(h));
+		}
+		json_object_object_add(o, "fault", f);
+	}
 	return o;
 }
 
@@ -409,7 +430,7 @@ const struct wisj_method wisj_methods[] = {
      discover_local, NULL, NULL},
     {"system.info", "what the module said at HELLO", DEV, NOOPS, RD, p_none,
      "{board, firmware, protocol, device_id, capabilities[], simulated, max_payload, window, "
-     "path, library}",
+     "path, library, reset_cause, fault?}",
      info_local, NULL, NULL},
     {"system.pins", "the pin table with each I/O pin's current owner, mode and level",
      DEV | WISJ_M__TOLERANT, OPS(WIS_OP_PIN_STATE), RD, p_pins_all,

@@ -103,8 +103,11 @@ int wisj_plan_add(struct wisj_plan *p, wis_device *dev, uint16_t opcode, const u
 		               WISJ_MAX_STEPS);
 		return -1;
 	}
-	/* 5 bytes of batch step framing per step keep the BATCH within a frame. */
-	if (p->used + len + 5u * (unsigned)(p->n + 1) + 2 > sizeof p->buf) {
+	/* 5 bytes of batch step framing per step keep a BATCH within a frame;
+	 * a plan of one step goes out as a plain request and may fill it (a
+	 * 1019-byte uart.write, a 1016-byte flash.write). */
+	size_t framing = p->n ? 5u * (unsigned)(p->n + 1) + 2 : 0;
+	if (p->used + len + framing > sizeof p->buf) {
 		wisj_error_set(e, WISJ_INVALID_PARAMS, "request too large for one device frame");
 		return -1;
 	}

@@ -3,7 +3,12 @@
  * config request with the library's defaults for absent params, a send's
  * payload from text or hex (at a device time with at_us), the status with
  * its state named, and radio.airtime, answered without a device by
- * libwisrpc's time-on-air function.
+ * libwisrpc's time-on-air function.  The context's regional rules
+ * (wisj_ctx_set_radio_region) are libwisrpc's: a configuration is checked
+ * by wis_radio_config_check() when planned, one the module accepted is
+ * handed to wis_radio_rules_use(), and each send is accounted by
+ * wis_radio_rules_send() when planned, so wisd's clients share the one
+ * duty-cycle budget of the module with the library's own calls.
  */
 #include <string.h>
 
@@ -13,6 +18,52 @@ static uint64_t flag(json_object *params, const char *name, bool dflt)
 {
 	json_object *v = wisj_param(params, name);
 	return v ? json_object_get_boolean(v) : dflt;
+}
+
+/* RADIO_CONFIG's field values (in the opcode table's order) as the
+ * library's settings object, under the context's region; NULL with e set
+ * if a value is refused (the setters name it). */
+static wis_radio_config *config_of(wisj_ctx *ctx, const union wis_val *v, struct wisj_error *e)
+{
+	wis_radio_config *c = wis_radio_config_new();
+	if (!c) {
+		wisj_error_set(e, WISJ_INTERNAL_ERROR, "out of memory");
+		return NULL;
+	}
+	if (wis_radio_config_set_frequency(c, (uint32_t)v[0].u) < 0 ||
+	    wis_radio_config_set_power(c, (int)v[1].i) < 0 ||
+	    wis_radio_config_set_sf(c, (unsigned)v[2].u) < 0 ||
+	    wis_radio_config_set_bandwidth(c, (uint32_t)v[3].u) < 0 ||
+	    wis_radio_config_set_coding_rate(c, (unsigned)v[4].u) < 0 ||
+	    wis_radio_config_set_ldro(c, (unsigned)v[5].u) < 0 ||
+	    wis_radio_config_set_preamble(c, (unsigned)v[6].u) < 0 ||
+	    wis_radio_config_set_implicit_header(c, (int)v[7].u, (unsigned)v[8].u) < 0 ||
+	    wis_radio_config_set_crc(c, (int)v[9].u) < 0 ||
+	    wis_radio_config_set_invert_iq(c, (int)v[10].u) < 0 ||
+	    wis_radio_config_set_sync_word(c, (unsigned)v[11].u) < 0 ||
+	    wis_radio_config_set_tcxo_mv(c, (unsigned)v[12].u) < 0 ||
+	    wis_radio_config_set_idle_xosc(c, (int)v[13].u) < 0 ||
+	    wis_radio_config_set_region(c, ctx ? wisj_ctx_radio_region(ctx) : "EU868") < 0) {
+		wisj_error_set(e, WISJ_INVALID_PARAMS, "%s", wis_last_error());
+		wis_radio_config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void wisj_radio_accepted(wisj_ctx *ctx, wis_device *dev, const uint8_t *req, size_t len)
+{
+	const struct wis_op_desc *d = wis_op_find(WIS_OP_RADIO_CONFIG);
+	union wis_val v[WIS_OP_MAX_FIELDS];
+	size_t bad;
+	struct wisj_error e = {0};
+	if (!dev || wis_fields_parse(d->req, d->nreq, req, len, v, &bad) != WIS_DEC_OK)
+		return;
+	wis_radio_config *c = config_of(ctx, v, &e);
+	if (c)
+		wis_radio_rules_use(dev, c);
+	wis_radio_config_free(c);
+	wisj_error_clear(&e);
 }
 
 int wisj_radio_config_plan(wis_device *dev, json_object *params, struct wisj_plan *p,
@@ -34,6 +85,17 @@ int wisj_radio_config_plan(wis_device *dev, json_object *params, struct wisj_pla
 	    WIS_VAL(wisj_param_int(params, "tcxo_mv", 1800)),
 	    WIS_VAL(flag(params, "idle_xosc", false)),
 	};
+	/* Out-of-range values are left to the module's checks (its message
+	 * names the field); only a valid configuration meets the region's. */
+	struct wisj_error ignore = {0};
+	wis_radio_config *c = config_of(p->ctx, v, &ignore);
+	wisj_error_clear(&ignore);
+	if (c && wis_radio_config_check(c) < 0) {
+		wisj_error_from_wis(e, WIS_E_REGULATION, wis_last_error());
+		wis_radio_config_free(c);
+		return -1;
+	}
+	wis_radio_config_free(c);
 	return wisj_plan_fields(p, dev, WIS_OP_RADIO_CONFIG, v, e);
 }
 
@@ -89,6 +151,13 @@ int wisj_radio_send_plan(wis_device *dev, json_object *params, struct wisj_plan 
 	v[k].b.p = buf;
 	v[k].b.len = n;
 	uint16_t op = at ? WIS_OP_RADIO_SEND_AT : WIS_OP_RADIO_SEND;
+	uint32_t wait_ms = 0;
+	if (n > 0 && dev &&
+	    wis_radio_rules_send(dev, n, at != NULL, at ? v[0].u : 0, &wait_ms) < 0) {
+		wisj_error_from_wis(e, WIS_E_REGULATION, wis_last_error());
+		json_object_object_add(e->data, "retry_after_ms", json_object_new_int64(wait_ms));
+		return -1;
+	}
 	if (n == 0) {
 		/* Every field but the payload (the last one): the module refuses
 		 * the empty payload itself. */

@@ -48,6 +48,8 @@ const char *wisj_status_name(int code)
 		return "CANCELLED";
 	case WIS_E_IN_USE:
 		return "IN_USE";
+	case WIS_E_REGULATION:
+		return "REGULATION";
 	default:
 		return "UNKNOWN";
 	}
@@ -84,8 +86,8 @@ size_t wisj_detail(const uint8_t *p, size_t len, char *buf, size_t cap)
 void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail)
 {
 	int code;
-	if (wis_code < 0 && wis_code > -WIS_ST__COUNT)
-		code = WISJ_DEVICE_ERROR;
+	if ((wis_code < 0 && wis_code > -WIS_ST__COUNT) || wis_code == WIS_E_REGULATION)
+		code = WISJ_DEVICE_ERROR; /* the radio rules refuse on the device's behalf */
 	else if (wis_code == WIS_E_TIMEOUT)
 		code = WISJ_TIMEOUT;
 	else if (wis_code == WIS_E_DISCONNECTED || wis_code == WIS_E_CLOSED ||

@@ -176,6 +176,12 @@ unsigned wisj_ctx_inflight(wisj_ctx *c);
 void wisj_ctx_set_queue_limit(wisj_ctx *c, unsigned limit);
 void wisj_ctx_set_guard(wisj_ctx *c, wisj_guard_cb cb, void *user);
 void wisj_ctx_set_observer(wisj_ctx *c, wisj_observe_cb cb, void *user);
+/* The regional rules radio.config and radio.send follow (libwisrpc's
+ * regions: "EU868" (the default), "US915", "AU915", "AS923", "IN865",
+ * "KR920", or "lab": none): a configuration outside the plan and a send
+ * beyond the duty cycle or dwell time are refused, naming when a send will
+ * be allowed.  0, or -1 if the name is unknown. */
+int wisj_ctx_set_radio_region(wisj_ctx *c, const char *region);
 
 /*
  * Run method m with params (already checked by wisj_params_check, or not:

@@ -28,6 +28,7 @@ struct wisj_plan {
 	struct wisj_step steps[WISJ_MAX_STEPS];
 	int n;
 	const struct wisj_method *m; /* the method planning now (set by call.c) */
+	wisj_ctx *ctx;               /* the context planning it (set by call.c) */
 	uint8_t buf[WIS_MAX_PAYLOAD];
 	size_t used;
 };
@@ -108,6 +109,11 @@ json_object *wisj_radio_status_finish(wis_device *dev, json_object *params,
                                       const struct wisj_step *s, const struct wisj_res *r, int n,
                                       struct wisj_error *e);
 json_object *wisj_radio_airtime_local(wis_device *dev, json_object *params, struct wisj_error *e);
+/* The context's regional plan ("EU868", "lab"...: wisj_ctx_set_radio_region). */
+const char *wisj_ctx_radio_region(wisj_ctx *c);
+/* A RADIO_CONFIG request the module accepted (call.c, for every one it
+ * sends): the duty-cycle accounting of later sends follows it. */
+void wisj_radio_accepted(wisj_ctx *c, wis_device *dev, const uint8_t *req, size_t len);
 /* Adds a step whose request the opcode table builds from field values
  * (INTERNAL_ERROR if they do not encode: params are checked before). */
 int wisj_plan_fields(struct wisj_plan *p, wis_device *dev, uint16_t op, const union wis_val *v,

@@ -46,7 +46,16 @@ static const struct wis_field hello_resp[] = {U8("proto_version", 0, 255),
                                               {"device_id", WIS_FT_BYTES, 8, 8, NULL},
                                               {"fw_version", WIS_FT_STR, 0, 255, NULL},
                                               {"board", WIS_FT_STR, 0, 255, NULL},
-                                              U8("pin_count", 0, 255)};
+                                              U8("pin_count", 0, 255),
+                                              /* why this boot: a fault's exception
+                                               * number (3 HardFault .. 6 UsageFault),
+                                               * PC, LR and CFSR, 0 when none */
+                                              ENUM8("reset_cause", wis_reset_cause_names,
+                                                    WIS_CAUSE_FAULT),
+                                              U8("fault_kind", 0, 255),
+                                              U32("fault_pc"),
+                                              U32("fault_lr"),
+                                              U32("fault_cfsr")};
 static const struct wis_field ping_req[] = {{"data", WIS_FT_BYTES, 0, WIS_MAX_PAYLOAD, NULL}};
 static const struct wis_field uptime_resp[] = {U64("uptime_us")};
 static const struct wis_field reset_req[] = {
@@ -91,7 +100,7 @@ static const struct wis_field emit_req[] = {U8("count", 1, 255),
                                             {"len", WIS_FT_U16, 0, WIS_EV_MAX_DATA, NULL}};
 static const struct wis_field emit_resp[] = {U32("first_seq")};
 static const struct wis_field ev_diag[] = {{"data", WIS_FT_BYTES, 0, WIS_EV_MAX_DATA, NULL}};
-static const struct wis_field ev_reset[] = {ENUM8("cause", wis_reset_cause_names, WIS_CAUSE_PIN)};
+static const struct wis_field ev_reset[] = {ENUM8("cause", wis_reset_cause_names, WIS_CAUSE_FAULT)};
 
 /* RADIO.  Ranges the table cannot say (power is signed, the bandwidth a
  * list, the TCXO voltage a list) are checked by the handler with the same

@@ -25,6 +25,7 @@ SKIP = {
     # and test_wisctl_i2c.py check their arguments).
     "flash read": "LEN is a total split into flash.read requests of up to 1024 bytes",
     "flash write": "FILE is read by wisctl and sent as flash.write requests",
+    "flash write-image": "FILE is read by wisctl and sent as flash.verify/flash.write requests",
     "flash verify": "FILE|LEN: a file's CRC and length, or a length",
     "i2c read": "a shorthand for i2c.xfer (LEN is rx_len, --reg is tx)",
     "i2c write": "a shorthand for i2c.xfer (HEX... is tx)",
@@ -55,7 +56,7 @@ def commands():
         usage = re.split(r"\s{2,}", line.strip())[0]
         toks = re.findall(r"\[[^\]]*\]|\S+", usage)
         n = 0
-        while n < len(toks) and re.fullmatch(r"[a-z][a-z0-9]*", toks[n]):  # i2c scan
+        while n < len(toks) and re.fullmatch(r"[a-z][a-z0-9-]*", toks[n]):  # flash write-image
             n += 1
         # A long usage runs into its help text with one space between.
         end = n

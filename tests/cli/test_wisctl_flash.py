@@ -6,6 +6,7 @@ wisd refusing a flash write while another client holds LED3 (QSPI DIO3)."""
 import json
 import os
 import subprocess
+import time
 
 from wisdtest import WISCTL, wisctl
 
@@ -78,3 +79,98 @@ def test_flash_raw_and_claims(env):
     a.call("unclaim", {"resources": "LED3"})
     b.call("flash.write", {"addr": 0x5000, "data": "a55a", "erase": True})
     assert b.call("flash.read", {"addr": 0x5000, "len": 2}) == {"data": "a55a"}
+
+
+def test_flash_write_image_resumes(env):
+    # A 256 KiB image: write-image is killed once wisd has served the
+    # requests of its first two 4 KiB units (daemon.status counts them; the
+    # flash itself is not touched meanwhile: the module serves one flash
+    # operation at a time and refuses a second as busy).  The second run
+    # skips what is in place (one flash.verify per skipped unit instead of
+    # 1 + 8 flash.write: wisd's count), writes the rest, verifies the whole.
+    size, unit = 256 * 1024, 4096
+    data = os.urandom(size)
+    src = os.path.join(env.tmp, "image.bin")
+    open(src, "wb").write(data)
+    c = env.client()
+    ok(run(env, "flash", "erase", "0x20000", "256K"))
+    p = subprocess.Popen([WISCTL, "--socket", env.wisd.sock, "flash", "write-image", src,
+                          "--addr", "0x20000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    start = env.wisd.status()["requests"] + 1
+    try:
+        # info, then per unit a verify and 8 writes; +1 for each status call.
+        for k in range(20000):
+            if env.wisd.status()["requests"] - start - k >= 1 + 2 * 9:
+                break
+        p.kill()
+    finally:
+        p.wait()
+    assert p.returncode == -9, ("write-image ended before it could be interrupted",
+                                p.returncode, p.stderr.read())
+    # What the killed run left complete: whole units from the start.  The
+    # flash.write it had in flight may still be running on the module
+    # (BUSY meanwhile).
+    def device_crc(addr, n):
+        for _ in range(500):
+            r = c.call_raw("flash.verify", {"addr": addr, "len": n})
+            if "result" in r:
+                return r["result"]["crc32"]
+            assert r["error"]["data"]["status"] == "BUSY", r
+            time.sleep(0.01)
+        raise AssertionError("flash still busy")
+    done = 0
+    while done < size and device_crc(0x20000 + done, unit) == \
+            __import__("zlib").crc32(data[done:done + unit]):
+        done += unit
+    assert unit <= done < size, done
+    before = env.wisd.status()["requests"]
+    j = json.loads(ok(run(env, "--json", "flash", "write-image", src, "--addr", "0x20000")))
+    requests = env.wisd.status()["requests"] - before - 1  # minus this status call
+    assert j["skipped"] == done and j["written"] == size - done, (j, done)
+    assert j["len"] == size and j["crc32"] == __import__("zlib").crc32(data)
+    # info + a verify per unit + 8 writes per written unit + the final verify.
+    assert requests == 1 + size // unit + (size - done) // 512 + 1, (requests, done)
+    assert ok(run(env, "flash", "verify", "0x20000", src)).startswith("match")
+    # Run again: everything is in place, nothing is written.
+    out = ok(run(env, "flash", "write-image", src, "--addr", "0x20000"))
+    assert "wrote 0, skipped %d already in place" % size in out, out
+    # On a terminal a progress bar; with --json none, terminal or not.
+    for args, bar in ((["flash", "write-image", src, "--addr", "0x20000"], True),
+                      (["--json", "flash", "write-image", src, "--addr", "0x20000"], False)):
+        master, slave = os.openpty()
+        try:
+            r = subprocess.run([WISCTL, "--socket", env.wisd.sock] + args, stdout=subprocess.PIPE,
+                               stderr=slave, timeout=30)
+            os.close(slave)
+            err = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                err += chunk
+        finally:
+            os.close(master)
+        assert r.returncode == 0
+        assert (b"] 100% 262144/262144 bytes" in err) == bar, (args, err)
+    r = run(env, "flash", "write-image", src, "--addr", "0xf0000")
+    assert r.returncode == 2 and "do not fit the store" in r.stderr, r.stderr
+
+
+def test_largest_requests_through_wisd(env):
+    # The opcode table's largest payloads fit one request through the JSON
+    # mapping: flash.write of 1016 bytes, uart.write of 1019; as a step of
+    # "batch" (BATCH framing) they do not, and say so.
+    c = env.client()
+    data = os.urandom(1016)
+    c.call("flash.write", {"addr": 0x8000, "data": data.hex(), "erase": True})
+    back = c.call("flash.read", {"addr": 0x8000, "len": 1016})["data"]
+    assert back == data.hex()
+    c.call("uart.config", {"port": "uart1", "baud": 115200})
+    assert c.call("uart.write", {"port": "uart1", "data": "u" * 1019}) == {"taken": 1019}
+    r = c.call_raw("batch", {"steps": [{"method": "uart.write",
+                                        "params": {"port": "uart1", "data": "u" * 1019}}]})
+    assert r["error"]["data"]["status"] == "TOO_BIG", r
+    assert "exceed the device's 1024-byte payload" in r["error"]["message"], r

@@ -1,21 +1,27 @@
 """The radio through wisd: three simulators on one shared medium, each with
 its own wisd.  radio.* methods, radio.rx / radio.tx notifications, limits
 from the opcode table, config and RX re-applied after a module reset, and
-wisctl's radio commands (airtime offline).  SF7/BW500: packets of a few ms.
+wisctl's radio commands (airtime offline), and the regional rules wisd
+applies (radio_region: EU868 by default, duty cycle shared by all clients;
+US915 dwell time; lab opts out).  SF7/BW500: packets of a few ms.
 """
 import os
 import subprocess
 import tempfile
+import time
 
 import pytest
 
-from wisdtest import Sim, Wisd, WISCTL, wait_for, wisctl
+from wisdtest import Setup, Sim, Wisd, WISD, WISCTL, wait_for, wisctl
 
 FAST = {"bw_hz": 500000}
 
 
 @pytest.fixture
-def trio():
+def trio(request):
+    # radio_region of the three wisds: default (EU868) unless parametrized.
+    region = getattr(request, "param", None)
+    wargs = ("--set", "radio_region=" + region) if region else ()
     tmpdir = tempfile.TemporaryDirectory(prefix="wisd-radio-")
     tmp = tmpdir.name
     medium = os.path.join(tmp, "medium")
@@ -26,7 +32,7 @@ def trio():
             s = Sim(tmp, ("--medium", medium), os.path.join(tmp, n + ".tty"),
                     os.path.join(tmp, n + ".ctl"))
             sims.append(s)
-            wisds.append(Wisd(tmp, s.link, name="wisd-" + n))
+            wisds.append(Wisd(tmp, s.link, wargs, name="wisd-" + n))
             clients.append(wisds[-1].client())
         yield sims, wisds, clients
     finally:
@@ -130,9 +136,12 @@ def test_airtime_offline():
     assert r.returncode == 2 and "--len '0' is not 1..255" in r.stderr
 
 
+@pytest.mark.parametrize("trio", ["lab"], indirect=True)
 def test_sends_from_two_clients_serialised(trio):
     # Two clients of one wisd send at once, unclaimed: the module queues the
-    # sends (one on air at a time), every one is answered and heard.
+    # sends (one on air at a time), every one is answered and heard.  With
+    # radio_region = lab: under EU868 the second send would wait 100 x its
+    # time on air (test_duty_cycle_shared).
     _, wisds, (a, b, _) = trio
     a2 = wisds[0].client()
     try:
@@ -154,3 +163,62 @@ def test_sends_from_two_clients_serialised(trio):
         assert got == sorted("p%d" % i for i in range(6) for _ in (a, a2))
     finally:
         a2.close()
+
+
+def test_duty_cycle_shared(trio):
+    # EU868 (wisd's default), 868.1 MHz: the 1 % sub-band 868.0-868.6 MHz.
+    # Two clients of one wisd share the module's budget; the refusal says
+    # when the next send is allowed, and a send then goes through.
+    _, wisds, (a, b, _) = trio
+    a.call("radio.config", FAST)
+    air = a.call("radio.airtime", {"len": 20, "bw_hz": 500000})["airtime_us"]
+    t0 = time.monotonic()
+    a.call("radio.send", {"data": "twenty bytes payload"})
+    e = wisds[0].client().error("radio.send", {"data": "x"})
+    elapsed_ms = (time.monotonic() - t0) * 1000
+    assert "868.000-868.600 MHz (duty cycle 1.0 %)" in e["message"], e
+    assert e["data"]["status"] == "REGULATION", e
+    off_ms = air / 10  # 100 x time on air, in ms
+    wait = e["data"]["retry_after_ms"]
+    assert "allowed in %d ms" % wait in e["message"], e
+    assert off_ms - elapsed_ms - 1 <= wait <= off_ms + 1, (wait, off_ms, elapsed_ms)
+    # Another device's wisd has its own module and budget: B sends at once.
+    b.call("radio.config", FAST)
+    b.call("radio.send", {"data": "b"})
+    time.sleep(wait / 1000 + 0.05)
+    a.call("radio.send", {"data": "x"})
+    # Outside the plan and above its EIRP: refused before the module is asked.
+    e = a.error("radio.config", dict(FAST, freq_hz=915000000))
+    assert "915.0000 MHz is outside the EU868 plan" in e["message"], e
+    e = a.error("radio.config", dict(FAST, power_dbm=20))
+    assert "EIRP 20 dBm" in e["message"] and "above EU868's 16 dBm" in e["message"], e
+    # The module still runs the accepted configuration.
+    assert a.call("radio.status")["freq_hz"] == 868100000
+
+
+def test_us915_dwell_time():
+    # US915: no duty cycle but 400 ms per send.  SF12/BW125: 20 bytes are
+    # 1.3 s on air (refused, never allowed: retry_after_ms 0); SF7/BW500 is
+    # a few ms, and back to back sends pass.
+    s = Setup(sim_args=(), wisd_args=("--set", "radio_region=US915"))
+    try:
+        c = s.client()
+        c.call("radio.config", {"freq_hz": 915000000, "sf": 12, "bw_hz": 125000})
+        e = c.error("radio.send", {"data": "twenty bytes payload"})
+        assert "US915 dwell time: 1318.912 ms on air for 20 bytes is above 400 ms" \
+            in e["message"], e
+        assert e["data"]["retry_after_ms"] == 0, e
+        c.call("radio.config", {"freq_hz": 915000000, "sf": 7, "bw_hz": 500000})
+        for _ in range(3):
+            c.call("radio.send", {"data": "twenty bytes payload"})
+        e = c.error("radio.config", {"freq_hz": 868100000})
+        assert "outside the US915 plan" in e["message"], e
+    finally:
+        s.close()
+
+
+def test_radio_region_setting():
+    r = subprocess.run([WISD, "--device", "sim", "--socket", "/nonexistent/x.sock",
+                        "--set", "radio_region=EU433"], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode != 0 and "radio_region: 'EU433' is not EU868" in r.stderr, r

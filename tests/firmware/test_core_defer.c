@@ -178,7 +178,7 @@ static void test_reset_discards(void)
 	F.hw.alarm = 12345;
 	wisfw_core_init(&F.core, &F.hw.hal);
 	CHECK_EQ(F.hw.alarm, UINT64_MAX);
-	wisfw_core_boot(&F.core, WIS_CAUSE_REQUEST);
+	wisfw_core_boot(&F.core, WIS_CAUSE_REQUEST, NULL);
 	advance(1000000);
 	CHECK_EQ(count_resp(at, WIS_OP_DELAY), 0);
 	r = CALL(WIS_OP_PING, 1);
@@ -236,7 +236,7 @@ static struct fw_frame *nth_event(size_t from, uint16_t op, size_t k)
 static void test_long_events(void)
 {
 	setup();
-	wisfw_core_boot(&F.core, WIS_CAUSE_POWER_ON); /* seq 0 */
+	wisfw_core_boot(&F.core, WIS_CAUSE_POWER_ON, NULL); /* seq 0 */
 	size_t at = F.out.n;
 	struct fw_frame *r = CALL(WIS_OP_EMIT, 1, 0xf4, 0x03); /* 1012 bytes */
 	CHECK_EQ(r->h.status, WIS_ST_OK);
@@ -263,7 +263,7 @@ static void test_long_events(void)
 static void test_overflow_exact(void)
 {
 	setup();
-	wisfw_core_boot(&F.core, WIS_CAUSE_POWER_ON);
+	wisfw_core_boot(&F.core, WIS_CAUSE_POWER_ON, NULL);
 	uint64_t dropped0 = stat(S_EVD), sent0 = stat(S_EVS);
 	/* A stuck link: 10 events of 1012 bytes; 3 fit the 4 KiB budget. */
 	const unsigned fit = WISFW_EVQ_BYTES / (WISFW_EV_HDR + WIS_EV_MAX_DATA);

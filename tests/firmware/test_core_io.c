@@ -235,7 +235,7 @@ static void test_events(void)
 {
 	setup();
 	uint64_t boot = F.hw.now;
-	wisfw_core_boot(&F.core, WIS_CAUSE_POWER_ON); /* seq 0 */
+	wisfw_core_boot(&F.core, WIS_CAUSE_POWER_ON, NULL); /* seq 0 */
 	struct fw_frame *r = CALL(WIS_OP_GPIO_WATCH, IO1, WIS_EDGE_BOTH, 0, 0, 0, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
 	CHECK_EQ(F.hw.pins[IO1].mode, WIS_GPIO_INPUT);   /* watch claims a free pin as input */

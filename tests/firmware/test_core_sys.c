@@ -4,6 +4,7 @@
  * are not I/O pins, RESET, BATCH, and a randomised robustness run.
  */
 #include "core_harness.h"
+#include "ops.h"
 
 static void test_hello(void)
 {
@@ -24,6 +25,12 @@ static void test_hello(void)
 	const uint8_t *b = wis_rd_bytes(&rd, n);
 	CHECK(n == 7 && b && memcmp(b, "RAK4631", 7) == 0);
 	CHECK_EQ(wis_rd_u8(&rd), F.hw.board.pin_count);
+	/* never booted through wisfw_core_boot: cause power_on, no fault */
+	CHECK_EQ(wis_rd_u8(&rd), WIS_CAUSE_POWER_ON);
+	CHECK_EQ(wis_rd_u8(&rd), 0);
+	CHECK_EQ(wis_rd_u32(&rd), 0);
+	CHECK_EQ(wis_rd_u32(&rd), 0);
+	CHECK_EQ(wis_rd_u32(&rd), 0);
 	CHECK_EQ(wis_rd_left(&rd), 0);
 	CHECK(!rd.err);
 
@@ -261,7 +268,7 @@ static void test_reset(void)
 	/* The port re-initialises: boot event, uptime and seq restart. */
 	F.hw.now += 5000;
 	wisfw_core_init(&F.core, &F.hw.hal);
-	wisfw_core_boot(&F.core, WIS_CAUSE_REQUEST);
+	wisfw_core_boot(&F.core, WIS_CAUSE_REQUEST, NULL);
 	CHECK_EQ(F.out.n, before + 2);
 	struct fw_frame *e = &F.out.f[before + 1];
 	CHECK(e->h.type == WIS_MSG_EVENT && e->h.opcode == WIS_EV_RESET && e->h.id == 0);
@@ -474,9 +481,38 @@ static void test_random(void)
 	CHECK_EQ(F.hw.resets, 0);
 }
 
+/* A fault before this boot (the port's record) is in HELLO, as the RESET
+ * event's cause says. */
+static void test_hello_after_a_fault(void)
+{
+	setup();
+	const struct wisfw_fault f = {3, 0x00027a4du, 0x00026f11u, 0x00020000u};
+	wisfw_core_boot(&F.core, WIS_CAUSE_FAULT, &f);
+	struct fw_frame *r = CALL(WIS_OP_HELLO, 1);
+	CHECK_EQ(r->h.status, WIS_ST_OK);
+	const struct wis_op_desc *d = wis_op_find(WIS_OP_HELLO);
+	union wis_val v[WIS_OP_MAX_FIELDS];
+	size_t bad;
+	CHECK_EQ(wis_fields_decode(d->resp, d->nresp, r->p, r->len, v, &bad), WIS_DEC_OK);
+	CHECK_EQ(v[8].u, WIS_CAUSE_FAULT);
+	CHECK_EQ(v[9].u, 3);
+	CHECK_EQ(v[10].u, 0x00027a4du);
+	CHECK_EQ(v[11].u, 0x00026f11u);
+	CHECK_EQ(v[12].u, 0x00020000u);
+	/* a later boot without a fault clears nothing the port did not say:
+	 * the watchdog's cause with the record of that boot */
+	setup();
+	wisfw_core_boot(&F.core, WIS_CAUSE_WATCHDOG, NULL);
+	r = CALL(WIS_OP_HELLO, 1);
+	CHECK_EQ(wis_fields_decode(d->resp, d->nresp, r->p, r->len, v, &bad), WIS_DEC_OK);
+	CHECK_EQ(v[8].u, WIS_CAUSE_WATCHDOG);
+	CHECK_EQ(v[9].u, 0);
+}
+
 int main(void)
 {
 	test_hello();
+	test_hello_after_a_fault();
 	test_header_version_and_types();
 	test_ping_uptime_unknown();
 	test_bad_lengths();

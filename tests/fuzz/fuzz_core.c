@@ -55,7 +55,7 @@ static uint32_t run(const uint8_t *data, size_t size)
 	wis__deframer_init(&host_rx);
 	simhal_attach(&hw, &core);
 	wisfw_core_init(&core, &hw.hal);
-	wisfw_core_boot(&core, WIS_CAUSE_POWER_ON);
+	wisfw_core_boot(&core, WIS_CAUSE_POWER_ON, NULL);
 
 	/* Feed in chunks; between chunks time passes, a pin toggles and now
 	 * and then the link is full, so edge events, debounce timers,

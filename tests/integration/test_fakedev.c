@@ -53,6 +53,11 @@ static void answer_hello(uint16_t id)
 	wis_wr_str(&w, "fake");
 	wis_wr_str(&w, "RAK4631");
 	wis_wr_u8(&w, 1);
+	wis_wr_u8(&w, WIS_CAUSE_FAULT); /* the boot after a HardFault at 0x26abc */
+	wis_wr_u8(&w, 3);
+	wis_wr_u32(&w, 0x26abc);
+	wis_wr_u32(&w, 0x26a01);
+	wis_wr_u32(&w, 0x8200);
 	if (mode == M_REFUSE) {
 		uint8_t d[] = "\x1chost version 1 not supported";
 		send_frame(WIS_MSG_RESPONSE, id, WIS_OP_HELLO, WIS_ST_VERSION, d, sizeof d - 1);
@@ -225,6 +230,10 @@ int main(void)
 	CHECK_OK(try_open(name, M_GOOD, &dev, 0));
 	if (dev) {
 		CHECK(strcmp(wis_get_info(dev)->fw_version, "fake") == 0);
+		/* where the module faulted before this boot */
+		const struct wis_info *in = wis_get_info(dev);
+		CHECK(in->reset_cause == WIS_CAUSE_FAULT && in->fault.kind == 3);
+		CHECK(in->fault.pc == 0x26abc && in->fault.lr == 0x26a01 && in->fault.cfsr == 0x8200);
 		size_t n;
 		wis_get_pins(dev, &n);
 		CHECK(n == 1);

@@ -253,6 +253,36 @@ static void test_duty_cycle(void)
 	wis_radio_config_free(c);
 }
 
+static void test_dwell(void)
+{
+	printf("US915/AU915: a send above 400 ms on air is refused, below it passes\n");
+	wis_radio_config *c = wis_radio_config_new();
+	CHECK_OK(wis_radio_config_set_region(c, "US915"));
+	CHECK_OK(wis_radio_config_set_frequency(c, 915000000));
+	CHECK_OK(wis_radio_config_set_sf(c, 10));
+	/* SF10/BW125, CR 4/5, CRC, preamble 8 (symbol 8.192 ms): 21 bytes are
+	 * 45.25 symbols = 370.688 ms on air, 26 bytes 50.25 = 411.648 ms. */
+	static const char p26[] = "twenty-six bytes of data!!";
+	CHECK(wis_radio_time_on_air_us(c, 21) == 370688);
+	CHECK(wis_radio_time_on_air_us(c, 26) == 411648);
+	CHECK_OK(wis_radio_configure(D[1], c));
+	CHECK_RC(wis_radio_send(D[1], p26, 26, NULL), WIS_E_REGULATION);
+	CHECK(strstr(wis_last_error(), "US915 dwell time: 411.648 ms on air for 26 bytes") != NULL);
+	uint32_t wait = 1;
+	CHECK_RC(wis_radio_rules_send(D[1], 26, 0, 0, &wait), WIS_E_REGULATION);
+	CHECK(wait == 0);
+	CHECK_OK(wis_radio_send(D[1], p26, 21, NULL));
+	CHECK_OK(wis_radio_config_set_region(c, "AU915"));
+	CHECK_OK(wis_radio_configure(D[1], c));
+	CHECK_RC(wis_radio_send(D[1], p26, 26, NULL), WIS_E_REGULATION);
+	CHECK(strstr(wis_last_error(), "AU915 dwell time") != NULL);
+	/* No dwell limit in "lab". */
+	CHECK_OK(wis_radio_config_set_region(c, "lab"));
+	CHECK_OK(wis_radio_configure(D[1], c));
+	CHECK_OK(wis_radio_rules_send(D[1], 26, 0, 0, NULL));
+	wis_radio_config_free(c);
+}
+
 static int async_status = 1;
 static struct wis_radio_tx async_tx;
 
@@ -294,6 +324,7 @@ int main(int argc, char **argv)
 	test_cad();
 	test_invalid();
 	test_duty_cycle();
+	test_dwell();
 	test_async();
 	for (int i = 0; i < NDEV; i++) {
 		wis_close(D[i]);

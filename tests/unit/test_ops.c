@@ -73,17 +73,21 @@ static void codec_edges(void)
 
 	/* HELLO's response: fixed bytes and two strings in the middle. */
 	d = wis_op_find(WIS_OP_HELLO);
-	uint8_t h[] = {1, 16, 0, 4, 1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 2, 'v', '1', 1, 'B', 40};
+	uint8_t h[] = {1, 16, 0, 4, 1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 2, 'v', '1', 1, 'B', 40,
+	               4, 3, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0};
 	CHECK_EQ(wis_fields_decode(d->resp, d->nresp, h, sizeof h, v, &bad), WIS_DEC_OK);
 	CHECK_EQ(v[2].u, 1024);
 	CHECK_EQ(v[4].b.len, 8);
 	CHECK_EQ(v[5].b.len, 2);
 	CHECK(memcmp(v[6].b.p, "B", 1) == 0);
 	CHECK_EQ(v[7].u, 40);
+	CHECK_EQ(v[8].u, WIS_CAUSE_FAULT);
+	CHECK_EQ(v[9].u, 3);
+	CHECK_EQ(v[12].u, 0x20000);
 	h[16] = 4; /* the string swallows the next ones: the board name then runs past the end */
 	CHECK_EQ(wis_fields_decode(d->resp, d->nresp, h, sizeof h, v, &bad), WIS_DEC_SHORT);
 	CHECK_EQ(bad, 6);
-	h[16] = 9;
+	h[16] = 40; /* fw_version itself runs past the end */
 	CHECK_EQ(wis_fields_decode(d->resp, d->nresp, h, sizeof h, v, &bad), WIS_DEC_SHORT);
 	CHECK_EQ(bad, 5);
 	uint8_t zero = 0;

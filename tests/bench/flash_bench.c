@@ -1,0 +1,259 @@
+/*
+ * Flash benchmark (not a test): the IS25LP080D of a wisrpc-sim through
+ * libwisrpc.  Write throughput (wis_flash_write: one request at a time, as
+ * the module programs one at a time), read throughput pipelined
+ * (wis_flash_read: up to the window in flight) versus one FLASH_READ at a
+ * time, the wire efficiency of bulk reads (payload bytes / bytes on the
+ * wire both ways, counted by a relay pty between the library and the
+ * simulator), and the pipelined read against a raw pseudo-terminal stream
+ * of the same number of bytes measured in the same run.
+ *
+ *   flash_bench PATH_TO_WISRPC_SIM [KIB]        (default 1024: 1 MiB)
+ *   flash_bench --read LINK [KIB]               pipelined read only, of a
+ *                                               module at LINK (for
+ *                                               flash_wisctl_bench.py)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pty.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "ops.h"
+
+static double mib_s(size_t bytes, int64_t ns)
+{
+	return (double)bytes / (1024.0 * 1024.0) / ((double)ns / 1e9);
+}
+
+/* ---- one FLASH_READ at a time ---- */
+
+static int read_serial(wis_device *dev, uint8_t *buf, size_t len)
+{
+	for (size_t off = 0; off < len; off += WIS_FLASH_READ_MAX) {
+		size_t n = len - off < WIS_FLASH_READ_MAX ? len - off : WIS_FLASH_READ_MAX;
+		uint8_t req[8], resp[WIS_MAX_PAYLOAD];
+		union wis_val v[2] = {{.u = off}, {.u = n}};
+		size_t rl = wis_op_encode(WIS_OP_FLASH_READ, v, req, sizeof req), got = 0;
+		int rc = wis_call(dev, WIS_OP_FLASH_READ, req, rl, resp, sizeof resp, &got, 0);
+		if (rc < 0 || got != n)
+			return rc < 0 ? rc : -1;
+		memcpy(buf + off, resp, n);
+	}
+	return 0;
+}
+
+/* ---- a counting relay: library <-> relay pty <-> simulator pty ---- */
+
+struct relay {
+	int lib_master; /* the library opens the slave of this pair */
+	int sim_fd;     /* the simulator's link */
+	volatile int stop;
+	uint64_t to_sim, from_sim;
+	pthread_t th;
+};
+
+static void *relay_thread(void *arg)
+{
+	struct relay *r = arg;
+	uint8_t b[8192];
+	while (!r->stop) {
+		struct pollfd p[2] = {{r->lib_master, POLLIN, 0}, {r->sim_fd, POLLIN, 0}};
+		if (poll(p, 2, 50) <= 0)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			if (!(p[k].revents & POLLIN))
+				continue;
+			ssize_t n = read(p[k].fd, b, sizeof b);
+			if (n <= 0)
+				continue;
+			int to = k ? r->lib_master : r->sim_fd;
+			for (ssize_t off = 0; off < n;) {
+				ssize_t w = write(to, b + off, (size_t)(n - off));
+				if (w < 0 && errno == EAGAIN) {
+					struct pollfd q = {to, POLLOUT, 0};
+					poll(&q, 1, 10);
+					continue;
+				}
+				if (w <= 0)
+					break;
+				off += w;
+			}
+			if (k)
+				r->from_sim += (uint64_t)n;
+			else
+				r->to_sim += (uint64_t)n;
+		}
+	}
+	return NULL;
+}
+
+static void raw(int fd)
+{
+	struct termios t;
+	tcgetattr(fd, &t);
+	cfmakeraw(&t);
+	tcsetattr(fd, TCSANOW, &t);
+}
+
+/* ---- the floor: a raw pty stream of the same bytes ---- */
+
+struct stream {
+	int fd;
+	size_t bytes;
+};
+
+static void *writer(void *arg)
+{
+	struct stream *s = arg;
+	uint8_t b[4096];
+	memset(b, 0x5a, sizeof b);
+	for (size_t off = 0; off < s->bytes;) {
+		size_t n = s->bytes - off < sizeof b ? s->bytes - off : sizeof b;
+		ssize_t w = write(s->fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	return NULL;
+}
+
+static int64_t raw_stream_ns(size_t bytes)
+{
+	int m, sl;
+	if (openpty(&m, &sl, NULL, NULL, NULL) < 0)
+		return -1;
+	raw(sl);
+	raw(m);
+	struct stream s = {m, bytes};
+	pthread_t th;
+	uint8_t b[8192];
+	int64_t t0 = mono_ns();
+	pthread_create(&th, NULL, writer, &s);
+	for (size_t got = 0; got < bytes;) {
+		ssize_t n = read(sl, b, sizeof b);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	int64_t ns = mono_ns() - t0;
+	pthread_join(th, NULL);
+	close(m);
+	close(sl);
+	return ns;
+}
+
+static int64_t timed_read(wis_device *dev, uint8_t *buf, size_t len)
+{
+	int64_t t0 = mono_ns();
+	int rc = wis_flash_read(dev, 0, buf, len, NULL, NULL);
+	return rc < 0 ? -1 : mono_ns() - t0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "--read")) {
+		size_t len = (argc > 3 ? (size_t)atoi(argv[3]) : 1024) * 1024;
+		uint8_t *buf = malloc(len);
+		wis_device *dev = open_dev(argv[2]);
+		int64_t best = -1;
+		for (int i = 0; i < 3; i++) { /* best of three, as the CLI script takes */
+			int64_t ns = timed_read(dev, buf, len);
+			if (ns > 0 && (best < 0 || ns < best))
+				best = ns;
+		}
+		printf("library pipelined read %zu KiB: %.3f s, %.2f MiB/s\n", len / 1024,
+		       best / 1e9, mib_s(len, best));
+		wis_close(dev);
+		free(buf);
+		return best > 0 ? 0 : 1;
+	}
+	harness_init(argc, argv);
+	size_t len = (argc > 2 ? (size_t)atoi(argv[2]) : 1024) * 1024;
+	struct sim s;
+	sim_start(&s, NULL);
+	wis_device *dev = open_dev(s.link);
+	uint8_t *data = malloc(len), *back = malloc(len);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (uint8_t)rand();
+	printf("flash_bench: %zu KiB, wisrpc-sim IS25LP080D (datasheet typical busy times)\n",
+	       len / 1024);
+
+	CHECK_OK(wis_flash_erase(dev, 0, (uint32_t)((len + 4095) / 4096 * 4096)));
+	int64_t t0 = mono_ns();
+	CHECK_OK(wis_flash_write(dev, 0, data, len, 0, NULL, NULL));
+	int64_t w_ns = mono_ns() - t0;
+	printf("  write, one request at a time (erased)   %8.3f s  %7.2f MiB/s\n", w_ns / 1e9,
+	       mib_s(len, w_ns));
+
+	int64_t p_ns = -1, s_ns = -1;
+	for (int i = 0; i < 3; i++) { /* best of three each */
+		memset(back, 0, len);
+		int64_t ns = timed_read(dev, back, len);
+		CHECK(ns > 0 && memcmp(back, data, len) == 0);
+		if (ns > 0 && (p_ns < 0 || ns < p_ns))
+			p_ns = ns;
+		memset(back, 0, len);
+		t0 = mono_ns();
+		CHECK_OK(read_serial(dev, back, len));
+		ns = mono_ns() - t0;
+		CHECK(memcmp(back, data, len) == 0);
+		if (s_ns < 0 || ns < s_ns)
+			s_ns = ns;
+	}
+	printf("  read, pipelined (window %2u)              %8.3f s  %7.2f MiB/s\n",
+	       wis_get_info(dev)->window, p_ns / 1e9, mib_s(len, p_ns));
+	printf(
+	    "  read, one request at a time             %8.3f s  %7.2f MiB/s  (pipelined x%.2f)\n",
+	    s_ns / 1e9, mib_s(len, s_ns), (double)s_ns / (double)p_ns);
+	wis_close(dev);
+
+	/* Wire efficiency: the same read through a counting relay. */
+	struct relay r = {0};
+	int sl;
+	char name[128];
+	CHECK(openpty(&r.lib_master, &sl, name, NULL, NULL) == 0);
+	raw(r.lib_master);
+	r.sim_fd = open(s.link, O_RDWR | O_NOCTTY);
+	CHECK(r.sim_fd >= 0);
+	raw(r.sim_fd);
+	pthread_create(&r.th, NULL, relay_thread, &r);
+	dev = open_dev(name);
+	uint64_t to0 = r.to_sim, from0 = r.from_sim;
+	CHECK(timed_read(dev, back, len) > 0 && memcmp(back, data, len) == 0);
+	uint64_t to = r.to_sim - to0, from = r.from_sim - from0;
+	wis_close(dev);
+	r.stop = 1;
+	pthread_join(r.th, NULL);
+	close(r.lib_master);
+	close(sl);
+	close(r.sim_fd);
+	printf("  wire, bulk read: %zu payload bytes, %llu bytes from the module, %llu to it\n",
+	       len, (unsigned long long)from, (unsigned long long)to);
+	printf("  wire efficiency: %.2f %% (both ways), %.2f %% (module -> host)\n",
+	       100.0 * (double)len / (double)(from + to), 100.0 * (double)len / (double)from);
+
+	/* The floor: the same bytes (module -> host) as a raw pty stream. */
+	int64_t raw_ns = -1;
+	for (int i = 0; i < 3; i++) {
+		int64_t ns = raw_stream_ns((size_t)from);
+		if (ns > 0 && (raw_ns < 0 || ns < raw_ns))
+			raw_ns = ns;
+	}
+	printf("  raw pty stream of %llu bytes           %8.3f s  %7.2f MiB/s of payload\n",
+	       (unsigned long long)from, raw_ns / 1e9, mib_s(len, raw_ns));
+	printf("  pipelined read / raw pty stream: %.1f %%\n",
+	       100.0 * (double)raw_ns / (double)p_ns);
+	free(data);
+	free(back);
+	sim_stop(&s);
+	return test_failures ? 1 : 0;
+}
