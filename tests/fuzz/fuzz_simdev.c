@@ -62,7 +62,7 @@ static void module_reset(void)
 	M.hw.reset_req = false;
 	simhal_pins_reset(&M.hw);
 	wisfw_core_init(&M.core, &M.hw.hal);
-	wisfw_core_boot(&M.core, WIS_CAUSE_REQUEST);
+	wisfw_core_boot(&M.core, WIS_CAUSE_REQUEST, NULL);
 	pthread_mutex_lock(&M.mu);
 	M.resets++;
 	pthread_mutex_unlock(&M.mu);
@@ -119,7 +119,7 @@ int simdev_start(char *path, size_t cap)
 	simhal_flash_timing(&M.hw, 100);
 	simhal_attach(&M.hw, &M.core);
 	wisfw_core_init(&M.core, &M.hw.hal);
-	wisfw_core_boot(&M.core, WIS_CAUSE_POWER_ON);
+	wisfw_core_boot(&M.core, WIS_CAUSE_POWER_ON, NULL);
 	pthread_t th;
 	if (pthread_create(&th, NULL, run, NULL) != 0)
 		return -1;
