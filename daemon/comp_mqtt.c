@@ -146,12 +146,6 @@ static int cfg_set(void *cfg, const char *k, const char *v, char *err, size_t er
 	return -1;
 }
 
-static bool enabled(struct wisd *d, const void *cfg)
-{
-	(void)d;
-	return ((const struct mqtt_cfg *)cfg)->enabled;
-}
-
 static int setup_client(struct mqtt *q)
 {
 	const struct mqtt_cfg *c = q->c;
@@ -345,7 +339,7 @@ const struct wisd_component mqtt_component = {
     .cfg_size = sizeof(struct mqtt_cfg),
     .cfg_init = cfg_init,
     .cfg_set = cfg_set,
-    .enabled = enabled,
+    .enabled = component_enabled_flag,
     .start = start,
     .stop = stop,
     .release = release,

@@ -17,7 +17,7 @@
 
 #include "wisd.h"
 
-struct selftest_cfg {
+struct selftest_cfg { /* "bool enabled" first: component_enabled_flag */
 	bool enabled;
 	uint8_t perm;             /* its permission class */
 	char data[32];            /* sent in the ping */
@@ -59,12 +59,6 @@ static int cfg_set(void *cfg, const char *key, const char *value, char *err, siz
 		return component_set_class(&c->perm, value, err, errlen);
 	snprintf(err, errlen, "unknown setting (enabled, class, claim, data)");
 	return -1;
-}
-
-static bool enabled(struct wisd *d, const void *cfg)
-{
-	(void)d;
-	return ((const struct selftest_cfg *)cfg)->enabled;
 }
 
 static void on_ping(void *user, json_object *result, struct wisj_error *err)
@@ -194,7 +188,7 @@ const struct wisd_component selftest_component = {
     .cfg_size = sizeof(struct selftest_cfg),
     .cfg_init = cfg_init,
     .cfg_set = cfg_set,
-    .enabled = enabled,
+    .enabled = component_enabled_flag,
     .start = start,
     .stop = stop,
     .release = release,

@@ -114,12 +114,6 @@ static int cfg_set(void *cfg, const char *key, const char *v, char *err, size_t 
 	return -1;
 }
 
-static bool enabled(struct wisd *d, const void *cfg)
-{
-	(void)d;
-	return ((const struct semtech_cfg *)cfg)->enabled;
-}
-
 /* ---- helpers ------------------------------------------------------------------ */
 
 static uint16_t token(struct semtech *s)
@@ -507,7 +501,7 @@ const struct wisd_component semtech_component = {
     .cfg_size = sizeof(struct semtech_cfg),
     .cfg_init = cfg_init,
     .cfg_set = cfg_set,
-    .enabled = enabled,
+    .enabled = component_enabled_flag,
     .start = start,
     .stop = stop,
     .release = release,

@@ -42,6 +42,7 @@ enum {
 	SP_Q_RDNMAXLEN = 0x11,
 	SP_S_BUSTYPE = 0x12,
 	SP_O_SPIOP = 0x13,
+	SP_S_PIN_STATE = 0x15, /* the highest command of protocol version 1 */
 	SP_BUS_SPI = 0x08,
 	SP_IN_MAX = 64 * 1024, /* buffered input before reading pauses */
 };
@@ -50,7 +51,7 @@ static const uint8_t supported[] = {SP_NOP,         SP_Q_IFACE,   SP_Q_CMDMAP,  
                                     SP_Q_SERBUF,    SP_Q_BUSTYPE, SP_Q_WRNMAXLEN, SP_SYNCNOP,
                                     SP_Q_RDNMAXLEN, SP_S_BUSTYPE, SP_O_SPIOP};
 
-struct serprog_cfg {
+struct serprog_cfg { /* "bool enabled" first: component_enabled_flag */
 	bool enabled;
 	uint8_t perm;
 	char listen[96];
@@ -68,6 +69,7 @@ struct session {
 	bool busy;    /* a call is in flight: the input waits */
 	bool closing;
 	bool reading;
+	bool started;  /* its first byte was a serprog command */
 	unsigned refs; /* 1 for the handle + 1 per call in flight */
 };
 
@@ -112,12 +114,6 @@ static int cfg_set(void *cfg, const char *key, const char *value, char *err, siz
 		return component_set_class(&c->perm, value, err, errlen);
 	snprintf(err, errlen, "unknown setting (enabled, listen, class)");
 	return -1;
-}
-
-static bool enabled(struct wisd *d, const void *cfg)
-{
-	(void)d;
-	return ((const struct serprog_cfg *)cfg)->enabled;
 }
 
 static void session_unref(struct session *s)
@@ -406,6 +402,18 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 		session_close(s, n == UV_EOF ? "flashrom disconnected" : uv_strerror((int)n));
 		return;
 	}
+	/* A session starts with a serprog command byte (flashrom sends NOPs
+	 * and SYNCNOPs first).  Anything else, such as the "POST " of a web
+	 * page's request to this port, whose body could otherwise carry SPI
+	 * operations, closes the connection before a byte is acted on. */
+	if (!s->started && n > 0) {
+		if (s->in[s->in_len] > SP_S_PIN_STATE) {
+			s->sp->refused++;
+			session_close(s, "not serprog (first byte is no serprog command): closed");
+			return;
+		}
+		s->started = true;
+	}
 	s->in_len += (size_t)n;
 	process(s);
 	read_more(s);
@@ -585,7 +593,7 @@ const struct wisd_component serprog_component = {
     .cfg_size = sizeof(struct serprog_cfg),
     .cfg_init = cfg_init,
     .cfg_set = cfg_set,
-    .enabled = enabled,
+    .enabled = component_enabled_flag,
     .start = start,
     .quiesce = quiesce,
     .stop = stop,

@@ -123,6 +123,12 @@ json_object *components_status(struct wisd *d)
 
 /* ---- helpers for components' settings ---------------------------------------- */
 
+bool component_enabled_flag(struct wisd *d, const void *cfg)
+{
+	(void)d;
+	return *(const bool *)cfg;
+}
+
 int component_set_bool(bool *dst, const char *v, char *err, size_t errlen)
 {
 	static const char *const yes[] = {"yes", "1", "true", "on", NULL};

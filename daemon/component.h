@@ -75,6 +75,8 @@ void wisd_publish(struct wisd *d, const char *topic, json_object *params);
 /* {name: status} of the started components. */
 json_object *components_status(struct wisd *d);
 
+/* For .enabled: settings whose first member is "bool enabled". */
+bool component_enabled_flag(struct wisd *d, const void *cfg);
 /* For a component's cfg_set: yes/no (also 1/0, true/false, on/off), a
  * permission class (read, control, admin), an unsigned number in lo..hi
  * (decimal, 0x hex).  0, or -1 with err saying what was wrong. */

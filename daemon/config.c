@@ -44,6 +44,16 @@ int config_defaults(struct wisd_config *c)
 	c->queue_limit = 4096;
 	c->rescan_ms = 2000;
 	snprintf(c->radio_region, sizeof c->radio_region, "EU868");
+	snprintf(c->control_group, sizeof c->control_group, "wisrpc");
+	snprintf(c->admin_group, sizeof c->admin_group, "wisrpc-admin");
+	c->unix_class = WIS_PERM_READ;
+	c->tcp_class = WIS_PERM_CONTROL;
+	c->auth_timeout = 10;
+	c->max_clients = 128;
+	c->max_output = 32u << 20;
+	c->max_answer = 1u << 20;
+	c->max_subscriptions = 16;
+	c->drain_timeout = 10;
 	return 0;
 }
 
@@ -149,6 +159,18 @@ int config_parse_tcp(const char *spec, char *addr, size_t cap, int *port, char *
 	return 0;
 }
 
+static int set_class(uint8_t *out, const char *v, const char *key, char *err, size_t errlen)
+{
+	static const char *const classes[] = {"read", "control", "admin", NULL};
+	int p = wis_name_index(classes, v);
+	if (p < 0) {
+		snprintf(err, errlen, "%s: '%s' is not read, control or admin", key, v);
+		return -1;
+	}
+	*out = (uint8_t)p;
+	return 0;
+}
+
 static int set_pin(struct wisd_config *c, const char *name, const char *v, char *err, size_t errlen)
 {
 	struct wisj_error e = {0};
@@ -221,6 +243,16 @@ int config_set(struct wisd_config *c, const char *key, const char *v, char *err,
 	}
 	if (!strcmp(key, "group"))
 		return set_str(c->group, sizeof c->group, v, key, err, errlen);
+	if (!strcmp(key, "control_group"))
+		return set_str(c->control_group, sizeof c->control_group, v, key, err, errlen);
+	if (!strcmp(key, "admin_group"))
+		return set_str(c->admin_group, sizeof c->admin_group, v, key, err, errlen);
+	if (!strcmp(key, "tcp_token_file"))
+		return set_str(c->tcp_token_file, sizeof c->tcp_token_file, v, key, err, errlen);
+	if (!strcmp(key, "unix_class"))
+		return set_class(&c->unix_class, v, key, err, errlen);
+	if (!strcmp(key, "tcp_class"))
+		return set_class(&c->tcp_class, v, key, err, errlen);
 	if (!strcmp(key, "sim_path"))
 		return set_str(c->sim_path, sizeof c->sim_path, v, key, err, errlen);
 	if (!strcmp(key, "sim_args"))
@@ -266,6 +298,12 @@ int config_set(struct wisd_config *c, const char *key, const char *v, char *err,
 	NUM("timeout_ms", timeout_ms, 10, 600000)
 	NUM("queue_limit", queue_limit, 1, 1u << 20)
 	NUM("rescan_ms", rescan_ms, 100, 3600000)
+	NUM("max_clients", max_clients, 1, 100000)
+	NUM("max_output", max_output, 65536, 1ull << 34)
+	NUM("max_answer", max_answer, 4096, 1u << 30)
+	NUM("max_subscriptions", max_subscriptions, 1, 100000)
+	NUM("drain_timeout", drain_timeout, 1, 3600)
+	NUM("auth_timeout", auth_timeout, 1, 3600)
 #undef NUM
 	if (!strncmp(key, "pin.", 4))
 		return set_pin(c, key + 4, v, err, errlen);

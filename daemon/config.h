@@ -42,6 +42,19 @@ struct wisd_config {
 	unsigned queue_limit;  /* requests waiting for the device window */
 	unsigned rescan_ms;    /* auto: periodic rescan interval */
 	char radio_region[8];  /* regional radio rules: "EU868"... or "lab" (none) */
+	/* Permission classes (auth.c, docs/api.md "Permission classes"). */
+	char control_group[64];     /* Unix peers in this group get control */
+	char admin_group[64];       /* ... and in this one admin */
+	uint8_t unix_class;         /* enum wis_perm of other Unix peers */
+	char tcp_token_file[256];   /* TCP needs it: the token rpc.auth must give */
+	uint8_t tcp_class;          /* enum wis_perm of an authenticated TCP client */
+	unsigned auth_timeout;      /* seconds a TCP client has to give the token */
+	/* Bounds (limits.c, docs/api.md "Limits"). */
+	unsigned max_clients;       /* socket clients connected at once */
+	size_t max_output;          /* bytes queued to all clients together */
+	size_t max_answer;          /* bytes of one answer line */
+	unsigned max_subscriptions; /* topics plus pin watches per client */
+	unsigned drain_timeout;     /* seconds a queue above max_write_queue may not shrink */
 	struct cfg_pin pins[WISD_MAX_INIT_PINS];
 	int npins;
 	void **comp_cfg; /* each component's settings, by wisd_components index */

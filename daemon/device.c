@@ -136,7 +136,9 @@ static void service(struct devmgr *m)
 	if (m->reset_seen && m->st == D_UP) {
 		m->reset_seen = false;
 		char why[48];
-		snprintf(why, sizeof why, "module reset (cause %u)", m->reset_cause);
+		/* The cause by its protocol name ("request", "watchdog"). */
+		snprintf(why, sizeof why, "module reset (cause %s)",
+		         wis_name_of(wis_reset_cause_names, m->reset_cause));
 		log_warn("%s: re-applying pin state", why);
 		notify_state(m, "reset", why);
 		state_reapply(m->d, on_reapplied);

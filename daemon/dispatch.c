@@ -41,10 +41,25 @@ static int guard(void *gu, void *call_user, const struct wis_op_desc *op, const 
 		forbidden(e, k->who, op->name, op->perm);
 		return -1;
 	}
-	return res[0] ? owner_check(gu, k->who, res, e) : 0;
+	if (!res[0])
+		return 0;
+	if (op->flags & WIS_OPF_CHANGES)
+		return owner_check(gu, k->who, res, e);
+	/* A read of a free pin makes it an input: not of a pin someone else
+	 * claimed and has not configured yet. */
+	if (op->opcode == WIS_OP_GPIO_READ && !state_pin_configured(gu, res) &&
+	    owner_check(gu, k->who, res, e) < 0) {
+		char msg[sizeof e->message];
+		memcpy(msg, e->message, sizeof msg);
+		wisj_error_set(e, e->code, "%s (not configured yet: reading would make it an input)",
+		               msg);
+		return -1;
+	}
+	return 0;
 }
 
-static void decorate_pins(struct wisd *d, json_object *res)
+/* Who holds a pin, as the asker may see it: pids and uids only to admin. */
+static void decorate_pins(struct wisd *d, const struct wisd_caller *asker, json_object *res)
 {
 	json_object *pins;
 	if (!json_object_object_get_ex(res, "pins", &pins))
@@ -60,7 +75,12 @@ static void decorate_pins(struct wisd *d, json_object *res)
 		struct wisd_caller *o = owner_of(d, res_name, &held);
 		if (!o)
 			continue;
-		json_object_object_add(p, "claimed_by", json_object_new_string(o->label));
+		char who[32];
+		if (o->sock && asker->perm < WIS_PERM_ADMIN)
+			snprintf(who, sizeof who, "client %u", o->sock->id);
+		json_object_object_add(
+		    p, "claimed_by",
+		    json_object_new_string(o->sock && asker->perm < WIS_PERM_ADMIN ? who : o->label));
 		json_object_object_add(p, "claim", json_object_new_string(held));
 	}
 }
@@ -68,10 +88,15 @@ static void decorate_pins(struct wisd *d, json_object *res)
 static void done(void *user, json_object *result, struct wisj_error *err)
 {
 	struct dcall *k = user;
-	if (result && k->is_watch && !k->who->gone)
+	if (result && k->is_watch) {
 		watch_set(k->d, k->who, k->watch_nrf, k->watch_edge, k->watch_debounce);
+		/* Its caller left while the module was answering: the watch goes
+		 * as it would have had it been recorded before (docs/api.md). */
+		if (k->who->gone)
+			watch_client_gone(k->d, k->who);
+	}
 	if (result && k->is_pins)
-		decorate_pins(k->d, result);
+		decorate_pins(k->d, k->who, result);
 	k->cb(k->user, result, err);
 	free(k);
 }
@@ -86,6 +111,7 @@ json_object *daemon_status(struct wisd *d)
 	json_object_object_add(o, "requests", json_object_new_int64((int64_t)d->requests));
 	json_object_object_add(o, "inflight", json_object_new_int((int)wisj_ctx_inflight(d->jctx)));
 	json_object_object_add(o, "queued", json_object_new_int((int)wisj_ctx_queued(d->jctx)));
+	json_object_object_add(o, "output_queued", json_object_new_int64((int64_t)d->out_queued));
 	json_object_object_add(
 	    o, "uptime_s",
 	    json_object_new_int64((int64_t)(uv_now(d->loop) - d->started_ms) / 1000));
@@ -115,6 +141,8 @@ static json_object *daemon_method(struct dcall *k, const wisj_method *m, json_ob
 			res = json_object_new_object();
 			json_object_object_add(res, "claimed", owner_list(d, k->who));
 		}
+	} else if (!strcmp(name, "rpc.auth")) {
+		res = auth_method(d, k->who, np, e);
 	} else if (!strcmp(name, "daemon.status")) {
 		res = daemon_status(d);
 	} else {
@@ -125,8 +153,9 @@ static json_object *daemon_method(struct dcall *k, const wisj_method *m, json_ob
 
 /* gpio.watch: the module gets the union of every caller's wish for the
  * pin (watch.c); this caller's own wish is recorded once it succeeded.
- * Returns the params to send (a new reference). */
-static json_object *watch_params(struct dcall *k, json_object *np)
+ * Returns the params to send (a new reference), NULL (e set) beyond
+ * max_subscriptions. */
+static json_object *watch_params(struct dcall *k, json_object *np, struct wisj_error *e)
 {
 	json_object *v;
 	wis_device *dev = wisj_ctx_device(k->d->jctx);
@@ -142,6 +171,12 @@ static json_object *watch_params(struct dcall *k, json_object *np)
 	uint32_t deb = 0;
 	if (json_object_object_get_ex(np, "debounce_us", &v))
 		deb = (uint32_t)json_object_get_int64(v);
+	struct client *c = k->who->sock;
+	/* A new pin watched is one more subscription (not a changed one). */
+	if (c && edge != WIS_EDGE_NONE && !watch_edge_of(k->d, k->who, (uint8_t)nrf) &&
+	    limits_subscriptions(c, (unsigned)__builtin_popcount(c->topics),
+	                         watch_count(k->d, k->who) + 1, e) < 0)
+		return NULL;
 	uint8_t merged = edge | watch_union(k->d, (uint8_t)nrf, k->who, NULL);
 	k->is_watch = true;
 	k->watch_nrf = (uint8_t)nrf;
@@ -165,6 +200,8 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 	}
 	*k = (struct dcall){.d = d, .who = who, .cb = cb, .user = user};
 	unsigned perm = wisj_method_perm(m);
+	if (auth_check(who, wisj_method_name(m), &e) < 0)
+		goto fail;
 	if (perm > who->perm) {
 		forbidden(&e, who, wisj_method_name(m), perm);
 		goto fail;
@@ -181,8 +218,10 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 			wisj_error_clear(&e);
 			return;
 		}
-		json_object *wp = watch_params(k, np);
+		json_object *wp = watch_params(k, np, &e);
 		json_object_put(np);
+		if (!wp)
+			goto fail;
 		wisj_invoke(d->jctx, m, wp, done, k);
 		json_object_put(wp);
 		return;

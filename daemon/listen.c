@@ -152,6 +152,18 @@ static int server_start(struct wisd *d, struct wisd_comp *self)
 	d->rbuf = malloc(d->rbuf_len);
 	if (!d->rbuf)
 		return -1;
+	limits_start(d);
+	/* The embedded simulator's control socket is this path plus ".sim":
+	 * refused here rather than restarting a simulator that cannot bind. */
+	if (!strcmp(d->cfg.device, "sim") &&
+	    strlen(d->cfg.socket) + 4 >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		log_error("socket path too long for --device sim (max %zu bytes, as the "
+		          "simulator's control socket adds \".sim\"): %s",
+		          sizeof(((struct sockaddr_un *)0)->sun_path) - 5, d->cfg.socket);
+		return -1;
+	}
+	if (auth_start(d) < 0)
+		return -1;
 	if (start_unix(d) < 0)
 		return -1;
 	if (d->cfg.tcp[0] && start_tcp(d) < 0)
@@ -212,6 +224,8 @@ static void server_stop(struct wisd *d, struct wisd_comp *self)
 		client_close(c);
 	if (!uv_is_closing((uv_handle_t *)&d->idle_timer))
 		uv_close((uv_handle_t *)&d->idle_timer, NULL);
+	limits_stop(d);
+	auth_free(d);
 	if (!uv_is_closing((uv_handle_t *)&d->resume_idle))
 		uv_close((uv_handle_t *)&d->resume_idle, NULL);
 }

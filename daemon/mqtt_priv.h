@@ -11,7 +11,7 @@
 
 #include "wisd.h"
 
-struct mqtt_cfg {
+struct mqtt_cfg { /* "bool enabled" first: component_enabled_flag */
 	bool enabled;
 	uint8_t perm;
 	char host[128];

@@ -13,6 +13,7 @@
  * another caller holds pin:SPI_CS is refused, naming who holds what.
  * A gateway has a few dozen claims at most, so a flat array is enough.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,18 +81,26 @@ struct wisd_caller *owner_of(struct wisd *d, const char *res, const char **held)
 	return k ? k->owner : NULL;
 }
 
-/* -32003 with the data every ownership refusal carries (docs/api.md). */
-static void refuse(struct wisj_error *e, const char *res, const struct claim *k, const char *tail)
+/* -32003 with the data every ownership refusal carries (docs/api.md).  The
+ * holder's pid and uid are shown to admin callers only (issue 10). */
+static void refuse(struct wisj_error *e, const struct wisd_caller *asker, const char *res,
+                   const struct claim *k, const char *tail)
 {
+	char shortname[32];
+	const char *owner = k->owner->label;
+	if (k->owner->sock && asker->perm < WIS_PERM_ADMIN) {
+		snprintf(shortname, sizeof shortname, "client %u", k->owner->sock->id);
+		owner = shortname;
+	}
 	if (!strcmp(res, k->name))
-		wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s%s", res, k->owner->label, tail);
+		wisj_error_set(e, WISJ_OWNED, "%s is claimed by %s%s", res, owner, tail);
 	else
 		wisj_error_set(e, WISJ_OWNED, "%s shares pins with %s, claimed by %s%s", res,
-		               k->name, k->owner->label, tail);
+		               k->name, owner, tail);
 	e->data = json_object_new_object();
 	json_object_object_add(e->data, "resource", json_object_new_string(res));
 	json_object_object_add(e->data, "held", json_object_new_string(k->name));
-	json_object_object_add(e->data, "owner", json_object_new_string(k->owner->label));
+	json_object_object_add(e->data, "owner", json_object_new_string(owner));
 }
 
 int owner_check(struct wisd *d, struct wisd_caller *who, const char *res, struct wisj_error *e)
@@ -99,7 +108,7 @@ int owner_check(struct wisd *d, struct wisd_caller *who, const char *res, struct
 	struct claim *k = conflict(d, who, res);
 	if (!k)
 		return 0;
-	refuse(e, res, k, "");
+	refuse(e, who, res, k, "");
 	return -1;
 }
 
@@ -187,7 +196,7 @@ int owner_unclaim(struct wisd *d, struct wisd_caller *c, json_object *list, stru
 	for (size_t i = 0; i < n; i++)
 		for (unsigned k = 0; k < d->nclaims; k++)
 			if (d->claims[k].owner != c && !strcmp(d->claims[k].name, want[i])) {
-				refuse(e, want[i], &d->claims[k], ", not by you");
+				refuse(e, c, want[i], &d->claims[k], ", not by you");
 				return -1;
 			}
 	for (size_t i = 0; i < n; i++) {

@@ -7,15 +7,29 @@
  * client takes).  Every request in flight holds a reference on its client
  * so a late device answer never touches a freed client.  Also the
  * subscriptions: notifications go to the clients subscribed to the topic.
+ *
+ * Ids are echoed as the client spelled them (wisj_id_spans).  An answer
+ * longer than max_answer becomes an error answer for the same ids: a batch
+ * counts its answers' sizes as they come and keeps none once over.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "wisd.h"
 
+/* A JSON-RPC batch: each answer is kept as its text, so that it is
+ * serialised once, its size is known as it comes, and the array's text is
+ * the answers' joined. */
 struct rpc_batch {
 	struct client *c;
-	json_object *arr; /* slots in request order; NULL for notifications */
+	struct bslot {
+		char *text; /* the answer; NULL for a notification or while waiting */
+		size_t len;
+		json_object *id; /* owned; NULL for a notification */
+	} *slots;
+	size_t n;
+	size_t bytes; /* of the answers so far */
+	bool too_big; /* passed max_answer: no text is kept */
 	unsigned outstanding;
 };
 
@@ -58,22 +72,111 @@ void rpc_send_error(struct client *c, int code, const char *msg)
 	json_object_put(o);
 }
 
+static void too_big_error(struct wisj_error *e, struct client *c, size_t n)
+{
+	log_warn("%s: answer of %zu bytes refused (max_answer %zu)", c->who.label, n,
+	         c->d->cfg.max_answer);
+	wisj_error_set(e, WISJ_LIMIT, "answer of %zu bytes is longer than max_answer %zu", n,
+	               c->d->cfg.max_answer);
+}
+
+static char *text_of(json_object *o, size_t *len)
+{
+	const char *t = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+	char *copy = malloc(*len + 1);
+	if (copy)
+		memcpy(copy, t, *len + 1);
+	return copy;
+}
+
 static void batch_done(struct rpc_batch *b)
 {
-	json_object *out = json_object_new_array();
-	size_t n = json_object_array_length(b->arr);
-	for (size_t i = 0; i < n; i++) {
-		json_object *r = json_object_array_get_idx(b->arr, i);
-		if (r)
-			json_object_array_add(out, json_object_get(r));
+	struct wisj_error e = {0};
+	if (b->too_big)
+		too_big_error(&e, b->c, b->bytes);
+	size_t total = 2, answers = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct bslot *sl = &b->slots[i];
+		if (b->too_big && sl->id) {
+			json_object *o = make_error(sl->id, &e);
+			e.data = NULL;
+			sl->text = text_of(o, &sl->len);
+			json_object_put(o);
+		}
+		if (sl->text) {
+			total += sl->len + 1;
+			answers++;
+		}
 	}
 	/* A batch of only notifications gets no answer at all. */
-	if (json_object_array_length(out))
-		send_json(b->c, out);
-	json_object_put(out);
-	json_object_put(b->arr);
+	struct shbuf *out = answers ? malloc(sizeof *out + total) : NULL;
+	if (out) {
+		out->refs = 1;
+		char *p = out->data;
+		*p++ = '[';
+		for (size_t i = 0; i < b->n; i++) {
+			struct bslot *sl = &b->slots[i];
+			if (!sl->text)
+				continue;
+			if (p > out->data + 1)
+				*p++ = ',';
+			memcpy(p, sl->text, sl->len);
+			p += sl->len;
+		}
+		*p++ = ']';
+		*p++ = '\n';
+		out->len = (size_t)(p - out->data);
+		client_send(b->c, out);
+		shbuf_unref(out);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->slots[i].text);
+		if (b->slots[i].id)
+			json_object_put(b->slots[i].id);
+	}
+	free(b->slots);
 	client_unref(b->c);
 	free(b);
+}
+
+/* A batch's answer for slot: kept as text while the batch's answers stay
+ * within max_answer. */
+static void batch_answer(struct rpc_batch *b, int slot, json_object *resp)
+{
+	size_t len;
+	char *t = text_of(resp, &len);
+	json_object_put(resp);
+	b->bytes += len + 1;
+	if (!b->too_big && b->bytes > b->c->d->cfg.max_answer) {
+		b->too_big = true; /* only the ids are needed now */
+		for (size_t i = 0; i < b->n; i++) {
+			free(b->slots[i].text);
+			b->slots[i].text = NULL;
+		}
+	}
+	if (b->too_big || !t) {
+		free(t);
+		return;
+	}
+	b->slots[slot].text = t;
+	b->slots[slot].len = len;
+}
+
+/* A single answer; one longer than max_answer becomes an error answer. */
+static void send_answer(struct rpc_req *r, json_object *resp)
+{
+	struct shbuf *b = shbuf_from_json(resp);
+	if (b && b->len > r->c->d->cfg.max_answer) {
+		struct wisj_error e = {0};
+		too_big_error(&e, r->c, b->len);
+		shbuf_unref(b);
+		json_object *o = make_error(r->id, &e);
+		b = shbuf_from_json(o);
+		json_object_put(o);
+	}
+	client_send(r->c, b);
+	shbuf_unref(b);
 }
 
 /* Deliver a response (NULL for a notification) for req and free req. */
@@ -82,11 +185,11 @@ static void finish(struct rpc_req *r, json_object *resp)
 	struct client *c = r->c;
 	if (r->batch) {
 		if (resp)
-			json_object_array_put_idx(r->batch->arr, (size_t)r->slot, resp);
+			batch_answer(r->batch, r->slot, resp);
 		if (--r->batch->outstanding == 0)
 			batch_done(r->batch);
 	} else if (resp) {
-		send_json(c, resp);
+		send_answer(r, resp);
 		json_object_put(resp);
 	}
 	if (r->id)
@@ -161,6 +264,19 @@ json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struc
 	unsigned bits;
 	if (topic_bits(topics, &bits, e) < 0)
 		return NULL;
+	/* The log names every client with its pid, uid and claims. */
+	int log = rpc_topic_index("log");
+	if (on && log >= 0 && (bits & TOPIC_BIT(log)) && c->who.perm < WIS_PERM_ADMIN) {
+		wisj_error_set(e, WISJ_FORBIDDEN,
+		               "topic log needs permission class admin; %s has %s", c->who.label,
+		               wisj_perm_name(c->who.perm));
+		e->data = json_object_new_object();
+		json_object_object_add(e->data, "needed", json_object_new_string("admin"));
+		return NULL;
+	}
+	if (on && limits_subscriptions(c, (unsigned)__builtin_popcount(c->topics | bits),
+	                               watch_count(c->d, &c->who), e) < 0)
+		return NULL;
 	if (on)
 		c->topics |= bits;
 	else
@@ -172,7 +288,8 @@ json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struc
 
 /* ---- requests ------------------------------------------------------------------- */
 
-static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot)
+static void request(struct client *c, json_object *q, struct rpc_batch *batch, int slot,
+                    const char *line, struct wisj_span idspan)
 {
 	struct wisd *d = c->d;
 	struct rpc_req *r = calloc(1, sizeof *r);
@@ -191,6 +308,12 @@ static void request(struct client *c, json_object *q, struct rpc_batch *batch, i
 	bool has_id =
 	    json_object_is_type(q, json_type_object) && json_object_object_get_ex(q, "id", &id);
 	r->id = has_id ? (id ? json_object_get(id) : json_object_new_null()) : NULL;
+	if (id && idspan.len) {
+		json_object_put(r->id);
+		r->id = wisj_raw_json(id, line + idspan.start, idspan.len);
+	}
+	if (batch && r->id)
+		batch->slots[slot].id = json_object_get(r->id);
 	if (!json_object_is_type(q, json_type_object)) {
 		wisj_error_set(&e, WISJ_INVALID_REQUEST, "Invalid Request: expected an object");
 		goto fail;
@@ -261,6 +384,8 @@ void rpc_line(struct client *c, char *line, size_t len)
 		i++;
 	if (i == len)
 		return; /* blank lines are keep-alives */
+	if (!c->authed && auth_first_line(c, line, len) < 0)
+		return;
 	struct wisj_error e = {0};
 	json_object *q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
 	if (!q) {
@@ -270,35 +395,53 @@ void rpc_line(struct client *c, char *line, size_t len)
 		rpc_send_error(c, e.code, e.message);
 		return;
 	}
+	size_t n = json_object_is_type(q, json_type_array) ? json_object_array_length(q) : 1;
+	struct wisj_span one, *spans = n > 1 ? malloc(n * sizeof *spans) : &one;
+	if (spans)
+		wisj_id_spans(line, len, spans, n);
 	if (json_object_is_type(q, json_type_array)) {
-		size_t n = json_object_array_length(q);
 		if (n == 0) {
 			rpc_send_error(c, WISJ_INVALID_REQUEST, "Invalid Request: empty batch");
 		} else {
 			struct rpc_batch *b = calloc(1, sizeof *b);
-			if (!b) {
+			if (b && !(b->slots = calloc(n, sizeof *b->slots))) {
+				free(b);
+				b = NULL;
+			}
+			if (!b || !spans) {
+				if (b)
+					free(b->slots);
+				free(b);
 				rpc_send_error(c, WISJ_INTERNAL_ERROR,
 				               "Internal error: out of memory");
 				json_object_put(q);
+				if (spans != &one)
+					free(spans);
 				return;
 			}
 			b->c = c;
+			b->n = n;
 			client_ref(c);
-			b->arr = json_object_new_array_ext((int)n);
 			/* Starts at 1 so the batch cannot finish while still being
 			 * submitted (answers can come back synchronously). */
 			b->outstanding = 1;
 			for (size_t k = 0; k < n && !c->closing; k++) {
 				b->outstanding++;
-				request(c, json_object_array_get_idx(q, k), b, (int)k);
+				request(c, json_object_array_get_idx(q, k), b, (int)k, line,
+				        spans[k]);
 			}
 			if (--b->outstanding == 0)
 				batch_done(b);
 		}
 	} else {
-		request(c, q, NULL, 0);
+		request(c, q, NULL, 0, line, one);
 	}
+	if (spans != &one)
+		free(spans);
 	json_object_put(q);
+	/* A TCP client whose first request (rpc.auth) failed goes. */
+	if (!c->authed && !c->closing)
+		client_close(c);
 }
 
 void rpc_notify(struct wisd *d, const char *topic, json_object *params)

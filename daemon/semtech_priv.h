@@ -12,7 +12,7 @@
 #define TXQ_MAX 16
 #define PUSH_TOKENS 16
 
-struct semtech_cfg {
+struct semtech_cfg { /* "bool enabled" first: component_enabled_flag */
 	bool enabled, claim;
 	uint8_t perm;
 	char server[128];

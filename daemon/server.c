@@ -5,8 +5,8 @@
  *
  * Policy (after gpsd): a client that stops reading is never allowed to
  * stall the loop or grow memory without bound.  Writes are attempted at
- * once (uv_try_write); what does not fit is queued, and once a client's
- * queue passes max_write_queue bytes it is dropped with a logged reason.
+ * once (uv_try_write); what does not fit is queued, and limits.c drops a
+ * client that does not drain its queue (with a logged reason).
  *
  * Fairness: a client with CLIENT_MAX_PENDING requests unanswered is not
  * read from until half of them are answered, so one client flooding
@@ -39,6 +39,7 @@ struct wreq {
 	uv_write_t w;
 	struct client *c;
 	struct shbuf *b;
+	size_t n; /* bytes queued (limits.c counts them) */
 };
 
 struct shbuf *shbuf_from_json(json_object *o)
@@ -127,6 +128,7 @@ void client_close(struct client *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	limits_closing(c);
 	uv_read_stop(&c->h.stream);
 	uv_close(&c->h.handle, on_client_closed);
 }
@@ -149,6 +151,7 @@ static void on_written(uv_write_t *w, int status)
 	struct wreq *r = (struct wreq *)w;
 	if (status < 0 && status != UV_ECANCELED && !r->c->closing)
 		log_debug("%s: write failed: %s", r->c->who.label, uv_strerror(status));
+	limits_written(r->c, r->n);
 	shbuf_unref(r->b);
 	client_unref(r->c);
 	free(r);
@@ -176,6 +179,7 @@ void client_send(struct client *c, struct shbuf *b)
 	}
 	r->c = c;
 	r->b = b;
+	r->n = buf.len;
 	b->refs++;
 	client_ref(c);
 	int rc = uv_write(&r->w, &c->h.stream, &buf, 1, on_written);
@@ -186,10 +190,7 @@ void client_send(struct client *c, struct shbuf *b)
 		client_close(c);
 		return;
 	}
-	size_t q = uv_stream_get_write_queue_size(&c->h.stream);
-	if (q > c->d->cfg.max_wqueue)
-		client_drop(c, "not reading: %zu bytes waiting, limit %zu", q,
-		            c->d->cfg.max_wqueue);
+	limits_queued(c, r->n);
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -418,8 +419,9 @@ void server_on_connection(uv_stream_t *srv, int status)
 	c->refs = 1;
 	c->id = ++d->next_client_id;
 	c->who.sock = c;
-	c->who.perm = (uint8_t)d->conn_perm;
-	c->last_rx = uv_now(d->loop);
+	c->who.perm = WIS_PERM_READ; /* TCP: nothing runs before rpc.auth anyway */
+	c->authed = is_unix;
+	c->last_rx = c->since = uv_now(d->loop);
 	c->next = d->clients;
 	if (d->clients)
 		d->clients->prev = c;
@@ -433,7 +435,13 @@ void server_on_connection(uv_stream_t *srv, int status)
 	if (!is_unix)
 		uv_tcp_nodelay(&c->h.tcp, 1);
 	label_client(c, is_unix);
-	log_debug("%s connected", c->who.label);
+	uv_os_fd_t fd;
+	if (is_unix && uv_fileno(&c->h.handle, &fd) == 0)
+		c->who.perm = (uint8_t)auth_unix_class(d, fd);
+	if (!limits_accept(c))
+		return;
+	log_debug("%s connected: class %s", c->who.label,
+	          is_unix ? wisj_perm_name(c->who.perm) : "none until rpc.auth");
 	uv_read_start(&c->h.stream, alloc_cb, on_read);
 }
 

@@ -7,9 +7,10 @@
  * passed to the log at debug level.  daemon.status "device" shows its
  * control socket and pid (sim_control, sim_pid).
  *
- * The binary is found, in order: sim_path from the config, next to wisd,
- * in the build tree beside wisd (../firmware/sim), the path meson built or
- * installed it at, then $PATH.
+ * The binary is found, in order: sim_path from the config; for a wisd run
+ * from where meson installed it, the wisrpc-sim installed with it (also
+ * under a relocated root: DESTDIR, `dpkg -x`); for the wisd of the build
+ * tree, the build tree's; next to wisd; then $PATH.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -21,11 +22,19 @@
 
 #define SETPRIV "/usr/bin/setpriv"
 
+/* From daemon/meson.build: where meson builds wisd and wisrpc-sim, and
+ * where it installs them. */
 #ifndef WISD_SIM_BUILD_PATH
 #define WISD_SIM_BUILD_PATH ""
 #endif
 #ifndef WISD_SIM_INSTALL_PATH
 #define WISD_SIM_INSTALL_PATH ""
+#endif
+#ifndef WISD_BUILD_DIR
+#define WISD_BUILD_DIR ""
+#endif
+#ifndef WISD_INSTALL_DIR
+#define WISD_INSTALL_DIR ""
 #endif
 
 struct sim;
@@ -59,26 +68,26 @@ static void find_binary(struct wisd *d, char *out, size_t cap) /* cap >= 600 */
 	}
 	char exe[400];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(out, cap, "%s/wisrpc-sim", exe);
-			if (executable(out))
-				return;
-			snprintf(out, cap, "%s/../firmware/sim/wisrpc-sim", exe);
+	char *slash = n > 0 ? (exe[n] = 0, strrchr(exe, '/')) : NULL;
+	if (slash) {
+		*slash = 0; /* exe: wisd's directory */
+		size_t el = strlen(exe), il = strlen(WISD_INSTALL_DIR);
+		/* Installed: the simulator installed with this wisd, under the
+		 * same root (exe is ROOT + the install dir; ROOT is "" when
+		 * not relocated). */
+		if (il && el >= il && !strcmp(exe + el - il, WISD_INSTALL_DIR)) {
+			snprintf(out, cap, "%.*s%s", (int)(el - il), exe, WISD_SIM_INSTALL_PATH);
 			if (executable(out))
 				return;
 		}
-	}
-	if (executable(WISD_SIM_BUILD_PATH)) {
-		snprintf(out, cap, "%s", WISD_SIM_BUILD_PATH);
-		return;
-	}
-	if (executable(WISD_SIM_INSTALL_PATH)) {
-		snprintf(out, cap, "%s", WISD_SIM_INSTALL_PATH);
-		return;
+		/* The build tree's wisd runs the build tree's simulator. */
+		if (!strcmp(exe, WISD_BUILD_DIR) && executable(WISD_SIM_BUILD_PATH)) {
+			snprintf(out, cap, "%s", WISD_SIM_BUILD_PATH);
+			return;
+		}
+		snprintf(out, cap, "%s/wisrpc-sim", exe);
+		if (executable(out))
+			return;
 	}
 	snprintf(out, cap, "wisrpc-sim"); /* $PATH */
 }

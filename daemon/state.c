@@ -80,6 +80,21 @@ static uint64_t field(const struct wis_op_desc *op, const union wis_val *v, cons
 	return i < 0 ? dflt : v[i].u;
 }
 
+/* The input mode the module gives a free pin that is read or watched: a
+ * button to ground (SW1) gets its pull-up (firmware/core/gpio.c), and
+ * re-applying plain input would leave it floating without edges. */
+static uint8_t implicit_input_mode(struct wisd *d, uint8_t nrf)
+{
+	wis_device *dev = wisj_ctx_device(d->jctx);
+	size_t n;
+	const struct wis_pin_def *pins = dev ? wis_get_pins(dev, &n) : wis_pins_rak4631(&n);
+	for (size_t i = 0; i < n; i++)
+		if (pins[i].nrf == nrf && pins[i].kind == WIS_PIN_IO)
+			return (pins[i].funcs & WIS_FN_BUTTON) ? WIS_GPIO_INPUT_PULLUP
+			                                       : WIS_GPIO_INPUT;
+	return WIS_GPIO_INPUT;
+}
+
 static void pin_observe(struct wisd *d, struct resrec *r, const struct wis_op_desc *op,
                         const union wis_val *v)
 {
@@ -109,7 +124,7 @@ static void pin_observe(struct wisd *d, struct resrec *r, const struct wis_op_de
 	case WIS_OP_GPIO_WATCH:
 	case WIS_OP_GPIO_READ:
 		if (!r->declared)
-			p->mode = WIS_GPIO_INPUT;
+			p->mode = implicit_input_mode(d, p->nrf);
 		r->declared = true;
 		if (op->opcode == WIS_OP_GPIO_WATCH) {
 			p->edge = (uint8_t)field(op, v, "edge", 0);
@@ -244,6 +259,18 @@ void state_observe_raw(struct wisd *d, uint16_t opcode, const uint8_t *req, size
 	char res[WISJ_RES_MAX];
 	if (op && wis_op_resource(op, req, len, pins, n, res, sizeof res) > 0)
 		state_observe(d, op, res, req, len);
+}
+
+bool state_pin_configured(struct wisd *d, const char *res)
+{
+	for (unsigned i = 0; i < d->nstate; i++)
+		if (!strcmp(d->state[i].res, res))
+			return d->state[i].declared;
+	/* The config's pin.* settings are applied at every connect. */
+	for (int i = 0; i < d->cfg.npins; i++)
+		if (!strncmp(res, "pin:", 4) && !strcmp(res + 4, d->cfg.pins[i].name))
+			return true;
+	return false;
 }
 
 /* ---- re-apply ----------------------------------------------------------------- */

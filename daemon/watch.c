@@ -112,6 +112,20 @@ void watch_client_gone(struct wisd *d, struct wisd_caller *c)
 	}
 }
 
+uint8_t watch_edge_of(struct wisd *d, struct wisd_caller *c, uint8_t nrf)
+{
+	struct watchreq *w = find(d, c, nrf);
+	return w ? w->edge : 0;
+}
+
+unsigned watch_count(struct wisd *d, const struct wisd_caller *c)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < d->nwatches; i++)
+		n += d->watches[i].c == c;
+	return n;
+}
+
 void watch_free(struct wisd *d)
 {
 	free(d->watches);

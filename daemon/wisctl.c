@@ -15,17 +15,6 @@
 #include "wisctl.h"
 #include "wisctl_out.h"
 
-struct cmd {
-	const char *name, *sub;
-	int (*run)(struct link *l, struct opts *o, int argc, char **argv);
-	const char *usage, *help;
-	/* For cmd_method rows: the method, its integer params in argument
-	 * order, and how much longer than --timeout its answer may take. */
-	const char *method;
-	const char *args[3];
-	unsigned (*extra_ms)(json_object *params);
-};
-
 static const struct cmd *current;
 
 int usage_error(const char *fmt, const char *arg)
@@ -151,7 +140,7 @@ static int cmd_status(struct link *l, struct opts *o, int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return usage_error("unexpected argument %s", argv[0]);
-	return call_print(l, o, "daemon.status", NULL, out_kv);
+	return call_print(l, o, "daemon.status", NULL, out_status);
 }
 
 static int cmd_pins(struct link *l, struct opts *o, int argc, char **argv)
@@ -396,7 +385,7 @@ static int cmd_discover(struct link *l, struct opts *o, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct cmd cmds[] = {
+const struct cmd wisctl_cmds[] = {
     {"info", NULL, cmd_info, "info", "what the module said at connect (board, firmware, id)"},
     {"pins", NULL, cmd_pins, "pins [--all]",
      "pin table: name, connector, nRF pin, functions, owner, mode, level, claims"},
@@ -475,21 +464,7 @@ static const struct cmd cmds[] = {
     {"discover", NULL, cmd_discover, "discover [--serial S]",
      "list modules on USB (no wisd needed); exit 3 if none"},
 };
-#define NCMDS (sizeof cmds / sizeof cmds[0])
-
-static void usage(FILE *f)
-{
-	fprintf(
-	    f,
-	    "usage: wisctl [--socket PATH | --device PATH] [--json] [--timeout MS] COMMAND ...\n\n"
-	    "  --socket PATH   wisd's socket (default $WISD_SOCKET or /run/wisd.sock)\n"
-	    "  --device PATH   talk to a module directly (no wisd), e.g. /dev/ttyACM0\n"
-	    "  --json          machine output: JSON, one object per line\n"
-	    "  --timeout MS    how long to wait for an answer (default 5000)\n\ncommands:\n");
-	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-40s %s\n", cmds[i].usage, cmds[i].help);
-	fprintf(f, "\nexit codes: 0 ok, 1 device refused, 2 usage, 3 unreachable, 4 timeout\n");
-}
+const size_t wisctl_ncmds = sizeof wisctl_cmds / sizeof wisctl_cmds[0];
 
 static void on_signal(int sig)
 {
@@ -510,10 +485,10 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--json") || !strcmp(a, "-j"))
 			o.json = true;
 		else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
+			help_usage(stdout);
 			return EXIT_OK;
-		} else if (!strcmp(a, "--version")) {
-			printf("wisctl %s\n", WIS_LIB_VERSION);
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			help_version(stdout);
 			return EXIT_OK;
 		} else if ((!strcmp(a, "--socket") || !strcmp(a, "--device") ||
 		            !strcmp(a, "--timeout")) &&
@@ -543,30 +518,22 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		usage(stderr);
+		help_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[i], "help"))
+		return help_command(argc - i - 1, argv + i + 1);
 	const char *name = argv[i++], *sub = NULL;
-	bool has_sub = false;
-	for (size_t k = 0; k < NCMDS; k++)
-		if (!strcmp(cmds[k].name, name) && cmds[k].sub)
-			has_sub = true;
-	if (has_sub) {
+	if (help_has_sub(name)) {
 		sub = i < argc ? argv[i++] : "";
-		if (!strcmp(sub, "--help") || !*sub) {
-			for (size_t k = 0; k < NCMDS; k++)
-				if (!strcmp(cmds[k].name, name))
-					fprintf(*sub ? stdout : stderr,
-					        "usage: wisctl %s\n    %s\n", cmds[k].usage,
-					        cmds[k].help);
+		if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !*sub) {
+			help_group(*sub ? stdout : stderr, name);
 			return *sub ? EXIT_OK : EXIT_USAGE;
 		}
 	}
-	for (size_t k = 0; k < NCMDS; k++)
-		if (!strcmp(cmds[k].name, name) && (!sub || !strcmp(cmds[k].sub, sub)))
-			current = &cmds[k];
+	current = help_find(name, sub);
 	if (!current) {
-		fprintf(stderr, "wisctl: unknown command '%s%s%s' (try --help)\n", name,
+		fprintf(stderr, "wisctl: unknown command '%s%s%s' (try wisctl help)\n", name,
 		        sub ? " " : "", sub ? sub : "");
 		return EXIT_USAGE;
 	}
@@ -579,7 +546,7 @@ int main(int argc, char **argv)
 		o.json = true;
 	for (int k = 0; k < cargc; k++)
 		if (!strcmp(cargv[k], "--help") || !strcmp(cargv[k], "-h")) {
-			printf("usage: wisctl %s\n    %s\n", current->usage, current->help);
+			help_one(stdout, current);
 			return EXIT_OK;
 		}
 	char cmdline[64];

@@ -7,6 +7,7 @@
 #define WISCTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "wisctl_link.h"
 
@@ -16,6 +17,34 @@ struct opts {
 	unsigned timeout_ms;
 	const char *cmdline; /* "gpio set" for error messages */
 };
+
+/* One row of the command table (wisctl.c): "gpio set" is name "gpio",
+ * sub "set"; usage and help are what `wisctl help` prints. */
+struct cmd {
+	const char *name, *sub;
+	int (*run)(struct link *l, struct opts *o, int argc, char **argv);
+	const char *usage, *help;
+	/* For cmd_method rows: the method, its integer params in argument
+	 * order, and how much longer than --timeout its answer may take. */
+	const char *method;
+	const char *args[3];
+	unsigned (*extra_ms)(json_object *params);
+};
+extern const struct cmd wisctl_cmds[];
+extern const size_t wisctl_ncmds;
+
+/* wisctl_help.c: --help, --version and `wisctl help [COMMAND [SUB]]`,
+ * every line within 80 columns. */
+void help_usage(FILE *f);
+void help_version(FILE *f);
+/* usage and help of every row named name ("gpio"). */
+void help_group(FILE *f, const char *name);
+void help_one(FILE *f, const struct cmd *c);
+bool help_has_sub(const char *name);
+/* The row for name [sub]; NULL if none. */
+const struct cmd *help_find(const char *name, const char *sub);
+/* `wisctl help ARGS...`: exit code. */
+int help_command(int argc, char **argv);
 
 /* "wisctl CMD: what (usage: ...)" on stderr; returns EXIT_USAGE. */
 int usage_error(const char *fmt, const char *arg);

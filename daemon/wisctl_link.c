@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +83,29 @@ static json_object *pop_event(struct link *l)
 
 /* ---- socket link ---------------------------------------------------------------- */
 
+/* "permission denied" naming the socket's group, which is what to join. */
+static void permission_hint(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char group[64] = "";
+	if (stat(path, &st) == 0) {
+		struct group *g = getgrgid(st.st_gid);
+		if (g && st.st_gid != 0)
+			snprintf(group, sizeof group, "%s", g->gr_name);
+	}
+	if (group[0])
+		snprintf(err, errlen,
+		         "cannot use wisd's socket %s: permission denied: add yourself to group "
+		         "%s (sudo usermod -aG %s $USER, then log in again) or ask the admin",
+		         path, group, group);
+	else
+		snprintf(err, errlen,
+		         "cannot use wisd's socket %s: permission denied: it has no group for "
+		         "clients; ask the admin to start wisd with --group (e.g. wisrpc) "
+		         "and add you to it",
+		         path);
+}
+
 struct link *link_open_socket(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -90,7 +115,15 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
 	}
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	int rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	if (rc < 0 && fd >= 0 && (errno == EACCES || errno == EPERM)) {
+		/* wisd is there but the socket is not ours to use: asking
+		 * whether it runs would send the user the wrong way. */
+		permission_hint(path, err, errlen);
+		close(fd);
+		return NULL;
+	}
+	if (rc < 0) {
 		snprintf(err, errlen,
 		         "cannot reach wisd at %s: %s (is wisd running? --socket, "
 		         "WISD_SOCKET or --device PATH)",

@@ -6,6 +6,9 @@
 
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include "ops.h"
 
 void out_json(FILE *f, json_object *o)
 {
@@ -105,12 +108,33 @@ void out_adc(FILE *f, json_object *result)
 	fflush(f);
 }
 
-void out_edge(FILE *f, json_object *p)
+/* An event's host time ("time", Unix seconds) as local time with µs,
+ * "2026-11-30T01:02:03.123456"; "-" while the module's clock is not mapped
+ * (no "time" member).  The JSON keeps the number. */
+static void local_time(json_object *p, char *buf, size_t cap)
 {
 	json_object *t;
-	char ts[32] = "-"; /* no host time yet (module clock not mapped) */
-	if (json_object_object_get_ex(p, "time", &t))
-		snprintf(ts, sizeof ts, "%.6f", json_object_get_double(t));
+	snprintf(buf, cap, "-");
+	if (!json_object_object_get_ex(p, "time", &t))
+		return;
+	double secs = json_object_get_double(t);
+	time_t whole = (time_t)secs;
+	long us = (long)((secs - (double)whole) * 1e6 + 0.5);
+	if (us >= 1000000) {
+		whole++;
+		us -= 1000000;
+	}
+	struct tm tm;
+	char date[40];
+	if (!localtime_r(&whole, &tm) || !strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm))
+		return;
+	snprintf(buf, cap, "%s.%06ld", date, us);
+}
+
+void out_edge(FILE *f, json_object *p)
+{
+	char ts[64];
+	local_time(p, ts, sizeof ts);
 	fprintf(f, "%s=%s %s %s\n", field(p, "pin", "?"), field(p, "level", "?"),
 	        field(p, "edge", "?"), ts);
 	json_object *lost;
@@ -120,13 +144,86 @@ void out_edge(FILE *f, json_object *p)
 	fflush(f);
 }
 
+/* Members every event carries that the human line shows otherwise (the
+ * time up front) or not at all. */
+static bool hidden_member(const char *k)
+{
+	return !strcmp(k, "time") || !strcmp(k, "monotonic") || !strcmp(k, "error_us");
+}
+
 void out_notification(FILE *f, json_object *n)
 {
 	json_object *p = NULL;
 	json_object_object_get_ex(n, "params", &p);
-	fprintf(f, "%s %s\n", field(n, "method", "?"),
-	        p ? json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN |
-	                                                  JSON_C_TO_STRING_NOSLASHESCAPE)
-	          : "{}");
+	char ts[64];
+	local_time(p, ts, sizeof ts);
+	fprintf(f, "%s %s", ts, field(n, "method", "?"));
+	if (p && json_object_is_type(p, json_type_object)) {
+		json_object_object_foreach(p, k, v)
+		{
+			if (hidden_member(k))
+				continue;
+			char buf[512];
+			if (!strcmp(k, "cause") && json_object_is_type(v, json_type_int))
+				snprintf(buf, sizeof buf, "%s",
+				         wis_name_of(wis_reset_cause_names,
+				                     (unsigned)json_object_get_int(v)));
+			else
+				value_str(v, buf, sizeof buf);
+			fprintf(f, strpbrk(buf, " \t") ? " %s=\"%s\"" : " %s=%s", k, buf);
+		}
+	}
+	fputc('\n', f);
+	fflush(f);
+}
+
+/* True if every member of o is an empty object (wisd's components with
+ * nothing to report): printed as their names. */
+static bool names_only(json_object *o)
+{
+	json_object_object_foreach(o, k, v)
+	{
+		(void)k;
+		if (!json_object_is_type(v, json_type_object) || json_object_object_length(v))
+			return false;
+	}
+	return true;
+}
+
+static void status_lines(FILE *f, const char *prefix, json_object *o)
+{
+	json_object_object_foreach(o, k, v)
+	{
+		char key[128], buf[512];
+		snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
+		if (json_object_is_type(v, json_type_object) && !names_only(v)) {
+			status_lines(f, key, v);
+			continue;
+		}
+		if (json_object_is_type(v, json_type_object)) {
+			size_t off = 0;
+			buf[0] = 0;
+			json_object_object_foreach(v, name, unused)
+			{
+				(void)unused;
+				off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s",
+				                        off ? ", " : "", name);
+				if (off >= sizeof buf)
+					break;
+			}
+		} else {
+			value_str(v, buf, sizeof buf);
+		}
+		fprintf(f, "%s: %s\n", key, buf);
+	}
+}
+
+void out_status(FILE *f, json_object *o)
+{
+	if (!json_object_is_type(o, json_type_object)) {
+		out_json(f, o);
+		return;
+	}
+	status_lines(f, "", o);
 	fflush(f);
 }

@@ -12,33 +12,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
 
 #include "wisd.h"
+
+/* The config file the installed unit names: meson's sysconfdir
+ * (/etc with --prefix=/usr, /usr/local/etc with the default prefix). */
+#ifndef WISD_CONFIG_PATH
+#define WISD_CONFIG_PATH WISD_DEFAULT_CONFIG
+#endif
 
 #define STOP_GRACE_MS 5000
 #define STOP_FLUSH_MS 500
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f, "usage: wisd [options]\n"
-	       "Share a RAK4631 (wisrpc firmware) with many clients over JSON-RPC 2.0.\n\n"
-	       "  -d, --device PATH|auto|sim  module: a port or tcp://HOST:PORT, discovery by USB\n"
-	       "                              VID/PID (default auto), or an embedded simulator\n"
-	       "  -s, --socket PATH           Unix socket (default " WISD_DEFAULT_SOCKET
-	       ", env WISD_SOCKET)\n"
-	       "  -t, --tcp [ADDR:]PORT       also listen on TCP (address default 127.0.0.1)\n"
-	       "  -c, --config FILE           settings file (default " WISD_DEFAULT_CONFIG
-	       " if present)\n"
-	       "  -g, --group NAME            group of the socket (mode 0660)\n"
-	       "  -l, --log-level LEVEL       error, warn, info (default) or debug\n"
-	       "  -v, --verbose               same as --log-level debug\n"
-	       "      --syslog                log to syslog instead of stderr\n"
-	       "      --sim-path FILE         wisrpc-sim binary for --device sim\n"
-	       "      --sim-args ARGS         extra simulator arguments (e.g. \"--wire IO1:IO2\")\n"
-	       "      --set KEY=VALUE         any config file setting (see docs/api.md)\n"
-	       "  -h, --help                  this text\n"
-	       "  -V, --version               print the version\n");
+	fprintf(f, "usage: wisd [options]\n"
+	           "Share a RAK4631 (wisrpc firmware) with many clients over JSON-RPC 2.0.\n\n"
+	           "  -d, --device PATH|auto|sim  module: a port or tcp://HOST:PORT, discovery\n"
+	           "                              by USB VID/PID (default auto), or an embedded\n"
+	           "                              simulator\n"
+	           "  -s, --socket PATH           Unix socket (default " WISD_DEFAULT_SOCKET ",\n"
+	           "                              env WISD_SOCKET)\n"
+	           "  -t, --tcp [ADDR:]PORT       also listen on TCP (address default 127.0.0.1;\n"
+	           "                              any other address: a warning, no client check)\n"
+	           "  -c, --config FILE           settings file (default, read if present:\n"
+	           "                              " WISD_CONFIG_PATH ")\n"
+	           "  -g, --group NAME            group of the socket (mode 0660)\n"
+	           "  -l, --log-level LEVEL       error, warn, info (default) or debug\n"
+	           "  -v, --verbose               same as --log-level debug\n"
+	           "      --syslog                log to syslog instead of stderr\n"
+	           "      --sim-path FILE         wisrpc-sim binary for --device sim\n"
+	           "      --sim-args ARGS         extra simulator arguments (\"--wire IO1:IO2\")\n"
+	           "      --set KEY=VALUE         any config file setting (see docs/api.md)\n"
+	           "  -h, --help                  this text\n"
+	           "  -V, --version               print the version\n");
 }
 
 static const struct option opts[] = {
@@ -69,7 +79,14 @@ static int parse_args(struct wisd_config *c, int argc, char **argv)
 			exit(0);
 		}
 	}
-	if (config_load(c, cfg ? cfg : WISD_DEFAULT_CONFIG, cfg == NULL) < 0)
+	/* The default file may be missing (a fresh `meson install`, or one
+	 * removed on purpose): wisd then runs on its defaults instead of
+	 * failing, so that the unit, which names it, does not restart in a
+	 * loop.  Any other file named with --config must exist. */
+	bool is_default = !cfg || !strcmp(cfg, WISD_CONFIG_PATH);
+	if (cfg && is_default && access(cfg, F_OK) != 0)
+		fprintf(stderr, "wisd: %s: not found, running on the defaults\n", cfg);
+	if (config_load(c, cfg ? cfg : WISD_CONFIG_PATH, is_default) < 0)
 		return -1;
 	const char *env = getenv("WISD_SOCKET");
 	if (env && *env)
@@ -138,6 +155,25 @@ static int parse_args(struct wisd_config *c, int argc, char **argv)
 		return -1;
 	}
 	return 0;
+}
+
+/* TCP clients are not checked at all (no credentials as on the Unix
+ * socket): listening beyond loopback hands the module to the network. */
+static void warn_tcp(const struct wisd_config *c)
+{
+	char addr[64], err[160];
+	int port;
+	if (!c->tcp[0] || config_parse_tcp(c->tcp, addr, sizeof addr, &port, err, sizeof err) < 0)
+		return;
+	unsigned char a[16];
+	bool loop =
+	    (inet_pton(AF_INET, addr, a) == 1 && a[0] == 127) ||
+	    (inet_pton(AF_INET6, addr, a) == 1 && IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)a));
+	if (!loop)
+		log_warn("--tcp %s: listening on a non-loopback address; anyone who can reach "
+		         "port %d may drive the module (TCP clients are not checked): prefer "
+		         "127.0.0.1 and an SSH tunnel",
+		         addr, port);
 }
 
 /* ---- shutdown -------------------------------------------------------------------- */
@@ -226,6 +262,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_setup((enum log_level)d.cfg.log_level, d.cfg.syslog);
+	warn_tcp(&d.cfg);
 	signal(SIGPIPE, SIG_IGN);
 
 	d.loop = uv_default_loop();
@@ -237,7 +274,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Until credentials map to classes, every socket client may do all. */
-	d.conn_perm = WIS_PERM_ADMIN;
 	wisj_ctx_set_timeout(d.jctx, d.cfg.timeout_ms);
 	wisj_ctx_set_queue_limit(d.jctx, d.cfg.queue_limit);
 	wisj_ctx_set_radio_region(d.jctx, d.cfg.radio_region);

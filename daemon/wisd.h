@@ -6,7 +6,9 @@
  *   dispatch.c   one method call for any caller (socket or internal client):
  *                permission classes, ownership guard, daemon methods
  *   listen.c     component "server": the listening sockets, its event sink
- *   server.c     socket clients: framing, write queues, limits
+ *   server.c     socket clients: framing, write queues
+ *   auth.c       permission classes of socket clients: Unix credentials, TCP token
+ *   limits.c     bounds on clients, queued output, answer size; the sweep
  *   rpc.c        JSON-RPC 2.0 envelopes, batches, notifications to clients
  *   owner.c      resource claims ("pin:IO1", "spi"...), shared pins
  *   device.c     the module: open, poll, reconnect, hotplug/rescan, events
@@ -75,10 +77,20 @@ struct wisd {
 	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
-	unsigned conn_perm; /* class given to socket clients (until credentials map) */
 	uint64_t requests;  /* served, for daemon.status */
 	char *rbuf;         /* one read buffer for all clients (single thread) */
 	size_t rbuf_len;
+
+	/* auth.c */
+	gid_t control_gid, admin_gid;
+	bool control_gid_ok, admin_gid_ok; /* the group exists */
+	char *token;                       /* the TCP token, NULL if no TCP */
+	size_t token_len;
+
+	/* limits.c */
+	uv_timer_t sweep_timer;
+	size_t out_queued; /* bytes waiting in every client's write queue */
+	bool sweep_open;
 
 	/* owner.c */
 	struct claim *claims;
@@ -124,6 +136,7 @@ struct client {
 	bool closing;     /* handle closing: no more reads or writes */
 	bool eof;         /* sent EOF: close once its answers are written */
 	bool is_unix;     /* on the Unix socket (else TCP) */
+	bool authed;      /* TCP: gave the token (rpc.auth); Unix: always */
 	unsigned pending; /* requests taken and not yet answered */
 	bool paused;      /* too many requests pending: not reading (see held) */
 	char *held;       /* bytes read but not yet handled while paused */
@@ -131,6 +144,11 @@ struct client {
 	unsigned refs;    /* 1 for the connection + 1 per request or write pending */
 	unsigned topics;  /* TOPIC_BIT()s subscribed */
 	uint64_t last_rx; /* uv_now() of the last bytes received */
+	uint64_t since;   /* uv_now() at connect */
+	size_t queued;    /* bytes of this client's in the write queue (limits.c) */
+	size_t added;     /* ... queued since the last sweep */
+	size_t last_q;    /* write queue size at the last sweep */
+	unsigned stall_ms; /* time its queue has been above the limit without shrinking */
 };
 
 /* A reference-counted output line, so a notification is serialised once
@@ -159,6 +177,37 @@ void client_unref(struct client *c);
  * on requests pending per client (and holds a reference meanwhile). */
 void client_request_taken(struct client *c);
 void client_request_done(struct client *c);
+
+/* ---- auth.c ------------------------------------------------------------------ */
+
+/* Groups and token from the config; -1 (logged) if wisd must not start. */
+int auth_start(struct wisd *d);
+void auth_free(struct wisd *d);
+/* The class of a Unix peer from its credentials (root and wisd's own user:
+ * admin; admin_group, control_group; else unix_class). */
+unsigned auth_unix_class(struct wisd *d, int fd);
+/* A TCP client's first line: 0 if it is a JSON-RPC request (go on), -1
+ * if it is not and the client was closed. */
+int auth_first_line(struct client *c, const char *line, size_t len);
+/* A TCP client that has not authenticated may call rpc.auth only. */
+int auth_check(struct wisd_caller *who, const char *method, struct wisj_error *e);
+/* rpc.auth: checks the token of a TCP client, raising its class. */
+json_object *auth_method(struct wisd *d, struct wisd_caller *who, json_object *params,
+                         struct wisj_error *e);
+
+/* ---- limits.c ------------------------------------------------------------------ */
+
+void limits_start(struct wisd *d);
+void limits_stop(struct wisd *d);
+/* A new client: false if it was refused (max_clients) and is closing. */
+bool limits_accept(struct client *c);
+/* n bytes were queued to / written from c's write queue; queued() may drop c. */
+void limits_queued(struct client *c, size_t n);
+void limits_written(struct client *c, size_t n);
+void limits_closing(struct client *c);
+/* Refusal of a request beyond max_subscriptions; 0 if within. */
+int limits_subscriptions(struct client *c, unsigned topics, unsigned watches,
+                         struct wisj_error *e);
 
 /* ---- rpc.c ------------------------------------------------------------------ */
 
@@ -243,6 +292,8 @@ void state_observe(void *d, const struct wis_op_desc *op, const char *res, const
 void state_observe_raw(struct wisd *d, uint16_t opcode, const uint8_t *req, size_t len);
 /* Send config pins then the remembered state; returns operations queued.
  * done runs once all of them have completed, with the failure count. */
+/* A pin resource ("pin:IO1") with a declared or configured mode. */
+bool state_pin_configured(struct wisd *d, const char *res);
 int state_reapply(struct wisd *d, void (*done)(struct wisd *d, int applied, int failed));
 
 /* ---- watch.c ---------------------------------------------------------------- */
@@ -259,5 +310,9 @@ void watch_forget_pin(struct wisd *d, uint8_t nrf);
 /* Remove a client's wishes and narrow the module's watches to the rest. */
 void watch_client_gone(struct wisd *d, struct wisd_caller *c);
 void watch_free(struct wisd *d);
+/* The edges a caller asked for on a pin (0: none). */
+uint8_t watch_edge_of(struct wisd *d, struct wisd_caller *c, uint8_t nrf);
+/* Pins a caller watches. */
+unsigned watch_count(struct wisd *d, const struct wisd_caller *c);
 
 #endif

@@ -4,7 +4,10 @@
 wis_deps=(gcc pkg-config meson ninja-build libserialport-dev libusb-1.0-0-dev libjson-c-dev
           libuv1-dev libmosquitto-dev python3 python3-pytest valgrind flashrom
           mosquitto mosquitto-clients openssl python3-pip jq
-          gcc-arm-none-eabi libnewlib-arm-none-eabi clang-tidy cppcheck)
+          gcc-arm-none-eabi libnewlib-arm-none-eabi scdoc socat clang-tidy cppcheck)
+# For the Debian packages (scripts/deb.sh, scripts/test.sh): the build
+# tools and lintian.
+wis_deb_deps=(debhelper dpkg-dev fakeroot lintian)
 
 wis_install_deps() {
 	local missing=()

@@ -4,9 +4,10 @@
 # warnings as errors (gcc; gcc with ASan+UBSan; clang, whose build also has
 # the libFuzzer targets) and runs the whole meson test suite in the gcc
 # builds (the valgrind suite in the first) and the unit, firmware,
-# integration and fuzz suites in the clang one.  The soak suite (about a
-# minute of load with faults) runs in the first gcc build only, and the
-# static analysis (scripts/static.sh: clang-tidy, cppcheck) on its
+# integration and fuzz suites in the clang one, then builds and checks the
+# Debian packages (scripts/deb.sh, tests/ops/deb_check.sh).  The soak suite
+# (about a minute of load with faults) runs in the first gcc build only,
+# and the static analysis (scripts/static.sh: clang-tidy, cppcheck) on its
 # compile_commands.json.  Ends with one line "N passed, N failed".
 # Usage: scripts/test.sh [meson test args...]   e.g. --suite unit
 #        scripts/test.sh --coverage [meson test args...]
@@ -23,7 +24,7 @@ if [ "${1:-}" = "--coverage" ]; then
 	coverage=1
 	shift
 fi
-extra_deps=(clang libclang-rt-14-dev)
+extra_deps=(clang libclang-rt-14-dev "${wis_deb_deps[@]}")
 [ $coverage -eq 1 ] && extra_deps=(gcovr)
 wis_install_deps "${extra_deps[@]}" || { echo "could not install dependencies" >&2; exit 1; }
 
@@ -111,6 +112,21 @@ CC=gcc run_suite build/asan --werror -Db_sanitize=address,undefined -Db_lundef=f
 clang_args=("$@")
 [ $# -gt 0 ] || clang_args=(--suite unit --suite firmware --suite integration --suite fuzz --no-suite valgrind)
 CC=clang run_suite build/clang --werror -Dbuildtype=debugoptimized -Dfuzz=true -- "${clang_args[@]}"
+
+# The Debian packages, a fourth compile (about 2 min: two jobs, no tests),
+# in a copy under build/deb: lintian, contents, and the packaged wisd
+# answering in a throw-away root (tests/ops/deb_check.sh).  With a suite
+# given, only for the ops suite.
+if [ $# -eq 0 ] || [[ " $* " == *" ops "* ]]; then
+	if scripts/deb.sh >/dev/null && tests/ops/deb_check.sh >/dev/null; then
+		echo "debian packages: built, lintian clean, smoke test ok"
+		passed=$((passed + 1))
+	else
+		echo "debian packages: FAILED (build/deb/build.log)"
+		failed=$((failed + 1))
+		status=1
+	fi
+fi
 
 echo
 echo "$passed passed, $failed failed"

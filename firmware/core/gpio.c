@@ -9,6 +9,13 @@
  * is only ever changed by an explicit GPIO_MODE or GPIO_WRITE: a read or a
  * watch of it never reconfigures an owned pin, and never gives an unowned
  * one a pull (a pull-up would switch the rail on).
+ *
+ * The safe thing is the default (docs/api.md, "Pin rules"): the plain LED
+ * pins are outputs, off, from boot, so a read shows their state and a write
+ * just works; a read never changes an owned pin's mode (an output reads its
+ * level); and the button pin (SW1, a switch to ground) is never made a
+ * push-pull output by a bare write, which would short it when pressed: the
+ * write is refused with the mode to set.
  */
 #include "core_priv.h"
 
@@ -85,13 +92,24 @@ static uint8_t h_write(struct wisfw_core *c, const union wis_val *v, struct wis_
 {
 	(void)out;
 	uint8_t nrf = (uint8_t)v[0].u, level = (uint8_t)v[1].u, st;
-	if (!wisfw_io_pin(c, nrf, &st))
+	const struct wis_pin_def *d = wisfw_io_pin(c, nrf, &st);
+	if (!d)
 		return st;
 	if ((st = need_gpio(c, "GPIO_WRITE")) != WIS_ST_OK)
 		return st;
 	if ((st = wisfw_claim_check(c, nrf, WIS_OWNER_GPIO)) != WIS_ST_OK)
 		return st;
 	struct wisfw_pin_rt *p = &c->pins[nrf];
+	bool button = (d->funcs & WIS_FN_BUTTON) != 0;
+	if (button && (p->owner == WIS_OWNER_NONE ||
+	               (p->mode != WIS_GPIO_OUTPUT && p->mode != WIS_GPIO_OUTPUT_OPEN_DRAIN))) {
+		/* Not without an explicit mode: push-pull high into a pressed
+		 * button to ground is a short. */
+		wisfw_d_pin(c, nrf);
+		wisfw_d_str(c, " is a button to ground: set mode output_open_drain first"
+		               " (a bare write would drive it push-pull)");
+		return WIS_ST_WRONG_MODE;
+	}
 	if (p->owner == WIS_OWNER_NONE) {
 		c->hal->gpio->write(c->hal->ctx, nrf, level);
 		claim(c, nrf, WIS_GPIO_OUTPUT);
@@ -207,8 +225,19 @@ static uint64_t gpio_deadline(const struct wisfw_core *c)
 	return d;
 }
 
+/* An LED and nothing else (LED1, LED2): an output, off, from boot.  LED3
+ * is also the QSPI flash's DIO3 (HOLD#/RESET# in SPI mode) and SAADC AIN0:
+ * driving it would hold the flash chip or load the input, so it stays
+ * disconnected like any other pin. */
+static bool plain_led(const struct wis_pin_def *d)
+{
+	return (d->funcs & WIS_FN_LED) && !(d->funcs & (WIS_FN_QSPI | WIS_FN_ADC));
+}
+
 /* Boot: every IO pin disconnected (IO2 too: the 3V3_S rail enable is left
- * undriven until a host sets it); NFC pads reserved unless they are GPIOs. */
+ * undriven until a host sets it) but the plain LEDs, outputs at 0 (the
+ * latch is written first: no glitch); NFC pads reserved unless they are
+ * GPIOs. */
 static void gpio_init(struct wisfw_core *c)
 {
 	const struct wisfw_hal *h = c->hal;
@@ -217,6 +246,11 @@ static void gpio_init(struct wisfw_core *c)
 		const struct wis_pin_def *d = &b->pins[i];
 		if (d->kind != WIS_PIN_IO || d->nrf >= WISFW_NRF_PINS)
 			continue;
+		if (h->gpio && plain_led(d)) {
+			h->gpio->write(h->ctx, d->nrf, 0);
+			claim(c, d->nrf, WIS_GPIO_OUTPUT);
+			continue;
+		}
 		if (h->gpio)
 			h->gpio->config(h->ctx, d->nrf, WIS_GPIO_DISABLED);
 		if ((d->funcs & WIS_FN_NFC) && !b->nfc_pins_gpio)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "nor_model.h"
+#include "wisrpc/version.h"
 #include "sim.h"
 
 static struct sim sim;
@@ -126,7 +127,8 @@ static void usage(FILE *f)
 	      "  --tcp PORT       serve on 127.0.0.1:PORT instead of a pty (0: any port)\n"
 	      "  --id HEX16       device id, 16 hex digits (default: from pid and time)\n"
 	      "  --medium NAME    share a radio medium with other simulators of that NAME\n"
-	      "                   ($TMPDIR/wisrpc-medium-NAME; a NAME with '/' is the directory)\n"
+	      "                   ($TMPDIR/wisrpc-medium-NAME; a NAME with '/' is the\n"
+	      "                   directory)\n"
 	      "  --path-loss DB   path loss from every other module, 0..200 (default 100)\n"
 	      "  --loss PERMILLE  drop each reception with this chance, 0..1000 (default 0)\n"
 	      "  --capture DB     a stronger frame survives a collision if it leads by DB\n"
@@ -142,9 +144,11 @@ static void usage(FILE *f)
 	      "                   same faults\n"
 	      "  --quiet          no log messages on stderr\n"
 	      "  --help           this text\n"
+	      "  --version        the firmware version it runs\n"
 	      "\n"
 	      "On start one line goes to stdout:\n"
-	      "  wisrpc-sim ready pty=/dev/pts/N link=PATH control=PATH [tcp=127.0.0.1:PORT]\n"
+	      "  wisrpc-sim ready pty=/dev/pts/N link=PATH control=PATH\n"
+	      "                   [tcp=127.0.0.1:PORT]\n"
 	      "Control commands (one per line, reply \"ok ...\" or \"error ...\"):\n"
 	      "  press PIN, release PIN, drive PIN 0|1|z, adc PIN MV, get PIN, led PIN,\n"
 	      "  reset, stats, quit, help, radio [corrupt N],\n"
@@ -309,6 +313,7 @@ int main(int argc, char **argv)
 	    {"fault", required_argument, NULL, 'f'},
 	    {"fault-seed", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sim *s = &sim;
@@ -368,6 +373,9 @@ int main(int argc, char **argv)
 			s->fault.seed = (uint32_t)v;
 			break;
 		}
+		case 'V':
+			printf("wisrpc-sim %s\n", WIS_LIB_VERSION);
+			return 0;
 		case 'w':
 		case 'a':
 			if ((o == 'w' ? nwires : nadcs) == MAX_OPT_LIST) {

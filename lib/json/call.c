@@ -480,8 +480,7 @@ static int guard_steps(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
 			               "%s planned %s, not in its table row", m->name, s->op->name);
 			return -1;
 		}
-		const char *res = (s->op->flags & WIS_OPF_CHANGES) ? s->res : "";
-		if (c->guard && c->guard(c->guard_user, k->user, s->op, res, e) < 0)
+		if (c->guard && c->guard(c->guard_user, k->user, s->op, s->res, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -504,7 +503,11 @@ static int plan_batch(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
 		json_object_object_get_ex(st, "method", &mn);
 		json_object_object_get_ex(st, "params", &pa);
 		const char *name = json_object_get_string(mn);
-		const struct wisj_method *m = wisj_method_find(name);
+		/* A NUL inside the name must not make "system.ping\u0000zz" match. */
+		const struct wisj_method *m =
+		    name && strlen(name) == (size_t)json_object_get_string_len(mn)
+		        ? wisj_method_find(name)
+		        : NULL;
 		if (!m || !(m->flags & WISJ_M_BATCHABLE)) {
 			wisj_error_set(e, WISJ_INVALID_PARAMS, "batch step %zu: %s%s", i, name,
 			               m ? " cannot be a batch step" : " is not a method");

@@ -361,6 +361,10 @@ static const struct wisj_param p_topics[] = {
           "topic name(s): gpio.edge, device.state, diag.event, log (radio.rx, radio.tx, "
           "uart.rx later)"),
     END};
+static const struct wisj_param p_token[] = {
+    PLAIN("token", WISJ_T_STRING, false,
+          "TCP: the token in wisd's tcp_token_file (the first request on a TCP connection)"),
+    END};
 static const struct wisj_param p_resources[] = {
     PLAIN("resources", WISJ_T_STRINGS, true,
           "resource(s): pin:NAME (a bare pin name is short for it), radio, flash, i2c1, i2c2, "
@@ -529,6 +533,10 @@ const struct wisj_method wisj_methods[] = {
      NULL, NULL, NULL},
     {"unclaim", "give claimed resources back (wisd only)", WISJ_M_DAEMON, NOOPS, CTL, p_resources,
      "{claimed:[...]} what this client still holds", NULL, NULL, NULL},
+    {"rpc.auth",
+     "authenticate a TCP connection (its first request); answers the class this client has "
+     "(wisd only)",
+     WISJ_M_DAEMON, NOOPS, RD, p_token, "{class}", NULL, NULL, NULL},
     {"daemon.status", "wisd's own state: device, clients, queue, components (wisd only)",
      WISJ_M_DAEMON, NOOPS, RD, p_none,
      "{device:{state, path, ...}, clients, inflight, queued, uptime_s, components:{...}}", NULL,

@@ -8,6 +8,10 @@
  * NaN is not JSON and a clipped id matches no request.  So a lexical pass
  * runs first (strings, numbers, literals, control characters), then json-c
  * parses with UTF-8 validation and the caller's depth limit.
+ *
+ * json-c's own UTF-8 check takes overlong forms, UTF-16 surrogates and code
+ * points above U+10FFFF, which wisd would then echo as invalid UTF-8; the
+ * whole text is checked against RFC 3629 first.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -76,6 +80,56 @@ bad:
 range:
 	wisj_error_set(e, WISJ_PARSE_ERROR,
 	               "Parse error: integer at byte %zu is beyond the 64-bit range", start);
+	return 0;
+}
+
+/* Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong below U+0800 */
+		else if (c == 0xed)
+			hi = 0x9f; /* U+D800..U+DFFF */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong below U+10000 */
+		else if (c == 0xf4)
+			hi = 0x8f; /* above U+10FFFF */
+	} else
+		return 0; /* a continuation byte, C0/C1 (overlong), F5..FF */
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+static int check_utf8(const char *s, size_t len, struct wisj_error *e)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(u + i, len - i);
+		if (!n) {
+			wisj_error_set(e, WISJ_PARSE_ERROR,
+			               "Parse error: invalid UTF-8 at byte %zu (overlong, surrogate, "
+			               "beyond U+10FFFF or truncated)",
+			               i);
+			return -1;
+		}
+		i += n;
+	}
 	return 0;
 }
 
@@ -152,7 +206,7 @@ json_object *wisj_parse(json_tokener *tok, int max_depth, const char *s, size_t 
                         struct wisj_error *e)
 {
 	e->code = 0;
-	if (check_lexemes(s, len, e) < 0)
+	if (check_utf8(s, len, e) < 0 || check_lexemes(s, len, e) < 0)
 		return NULL;
 	json_tokener_reset(tok);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);

@@ -67,8 +67,18 @@ void wisj_error_set(struct wisj_error *e, int code, const char *fmt, ...)
 	va_list ap;
 	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	/* Cut short: not inside a UTF-8 sequence (a long method name echoed). */
+	if (n >= (int)sizeof e->message) {
+		size_t end = sizeof e->message - 1, k = end - 1;
+		while (k && ((unsigned char)e->message[k] & 0xc0) == 0x80)
+			k--;
+		unsigned char c = (unsigned char)e->message[k];
+		size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		if (k + len > end)
+			e->message[k] = 0;
+	}
 }
 
 size_t wisj_detail(const uint8_t *p, size_t len, char *buf, size_t cap)

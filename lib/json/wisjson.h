@@ -50,6 +50,7 @@
 #define WISJ_SHUTTING_DOWN (-32005) /* the daemon is stopping                  */
 #define WISJ_HOST_ERROR (-32006)    /* link I/O or protocol failure on the host  */
 #define WISJ_FORBIDDEN (-32007)     /* the caller lacks the permission class   */
+#define WISJ_LIMIT (-32008)         /* a wisd bound (clients, answer size...)  */
 
 struct wisj_error {
 	int code;
@@ -141,10 +142,10 @@ typedef void (*wisj_done_cb)(void *user, json_object *result, struct wisj_error 
 /*
  * Guard: asked once per device operation of a call before anything is
  * sent, with the invoke's user pointer, the operation's description (its
- * permission class, flags) and, for an operation that changes its resource
- * (WIS_OPF_CHANGES), that resource ("pin:IO1", "radio"); res is "" for the
- * others.  Return 0 to allow, or fill e (WISJ_OWNED...) and return -1 to
- * refuse the whole call.
+ * permission class, flags) and the resource it acts on ("pin:IO1",
+ * "radio"; "" for none): ownership applies to operations that change it
+ * (WIS_OPF_CHANGES), which the guard tells from op->flags.  Return 0 to
+ * allow, or fill e (WISJ_OWNED...) and return -1 to refuse the whole call.
  */
 typedef int (*wisj_guard_cb)(void *guard_user, void *call_user, const struct wis_op_desc *op,
                              const char *res, struct wisj_error *e);
@@ -213,6 +214,15 @@ void wisj_raw(wisj_ctx *c, uint16_t opcode, const uint8_t *req, size_t len, wisj
  */
 json_object *wisj_parse(json_tokener *tok, int max_depth, const char *s, size_t len,
                         struct wisj_error *e);
+
+/* Where the "id" member's value is in a line wisj_parse accepted: out[0]
+ * for an object, out[k] for element k of an array (len 0: none). */
+struct wisj_span {
+	size_t start, len;
+};
+void wisj_id_spans(const char *s, size_t len, struct wisj_span *out, size_t n);
+/* A JSON value standing for v that prints as text (v's exact spelling). */
+json_object *wisj_raw_json(json_object *v, const char *text, size_t len);
 
 /* An event as JSON params for its topic; sets *topic.  NULL if unknown. */
 json_object *wisj_event_to_json(wis_device *dev, const struct wis_event *ev, const char **topic);

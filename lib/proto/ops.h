@@ -65,9 +65,9 @@ enum wis_res {
 /* Permission classes, lowest first: a client allowed one is allowed those
  * below it. */
 enum wis_perm {
-	WIS_PERM_READ = 0,    /* looks, changes nothing a user set up          */
-	WIS_PERM_CONTROL = 1, /* drives pins, radio, buses, flash              */
-	WIS_PERM_ADMIN = 2,   /* resets the module, enters its bootloader      */
+	WIS_PERM_READ = 0,    /* looks (reads, ADC), changes nothing set up    */
+	WIS_PERM_CONTROL = 1, /* drives pins, radio, buses                     */
+	WIS_PERM_ADMIN = 2,   /* flash writes, resets, the bootloader          */
 };
 
 /* Timeout classes. */

@@ -48,21 +48,27 @@ METHOD = {"radio listen": "radio.rx"}
 
 
 def commands():
-    """(words, usage tokens) for every command in wisctl --help."""
+    """(words, usage tokens) for every command in wisctl --help (the names;
+    each one's usage from `wisctl help COMMAND`, wrapped lines joined)."""
     out = subprocess.run([WISCTL, "--help"], capture_output=True, text=True).stdout
-    body = out.split("commands:\n", 1)[1].split("\n\n", 1)[0]
+    body = out.split("\ncommands", 1)[1].split(":\n", 1)[1].split("\n\n", 1)[0]
     cmds = []
     for line in body.splitlines():
-        usage = re.split(r"\s{2,}", line.strip())[0]
+        m = re.match(r"  (\S+(?: [a-z0-9-]+)?)  +\S", line)  # flash write-image
+        if not m or line.startswith("   "):
+            continue  # a wrapped help line
+        name = m.group(1)
+        text = subprocess.run([WISCTL, "help", *name.split()], capture_output=True,
+                              text=True).stdout
+        usage = " ".join(l.strip() for l in text.splitlines() if not l.startswith("    ")
+                         or l.startswith("     "))
+        usage = usage[len("usage: wisctl "):]
         toks = re.findall(r"\[[^\]]*\]|\S+", usage)
-        n = 0
-        while n < len(toks) and re.fullmatch(r"[a-z][a-z0-9-]*", toks[n]):  # flash write-image
-            n += 1
-        # A long usage runs into its help text with one space between.
+        n = len(name.split())
         end = n
         while end < len(toks) and re.fullmatch(r"\[.*\]|[A-Z][A-Z=.]*", toks[end]):
             end += 1
-        cmds.append((" ".join(toks[:n]), toks[n:end]))
+        cmds.append((name, toks[n:end]))
     assert len(cmds) >= 10, out
     return cmds
 

@@ -61,7 +61,7 @@ def test_info_pins_status(env):
     assert (pins["IO2"]["pad"], pins["IO2"]["pad_name"]) == (26, "SW2")
     assert (pins["LED3"]["pad"], pins["LED3"]["pad_name"], pins["LED3"]["ain"]) == (30, "QSPI_DIO3", 0)
     assert pins["IO7"]["connector"] == 0 and pins["IO7"]["pad"] == 31
-    assert "device:" in ok(run(env, "status"))
+    assert "device.state: up" in ok(run(env, "status"))
 
 
 def test_gpio_get_set_mode(env):
@@ -226,7 +226,7 @@ def test_json_after_the_command_and_plain_paths(env):
     assert json.loads(ok(run(env, "info", "-j")))["board"] == "RAK4631"
     # Human output shows paths as they are, not JSON-escaped (\/dev\/pts).
     out = ok(run(env, "status"))
-    assert "\\/" not in out and '"path":"/' in out, out
+    assert "\\/" not in out and "device.path: /" in out, out
 
 
 def test_device_direct_same_mapping(env):

@@ -8,7 +8,9 @@ from wisdtest import WISCTL, wisctl
 
 def test_rows_help_and_usage(env):
     r = subprocess.run([WISCTL, "--help"], capture_output=True, text=True)
-    assert "delay US" in r.stdout and "emit COUNT [LEN]" in r.stdout
+    assert "\n  delay " in r.stdout and "\n  emit " in r.stdout
+    r = subprocess.run([WISCTL, "help", "emit"], capture_output=True, text=True)
+    assert r.stdout.startswith("usage: wisctl emit COUNT [LEN]\n"), r.stdout
     for cmd in (["delay"], ["emit"]):
         r = subprocess.run([WISCTL, *cmd, "--help"], capture_output=True, text=True)
         assert r.returncode == 0 and r.stdout.startswith("usage: wisctl " + cmd[0]), r

@@ -9,6 +9,7 @@ import threading
 import time
 
 from wisdtest import Client, Setup, wait_for
+from sectest import tcp_setup
 
 
 def test_fifty_concurrent_clients(env):
@@ -171,22 +172,13 @@ def test_idle_client_dropped_subscriber_kept():
 
 
 def test_tcp_listener_on_loopback():
-    # The port is picked free, then handed to wisd: another process could
-    # take it in between, so a refused start is retried on a new port.
-    for attempt in range(3):
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()
-        try:
-            s = Setup(wisd_args=("--tcp", str(port)))
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
+    # tcp_setup picks a free port (retried if taken meanwhile) and a token
+    # file; TCP clients authenticate first (test_security_classes.py).
+    s, port, token = tcp_setup()
     try:
         c = Client(("127.0.0.1", port))
         s.clients.append(c)
+        assert c.call("rpc.auth", {"token": token}) == {"class": "control"}
         assert c.call("system.ping", {"data": "tcp"}) == {"data": "tcp"}
         assert "tcp 127.0.0.1" in s.wisd.logtext()
     finally:

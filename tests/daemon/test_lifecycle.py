@@ -109,14 +109,16 @@ def test_module_reset_reapplies_state(env):
 
 def test_release_forgets_state(env):
     c = env.client()
-    c.call("gpio.mode", {"pin": "LED1", "mode": "output", "initial": 1})
-    c.call("pin.release", {"pin": "LED1"})
+    # IO3: LED1 and LED2 are outputs again after any reset (the module's
+    # default), whatever was released.
+    c.call("gpio.mode", {"pin": "IO3", "mode": "output", "initial": 1})
+    c.call("pin.release", {"pin": "IO3"})
     w = env.client()
     w.call("subscribe", {"topics": "device.state"})
     c.call("system.reset")
     assert w.notification("device.state", 5)["params"]["state"] == "reset"
     assert w.notification("device.state", 5)["params"]["state"] == "up"
-    assert c.call("pin.state", {"pin": "LED1"})["owner"] == "none"
+    assert c.call("pin.state", {"pin": "IO3"})["owner"] == "none"
 
 
 def test_sighup_reopens(env):

@@ -61,8 +61,9 @@ def test_shared_pins_refused_both_ways(env):
     b.call("unclaim", {"resources": "IO7"})
     a.call("claim", {"resources": "flash"})
     refused(b, "gpio.set", {"values": {"LED3": 1}}, "pin:LED3", "flash", la)
-    # Reads stay open; resources on other pins are unaffected.
-    assert "LED3" in b.call("gpio.get", {"pins": "LED3"})
+    # Reading LED3 would make the unconfigured pin an input under the flash
+    # (issue 10, defect 7); resources on other pins are unaffected.
+    refused(b, "gpio.get", {"pins": "LED3"}, "pin:LED3", "flash", la)
     assert b.call("claim", {"resources": ["i2c1", "uart1"]})["claimed"] == ["uart0", "i2c1",
                                                                               "uart1"]
     # system.pins names the claim that covers a pin.
@@ -82,7 +83,9 @@ def discover(env):
 def test_permission_classes_in_discover(env):
     ms = discover(env)
     want = {"system.reset": "admin", "gpio.set": "control", "gpio.mode": "control",
-            "adc.read": "control", "pin.release": "control", "claim": "control",
+            "adc.read": "read", "pin.release": "control", "claim": "control",
+            "flash.write": "admin", "flash.erase": "admin", "flash.raw": "admin",
+            "flash.read": "read", "rpc.auth": "read", "radio.send": "control",
             "system.emit": "control", "gpio.get": "read", "system.ping": "read",
             "system.pins": "read", "pin.state": "read", "daemon.status": "read",
             "system.delay": "read", "rpc.discover": "read", "subscribe": "read"}

@@ -220,3 +220,24 @@ def test_no_chip_fitted_naks(tmp_path):
         wait_for(lambda: "SPI operation refused" in st.wisd.logtext(), what="NAK logged")
     finally:
         st.close()
+
+
+def test_web_page_request_closed_unread(bridge):
+    """A browser's cross-origin POST to the port (its body could hold SPI
+    operations: 13 = O_SPIOP, then a chip erase) is closed before any byte
+    is acted on."""
+    c = socket.create_connection(("127.0.0.1", bridge.port), timeout=5)
+    body = bytes([0x13, 1, 0, 0, 0, 0, 0, 0x06, 0x13, 1, 0, 0, 0, 0, 0, 0xC7])
+    c.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    try:
+        assert c.recv(64) == b""
+    except ConnectionResetError:
+        pass
+    c.close()
+    st = wait_for(lambda: (lambda s: s if s["refused"] == 1 else None)(status(bridge)),
+                  what="refusal counted")
+    assert st["spi_ops"] == 0 and st["sessions"] == 1
+    assert "not serprog" in bridge.wisd.logtext()
+    # The chip is untouched (a chip erase would have made it all 0xff).
+    assert bridge.img.read_bytes() == bridge.orig

@@ -37,7 +37,8 @@ class Lab:
         self.served2 = wisdtest.Sim(tmp, SIM_ARGS + medium, link=os.path.join(tmp, "t.tty"),
                                     control=os.path.join(tmp, "t.ctl"))
         self.procs.append(self.served2)
-        self.wisd = wisdtest.Wisd(tmp, self.served.link)
+        # The radio tests send more than EU868's duty cycle allows in a second.
+        self.wisd = wisdtest.Wisd(tmp, self.served.link, ("--set", "radio_region=lab"))
         self.sock = self.wisd.sock
         self.tmp = tmp
 

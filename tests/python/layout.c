@@ -26,7 +26,9 @@ int main(void)
 	S(wis_info);
 	F(wis_info, proto_version), F(wis_info, fw_version), F(wis_info, board);
 	F(wis_info, device_id), F(wis_info, device_id_hex), F(wis_info, caps);
-	F(wis_info, max_payload), F(wis_info, window);
+	F(wis_info, max_payload), F(wis_info, window), F(wis_info, reset_cause), F(wis_info, fault);
+	F(wis_info, fault.kind), F(wis_info, fault.pc), F(wis_info, fault.lr),
+	    F(wis_info, fault.cfsr);
 	S(wis_pin_def);
 	F(wis_pin_def, name), F(wis_pin_def, connector), F(wis_pin_def, kind), F(wis_pin_def, nrf);
 	F(wis_pin_def, ain), F(wis_pin_def, funcs), F(wis_pin_def, note), F(wis_pin_def, pad);

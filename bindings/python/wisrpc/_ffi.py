@@ -30,10 +30,15 @@ class Found(Structure):
                 ("vid", c_uint16), ("pid", c_uint16)]
 
 
+class Fault(Structure):
+    _fields_ = [("kind", c_uint8), ("pc", c_uint32), ("lr", c_uint32), ("cfsr", c_uint32)]
+
+
 class Info(Structure):
     _fields_ = [("proto_version", c_uint), ("fw_version", c_char * 32), ("board", c_char * 32),
                 ("device_id", c_uint8 * 8), ("device_id_hex", c_char * 17), ("caps", c_uint32),
-                ("max_payload", c_uint), ("window", c_uint)]
+                ("max_payload", c_uint), ("window", c_uint), ("reset_cause", c_uint8),
+                ("fault", Fault)]
 
 
 class PinDef(Structure):

@@ -263,9 +263,14 @@ class Device(DeviceBase):
         i = self._lib.wis_get_info(self._dev).contents
         caps = [n for b, n in enumerate(_ffi.names("wis_cap_names", 32))
                 if n and i.caps & (1 << b)]
+        fault = None
+        if i.fault.kind:
+            kinds = {3: "hardfault", 4: "memmanage", 5: "busfault", 6: "usagefault"}
+            fault = {"kind": kinds.get(i.fault.kind, "?"), "pc": "0x%08x" % i.fault.pc,
+                     "lr": "0x%08x" % i.fault.lr, "cfsr": "0x%08x" % i.fault.cfsr}
         return Info(i.board.decode(), i.fw_version.decode(), i.proto_version,
                     i.device_id_hex.decode(), caps, "simulated" in caps, i.max_payload, i.window,
-                    self.path)
+                    self.path, _ffi.name_of("wis_reset_cause_names", i.reset_cause), fault)
 
     def pins(self) -> List[Pin]:
         """The module's I/O pins."""

@@ -56,7 +56,7 @@ class RpcOps(DeviceBase):
         r = yield ("system.info", None)
         return Info(r["board"], r["firmware"], r["protocol"], r["device_id"],
                     list(r["capabilities"]), bool(r["simulated"]), r["max_payload"],
-                    r["window"], r["path"])
+                    r["window"], r["path"], r.get("reset_cause", "power_on"), r.get("fault"))
 
     @op
     def pins(self) -> Op:

@@ -19,6 +19,10 @@ class Info:
     max_payload: int
     window: int
     path: str
+    # Why the module last booted: "power_on", "request", "watchdog", "pin"
+    # or "fault"; after a fault, where: {"kind", "pc", "lr", "cfsr"}.
+    reset_cause: str = "power_on"
+    fault: Optional[Dict[str, str]] = None
 
 
 @dataclass
