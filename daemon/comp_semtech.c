@@ -160,8 +160,9 @@ void semtech_send(struct semtech *s, bool up, uint8_t ident, uint16_t tok, bool 
 		memcpy(p + 4, s->eui, 8);
 		n = 12;
 	}
+	/* A binary datagram: no NUL wanted. */
 	if (blen)
-		memcpy(p + n, body, blen);
+		memcpy(p + n, body, blen); // NOLINT(bugprone-not-null-terminated-result)
 	uv_buf_t b = uv_buf_init((char *)p, (unsigned)(n + blen));
 	const struct sockaddr *to = (const struct sockaddr *)(up ? &s->srv_up : &s->srv_down);
 	if (uv_udp_send(r, up ? &s->up : &s->down, &b, 1, to, on_sent) < 0)
@@ -408,7 +409,7 @@ static int start(struct wisd *d, struct wisd_comp *self)
 	if (s->c->eui[0]) {
 		for (int i = 0; i < 8; i++) {
 			unsigned x;
-			sscanf(s->c->eui + 2 * i, "%2x", &x);
+			sscanf(s->c->eui + 2 * i, "%2x", &x); // NOLINT(cert-err34-c): 2 digits
 			s->eui[i] = (uint8_t)x;
 		}
 		s->eui_known = true;

@@ -325,7 +325,8 @@ static size_t command(struct session *s, const uint8_t *in, size_t n)
 	}
 	case SP_Q_PGMNAME: {
 		uint8_t b[17] = {SP_ACK};
-		memcpy(b + 1, "wisd RAK4631", 12); /* 16 bytes, NUL padded */
+		/* 16 bytes, NUL padded (b is zeroed) */
+		memcpy(b + 1, "wisd RAK4631", 12); // NOLINT(bugprone-not-null-terminated-result)
 		reply(s, b, sizeof b);
 		return 1;
 	}

@@ -180,10 +180,19 @@ static int set_pin(struct wisd_config *c, const char *name, const char *v, char 
 		snprintf(err, errlen, "pin.%s: %s", name, e.message);
 		return -1;
 	}
-	int used = 0, n = sscanf(v, "%31s %d %n", mode, &level, &used);
-	if (n == 1) /* no level: the rest must be blank */
-		sscanf(v, "%*s %n", &used);
-	if (n < 1 || level < 0 || level > 1 || v[used] != 0) {
+	/* The level by strtol: sscanf's %d is undefined on overflow (glibc
+	 * took "output 4294967297" as level 1). */
+	int used = 0, n = sscanf(v, "%31s %n", mode, &used);
+	const char *rest = v + used;
+	if (n == 1 && *rest) {
+		char *end;
+		errno = 0;
+		long l = strtol(rest, &end, 10);
+		level = errno || end == rest || l < 0 || l > 1 ? -1 : (int)l;
+		for (rest = end; isspace((unsigned char)*rest);)
+			rest++;
+	}
+	if (n < 1 || level < 0 || level > 1 || *rest != 0) {
 		snprintf(err, errlen, "pin.%s: expected 'MODE [0|1]'", name);
 		return -1;
 	}

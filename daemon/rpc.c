@@ -458,6 +458,8 @@ void rpc_line(struct client *c, char *line, size_t len)
 		return;
 	}
 	size_t n = json_object_is_type(q, json_type_array) ? json_object_array_length(q) : 1;
+	/* &one is only written to (wisj_id_spans fills spans[0..n)). */
+	// cppcheck-suppress uninitvar
 	struct wisj_span one, *spans = n > 1 ? malloc(n * sizeof *spans) : &one;
 	if (spans)
 		wisj_id_spans(line, len, spans, n);

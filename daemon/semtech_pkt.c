@@ -7,6 +7,7 @@
  */
 #include "semtech.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +123,8 @@ json_object *semtech_rxpk(json_object *rx)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		unsigned b;
-		if (sscanf(h + 2 * i, "%2x", &b) != 1)
+		/* %2x: at most two digits, no overflow to report. */
+		if (sscanf(h + 2 * i, "%2x", &b) != 1) // NOLINT(cert-err34-c)
 			return NULL;
 		data[i] = (uint8_t)b;
 	}
@@ -154,6 +156,8 @@ json_object *semtech_rxpk(json_object *rx)
 	json_object_object_add(o, "rfch", json_object_new_int(0));
 	char f[24];
 	snprintf(f, sizeof f, "%.6f", json_object_get_int64(freq) / 1e6);
+	/* atof of what snprintf just wrote: nothing to report. */
+	// NOLINTNEXTLINE(cert-err34-c)
 	json_object_object_add(o, "freq", json_object_new_double_s(atof(f), f));
 	json_object_object_add(o, "stat",
 	                       json_object_new_int(json_object_get_boolean(crc) ? 1 : 0));
@@ -164,6 +168,7 @@ json_object *semtech_rxpk(json_object *rx)
 	                       json_object_new_int((int)lround(json_object_get_double(rssi))));
 	char l[16];
 	snprintf(l, sizeof l, "%.1f", json_object_get_double(snr));
+	// NOLINTNEXTLINE(cert-err34-c): atof of what snprintf just wrote
 	json_object_object_add(o, "lsnr", json_object_new_double_s(atof(l), l));
 	json_object_object_add(o, "size", json_object_new_int((int)n));
 	json_object_object_add(o, "data", json_object_new_string(b64txt));
@@ -182,14 +187,21 @@ static bool parse_datr(const char *s, unsigned *sf, uint32_t *bw)
 {
 	static const uint32_t bws[] = {7812,  10417, 15625,  20833,  31250,
 	                               41667, 62500, 125000, 250000, 500000};
-	unsigned f;
-	double k;
-	int used = 0;
-	if (sscanf(s, "SF%uBW%lf%n", &f, &k, &used) != 2 || s[used] || f < 5 || f > 12)
+	/* strtoul/strtod, not sscanf: %u is undefined on overflow (glibc took
+	 * "SF4294967303BW125" as SF7). */
+	char *end, *bw_end;
+	if (strncmp(s, "SF", 2) != 0)
+		return false;
+	errno = 0;
+	unsigned long f = strtoul(s + 2, &end, 10);
+	if (errno || end == s + 2 || f < 5 || f > 12 || strncmp(end, "BW", 2) != 0)
+		return false;
+	double k = strtod(end + 2, &bw_end);
+	if (bw_end == end + 2 || *bw_end)
 		return false;
 	for (size_t i = 0; i < sizeof bws / sizeof *bws; i++)
 		if (fabs(bws[i] / 1000.0 - k) < 0.06) {
-			*sf = f;
+			*sf = (unsigned)f;
 			*bw = bws[i];
 			return true;
 		}

@@ -63,7 +63,7 @@ static void on_info(void *user, json_object *r, struct wisj_error *err)
 		if (strlen(h) == 16) {
 			for (int i = 0; i < 8; i++) {
 				unsigned x = 0;
-				sscanf(h + 2 * i, "%2x", &x);
+				sscanf(h + 2 * i, "%2x", &x); // NOLINT(cert-err34-c): 2 digits
 				s->eui[i] = (uint8_t)x;
 			}
 			s->eui_known = true;

@@ -24,8 +24,12 @@ static uint64_t rd_u64le(const uint8_t *p)
 	return v;
 }
 
+/* Saturates rather than wrapping: a device that jumps its clock by ages
+ * must not look like one that drifted by a little. */
 static uint64_t drift_us(uint64_t age_us)
 {
+	if (age_us > (UINT64_MAX - 999999) / WIS_DRIFT_PPM)
+		return UINT64_MAX / 1000000;
 	return (age_us * WIS_DRIFT_PPM + 999999) / 1000000;
 }
 
@@ -145,8 +149,8 @@ static struct timespec ns_ts(int64_t ns)
 	return ts;
 }
 
-void wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespec *realtime,
-                             struct timespec *monotonic, uint32_t *error_us)
+int wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespec *realtime,
+                            struct timespec *monotonic, uint32_t *error_us)
 {
 	struct wis_clock c = {0};
 	if (dev) {
@@ -154,7 +158,14 @@ void wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespe
 		c = dev->clk;
 		pthread_mutex_unlock(&dev->mu);
 	}
-	if (!c.valid) {
+	/* The distance from the sync sample, in unsigned arithmetic (device
+	 * times are unsigned µs since boot: one before the sample is at most
+	 * c.dev_us back, so UINT64_MAX is far ahead, never "just before").
+	 * Beyond WIS_CLOCK_SPAN_US the drift alone would make the bound
+	 * meaningless, and nanoseconds would no longer fit an int64_t. */
+	bool ahead = device_us >= c.dev_us;
+	uint64_t age = ahead ? device_us - c.dev_us : c.dev_us - device_us;
+	if (!c.valid || age > WIS_CLOCK_SPAN_US) {
 		struct timespec zero = {0, 0};
 		if (realtime)
 			*realtime = zero;
@@ -162,10 +173,10 @@ void wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespe
 			*monotonic = zero;
 		if (error_us)
 			*error_us = UINT32_MAX;
-		return;
+		return WIS_E_UNMAPPABLE;
 	}
-	int64_t delta_us = (int64_t)(device_us - c.dev_us);
-	int64_t mono = c.mono_ns + delta_us * 1000;
+	int64_t delta_ns = (int64_t)age * 1000; /* age <= 2^46: no overflow */
+	int64_t mono = ahead ? c.mono_ns + delta_ns : c.mono_ns - delta_ns;
 	if (monotonic)
 		*monotonic = ns_ts(mono);
 	if (realtime) {
@@ -177,8 +188,10 @@ void wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespe
 		*realtime = ns_ts(mono + off);
 	}
 	if (error_us) {
-		uint64_t age = (uint64_t)(delta_us < 0 ? -delta_us : delta_us);
+		/* The drift is at most 2^46 * 50 / 10^6 µs (3.5e9: the span is
+		 * chosen so); only an absurd round trip can need the clamp. */
 		uint64_t e = (c.rtt_us + 1) / 2 + drift_us(age) + 1; /* +1: µs resolution */
-		*error_us = e > UINT32_MAX ? UINT32_MAX : (uint32_t)e;
+		*error_us = e >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)e;
 	}
+	return 0;
 }

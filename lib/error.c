@@ -101,6 +101,8 @@ const char *wis_strerror(int code)
 		return "port in use by another program";
 	case WIS_E_REGULATION:
 		return "not allowed by the regional radio rules";
+	case WIS_E_UNMAPPABLE:
+		return "device time cannot be mapped to host time";
 	}
 	if (code < 0 && code > -64)
 		return "unknown device status";

@@ -42,7 +42,7 @@ static const struct wis__band kr920[] = {{920900000, 923300000, 10000, 14, 0}};
 
 #define R(name, b)                                                                                 \
 	{                                                                                          \
-		name, b, (int)(sizeof b / sizeof b[0])                                             \
+		name, b, (int)(sizeof(b) / sizeof((b)[0]))                                             \
 	}
 static const struct region regions[] = {
     R("EU868", eu868), R("US915", us915), R("AU915", au915),

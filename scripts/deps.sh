@@ -4,7 +4,7 @@
 wis_deps=(gcc pkg-config meson ninja-build libserialport-dev libusb-1.0-0-dev libjson-c-dev
           libuv1-dev libmosquitto-dev python3 python3-pytest valgrind flashrom
           mosquitto mosquitto-clients openssl python3-pip jq
-          gcc-arm-none-eabi libnewlib-arm-none-eabi scdoc socat)
+          gcc-arm-none-eabi libnewlib-arm-none-eabi scdoc socat clang-tidy cppcheck)
 # For the Debian packages (scripts/deb.sh, scripts/test.sh): the build
 # tools and lintian.
 wis_deb_deps=(debhelper dpkg-dev fakeroot lintian)

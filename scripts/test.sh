@@ -5,8 +5,10 @@
 # the libFuzzer targets) and runs the whole meson test suite in the gcc
 # builds (the valgrind suite in the first) and the unit, firmware,
 # integration and fuzz suites in the clang one, then builds and checks the
-# Debian packages (scripts/deb.sh, tests/ops/deb_check.sh).  Ends with one line
-# "N passed, N failed".
+# Debian packages (scripts/deb.sh, tests/ops/deb_check.sh).  The soak suite
+# (about a minute of load with faults) runs in the first gcc build only,
+# and the static analysis (scripts/static.sh: clang-tidy, cppcheck) on its
+# compile_commands.json.  Ends with one line "N passed, N failed".
 # Usage: scripts/test.sh [meson test args...]   e.g. --suite unit
 #        scripts/test.sh --coverage [meson test args...]
 #            instead: one gcc build with -Db_coverage=true, every suite but
@@ -90,7 +92,20 @@ fi
 # vector table and budgets, and the UF2 file block by block (suite image).
 run_suite build/fw --cross-file cross/arm-none-eabi.txt --werror -Dbuildtype=minsize -- --suite image --verbose
 CC=gcc run_suite build/ci --werror -Dbuildtype=debugoptimized -- "$@"
-CC=gcc run_suite build/asan --werror -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -- "$@"
+if [ $# -eq 0 ]; then
+	if scripts/static.sh build/ci; then
+		passed=$((passed + 1))
+	else
+		echo "static analysis: findings (above)"
+		failed=$((failed + 1))
+		status=1
+	fi
+fi
+# The soak test's load and timing are measured in the optimised build; a
+# sanitizer build would only make it slower.
+asan_args=("$@")
+[ $# -gt 0 ] || asan_args=(--no-suite soak)
+CC=gcc run_suite build/asan --werror -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -- "${asan_args[@]}"
 # clang -Werror, and the fuzz targets as libFuzzer binaries run for a
 # bounded time; the daemon and CLI suites (Python, the same C) are not
 # repeated here to keep CI short.

@@ -90,6 +90,7 @@ void sim_module_reset(struct sim *s, uint8_t cause)
 		for (int i = 0; i < 64 && read(s->link_fd, junk, sizeof junk) > 0; i++)
 			;
 	}
+	sim_fault_drop_rx(s);
 	sim_link_flush(s); /* the RESET response leaves before the reset */
 	s->hw.txlen = 0;
 	simhal_pins_reset(&s->hw);
@@ -137,6 +138,12 @@ static void usage(FILE *f)
 	      "  --flash-image F  back the flash chip with file F (1 MiB, created 0xFF)\n"
 	      "  --no-flash       no flash chip fitted: the internal fallback store is used\n"
 	      "  --flash-fast     chip and NVMC busy times divided by 100 (tests)\n"
+	      "  --fault SPEC     link faults, SPEC = KIND=RATE[,KIND=RATE...]: drop, corrupt\n"
+	      "                   (one bit flipped), dup (sent twice) each byte with that\n"
+	      "                   chance (0..1, e.g. 1e-4), delay=RATE:MS holds the stream MS ms\n"
+	      "                   from such a byte on; both directions (see also: fault)\n"
+	      "  --fault-seed N   seed of the fault draws (default 1): same seed and traffic,\n"
+	      "                   same faults\n"
 	      "  --quiet          no log messages on stderr\n"
 	      "  --help           this text\n"
 	      "  --version        the firmware version it runs\n"
@@ -146,7 +153,12 @@ static void usage(FILE *f)
 	      "                   [tcp=127.0.0.1:PORT]\n"
 	      "Control commands (one per line, reply \"ok ...\" or \"error ...\"):\n"
 	      "  press PIN, release PIN, drive PIN 0|1|z, adc PIN MV, get PIN, led PIN,\n"
-	      "  reset, stats, quit, help, radio [corrupt N]\n",
+	      "  reset, stats, quit, help, radio [corrupt N],\n"
+	      "  fault (show settings and counts), fault drop|corrupt|dup RATE,\n"
+	      "  fault delay RATE MS, fault seed N, fault off (rates 0, stall ended),\n"
+	      "  fault stall MS (nothing read or written for MS ms),\n"
+	      "  fault vanish MS (the pty or TCP port goes away; after MS ms it is back,\n"
+	      "  --link repointed, and the module boots as after a replug)\n",
 	      f);
 }
 
@@ -223,6 +235,9 @@ static int parse_num(int o, const char *arg, long *v)
 static struct timespec wait_for(struct sim *s)
 {
 	uint64_t now = simhal_now(&s->hw), dl = s->hw.alarm, r = sim_radio_next_event(s);
+	uint64_t f = sim_fault_next_us(s);
+	if (f < r)
+		r = f;
 	uint64_t us = 1000000;
 	if (dl != UINT64_MAX)
 		dl = dl > now + SPIN_US ? dl - SPIN_US : now;
@@ -240,12 +255,13 @@ static void run_loop(struct sim *s)
 	struct pollfd pf[SIM_MAX_WATCH];
 	struct sim_watch w[SIM_MAX_WATCH];
 	while (!s->quit) {
-		if (s->link_fd >= 0)
+		if (s->link_fd >= 0) {
+			bool out = wisfw_core_tx_pending(&s->core) || s->hw.txlen ||
+			           sim_fault_want_write(s);
 			sim_watch_events(
 			    s, s->link_fd,
-			    (short)(POLLIN |
-			            (wisfw_core_tx_pending(&s->core) || s->hw.txlen ? POLLOUT
-			                                                            : 0)));
+			    (short)((sim_fault_want_read(s) ? POLLIN : 0) | (out ? POLLOUT : 0)));
+		}
 		size_t n = s->nwatch;
 		memcpy(w, s->watch, n * sizeof w[0]);
 		for (size_t i = 0; i < n; i++)
@@ -270,6 +286,7 @@ static void run_loop(struct sim *s)
 			if (s->hw.reset_req)
 				sim_module_reset(s, WIS_CAUSE_REQUEST);
 		}
+		sim_fault_poll(s);
 		wisfw_core_poll(&s->core, simhal_now(&s->hw));
 		if (s->hw.reset_req)
 			sim_module_reset(s, WIS_CAUSE_REQUEST);
@@ -297,6 +314,8 @@ int main(int argc, char **argv)
 	    {"flash-image", required_argument, NULL, 'F'},
 	    {"no-flash", no_argument, NULL, 'N'},
 	    {"flash-fast", no_argument, NULL, 'S'},
+	    {"fault", required_argument, NULL, 'f'},
+	    {"fault-seed", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -316,6 +335,8 @@ int main(int argc, char **argv)
 	long num;
 	int o;
 	simhal_init(&s->hw, false);
+	sim_fault_init(&s->fault, 1);
+	const char *fault_spec = NULL;
 	s->hw.user = s;
 	s->hw.log = hw_log;
 	s->hw.drain = hw_drain;
@@ -343,6 +364,21 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'f':
+			fault_spec = optarg;
+			break;
+		case 's': {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || !*optarg || *end || *optarg == '-' || v > UINT32_MAX) {
+				fprintf(stderr, "wisrpc-sim: --fault-seed %s: want 0..4294967295\n",
+				        optarg);
+				return 2;
+			}
+			s->fault.seed = (uint32_t)v;
+			break;
+		}
 		case 'V':
 			printf("wisrpc-sim %s\n", WIS_LIB_VERSION);
 			return 0;
@@ -425,6 +461,18 @@ int main(int argc, char **argv)
 			break;
 		default:
 			usage(stderr);
+			return 2;
+		}
+	}
+	{
+		/* The seed first, whatever the order of the options. */
+		uint32_t seed = s->fault.seed;
+		sim_fault_init(&s->fault, seed);
+		if (fault_spec && sim_fault_parse(&s->fault, fault_spec) < 0) {
+			fprintf(stderr,
+			        "wisrpc-sim: --fault %s: want KIND=RATE[,...]: drop, corrupt, dup "
+			        "with a rate 0..1 per byte, delay=RATE:MS\n",
+			        fault_spec);
 			return 2;
 		}
 	}

@@ -39,6 +39,27 @@ struct sim_ctl_client {
 	char buf[SIM_CTL_LINE];
 };
 
+/* Fault injection on the link (sim_fault.c): one queue per direction. */
+struct sim_fault_dir {
+	uint32_t rng;
+	uint8_t q[65536];
+	size_t len;
+	size_t free_len;     /* bytes ahead of a delay, free to go */
+	uint64_t hold_until; /* simhal µs: the rest waits until then */
+};
+
+struct sim_fault {
+	uint32_t seed;
+	uint32_t drop, corrupt, dup, delay; /* rates: probability x 2^32 per byte */
+	uint32_t delay_us;
+	uint64_t stall_until; /* simhal µs; 0: not stalled */
+	uint64_t back_at;     /* vanished until then; 0: present */
+	const char *was_link_path;
+	struct sim_fault_dir rx, tx;
+	uint64_t n_dropped, n_corrupted, n_duplicated, n_delayed;
+	unsigned n_stalls, n_vanished;
+};
+
 struct sim {
 	struct wisfw_core core;
 	struct simhal hw; /* the simulated peripherals, hal included */
@@ -70,6 +91,8 @@ struct sim {
 	 * through sock (fd -1 without --medium) */
 	struct simhal_radio radio;
 	struct radio_medium_sock sock;
+
+	struct sim_fault fault;
 };
 
 /* --medium and its settings. */
@@ -99,6 +122,27 @@ void sim_link_close(struct sim *s);
 bool sim_link_flush(struct sim *s);
 /* The host went away: drop what was buffered for it. */
 void sim_link_drop(struct sim *s);
+
+/* sim_fault.c */
+void sim_fault_init(struct sim_fault *f, uint32_t seed);
+/* "drop=R,corrupt=R,dup=R,delay=R:MS" (--fault); 0 or -1. */
+int sim_fault_parse(struct sim_fault *f, const char *spec);
+/* Bytes read from the link, on their way to the core. */
+void sim_fault_rx(struct sim *s, const uint8_t *p, size_t n);
+/* Most bytes the link may read now (SIZE_MAX without faults). */
+size_t sim_fault_rx_room(const struct sim *s);
+/* Flush with faults: *handled false when none are set (the caller writes
+ * as usual); else returns true when nothing is left to send. */
+bool sim_fault_tx(struct sim *s, bool *handled);
+bool sim_fault_want_read(const struct sim *s);
+bool sim_fault_want_write(const struct sim *s);
+/* Time (simhal µs) the faults next need the loop; UINT64_MAX: none. */
+uint64_t sim_fault_next_us(const struct sim *s);
+/* Releases held bytes whose time has come; brings a vanished link back. */
+void sim_fault_poll(struct sim *s);
+/* Module reset: bytes on their way in die with it. */
+void sim_fault_drop_rx(struct sim *s);
+void sim_fault_control(struct sim *s, char **av, int ac, char *reply, size_t n);
 
 /* sim_radio.c */
 int sim_radio_open(struct sim *s, const struct sim_radio_opts *o);

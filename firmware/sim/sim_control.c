@@ -22,8 +22,9 @@
 
 #define HELP                                                                                       \
 	"ok commands: press PIN | release PIN | drive PIN 0|1|z | adc PIN MV | get PIN | led PIN " \
-	"| i2c BUS ok|stuck|stretch ADDR | uart PORT inject N | reset | stats | quit | help "        \
-	"| radio [corrupt N]"
+	"| i2c BUS ok|stuck|stretch ADDR | uart PORT inject N | reset | stats | quit | help "      \
+	"| radio [corrupt N] | fault [drop|corrupt|dup RATE | delay RATE MS | stall MS | "         \
+	"vanish MS | seed N | off]"
 
 static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n);
 static void cmd_uart(struct sim *s, char **av, int ac, char *reply, size_t n);
@@ -199,6 +200,8 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
 		cmd_uart(s, av, ac, reply, n);
 	else if (strcmp(cmd, "stats") == 0 && ac == 1)
 		cmd_stats(s, reply, n);
+	else if (strcmp(cmd, "fault") == 0)
+		sim_fault_control(s, av, ac, reply, n);
 	else if (strcmp(cmd, "radio") == 0)
 		sim_radio_control(s, av, ac, reply, n);
 	else if (strcmp(cmd, "reset") == 0 && ac == 1) {
@@ -219,11 +222,13 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
  * stretches SCL past the TWIM timeout; ok undoes both. */
 static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n)
 {
-	int bus = ac >= 3 ? (strcmp(av[1], "i2c1") == 0 ? 0 : strcmp(av[1], "i2c2") == 0 ? 1 : -1)
+	int bus = ac >= 3 ? (strcmp(av[1], "i2c1") == 0   ? 0
+	                     : strcmp(av[1], "i2c2") == 0 ? 1
+	                                                  : -1)
 	                  : -1;
 	long addr = ac == 4 ? strtol(av[3], NULL, 0) : 0;
-	if (bus < 0 || (strcmp(av[2], "stretch") == 0 ? ac != 4 || addr < 8 || addr > 0x77
-	                                                 : ac != 3)) {
+	if (bus < 0 ||
+	    (strcmp(av[2], "stretch") == 0 ? ac != 4 || addr < 8 || addr > 0x77 : ac != 3)) {
 		snprintf(reply, n, "error usage: i2c i2c1|i2c2 ok|stuck|stretch ADDR");
 		return;
 	}
@@ -245,7 +250,9 @@ static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n)
  * once, as from a device; beyond the buffer they are dropped and counted. */
 static void cmd_uart(struct sim *s, char **av, int ac, char *reply, size_t n)
 {
-	int port = ac == 4 ? (strcmp(av[1], "uart0") == 0 ? 0 : strcmp(av[1], "uart1") == 0 ? 1 : -1)
+	int port = ac == 4 ? (strcmp(av[1], "uart0") == 0   ? 0
+	                      : strcmp(av[1], "uart1") == 0 ? 1
+	                                                    : -1)
 	                   : -1;
 	long count = ac == 4 ? strtol(av[3], NULL, 10) : 0;
 	if (port < 0 || strcmp(av[2], "inject") != 0 || count < 1 || count > 65536) {

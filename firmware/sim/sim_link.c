@@ -32,10 +32,11 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 	(void)arg;
 	uint8_t buf[4096];
 	if (revents & POLLIN) {
-		for (int i = 0; i < 64 && !s->hw.reset_req; i++) {
-			ssize_t r = read(fd, buf, sizeof buf);
+		for (int i = 0; i < 64 && !s->hw.reset_req && sim_fault_want_read(s); i++) {
+			size_t room = sim_fault_rx_room(s);
+			ssize_t r = read(fd, buf, room < sizeof buf ? room : sizeof buf);
 			if (r > 0) {
-				wisfw_core_rx(&s->core, buf, (size_t)r);
+				sim_fault_rx(s, buf, (size_t)r);
 				continue;
 			}
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -197,6 +198,10 @@ void sim_link_drop(struct sim *s)
 
 bool sim_link_flush(struct sim *s)
 {
+	bool faults;
+	bool done = sim_fault_tx(s, &faults);
+	if (faults)
+		return done;
 	size_t off = 0;
 	while (off < s->hw.txlen && s->link_fd >= 0) {
 		size_t n = s->hw.txlen - off;

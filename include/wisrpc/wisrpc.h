@@ -76,6 +76,7 @@ enum {
 	WIS_E_CANCELLED = -113,   /* call abandoned (device closed before reply) */
 	WIS_E_IN_USE = -114,      /* another program has the port open (wisd?)   */
 	WIS_E_REGULATION = -115,  /* radio: the regional plan forbids it (now)   */
+	WIS_E_UNMAPPABLE = -116,  /* device time has no host time (see below)    */
 };
 
 /* Name of an error code ("timeout", "pin busy", ...).  Never NULL. */
@@ -357,7 +358,8 @@ struct wis_event {
 	 * are zero when there is no mapping: for the event that shows the
 	 * module restarted (its RESET event, or seq going back if that was
 	 * lost), and for events until the library has resynchronised with the
-	 * new boot (done by the next call or wis_process()). */
+	 * new boot (done by the next call or wis_process()), and for a
+	 * timestamp out of the mapping's range (wis_device_time_to_host()). */
 	struct timespec realtime, monotonic;
 	uint32_t error_us;
 	union {
@@ -398,9 +400,16 @@ struct wis_event {
 typedef void (*wis_event_cb)(wis_device *dev, const struct wis_event *ev, void *user);
 void wis_set_event_cb(wis_device *dev, wis_event_cb cb, void *user);
 
-/* Map a device timestamp to host clocks (see struct wis_event). */
-void wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespec *realtime,
-                             struct timespec *monotonic, uint32_t *error_us);
+/* Map a device timestamp to host clocks (see struct wis_event).  Returns 0,
+ * or WIS_E_UNMAPPABLE when there is no mapping: the clock is not (or no
+ * longer) synchronised, or device_us is more than WIS_CLOCK_SPAN_US
+ * (2^46 µs, about 814 days) from the last synchronisation, where the drift
+ * alone would exceed any useful bound (UINT64_MAX is such a time).  Then
+ * both times are zero and *error_us is UINT32_MAX.  Any pointer may be
+ * NULL. */
+#define WIS_CLOCK_SPAN_US (UINT64_C(1) << 46)
+int wis_device_time_to_host(wis_device *dev, uint64_t device_us, struct timespec *realtime,
+                            struct timespec *monotonic, uint32_t *error_us);
 
 /* ---- asynchronous interface ----------------------------------------------
  * For event loops: poll wis_fd() for readability, call wis_process() when it

@@ -35,22 +35,22 @@
 #define WISJ_RES_MAX 24
 
 /* JSON-RPC 2.0 standard error codes. */
-#define WISJ_PARSE_ERROR -32700
-#define WISJ_INVALID_REQUEST -32600
-#define WISJ_METHOD_NOT_FOUND -32601
-#define WISJ_INVALID_PARAMS -32602
-#define WISJ_INTERNAL_ERROR -32603
+#define WISJ_PARSE_ERROR (-32700)
+#define WISJ_INVALID_REQUEST (-32600)
+#define WISJ_METHOD_NOT_FOUND (-32601)
+#define WISJ_INVALID_PARAMS (-32602)
+#define WISJ_INTERNAL_ERROR (-32603)
 /* Application errors (docs/api.md).  Each names what failed in message;
  * data carries the device or library status where there is one. */
-#define WISJ_DEVICE_ERROR -32000  /* the device refused: data.status names why */
-#define WISJ_UNAVAILABLE -32001   /* no device connected right now             */
-#define WISJ_TIMEOUT -32002       /* the device did not answer in time         */
-#define WISJ_OWNED -32003         /* resource claimed by another client        */
-#define WISJ_OVERLOADED -32004    /* too many requests queued for the device   */
-#define WISJ_SHUTTING_DOWN -32005 /* the daemon is stopping                  */
-#define WISJ_HOST_ERROR -32006    /* link I/O or protocol failure on the host  */
-#define WISJ_FORBIDDEN -32007     /* the caller lacks the permission class   */
-#define WISJ_LIMIT -32008         /* a wisd bound (clients, answer size...)  */
+#define WISJ_DEVICE_ERROR (-32000)  /* the device refused: data.status names why */
+#define WISJ_UNAVAILABLE (-32001)   /* no device connected right now             */
+#define WISJ_TIMEOUT (-32002)       /* the device did not answer in time         */
+#define WISJ_OWNED (-32003)         /* resource claimed by another client        */
+#define WISJ_OVERLOADED (-32004)    /* too many requests queued for the device   */
+#define WISJ_SHUTTING_DOWN (-32005) /* the daemon is stopping                  */
+#define WISJ_HOST_ERROR (-32006)    /* link I/O or protocol failure on the host  */
+#define WISJ_FORBIDDEN (-32007)     /* the caller lacks the permission class   */
+#define WISJ_LIMIT (-32008)         /* a wisd bound (clients, answer size...)  */
 
 struct wisj_error {
 	int code;

@@ -171,7 +171,10 @@ static inline void wis_wr_bytes(struct wis_wr *w, const void *src, size_t n)
 static inline void wis_wr_str(struct wis_wr *w, const char *s)
 {
 	size_t n = 0;
-	while (s[n] && n < 255)
+	/* s is NUL-terminated: the loop stops at its end whatever its array's
+	 * size (cppcheck assumes it may run to 254 in a shorter array). */
+	// cppcheck-suppress arrayIndexOutOfBoundsCond
+	while (n < 255 && s[n])
 		n++;
 	wis_wr_u8(w, (uint8_t)n);
 	wis_wr_bytes(w, s, n);

@@ -12,7 +12,7 @@ static const char *const off_on[] = {"0", "1", NULL};
 
 /* ---- fields of each message ------------------------------------------------ */
 
-#define NF(a) ((uint8_t)(sizeof a / sizeof a[0]))
+#define NF(a) ((uint8_t)(sizeof(a) / sizeof((a)[0])))
 #define U8(n, lo, hi)                                                                              \
 	{                                                                                          \
 		n, WIS_FT_U8, lo, hi, NULL                                                         \

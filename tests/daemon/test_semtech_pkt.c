@@ -150,6 +150,10 @@ static void test_txpk(void)
 	     SEMTECH_TX_INVALID},
 	    {"{\"txpk\":{\"imme\":true,\"freq\":868.1,\"datr\":\"SF4BW125\",\"data\":\"AA\"}}",
 	     SEMTECH_TX_INVALID},
+	    /* sscanf's %u took this as SF7 (static analysis, cert-err34-c) */
+	    {"{\"txpk\":{\"imme\":true,\"freq\":868.1,\"datr\":\"SF4294967303BW125\",\"data\":"
+	     "\"AA\"}}",
+	     SEMTECH_TX_INVALID},
 	    {"{\"txpk\":{\"imme\":true,\"freq\":868.1,\"datr\":\"SF7BW100\",\"data\":\"AA\"}}",
 	     SEMTECH_TX_INVALID},
 	    {"{\"txpk\":{\"imme\":true,\"freq\":868.1,\"datr\":\"SF7BW125x\",\"data\":\"AA\"}}",

@@ -6,10 +6,14 @@
  * seed), half of them made by mutating valid frames, which reach deeper
  * than pure noise.  Built with -Dfuzz=true under clang, the same targets
  * link against libFuzzer instead (and start from the same corpus).
+ * Targets that take text (a request line, a config file) give their count
+ * as "text:N": then the generated inputs are mutations and splices of the
+ * corpus inputs instead of frames.
  *
- * Usage: replay-NAME [ITERATIONS] [CORPUS_FILE_OR_DIR...]
+ * Usage: replay-NAME [ITERATIONS|text:ITERATIONS] [CORPUS_FILE_OR_DIR...]
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +50,14 @@ static size_t valid_frame(uint8_t *out, size_t cap)
 	return wis__frame_encode(out, cap, &h, payload, len);
 }
 
+/* The corpus inputs, kept for text mutations. */
+#define MAX_SEEDS 256
+static struct {
+	uint8_t *p;
+	size_t n;
+} seed[MAX_SEEDS];
+static int nseed;
+
 /* Feeds one corpus file to the target; returns 1 if it was read. */
 static int replay_file(const char *path)
 {
@@ -55,8 +67,65 @@ static int replay_file(const char *path)
 		return 0;
 	size_t n = fread(data, 1, sizeof data, f);
 	fclose(f);
+	printf("corpus %s\n", path);
+	fflush(stdout);
 	LLVMFuzzerTestOneInput(data, n);
+	if (nseed < MAX_SEEDS && (seed[nseed].p = malloc(n + 1)) != NULL) {
+		memcpy(seed[nseed].p, data, n);
+		seed[nseed++].n = n;
+	}
 	return 1;
+}
+
+/* A corpus input, mutated: bytes flipped, set to a JSON-ish character,
+ * dropped, duplicated, or a piece of another input spliced in. */
+static size_t text_input(uint8_t *out, size_t cap)
+{
+	if (!nseed)
+		return 0;
+	static const char sym[] = "{}[]\":,0-9eE.+\\un\n\r\t \x00\xff";
+	int k = (int)(rnd() % (uint32_t)nseed);
+	size_t n = seed[k].n < cap ? seed[k].n : cap;
+	memcpy(out, seed[k].p, n);
+	int muts = 1 + (int)(rnd() % 4);
+	for (int m = 0; m < muts; m++) {
+		size_t at = n ? rnd() % n : 0;
+		switch (rnd() % 5) {
+		case 0:
+			if (n)
+				out[at] ^= (uint8_t)(1u << (rnd() % 8));
+			break;
+		case 1:
+			if (n)
+				out[at] = (uint8_t)sym[rnd() % (sizeof sym - 1)];
+			break;
+		case 2: {
+			size_t len = n ? rnd() % (n - at + 1) % 16 : 0;
+			memmove(out + at, out + at + len, n - at - len);
+			n -= len;
+			break;
+		}
+		case 3: {
+			size_t len = n ? rnd() % (n - at + 1) % 32 : 0;
+			if (n + len <= cap) {
+				memmove(out + at + len, out + at, n - at);
+				n += len;
+			}
+			break;
+		}
+		default: {
+			int j = (int)(rnd() % (uint32_t)nseed);
+			size_t from = seed[j].n ? rnd() % seed[j].n : 0;
+			size_t len = seed[j].n - from;
+			if (len > cap - at)
+				len = cap - at;
+			memcpy(out + at, seed[j].p + from, len);
+			n = at + len;
+			break;
+		}
+		}
+	}
+	return n;
 }
 
 /* A file, or every file in a directory; returns how many were replayed
@@ -79,9 +148,19 @@ static int replay(const char *path)
 	return n;
 }
 
+static void save_input(const char *path, const uint8_t *p, size_t n)
+{
+	FILE *f = path ? fopen(path, "wb") : NULL;
+	if (f) {
+		fwrite(p, 1, n, f);
+		fclose(f);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	long iterations = argc > 1 ? atol(argv[1]) : 20000;
+	bool text = argc > 1 && strncmp(argv[1], "text:", 5) == 0;
+	long iterations = argc > 1 ? atol(argv[1] + (text ? 5 : 0)) : 20000;
 	int seeds = 0;
 	for (int i = 2; i < argc; i++) {
 		int n = replay(argv[i]);
@@ -92,7 +171,20 @@ int main(int argc, char **argv)
 		seeds += n;
 	}
 	static uint8_t buf[4 * WIS_MAX_ENCODED];
-	for (long it = 0; it < iterations; it++) {
+	if (text && !nseed) {
+		fprintf(stderr, "text mutations need a corpus\n");
+		return 1;
+	}
+	/* WIS_FUZZ_SAVE=FILE: each generated input is written there before it
+	 * runs, so the one that crashed or hung is left behind (a corpus file
+	 * to be, once the bug is fixed). */
+	const char *save = getenv("WIS_FUZZ_SAVE");
+	for (long it = 0; text && it < iterations; it++) {
+		size_t n = text_input(buf, sizeof buf);
+		save_input(save, buf, n);
+		LLVMFuzzerTestOneInput(buf, n);
+	}
+	for (long it = 0; !text && it < iterations; it++) {
 		size_t n = 0;
 		int frames = 1 + (int)(rnd() % 4);
 		for (int f = 0; f < frames; f++)
@@ -126,6 +218,7 @@ int main(int argc, char **argv)
 				}
 			}
 		}
+		save_input(save, buf, n);
 		LLVMFuzzerTestOneInput(buf, n);
 	}
 	printf("%d corpus inputs and %ld generated ones, no failure\n", seeds, iterations);

@@ -302,6 +302,48 @@ int main(void)
 		wis_close(dev);
 	}
 
+	printf("clock: a time out of the mapping's range is unmappable, not nonsense\n");
+	nev = 0;
+	CHECK_OK(try_open(name, M_GOOD, &dev, 0));
+	if (dev) {
+		/* The sync point is near now_us (see above).  UINT64_MAX used
+		 * to map to "now" with a tiny bound, and now + 2^62 µs to
+		 * overflow a signed multiply (UBSan stops the sanitizer build). */
+		uint64_t now_us = (uint64_t)(mono_ns() / 1000);
+		const uint64_t bad[] = {UINT64_MAX, now_us + (UINT64_C(1) << 62),
+		                        now_us + WIS_CLOCK_SPAN_US + 10000000};
+		for (int i = 0; i < 3; i++) {
+			struct timespec rt = {1, 1}, mt = {1, 1};
+			uint32_t e = 0;
+			CHECK_RC(wis_device_time_to_host(dev, bad[i], &rt, &mt, &e),
+			         WIS_E_UNMAPPABLE);
+			CHECK(e == UINT32_MAX && mt.tv_sec == 0 && mt.tv_nsec == 0 &&
+			      rt.tv_sec == 0);
+		}
+		CHECK(strcmp(wis_strerror(WIS_E_UNMAPPABLE),
+		             "device time cannot be mapped to host time") == 0);
+		/* Just inside the span: mapped, 2^46 µs ahead, with the drift
+		 * of that age in its bound; the module's boot instant too. */
+		struct timespec m0, m1;
+		uint32_t e0, e1;
+		uint64_t near_end = now_us + WIS_CLOCK_SPAN_US - 10000000;
+		CHECK_OK(wis_device_time_to_host(dev, now_us, NULL, &m0, &e0));
+		CHECK_OK(wis_device_time_to_host(dev, near_end, NULL, &m1, &e1));
+		int64_t d_ns = (m1.tv_sec - m0.tv_sec) * 1000000000LL + (m1.tv_nsec - m0.tv_nsec);
+		CHECK(d_ns == (int64_t)(near_end - now_us) * 1000);
+		int64_t drift = (int64_t)((near_end - now_us) * 50 / 1000000);
+		CHECK(e1 - e0 >= drift && e1 - e0 <= drift + 1);
+		CHECK_OK(wis_device_time_to_host(dev, 0, NULL, NULL, NULL));
+		/* An event stamped out of range carries no host time. */
+		wis_set_event_cb(dev, on_event, NULL);
+		send_edge(20, UINT64_MAX);
+		send_edge(21, (uint64_t)(mono_ns() / 1000));
+		pump_events(dev, 2);
+		CHECK(nev == 2 && evs[0].error_us == UINT32_MAX && evs[0].monotonic.tv_sec == 0);
+		CHECK(evs[1].error_us < 100000);
+		wis_close(dev);
+	}
+
 	printf("opens that must fail clearly\n");
 	CHECK_RC(try_open(name, M_VERSION2, &dev, 0), WIS_E_VERSION);
 	CHECK(strstr(wis_last_error(), "protocol version 2"));
