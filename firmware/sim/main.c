@@ -140,8 +140,9 @@ static void usage(FILE *f)
 	      "  --flash-fast     chip and NVMC busy times divided by 100 (tests)\n"
 	      "  --fault SPEC     link faults, SPEC = KIND=RATE[,KIND=RATE...]: drop, corrupt\n"
 	      "                   (one bit flipped), dup (sent twice) each byte with that\n"
-	      "                   chance (0..1, e.g. 1e-4), delay=RATE:MS holds the stream MS ms\n"
-	      "                   from such a byte on; both directions (see also: fault)\n"
+	      "                   chance (0..1, e.g. 1e-4), delay=RATE:MS holds the\n"
+	      "                   stream MS ms from such a byte on; both directions (see\n"
+	      "                   also: fault)\n"
 	      "  --fault-seed N   seed of the fault draws (default 1): same seed and traffic,\n"
 	      "                   same faults\n"
 	      "  --quiet          no log messages on stderr\n"
@@ -306,7 +307,7 @@ int main(int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"medium", required_argument, NULL, 'm'},
 	    {"path-loss", required_argument, NULL, 'P'},
-	    {"station", required_argument, NULL, 's'},
+	    {"station", required_argument, NULL, 'n'},
 	    {"path-loss-from", required_argument, NULL, 'p'},
 	    {"loss", required_argument, NULL, 'L'},
 	    {"capture", required_argument, NULL, 'C'},
@@ -408,7 +409,7 @@ int main(int argc, char **argv)
 		case 'm':
 			ro.medium = optarg;
 			break;
-		case 's':
+		case 'n':
 		case 'p': {
 			char *end;
 			long st = strtol(optarg, &end, 10), db = 0;
@@ -425,12 +426,12 @@ int main(int argc, char **argv)
 			}
 			if (!ok) {
 				fprintf(stderr, "wisrpc-sim: --%s %s: %s\n",
-				        o == 's' ? "station" : "path-loss-from", optarg,
-				        o == 's' ? "a station is 1..255"
+				        o == 'n' ? "station" : "path-loss-from", optarg,
+				        o == 'n' ? "a station is 1..255"
 				                 : "N=DB: station 1..255, loss 0..200 dB");
 				return 2;
 			}
-			if (o == 's')
+			if (o == 'n')
 				ro.station = (uint8_t)st;
 			else
 				ro.station_loss[st] = (int16_t)db;
