@@ -286,9 +286,9 @@ static void put_string(struct jsonfast_buf *b, const char *s, size_t n)
 			break;
 		default:
 			if (c < 0x20) {
-				memcpy(
-				    o, "\\u00",
-				    4); // NOLINT(bugprone-not-null-terminated-result): 4 of 6 chars
+				/* 4 of the escape's 6 bytes: not a string */
+				// NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+				memcpy(o, "\\u00", 4);
 				o[4] = hex[c >> 4];
 				o[5] = hex[c & 15];
 				o += 6;
