@@ -263,8 +263,11 @@ int main(int argc, char **argv)
 	pid_t sim1 = spawn(s1, &o1), sim2 = spawn(s2, &o2);
 	wait_line(o1, "wisrpc-sim");
 	wait_line(o2, "wisrpc-sim");
-	char *w[] = {argv[2],       "--device", link1,   "--socket",       sock,
-	             "--log-level", "warn",     "--set", "idle_timeout=0", NULL};
+	/* max_clients: each throughput run's clients may still be closing in
+	 * wisd when the next run's connect. */
+	char *w[] = {
+	    argv[2], "--device",       link1,   "--socket",         sock, "--log-level", "warn",
+	    "--set", "idle_timeout=0", "--set", "max_clients=1024", NULL};
 	pid_t wisd = spawn(w, &o3);
 
 	/* 1. latency: direct and through wisd, call by call */
