@@ -447,13 +447,6 @@ static void stop(struct wisd *d, struct wisd_comp *self)
 			uv_close(hs[i], NULL);
 }
 
-static void release(struct wisd *d, struct wisd_comp *self)
-{
-	(void)d;
-	free(self->priv);
-	self->priv = NULL;
-}
-
 static json_object *status(struct wisd *d, struct wisd_comp *self)
 {
 	(void)d;
@@ -504,7 +497,7 @@ const struct wisd_component semtech_component = {
     .enabled = component_enabled_flag,
     .start = start,
     .stop = stop,
-    .release = release,
+    .release = component_free_priv,
     .event = on_event,
     .status = status,
 };

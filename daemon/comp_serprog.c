@@ -200,17 +200,6 @@ static uint32_t le24(const uint8_t *p)
 static void process(struct session *s);
 static void read_more(struct session *s);
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 struct spiop {
 	struct session *s;
 	uint32_t rlen;
@@ -228,13 +217,8 @@ static void on_spiop(void *user, json_object *result, struct wisj_error *err)
 		hex = json_object_get_string(v);
 	if (!s->closing && !s->who.gone) {
 		uint8_t *rx = rlen ? malloc(rlen) : NULL;
-		bool ok = hex && strlen(hex) == 2 * (size_t)rlen && (rx || !rlen);
-		for (uint32_t i = 0; ok && i < rlen; i++) {
-			int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-			ok = hi >= 0 && lo >= 0;
-			if (ok)
-				rx[i] = (uint8_t)(hi << 4 | lo);
-		}
+		bool ok = hex && (rx || !rlen) &&
+		          wisj_hex_decode(hex, strlen(hex), rx, rlen) == (int)rlen;
 		if (ok) {
 			uint8_t ack = SP_ACK;
 			s->sp->bytes_rx += rlen;
@@ -563,13 +547,6 @@ static void stop(struct wisd *d, struct wisd_comp *self)
 		session_close(sp->s, "wisd is stopping");
 }
 
-static void release(struct wisd *d, struct wisd_comp *self)
-{
-	(void)d;
-	free(self->priv);
-	self->priv = NULL;
-}
-
 static json_object *status(struct wisd *d, struct wisd_comp *self)
 {
 	(void)d;
@@ -597,6 +574,6 @@ const struct wisd_component serprog_component = {
     .start = start,
     .quiesce = quiesce,
     .stop = stop,
-    .release = release,
+    .release = component_free_priv,
     .status = status,
 };

@@ -123,6 +123,13 @@ json_object *components_status(struct wisd *d)
 
 /* ---- helpers for components' settings ---------------------------------------- */
 
+void component_free_priv(struct wisd *d, struct wisd_comp *self)
+{
+	(void)d;
+	free(self->priv);
+	self->priv = NULL;
+}
+
 bool component_enabled_flag(struct wisd *d, const void *cfg)
 {
 	(void)d;

@@ -75,6 +75,8 @@ void wisd_publish(struct wisd *d, const char *topic, json_object *params);
 /* {name: status} of the started components. */
 json_object *components_status(struct wisd *d);
 
+/* For .release: a priv that is one block from malloc, freed. */
+void component_free_priv(struct wisd *d, struct wisd_comp *self);
 /* For .enabled: settings whose first member is "bool enabled". */
 bool component_enabled_flag(struct wisd *d, const void *cfg);
 /* For a component's cfg_set: yes/no (also 1/0, true/false, on/off), a

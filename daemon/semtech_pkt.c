@@ -6,6 +6,7 @@
  * the datagram.
  */
 #include "semtech.h"
+#include "wisjson.h"
 
 #include <errno.h>
 #include <math.h>
@@ -116,18 +117,12 @@ json_object *semtech_rxpk(json_object *rx)
 	    !json_object_object_get_ex(rx, "snr_db", &snr) ||
 	    !get(rx, "device_us", json_type_int, &dev))
 		return NULL;
-	const char *h = json_object_get_string(hex);
-	size_t n = strlen(h) / 2;
 	uint8_t data[255];
-	if (n > sizeof data)
+	int dn = wisj_hex_decode(json_object_get_string(hex),
+	                         (size_t)json_object_get_string_len(hex), data, sizeof data);
+	if (dn < 0)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned b;
-		/* %2x: at most two digits, no overflow to report. */
-		if (sscanf(h + 2 * i, "%2x", &b) != 1) // NOLINT(cert-err34-c)
-			return NULL;
-		data[i] = (uint8_t)b;
-	}
+	size_t n = (size_t)dn;
 	char b64txt[4 * ((sizeof data + 2) / 3) + 1], datr[24], codr[8];
 	semtech_b64_encode(data, n, b64txt);
 	semtech_datr(datr, sizeof datr, (unsigned)json_object_get_int(sf),

@@ -33,6 +33,19 @@ static int nibble(char c)
 	return -1;
 }
 
+int wisj_hex_decode(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+	if (n % 2 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
 /* Hex param name into out (at most cap bytes); the length, or -1 with e. */
 int wisj_hex_param(json_object *params, const char *name, uint8_t *out, size_t cap,
                    struct wisj_error *e)

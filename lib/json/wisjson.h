@@ -236,4 +236,9 @@ int wisj_pin_canonical(wis_device *dev, const char *name, char *buf, size_t cap,
 int wisj_res_canonical(wis_device *dev, const char *name, char *buf, size_t cap,
                        struct wisj_error *e);
 
+/* n hex digits (either case) into out, at most cap bytes: the byte count,
+ * or -1 for an odd count, a character that is no hex digit or more than
+ * cap bytes.  The "data"/"hex" members of answers are such text. */
+int wisj_hex_decode(const char *s, size_t n, uint8_t *out, size_t cap);
+
 #endif
