@@ -406,14 +406,9 @@ static int start(struct wisd *d, struct wisd_comp *self)
 	s->rng = (uint32_t)uv_hrtime() | 1;
 	snprintf(s->who.label, sizeof s->who.label, "semtech");
 	s->who.perm = s->c->perm;
-	if (s->c->eui[0]) {
-		for (int i = 0; i < 8; i++) {
-			unsigned x;
-			sscanf(s->c->eui + 2 * i, "%2x", &x); // NOLINT(cert-err34-c): 2 digits
-			s->eui[i] = (uint8_t)x;
-		}
-		s->eui_known = true;
-	}
+	/* cfg_set took 16 hex digits or nothing */
+	s->eui_known = wisj_hex_decode(s->c->eui, strlen(s->c->eui), s->eui, sizeof s->eui) ==
+	               (int)sizeof s->eui;
 	resolve(s);
 	if (open_udp(s, &s->up) < 0 || open_udp(s, &s->down) < 0)
 		return -1;

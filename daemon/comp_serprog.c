@@ -258,25 +258,15 @@ static void spiop(struct session *s, const uint8_t *tx, uint32_t slen, uint32_t 
 		return;
 	}
 	struct spiop *op = malloc(sizeof *op);
-	char *hex = malloc(2 * (size_t)slen + 1);
-	if (!op || !hex) {
-		free(op);
-		free(hex);
+	if (!op) {
 		session_close(s, "out of memory");
 		return;
 	}
-	static const char digits[] = "0123456789abcdef";
-	for (uint32_t i = 0; i < slen; i++) {
-		hex[2 * i] = digits[tx[i] >> 4];
-		hex[2 * i + 1] = digits[tx[i] & 15];
-	}
-	hex[2 * slen] = 0;
 	op->s = s;
 	op->rlen = rlen;
 	json_object *p = json_object_new_object();
-	json_object_object_add(p, "tx", json_object_new_string(hex));
+	json_object_object_add(p, "tx", wisj_hex_json(tx, slen));
 	json_object_object_add(p, "rx_len", json_object_new_int64(rlen));
-	free(hex);
 	s->busy = true;
 	s->refs++;
 	wisd_call(s->sp->d, &s->who, "flash.raw", p, on_spiop, op);

@@ -37,6 +37,17 @@ bool mqtt_make_prefix(struct mqtt *q)
 	return true;
 }
 
+/* At the end of the outgoing queue. */
+static void append(struct mqtt *q, struct msg *m)
+{
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->queued++;
+}
+
 /* Queues a message; events beyond max_queue are dropped and counted.
  * Replies (full != NULL) are never dropped: their number is bounded by
  * the commands in flight. */
@@ -67,12 +78,7 @@ void mqtt_enqueue(struct mqtt *q, const char *suffix, const char *full, const ch
 		return;
 	}
 	m->props = props;
-	if (q->tail)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = m;
-	q->queued++;
+	append(q, m);
 	mqtt_pump(q);
 }
 
@@ -86,12 +92,7 @@ void mqtt_pump(struct mqtt *q)
 		struct msg *m = mqtt_spool_next(q);
 		if (!m)
 			break;
-		if (q->tail)
-			q->tail->next = m;
-		else
-			q->head = m;
-		q->tail = m;
-		q->queued++;
+		append(q, m);
 	}
 	for (struct msg *m = q->head; m && q->inflight < q->c->max_inflight; m = m->next) {
 		if (m->mid)

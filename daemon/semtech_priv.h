@@ -42,6 +42,7 @@ struct semtech {
 	bool eui_known, radio_ready;
 	bool mapped; /* device_us = host monotonic µs - offset */
 	int64_t offset_us;
+	int64_t uptime_t0; /* host time system.uptime was asked */
 	uint16_t push_tokens[PUSH_TOKENS], pull_token;
 	unsigned push_next;
 	struct txitem q[TXQ_MAX];

@@ -33,8 +33,6 @@ void semtech_clock_sample(struct semtech *s, json_object *rx)
 	s->mapped = true;
 }
 
-static int64_t uptime_t0;
-
 /* Half the round trip is the error: fine for scheduling lead_ms ahead. */
 static void on_uptime(void *user, json_object *r, struct wisj_error *err)
 {
@@ -42,10 +40,10 @@ static void on_uptime(void *user, json_object *r, struct wisj_error *err)
 	json_object *v;
 	if (live(s) && r && json_object_object_get_ex(r, "uptime_us", &v)) {
 		int64_t t1 = semtech_mono_us();
-		s->offset_us = (uptime_t0 + t1) / 2 - json_object_get_int64(v);
+		s->offset_us = (s->uptime_t0 + t1) / 2 - json_object_get_int64(v);
 		s->mapped = true;
 		log_debug("semtech: clock from system.uptime: offset %lld, round trip %lld µs",
-		          (long long)s->offset_us, (long long)(t1 - uptime_t0));
+		          (long long)s->offset_us, (long long)(t1 - s->uptime_t0));
 	} else if (!s->stopping)
 		semtech_note_error(s, "system.uptime", err);
 	if (r)
@@ -60,12 +58,7 @@ static void on_info(void *user, json_object *r, struct wisj_error *err)
 	json_object *v;
 	if (live(s) && r && !s->eui_known && json_object_object_get_ex(r, "device_id", &v)) {
 		const char *h = json_object_get_string(v);
-		if (strlen(h) == 16) {
-			for (int i = 0; i < 8; i++) {
-				unsigned x = 0;
-				sscanf(h + 2 * i, "%2x", &x); // NOLINT(cert-err34-c): 2 digits
-				s->eui[i] = (uint8_t)x;
-			}
+		if (wisj_hex_decode(h, strlen(h), s->eui, sizeof s->eui) == (int)sizeof s->eui) {
 			s->eui_known = true;
 			log_info("semtech: gateway EUI %s (the module's id)", h);
 			semtech_pull(s); /* open the downlink route now, not a keepalive later */
@@ -127,7 +120,7 @@ void semtech_device_up(struct semtech *s)
 	if (s->stopping)
 		return;
 	semtech_call(s, "system.info", json_object_new_object(), on_info);
-	uptime_t0 = semtech_mono_us();
+	s->uptime_t0 = semtech_mono_us();
 	semtech_call(s, "system.uptime", json_object_new_object(), on_uptime);
 	if (s->c->claim) {
 		json_object *p = json_object_new_object();
@@ -215,10 +208,7 @@ static void on_txtimer(uv_timer_t *t)
 	s->tx_busy = true;
 	semtech_call(s, "radio.config", radio_params(s, &it.tx), on_setup_step);
 	json_object *p = json_object_new_object();
-	char hex[2 * sizeof it.tx.data + 1];
-	for (size_t i = 0; i < it.tx.len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", it.tx.data[i]);
-	json_object_object_add(p, "hex", json_object_new_string_len(hex, (int)(2 * it.tx.len)));
+	json_object_object_add(p, "hex", wisj_hex_json(it.tx.data, it.tx.len));
 	if (it.at_us)
 		json_object_object_add(p, "at_us", json_object_new_int64((int64_t)it.at_us));
 	semtech_call(s, "radio.send", p, on_sent);

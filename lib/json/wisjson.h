@@ -240,5 +240,7 @@ int wisj_res_canonical(wis_device *dev, const char *name, char *buf, size_t cap,
  * or -1 for an odd count, a character that is no hex digit or more than
  * cap bytes.  The "data"/"hex" members of answers are such text. */
 int wisj_hex_decode(const char *s, size_t n, uint8_t *out, size_t cap);
+/* The other way: n <= WIS_MAX_PAYLOAD bytes as a JSON string of hex digits. */
+json_object *wisj_hex_json(const uint8_t *p, size_t n);
 
 #endif

@@ -148,7 +148,6 @@ int wisj_flash_raw_plan(wis_device *dev, json_object *params, struct wisj_plan *
                         struct wisj_error *e);
 
 /* Bytes as lowercase hex; a hex param into out (1..cap bytes) or -1 with e. */
-json_object *wisj_hex_json(const uint8_t *p, size_t n);
 int wisj_hex_param(json_object *params, const char *name, uint8_t *out, size_t cap,
                    struct wisj_error *e);
 /* i2c.* code (methods_flash.c). */
