@@ -42,7 +42,7 @@ def test_sim_killed_and_restarted(env):
     watcher = env.client()
     watcher.call("subscribe", {"topics": ["device.state", "gpio.edge"]})
     declare_state(c)
-    env.sim.kill()
+    env.sim.kill(signal.SIGKILL)
     n = watcher.notification("device.state", 5)["params"]
     assert n["state"] == "down"
     # The reason names the link, not libuv's EBADF for a hang-up.

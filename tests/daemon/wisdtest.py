@@ -162,10 +162,17 @@ class Sim:
         s.close()
         return data.decode().strip()
 
-    def kill(self, sig=signal.SIGKILL):
+    def kill(self, sig=signal.SIGTERM):
+        """Stop the simulator: SIGTERM by default (it exits cleanly, so a
+        coverage build writes its counts), SIGKILL if it has not gone in 5 s;
+        a test that wants an abrupt death passes SIGKILL."""
         if self.p.poll() is None:
             self.p.send_signal(sig)
-            self.p.wait(5)
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
         self.p.stdout.close()
 
 

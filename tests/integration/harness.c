@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -219,8 +220,17 @@ int sim_ctl(struct sim *s, char *reply, size_t cap, const char *fmt, ...)
 void sim_stop(struct sim *s)
 {
 	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
+		/* SIGTERM: the simulator exits cleanly (a coverage build writes
+		 * its counts); SIGKILL if it has not gone within 5 s. */
+		kill(s->pid, SIGTERM);
+		bool gone = false;
+		for (int i = 0; i < 500 && !gone; i++)
+			if (!(gone = waitpid(s->pid, NULL, WNOHANG) == s->pid))
+				usleep(10000);
+		if (!gone) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, NULL, 0);
+		}
 		s->pid = 0;
 	}
 	if (s->out_fd > 0) {
