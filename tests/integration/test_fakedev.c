@@ -19,12 +19,14 @@
 
 enum mode {
 	M_GOOD,
-	M_VERSION2,    /* HELLO answered with proto_version 2 */
-	M_REFUSE,      /* HELLO answered with status VERSION */
-	M_SHORT_HELLO, /* HELLO answer truncated */
-	M_BAD_PINS,    /* PINS answer inconsistent */
-	M_SILENT,      /* never answers */
-	M_NOISY,       /* garbage, corrupt, oversize and stray frames before each answer */
+	M_VERSION2,     /* HELLO answered with proto_version 2 */
+	M_REFUSE,       /* HELLO answered with status VERSION */
+	M_SHORT_HELLO,  /* HELLO answer truncated */
+	M_BAD_PINS,     /* PINS answer inconsistent */
+	M_SILENT,       /* never answers */
+	M_NOISY,        /* garbage, corrupt, oversize and stray frames before each answer */
+	M_UPTIME_SHORT, /* UPTIME answered with 7 of its 8 bytes */
+	M_UPTIME_LONG,  /* UPTIME answered with 9 bytes */
 };
 
 static int master = -1;
@@ -121,10 +123,11 @@ static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, si
 		break;
 	}
 	case WIS_OP_UPTIME: {
-		uint8_t r[8];
+		uint8_t r[9] = {0};
 		struct wis_wr w = wis_wr_init(r, sizeof r);
 		wis_wr_u64(&w, (uint64_t)(mono_ns() / 1000));
-		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, r, w.len);
+		size_t len = mode == M_UPTIME_SHORT ? 7 : mode == M_UPTIME_LONG ? 9 : w.len;
+		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, r, len);
 		break;
 	}
 	case WIS_OP_PING:
@@ -233,7 +236,8 @@ int main(void)
 		/* where the module faulted before this boot */
 		const struct wis_info *in = wis_get_info(dev);
 		CHECK(in->reset_cause == WIS_CAUSE_FAULT && in->fault.kind == 3);
-		CHECK(in->fault.pc == 0x26abc && in->fault.lr == 0x26a01 && in->fault.cfsr == 0x8200);
+		CHECK(in->fault.pc == 0x26abc && in->fault.lr == 0x26a01 &&
+		      in->fault.cfsr == 0x8200);
 		size_t n;
 		wis_get_pins(dev, &n);
 		CHECK(n == 1);
@@ -242,6 +246,29 @@ int main(void)
 		CHECK(strstr(wis_last_error(), "pins are IO1"));
 		wis_close(dev);
 	}
+
+	printf("a response shorter or longer than its fields is a protocol error that names "
+	       "the opcode and field\n");
+	CHECK_OK(try_open(name, M_GOOD, &dev, 0));
+	if (dev) {
+		uint64_t us = 0;
+		CHECK_OK(wis_uptime(dev, &us));
+		CHECK(us > 0);
+		mode = M_UPTIME_SHORT;
+		CHECK_RC(wis_uptime(dev, &us), WIS_E_PROTO);
+		CHECK(strstr(wis_last_error(), "UPTIME response of 7 bytes ends inside uptime_us"));
+		mode = M_UPTIME_LONG;
+		CHECK_RC(wis_uptime(dev, &us), WIS_E_PROTO);
+		CHECK(
+		    strstr(wis_last_error(), "UPTIME response has 9 bytes: more than its fields"));
+		mode = M_GOOD; /* the link itself is fine: the next call works */
+		CHECK_OK(wis_uptime(dev, &us));
+		wis_close(dev);
+	}
+
+	printf("an empty device path is refused at once\n");
+	CHECK_RC(wis_open(&dev, "", NULL), WIS_E_INVAL);
+	CHECK(strstr(wis_last_error(), "empty device path"));
 
 	printf("events: seq going back (a restart whose RESET event was lost) drops the "
 	       "clock mapping\n");
