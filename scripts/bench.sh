@@ -103,6 +103,8 @@ radio_wisd=$(num 's/.*through wisd: \([0-9]*\) packets\/s one at a time.*/\1/p' 
 say "instruction counts (tests/perf/measure.sh, callgrind)"
 tests/perf/measure.sh "$b" >"$tmp/instr.txt"
 instr() { awk -v n="$1" '$1 == n { print $2 }' "$tmp/instr.txt"; }
+true_instr=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null true 2>&1 |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -145,3 +147,5 @@ row "instructions: libwisrpc per synchronous PING" "$(instr library)" "-" "-" "â
 row "instructions: wisd per JSON request (system.ping)" "$(instr wisd)" "-" "-" "â‰¤ 10000" \
     "$(meets "$(instr wisd)" '<=' 10000)"
 row "instructions: RADIO_RX event to JSON notification" "$(instr radio-rx-json)" "-" "-" "-" "-"
+row "instructions: one wisctl gpio get process, start to exit" "$(instr wisctl)" "true $true_instr" \
+    "$(ratio "$(instr wisctl)" "$true_instr")" "-" "-"
