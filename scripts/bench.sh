@@ -52,6 +52,8 @@ lib_p50=$(num 's/.*libwisrpc -> wisrpc-sim.*p50 *\([0-9.]*\) us.*/\1/p' "$tmp/wi
 lib_p99=$(num 's/.*libwisrpc -> wisrpc-sim.*p99 *\([0-9.]*\) us.*/\1/p' "$tmp/wis_bench.txt")
 lib_one=$(num 's/.*one at a time (sync) *\([0-9]*\) calls.*/\1/p' "$tmp/wis_bench.txt")
 lib_pipe=$(num 's/.*pipelined (async, window 16) *\([0-9]*\) calls.*/\1/p' "$tmp/wis_bench.txt")
+lib_cpu=$(num 's/.*pipelined CPU per call: this process \([0-9.]*\) us, simulator \([0-9.]*\) us.*/\1 \/ \2/p' \
+    "$tmp/wis_bench.txt")
 
 say "wisd latency, memory, throughput (daemon/bench/wisd_bench, ${secs} s per run)"
 "$b/daemon/wisd_bench" "$sim" "$b/daemon/wisd" "$secs" >"$tmp/wisd_bench.txt"
@@ -59,6 +61,7 @@ d_p50=$(num 's/^| direct libwisrpc (wis_ping) | \([0-9.]*\) | \([0-9.]*\) |.*/\1
 w_p50=$(num 's/^| through wisd[^|]*| \([0-9.]*\) | \([0-9.]*\) |.*/\1/p' "$tmp/wisd_bench.txt")
 w_p99=$(num 's/^| through wisd[^|]*| \([0-9.]*\) | \([0-9.]*\) |.*/\2/p' "$tmp/wisd_bench.txt")
 w_16=$(num 's/^| 16 | \([0-9]*\).*/\1/p' "$tmp/wisd_bench.txt")
+w_16_cpu=$(num 's/^| 16 | [0-9]* | \([0-9. /]*\) |.*/\1/p' "$tmp/wisd_bench.txt")
 w_64=$(num 's/^| 64 | \([0-9]*\).*/\1/p' "$tmp/wisd_bench.txt")
 w_rss=$(num 's/.*(VmHWM): \([0-9]*\) KiB.*/\1/p' "$tmp/wisd_bench.txt")
 
@@ -100,6 +103,8 @@ radio_wisd=$(num 's/.*through wisd: \([0-9]*\) packets\/s one at a time.*/\1/p' 
 say "instruction counts (tests/perf/measure.sh, callgrind)"
 tests/perf/measure.sh "$b" >"$tmp/instr.txt"
 instr() { awk -v n="$1" '$1 == n { print $2 }' "$tmp/instr.txt"; }
+true_instr=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null true 2>&1 |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -122,6 +127,8 @@ row "system.ping through wisd p50 (p99 $w_p99 µs)" "$w_p50 µs" "direct libwisr
 r=$(ratio "$w_16" "$lib_pipe")
 row "wisd, 16 clients × 8 in flight" "$w_16 /s" "library async $lib_pipe /s" "$r" "≥ 0.85×" \
     "$(meets "$r" '>=' 0.85)"
+row "CPU µs per request, 16 clients: clients / wisd / simulator" "$w_16_cpu" \
+    "library async: bench / simulator $lib_cpu" "-" "-" "-"
 row "wisd, 64 clients × 8 in flight" "$w_64 /s" "library async $lib_pipe /s" "$(ratio "$w_64" "$lib_pipe")" "-" "-"
 row "wisd answers per write() to a client (strace, 8 in flight)" "$answers_per_write" \
     "$pings answers, $writes writes" "-" "≥ 1 (one write per client per pass)" "$(meets "$answers_per_write" '>=' 1)"
@@ -140,3 +147,5 @@ row "instructions: libwisrpc per synchronous PING" "$(instr library)" "-" "-" "�
 row "instructions: wisd per JSON request (system.ping)" "$(instr wisd)" "-" "-" "≤ 10000" \
     "$(meets "$(instr wisd)" '<=' 10000)"
 row "instructions: RADIO_RX event to JSON notification" "$(instr radio-rx-json)" "-" "-" "-" "-"
+row "instructions: one wisctl gpio get process, start to exit" "$(instr wisctl)" "true $true_instr" \
+    "$(ratio "$(instr wisctl)" "$true_instr")" "-" "-"

@@ -1,7 +1,10 @@
 /*
  * wisd benchmark (not a test): what the daemon costs on top of libwisrpc.
  *
- *   wisd_bench WISRPC_SIM WISD [seconds-per-throughput-run]
+ *   wisd_bench WISRPC_SIM WISD [seconds-per-throughput-run [CLIENTS,...]]
+ *
+ * With a list of client counts only those throughput runs are made (to
+ * profile one of them: perf, strace -c -p, callgrind).
  *
  * Starts two simulators and one wisd (on the first) under a temp dir, then:
  *   1. latency of system.ping one at a time: direct libwisrpc (wis_ping on
@@ -12,7 +15,10 @@
  *      burst of gpio edges has been delivered to all of them;
  *   3. requests/s through wisd with 1, 16 and 64 clients, each keeping 8
  *      requests in flight (system.ping, a device round trip each), and
- *      wisd's peak RSS over the whole run.
+ *      wisd's peak RSS over the whole run; and for each run the CPU time
+ *      per request of the benchmark's clients, wisd and the simulator, and
+ *      their voluntary context switches per request (where the wall time
+ *      goes on a machine with fewer cores than busy processes).
  * Kills only the processes it started.  Results are printed as Markdown.
  */
 #include <errno.h>
@@ -22,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -159,6 +166,34 @@ struct tp {
 	pthread_barrier_t *bar;
 };
 
+/* Takes every complete line buffered, reading first while there is none;
+ * returns how many, counting those that are not results in *bad. */
+static int take_lines(int fd, struct reader *r, int *bad)
+{
+	while (!memchr(r->buf, '\n', r->len)) {
+		ssize_t got = read(fd, r->buf + r->len, sizeof r->buf - r->len - 1);
+		if (got <= 0)
+			die("read from wisd");
+		r->len += (size_t)got;
+	}
+	int n = 0;
+	char *start = r->buf, *nl;
+	while ((nl = memchr(start, '\n', (size_t)(r->buf + r->len - start)))) {
+		*nl = 0;
+		if (!strstr(start, "\"result\""))
+			(*bad)++;
+		start = nl + 1;
+		n++;
+	}
+	r->len -= (size_t)(start - r->buf);
+	memmove(r->buf, start, r->len);
+	return n;
+}
+
+/* One client as an event loop drives it: every answer one read brought is
+ * handled, then their successors go out in one write (the library's
+ * pipelined baseline in tests/bench/wis_bench likewise writes the calls its
+ * callbacks make in one write per wis_process()). */
 static void *tp_client(void *arg)
 {
 	struct tp *t = arg;
@@ -171,10 +206,9 @@ static void *tp_client(void *arg)
 	pthread_barrier_wait(t->bar);
 	send_all(fd, burst, DEPTH * (sizeof ping - 1));
 	while (now_us() < t->end_us) {
-		if (!read_lines(fd, r, 1))
-			t->bad++;
-		t->done++;
-		send_all(fd, ping, sizeof ping - 1);
+		int k = take_lines(fd, r, &t->bad);
+		t->done += k;
+		send_all(fd, burst, (size_t)k * (sizeof ping - 1));
 	}
 	read_lines(fd, r, DEPTH); /* drain */
 	close(fd);
@@ -182,7 +216,7 @@ static void *tp_client(void *arg)
 	return NULL;
 }
 
-static double throughput(const char *sock, int nclients, double secs, int *bad)
+static double throughput(const char *sock, int nclients, double secs, int *bad, long *answered)
 {
 	pthread_t th[64];
 	struct tp t[64];
@@ -203,12 +237,44 @@ static double throughput(const char *sock, int nclients, double secs, int *bad)
 		*bad += t[i].bad;
 	}
 	pthread_barrier_destroy(&bar);
+	*answered = total;
 	return total / (now_us() - start) * 1e6;
 }
 
-/* ---- RSS ---------------------------------------------------------------------------- */
+/* ---- CPU use per process -------------------------------------------------------- */
 
 static long proc_status_kib(pid_t pid, const char *key);
+
+/* CPU time (ns) and voluntary context switches so far: of pid's main
+ * thread (wisd's loop, the simulator's loop) from /proc, or of this whole
+ * process (every client thread, ended ones too) when pid is 0. */
+struct cpu_use {
+	double ns, vcsw;
+};
+
+static struct cpu_use cpu_use(pid_t pid)
+{
+	struct cpu_use u = {0, 0};
+	if (pid == 0) {
+		struct rusage r;
+		getrusage(RUSAGE_SELF, &r);
+		u.ns = (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e9 +
+		       (r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1e3;
+		u.vcsw = (double)r.ru_nvcsw;
+		return u;
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f && fscanf(f, "%lf", &u.ns) != 1) // NOLINT(cert-err34-c): the kernel's number
+		u.ns = 0;
+	if (f)
+		fclose(f);
+	u.vcsw = (double)proc_status_kib(pid, "voluntary_ctxt_switches:");
+	return u;
+}
+
+/* ---- RSS ---------------------------------------------------------------------------- */
 
 static long rss_kib(pid_t pid)
 {
@@ -242,55 +308,11 @@ static void call(int fd, struct reader *r, const char *line)
 	read_lines(fd, r, 1);
 }
 
-int main(int argc, char **argv)
+/* 1. latency, one call at a time: direct and through wisd interleaved, so
+ * both paths see the same load on the machine. */
+static void latency(wis_device *dev, int fd, struct reader *r)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: wisd_bench WISRPC_SIM WISD [seconds]\n");
-		return 2;
-	}
-	double secs = argc > 3 ? strtod(argv[3], NULL) : 3.0;
-	signal(SIGPIPE, SIG_IGN);
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/wisd-bench-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		die("mkdtemp");
-	char link1[128], link2[128], sock[128];
-	snprintf(link1, sizeof link1, "%s/sim1", tmpdir);
-	snprintf(link2, sizeof link2, "%s/sim2", tmpdir);
-	snprintf(sock, sizeof sock, "%s/wisd.sock", tmpdir);
-	int o1, o2, o3;
-	char *s1[] = {argv[1], "--link", link1, "--wire", "IO1:IO2", "--quiet", NULL};
-	char *s2[] = {argv[1], "--link", link2, "--quiet", NULL};
-	pid_t sim1 = spawn(s1, &o1), sim2 = spawn(s2, &o2);
-	wait_line(o1, "wisrpc-sim");
-	wait_line(o2, "wisrpc-sim");
-	/* max_clients: each throughput run's clients may still be closing in
-	 * wisd when the next run's connect. */
-	char *w[] = {
-	    argv[2], "--device",       link1,   "--socket",         sock, "--log-level", "warn",
-	    "--set", "idle_timeout=0", "--set", "max_clients=1024", NULL};
-	pid_t wisd = spawn(w, &o3);
-
-	/* 1. latency: direct and through wisd, call by call */
-	wis_device *dev;
-	if (wis_open(&dev, link2, NULL) < 0) {
-		fprintf(stderr, "wisd_bench: open %s: %s\n", link2, wis_last_error());
-		return 1;
-	}
 	static double direct[LAT_N], via[LAT_N];
-	int fd = connect_to(sock);
-	struct reader *r = calloc(1, sizeof *r);
-	/* wait for the device behind wisd to be up */
-	for (int i = 0; i < 200; i++) {
-		send_all(fd, ping, sizeof ping - 1);
-		if (read_lines(fd, r, 1))
-			break;
-		usleep(20000);
-	}
-	for (int i = 0; i < 200; i++) {
-		wis_ping(dev);
-		call(fd, r, ping);
-	}
-	/* Interleaved, so both paths see the same load on the machine. */
 	for (int i = 0; i < LAT_N; i++) {
 		double t0 = now_us();
 		wis_ping(dev);
@@ -300,7 +322,6 @@ int main(int argc, char **argv)
 		direct[i] = t1 - t0;
 		via[i] = t2 - t1;
 	}
-	wis_close(dev);
 	qsort(direct, LAT_N, sizeof(double), cmp_d);
 	qsort(via, LAT_N, sizeof(double), cmp_d);
 	printf("| system.ping, one at a time (%d calls) | p50 µs | p99 µs |\n|---|---|---|\n",
@@ -312,10 +333,15 @@ int main(int argc, char **argv)
 	printf("| **wisd's added latency** | **%.1f** | %.1f |\n\n",
 	       pct(via, LAT_N, .5) - pct(direct, LAT_N, .5),
 	       pct(via, LAT_N, .99) - pct(direct, LAT_N, .99));
+}
 
-	/* 2. RSS, before the throughput runs have grown the heap */
+/* 2. RSS, before the throughput runs have grown the heap: idle clients,
+ * then subscribers with 100 edges delivered to each.  Returns the 100
+ * connections (closed at the end). */
+static int *memory(const char *sock, pid_t wisd, int fd, struct reader *r)
+{
 	long base = rss_kib(wisd);
-	int idle[100];
+	static int idle[100];
 	for (int i = 0; i < 100; i++)
 		idle[i] = connect_to(sock);
 	call(fd, r, "{\"jsonrpc\":\"2.0\",\"method\":\"daemon.status\",\"id\":2}\n");
@@ -356,25 +382,101 @@ int main(int argc, char **argv)
 	       "| + 100 idle clients | %ld |\n| + those 100 subscribed to gpio.edge, 100 edges "
 	       "delivered to each | %ld |\n",
 	       base, with_idle, with_subs);
+	free(rs);
+	return idle;
+}
 
-	/* 3. throughput */
-	printf("| clients (8 requests in flight each) | system.ping requests/s through wisd "
-	       "|\n|---|---|\n");
-	int counts[] = {1, 16, 64};
-	for (int i = 0; i < 3; i++) {
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: wisd_bench WISRPC_SIM WISD [seconds [CLIENTS,...]]\n");
+		return 2;
+	}
+	double secs = argc > 3 ? strtod(argv[3], NULL) : 3.0;
+	int counts[8] = {1, 16, 64}, nruns = 3, nruns_only = 0;
+	for (char *p = argc > 4 ? argv[4] : NULL; p && *p && nruns_only < 8;) {
+		counts[nruns_only++] = (int)strtol(p, &p, 10);
+		p += *p == ',';
+	}
+	if (nruns_only)
+		nruns = nruns_only;
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/wisd-bench-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		die("mkdtemp");
+	char link1[128], link2[128], sock[128];
+	snprintf(link1, sizeof link1, "%s/sim1", tmpdir);
+	snprintf(link2, sizeof link2, "%s/sim2", tmpdir);
+	snprintf(sock, sizeof sock, "%s/wisd.sock", tmpdir);
+	int o1, o2, o3;
+	char *s1[] = {argv[1], "--link", link1, "--wire", "IO1:IO2", "--quiet", NULL};
+	char *s2[] = {argv[1], "--link", link2, "--quiet", NULL};
+	pid_t sim1 = spawn(s1, &o1), sim2 = spawn(s2, &o2);
+	wait_line(o1, "wisrpc-sim");
+	wait_line(o2, "wisrpc-sim");
+	/* max_clients: each throughput run's clients may still be closing in
+	 * wisd when the next run's connect. */
+	char *w[] = {
+	    argv[2], "--device",       link1,   "--socket",         sock, "--log-level", "warn",
+	    "--set", "idle_timeout=0", "--set", "max_clients=1024", NULL};
+	pid_t wisd = spawn(w, &o3);
+
+	/* The direct baseline's device, and wisd up and warm. */
+	wis_device *dev;
+	if (wis_open(&dev, link2, NULL) < 0) {
+		fprintf(stderr, "wisd_bench: open %s: %s\n", link2, wis_last_error());
+		return 1;
+	}
+	int fd = connect_to(sock);
+	struct reader *r = calloc(1, sizeof *r);
+	/* wait for the device behind wisd to be up */
+	for (int i = 0; i < 200; i++) {
+		send_all(fd, ping, sizeof ping - 1);
+		if (read_lines(fd, r, 1))
+			break;
+		usleep(20000);
+	}
+	for (int i = 0; i < 200; i++) {
+		wis_ping(dev);
+		call(fd, r, ping);
+	}
+	int *idle = NULL;
+	if (nruns_only == 0) {
+		latency(dev, fd, r);
+		idle = memory(sock, wisd, fd, r);
+	}
+	wis_close(dev);
+
+	/* 3. throughput, and where the CPU time went: per request, in µs, and
+	 * voluntary context switches (sleeps) per request */
+	printf("| clients (8 requests in flight each) | system.ping requests/s through wisd | "
+	       "CPU µs per request: clients / wisd / simulator | voluntary context switches per "
+	       "request: clients / wisd / simulator |\n|---|---|---|---|\n");
+	pid_t who[3] = {0, wisd, sim1};
+	for (int i = 0; i < nruns; i++) {
 		int bad = 0;
-		double rps = throughput(sock, counts[i], secs, &bad);
-		printf("| %d | %.0f%s |\n", counts[i], rps, bad ? " (errors!)" : "");
+		struct cpu_use u0[3], u1[3];
+		for (int k = 0; k < 3; k++)
+			u0[k] = cpu_use(who[k]);
+		long answered;
+		double rps = throughput(sock, counts[i], secs, &bad, &answered);
+		double reqs = answered > 0 ? (double)answered : 1;
+		for (int k = 0; k < 3; k++)
+			u1[k] = cpu_use(who[k]);
+		printf("| %d | %.0f%s | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f |\n", counts[i],
+		       rps, bad ? " (errors!)" : "", (u1[0].ns - u0[0].ns) / reqs / 1e3,
+		       (u1[1].ns - u0[1].ns) / reqs / 1e3, (u1[2].ns - u0[2].ns) / reqs / 1e3,
+		       (u1[0].vcsw - u0[0].vcsw) / reqs, (u1[1].vcsw - u0[1].vcsw) / reqs,
+		       (u1[2].vcsw - u0[2].vcsw) / reqs);
 		fflush(stdout);
 	}
 	printf("\n");
 
 	printf("wisd peak RSS over the whole run (VmHWM): %ld KiB\n", hwm_kib(wisd));
-	for (int i = 0; i < 100; i++)
+	for (int i = 0; idle && i < 100; i++)
 		close(idle[i]);
 	close(fd);
 	free(r);
-	free(rs);
 	kill(wisd, SIGTERM);
 	waitpid(wisd, NULL, 0);
 	kill(sim1, SIGTERM);

@@ -11,6 +11,8 @@
 #   library        user-space instructions inside wis_call() per synchronous PING
 #   device         the firmware core (wisfw_core_rx) per PING, in wisrpc-sim
 #   wisd           the whole wisd process per system.ping (one client, 8 in flight)
+#   wisctl         one whole `wisctl gpio get IO1` process through wisd, start
+#                  to exit (the dynamic loader's work included: not a difference)
 # Usage: tests/perf/measure.sh BUILD_DIR [PATH...]   (default: every path)
 #        MEASURE_N1, MEASURE_N2: the two run lengths (default 1000 and 3000)
 set -eu
@@ -18,7 +20,7 @@ b=$(cd "${1:?usage: measure.sh BUILD_DIR [PATH...]}" && pwd)
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 paths=("$@")
-[ ${#paths[@]} -gt 0 ] || paths=(codec fw-gpio-write radio-rx-json library device wisd)
+[ ${#paths[@]} -gt 0 ] || paths=(codec fw-gpio-write radio-rx-json library device wisd wisctl)
 n1=${MEASURE_N1:-1000} n2=${MEASURE_N2:-3000} # the guard uses fewer: same counts, less time
 tmp=$(mktemp -d)
 pids=()
@@ -94,6 +96,18 @@ for p in "${paths[@]}"; do
 			stop_last
 		done
 		echo "wisd $(per_op "$tmp/wisd.$n1.err" "$tmp/wisd.$n2.err") instr per system.ping request"
+		;;
+	wisctl)
+		[ -e "$tmp/sim" ] || start_sim "$tmp/sim"
+		"$b/daemon/wisd" -d "$tmp/sim" -s "$tmp/ctl.sock" -l error &
+		pids+=($!)
+		python3 "$here/../bench/wisd_pings.py" "$tmp/ctl.sock" 1 # up and at its module
+		# Without meson test's MALLOC_PERTURB_ (which fills every block
+		# malloc hands out): a whole process is counted, not a difference.
+		env -u MALLOC_PERTURB_ valgrind --tool=callgrind --callgrind-out-file="$tmp/ctl" \
+		    --log-file="$tmp/ctl.err" "$b/daemon/wisctl" --socket "$tmp/ctl.sock" gpio get IO1 >/dev/null
+		stop_last
+		echo "wisctl $(collected "$tmp/ctl.err") instr per wisctl gpio get process, start to exit"
 		;;
 	*) echo "measure.sh: unknown path $p" >&2; exit 2 ;;
 	esac
