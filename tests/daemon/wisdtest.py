@@ -7,6 +7,7 @@ Transport covered: wisd reaches the simulator through the POSIX termios
 transport (the pty behind the --link symlink, or the pty the embedded
 simulator prints); clients use the Unix socket (and TCP in one test).
 """
+import ctypes
 import json
 import os
 import select
@@ -23,6 +24,15 @@ WISCTL = os.environ.get("WISCTL", "wisctl")
 SIM = os.environ.get("WISRPC_SIM", "wisrpc-sim")
 # The exit code WISD_WRAPPER's checker gives on an error (tests/daemon/meson.build).
 WRAPPER_ERROR_EXIT = 99
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent():
+    """Runs in the child before exec: SIGTERM when the test process dies
+    (a meson timeout kills pytest), so no simulator or wisd outlives it."""
+    _libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 def wait_for(pred, timeout=5.0, step=0.02, what="condition"):
@@ -142,7 +152,7 @@ class Sim:
         self.control = control or os.path.join(tmp, "sim.ctl")
         self.p = subprocess.Popen(
             [SIM, "--link", self.link, "--control", self.control, "--quiet", *args],
-            stdout=subprocess.PIPE)
+            stdout=subprocess.PIPE, preexec_fn=_die_with_parent)
         r, _, _ = select.select([self.p.stdout], [], [], 5)
         assert r, "wisrpc-sim did not start"
         line = self.p.stdout.readline().decode()
@@ -193,7 +203,8 @@ class Wisd:
                 "WISD_WRAPPER must make errors exit %d" % WRAPPER_ERROR_EXIT)
         self.p = subprocess.Popen(wrapper + [WISD, "--device", device, "--socket", self.sock,
                                    "--log-level", "debug", *args],
-                                  stdout=self.log, stderr=subprocess.STDOUT)
+                                  stdout=self.log, stderr=subprocess.STDOUT,
+                                  preexec_fn=_die_with_parent)
         try:
             wait_for(lambda: self._answers() or self.p.poll() is not None, what="wisd socket")
             assert self.p.poll() is None, self.logtext()
