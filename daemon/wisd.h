@@ -159,6 +159,11 @@ struct client {
 	struct jsonfast_buf out;
 	struct client *flush_next;
 	bool flush_listed;
+	/* flashstream.c: pipes passed with SCM_RIGHTS and not yet used (oldest
+	 * first), and the flash.stream transfers under way. */
+	uv_pipe_t *passed[4];
+	unsigned npassed;
+	struct fstream *streams;
 };
 
 /* A reference-counted output line, so a notification is serialised once
@@ -254,6 +259,17 @@ void wisd_call(struct wisd *d, struct wisd_caller *who, const char *method, json
 /* A caller leaves: its claims and watches go (internal clients at stop). */
 void wisd_caller_gone(struct wisd *d, struct wisd_caller *who);
 json_object *daemon_status(struct wisd *d);
+
+/* ---- flashstream.c ----------------------------------------------------------- */
+
+/* Takes the fds libuv collected on c's connection (at most 4 kept). */
+void fstream_take_fds(struct client *c);
+/* flash.stream for who (params checked): reads the range into the oldest
+ * passed pipe, then cb with {addr, len, crc32} or the error. */
+void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params, wisd_call_cb cb,
+                   void *user);
+/* c is closing: its transfers end, its unused fds are closed. */
+void fstream_client_gone(struct client *c);
 
 /* ---- owner.c ---------------------------------------------------------------- */
 
