@@ -154,7 +154,7 @@ def test_reader_closes_its_end_mid_transfer(env):
     os.close(r)
     resp = c.response(8, 10)
     assert resp["error"]["code"] == -32602, resp
-    assert "pipe" in resp["error"]["message"], resp
+    assert "pipe" in resp["error"]["message"] and "0x000" in resp["error"]["message"], resp
     assert nfds(pid) == fds0
     assert c.call("system.ping", {"data": "still here"})["data"] == "still here"
 
@@ -338,3 +338,32 @@ def test_wisctl_fallback_for_older_wisd(tmp_path):
         assert f.read() == pattern
     assert seen[0] == "flash.stream" and seen.count("flash.read") == 8, seen
     t.join(5)
+
+
+def test_module_lost_midway(env):
+    c, fds0 = baseline(env)
+    r = stream_req(c, 0, MIB, 50)
+    time.sleep(0.3)  # the reader does not read: the transfer waits
+    env.sim.kill()
+    wait_for(lambda: c.call("daemon.status")["device"]["state"] != "up", what="device down")
+    data = read_all(r)  # now the reads go on, find no module, and the pipe closes
+    os.close(r)
+    assert 0 < len(data) < MIB
+    e = c.response(50)["error"]
+    assert e["code"] == -32001 and "0x000" in e["message"], e
+    env.restart_sim()
+    env.wisd.wait_up()
+    # Once the module is back: the device's fds again, not the pipe's.
+    wait_for(lambda: nfds(env.wisd.p.pid) == fds0, what="wisd's fds back to %d" % fds0)
+
+
+def test_api_md_python_example(env):
+    """docs/api.md's flash.stream example, run as written."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "api.md")
+    with open(src, encoding="utf-8") as f:
+        text = f.read()
+    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "flash.stream" in block
+    r = subprocess.run(["/usr/bin/python3", "-c", block], capture_output=True, text=True,
+                       timeout=30, env=dict(os.environ, WISD_SOCKET=env.wisd.sock))
+    assert r.returncode == 0, r.stderr
