@@ -272,7 +272,9 @@ static int stream_read(struct link *l, struct opts *o, uint32_t addr, uint32_t l
                        bool *fallback)
 {
 	int p[2], id;
-	*fallback = link_is_direct(l) || len == 0;
+	/* WISCTL_FLASH_STREAM=0: the flash.read path, for comparison (docs/cli.md). */
+	const char *env = getenv("WISCTL_FLASH_STREAM");
+	*fallback = link_is_direct(l) || len == 0 || (env && !strcmp(env, "0"));
 	if (*fallback || pipe2(p, O_CLOEXEC) < 0) {
 		*fallback = true;
 		return 0;

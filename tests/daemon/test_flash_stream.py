@@ -116,6 +116,14 @@ def test_stream_equals_image_and_hex_path(env):
     with open(out, "rb") as f:
         assert f.read() == img[0x100:0x100 + 1000]
     assert env.wisd.status()["requests"] - before < 10
+    # WISCTL_FLASH_STREAM=0: the same bytes through 1024 flash.reads.
+    before = env.wisd.status()["requests"]
+    r = wisctl(env.wisd.sock, "flash", "read", "0", "1M", "-o", out,
+               env=dict(os.environ, WISCTL_FLASH_STREAM="0"))
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        assert f.read() == img
+    assert env.wisd.status()["requests"] - before >= 1024
 
 
 def test_reader_that_never_reads(env):
