@@ -34,7 +34,7 @@
 #define RETRY_MS 2u             /* the window was full of other calls: try again */
 
 struct chunk {
-	uv_write_t w;
+	struct chunk *next; /* in the ready list, or in a write's list */
 	struct fstream *s;
 	uint32_t off, len;
 	bool got; /* answered: data is valid */
@@ -50,11 +50,13 @@ struct fstream {
 	wis_device *dev;
 	uv_pipe_t *out;
 	uv_timer_t retry;
+	uv_check_t flush;                  /* writes the ready chunks once per loop pass */
+	struct chunk *ready, **ready_tail; /* in order, not yet written */
 	uint32_t addr, len;
 	uint32_t next;      /* offset of the next read to send */
-	uint32_t delivered; /* bytes handed to the pipe, in order */
+	uint32_t delivered; /* bytes taken from the slots, in order */
 	uint32_t crc;
-	size_t queued; /* bytes in out's write queue */
+	size_t queued; /* bytes ready or in out's write queue */
 	struct chunk *slot[WINDOW];
 	unsigned refs; /* 1 until answered, + device calls, writes, open handles */
 	bool failed;
@@ -135,6 +137,17 @@ static void close_handles(struct fstream *s)
 		uv_close((uv_handle_t *)s->out, on_handle_closed);
 	if (!uv_is_closing((uv_handle_t *)&s->retry))
 		uv_close((uv_handle_t *)&s->retry, on_handle_closed);
+	if (!uv_is_closing((uv_handle_t *)&s->flush))
+		uv_close((uv_handle_t *)&s->flush, on_handle_closed);
+}
+
+static void free_list(struct chunk *k)
+{
+	while (k) {
+		struct chunk *n = k->next;
+		free(k);
+		k = n;
+	}
 }
 
 static void detach(struct fstream *s)
@@ -162,6 +175,8 @@ static void fail(struct fstream *s, struct wisj_error *e)
 			free(s->slot[i]);
 			s->slot[i] = NULL;
 		}
+	free_list(s->ready);
+	s->ready = NULL;
 	close_handles(s);
 	detach(s);
 	log_debug("flash.stream: %s", e->message);
@@ -192,24 +207,76 @@ static void succeed(struct fstream *s)
 
 static void pump(struct fstream *s);
 
+/* One write of the chunks that were ready in one loop pass. */
+struct wbatch {
+	uv_write_t w;
+	struct fstream *s;
+	struct chunk *list;
+	size_t bytes;
+	uint32_t off;
+};
+
 static void on_written(uv_write_t *w, int status)
 {
-	struct chunk *k = (struct chunk *)w;
-	struct fstream *s = k->s;
-	s->queued -= k->len;
-	uint32_t off = k->off;
-	free(k);
+	struct wbatch *b = (struct wbatch *)w;
+	struct fstream *s = b->s;
+	s->queued -= b->bytes;
+	free_list(b->list);
 	if (status < 0 && !s->failed)
-		fail_at(s, off, WISJ_INVALID_PARAMS,
+		fail_at(s, b->off, WISJ_INVALID_PARAMS,
 		        "flash.stream: writing the bytes at 0x%08x into the passed pipe: %s "
 		        "(its reader closed it?)",
 		        uv_strerror(status));
 	else if (!s->failed)
 		pump(s);
+	free(b);
 	unref(s);
 }
 
-/* The chunks that are next in order go to the pipe. */
+/* The ready chunks go to the pipe in one write (one wake-up of the reader
+ * rather than one per KiB). */
+static void on_flush(uv_check_t *h)
+{
+	struct fstream *s = h->data;
+	uv_check_stop(h);
+	if (s->failed || !s->ready)
+		return;
+	uv_buf_t bufs[4 * WINDOW];
+	struct wbatch *b = malloc(sizeof *b);
+	if (!b) {
+		fail_at(s, s->ready->off, WISJ_INTERNAL_ERROR, "flash.stream: 0x%08x: %s",
+		        "out of memory");
+		return;
+	}
+	*b = (struct wbatch){.s = s, .list = s->ready, .off = s->ready->off};
+	unsigned n = 0;
+	struct chunk *k = s->ready, *last = NULL;
+	for (; k && n < sizeof bufs / sizeof bufs[0]; last = k, k = k->next) {
+		bufs[n++] = uv_buf_init((char *)k->data, k->len);
+		b->bytes += k->len;
+	}
+	/* The list is cut after the last chunk taken; the rest waits a pass. */
+	last->next = NULL;
+	s->ready = k;
+	if (!k)
+		s->ready_tail = &s->ready;
+	else
+		uv_check_start(h, on_flush);
+	int rc = uv_write(&b->w, (uv_stream_t *)s->out, bufs, n, on_written);
+	if (rc < 0) {
+		uint32_t off = b->off;
+		free_list(b->list);
+		s->queued -= b->bytes;
+		free(b);
+		fail_at(s, off, WISJ_INVALID_PARAMS,
+		        "flash.stream: writing the bytes at 0x%08x into the passed pipe: %s",
+		        uv_strerror(rc));
+		return;
+	}
+	s->refs++;
+}
+
+/* The chunks that are next in order become ready for the pipe. */
 static void deliver(struct fstream *s)
 {
 	struct chunk *k;
@@ -217,19 +284,11 @@ static void deliver(struct fstream *s)
 		s->slot[(s->delivered / CHUNK) % WINDOW] = NULL;
 		s->crc = wis_flash_crc32(s->crc, k->data, k->len);
 		s->delivered += k->len;
-		uv_buf_t b = uv_buf_init((char *)k->data, k->len);
-		int rc = uv_write(&k->w, (uv_stream_t *)s->out, &b, 1, on_written);
-		if (rc < 0) {
-			uint32_t off = k->off;
-			free(k);
-			fail_at(
-			    s, off, WISJ_INVALID_PARAMS,
-			    "flash.stream: writing the bytes at 0x%08x into the passed pipe: %s",
-			    uv_strerror(rc));
-			return;
-		}
 		s->queued += k->len;
-		s->refs++;
+		k->next = NULL;
+		*s->ready_tail = k;
+		s->ready_tail = &k->next;
+		uv_check_start(&s->flush, on_flush);
 	}
 }
 
@@ -416,10 +475,13 @@ void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params,
 	                      .out = p,
 	                      .addr = (uint32_t)addr,
 	                      .len = (uint32_t)len,
-	                      .refs = 3 /* answer, out, retry */};
+	                      .refs = 4 /* answer, out, retry, flush */};
 	p->data = s;
+	s->ready_tail = &s->ready;
 	uv_timer_init(d->loop, &s->retry);
 	s->retry.data = s;
+	uv_check_init(d->loop, &s->flush);
+	s->flush.data = s;
 	s->next_stream = c->streams;
 	c->streams = s;
 	int rc = wis_call_async(dev, WIS_OP_FLASH_INFO, NULL, 0, d->cfg.timeout_ms, on_info, s);
