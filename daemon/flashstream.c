@@ -32,6 +32,7 @@
 #define QUEUE_MAX (64u * 1024u) /* bytes in the pipe's write queue before reads pause */
 #define PASSED_MAX 4u           /* fds a client may have passed and not yet used */
 #define RETRY_MS 2u             /* the window was full of other calls: try again */
+#define FLUSH_MIN (16u * 1024u) /* bytes per write while more reads are at the device */
 
 struct chunk {
 	struct chunk *next; /* in the ready list, or in a write's list */
@@ -52,6 +53,7 @@ struct fstream {
 	uv_timer_t retry;
 	uv_check_t flush;                  /* writes the ready chunks once per loop pass */
 	struct chunk *ready, **ready_tail; /* in order, not yet written */
+	size_t ready_bytes;
 	uint32_t addr, len;
 	uint32_t next;      /* offset of the next read to send */
 	uint32_t delivered; /* bytes taken from the slots, in order */
@@ -239,7 +241,10 @@ static void on_flush(uv_check_t *h)
 {
 	struct fstream *s = h->data;
 	uv_check_stop(h);
-	if (s->failed || !s->ready)
+	/* While reads are at the device more is coming: the reader (another
+	 * process, on this machine's few cores) is woken per FLUSH_MIN bytes
+	 * rather than per loop pass.  deliver() starts this again. */
+	if (s->failed || !s->ready || (s->ready_bytes < FLUSH_MIN && s->next != s->delivered))
 		return;
 	uv_buf_t bufs[4 * WINDOW];
 	struct wbatch *b = malloc(sizeof *b);
@@ -258,6 +263,7 @@ static void on_flush(uv_check_t *h)
 	/* The list is cut after the last chunk taken; the rest waits a pass. */
 	last->next = NULL;
 	s->ready = k;
+	s->ready_bytes -= b->bytes;
 	if (!k)
 		s->ready_tail = &s->ready;
 	else
@@ -285,6 +291,7 @@ static void deliver(struct fstream *s)
 		s->crc = wis_flash_crc32(s->crc, k->data, k->len);
 		s->delivered += k->len;
 		s->queued += k->len;
+		s->ready_bytes += k->len;
 		k->next = NULL;
 		*s->ready_tail = k;
 		s->ready_tail = &k->next;

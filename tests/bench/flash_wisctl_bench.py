@@ -26,7 +26,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "daemon"))
 from wisdtest import WISCTL, Sim, Wisd  # noqa: E402
 
-RUNS = 3  # best of
+RUNS = 3  # best of, per round
+ROUNDS = 3
 BENCH = os.environ.get("FLASH_BENCH", os.path.join("tests", "bench", "flash_bench"))
 
 
@@ -63,23 +64,31 @@ def main():
             subprocess.run([WISCTL, "--socket", w.sock, "flash", "write-image", img],
                            check=True, timeout=600)
             assert w.stop() == 0
-            # The library alone on the module's link (wisd stopped).
-            out = subprocess.run([BENCH, "--read", sim.link, str(kib)], check=True,
-                                 capture_output=True, text=True, timeout=120).stdout
-            lib = float(re.search(r"([0-9.]+) MiB/s", out).group(1))
-            w = Wisd(tmp, sim.link, name="wisd2")
-            back = os.path.join(tmp, "back.bin")
-            rows = []
-            for label, val in (("flash.stream", None), ("flash.read (hex)", "0")):
-                env = dict(os.environ)
-                env.pop("WISCTL_FLASH_STREAM", None)
-                if val is not None:
-                    env["WISCTL_FLASH_STREAM"] = val
-                whole = best_of(RUNS, lambda: wisctl_read(w.sock, size, back, env))
-                assert open(back, "rb").read() == data
-                start = best_of(RUNS, lambda: wisctl_read(w.sock, 1024, back, env))
-                rows.append((label, whole, start))
-            assert w.stop() == 0
+            # Rounds of: the library alone on the module's link (wisd
+            # stopped), then wisctl through a wisd on each path; the best of
+            # every round, so that a burst of load on this shared machine
+            # does not fall on one side only.
+            lib_t, rows, n = [], {}, 0
+            for rnd in range(ROUNDS):
+                out = subprocess.run([BENCH, "--read", sim.link, str(kib)], check=True,
+                                     capture_output=True, text=True, timeout=120).stdout
+                lib_t.append(mib / float(re.search(r"([0-9.]+) MiB/s", out).group(1)))
+                n += 1
+                w = Wisd(tmp, sim.link, name="wisd%d" % n)
+                back = os.path.join(tmp, "back.bin")
+                for label, val in (("flash.stream", None), ("flash.read (hex)", "0")):
+                    env = dict(os.environ)
+                    env.pop("WISCTL_FLASH_STREAM", None)
+                    if val is not None:
+                        env["WISCTL_FLASH_STREAM"] = val
+                    whole = best_of(RUNS, lambda: wisctl_read(w.sock, size, back, env))
+                    assert open(back, "rb").read() == data
+                    start = best_of(RUNS, lambda: wisctl_read(w.sock, 1024, back, env))
+                    old = rows.get(label, (1e9, 1e9))
+                    rows[label] = (min(old[0], whole), min(old[1], start))
+                assert w.stop() == 0
+            lib = mib / min(lib_t)
+            rows = [(label, whole, start) for label, (whole, start) in rows.items()]
             print("library pipelined read %d KiB: %.2f MiB/s (%.4f s; device open, no "
                   "process start)" % (kib, lib, mib / lib))
             for label, whole, start in rows:
