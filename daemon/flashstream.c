@@ -431,8 +431,20 @@ static void on_info(wis_device *dev, int status, const uint8_t *p, size_t len, v
 	unref(s);
 }
 
-void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params, wisd_call_cb cb,
-                   void *user)
+uv_pipe_t *fstream_take_fd(struct wisd_caller *who)
+{
+	struct client *c = who->sock;
+	return c && c->is_unix ? take_oldest(c) : NULL;
+}
+
+void fstream_drop_fd(uv_pipe_t *p)
+{
+	if (p)
+		uv_close((uv_handle_t *)p, free_handle);
+}
+
+void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params, uv_pipe_t *p,
+                   wisd_call_cb cb, void *user)
 {
 	struct client *c = who->sock;
 	if (!c || !c->is_unix) {
@@ -441,7 +453,6 @@ void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params,
 		       "SCM_RIGHTS); use flash.read on this one");
 		return;
 	}
-	uv_pipe_t *p = take_oldest(c);
 	if (!p) {
 		refuse(cb, user, WISJ_INVALID_PARAMS,
 		       "no file descriptor passed with the request: send the write end of a pipe "

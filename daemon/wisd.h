@@ -264,10 +264,16 @@ json_object *daemon_status(struct wisd *d);
 
 /* Takes the fds libuv collected on c's connection (at most 4 kept). */
 void fstream_take_fds(struct client *c);
-/* flash.stream for who (params checked): reads the range into the oldest
- * passed pipe, then cb with {addr, len, crc32} or the error. */
-void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params, wisd_call_cb cb,
-                   void *user);
+/* The oldest pipe who passed and has not used (NULL if none, or not a Unix
+ * client): every flash.stream request takes one, whatever becomes of it,
+ * so that a client's pipes and requests stay paired. */
+uv_pipe_t *fstream_take_fd(struct wisd_caller *who);
+void fstream_drop_fd(uv_pipe_t *p); /* closes it; NULL: nothing */
+/* flash.stream for who (params checked): reads the range into pipe p
+ * (taken over; NULL: refused), then cb with {addr, len, crc32} or the
+ * error. */
+void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params, uv_pipe_t *p,
+                   wisd_call_cb cb, void *user);
 /* c is closing: its transfers end, its unused fds are closed. */
 void fstream_client_gone(struct client *c);
 

@@ -381,9 +381,7 @@ static const struct wisj_param p_flash_read[] = {
     WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_READ, "len", "bytes, 1..1024"), END};
 static const struct wisj_param p_flash_stream[] = {
     WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_VERIFY, "addr", "offset in the store"),
-    WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_VERIFY, "len",
-         "bytes, 1.. up to the end of the store"),
-    END};
+    RANGE("len", true, 1, UINT32_MAX, "bytes, 1.. up to the end of the store"), END};
 static const struct wisj_param p_flash_write[] = {
     WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_WRITE, "addr", "offset in the store"),
     PLAIN("data", WISJ_T_STRING, true, "1..1016 bytes as hex digits"),

@@ -203,6 +203,14 @@ def test_no_fd_and_unusable_fds(env):
     assert "no file descriptor passed" in e["message"], e
     e = c.error("flash.stream", {"addr": 0})
     assert e["code"] == -32602, e
+    # A refused request still takes (and closes) its pipe, so the next
+    # request's pipe is the next one: pipes and requests stay paired.
+    r1 = stream_req(c, 0, 0, 22)
+    assert c.response(22)["error"]["code"] == -32602
+    assert read_all(r1, 5) == b""
+    os.close(r1)
+    data, resp = stream(c, 0, 33, rid=23)
+    assert len(data) == 33 and resp["result"]["len"] == 33, resp
 
 
 def test_too_many_fds(env):
