@@ -299,37 +299,44 @@ static void deliver(struct fstream *s)
 	}
 }
 
+/* A device error as the answer, naming the offset. */
+static void read_failed(struct fstream *s, uint32_t off, int status, const uint8_t *p, size_t len)
+{
+	struct wisj_error e = {0};
+	char detail[160];
+	size_t n = len < sizeof detail - 1 ? len : sizeof detail - 1;
+	for (size_t i = 0; i < n; i++)
+		detail[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+	detail[n] = 0;
+	wisj_error_from_wis(&e, status, detail);
+	char msg[sizeof e.message];
+	memcpy(msg, e.message, sizeof msg);
+	wisj_error_set(&e, e.code, "flash.stream: reading 0x%08x: %s", s->addr + off, msg);
+	fail(s, &e);
+	wisj_error_clear(&e);
+}
+
 static void on_read(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
 {
 	(void)dev;
 	struct chunk *k = user;
 	struct fstream *s = k->s;
-	if (s->failed) {
-		s->slot[(k->off / CHUNK) % WINDOW] = NULL;
-		free(k);
-	} else if (status < 0) {
-		struct wisj_error e = {0};
-		char detail[160];
-		size_t n = len < sizeof detail - 1 ? len : sizeof detail - 1;
-		for (size_t i = 0; i < n; i++)
-			detail[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
-		detail[n] = 0;
-		wisj_error_from_wis(&e, status, detail);
-		char msg[sizeof e.message];
-		memcpy(msg, e.message, sizeof msg);
-		wisj_error_set(&e, e.code, "flash.stream: reading 0x%08x: %s", s->addr + k->off,
-		               msg);
-		fail(s, &e);
-		wisj_error_clear(&e);
-	} else if (len != k->len) {
-		fail_at(s, k->off, WISJ_HOST_ERROR, "flash.stream: reading 0x%08x: %s",
-		        "the module answered a different length");
-	} else {
+	if (!s->failed && status >= 0 && len == k->len) {
 		memcpy(k->data, p, len);
 		k->got = true;
 		deliver(s);
 		pump(s);
+		unref(s);
+		return;
 	}
+	uint32_t off = k->off;
+	s->slot[(off / CHUNK) % WINDOW] = NULL;
+	free(k);
+	if (!s->failed && status < 0)
+		read_failed(s, off, status, p, len);
+	else if (!s->failed)
+		fail_at(s, off, WISJ_HOST_ERROR, "flash.stream: reading 0x%08x: %s",
+		        "the module answered a different length");
 	unref(s);
 }
 

@@ -383,3 +383,18 @@ def test_api_md_python_example(env):
     r = subprocess.run(["/usr/bin/python3", "-c", block], capture_output=True, text=True,
                        timeout=30, env=dict(os.environ, WISD_SOCKET=env.wisd.sock))
     assert r.returncode == 0, r.stderr
+
+
+def test_device_error_midway(env):
+    c, fds0 = baseline(env)
+    r = stream_req(c, 0, MIB, 60)
+    time.sleep(0.3)  # waiting for its reader: nothing at the device now
+    assert env.sim.ctl("fault stall 3000").startswith("ok"), "no stall"
+    # The reader reads: the next FLASH_READs meet the stalled link and time out.
+    data = read_all(r, 20)
+    os.close(r)
+    assert 0 < len(data) < MIB
+    e = c.response(60, 10)["error"]
+    assert e["code"] == -32002 and "reading 0x000" in e["message"], e
+    wait_for(lambda: nfds(env.wisd.p.pid) == fds0, what="wisd's fds back to %d" % fds0)
+    wait_for(lambda: "result" in c.call_raw("system.ping"), timeout=10, what="module back")
