@@ -1,9 +1,11 @@
 """Flash benchmark through wisd (not a test): `wisctl flash read -o FILE` of
 1 MiB through wisd against libwisrpc's own pipelined read of the same
-module (tests/bench/flash_bench --read), best of three each, in the same
-run.  Usage (from a build dir):
+module (tests/bench/flash_bench --read), in the same run: five rounds of
+(library, then wisctl on each path, best of three), the best of each over
+all rounds, so that a burst of load on a shared machine does not fall on
+one side only.  Usage (from a build dir; BENCH_VERBOSE=1 prints every run):
 WISD=daemon/wisd WISCTL=daemon/wisctl WISRPC_SIM=firmware/wisrpc-sim \\
-  python3 ../tests/bench/flash_wisctl_bench.py [KIB]
+  /usr/bin/python3 ../../tests/bench/flash_wisctl_bench.py [KIB]
 
 Printed:
 - the library's rate: wis_flash_read() timed inside flash_bench, the device
@@ -27,7 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "daemon"))
 from wisdtest import WISCTL, Sim, Wisd  # noqa: E402
 
 RUNS = 3  # best of, per round
-ROUNDS = 3
+ROUNDS = 5
 BENCH = os.environ.get("FLASH_BENCH", os.path.join("tests", "bench", "flash_bench"))
 
 
