@@ -398,3 +398,15 @@ def test_device_error_midway(env):
     assert e["code"] == -32002 and "reading 0x000" in e["message"], e
     wait_for(lambda: nfds(env.wisd.p.pid) == fds0, what="wisd's fds back to %d" % fds0)
     wait_for(lambda: "result" in c.call_raw("system.ping"), timeout=10, what="module back")
+
+
+def test_wisd_stops_during_a_stalled_transfer(env):
+    c = env.client()
+    r = stream_req(c, 0, MIB, 70)
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    assert env.wisd.stop() == 0
+    assert time.monotonic() - t0 < 5
+    data = read_all(r, 5)  # EOF: wisd closed its end on the way out
+    os.close(r)
+    assert len(data) < MIB
