@@ -2,6 +2,8 @@
  * wisctl flash info|read|write|write-image|erase|verify: the flash.*
  * methods, looped for transfers longer than one request (1024 bytes read,
  * 512 written per call); reads are pipelined (READ_DEPTH in flight).
+ * read -o through wisd takes the binary path instead: flash.stream, the
+ * raw bytes through a pipe passed with the request (no hex JSON per KiB).
  * write-image is the resumable whole-image write: erase unit by erase
  * unit, a unit whose device CRC already matches the file is skipped, so a
  * run after an interruption goes on where the last one stopped; then the
