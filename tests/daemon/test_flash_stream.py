@@ -144,8 +144,9 @@ def test_reader_that_never_reads(env):
     assert len(bytes.fromhex(other.call("flash.read", {"addr": 0, "len": 1024})["data"])) == 1024
     assert other.call("daemon.status")["clients"] >= 3
     if not SANITIZED:
-        # The pipe holds 64 KiB, wisd's queue to it about as much: not 1 MiB.
-        assert rss_kib(pid) - rss0 < 1024, (rss0, rss_kib(pid))
+        # The pipe holds 64 KiB, wisd's queue to it about as much (100 KiB
+        # more RSS measured), not the 1 MiB (1.1 MiB with its chunks).
+        assert rss_kib(pid) - rss0 < 400, (rss0, rss_kib(pid))
     # The transfer waits for its reader; then the reader goes.
     assert len(os.read(r, 4096)) > 0
     c.close()
