@@ -18,6 +18,8 @@ import threading
 import time
 import zlib
 
+import pytest
+
 from sectest import nfds, rss_kib, tcp_setup, SANITIZED
 from wisdtest import WISCTL, Client, Sim, wait_for, wisctl
 
@@ -317,8 +319,9 @@ def test_wisctl_fallback_over_device(env):
         sim.kill()
 
 
-def fake_old_wisd(path, pattern, seen):
-    """A wisd of before flash.stream: -32601 for it, flash.read in hex."""
+def fake_old_wisd(path, pattern, seen, code=-32601):
+    """A wisd of before flash.stream (-32601 for it; or one refusing the
+    pipe, -32602), flash.read in hex."""
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path)
     srv.listen(1)
@@ -335,7 +338,7 @@ def fake_old_wisd(path, pattern, seen):
                       "result": {"data": pattern[a:a + n].hex()}}
             else:
                 a_ = {"jsonrpc": "2.0", "id": q["id"],
-                      "error": {"code": -32601, "message": "Method not found: " + q["method"]}}
+                      "error": {"code": code, "message": "refused: " + q["method"]}}
             f.write((json.dumps(a_) + "\n").encode())
             f.flush()
         conn.close()
@@ -346,11 +349,12 @@ def fake_old_wisd(path, pattern, seen):
     return t
 
 
-def test_wisctl_fallback_for_older_wisd(tmp_path):
+@pytest.mark.parametrize("code", [-32601, -32602])
+def test_wisctl_fallback_for_older_wisd(tmp_path, code):
     pattern = os.urandom(8192)
     seen = []
     sock = str(tmp_path / "old.sock")
-    t = fake_old_wisd(sock, pattern, seen)
+    t = fake_old_wisd(sock, pattern, seen, code)
     out = str(tmp_path / "out.bin")
     r = wisctl(sock, "flash", "read", "0", "8K", "-o", out)
     assert r.returncode == 0, r.stderr
