@@ -418,3 +418,24 @@ def test_wisd_stops_during_a_stalled_transfer(env):
     data = read_all(r, 5)  # EOF: wisd closed its end on the way out
     os.close(r)
     assert len(data) < MIB
+
+
+def test_other_clients_served_during_a_transfer(env):
+    c = env.client()
+    other = env.client()
+    got = []
+    for rid in range(3):
+        r = stream_req(c, 0, MIB, 80 + rid)
+        t = threading.Thread(target=lambda fd=r: got.append(len(read_all(fd))))
+        t.start()
+        worst = 0.0
+        while t.is_alive():
+            t0 = time.monotonic()
+            assert other.call("system.ping", {"data": "x"})["data"] == "x"
+            worst = max(worst, time.monotonic() - t0)
+        t.join()
+        os.close(r)
+        assert c.response(80 + rid)["result"]["len"] == MIB
+        # Their requests go to the module before the stream's next read.
+        assert worst < 0.5, worst
+    assert got == [MIB] * 3
