@@ -187,12 +187,39 @@ static json_object *watch_params(struct dcall *k, json_object *np, struct wisj_e
 	return json_object_get(np);
 }
 
+/* flash.stream: the checks flash.read's device operation gets (permission
+ * class, ownership), through the same guard, once for the whole range;
+ * then flashstream.c reads it into the caller's pipe. */
+static void stream_method(struct dcall *k, json_object *np, uv_pipe_t *pipe)
+{
+	struct wisj_error e = {0};
+	const struct wis_op_desc *op = wis_op_find(WIS_OP_FLASH_READ);
+	union wis_val v[2] = {WIS_VAL(0), WIS_VAL(1)};
+	uint8_t req[8];
+	char res[WISJ_RES_MAX];
+	size_t n = wis_op_encode(op->opcode, v, req, sizeof req);
+	if (wis_op_resource(op, req, n, NULL, 0, res, sizeof res) < 0 ||
+	    guard(k->d, k, op, res, &e) < 0) {
+		if (!e.code)
+			wisj_error_set(&e, WISJ_INTERNAL_ERROR, "FLASH_READ names no resource");
+		fstream_drop_fd(pipe);
+		k->cb(k->user, NULL, &e);
+		wisj_error_clear(&e);
+	} else {
+		fstream_start(k->d, k->who, np, pipe, k->cb, k->user);
+	}
+	free(k);
+}
+
 /* ---- calls ------------------------------------------------------------------ */
 
 void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method *m,
                       json_object *params, wisd_call_cb cb, void *user)
 {
 	struct wisj_error e = {0};
+	/* flash.stream takes its pipe before anything can refuse it. */
+	uv_pipe_t *pipe =
+	    !strcmp(wisj_method_name(m), "flash.stream") ? fstream_take_fd(who) : NULL;
 	struct dcall *k = calloc(1, sizeof *k);
 	if (!k) {
 		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
@@ -211,6 +238,11 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 		json_object *np = wisj_params_check(m, params, &e);
 		if (!np)
 			goto fail;
+		if (!strcmp(name, "flash.stream")) {
+			stream_method(k, np, pipe);
+			json_object_put(np);
+			return;
+		}
 		if (wisj_method_flags(m) & WISJ_M_DAEMON) {
 			json_object *res = daemon_method(k, m, np, &e);
 			json_object_put(np);
@@ -230,6 +262,7 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 	wisj_invoke(d->jctx, m, params, done, k);
 	return;
 fail:
+	fstream_drop_fd(pipe);
 	free(k);
 	cb(user, NULL, &e);
 	wisj_error_clear(&e);

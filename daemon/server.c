@@ -121,6 +121,7 @@ static void on_client_closed(uv_handle_t *h)
 	if (c->next)
 		c->next->prev = c->prev;
 	d->nclients--;
+	fstream_client_gone(c);
 	wisd_caller_gone(d, &c->who);
 	client_unref(c);
 }
@@ -281,6 +282,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->last_rx = uv_now(c->d->loop);
+	/* Pipes passed with these bytes (flash.stream), before their request. */
+	if (c->is_unix)
+		fstream_take_fds(c);
 	consume(c, buf->base, buf->base + nread);
 }
 
@@ -412,8 +416,10 @@ void server_on_connection(uv_stream_t *srv, int status)
 	if (!c)
 		return;
 	bool is_unix = srv == (uv_stream_t *)&d->unix_srv;
+	/* ipc: libuv collects the fds a client passes (SCM_RIGHTS) for
+	 * flash.stream (flashstream.c); the bytes read are the same. */
 	if (is_unix)
-		uv_pipe_init(d->loop, &c->h.pipe, 0);
+		uv_pipe_init(d->loop, &c->h.pipe, 1);
 	else
 		uv_tcp_init(d->loop, &c->h.tcp);
 	c->h.handle.data = c;

@@ -213,9 +213,34 @@ static int sock_pump(struct link *l, int want_id, json_object **resp, int timeou
 	return rc > 0 ? 1 : rc;
 }
 
-/* Writes one request line; 0 or EXIT_UNREACHABLE with e set. */
-static int sock_send(struct link *l, int id, const char *method, json_object *params,
-                     struct wisj_error *e)
+/* The first bytes of a request line with fd passed alongside (SCM_RIGHTS):
+ * bytes sent, or -1. */
+static ssize_t send_with_fd(int sock, const char *p, size_t n, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct iovec iov = {(void *)p, n};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	ssize_t w;
+	do
+		w = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return w;
+}
+
+/* Writes one request line (with fd passed if fd >= 0); 0 or
+ * EXIT_UNREACHABLE with e set. */
+static int sock_send_fd(struct link *l, int id, const char *method, json_object *params, int fd,
+                        struct wisj_error *e)
 {
 	json_object *q = json_object_new_object();
 	json_object_object_add(q, "jsonrpc", json_object_new_string("2.0"));
@@ -231,7 +256,8 @@ static int sock_send(struct link *l, int id, const char *method, json_object *pa
 	json_object_put(q);
 	size_t off = 0;
 	while (off < n + 1) {
-		ssize_t w = write(l->fd, line + off, n + 1 - off);
+		ssize_t w = fd >= 0 && off == 0 ? send_with_fd(l->fd, line, n + 1, fd)
+		                                : write(l->fd, line + off, n + 1 - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -244,6 +270,12 @@ static int sock_send(struct link *l, int id, const char *method, json_object *pa
 	}
 	free(line);
 	return 0;
+}
+
+static int sock_send(struct link *l, int id, const char *method, json_object *params,
+                     struct wisj_error *e)
+{
+	return sock_send_fd(l, id, method, params, -1, e);
 }
 
 /* A response's result (0, *result set) or error (an exit code, e set);
@@ -295,6 +327,34 @@ static int sock_call(struct link *l, const char *method, json_object *params, js
 		/* -1 (a signal): finish this call anyway; the caller checks the flag. */
 	}
 	return sock_answer(resp, result, e);
+}
+
+int link_fileno(const struct link *l)
+{
+	return l->dev ? -1 : l->fd;
+}
+
+int link_send_fd(struct link *l, const char *method, json_object *params, int fd, int *id,
+                 struct wisj_error *e)
+{
+	if (l->dev) {
+		wisj_error_set(e, WISJ_METHOD_NOT_FOUND, "%s is served by wisd", method);
+		return EXIT_USAGE;
+	}
+	*id = l->next_id++;
+	return sock_send_fd(l, *id, method, params, fd, e);
+}
+
+int link_poll_answer(struct link *l, int id, int timeout_ms, json_object **result,
+                     struct wisj_error *e, int *rc)
+{
+	json_object *resp = NULL;
+	int got = sock_pump(l, id, &resp, timeout_ms);
+	if (got == -2)
+		wisj_error_set(e, WISJ_UNAVAILABLE, "wisd closed the connection");
+	if (got == 1)
+		*rc = sock_answer(resp, result, e);
+	return got;
 }
 
 /* ---- device link ----------------------------------------------------------------- */

@@ -60,6 +60,19 @@ int link_call_pipelined(struct link *l, const char *method, size_t n, unsigned d
  * lost (err filled). */
 int link_next_event(struct link *l, json_object **out, int timeout_ms, char *err, size_t errlen);
 
+/* Socket link only: the connection's fd to poll (-1 for --device). */
+int link_fileno(const struct link *l);
+/* Sends method(params) with fd passed alongside (SCM_RIGHTS, the caller
+ * keeps its copy); *id names the answer for link_poll_answer().  0, or an
+ * exit code with e set (--device: METHOD_NOT_FOUND). */
+int link_send_fd(struct link *l, const char *method, json_object *params, int fd, int *id,
+                 struct wisj_error *e);
+/* Reads what the socket has (waiting up to timeout_ms): 1 once the answer
+ * to id came, with *rc 0 and *result, or an exit code and e; 0 not yet;
+ * -1 interrupted; -2 connection lost (e set). */
+int link_poll_answer(struct link *l, int id, int timeout_ms, json_object **result,
+                     struct wisj_error *e, int *rc);
+
 /* True for --device (no wisd in between). */
 bool link_is_direct(const struct link *l);
 

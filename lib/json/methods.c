@@ -379,6 +379,9 @@ static const struct wisj_param p_flash_verify[] = {
 static const struct wisj_param p_flash_read[] = {
     WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_READ, "addr", "offset in the store"),
     WIRE("len", WISJ_T_INT, true, WIS_OP_FLASH_READ, "len", "bytes, 1..1024"), END};
+static const struct wisj_param p_flash_stream[] = {
+    WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_VERIFY, "addr", "offset in the store"),
+    RANGE("len", true, 1, UINT32_MAX, "bytes, 1.. up to the end of the store"), END};
 static const struct wisj_param p_flash_write[] = {
     WIRE("addr", WISJ_T_INT, true, WIS_OP_FLASH_WRITE, "addr", "offset in the store"),
     PLAIN("data", WISJ_T_STRING, true, "1..1016 bytes as hex digits"),
@@ -474,6 +477,11 @@ const struct wisj_method wisj_methods[] = {
      wisj_flash_info_finish},
     {"flash.read", "read up to 1024 bytes of the flash store", DEV | BAT, OPS(WIS_OP_FLASH_READ),
      RD, p_flash_read, "{data} as hex", NULL, wisj_fields_plan, wisj_flash_data_finish},
+    {"flash.stream",
+     "read a range of any length as raw bytes into a pipe passed with the request (Unix "
+     "socket, SCM_RIGHTS; wisd only)",
+     WISJ_M_DAEMON, NOOPS, RD, p_flash_stream, "{addr, len, crc32} once every byte is in the pipe",
+     NULL, NULL, NULL},
     {"flash.write", "program up to 1016 bytes (erase: true erases what it needs first)", DEV,
      OPS(WIS_OP_FLASH_WRITE), RD, p_flash_write, "{}", NULL, wisj_flash_write_plan, empty_finish},
     {"flash.erase", "erase a range aligned to the erase unit", DEV, OPS(WIS_OP_FLASH_ERASE), RD,
