@@ -32,8 +32,9 @@ struct link {
 	wis_device *dev;
 	wisj_ctx *ctx;
 	unsigned topics; /* bit i = wisj_topics[i] subscribed (device link) */
-	/* notifications not yet handed out */
-	json_object *events[MAX_PENDING_EVENTS];
+	/* notifications not yet handed out (a ring allocated by the first one:
+	 * most commands get none, and zeroing 32 KiB was a tenth of a start) */
+	json_object **events;
 	unsigned ev_head, ev_count;
 };
 
@@ -64,7 +65,9 @@ static int64_t now_ms(void)
 
 static void push_event(struct link *l, json_object *n)
 {
-	if (l->ev_count == MAX_PENDING_EVENTS) {
+	if (!l->events)
+		l->events = malloc(MAX_PENDING_EVENTS * sizeof *l->events);
+	if (!l->events || l->ev_count == MAX_PENDING_EVENTS) {
 		json_object_put(n); /* the reader is far behind: drop the newest */
 		return;
 	}
@@ -154,8 +157,10 @@ static int sock_read(struct link *l, resp_fn take, void *user, int timeout_ms)
 		return errno == EINTR ? -1 : -2;
 	if (rc == 0)
 		return 0;
-	if (l->cap - l->len < 65536) {
-		l->cap = l->cap ? l->cap * 2 : 131072;
+	/* Starts small (below malloc's mmap threshold: a one-answer command
+	 * pays no mmap/munmap) and doubles while lines are long (hex flash data). */
+	if (l->cap - l->len < 8192) {
+		l->cap = l->cap ? l->cap * 2 : 16384;
 		l->buf = realloc(l->buf, l->cap);
 	}
 	ssize_t n = read(l->fd, l->buf + l->len, l->cap - l->len - 1);
@@ -660,6 +665,7 @@ void link_close(struct link *l)
 		return;
 	while (l->ev_count)
 		json_object_put(pop_event(l));
+	free(l->events);
 	if (l->fd >= 0)
 		close(l->fd);
 	if (l->tok)
