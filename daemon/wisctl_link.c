@@ -1,9 +1,11 @@
 /*
- * wisctl links (see wisctl_link.h).  Both are synchronous and single
- * threaded: a call sends one request and waits with poll() for its answer,
- * keeping any notifications that arrive meanwhile for link_next_event().
+ * wisctl links (see wisctl_link.h): the socket link to wisd and what both
+ * links share (the device link is wisctl_link_dev.c, pipelined calls
+ * wisctl_link_pipe.c).  Both are synchronous and single threaded: a call
+ * sends one request and waits with poll() for its answer, keeping any
+ * notifications that arrive meanwhile for link_next_event().
  */
-#include "wisctl_link.h"
+#include "wisctl_link_priv.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -18,25 +20,6 @@
 #include <unistd.h>
 
 volatile sig_atomic_t wisctl_interrupted;
-
-#define MAX_PENDING_EVENTS 4096
-
-struct link {
-	/* socket */
-	int fd;
-	char *buf;
-	size_t len, cap;
-	json_tokener *tok;
-	int next_id;
-	/* device */
-	wis_device *dev;
-	wisj_ctx *ctx;
-	unsigned topics; /* bit i = wisj_topics[i] subscribed (device link) */
-	/* notifications not yet handed out (a ring allocated by the first one:
-	 * most commands get none, and zeroing 32 KiB was a tenth of a start) */
-	json_object **events;
-	unsigned ev_head, ev_count;
-};
 
 int exit_code_for(int code)
 {
@@ -56,14 +39,14 @@ int exit_code_for(int code)
 	}
 }
 
-static int64_t now_ms(void)
+int64_t link_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void push_event(struct link *l, json_object *n)
+void link_push_event(struct link *l, json_object *n)
 {
 	if (!l->events)
 		l->events = malloc(MAX_PENDING_EVENTS * sizeof *l->events);
@@ -142,14 +125,11 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
 	return l;
 }
 
-/* A response's taker: 1 if it took o (and its reference), 0 if not. */
-typedef int (*resp_fn)(json_object *o, int id, void *user);
-
 /* Read what is there (waiting up to timeout_ms); each complete line's JSON
  * goes to take (a response with an integer id), else to the event list
  * (notifications) or away.  Returns how many take took (> 0), 0 timeout or
  * none, -1 interrupted, -2 closed. */
-static int sock_read(struct link *l, resp_fn take, void *user, int timeout_ms)
+int link_sock_read(struct link *l, link_resp_fn take, void *user, int timeout_ms)
 {
 	struct pollfd p = {l->fd, POLLIN, 0};
 	int rc = poll(&p, 1, timeout_ms);
@@ -184,7 +164,7 @@ static int sock_read(struct link *l, resp_fn take, void *user, int timeout_ms)
 		    take(o, json_object_get_int(id), user)) {
 			got++;
 		} else if (json_object_object_get_ex(o, "method", NULL)) {
-			push_event(l, o);
+			link_push_event(l, o);
 		} else {
 			json_object_put(o); /* an answer to nobody we wait for */
 		}
@@ -212,7 +192,7 @@ static int take_one(json_object *o, int id, void *user)
 static int sock_pump(struct link *l, int want_id, json_object **resp, int timeout_ms)
 {
 	struct want_one w = {want_id, NULL};
-	int rc = sock_read(l, want_id ? take_one : NULL, &w, timeout_ms);
+	int rc = link_sock_read(l, want_id ? take_one : NULL, &w, timeout_ms);
 	if (rc > 0)
 		*resp = w.resp;
 	return rc > 0 ? 1 : rc;
@@ -277,15 +257,15 @@ static int sock_send_fd(struct link *l, int id, const char *method, json_object 
 	return 0;
 }
 
-static int sock_send(struct link *l, int id, const char *method, json_object *params,
-                     struct wisj_error *e)
+int link_sock_send(struct link *l, int id, const char *method, json_object *params,
+                   struct wisj_error *e)
 {
 	return sock_send_fd(l, id, method, params, -1, e);
 }
 
 /* A response's result (0, *result set) or error (an exit code, e set);
  * consumes resp. */
-static int sock_answer(json_object *resp, json_object **result, struct wisj_error *e)
+int link_sock_answer(json_object *resp, json_object **result, struct wisj_error *e)
 {
 	json_object *r, *err;
 	if (json_object_object_get_ex(resp, "result", &r)) {
@@ -310,13 +290,13 @@ static int sock_call(struct link *l, const char *method, json_object *params, js
                      struct wisj_error *e, unsigned timeout_ms)
 {
 	int id = l->next_id++;
-	int rc0 = sock_send(l, id, method, params, e);
+	int rc0 = link_sock_send(l, id, method, params, e);
 	if (rc0)
 		return rc0;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = link_now_ms() + timeout_ms;
 	json_object *resp = NULL;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - link_now_ms();
 		if (left <= 0) {
 			wisj_error_set(e, WISJ_TIMEOUT, "no answer from wisd to %s within %u ms",
 			               method, timeout_ms);
@@ -331,7 +311,7 @@ static int sock_call(struct link *l, const char *method, json_object *params, js
 		}
 		/* -1 (a signal): finish this call anyway; the caller checks the flag. */
 	}
-	return sock_answer(resp, result, e);
+	return link_sock_answer(resp, result, e);
 }
 
 int link_fileno(const struct link *l)
@@ -358,262 +338,8 @@ int link_poll_answer(struct link *l, int id, int timeout_ms, json_object **resul
 	if (got == -2)
 		wisj_error_set(e, WISJ_UNAVAILABLE, "wisd closed the connection");
 	if (got == 1)
-		*rc = sock_answer(resp, result, e);
+		*rc = link_sock_answer(resp, result, e);
 	return got;
-}
-
-/* ---- device link ----------------------------------------------------------------- */
-
-static void on_event(wis_device *dev, const struct wis_event *ev, void *user)
-{
-	struct link *l = user;
-	const char *topic;
-	json_object *p = wisj_event_to_json(dev, ev, &topic);
-	if (!p)
-		return;
-	int k = -1;
-	for (int i = 0; wisj_topics[i]; i++)
-		if (!strcmp(wisj_topics[i], topic))
-			k = i;
-	if (k < 0 || !(l->topics & (1u << k))) {
-		json_object_put(p);
-		return;
-	}
-	json_object *n = json_object_new_object();
-	json_object_object_add(n, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(n, "method", json_object_new_string(topic));
-	json_object_object_add(n, "params", p);
-	push_event(l, n);
-}
-
-struct link *link_open_device(const char *path, unsigned timeout_ms, char *err, size_t errlen)
-{
-	struct wis_open_options o;
-	wis_open_options_init(&o);
-	o.timeout_ms = timeout_ms;
-	wis_device *dev;
-	int rc = wis_open(&dev, path, &o);
-	if (rc < 0) {
-		const char *d = wis_last_error();
-		if (!d || !*d)
-			d = wis_strerror(rc);
-		/* The library's text usually names the path already. */
-		if (strstr(d, path))
-			snprintf(err, errlen, "%s", d);
-		else
-			snprintf(err, errlen, "cannot open %s: %s", path, d);
-		return NULL;
-	}
-	struct link *l = calloc(1, sizeof *l);
-	l->fd = -1;
-	l->dev = dev;
-	l->ctx = wisj_ctx_new();
-	wisj_ctx_set_device(l->ctx, dev);
-	wisj_ctx_set_timeout(l->ctx, timeout_ms);
-	wis_set_event_cb(dev, on_event, l);
-	return l;
-}
-
-struct dev_wait {
-	bool done;
-	json_object *result;
-	struct wisj_error *e;
-};
-
-static void dev_done(void *user, json_object *result, struct wisj_error *err)
-{
-	struct dev_wait *w = user;
-	w->done = true;
-	w->result = result;
-	if (err) {
-		w->e->code = err->code;
-		memcpy(w->e->message, err->message, sizeof w->e->message);
-		w->e->data = err->data;
-		err->data = NULL;
-	}
-}
-
-/* Waits on the device fd; 0 ok, -1 interrupted, -2 link lost. */
-static int dev_pump(struct link *l, int timeout_ms)
-{
-	int t = wis_next_timeout_ms(l->dev);
-	if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
-		timeout_ms = t;
-	struct pollfd p = {wis_fd(l->dev), POLLIN, 0};
-	int rc = poll(&p, 1, timeout_ms);
-	if (rc < 0 && errno == EINTR)
-		return -1;
-	if (wis_process(l->dev) == WIS_E_DISCONNECTED)
-		return -2;
-	wisj_ctx_pump(l->ctx);
-	return 0;
-}
-
-static int dev_call(struct link *l, const char *method, json_object *params, json_object **result,
-                    struct wisj_error *e)
-{
-	const wisj_method *m = wisj_method_find(method);
-	if (!m) {
-		wisj_error_set(e, WISJ_METHOD_NOT_FOUND, "no method %s", method);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(method, "subscribe") || !strcmp(method, "unsubscribe")) {
-		/* Served here: a direct link delivers the device's own events. */
-		json_object *np = wisj_params_check(m, params, e), *t;
-		if (!np)
-			return EXIT_USAGE;
-		json_object_object_get_ex(np, "topics", &t);
-		size_t n =
-		    json_object_is_type(t, json_type_array) ? json_object_array_length(t) : 1;
-		for (size_t i = 0; i < n; i++) {
-			const char *name =
-			    json_object_get_string(json_object_is_type(t, json_type_array)
-			                               ? json_object_array_get_idx(t, i)
-			                               : t);
-			for (int k = 0; wisj_topics[k]; k++)
-				if (!strcmp(wisj_topics[k], name)) {
-					if (method[0] == 's')
-						l->topics |= 1u << k;
-					else
-						l->topics &= ~(1u << k);
-				}
-		}
-		json_object_put(np);
-		*result = json_object_new_object();
-		return 0;
-	}
-	struct dev_wait w = {false, NULL, e};
-	wisj_invoke(l->ctx, m, params, dev_done, &w);
-	/* Every call completes: by answer, timeout, or DISCONNECTED. */
-	while (!w.done)
-		dev_pump(l, -1);
-	if (w.result) {
-		*result = w.result;
-		return 0;
-	}
-	return exit_code_for(e->code);
-}
-
-/* ---- pipelined calls --------------------------------------------------------------- */
-
-struct pipe {
-	struct link *l;
-	size_t next, inflight;
-	int base_id; /* socket: request i has id base_id + i */
-	link_got_fn got;
-	void *user;
-	int rc; /* the first failure, with e */
-	struct wisj_error *e;
-	int64_t last_ms; /* when the last answer came */
-};
-
-/* Request i's answer: a result for got, or an error (the first is kept). */
-static void pipe_answer(struct pipe *p, size_t i, int rc, json_object *res, struct wisj_error *e)
-{
-	p->inflight--;
-	p->last_ms = now_ms();
-	if (!rc && !p->rc)
-		rc = p->got(i, res, p->user, e);
-	if (res)
-		json_object_put(res);
-	if (rc && !p->rc) {
-		p->rc = rc;
-		*p->e = *e; /* moves e's data */
-		e->data = NULL;
-	}
-	wisj_error_clear(e);
-}
-
-static int pipe_take(json_object *o, int id, void *user)
-{
-	struct pipe *p = user;
-	if (id < p->base_id || id >= p->base_id + (int)p->next)
-		return 0;
-	json_object *res = NULL;
-	struct wisj_error e = {0};
-	int rc = sock_answer(o, &res, &e);
-	pipe_answer(p, (size_t)(id - p->base_id), rc, res, &e);
-	return 1;
-}
-
-struct pipe_call {
-	struct pipe *p;
-	size_t i;
-};
-
-static void pipe_dev_done(void *user, json_object *result, struct wisj_error *err)
-{
-	struct pipe_call *c = user;
-	struct wisj_error e = {0};
-	if (err) {
-		e = *err;
-		err->data = NULL;
-	}
-	pipe_answer(c->p, c->i, result ? 0 : exit_code_for(e.code), result, &e);
-	free(c);
-}
-
-int link_call_pipelined(struct link *l, const char *method, size_t n, unsigned depth,
-                        link_make_fn make, link_got_fn got, void *user, struct wisj_error *e,
-                        unsigned timeout_ms)
-{
-	const wisj_method *m = l->dev ? wisj_method_find(method) : NULL;
-	if (l->dev && !m) {
-		wisj_error_set(e, WISJ_METHOD_NOT_FOUND, "no method %s", method);
-		return EXIT_USAGE;
-	}
-	struct pipe p = {.l = l, .base_id = l->next_id, .got = got, .user = user, .e = e};
-	l->next_id += (int)n;
-	p.last_ms = now_ms();
-	depth = depth ? depth : 1;
-	while (p.inflight || (p.next < n && !p.rc && !wisctl_interrupted)) {
-		while (p.inflight < depth && p.next < n && !p.rc && !wisctl_interrupted) {
-			json_object *params = make(p.next, user);
-			p.inflight++;
-			if (l->dev) {
-				struct pipe_call *c = malloc(sizeof *c);
-				*c = (struct pipe_call){&p, p.next++};
-				wisj_invoke(l->ctx, m, params, pipe_dev_done, c);
-			} else {
-				struct wisj_error se = {0};
-				int rc =
-				    sock_send(l, p.base_id + (int)p.next++, method, params, &se);
-				if (rc) {
-					json_object_put(params);
-					p.inflight--;
-					p.rc = rc;
-					*e = se;
-					return rc; /* the connection is gone: nothing to wait for */
-				}
-			}
-			json_object_put(params);
-		}
-		if (!p.inflight)
-			break;
-		int64_t left = p.last_ms + timeout_ms - now_ms();
-		if (left <= 0) {
-			if (!p.rc) {
-				wisj_error_set(e, WISJ_TIMEOUT, "no answer to %s within %u ms",
-				               method, timeout_ms);
-				p.rc = EXIT_TIMEOUT;
-			}
-			if (!l->dev)
-				return p.rc; /* late answers are dropped as strays */
-			left = 100; /* the device link fails its calls by its own timeout */
-		}
-		int rc = l->dev ? dev_pump(l, (int)left) : sock_read(l, pipe_take, &p, (int)left);
-		if (rc == -2) {
-			if (!p.rc) {
-				wisj_error_set(e, WISJ_UNAVAILABLE,
-				               l->dev ? "lost the link to the device"
-				                      : "wisd closed the connection");
-				p.rc = EXIT_UNREACHABLE;
-			}
-			if (!l->dev)
-				return p.rc;
-		}
-	}
-	return p.rc;
 }
 
 /* ---- common ------------------------------------------------------------------------ */
@@ -623,24 +349,24 @@ int link_call(struct link *l, const char *method, json_object *params, json_obje
 {
 	*result = NULL;
 	if (l->dev)
-		return dev_call(l, method, params, result, e);
+		return link_dev_call(l, method, params, result, e);
 	return sock_call(l, method, params, result, e, timeout_ms);
 }
 
 int link_next_event(struct link *l, json_object **out, int timeout_ms, char *err, size_t errlen)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? -1 : link_now_ms() + timeout_ms;
 	for (;;) {
 		if ((*out = pop_event(l)))
 			return 1;
 		if (wisctl_interrupted)
 			return -1;
-		int left = deadline < 0 ? -1 : (int)(deadline - now_ms());
+		int left = deadline < 0 ? -1 : (int)(deadline - link_now_ms());
 		if (deadline >= 0 && left <= 0)
 			return 0;
 		int rc;
 		if (l->dev) {
-			rc = dev_pump(l, left);
+			rc = link_dev_pump(l, left);
 		} else {
 			json_object *none = NULL;
 			rc = sock_pump(l, 0, &none, left);
