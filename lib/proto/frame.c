@@ -9,6 +9,9 @@
 #include "frame.h"
 
 #include <string.h> /* memchr, memcpy: in every C library the firmware links */
+#if defined(WIS_CRC32_SLICE8)
+#include <pthread.h> /* the host only */
+#endif
 
 /*
  * CRC-32/ISO-HDLC (the zlib/Ethernet CRC): reflected poly 0xEDB88320, init
@@ -16,26 +19,27 @@
  * build time by what the target can spare:
  *   WIS_CRC32_NIBBLE: a 16-entry table (64 bytes), two steps per byte;
  *   default:          the 256-entry table (1 KiB of flash), one step per byte;
- *   WIS_CRC32_SLICE8: the host: seven more tables derived from it at load
- *                     time (7 KiB of RAM), eight bytes per step.
+ *   WIS_CRC32_SLICE8: the host: seven more tables derived from it on first
+ *                     use (7 KiB of RAM), eight bytes per step.
  * tests/unit/test_codec.c checks each against a bit-at-a-time reference.
  */
 #if defined(WIS_CRC32_NIBBLE)
-uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n)
+/* The register in and out as is (not inverted): wis__crc32 does that. */
+static uint32_t crc_nibble(uint32_t crc, const uint8_t *p, size_t n)
 {
 	static const uint32_t t[16] = {
 	    0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
 	    0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
 	    0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
 	};
-	crc = ~crc;
 	while (n--) {
 		crc ^= *p++;
 		crc = (crc >> 4) ^ t[crc & 15];
 		crc = (crc >> 4) ^ t[crc & 15];
 	}
-	return ~crc;
+	return crc;
 }
+#define CRC_UPDATE crc_nibble
 #else
 /* t0[b]: the register after shifting the byte b through 8 bit steps.
  * Printed by: for b in 0..255: c = b; 8 times c = c>>1 ^ (0xEDB88320 if c&1). */
@@ -78,8 +82,11 @@ static const uint32_t t0[256] = {
 /* tn[k][b]: b shifted through 8 more zero bytes than tn[k-1] (t0 for k 0),
  * so eight input bytes fold into the register with eight lookups. */
 static uint32_t tn[7][256];
+/* Built by the first CRC of 8 bytes or more, not at load time: a process
+ * that never computes one (wisctl talking to wisd) does not pay for it. */
+static pthread_once_t tn_once = PTHREAD_ONCE_INIT;
 
-__attribute__((constructor)) static void crc_tables(void)
+static void crc_tables(void)
 {
 	for (unsigned b = 0; b < 256; b++) {
 		uint32_t c = t0[b];
@@ -91,10 +98,11 @@ __attribute__((constructor)) static void crc_tables(void)
 }
 #endif
 
-uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n)
+static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t n)
 {
-	crc = ~crc;
 #if defined(WIS_CRC32_SLICE8)
+	if (n >= 8)
+		pthread_once(&tn_once, crc_tables);
 	for (; n >= 8; n -= 8, p += 8) {
 		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 		                     (uint32_t)p[3] << 24);
@@ -107,9 +115,17 @@ uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n)
 #endif
 	while (n--)
 		crc = (crc >> 8) ^ t0[(crc ^ *p++) & 0xff];
-	return ~crc;
+	return crc;
 }
+#define CRC_UPDATE crc_table
 #endif
+
+/* One definition whichever way is built (coverage tools merge functions
+ * by name and line across the builds that compile this file). */
+uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n)
+{
+	return ~CRC_UPDATE(~crc, p, n);
+}
 
 /* COBS: each block is a code byte (1 + the number of data bytes that
  * follow, 0xff for 254 data bytes and no implied zero) and its data bytes.
