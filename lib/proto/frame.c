@@ -9,9 +9,6 @@
 #include "frame.h"
 
 #include <string.h> /* memchr, memcpy: in every C library the firmware links */
-#if defined(WIS_CRC32_SLICE8)
-#include <pthread.h> /* the host only */
-#endif
 
 /*
  * CRC-32/ISO-HDLC (the zlib/Ethernet CRC): reflected poly 0xEDB88320, init
@@ -19,8 +16,8 @@
  * build time by what the target can spare:
  *   WIS_CRC32_NIBBLE: a 16-entry table (64 bytes), two steps per byte;
  *   default:          the 256-entry table (1 KiB of flash), one step per byte;
- *   WIS_CRC32_SLICE8: the host: seven more tables derived from it on first
- *                     use (7 KiB of RAM), eight bytes per step.
+ *   WIS_CRC32_SLICE8: the host: seven more tables derived from it
+ *                     (crc32_slice8.h, 7 KiB of constants), eight bytes per step.
  * tests/unit/test_codec.c checks each against a bit-at-a-time reference.
  */
 #if defined(WIS_CRC32_NIBBLE)
@@ -79,30 +76,12 @@ static const uint32_t t0[256] = {
 };
 
 #if defined(WIS_CRC32_SLICE8)
-/* tn[k][b]: b shifted through 8 more zero bytes than tn[k-1] (t0 for k 0),
- * so eight input bytes fold into the register with eight lookups. */
-static uint32_t tn[7][256];
-/* Built by the first CRC of 8 bytes or more, not at load time: a process
- * that never computes one (wisctl talking to wisd) does not pay for it. */
-static pthread_once_t tn_once = PTHREAD_ONCE_INIT;
-
-static void crc_tables(void)
-{
-	for (unsigned b = 0; b < 256; b++) {
-		uint32_t c = t0[b];
-		for (unsigned k = 0; k < 7; k++) {
-			c = (c >> 8) ^ t0[c & 0xff];
-			tn[k][b] = c;
-		}
-	}
-}
+#include "crc32_slice8.h"
 #endif
 
 static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t n)
 {
 #if defined(WIS_CRC32_SLICE8)
-	if (n >= 8)
-		pthread_once(&tn_once, crc_tables);
 	for (; n >= 8; n -= 8, p += 8) {
 		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 		                     (uint32_t)p[3] << 24);
