@@ -155,7 +155,7 @@ static void test_send_at(void)
 	printf("send at a device time; too late and too early refused\n");
 	uint64_t now;
 	int best = 1000000;
-	for (int k = 0; k < 3 && best > 100; k++) {
+	for (int k = 0; k < 5 && best > 100; k++) {
 		CHECK_OK(wis_uptime(D[0], &now));
 		uint64_t at = now + 40000;
 		struct wis_radio_tx tx;
