@@ -28,13 +28,35 @@ uint64_t simhal_now(const struct simhal *s)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static char *put_dec(char *o, unsigned v)
+{
+	char d[10];
+	int n = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*o++ = d[--n];
+	return o;
+}
+
+/* "w34=1 " per hook call, as long as the buffer has room.  Formatted by
+ * hand: the flash's chip select comes here twice per FLASH_READ, and
+ * snprintf cost more than the rest of a 1 KiB read once the chip model
+ * served it as a copy. */
 static void trace(struct simhal *s, char op, uint8_t nrf, unsigned v)
 {
-	char b[16];
-	int n = snprintf(b, sizeof b, "%c%u=%u ", op, nrf, v);
-	if (n > 0 && s->trace_len + (size_t)n < sizeof s->trace) {
-		memcpy(s->trace + s->trace_len, b, (size_t)n + 1);
-		s->trace_len += (size_t)n;
+	char b[32], *o = b;
+	*o++ = op;
+	o = put_dec(o, nrf);
+	*o++ = '=';
+	o = put_dec(o, v);
+	*o++ = ' ';
+	size_t n = (size_t)(o - b);
+	if (s->trace_len + n < sizeof s->trace) {
+		memcpy(s->trace + s->trace_len, b, n);
+		s->trace_len += n;
+		s->trace[s->trace_len] = 0;
 	}
 }
 
@@ -379,9 +401,9 @@ void simhal_init(struct simhal *s, bool manual_clock)
 	s->tx_budget = -1;
 	wisfw_rak4631_board(&s->board);
 	s->board.fw_version = WIS_FW_VERSION;
-	s->board.caps =
-	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED |
-	    WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI | WIS_CAP_UART;
+	s->board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS |
+	                WIS_CAP_SIMULATED | WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI |
+	                WIS_CAP_UART;
 	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
 	s->board.nfc_pins_gpio = true;
 	s->time = (struct wisfw_timebase){h_now, h_alarm, h_delay};
