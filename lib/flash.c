@@ -167,10 +167,15 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
 		rc = rd_fill(&r);
 		if (rc < 0 || r.err)
 			break;
+		/* Wait only when a pass found nothing: while the module keeps
+		 * ahead, answers are already there and the poll() is wasted. */
+		size_t before = r.done;
+		rc = wis_process(dev);
+		if (rc < 0 || r.done != before || r.err)
+			continue;
 		struct pollfd p = {wis_fd(dev), POLLIN, 0};
 		int t = wis_next_timeout_ms(dev);
 		poll(&p, 1, t < 0 || t > 100 ? 100 : t);
-		rc = wis_process(dev);
 	}
 	/* Let the calls already sent finish before their buffers go away. */
 	while (r.inflight && rc == 0) {
