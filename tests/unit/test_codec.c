@@ -298,8 +298,8 @@ static void check_against_ref(const struct wis_hdr *h, const uint8_t *p, size_t 
 	size_t m = wis__frame_encode(got, sizeof got, h, p, len);
 	CHECK_EQ(m, n);
 	CHECK(m == n && memcmp(got, want, n) == 0);
-	/* And back, fed in two pieces cut at every third position. */
-	for (size_t cut = 0; cut <= m; cut += 3) {
+	/* And back, fed in two pieces cut at every position. */
+	for (size_t cut = 0; cut <= m; cut++) {
 		static struct wis_deframer d;
 		struct got g = {.count = 0};
 		wis__deframer_init(&d);
