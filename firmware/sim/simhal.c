@@ -69,6 +69,7 @@ static void pins_init(struct simhal *s)
 		p->latch = 0;
 		p->ext = -1;
 		p->net = nrf;
+		s->net_pins[nrf] = p->def ? 1ull << nrf : 0;
 		p->adc_mv = 0;
 		s->net_level[nrf] = 0; /* a floating net starts low */
 		s->net_contention[nrf] = false;
@@ -85,10 +86,8 @@ static bool is_input(uint8_t mode)
 static void net_update(struct simhal *s, uint8_t net)
 {
 	bool d0 = false, d1 = false, pu = false, pd = false;
-	for (uint8_t i = 0; i < WISFW_NRF_PINS; i++) {
-		const struct simhal_pin *p = &s->pins[i];
-		if (!p->def || p->net != net)
-			continue;
+	for (uint64_t m = s->net_pins[net]; m; m &= m - 1) {
+		const struct simhal_pin *p = &s->pins[__builtin_ctzll(m)];
 		if (p->mode == WIS_GPIO_OUTPUT && p->latch)
 			d1 = true;
 		else if (p->mode == WIS_GPIO_OUTPUT)
@@ -135,9 +134,11 @@ static void net_update(struct simhal *s, uint8_t net)
 	if (s->mute_pins || !s->core)
 		return;
 	uint64_t now = simhal_now(s);
-	for (uint8_t i = 0; i < WISFW_NRF_PINS; i++)
-		if (s->pins[i].def && s->pins[i].net == net && is_input(s->pins[i].mode))
+	for (uint64_t m = s->net_pins[net]; m; m &= m - 1) {
+		uint8_t i = (uint8_t)__builtin_ctzll(m);
+		if (is_input(s->pins[i].mode))
 			wisfw_core_pin_changed(s->core, i, level, now);
+	}
 }
 
 void simhal_pins_reset(struct simhal *s)
@@ -211,6 +212,8 @@ int simhal_pins_wire(struct simhal *s, const char *spec, char *err, size_t n)
 		for (uint8_t p = 0; p < WISFW_NRF_PINS; p++)
 			if (s->pins[p].net == old)
 				s->pins[p].net = root;
+		s->net_pins[root] |= s->net_pins[old];
+		s->net_pins[old] = 0;
 	}
 	net_update(s, root);
 	return 0;
