@@ -73,7 +73,7 @@ struct rd {
 	uint8_t *buf;
 	uint32_t addr;
 	size_t len, next, done;
-	unsigned inflight;
+	unsigned inflight, window;
 	int err;
 	char detail[WIS_DETAIL_MAX];
 	wis_flash_progress_cb cb;
@@ -84,6 +84,8 @@ struct rd_req {
 	struct rd *r;
 	size_t off, n;
 };
+
+static int rd_fill(struct rd *r);
 
 static void rd_done(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
 {
@@ -108,12 +110,22 @@ static void rd_done(wis_device *dev, int status, const uint8_t *p, size_t len, v
 			r->cb(r->done, r->len, r->user);
 	}
 	free(q);
+	/* Refill from here, inside wis_process(): the library queues these
+	 * requests and writes them in one go when the pass ends, one write()
+	 * per burst of answers instead of one per request. */
+	if (!r->err) {
+		int rc = rd_fill(r);
+		if (rc < 0) {
+			r->err = rc;
+			snprintf(r->detail, sizeof r->detail, "%s", wis_last_error());
+		}
+	}
 }
 
 /* Sends reads until the window is full; 0 or an error. */
-static int rd_fill(struct rd *r, unsigned window)
+static int rd_fill(struct rd *r)
 {
-	while (!r->err && r->next < r->len && r->inflight < window) {
+	while (!r->err && r->next < r->len && r->inflight < r->window) {
 		size_t n = r->len - r->next < READ_CHUNK ? r->len - r->next : READ_CHUNK;
 		union wis_val v[2] = {V(r->addr + r->next), V(n)};
 		uint8_t req[8];
@@ -149,16 +161,21 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
 	if (len && !buf)
 		return wis__fail(WIS_E_INVAL, "FLASH_READ: buf is NULL");
 	struct rd r = {.dev = dev, .buf = buf, .addr = addr, .len = len, .cb = cb, .user = user};
-	unsigned window = wis_get_info(dev)->window;
-	window = window ? window : 1;
+	r.window = wis_get_info(dev)->window;
+	r.window = r.window ? r.window : 1;
 	while ((r.next < len || r.inflight) && !rc) {
-		rc = rd_fill(&r, window);
+		rc = rd_fill(&r);
 		if (rc < 0 || r.err)
 			break;
+		/* Wait only when a pass found nothing: while the module keeps
+		 * ahead, answers are already there and the poll() is wasted. */
+		size_t before = r.done;
+		rc = wis_process(dev);
+		if (rc < 0 || r.done != before || r.err)
+			continue;
 		struct pollfd p = {wis_fd(dev), POLLIN, 0};
 		int t = wis_next_timeout_ms(dev);
 		poll(&p, 1, t < 0 || t > 100 ? 100 : t);
-		rc = wis_process(dev);
 	}
 	/* Let the calls already sent finish before their buffers go away. */
 	while (r.inflight && rc == 0) {

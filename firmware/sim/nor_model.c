@@ -468,16 +468,52 @@ void nor_model_deselect(struct nor_model *m)
 	exec_simple(m);
 }
 
+/* Bytes of a READ (03h) or FAST READ (0Bh) data phase that may follow now:
+ * 0 unless the chip is past the address (and dummy) bytes of such a
+ * command it accepted.  In that phase MOSI is ignored and MISO is the
+ * array from the address counter on, so a run of bytes is a copy. */
+static bool in_read_data(const struct nor_model *m)
+{
+	if (m->presence != NOR_MODEL_FITTED || !m->selected || m->n == 0 || m->ignored)
+		return false;
+	return (m->op == 0x03 && m->n >= 4) || (m->op == 0x0B && m->n >= 5);
+}
+
+/* k bytes of the data phase: what k calls of data_out would return, the
+ * counter wrapping at the top of the array. */
+static void read_run(struct nor_model *m, uint8_t *rx, size_t k)
+{
+	uint32_t at = (m->addr + (m->n - (m->op == 0x0B ? 5u : 4u))) & (NOR_MODEL_SIZE - 1);
+	m->n += (uint32_t)k;
+	while (k) {
+		size_t c = NOR_MODEL_SIZE - at < k ? NOR_MODEL_SIZE - at : k;
+		if (rx) {
+			memcpy(rx, m->mem + at, c);
+			rx += c;
+		}
+		at = (at + (uint32_t)c) & (NOR_MODEL_SIZE - 1);
+		k -= c;
+	}
+}
+
+void nor_model_bytes(struct nor_model *m, const uint8_t *tx, uint8_t *rx, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		if (in_read_data(m)) {
+			read_run(m, rx ? rx + i : NULL, n - i);
+			return;
+		}
+		uint8_t b = nor_model_byte(m, tx ? tx[i] : 0xFF);
+		if (rx)
+			rx[i] = b;
+		i++;
+	}
+}
+
 void nor_model_xfer(struct nor_model *m, const uint8_t *tx, size_t ntx, uint8_t *rx, size_t nrx)
 {
 	nor_model_select(m);
-	for (size_t i = 0; i < ntx; i++)
-		(void)nor_model_byte(m, tx[i]);
-	for (size_t i = 0; i < nrx; i++) {
-		uint8_t b = nor_model_byte(m, 0xFF);
-
-		if (rx)
-			rx[i] = b;
-	}
+	nor_model_bytes(m, tx, NULL, ntx);
+	nor_model_bytes(m, NULL, rx, nrx);
 	nor_model_deselect(m);
 }

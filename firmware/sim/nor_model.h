@@ -79,6 +79,9 @@ void nor_model_advance(struct nor_model *m, uint64_t us);
 void nor_model_select(struct nor_model *m);
 void nor_model_deselect(struct nor_model *m);
 uint8_t nor_model_byte(struct nor_model *m, uint8_t mosi);
+/* n bytes at once, exactly as n nor_model_byte calls (tx NULL sends 0xFF,
+ * rx NULL discards); a READ's data phase is served as one copy. */
+void nor_model_bytes(struct nor_model *m, const uint8_t *tx, uint8_t *rx, size_t n);
 /* One whole transaction: select, ntx bytes out, nrx bytes in, deselect. */
 void nor_model_xfer(struct nor_model *m, const uint8_t *tx, size_t ntx, uint8_t *rx, size_t nrx);
 

@@ -34,9 +34,13 @@ static void link_readable(struct sim *s, int fd, short revents, void *arg)
 	if (revents & POLLIN) {
 		for (int i = 0; i < 64 && !s->hw.reset_req && sim_fault_want_read(s); i++) {
 			size_t room = sim_fault_rx_room(s);
-			ssize_t r = read(fd, buf, room < sizeof buf ? room : sizeof buf);
+			size_t want = room < sizeof buf ? room : sizeof buf;
+			ssize_t r = read(fd, buf, want);
 			if (r > 0) {
 				sim_fault_rx(s, buf, (size_t)r);
+				if ((size_t)r < want)
+					break; /* drained: poll says when more comes, no EAGAIN
+					          round trip */
 				continue;
 			}
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))

@@ -28,13 +28,35 @@ uint64_t simhal_now(const struct simhal *s)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static char *put_dec(char *o, unsigned v)
+{
+	char d[10];
+	int n = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*o++ = d[--n];
+	return o;
+}
+
+/* "w34=1 " per hook call, as long as the buffer has room.  Formatted by
+ * hand: the flash's chip select comes here twice per FLASH_READ, and
+ * snprintf cost 2.3 k instructions per 1 KiB read, a quarter of what the
+ * simulator spends on it once the chip model serves the data as a copy. */
 static void trace(struct simhal *s, char op, uint8_t nrf, unsigned v)
 {
-	char b[16];
-	int n = snprintf(b, sizeof b, "%c%u=%u ", op, nrf, v);
-	if (n > 0 && s->trace_len + (size_t)n < sizeof s->trace) {
-		memcpy(s->trace + s->trace_len, b, (size_t)n + 1);
-		s->trace_len += (size_t)n;
+	char b[32], *o = b;
+	*o++ = op;
+	o = put_dec(o, nrf);
+	*o++ = '=';
+	o = put_dec(o, v);
+	*o++ = ' ';
+	size_t n = (size_t)(o - b);
+	if (s->trace_len + n < sizeof s->trace) {
+		memcpy(s->trace + s->trace_len, b, n);
+		s->trace_len += n;
+		s->trace[s->trace_len] = 0;
 	}
 }
 
@@ -47,6 +69,7 @@ static void pins_init(struct simhal *s)
 		p->latch = 0;
 		p->ext = -1;
 		p->net = nrf;
+		s->net_pins[nrf] = p->def ? 1ull << nrf : 0;
 		p->adc_mv = 0;
 		s->net_level[nrf] = 0; /* a floating net starts low */
 		s->net_contention[nrf] = false;
@@ -63,10 +86,8 @@ static bool is_input(uint8_t mode)
 static void net_update(struct simhal *s, uint8_t net)
 {
 	bool d0 = false, d1 = false, pu = false, pd = false;
-	for (uint8_t i = 0; i < WISFW_NRF_PINS; i++) {
-		const struct simhal_pin *p = &s->pins[i];
-		if (!p->def || p->net != net)
-			continue;
+	for (uint64_t m = s->net_pins[net]; m; m &= m - 1) {
+		const struct simhal_pin *p = &s->pins[__builtin_ctzll(m)];
 		if (p->mode == WIS_GPIO_OUTPUT && p->latch)
 			d1 = true;
 		else if (p->mode == WIS_GPIO_OUTPUT)
@@ -113,9 +134,11 @@ static void net_update(struct simhal *s, uint8_t net)
 	if (s->mute_pins || !s->core)
 		return;
 	uint64_t now = simhal_now(s);
-	for (uint8_t i = 0; i < WISFW_NRF_PINS; i++)
-		if (s->pins[i].def && s->pins[i].net == net && is_input(s->pins[i].mode))
+	for (uint64_t m = s->net_pins[net]; m; m &= m - 1) {
+		uint8_t i = (uint8_t)__builtin_ctzll(m);
+		if (is_input(s->pins[i].mode))
 			wisfw_core_pin_changed(s->core, i, level, now);
+	}
 }
 
 void simhal_pins_reset(struct simhal *s)
@@ -189,6 +212,8 @@ int simhal_pins_wire(struct simhal *s, const char *spec, char *err, size_t n)
 		for (uint8_t p = 0; p < WISFW_NRF_PINS; p++)
 			if (s->pins[p].net == old)
 				s->pins[p].net = root;
+		s->net_pins[root] |= s->net_pins[old];
+		s->net_pins[old] = 0;
 	}
 	net_update(s, root);
 	return 0;
@@ -379,9 +404,9 @@ void simhal_init(struct simhal *s, bool manual_clock)
 	s->tx_budget = -1;
 	wisfw_rak4631_board(&s->board);
 	s->board.fw_version = WIS_FW_VERSION;
-	s->board.caps =
-	    WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS | WIS_CAP_SIMULATED |
-	    WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI | WIS_CAP_UART;
+	s->board.caps = WIS_CAP_GPIO | WIS_CAP_ADC | WIS_CAP_BATCH | WIS_CAP_EVENTS |
+	                WIS_CAP_SIMULATED | WIS_CAP_FLASH | WIS_CAP_I2C | WIS_CAP_SPI |
+	                WIS_CAP_UART;
 	/* The companion firmware programs UICR.NFCPINS so IO5/IO6 are GPIOs. */
 	s->board.nfc_pins_gpio = true;
 	s->time = (struct wisfw_timebase){h_now, h_alarm, h_delay};

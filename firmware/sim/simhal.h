@@ -96,6 +96,10 @@ struct simhal {
 	struct simhal_pin pins[WISFW_NRF_PINS];
 	uint8_t net_level[WISFW_NRF_PINS]; /* indexed by net */
 	bool net_contention[WISFW_NRF_PINS];
+	/* The pins (with a definition) on each net, bit = nRF pin: a net
+	 * update visits only these (the flash's chip select changes its net
+	 * twice per FLASH_READ). */
+	uint64_t net_pins[WISFW_NRF_PINS];
 	bool mute_pins;  /* no core to tell (start-up, module reset) */
 	char trace[512]; /* "w34=1 c34=4 " gpio hook calls, for tests */
 	size_t trace_len;

@@ -58,15 +58,18 @@ static uint8_t h_spi_transfer(void *ctx, const uint8_t *tx, uint8_t *rx, size_t 
 {
 	struct simhal *s = ctx;
 	bool chip = s->nor && s->nor_selected;
-	if (chip)
+	if (chip) {
+		/* The SPIM clocks the buffer out in one DMA job; the chip sees
+		 * the same bytes as one at a time (nor_model_bytes). */
 		nor_model_set_time(s->nor, simhal_now(s));
-	for (size_t i = 0; i < n; i++) {
-		uint8_t o = tx ? tx[i] : 0xff;
-		/* The IO slot's MOSI is looped back to MISO (spi_loopback); a
-		 * selected chip drives MISO itself. */
-		uint8_t in = chip ? nor_model_byte(s->nor, o) : s->spi_loopback ? o : 0xff;
-		if (rx)
-			rx[i] = in;
+		nor_model_bytes(s->nor, tx, rx, n);
+	} else if (rx) {
+		/* The IO slot's MOSI is looped back to MISO (spi_loopback);
+		 * undriven, MISO reads its pull-up. */
+		if (s->spi_loopback && tx)
+			memmove(rx, tx, n);
+		else
+			memset(rx, 0xff, n);
 	}
 	s->spi_bytes += n;
 	return WIS_ST_OK;

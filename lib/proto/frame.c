@@ -115,20 +115,21 @@ static uint8_t *cobs_put(uint8_t *o, uint8_t **code, const uint8_t *p, size_t n)
 	uint8_t *c = *code;
 	const uint8_t *end = p + n;
 	while (p < end) {
-		/* No block can fill up before stop.  A zero is copied too: its
-		 * place becomes the next block's code byte. */
+		/* Copy up to the next zero or the block's end, whichever is
+		 * first (memchr and memcpy take whole words at a time). */
 		size_t room = (size_t)(c + 0xff - o);
-		const uint8_t *stop = (size_t)(end - p) < room ? end : p + room;
-		while (p < stop) {
-			uint8_t b = *p++;
-			*o = b;
-			if (!b) {
-				*c = (uint8_t)(o - c);
-				c = o;
-			}
-			o++;
-		}
-		if (o - c == 0xff) {
+		size_t span = (size_t)(end - p) < room ? (size_t)(end - p) : room;
+		const uint8_t *z = memchr(p, 0, span);
+		size_t run = z ? (size_t)(z - p) : span;
+		memcpy(o, p, run);
+		o += run;
+		p += run;
+		if (z) {
+			/* The zero's place becomes the next block's code byte. */
+			*c = (uint8_t)(o - c);
+			c = o++;
+			p++;
+		} else if (o - c == 0xff) {
 			*c = 0xff; /* 254 data bytes: a full block, no implied zero */
 			c = o++;
 		}

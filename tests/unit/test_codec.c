@@ -117,7 +117,7 @@ static void test_random_roundtrip(void)
 			noise_bursts++;
 		}
 		size_t n = wis__frame_encode(stream + pos, sizeof stream - pos, &hdrs[i],
-		                            payloads[i], lens[i]);
+		                             payloads[i], lens[i]);
 		CHECK(n > 0);
 		pos += n;
 	}
@@ -257,6 +257,99 @@ static void test_cursor(void)
 	CHECK_EQ(b[1], 0x34); /* little-endian on the wire */
 }
 
+/* COBS the textbook way, one byte at a time (code byte = 1 + the data
+ * bytes that follow; 0xFF after 254 of them, which implies no zero): what
+ * the codec's block copies must produce byte for byte. */
+static size_t ref_cobs(uint8_t *out, const uint8_t *in, size_t n)
+{
+	size_t code = 0, o = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] == 0) {
+			out[code] = (uint8_t)(o - code);
+			code = o++;
+			continue;
+		}
+		out[o++] = in[i];
+		if (o - code == 0xFF) {
+			out[code] = 0xFF;
+			code = o++;
+		}
+	}
+	out[code] = (uint8_t)(o - code);
+	return o;
+}
+
+static void check_against_ref(const struct wis_hdr *h, const uint8_t *p, size_t len)
+{
+	uint8_t body[WIS_HDR_LEN + WIS_MAX_PAYLOAD + WIS_CRC_LEN];
+	uint8_t want[WIS_MAX_ENCODED + 1], got[WIS_MAX_ENCODED + 1];
+	uint8_t hb[WIS_HDR_LEN] = {h->version,         h->type,
+	                           (uint8_t)h->id,     (uint8_t)(h->id >> 8),
+	                           (uint8_t)h->opcode, (uint8_t)(h->opcode >> 8),
+	                           h->status,          h->flags};
+	memcpy(body, hb, sizeof hb);
+	memcpy(body + WIS_HDR_LEN, p, len);
+	uint32_t crc = wis__crc32(0, body, WIS_HDR_LEN + len);
+	for (int i = 0; i < 4; i++)
+		body[WIS_HDR_LEN + len + (size_t)i] = (uint8_t)(crc >> (8 * i));
+	want[0] = 0;
+	size_t n = 1 + ref_cobs(want + 1, body, WIS_HDR_LEN + len + WIS_CRC_LEN);
+	want[n++] = 0;
+	size_t m = wis__frame_encode(got, sizeof got, h, p, len);
+	CHECK_EQ(m, n);
+	CHECK(m == n && memcmp(got, want, n) == 0);
+	/* And back, fed in two pieces cut at every position. */
+	for (size_t cut = 0; cut <= m; cut++) {
+		static struct wis_deframer d;
+		struct got g = {.count = 0};
+		wis__deframer_init(&d);
+		wis__deframer_feed(&d, got, cut, on_frame, &g);
+		wis__deframer_feed(&d, got + cut, m - cut, on_frame, &g);
+		CHECK_EQ(g.count, 1);
+		CHECK(g.len == len && memcmp(g.payload, p, len) == 0);
+	}
+}
+
+/* The encoder copies runs up to the next zero or the end of a 254-byte
+ * block: put zeros (one, two in a row, none) at every position around each
+ * block boundary of the body (header 8 bytes, so payload offsets 246, 500,
+ * 754, 1008 end a block), in payloads that end just before, on and after
+ * one, and in a payload of zeros only. */
+static void test_cobs_blocks(void)
+{
+	static uint8_t p[WIS_MAX_PAYLOAD];
+	struct wis_hdr h = {1, 1, 0x1234, 0x0401, 0, 0};
+	static const size_t lens[] = {0,   1,   237, 238, 245,  246,  247,  248,  499,  500,
+	                              501, 753, 754, 755, 1007, 1008, 1009, 1016, 1023, 1024};
+	for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+		size_t len = lens[k];
+		for (size_t i = 0; i < len; i++)
+			p[i] = (uint8_t)(1 + i % 255);
+		check_against_ref(&h, p, len);
+		for (size_t b = 246; b < len + 4; b += 254)
+			for (size_t z = b - 3; z <= b + 3 && z < len; z++) {
+				p[z] = 0;
+				check_against_ref(&h, p, len);
+				if (z + 1 < len) {
+					p[z + 1] = 0;
+					check_against_ref(&h, p, len);
+					p[z + 1] = (uint8_t)(1 + (z + 1) % 255);
+				}
+				p[z] = (uint8_t)(1 + z % 255);
+			}
+		memset(p, 0, len);
+		check_against_ref(&h, p, len);
+	}
+	/* A header byte of zero (id 0) and random bytes with zeros 1 in 200. */
+	h.id = 0;
+	for (int t = 0; t < 50; t++) {
+		size_t len = rnd() % (WIS_MAX_PAYLOAD + 1);
+		for (size_t i = 0; i < len; i++)
+			p[i] = rnd() % 200 ? (uint8_t)(rnd() | 1) : 0;
+		check_against_ref(&h, p, len);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -267,6 +360,7 @@ int main(int argc, char **argv)
 	test_vectors(argv[1]);
 	test_random_roundtrip();
 	test_damage();
+	test_cobs_blocks();
 	test_cursor();
 	return CHECK_DONE();
 }
