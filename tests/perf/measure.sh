@@ -13,6 +13,9 @@
 #   wisd           the whole wisd process per system.ping (one client, 8 in flight)
 #   wisctl         one whole `wisctl gpio get IO1` process through wisd, start
 #                  to exit (the dynamic loader's work included: not a difference)
+#   flash-read-lib inside wis_flash_read() per KiB of a pipelined flash read
+#   flash-read-dev the whole wisrpc-sim process per KiB of that read (the core,
+#                  the SPI NOR driver and the chip model, CRC, COBS, the link)
 # Usage: tests/perf/measure.sh BUILD_DIR [PATH...]   (default: every path)
 #        MEASURE_N1, MEASURE_N2: the two run lengths (default 1000 and 3000)
 set -eu
@@ -20,8 +23,10 @@ b=$(cd "${1:?usage: measure.sh BUILD_DIR [PATH...]}" && pwd)
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 paths=("$@")
-[ ${#paths[@]} -gt 0 ] || paths=(codec fw-gpio-write radio-rx-json library device wisd wisctl)
+[ ${#paths[@]} -gt 0 ] || paths=(codec fw-gpio-write radio-rx-json library device wisd wisctl flash-read-lib
+    flash-read-dev)
 n1=${MEASURE_N1:-1000} n2=${MEASURE_N2:-3000} # the guard uses fewer: same counts, less time
+k1=64 k2=320 # KiB of the flash read paths
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -108,6 +113,27 @@ for p in "${paths[@]}"; do
 		    --log-file="$tmp/ctl.err" "$b/daemon/wisctl" --socket "$tmp/ctl.sock" gpio get IO1 >/dev/null
 		stop_last
 		echo "wisctl $(collected "$tmp/ctl.err") instr per wisctl gpio get process, start to exit"
+		;;
+	# Per KiB: flash_bench --read reads K1, then K2 KiB three times each
+	# (best of three); the flash model starts erased.
+	flash-read-lib)
+		[ -e "$tmp/sim" ] || start_sim "$tmp/sim"
+		for k in $k1 $k2; do
+			valgrind --tool=callgrind --callgrind-out-file="$tmp/fl.$k" \
+			    --toggle-collect=wis_flash_read --log-file="$tmp/fl.$k.err" \
+			    "$b/tests/bench/flash_bench" --read "$tmp/sim" $k >/dev/null
+		done
+		echo "flash-read-lib $(( ($(collected "$tmp/fl.$k2.err") - $(collected "$tmp/fl.$k1.err")) / (3 * (k2 - k1)) )) instr per KiB in wis_flash_read()"
+		;;
+	flash-read-dev)
+		for k in $k1 $k2; do
+			rm -f "$tmp/fsim"
+			start_sim "$tmp/fsim" valgrind --tool=callgrind --callgrind-out-file="$tmp/fd.$k" \
+			    --log-file="$tmp/fd.$k.err"
+			"$b/tests/bench/flash_bench" --read "$tmp/fsim" $k >/dev/null
+			stop_last
+		done
+		echo "flash-read-dev $(( ($(collected "$tmp/fd.$k2.err") - $(collected "$tmp/fd.$k1.err")) / (3 * (k2 - k1)) )) instr per KiB read, whole simulator"
 		;;
 	*) echo "measure.sh: unknown path $p" >&2; exit 2 ;;
 	esac
