@@ -99,7 +99,7 @@ static uv_pipe_t *take_oldest(struct client *c)
 	if (!c->npassed)
 		return NULL;
 	uv_pipe_t *p = c->passed[0];
-	memmove(c->passed, c->passed + 1, (c->npassed - 1) * sizeof c->passed[0]);
+	memmove(c->passed, c->passed + 1, (c->npassed - 1) * sizeof(uv_pipe_t *));
 	c->npassed--;
 	return p;
 }
@@ -260,8 +260,10 @@ static void on_flush(uv_check_t *h)
 		bufs[n++] = uv_buf_init((char *)k->data, k->len);
 		b->bytes += k->len;
 	}
-	/* The list is cut after the last chunk taken; the rest waits a pass. */
-	last->next = NULL;
+	/* The list is cut after the last chunk taken (s->ready was not empty,
+	 * so there is one); the rest waits a pass. */
+	if (last)
+		last->next = NULL;
 	s->ready = k;
 	s->ready_bytes -= b->bytes;
 	if (!k)

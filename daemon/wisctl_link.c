@@ -49,7 +49,7 @@ int64_t link_now_ms(void)
 void link_push_event(struct link *l, json_object *n)
 {
 	if (!l->events)
-		l->events = malloc(MAX_PENDING_EVENTS * sizeof *l->events);
+		l->events = malloc(MAX_PENDING_EVENTS * sizeof(json_object *));
 	if (!l->events || l->ev_count == MAX_PENDING_EVENTS) {
 		json_object_put(n); /* the reader is far behind: drop the newest */
 		return;
