@@ -5,6 +5,7 @@
  * nobody answers on and one that answers garbage (both time out with a
  * message saying which), and discovery with no USB module present.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -79,11 +80,19 @@ static void *garbage_echo(void *arg)
 {
 	int m = *(int *)arg;
 	uint8_t b[256];
-	for (;;) {
+	for (int idle = 0; idle < 400;) {
 		struct pollfd p = {m, POLLIN, 0};
 		if (poll(&p, 1, 2000) <= 0)
 			return NULL;
 		ssize_t r = read(m, b, sizeof b);
+		if (r < 0 && errno == EIO) {
+			/* No slave open yet (the last open closed it, the next has
+			 * not begun): wait for it rather than end, or the next
+			 * open hears nothing, a plain timeout. */
+			usleep(5000);
+			idle++;
+			continue;
+		}
 		if (r <= 0)
 			return NULL;
 		for (ssize_t i = 0; i < r; i++)
@@ -91,6 +100,7 @@ static void *garbage_echo(void *arg)
 		if (write(m, b, (size_t)r) != r)
 			return NULL;
 	}
+	return NULL;
 }
 
 static void silent_and_garbage_ptys(void)
