@@ -51,8 +51,8 @@ static int guard(void *gu, void *call_user, const struct wis_op_desc *op, const 
 	    owner_check(gu, k->who, res, e) < 0) {
 		char msg[sizeof e->message];
 		memcpy(msg, e->message, sizeof msg);
-		wisj_error_set(e, e->code, "%s (not configured yet: reading would make it an input)",
-		               msg);
+		wisj_error_set(e, e->code,
+		               "%s (not configured yet: reading would make it an input)", msg);
 		return -1;
 	}
 	return 0;
@@ -80,7 +80,8 @@ static void decorate_pins(struct wisd *d, const struct wisd_caller *asker, json_
 			snprintf(who, sizeof who, "client %u", o->sock->id);
 		json_object_object_add(
 		    p, "claimed_by",
-		    json_object_new_string(o->sock && asker->perm < WIS_PERM_ADMIN ? who : o->label));
+		    json_object_new_string(o->sock && asker->perm < WIS_PERM_ADMIN ? who
+		                                                                   : o->label));
 		json_object_object_add(p, "claim", json_object_new_string(held));
 	}
 }
@@ -217,9 +218,10 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
                       json_object *params, wisd_call_cb cb, void *user)
 {
 	struct wisj_error e = {0};
-	/* flash.stream takes its pipe before anything can refuse it. */
-	uv_pipe_t *pipe =
-	    !strcmp(wisj_method_name(m), "flash.stream") ? fstream_take_fd(who) : NULL;
+	/* A method that takes a passed fd (flash.stream) takes it before
+	 * anything can refuse it: a client's fds and requests stay paired. */
+	bool takes_fd = wisj_method_flags(m) & WISJ_M_TAKES_FD;
+	uv_pipe_t *pipe = takes_fd ? fstream_take_fd(who) : NULL;
 	struct dcall *k = calloc(1, sizeof *k);
 	if (!k) {
 		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
@@ -238,7 +240,7 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 		json_object *np = wisj_params_check(m, params, &e);
 		if (!np)
 			goto fail;
-		if (!strcmp(name, "flash.stream")) {
+		if (takes_fd) {
 			stream_method(k, np, pipe);
 			json_object_put(np);
 			return;

@@ -81,7 +81,7 @@ void fstream_take_fds(struct client *c)
 			return;
 		}
 		if (uv_accept(&c->h.stream, (uv_stream_t *)p) < 0) {
-			uv_close((uv_handle_t *)p, free_handle);
+			fstream_drop_fd(p);
 			continue;
 		}
 		if (c->npassed < PASSED_MAX) {
@@ -90,7 +90,7 @@ void fstream_take_fds(struct client *c)
 		}
 		log_info("%s: more than %u file descriptors passed and not used: closed one",
 		         c->who.label, PASSED_MAX);
-		uv_close((uv_handle_t *)p, free_handle);
+		fstream_drop_fd(p);
 	}
 }
 
@@ -469,7 +469,7 @@ void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params,
 		return;
 	}
 	if (!usable_pipe(p)) {
-		uv_close((uv_handle_t *)p, free_handle);
+		fstream_drop_fd(p);
 		refuse(cb, user, WISJ_INVALID_PARAMS,
 		       "the file descriptor passed is not the write end of a pipe");
 		return;
@@ -478,19 +478,19 @@ void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params,
 	int64_t addr = json_object_object_get_ex(params, "addr", &v) ? json_object_get_int64(v) : 0;
 	int64_t len = json_object_object_get_ex(params, "len", &v) ? json_object_get_int64(v) : 0;
 	if (addr < 0 || addr > UINT32_MAX || len < 1 || len > UINT32_MAX) {
-		uv_close((uv_handle_t *)p, free_handle);
+		fstream_drop_fd(p);
 		refuse(cb, user, WISJ_INVALID_PARAMS, "want addr 0.. and len 1.. within the store");
 		return;
 	}
 	wis_device *dev = wisj_ctx_device(d->jctx);
 	if (!dev) {
-		uv_close((uv_handle_t *)p, free_handle);
+		fstream_drop_fd(p);
 		refuse(cb, user, WISJ_UNAVAILABLE, "no module connected right now");
 		return;
 	}
 	struct fstream *s = calloc(1, sizeof *s);
 	if (!s) {
-		uv_close((uv_handle_t *)p, free_handle);
+		fstream_drop_fd(p);
 		refuse(cb, user, WISJ_INTERNAL_ERROR, "out of memory");
 		return;
 	}

@@ -57,11 +57,10 @@ static json_object *info_local(wis_device *dev, json_object *params, struct wisj
 	    o, "reset_cause",
 	    json_object_new_string(wis_name_of(wis_reset_cause_names, i->reset_cause)));
 	if (i->fault.kind) {
-		static const char *const kinds[] = {"", "", "", "hardfault", "memmanage", "busfault",
-		                                    "usagefault", NULL};
 		json_object *f = json_object_new_object();
-		json_object_object_add(f, "kind", json_object_new_string(
-		                                      i->fault.kind < 7 ? kinds[i->fault.kind] : "?"));
+		json_object_object_add(
+		    f, "kind",
+		    json_object_new_string(wis_name_of(wis_fault_kind_names, i->fault.kind)));
 		char h[12];
 		const struct {
 			const char *k;
@@ -480,8 +479,8 @@ const struct wisj_method wisj_methods[] = {
     {"flash.stream",
      "read a range of any length as raw bytes into a pipe passed with the request (Unix "
      "socket, SCM_RIGHTS; wisd only)",
-     WISJ_M_DAEMON, NOOPS, RD, p_flash_stream, "{addr, len, crc32} once every byte is in the pipe",
-     NULL, NULL, NULL},
+     WISJ_M_DAEMON | WISJ_M_TAKES_FD, NOOPS, RD, p_flash_stream,
+     "{addr, len, crc32} once every byte is in the pipe", NULL, NULL, NULL},
     {"flash.write", "program up to 1016 bytes (erase: true erases what it needs first)", DEV,
      OPS(WIS_OP_FLASH_WRITE), RD, p_flash_write, "{}", NULL, wisj_flash_write_plan, empty_finish},
     {"flash.erase", "erase a range aligned to the erase unit", DEV, OPS(WIS_OP_FLASH_ERASE), RD,

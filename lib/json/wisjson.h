@@ -101,6 +101,7 @@ struct wisj_param {
 #define WISJ_M_DEVICE 0x01    /* needs the device */
 #define WISJ_M_DAEMON 0x02    /* served by wisd itself, not by wisjson */
 #define WISJ_M_BATCHABLE 0x04 /* may be a step of "batch" */
+#define WISJ_M_TAKES_FD 0x08  /* takes a file descriptor passed with it (wisd, Unix socket) */
 
 struct wisj_method;
 typedef struct wisj_method wisj_method;

@@ -43,8 +43,12 @@ const char *const wis_edge_names[] = {"none", "rising", "falling", "both", NULL}
 const char *const wis_owner_names[] = {"none", "gpio",  "adc",    "i2c", "spi",
                                        "uart", "flash", "system", NULL};
 const char *const wis_reset_mode_names[] = {"app", "bootloader", "serial_dfu", NULL};
-const char *const wis_reset_cause_names[] = {"power_on", "request", "watchdog", "pin", "fault",
-                                             NULL};
+const char *const wis_reset_cause_names[] = {"power_on", "request", "watchdog",
+                                             "pin",      "fault",   NULL};
+/* A CPU fault's ARMv7-M exception number (HELLO's fault_kind): 3..6 are
+ * the faults the firmware reports; 0..2 are no fault, reset and NMI. */
+const char *const wis_fault_kind_names[] = {"none",      "reset",    "nmi",        "hardfault",
+                                            "memmanage", "busfault", "usagefault", NULL};
 const char *const wis_adc_gain_names[] = {"1/6", "1/5", "1/4", "1/3", "1/2", "1", "2", "4", NULL};
 const char *const wis_adc_ref_names[] = {"internal", "vdd4", NULL};
 const char *const wis_cap_names[32] = {"gpio",  "adc", "batch", "events", "radio",

@@ -196,6 +196,7 @@ extern const char *const wis_edge_names[];       /* "none", "rising", ... */
 extern const char *const wis_owner_names[];      /* "none", "gpio", ... */
 extern const char *const wis_reset_mode_names[]; /* "app", "bootloader", ... */
 extern const char *const wis_reset_cause_names[];
+extern const char *const wis_fault_kind_names[];  /* "hardfault", ... "usagefault" */
 extern const char *const wis_adc_gain_names[];    /* "1/6", ... "4" */
 extern const char *const wis_adc_ref_names[];     /* "internal", "vdd4" */
 extern const char *const wis_flash_store_names[]; /* "external", "internal" */

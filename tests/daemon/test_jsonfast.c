@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/check.h"
+#include "../check.h"
 #include "jsonfast.h"
 
 static const char *print_jsonc(json_object *o)

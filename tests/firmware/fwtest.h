@@ -9,27 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../check.h"
 #include "frame.h"
-
-static int fw_failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-			fw_failures++;                                                             \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                              \
-		if (va_ != vb_) {                                                                  \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld, %s = %lld\n",          \
-			        __FILE__, __LINE__, #a, va_, #b, vb_);                             \
-			fw_failures++;                                                             \
-		}                                                                                  \
-	} while (0)
 
 struct fw_frame {
 	struct wis_hdr h;
@@ -82,7 +63,7 @@ static inline const char *fw_detail(const uint8_t *p, size_t len, char *buf, siz
 		if (!strstr((hay), (needle))) {                                                    \
 			fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__,       \
 			        __LINE__, (hay), (needle));                                        \
-			fw_failures++;                                                             \
+			check_failures++;                                                          \
 		}                                                                                  \
 	} while (0)
 

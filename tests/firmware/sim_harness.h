@@ -299,7 +299,7 @@ static inline struct fw_frame *rpc(struct host *h, uint16_t op, const void *p, s
 	uint16_t id = host_send(h, WIS_MSG_REQUEST, op, p, len);
 	if (!host_pump(h, 3000, has_resp, &id)) {
 		fprintf(stderr, "no response to opcode 0x%04x\n", op);
-		fw_failures++;
+		check_failures++;
 		return &none_frame;
 	}
 	return find_resp(h, id);
@@ -348,7 +348,7 @@ static inline const char *ctl(int fd, const char *fmt, ...)
 		if (strcmp(sa_, sb_) != 0) {                                                       \
 			fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, sa_,      \
 			        sb_);                                                              \
-			fw_failures++;                                                             \
+			check_failures++;                                                             \
 		}                                                                                  \
 	} while (0)
 

@@ -452,8 +452,8 @@ int main(void)
 	test_header_rules();
 	test_missing_peripherals();
 	test_rail_pin();
-	if (fw_failures) {
-		fprintf(stderr, "test_core_defer: %d failure(s)\n", fw_failures);
+	if (check_failures) {
+		fprintf(stderr, "test_core_defer: %d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("test_core_defer: all checks passed\n");

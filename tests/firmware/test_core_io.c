@@ -432,8 +432,8 @@ int main(void)
 	test_events();
 	test_debounce();
 	test_tx_backpressure();
-	if (fw_failures) {
-		fprintf(stderr, "test_core_io: %d failure(s)\n", fw_failures);
+	if (check_failures) {
+		fprintf(stderr, "test_core_io: %d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("test_core_io: all checks passed\n");

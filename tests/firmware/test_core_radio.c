@@ -534,6 +534,6 @@ int main(void)
 	test_cad();
 	test_queue();
 	test_burst();
-	printf("%s\n", fw_failures ? "FAIL" : "ok");
-	return fw_failures != 0;
+	printf("%s\n", check_failures ? "FAIL" : "ok");
+	return check_failures != 0;
 }

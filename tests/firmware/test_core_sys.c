@@ -522,8 +522,8 @@ int main(void)
 	test_reset();
 	test_batch();
 	test_random();
-	if (fw_failures) {
-		fprintf(stderr, "test_core_sys: %d failure(s)\n", fw_failures);
+	if (check_failures) {
+		fprintf(stderr, "test_core_sys: %d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("test_core_sys: all checks passed\n");

@@ -56,8 +56,8 @@ int main(int argc, char **argv)
 	CHECK(requests >= 3);
 	CHECK_EQ(stat(S_BAD), others);
 	CHECK_EQ(stat(S_CRC) + stat(S_COBS) + stat(S_RUNT) + stat(S_OVER), 0);
-	if (fw_failures) {
-		fprintf(stderr, "test_core_vectors: %d failure(s)\n", fw_failures);
+	if (check_failures) {
+		fprintf(stderr, "test_core_vectors: %d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("test_core_vectors: %d requests answered, %d other frames ignored\n", requests,

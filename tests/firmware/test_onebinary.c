@@ -177,8 +177,8 @@ int main(void)
 	close(master);
 	if (keep >= 0)
 		close(keep);
-	if (fw_failures) {
-		fprintf(stderr, "test_onebinary: %d failure(s)\n", fw_failures);
+	if (check_failures) {
+		fprintf(stderr, "test_onebinary: %d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("test_onebinary: core and library in one binary, all checks passed\n");

@@ -547,8 +547,8 @@ int main(int argc, char **argv)
 	test_slow_host();
 	test_fuzz();
 	rmdir(tmpdir);
-	if (fw_failures) {
-		fprintf(stderr, "test_sim: %d failure(s)\n", fw_failures);
+	if (check_failures) {
+		fprintf(stderr, "test_sim: %d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("test_sim: all checks passed\n");

@@ -153,8 +153,8 @@ int main(int argc, char **argv)
 	close(c);
 	close(h.fd);
 	rmdir(tmpdir);
-	if (fw_failures) {
-		fprintf(stderr, "test_sim_defer: %d failure(s)\n", fw_failures);
+	if (check_failures) {
+		fprintf(stderr, "test_sim_defer: %d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("test_sim_defer: all checks passed\n");

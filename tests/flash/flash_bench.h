@@ -10,28 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../check.h"
 #include "nor_model.h"
 #include "spinor.h"
-
-static int fl_failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-			fl_failures++;                                                             \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                              \
-		if (va_ != vb_) {                                                                  \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld (0x%llx), %s = %lld\n", \
-			        __FILE__, __LINE__, #a, va_, va_, #b, vb_);                        \
-			fl_failures++;                                                             \
-		}                                                                                  \
-	} while (0)
 
 struct bench {
 	struct nor_model m;
@@ -76,7 +57,7 @@ static inline void bench_init(struct bench *b, enum nor_model_presence presence)
 	memset(b, 0, sizeof(*b));
 	if (nor_model_init(&b->m, presence, NULL) != 0) {
 		perror("nor_model_init");
-		fl_failures++;
+		check_failures++;
 	}
 	b->io = (struct spinor_io){b, bench_xfer, bench_now, bench_delay};
 	spinor_init(&b->d, &b->io);
@@ -139,9 +120,9 @@ static inline void pattern(uint8_t *p, size_t n, uint32_t seed)
 
 #define RUN(t)                                                                                     \
 	do {                                                                                       \
-		int before_ = fl_failures;                                                         \
+		int before_ = check_failures;                                                      \
 		t();                                                                               \
-		printf("%s %s\n", fl_failures == before_ ? "ok  " : "FAIL", #t);                   \
+		printf("%s %s\n", check_failures == before_ ? "ok  " : "FAIL", #t);                \
 	} while (0)
 
 #endif

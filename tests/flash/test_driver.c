@@ -348,6 +348,6 @@ int main(void)
 	RUN(test_rejected);
 	RUN(test_reset);
 	bench_fini(&b);
-	printf("%d failures\n", fl_failures);
-	return fl_failures != 0;
+	printf("%d failures\n", check_failures);
+	return check_failures != 0;
 }

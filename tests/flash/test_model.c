@@ -347,6 +347,6 @@ int main(void)
 	RUN(test_image_file);
 	RUN(test_bulk_equals_bytes);
 	bench_fini(&b);
-	printf("%d failures\n", fl_failures);
-	return fl_failures != 0;
+	printf("%d failures\n", check_failures);
+	return check_failures != 0;
 }

@@ -162,5 +162,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hotpaths: unknown path %s\n", argv[1]);
 		return 2;
 	}
-	return fw_failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "../check.h"
 #include "frame.h"
 
 static uint32_t crc_bitwise(uint32_t crc, const uint8_t *p, size_t n)

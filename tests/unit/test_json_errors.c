@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "check.h"
+#include "../check.h"
 #include "wisjson_int.h" /* wisj_detail */
 
 static void codes(void)

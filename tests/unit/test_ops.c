@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "check.h"
+#include "../check.h"
 #include "ops.h"
 
 static void table_is_sound(void)
@@ -73,8 +73,8 @@ static void codec_edges(void)
 
 	/* HELLO's response: fixed bytes and two strings in the middle. */
 	d = wis_op_find(WIS_OP_HELLO);
-	uint8_t h[] = {1, 16, 0, 4, 1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 2, 'v', '1', 1, 'B', 40,
-	               4, 3, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0};
+	uint8_t h[] = {1,   16, 0,   4,  1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 2, 'v',
+	               '1', 1,  'B', 40, 4, 3, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0};
 	CHECK_EQ(wis_fields_decode(d->resp, d->nresp, h, sizeof h, v, &bad), WIS_DEC_OK);
 	CHECK_EQ(v[2].u, 1024);
 	CHECK_EQ(v[4].b.len, 8);
@@ -140,6 +140,11 @@ static void names(void)
 	CHECK(strcmp(wis_name_of(wis_owner_names, WIS_OWNER_SYSTEM), "system") == 0);
 	CHECK(strcmp(wis_name_of(wis_adc_gain_names, WIS_ADC_GAIN_4), "4") == 0);
 	CHECK(strcmp(wis_cap_names[31], "simulated") == 0);
+	/* HELLO's fault_kind is the ARMv7-M exception number (docs/api.md's
+	 * system.info fault.kind names). */
+	CHECK(strcmp(wis_name_of(wis_fault_kind_names, 3), "hardfault") == 0);
+	CHECK(strcmp(wis_name_of(wis_fault_kind_names, 6), "usagefault") == 0);
+	CHECK(strcmp(wis_name_of(wis_fault_kind_names, 7), "unknown") == 0);
 }
 
 int main(void)

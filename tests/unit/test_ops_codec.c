@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "check.h"
+#include "../check.h"
 #include "ops.h"
 
 static void strings_and_bytes(void)

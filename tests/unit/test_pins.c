@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "check.h"
+#include "../check.h"
 #include "wisrpc/pins.h"
 
 static const struct wis_pin_def *table;

@@ -9,7 +9,7 @@
 #include "usb_port.h"
 #include "wisusb.h"
 
-int fu_failures;
+int check_failures;
 struct fu_state fu;
 unsigned fu_last_packets, fu_last_zlps;
 
@@ -272,7 +272,7 @@ int fu_control(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16
 				        "control %02x/%02x: data stage stopped after %zu of "
 				        "%u bytes without a short packet\n",
 				        bm, req, got, wlength);
-				fu_failures++;
+				check_failures++;
 				return (int)got;
 			}
 			size_t n = fu.ep0_in.wr_len;
@@ -299,7 +299,7 @@ int fu_control(uint8_t bm, uint8_t req, uint16_t wvalue, uint16_t windex, uint16
 	if (wlength) {
 		if (!fu.ep0_out.rd_pending) {
 			fprintf(stderr, "control %02x/%02x: OUT data not accepted\n", bm, req);
-			fu_failures++;
+			check_failures++;
 			return -1;
 		}
 		CHECK(fu.ep0_out.rd_cap >= wlength);

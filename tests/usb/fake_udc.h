@@ -15,25 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-extern int fu_failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-			fu_failures++;                                                             \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                              \
-		if (va_ != vb_) {                                                                  \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld (0x%llx), %s = %lld\n", \
-			        __FILE__, __LINE__, #a, va_, va_, #b, vb_);                        \
-			fu_failures++;                                                             \
-		}                                                                                  \
-	} while (0)
+#define CHECK_EXTERN_FAILURES
+#include "../check.h"
 
 /* What the stack asked of the controller. */
 struct fu_ep {

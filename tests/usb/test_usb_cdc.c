@@ -353,8 +353,8 @@ int main(void)
 	test_halt_keeps_data();
 	test_bus_reset();
 	test_unconfigured();
-	if (fu_failures) {
-		fprintf(stderr, "%d failures\n", fu_failures);
+	if (check_failures) {
+		fprintf(stderr, "%d failures\n", check_failures);
 		return EXIT_FAILURE;
 	}
 	printf("usb cdc: ok\n");

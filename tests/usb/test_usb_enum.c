@@ -399,8 +399,8 @@ int main(void)
 	test_long_string();
 	test_serial_format();
 	test_vid_pid_from_config();
-	if (fu_failures) {
-		fprintf(stderr, "%d failures\n", fu_failures);
+	if (check_failures) {
+		fprintf(stderr, "%d failures\n", check_failures);
 		return EXIT_FAILURE;
 	}
 	printf("usb enumeration: ok\n");

@@ -19,7 +19,7 @@
 #include "usb_internal.h"
 #include "wisusb.h"
 
-int fu_failures;
+int check_failures;
 
 void USBD_IRQHandler(void);
 
@@ -435,8 +435,8 @@ int main(void)
 	test_unplug();
 	test_queue_overflow();
 	printf("DMA jobs: %u, most started at once: %u\n", dma_jobs, max_started);
-	if (fu_failures) {
-		fprintf(stderr, "%d failures\n", fu_failures);
+	if (check_failures) {
+		fprintf(stderr, "%d failures\n", check_failures);
 		return EXIT_FAILURE;
 	}
 	printf("usb nrf52 port: ok\n");

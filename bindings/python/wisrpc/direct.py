@@ -265,8 +265,8 @@ class Device(DeviceBase):
                 if n and i.caps & (1 << b)]
         fault = None
         if i.fault.kind:
-            kinds = {3: "hardfault", 4: "memmanage", 5: "busfault", 6: "usagefault"}
-            fault = {"kind": kinds.get(i.fault.kind, "?"), "pc": "0x%08x" % i.fault.pc,
+            fault = {"kind": _ffi.name_of("wis_fault_kind_names", i.fault.kind),
+                     "pc": "0x%08x" % i.fault.pc,
                      "lr": "0x%08x" % i.fault.lr, "cfsr": "0x%08x" % i.fault.cfsr}
         return Info(i.board.decode(), i.fw_version.decode(), i.proto_version,
                     i.device_id_hex.decode(), caps, "simulated" in caps, i.max_payload, i.window,

@@ -1,14 +1,20 @@
 /*
- * Minimal assertion helpers for the unit tests: print where a check failed
- * and keep going, so that one run shows every failure; main returns the
- * failure count through CHECK_DONE().
+ * Minimal assertion helpers for the C tests (unit, firmware, flash, usb):
+ * print where a check failed and keep going, so that one run shows every
+ * failure; main returns the failure count through CHECK_DONE().  A test
+ * whose checks span several files (tests/usb) defines CHECK_EXTERN_FAILURES
+ * before including this, and one of its files defines check_failures.
  */
 #ifndef WIS_TEST_CHECK_H
 #define WIS_TEST_CHECK_H
 
 #include <stdio.h>
 
+#ifdef CHECK_EXTERN_FAILURES
+extern int check_failures;
+#else
 static int check_failures;
+#endif
 static int check_count;
 
 #define CHECK(cond)                                                                                \
