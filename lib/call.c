@@ -85,6 +85,7 @@ static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsi
 	s->deadline_ns = deadline_ns;
 	s->timeout_ms = timeout_ms;
 	s->cb = NULL;
+	s->part = NULL;
 	s->user = NULL;
 	s->resp = NULL;
 	s->cap = s->len = 0;
@@ -497,7 +498,7 @@ static void users_add(wis_device *dev, int n)
 }
 
 static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
-                      unsigned timeout_ms, wis_done_cb cb, void *user)
+                      unsigned timeout_ms, wis_part_cb part, wis_done_cb cb, void *user)
 {
 	int rc;
 	if (!timeout_ms)
@@ -517,6 +518,7 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 	s->async = true;
 	dev->nasync++;
 	s->cb = cb;
+	s->part = part;
 	s->user = user;
 	uint16_t id = s->id;
 	pthread_mutex_unlock(&dev->mu);
@@ -538,9 +540,29 @@ int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len
 	struct wis_entry e;
 	wis__enter(dev, &e);
 	users_add(dev, 1);
-	rc = call_async(dev, opcode, req, len, timeout_ms, cb, user);
+	rc = call_async(dev, opcode, req, len, timeout_ms, NULL, cb, user);
 	users_add(dev, -1);
 	wis__leave(dev, &e); /* if a callback closed dev, cb has run (CANCELLED) */
+	return rc;
+}
+
+int wis_call_stream_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
+                          unsigned timeout_ms, wis_part_cb part, wis_done_cb done, void *user)
+{
+	int rc = check_args(dev, req, len);
+	if (rc)
+		return rc;
+	if (!part || !done)
+		return wis__fail(WIS_E_INVAL, "%s callback is NULL", part ? "completion" : "part");
+	const struct wis_op_desc *d = wis_op_find(opcode);
+	if (!d || !(d->flags & WIS_OPF_STREAM))
+		return wis__fail(WIS_E_INVAL, "%s is not answered in parts", wis_op_name(opcode));
+	struct wis_entry e;
+	wis__enter(dev, &e);
+	users_add(dev, 1);
+	rc = call_async(dev, opcode, req, len, timeout_ms, part, done, user);
+	users_add(dev, -1);
+	wis__leave(dev, &e);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /*
- * FLASH calls: info, read (split into frames and pipelined up to the
- * device's window), write (one frame at a time: the device runs one
+ * FLASH calls: info, read (one FLASH_STREAM whose parts land in place;
+ * request by request, pipelined up to the device's window, for one frame's
+ * worth, lost parts and older firmware), write (one frame at a time: the device runs one
  * program at a time), erase, verify by device CRC, the resumable
  * whole-image helper and the raw SPI transaction.  Every request is
  * encoded from the opcode table (wis__call_fields), so ranges and lengths
@@ -151,15 +152,28 @@ static int rd_fill(struct rd *r)
 	return 0;
 }
 
-int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_flash_progress_cb cb,
-                   void *user)
+/* Drives the device until *done is set or the link fails. */
+static int wait_until(wis_device *dev, const bool *done, const size_t *progress)
 {
-	wis__clear_error();
-	int rc = range_check(dev, "FLASH_READ", addr, len, READ_CHUNK);
-	if (rc < 0)
-		return rc;
-	if (len && !buf)
-		return wis__fail(WIS_E_INVAL, "FLASH_READ: buf is NULL");
+	int rc = 0;
+	while (!*done && rc == 0) {
+		/* Wait only when a pass found nothing: while the module keeps
+		 * ahead, answers are already there and the poll() is wasted. */
+		size_t before = *progress;
+		rc = wis_process(dev);
+		if (rc < 0 || *done || *progress != before)
+			continue;
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		int t = wis_next_timeout_ms(dev);
+		poll(&p, 1, t < 0 || t > 100 ? 100 : t);
+	}
+	return rc;
+}
+
+static int read_pipelined(wis_device *dev, uint32_t addr, uint8_t *buf, size_t len,
+                          wis_flash_progress_cb cb, void *user)
+{
+	int rc = 0;
 	struct rd r = {.dev = dev, .buf = buf, .addr = addr, .len = len, .cb = cb, .user = user};
 	r.window = wis_get_info(dev)->window;
 	r.window = r.window ? r.window : 1;
@@ -167,8 +181,6 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
 		rc = rd_fill(&r);
 		if (rc < 0 || r.err)
 			break;
-		/* Wait only when a pass found nothing: while the module keeps
-		 * ahead, answers are already there and the poll() is wasted. */
 		size_t before = r.done;
 		rc = wis_process(dev);
 		if (rc < 0 || r.done != before || r.err)
@@ -188,6 +200,137 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
 	if (r.err)
 		return wis__fail(r.err, "%s", r.detail);
 	return 0;
+}
+
+/* ---- streamed read: one FLASH_STREAM, the parts land in place ---- */
+
+/* Parts lost on the way (a frame with a bad CRC) are read again
+ * afterwards; more holes than this fail the read. */
+#define MAX_HOLES 16
+
+struct st {
+	uint8_t *buf;
+	uint32_t addr;
+	size_t len;
+	size_t next, done; /* where the next part should start; bytes in */
+	bool finished;
+	int err;
+	char detail[WIS_DETAIL_MAX];
+	struct {
+		size_t off, n;
+	} hole[MAX_HOLES];
+	unsigned nholes;
+	wis_flash_progress_cb cb;
+	void *user;
+};
+
+static void st_fail(struct st *r, int code, const char *what)
+{
+	if (!r->err) {
+		r->err = code;
+		snprintf(r->detail, sizeof r->detail, "%s", what);
+	}
+}
+
+static void st_hole(struct st *r, size_t off, size_t n)
+{
+	if (r->nholes == MAX_HOLES) {
+		st_fail(r, WIS_E_PROTO, "FLASH_STREAM: too many parts lost on the link");
+		return;
+	}
+	r->hole[r->nholes].off = off;
+	r->hole[r->nholes++].n = n;
+}
+
+static void st_part(wis_device *dev, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	struct st *r = user;
+	if (r->err)
+		return;
+	uint32_t at = len >= 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	                             (uint32_t)p[3] << 24
+	                       : 0;
+	size_t n = len - 4, off = (size_t)(at - r->addr);
+	/* Parts come in order: one that starts before the last one's end, or
+	 * runs past the range, is not from this stream's device. */
+	if (len < 4 || at < r->addr || off < r->next || off > r->len || n > r->len - off) {
+		st_fail(r, WIS_E_PROTO, "FLASH_STREAM: a part outside the range asked for");
+		return;
+	}
+	if (off > r->next)
+		st_hole(r, r->next, off - r->next);
+	memcpy(r->buf + off, p + 4, n);
+	r->next = off + n;
+	r->done += n;
+	if (r->cb)
+		r->cb(r->done, r->len, r->user);
+}
+
+static void st_done(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	struct st *r = user;
+	r->finished = true;
+	if (status < 0) {
+		char what[WIS_DETAIL_MAX];
+		snprintf(what, sizeof what, "%.*s", (int)len, (const char *)p);
+		st_fail(r, status, what);
+	} else if (r->next < r->len) {
+		st_hole(r, r->next, r->len - r->next);
+	}
+}
+
+/* 1 if the device does not know FLASH_STREAM (older firmware): the caller
+ * reads request by request instead. */
+static int read_streamed(wis_device *dev, uint32_t addr, uint8_t *buf, size_t len,
+                         wis_flash_progress_cb cb, void *user)
+{
+	struct st r = {.buf = buf, .addr = addr, .len = len, .cb = cb, .user = user};
+	union wis_val v[2] = {V(addr), V(len)};
+	uint8_t req[8];
+	int m = wis__encode_fields(WIS_OP_FLASH_STREAM, v, req);
+	if (m < 0)
+		return m;
+	int rc = wis_call_stream_async(dev, WIS_OP_FLASH_STREAM, req, (size_t)m, 0, st_part,
+	                               st_done, &r);
+	if (rc == 0)
+		rc = wait_until(dev, &r.finished, &r.done);
+	if (rc < 0)
+		return rc; /* the link failed: the call was cancelled with it */
+	if (r.err == -WIS_ST_UNKNOWN_OP && r.done == 0)
+		return 1;
+	if (r.err)
+		return wis__fail(r.err, "%s", r.detail);
+	for (unsigned i = 0; i < r.nholes && rc == 0; i++)
+		rc = read_pipelined(dev, addr + (uint32_t)r.hole[i].off, buf + r.hole[i].off,
+		                    r.hole[i].n, NULL, NULL);
+	if (rc == 0 && cb && r.nholes)
+		cb(len, len, user);
+	return rc;
+}
+
+int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_flash_progress_cb cb,
+                   void *user)
+{
+	wis__clear_error();
+	int rc = range_check(dev, "FLASH_READ", addr, len, READ_CHUNK);
+	if (rc < 0)
+		return rc;
+	if (len && !buf)
+		return wis__fail(WIS_E_INVAL, "FLASH_READ: buf is NULL");
+	/* One frame's worth is one FLASH_READ; more is one stream per 16 MiB. */
+	uint8_t *b = buf;
+	while (len > READ_CHUNK) {
+		size_t n = len < WIS_FLASH_STREAM_MAX ? len : WIS_FLASH_STREAM_MAX;
+		rc = read_streamed(dev, addr, b, n, cb, user);
+		if (rc == 1)
+			break; /* older firmware: the rest request by request */
+		if (rc < 0)
+			return rc;
+		addr += (uint32_t)n, b += n, len -= n;
+	}
+	return len ? read_pipelined(dev, addr, b, len, cb, user) : 0;
 }
 
 /* ---- write, erase, verify, raw ---- */

@@ -38,7 +38,8 @@ struct wis_slot {
 	int status;
 	int64_t deadline_ns; /* CLOCK_MONOTONIC */
 	unsigned timeout_ms;
-	wis_done_cb cb; /* async */
+	wis_done_cb cb;   /* async */
+	wis_part_cb part; /* async streamed call: its partial answers */
 	void *user;
 	uint8_t *resp; /* sync: caller's buffer */
 	size_t cap, len;

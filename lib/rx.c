@@ -46,9 +46,20 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 	struct wis_slot *s = NULL;
 	if (h->version == WIS_PROTO_VERSION && h->type == WIS_MSG_RESPONSE && h->id != 0)
 		s = wis__slot_find(dev, h->id);
-	if (!s || s->opcode != h->opcode) {
+	bool part = h->flags & WIS_FLAG_MORE;
+	if (!s || s->opcode != h->opcode || (part && (!s->part || h->status))) {
 		dev->stray++;
 		pthread_mutex_unlock(&dev->mu);
+		return;
+	}
+	if (part) {
+		/* The stream is alive: its timeout starts again. */
+		s->deadline_ns = wis__now_ns() + (int64_t)s->timeout_ms * 1000000;
+		wis_part_cb cb = s->part;
+		void *cb_user = s->user;
+		pthread_mutex_unlock(&dev->mu);
+		memcpy(copy, p, len);
+		cb(dev, copy, len, cb_user);
 		return;
 	}
 	int status = h->status ? -(int)h->status : 0;

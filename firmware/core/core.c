@@ -205,6 +205,7 @@ static void answer_detail(struct wisfw_core *c, int slot, const struct wis_hdr *
  * subsystems drop their timers, queued events die with the module. */
 static void begin_reset(struct wisfw_core *c)
 {
+	c->stream = NULL; /* its kept request is discarded like the others */
 	for (size_t i = 0; i < NSUB; i++)
 		if (subsystems[i]->reset)
 			subsystems[i]->reset(c);

@@ -82,7 +82,9 @@ struct wisfw_slot {
 };
 
 /* Where a frame leaving the core comes from. */
-enum wisfw_src { WISFW_SRC_NONE, WISFW_SRC_RESP, WISFW_SRC_EVENT };
+enum wisfw_src { WISFW_SRC_NONE, WISFW_SRC_RESP, WISFW_SRC_EVENT, WISFW_SRC_PART };
+
+struct wisfw_stream_ops;
 
 enum wisfw_run_state {
 	WISFW_RUNNING = 0,
@@ -128,6 +130,10 @@ struct wisfw_core {
 	uint8_t cur_src; /* enum wisfw_src */
 	size_t cur_off, cur_len;
 	uint8_t evframe[WISFW_FRAME_MAX];
+
+	/* the streamed answer in progress (txq.c): NULL ops = none */
+	const struct wisfw_stream_ops *stream;
+	int stream_ticket;
 
 	/* event queue: records of WISFW_EV_HDR bytes + data, in a byte ring */
 	uint8_t evq[WISFW_EVQ_BYTES];

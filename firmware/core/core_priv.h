@@ -84,6 +84,28 @@ int wisfw_defer(struct wisfw_core *c);
  * held until the response is handed to the link. */
 void wisfw_answer(struct wisfw_core *c, int ticket, uint8_t st, const uint8_t *p, size_t len);
 
+/* ---- streamed answers (txq.c) ---- */
+
+/*
+ * A kept request answered by a run of partial answers (WIS_FLAG_MORE),
+ * each made only when the link has taken everything before it and nothing
+ * else waits (responses and events go first), so the stream runs at the
+ * pace the host reads and needs one frame of memory, not a queue.  One
+ * stream at a time.
+ */
+struct wisfw_stream_ops {
+	/* Writes the next partial answer's payload (at most cap bytes) to p
+	 * and returns its length; or answers the request (wisfw_answer) and
+	 * returns 0, which ends the stream. */
+	size_t (*next)(struct wisfw_core *c, uint8_t *p, size_t cap);
+	/* The link went down: the stream has ended; answer with an error
+	 * (it is dropped with the link).  On RESET the stream and its slot
+	 * are just forgotten, and the subsystem's reset hook runs. */
+	void (*stop)(struct wisfw_core *c);
+};
+/* Starts streaming the kept request ticket (from wisfw_defer). */
+void wisfw_stream_begin(struct wisfw_core *c, int ticket, const struct wisfw_stream_ops *ops);
+
 /* ---- detail text (pins.c; no stdio in the core) ---- */
 
 void wisfw_d_reset(struct wisfw_core *c);

@@ -1,10 +1,12 @@
 /*
  * FLASH subsystem: info, read, write (with erase-before-write on request),
- * erase, verify by CRC-32 and a raw SPI transaction, on whichever store
- * flash_store.c found (the external SPI NOR chip, or the fallback pages of
- * the nRF52840's own flash).  Reads answer at once; write, erase and
- * verify are kept (wisfw_defer) and answered from the poll hook, one
- * operation at a time: a second one meanwhile gets BUSY naming the first.
+ * erase, verify by CRC-32, a raw SPI transaction and a streamed read, on
+ * whichever store flash_store.c found (the external SPI NOR chip, or the
+ * fallback pages of the nRF52840's own flash).  Reads answer at once;
+ * write, erase and verify are kept (wisfw_defer) and answered from the
+ * poll hook; a streamed read is kept and its partial answers read from
+ * the store as the link takes them (txq.c).  One operation at a time: a
+ * second one meanwhile gets BUSY naming the first.
  */
 #include "flash_priv.h"
 
@@ -14,6 +16,7 @@ enum phase {
 	PH_WRITE_PROG,  /* programming a segment (or a merged unit)       */
 	PH_ERASE,       /* FLASH_ERASE's range                             */
 	PH_VERIFY,      /* reading and summing, 1 KiB per turn             */
+	PH_STREAM,      /* FLASH_STREAM: driven by the link, not by poll   */
 };
 
 /* Poll again this soon while an operation runs: a page program takes
@@ -250,6 +253,57 @@ static void finish(struct wisfw_core *c, uint8_t st, const uint8_t *p, size_t n)
 	wisfw_answer(c, f->ticket, st, st == WIS_ST_OK ? p : NULL, n);
 }
 
+/* ---- FLASH_STREAM: partial answers of u32 addr + data ---- */
+
+static size_t stream_next(struct wisfw_core *c, uint8_t *p, size_t cap)
+{
+	struct wisfw_flash *f = &c->flash;
+	if (f->pos == f->len) {
+		finish(c, WIS_ST_OK, NULL, 0);
+		return 0;
+	}
+	uint32_t at = f->addr + f->pos, n = f->len - f->pos;
+	if (n > cap - 4)
+		n = (uint32_t)cap - 4;
+	wisfw_d_reset(c);
+	uint8_t st = wisfw_flash_read(c, at, p + 4, n);
+	if (st != WIS_ST_OK) {
+		finish(c, st, NULL, 0);
+		return 0;
+	}
+	struct wis_wr w = wis_wr_init(p, 4);
+	wis_wr_u32(&w, at);
+	f->pos += n;
+	return n + 4;
+}
+
+static void stream_stop(struct wisfw_core *c)
+{
+	wisfw_d_reset(c);
+	wisfw_d_str(c, "FLASH_STREAM: the link went down");
+	finish(c, WIS_ST_HW_ERROR, NULL, 0);
+}
+
+static const struct wisfw_stream_ops stream_ops = {stream_next, stream_stop};
+
+static uint8_t h_stream(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
+{
+	(void)out;
+	uint32_t addr = (uint32_t)v[0].u, len = (uint32_t)v[1].u;
+	uint8_t st = begin(c, "FLASH_STREAM");
+	if (st == WIS_ST_OK)
+		st = check_range(c, "FLASH_STREAM", addr, len);
+	if (st != WIS_ST_OK)
+		return st;
+	c->flash.addr = addr;
+	c->flash.len = len;
+	c->flash.pos = 0;
+	st = keep(c, WIS_OP_FLASH_STREAM, PH_STREAM);
+	if (st == WISFW_ST_DEFER)
+		wisfw_stream_begin(c, c->flash.ticket, &stream_ops);
+	return st;
+}
+
 /* Starts the write's next segment: a unit that needs an erase is read,
  * merged with the new bytes, erased, then programmed back whole, so bytes
  * outside the write keep their values. */
@@ -319,6 +373,8 @@ static void flash_poll(struct wisfw_core *c, uint64_t now)
 	(void)now;
 	struct wisfw_flash *f = &c->flash;
 	/* Work is flowing (not waiting for the chip): come back at once. */
+	if (f->phase == PH_STREAM)
+		return; /* txq.c asks for the next part when the link has room */
 	f->hot = true;
 	for (int i = 0; i < FLASH_STEPS_PER_TURN && f->op; i++) {
 		wisfw_d_reset(c);
@@ -343,7 +399,7 @@ static void flash_poll(struct wisfw_core *c, uint64_t now)
 
 static uint64_t flash_deadline(const struct wisfw_core *c)
 {
-	if (!c->flash.op)
+	if (!c->flash.op || c->flash.phase == PH_STREAM)
 		return UINT64_MAX;
 	return wisfw_now(c) + (c->flash.hot ? 0 : FLASH_POLL_US);
 }
@@ -356,6 +412,7 @@ static void flash_init(struct wisfw_core *c)
 static const struct wisfw_op_handler flash_ops[] = {
     {WIS_OP_FLASH_INFO, h_info},   {WIS_OP_FLASH_READ, h_read},     {WIS_OP_FLASH_WRITE, h_write},
     {WIS_OP_FLASH_ERASE, h_erase}, {WIS_OP_FLASH_VERIFY, h_verify}, {WIS_OP_FLASH_RAW, h_raw},
+    {WIS_OP_FLASH_STREAM, h_stream},
 };
 
 const struct wisfw_subsys wisfw_flash_subsys = {

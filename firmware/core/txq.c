@@ -6,6 +6,9 @@
  * queued responses go before events, because each response holds a
  * request slot.
  *
+ * After both, a streamed answer's next partial frame (wisfw_stream_begin)
+ * is made on demand, so a long read needs no queue of its own.
+ *
  * Both queues are byte rings in struct wisfw_core.  The output queue has
  * room for a full-size response per slot (reserved when the slot is
  * taken), so a response never waits for room.  The event queue has a byte
@@ -102,6 +105,43 @@ static bool next_event(struct wisfw_core *c)
 	return true;
 }
 
+/* ---- streamed answers ---- */
+
+void wisfw_stream_begin(struct wisfw_core *c, int ticket, const struct wisfw_stream_ops *ops)
+{
+	c->stream = ops;
+	c->stream_ticket = ticket;
+}
+
+/* Asks the stream for its next partial answer and encodes it into
+ * evframe; on its last turn the stream queues its final answer instead. */
+static bool next_part(struct wisfw_core *c)
+{
+	if (!c->stream)
+		return false;
+	const struct wisfw_slot *s = &c->slots[c->stream_ticket];
+	size_t n = c->stream->next(c, c->enc, WIS_MAX_PAYLOAD);
+	if (n == 0) {
+		c->stream = NULL;
+		return false;
+	}
+	struct wis_hdr hdr = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, s->id, s->opcode, WIS_ST_OK,
+	                      WIS_FLAG_MORE};
+	c->cur_len = wis__frame_encode(c->evframe, sizeof c->evframe, &hdr, c->enc, n);
+	c->cur_off = 0;
+	c->cur_src = WISFW_SRC_PART;
+	return true;
+}
+
+/* Ends the stream early (link down, RESET). */
+static void stream_stop(struct wisfw_core *c)
+{
+	const struct wisfw_stream_ops *ops = c->stream;
+	c->stream = NULL;
+	if (ops)
+		ops->stop(c);
+}
+
 /* ---- responses ---- */
 
 void wisfw_slot_free(struct wisfw_core *c, int slot)
@@ -176,6 +216,11 @@ static void frame_done(struct wisfw_core *c, bool sent)
 		} else {
 			c->n.events_dropped++;
 		}
+	} else if (c->cur_src == WISFW_SRC_PART) {
+		if (sent)
+			c->n.tx_frames++;
+		else
+			stream_stop(c); /* the host that asked is gone with the link */
 	}
 	c->cur_src = WISFW_SRC_NONE;
 	c->cur_off = c->cur_len = 0;
@@ -186,12 +231,15 @@ void wisfw_flush(struct wisfw_core *c)
 	const struct wisfw_hal *h = c->hal;
 	for (;;) {
 		if (c->cur_src == WISFW_SRC_NONE) {
-			if (c->outf_count) {
+			/* After a RESET, queued events die with the module. */
+			if (!c->outf_count && c->run == WISFW_RUNNING && !next_event(c))
+				next_part(c); /* its last turn queues the final answer */
+			if (c->cur_src == WISFW_SRC_NONE) {
+				if (!c->outf_count)
+					return;
 				c->cur_src = WISFW_SRC_RESP;
 				c->cur_len = c->outf[c->outf_head].len;
 				c->cur_off = 0;
-			} else if (c->run != WISFW_RUNNING || !next_event(c)) {
-				return; /* after a RESET, queued events die with the module */
 			}
 		}
 		const uint8_t *p;
@@ -226,13 +274,14 @@ void wisfw_flush(struct wisfw_core *c)
 bool wisfw_core_tx_pending(const struct wisfw_core *c)
 {
 	return c->cur_src != WISFW_SRC_NONE || c->outf_count > 0 ||
-	       (c->run == WISFW_RUNNING && c->evq_used > 0);
+	       (c->run == WISFW_RUNNING && (c->evq_used > 0 || c->stream));
 }
 
 void wisfw_core_tx_discard(struct wisfw_core *c)
 {
 	if (c->cur_src != WISFW_SRC_NONE)
 		frame_done(c, false);
+	stream_stop(c); /* its final answer is discarded below */
 	while (c->outf_count)
 		resp_done(c, false);
 }

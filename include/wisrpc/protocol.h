@@ -33,6 +33,9 @@ enum wis_msg_type {
 
 /* Header flags. */
 #define WIS_FLAG_NONE 0x00
+/* Response: a partial answer of a streamed request (an opcode with
+ * WIS_OPF_STREAM); more follow, then the final answer without it. */
+#define WIS_FLAG_MORE 0x01
 
 /*
  * Opcodes: high byte is the subsystem, low byte the operation.  Event
@@ -79,6 +82,9 @@ enum wis_opcode {
 	WIS_OP_FLASH_ERASE = 0x0404,  /* req: u32 addr, u32 len (erase-unit aligned) */
 	WIS_OP_FLASH_VERIFY = 0x0405, /* req: u32 addr, u32 len; resp: u32 crc32 */
 	WIS_OP_FLASH_RAW = 0x0406,    /* req: u16 rx_len, tx bytes; resp: rx bytes */
+	WIS_OP_FLASH_STREAM = 0x0407, /* req: u32 addr, u32 len; partial answers
+	                                 (WIS_FLAG_MORE) of u32 addr + data, then
+	                                 an empty final answer */
 
 	/* I2C (TWIM): bus 0 = I2C1, 1 = I2C2.  Address NACK = NOT_FITTED, data
 	 * NACK = HW_ERROR, bus error = BUSY, clock-stretch timeout = HW_TIMEOUT. */
@@ -122,6 +128,11 @@ enum wis_flash_store {
 #define WIS_FLASH_READ_MAX 1024u   /* a whole response payload */
 #define WIS_FLASH_WRITE_MAX 1016u  /* payload minus addr and flags, 8-aligned */
 #define WIS_FLASH_RAW_MAX 1022u    /* tx or rx bytes of one raw transaction */
+/* FLASH_STREAM: data bytes per partial answer (after its u32 addr), and
+ * the longest range of one request (16 MiB, the largest 3-byte-address
+ * NOR chip). */
+#define WIS_FLASH_STREAM_DATA (WIS_MAX_PAYLOAD - 4u)
+#define WIS_FLASH_STREAM_MAX 0x1000000u
 
 /* I2C: 7-bit addresses outside the reserved ones, transfer sizes. */
 #define WIS_I2C_ADDR_MIN 0x08

@@ -435,6 +435,19 @@ typedef void (*wis_done_cb)(wis_device *dev, int status, const uint8_t *payload,
 int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
                    unsigned timeout_ms, wis_done_cb cb, void *user);
 
+/*
+ * A streamed call: for opcodes answered in parts (WIS_OP_FLASH_STREAM), the
+ * device sends partial answers before the final one.  part runs for each,
+ * in order, with its payload (valid during the call only; a lost part is
+ * simply missing: check the payload's own position), then done runs once as
+ * for wis_call_async.  Each part restarts the call's timeout.  Same rules
+ * and return codes as wis_call_async; WIS_E_INVAL for an opcode that is not
+ * answered in parts.
+ */
+typedef void (*wis_part_cb)(wis_device *dev, const uint8_t *payload, size_t len, void *user);
+int wis_call_stream_async(wis_device *dev, uint16_t opcode, const void *req, size_t len,
+                          unsigned timeout_ms, wis_part_cb part, wis_done_cb done, void *user);
+
 /* The batch's encoded request payload, for wis_call_async(WIS_OP_BATCH). */
 const uint8_t *wis_batch_payload(const wis_batch *b, size_t *len);
 /* Parse a BATCH response into b's results (after an async run). */

@@ -207,6 +207,8 @@ static const struct wis_field flash_write_req[] = {
     {"data", WIS_FT_BYTES, 1, WIS_FLASH_WRITE_MAX, NULL}};
 static const struct wis_field flash_range_req[] = {U32("addr"), U32("len")};
 static const struct wis_field flash_verify_resp[] = {U32("crc32")};
+static const struct wis_field flash_stream_req[] = {
+    U32("addr"), {"len", WIS_FT_U32, 1, WIS_FLASH_STREAM_MAX, NULL}};
 static const struct wis_field flash_raw_req[] = {{"rx_len", WIS_FT_U16, 0, WIS_FLASH_RAW_MAX, NULL},
                                                  {"tx", WIS_FT_BYTES, 1, WIS_FLASH_RAW_MAX, NULL}};
 
@@ -271,6 +273,14 @@ static uint32_t flash_erase_bound_ms(const uint8_t *req, size_t len)
 {
 	uint32_t n = req_u32(req, len, 4);
 	return (n / 4096 + 1) * FLASH_UNIT_ERASE_MS + 100;
+}
+
+/* The whole range at 256 KiB/s, a quarter of what USB full speed carries
+ * at best: the stream goes at the pace the host reads. */
+static uint32_t flash_stream_bound_ms(const uint8_t *req, size_t len)
+{
+	uint32_t n = req_u32(req, len, 4);
+	return n / 256 + 1000;
 }
 
 /* CRC over the range, read 1 KiB per main-loop turn (~1.1 ms at 8 MHz). */
@@ -374,6 +384,10 @@ static const struct wis_op_desc ops[] = {
      flash_verify_bound_ms},
     {WIS_OP_FLASH_RAW, "FLASH_RAW", "one SPI transaction to the chip, CS held (chip only)",
      REQ(flash_raw_req), REQ(flash_data_resp), CH, WIS_RES_FLASH, ADM, WIS_TC_QUICK, NULL},
+    {WIS_OP_FLASH_STREAM, "FLASH_STREAM",
+     "reads a range as partial answers of u32 addr + data, sent as the link takes them",
+     REQ(flash_stream_req), NONE, WIS_OPF_STREAM, WIS_RES_FLASH, RD, WIS_TC_LONG,
+     flash_stream_bound_ms},
     {WIS_OP_I2C_CONFIG, "I2C_CONFIG", "takes an I2C bus's pins and sets its clock",
      REQ(i2c_config_req), NONE, B | CH, WIS_RES_I2C1, CTL, WIS_TC_QUICK, NULL},
     {WIS_OP_I2C_SCAN, "I2C_SCAN", "the 7-bit addresses 0x08..0x77 that acknowledge",

@@ -81,6 +81,7 @@ enum wis_tclass {
 #define WIS_OPF_CHANGES 0x02 /* changes its resource: ownership applies, re-applied */
 #define WIS_OPF_EVENT 0x04   /* an event (device to host), not a request         */
 #define WIS_OPF_LOCAL 0x08   /* link management (HELLO): never from a client     */
+#define WIS_OPF_STREAM 0x10  /* answered by partial answers (WIS_FLAG_MORE) first */
 
 #define WIS_OP_MAX_FIELDS 16
 /* A field value from an integer: WIS_VAL(3). */
