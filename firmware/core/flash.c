@@ -410,8 +410,8 @@ static void flash_init(struct wisfw_core *c)
 }
 
 static const struct wisfw_op_handler flash_ops[] = {
-    {WIS_OP_FLASH_INFO, h_info},   {WIS_OP_FLASH_READ, h_read},     {WIS_OP_FLASH_WRITE, h_write},
-    {WIS_OP_FLASH_ERASE, h_erase}, {WIS_OP_FLASH_VERIFY, h_verify}, {WIS_OP_FLASH_RAW, h_raw},
+    {WIS_OP_FLASH_INFO, h_info},     {WIS_OP_FLASH_READ, h_read},     {WIS_OP_FLASH_WRITE, h_write},
+    {WIS_OP_FLASH_ERASE, h_erase},   {WIS_OP_FLASH_VERIFY, h_verify}, {WIS_OP_FLASH_RAW, h_raw},
     {WIS_OP_FLASH_STREAM, h_stream},
 };
 

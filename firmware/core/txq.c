@@ -99,7 +99,7 @@ static bool next_event(struct wisfw_core *c)
 	c->evq_used -= WISFW_EV_HDR + (size_t)len;
 	struct wis_hdr hdr = {WIS_PROTO_VERSION, WIS_MSG_EVENT, 0, op, 0, 0};
 	c->cur_len = wis__frame_encode(c->evframe, sizeof c->evframe, &hdr, pl,
-	                              WIS_EV_PREFIX_LEN + (size_t)len);
+	                               WIS_EV_PREFIX_LEN + (size_t)len);
 	c->cur_off = 0;
 	c->cur_src = WISFW_SRC_EVENT;
 	return true;
@@ -125,8 +125,8 @@ static bool next_part(struct wisfw_core *c)
 		c->stream = NULL;
 		return false;
 	}
-	struct wis_hdr hdr = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, s->id, s->opcode, WIS_ST_OK,
-	                      WIS_FLAG_MORE};
+	struct wis_hdr hdr = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, s->id,
+	                      s->opcode,         WIS_ST_OK,        WIS_FLAG_MORE};
 	c->cur_len = wis__frame_encode(c->evframe, sizeof c->evframe, &hdr, c->enc, n);
 	c->cur_off = 0;
 	c->cur_src = WISFW_SRC_PART;

@@ -110,7 +110,7 @@ enum wis_opcode {
 	WIS_EV_RADIO_RX = 0x0380,       /* a packet: metadata, then its payload */
 	WIS_EV_RADIO_TX_DONE = 0x0381,  /* a transmission ended                 */
 	WIS_EV_RADIO_RX_ERROR = 0x0382, /* CRC error, header error, RX timeout  */
-	WIS_EV_UART_RX = 0x0780,   /* then: u8 port, u32 overflow total, bytes received */
+	WIS_EV_UART_RX = 0x0780,        /* then: u8 port, u32 overflow total, bytes received */
 };
 
 #define WIS_EV_PREFIX_LEN 12 /* u32 seq + u64 timestamp */

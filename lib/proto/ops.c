@@ -39,23 +39,23 @@ static const char *const off_on[] = {"0", "1", NULL};
 	}
 
 static const struct wis_field hello_req[] = {U8("host_version", 1, 255)};
-static const struct wis_field hello_resp[] = {U8("proto_version", 0, 255),
-                                              U8("window", 0, 255),
-                                              U16("max_payload"),
-                                              U32("caps"),
-                                              {"device_id", WIS_FT_BYTES, 8, 8, NULL},
-                                              {"fw_version", WIS_FT_STR, 0, 255, NULL},
-                                              {"board", WIS_FT_STR, 0, 255, NULL},
-                                              U8("pin_count", 0, 255),
-                                              /* why this boot: a fault's exception
-                                               * number (3 HardFault .. 6 UsageFault),
-                                               * PC, LR and CFSR, 0 when none */
-                                              ENUM8("reset_cause", wis_reset_cause_names,
-                                                    WIS_CAUSE_FAULT),
-                                              U8("fault_kind", 0, 255),
-                                              U32("fault_pc"),
-                                              U32("fault_lr"),
-                                              U32("fault_cfsr")};
+static const struct wis_field hello_resp[] = {
+    U8("proto_version", 0, 255),
+    U8("window", 0, 255),
+    U16("max_payload"),
+    U32("caps"),
+    {"device_id", WIS_FT_BYTES, 8, 8, NULL},
+    {"fw_version", WIS_FT_STR, 0, 255, NULL},
+    {"board", WIS_FT_STR, 0, 255, NULL},
+    U8("pin_count", 0, 255),
+    /* why this boot: a fault's exception
+     * number (3 HardFault .. 6 UsageFault),
+     * PC, LR and CFSR, 0 when none */
+    ENUM8("reset_cause", wis_reset_cause_names, WIS_CAUSE_FAULT),
+    U8("fault_kind", 0, 255),
+    U32("fault_pc"),
+    U32("fault_lr"),
+    U32("fault_cfsr")};
 static const struct wis_field ping_req[] = {{"data", WIS_FT_BYTES, 0, WIS_MAX_PAYLOAD, NULL}};
 static const struct wis_field uptime_resp[] = {U64("uptime_us")};
 static const struct wis_field reset_req[] = {

@@ -203,8 +203,8 @@ static void test_reset(void)
 		parts += (f->h.flags & WIS_FLAG_MORE) != 0;
 		finals += !(f->h.flags & WIS_FLAG_MORE);
 	}
-	CHECK(parts <= 2); /* the one being sent, and at most the next */
-	CHECK_EQ(finals, 0);  /* discarded, never answered */
+	CHECK(parts <= 2);   /* the one being sent, and at most the next */
+	CHECK_EQ(finals, 0); /* discarded, never answered */
 	CHECK_EQ(wisfw_core_slots_held(&F.core), 0);
 	CHECK(!wisfw_core_tx_pending(&F.core));
 }

@@ -7,6 +7,7 @@
  * the raw transaction, pins shared with GPIO refused both ways, the image
  * file persists across a restart, an interrupted whole-image write resumes.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,6 +68,66 @@ static void test_mib(wis_device *dev, uint8_t *buf, uint8_t *back)
 	printf("  erase+verify %.2f s, write %.2f s, read %.2f s (%.0f KiB/s)\n",
 	       (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9, (double)(t3 - t2) / 1e9,
 	       1024.0 / ((double)(t3 - t2) / 1e9));
+}
+
+/* Pings from another thread while a streamed read runs: each is answered
+ * between two parts, not after the stream. */
+struct pinger {
+	wis_device *dev;
+	volatile int stop;
+	int ok, failed;
+};
+
+static void *pinger_main(void *arg)
+{
+	struct pinger *p = arg;
+	while (!p->stop) {
+		if (wis_ping(p->dev) == 0)
+			p->ok++;
+		else
+			p->failed++;
+	}
+	return NULL;
+}
+
+static void test_stream(struct sim *s, wis_device *dev, const uint8_t *buf, uint8_t *back)
+{
+	printf("streamed read: other calls meanwhile, parts lost on the link read again\n");
+	struct pinger p = {dev, 0, 0, 0};
+	pthread_t th;
+	pthread_create(&th, NULL, pinger_main, &p);
+	memset(back, 0, MIB);
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(wis_flash_read(dev, 0, back, MIB, NULL, NULL));
+	p.stop = 1;
+	pthread_join(th, NULL);
+	CHECK(memcmp(buf, back, MIB) == 0);
+	CHECK(p.failed == 0 && p.ok > 0);
+	printf("  %d pings answered during three 1 MiB reads\n", p.ok);
+
+	/* A flipped bit now and then from the module: the parts it hits are
+	 * dropped by their CRC and read again. */
+	struct wis_stats a, b;
+	CHECK_OK(wis_stats(dev, &a));
+	CHECK(sim_ctl(s, NULL, 0, "fault seed 7") == 0);
+	CHECK(sim_ctl(s, NULL, 0, "fault corrupt 4e-6") == 0);
+	memset(back, 0, MIB);
+	CHECK_OK(wis_flash_read(dev, 0, back, MIB, NULL, NULL));
+	CHECK(sim_ctl(s, NULL, 0, "fault off") == 0);
+	CHECK(memcmp(buf, back, MIB) == 0);
+	CHECK_OK(wis_stats(dev, &b));
+	uint32_t bad = (b.host_rx_crc_errors - a.host_rx_crc_errors) +
+	               (b.host_rx_cobs_errors - a.host_rx_cobs_errors) +
+	               (b.host_rx_runts - a.host_rx_runts);
+	printf("  %u frames lost to flipped bits, all read again\n", bad);
+	CHECK(bad > 0);
+
+	/* Only opcodes answered in parts stream. */
+	uint8_t req[8] = {0};
+	CHECK(wis_call_stream_async(dev, WIS_OP_FLASH_READ, req, 6, 0, NULL, NULL, NULL) ==
+	      WIS_E_INVAL);
+	CHECK(wis_call_stream_async(dev, WIS_OP_FLASH_VERIFY, req, 8, 0, NULL, NULL, NULL) ==
+	      WIS_E_INVAL);
 }
 
 static void test_erase(wis_device *dev, const uint8_t *buf)
@@ -276,6 +337,7 @@ int main(int argc, char **argv)
 	wis_device *dev = open_dev(s.pty);
 	test_info(dev);
 	test_mib(dev, buf, back);
+	test_stream(&s, dev, buf, back);
 	test_erase(dev, buf);
 	test_program(dev, buf);
 	test_range(dev);
