@@ -6,7 +6,8 @@
  * write, erase and verify are kept (wisfw_defer) and answered from the
  * poll hook; a streamed read is kept and its partial answers read from
  * the store as the link takes them (txq.c).  One operation at a time: a
- * second one meanwhile gets BUSY naming the first.
+ * second one meanwhile gets BUSY naming the first (info and plain reads
+ * still go during a streamed read).
  */
 #include "flash_priv.h"
 
@@ -37,10 +38,11 @@ static void d_hex32(struct wisfw_core *c, uint32_t v)
 }
 
 /* OK if nothing runs and the store is found; else BUSY or the probe's
- * status, with the detail. */
-static uint8_t begin(struct wisfw_core *c, const char *what)
+ * status, with the detail.  A streamed read lets plain reads through: it
+ * reads a part at a time between them and changes nothing. */
+static uint8_t begin_op(struct wisfw_core *c, const char *what, bool reads)
 {
-	if (c->flash.op) {
+	if (c->flash.op && !(reads && c->flash.op == WIS_OP_FLASH_STREAM)) {
 		wisfw_d_str(c, what);
 		wisfw_d_str(c, ": flash busy with ");
 		wisfw_d_str(c, wis_op_name(c->flash.op));
@@ -48,6 +50,11 @@ static uint8_t begin(struct wisfw_core *c, const char *what)
 		return WIS_ST_BUSY;
 	}
 	return wisfw_flash_ready(c);
+}
+
+static uint8_t begin(struct wisfw_core *c, const char *what)
+{
+	return begin_op(c, what, false);
 }
 
 /* addr..addr+len inside the store, never wrapping. */
@@ -69,7 +76,7 @@ static uint8_t check_range(struct wisfw_core *c, const char *what, uint32_t addr
 static uint8_t h_info(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	(void)v;
-	uint8_t st = begin(c, "FLASH_INFO");
+	uint8_t st = begin_op(c, "FLASH_INFO", true);
 	if (st != WIS_ST_OK)
 		return st;
 	const struct wisfw_flash *f = &c->flash;
@@ -87,7 +94,7 @@ static uint8_t h_info(struct wisfw_core *c, const union wis_val *v, struct wis_w
 static uint8_t h_read(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	uint32_t addr = (uint32_t)v[0].u, len = (uint32_t)v[1].u;
-	uint8_t st = begin(c, "FLASH_READ");
+	uint8_t st = begin_op(c, "FLASH_READ", true);
 	if (st == WIS_ST_OK)
 		st = check_range(c, "FLASH_READ", addr, len);
 	if (st != WIS_ST_OK)

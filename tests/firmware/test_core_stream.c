@@ -125,7 +125,8 @@ static void test_refused(void)
 }
 
 /* A link that takes 2.5 frames: the stream waits for it, answers to other
- * requests overtake the rest of the stream, flash requests get BUSY. */
+ * requests overtake the rest of the stream; a plain read goes, flash
+ * requests that change or stream get BUSY. */
 static void test_paced(void)
 {
 	setup_store();
@@ -140,16 +141,22 @@ static void test_paced(void)
 		wisfw_core_poll(&F.core, F.hw.now += 100);
 	CHECK_EQ(F.out.n - at, 2);
 	CHECK_EQ(wisfw_core_next_deadline(&F.core), UINT64_MAX); /* no busy loop */
-	uint16_t busy = post(WIS_OP_FLASH_INFO, NULL, 0);
+	uint16_t read = post(WIS_OP_FLASH_READ, (uint8_t[]){0x10, 0, 0, 0, 4, 0}, 6);
+	uint16_t busy = post(WIS_OP_FLASH_ERASE, (uint8_t[]){0, 0, 0, 0, 0, 16, 0, 0}, 8);
 	uint16_t again = post_stream(0, 10);
 	uint16_t ping = post(WIS_OP_PING, (uint8_t[]){7}, 1);
 	F.hw.tx_budget = -1;
 	wisfw_core_poll(&F.core, F.hw.now += 100);
 	size_t fin = check_stream(at, id, 0, 8 * WIS_FLASH_STREAM_DATA, WIS_ST_OK);
 	/* The three answers left right after the part the link was taking. */
-	size_t k = at + 3;
+	size_t k = at + 4;
 	CHECK(k + 2 < F.out.n);
 	if (k + 2 < F.out.n) {
+		/* A plain read goes through: the stream changes nothing. */
+		CHECK_EQ(F.out.f[k - 1].h.id, read);
+		CHECK_EQ(F.out.f[k - 1].h.status, WIS_ST_OK);
+		CHECK_EQ(F.out.f[k - 1].len, 4);
+		CHECK_EQ(F.out.f[k - 1].p[0], pattern(0x10));
 		CHECK_EQ(F.out.f[k].h.id, busy);
 		CHECK_EQ(F.out.f[k].h.status, WIS_ST_BUSY);
 		CHECK_CONTAINS(detail(&F.out.f[k]), "busy with FLASH_STREAM");
