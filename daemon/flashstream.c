@@ -4,19 +4,22 @@
  * A Unix-socket client passes the write end of a pipe with SCM_RIGHTS
  * alongside its request line (libuv collects it: the clients' pipes are
  * ipc-capable).  flash.stream takes the oldest passed fd not yet taken,
- * reads the range from the module itself - 1024-byte FLASH_READs through
- * libwisrpc's binary async calls, pipelined up to the device window - and
- * writes the raw bytes in order into that pipe; then the JSON request is
- * answered with {addr, len, crc32}.  So a 1 MiB read is not turned into
- * 2 MiB of hex JSON text twice (docs/benchmarks.md, "Flash").
+ * reads the range from the module itself - FLASH_STREAMs of 256 KiB, whose
+ * parts libwisrpc hands over as they arrive - and writes the raw bytes in
+ * order into that pipe; then the JSON request is answered with {addr,
+ * len, crc32}.  So a 1 MiB read is not turned into 2 MiB of hex JSON text
+ * twice (docs/benchmarks.md, "Flash").
  *
  * Bounds: a client keeps at most PASSED_MAX fds not yet taken (more are
- * closed at once); device reads stop while the pipe's write queue holds
- * more than QUEUE_MAX bytes (a slow reader slows the module reads, memory
- * stays bounded) and never hold more than WINDOW chunks.  wisjson's queued
- * calls (other clients) go to the device before each read of ours.  A
- * reader that goes away (EPIPE), a client that disconnects, a device error
- * or a lost module ends the stream with an error naming the offset.
+ * closed at once); no segment is started while more than QUEUE_MAX bytes
+ * wait for the pipe, so a slow reader holds at most that plus a segment.
+ * wisjson's queued calls (other clients) go to the device before each
+ * segment; the module answers their flash reads between parts and their
+ * writes BUSY until the segment ends (wisd retries its own segments on
+ * BUSY).  A part lost on the link (bad CRC) ends its segment early: the
+ * next starts at the gap.  A reader that goes away (EPIPE), a client that
+ * disconnects, a device error or a lost module ends the stream with an
+ * error naming the offset.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,19 +30,21 @@
 
 #include "wisd.h"
 
-#define CHUNK WIS_FLASH_READ_MAX
-#define WINDOW 16u              /* chunks at the device or waiting for their turn */
-#define QUEUE_MAX (64u * 1024u) /* bytes in the pipe's write queue before reads pause */
+/* The range is read as FLASH_STREAMs of SEGMENT bytes, one at a time (the
+ * module streams one at a time): the parts of one arrive back to back; a
+ * segment's final answer costs one round trip before the next starts. */
+#define SEGMENT (256u * 1024u)
+#define BUF_MAX (16u * 1024u)   /* bytes per buffer parts are gathered into */
+#define QUEUE_MAX (64u * 1024u) /* bytes waiting for the pipe before segments pause */
 #define PASSED_MAX 4u           /* fds a client may have passed and not yet used */
-#define RETRY_MS 2u             /* the window was full of other calls: try again */
-#define FLUSH_MIN (16u * 1024u) /* bytes per write while more reads are at the device */
+#define RETRY_MS 2u             /* the window was full, or the flash busy: try again */
+#define FLUSH_MIN (16u * 1024u) /* bytes per write while a segment is streaming */
 
-struct chunk {
-	struct chunk *next; /* in the ready list, or in a write's list */
-	struct fstream *s;
+/* Bytes gathered from parts, in order, waiting for the pipe. */
+struct buf {
+	struct buf *next;
 	uint32_t off, len;
-	bool got; /* answered: data is valid */
-	uint8_t data[CHUNK];
+	uint8_t data[BUF_MAX];
 };
 
 struct fstream {
@@ -51,19 +56,18 @@ struct fstream {
 	wis_device *dev;
 	uv_pipe_t *out;
 	uv_timer_t retry;
-	uv_check_t flush;                  /* writes the ready chunks once per loop pass */
-	struct chunk *ready, **ready_tail; /* in order, not yet written */
+	uv_check_t flush;                /* writes the ready buffers once per loop pass */
+	struct buf *ready, **ready_tail; /* in order, not yet written */
+	struct buf *tail;                /* ready's last, which parts fill up */
 	size_t ready_bytes;
 	uint32_t addr, len;
-	uint32_t next;      /* offset of the next read to send */
-	uint32_t delivered; /* bytes taken from the slots, in order */
+	uint32_t delivered; /* bytes received in order (and summed) */
+	uint32_t seg_end;   /* end of the segment at the module; 0: none */
 	uint32_t crc;
 	size_t queued; /* bytes ready or in out's write queue */
-	struct chunk *slot[WINDOW];
 	unsigned refs; /* 1 until answered, + device calls, writes, open handles */
 	bool failed;
 };
-
 /* ---- passed fds ------------------------------------------------------------- */
 
 static void free_handle(uv_handle_t *h)
@@ -143,10 +147,10 @@ static void close_handles(struct fstream *s)
 		uv_close((uv_handle_t *)&s->flush, on_handle_closed);
 }
 
-static void free_list(struct chunk *k)
+static void free_list(struct buf *k)
 {
 	while (k) {
-		struct chunk *n = k->next;
+		struct buf *n = k->next;
 		free(k);
 		k = n;
 	}
@@ -165,20 +169,17 @@ static void detach(struct fstream *s)
 	s->c = NULL;
 }
 
-/* Ends the stream with an error (once): chunks not yet written are freed,
- * the pipe is closed (its reader sees EOF), the request is answered. */
+/* Ends the stream with an error (once): bytes not yet written are freed,
+ * the pipe is closed (its reader sees EOF), the request is answered.  A
+ * segment still streaming ends at the module by itself; its parts are
+ * dropped as they come. */
 static void fail(struct fstream *s, struct wisj_error *e)
 {
 	if (s->failed)
 		return;
 	s->failed = true;
-	for (unsigned i = 0; i < WINDOW; i++)
-		if (s->slot[i] && s->slot[i]->got) {
-			free(s->slot[i]);
-			s->slot[i] = NULL;
-		}
 	free_list(s->ready);
-	s->ready = NULL;
+	s->ready = s->tail = NULL;
 	close_handles(s);
 	detach(s);
 	log_debug("flash.stream: %s", e->message);
@@ -209,11 +210,11 @@ static void succeed(struct fstream *s)
 
 static void pump(struct fstream *s);
 
-/* One write of the chunks that were ready in one loop pass. */
+/* One write of the buffers that were ready in one loop pass. */
 struct wbatch {
 	uv_write_t w;
 	struct fstream *s;
-	struct chunk *list;
+	struct buf *list;
 	size_t bytes;
 	uint32_t off;
 };
@@ -235,18 +236,18 @@ static void on_written(uv_write_t *w, int status)
 	unref(s);
 }
 
-/* The ready chunks go to the pipe in one write (one wake-up of the reader
- * rather than one per KiB). */
+/* The ready buffers go to the pipe in one write (one wake-up of the reader
+ * rather than one per part). */
 static void on_flush(uv_check_t *h)
 {
 	struct fstream *s = h->data;
 	uv_check_stop(h);
-	/* While reads are at the device more is coming: the reader (another
-	 * process, on this machine's few cores) is woken per FLUSH_MIN bytes
-	 * rather than per loop pass.  deliver() starts this again. */
-	if (s->failed || !s->ready || (s->ready_bytes < FLUSH_MIN && s->next != s->delivered))
+	/* While a segment streams more is coming: the reader (another process,
+	 * on this machine's few cores) is woken per FLUSH_MIN bytes rather
+	 * than per loop pass.  The segment's end starts this again. */
+	if (s->failed || !s->ready || (s->ready_bytes < FLUSH_MIN && s->seg_end))
 		return;
-	uv_buf_t bufs[4 * WINDOW];
+	uv_buf_t bufs[16];
 	struct wbatch *b = malloc(sizeof *b);
 	if (!b) {
 		fail_at(s, s->ready->off, WISJ_INTERNAL_ERROR, "flash.stream: 0x%08x: %s",
@@ -255,21 +256,24 @@ static void on_flush(uv_check_t *h)
 	}
 	*b = (struct wbatch){.s = s, .list = s->ready, .off = s->ready->off};
 	unsigned n = 0;
-	struct chunk *k = s->ready, *last = NULL;
+	struct buf *k = s->ready, *last = NULL;
 	for (; k && n < sizeof bufs / sizeof bufs[0]; last = k, k = k->next) {
 		bufs[n++] = uv_buf_init((char *)k->data, k->len);
 		b->bytes += k->len;
 	}
-	/* The list is cut after the last chunk taken (s->ready was not empty,
-	 * so there is one); the rest waits a pass. */
+	/* The list is cut after the last buffer taken (s->ready was not
+	 * empty, so there is one); the rest waits a pass.  A buffer taken is
+	 * no longer filled: the next part starts a new one. */
 	if (last)
 		last->next = NULL;
 	s->ready = k;
 	s->ready_bytes -= b->bytes;
-	if (!k)
+	if (!k) {
 		s->ready_tail = &s->ready;
-	else
+		s->tail = NULL;
+	} else {
 		uv_check_start(h, on_flush);
+	}
 	int rc = uv_write(&b->w, (uv_stream_t *)s->out, bufs, n, on_written);
 	if (rc < 0) {
 		uint32_t off = b->off;
@@ -284,21 +288,55 @@ static void on_flush(uv_check_t *h)
 	s->refs++;
 }
 
-/* The chunks that are next in order become ready for the pipe. */
-static void deliver(struct fstream *s)
+/* The last ready buffer if it has room, else a new one at its end. */
+static struct buf *tail_with_room(struct fstream *s)
 {
-	struct chunk *k;
-	while (!s->failed && (k = s->slot[(s->delivered / CHUNK) % WINDOW]) && k->got) {
-		s->slot[(s->delivered / CHUNK) % WINDOW] = NULL;
-		s->crc = wis_flash_crc32(s->crc, k->data, k->len);
-		s->delivered += k->len;
-		s->queued += k->len;
-		s->ready_bytes += k->len;
-		k->next = NULL;
-		*s->ready_tail = k;
-		s->ready_tail = &k->next;
-		uv_check_start(&s->flush, on_flush);
+	struct buf *t = s->tail;
+	if (t && t->len < BUF_MAX)
+		return t;
+	t = malloc(sizeof *t);
+	if (!t)
+		return NULL;
+	t->next = NULL;
+	t->off = s->delivered;
+	t->len = 0;
+	*s->ready_tail = t;
+	s->ready_tail = &t->next;
+	s->tail = t;
+	return t;
+}
+
+/* A part of the segment: u32 addr + data.  In order it is summed and
+ * gathered for the pipe; after a lost part (a gap) the rest of the
+ * segment is dropped and the next segment starts at the gap. */
+static void on_part(wis_device *dev, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	struct fstream *s = user;
+	if (s->failed || len < 4)
+		return;
+	uint32_t at =
+	    (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	if (at != s->addr + s->delivered || len - 4 > s->len - s->delivered)
+		return;
+	p += 4, len -= 4;
+	s->crc = wis_flash_crc32(s->crc, p, len);
+	while (len) {
+		struct buf *t = tail_with_room(s);
+		if (!t) {
+			fail_at(s, s->delivered, WISJ_INTERNAL_ERROR, "flash.stream: 0x%08x: %s",
+			        "out of memory");
+			return;
+		}
+		size_t n = len < BUF_MAX - t->len ? len : BUF_MAX - t->len;
+		memcpy(t->data + t->len, p, n);
+		t->len += (uint32_t)n;
+		p += n, len -= n;
+		s->delivered += (uint32_t)n;
+		s->queued += n;
+		s->ready_bytes += n;
 	}
+	uv_check_start(&s->flush, on_flush);
 }
 
 /* A device error as the answer, naming the offset. */
@@ -318,36 +356,31 @@ static void read_failed(struct fstream *s, uint32_t off, int status, const uint8
 	wisj_error_clear(&e);
 }
 
-static void on_read(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
-{
-	(void)dev;
-	struct chunk *k = user;
-	struct fstream *s = k->s;
-	if (!s->failed && status >= 0 && len == k->len) {
-		memcpy(k->data, p, len);
-		k->got = true;
-		deliver(s);
-		pump(s);
-		unref(s);
-		return;
-	}
-	uint32_t off = k->off;
-	s->slot[(off / CHUNK) % WINDOW] = NULL;
-	free(k);
-	if (!s->failed && status < 0)
-		read_failed(s, off, status, p, len);
-	else if (!s->failed)
-		fail_at(s, off, WISJ_HOST_ERROR, "flash.stream: reading 0x%08x: %s",
-		        "the module answered a different length");
-	unref(s);
-}
-
 static void on_retry(uv_timer_t *t)
 {
 	pump(t->data);
 }
 
-/* Sends reads while the window, the pipe's queue and the range allow. */
+/* The segment's final answer. */
+static void on_segment(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev;
+	struct fstream *s = user;
+	s->seg_end = 0;
+	if (!s->failed && status == -WIS_ST_BUSY) {
+		/* Another flash operation (a write, another client's stream):
+		 * ours starts again when it is done. */
+		uv_timer_start(&s->retry, on_retry, RETRY_MS, 0);
+	} else if (!s->failed && status < 0) {
+		read_failed(s, s->delivered, status, p, len);
+	} else if (!s->failed) {
+		uv_check_start(&s->flush, on_flush); /* what the last parts left */
+		pump(s);
+	}
+	unref(s);
+}
+
+/* Starts the next segment while the pipe's queue and the range allow. */
 static void pump(struct fstream *s)
 {
 	if (s->failed)
@@ -356,49 +389,33 @@ static void pump(struct fstream *s)
 		succeed(s);
 		return;
 	}
+	if (s->seg_end || s->delivered == s->len || s->queued > QUEUE_MAX)
+		return;
 	/* Other clients' requests waiting for the window go first. */
 	wisj_ctx_pump(s->d->jctx);
-	while (s->next < s->len && s->next - s->delivered < WINDOW * CHUNK &&
-	       s->queued <= QUEUE_MAX) {
-		if (wisj_ctx_device(s->d->jctx) != s->dev) {
-			fail_at(s, s->next, WISJ_UNAVAILABLE, "flash.stream: reading 0x%08x: %s",
-			        "the module went away");
-			return;
-		}
-		uint32_t n = s->len - s->next < CHUNK ? s->len - s->next : CHUNK;
-		struct chunk *k = malloc(sizeof *k);
-		if (!k) {
-			fail_at(s, s->next, WISJ_INTERNAL_ERROR, "flash.stream: reading 0x%08x: %s",
-			        "out of memory");
-			return;
-		}
-		k->s = s;
-		k->off = s->next;
-		k->len = n;
-		k->got = false;
-		union wis_val v[2] = {WIS_VAL(s->addr + s->next), WIS_VAL(n)};
-		uint8_t req[8];
-		size_t rl = wis_op_encode(WIS_OP_FLASH_READ, v, req, sizeof req);
-		int rc = wis_call_async(s->dev, WIS_OP_FLASH_READ, req, rl, s->d->cfg.timeout_ms,
-		                        on_read, k);
-		if (rc == WIS_E_WINDOW_FULL) {
-			free(k);
-			/* Nothing of ours at the device to wake us up. */
-			if (s->next == s->delivered)
-				uv_timer_start(&s->retry, on_retry, RETRY_MS, 0);
-			return;
-		}
-		if (rc < 0) {
-			free(k);
-			fail_at(s, s->next,
-			        rc == WIS_E_DISCONNECTED ? WISJ_UNAVAILABLE : WISJ_HOST_ERROR,
-			        "flash.stream: reading 0x%08x: %s", wis_strerror(rc));
-			return;
-		}
-		s->slot[(s->next / CHUNK) % WINDOW] = k;
-		s->next += n;
-		s->refs++;
+	if (wisj_ctx_device(s->d->jctx) != s->dev) {
+		fail_at(s, s->delivered, WISJ_UNAVAILABLE, "flash.stream: reading 0x%08x: %s",
+		        "the module went away");
+		return;
 	}
+	uint32_t n = s->len - s->delivered < SEGMENT ? s->len - s->delivered : SEGMENT;
+	union wis_val v[2] = {WIS_VAL(s->addr + s->delivered), WIS_VAL(n)};
+	uint8_t req[8];
+	size_t rl = wis_op_encode(WIS_OP_FLASH_STREAM, v, req, sizeof req);
+	int rc = wis_call_stream_async(s->dev, WIS_OP_FLASH_STREAM, req, rl, s->d->cfg.timeout_ms,
+	                               on_part, on_segment, s);
+	if (rc == WIS_E_WINDOW_FULL) {
+		uv_timer_start(&s->retry, on_retry, RETRY_MS, 0);
+		return;
+	}
+	if (rc < 0) {
+		fail_at(s, s->delivered,
+		        rc == WIS_E_DISCONNECTED ? WISJ_UNAVAILABLE : WISJ_HOST_ERROR,
+		        "flash.stream: reading 0x%08x: %s", wis_strerror(rc));
+		return;
+	}
+	s->seg_end = s->delivered + n;
+	s->refs++;
 }
 
 /* ---- the method --------------------------------------------------------------- */

@@ -439,3 +439,45 @@ def test_other_clients_served_during_a_transfer(env):
         # Their requests go to the module before the stream's next read.
         assert worst < 0.5, worst
     assert got == [MIB] * 3
+
+
+def test_two_streams_and_reads_at_once(env):
+    """The module streams one range at a time: wisd's second stream waits
+    (BUSY, retried) while plain flash.reads go between the parts."""
+    img = write_image(env, MIB)
+    a, b, other = env.client(), env.client(), env.client()
+    got = {}
+    fds = {90: stream_req(a, 0, MIB, 90), 91: stream_req(b, 4096, MIB - 4096, 91)}
+    threads = [threading.Thread(target=lambda k=k, fd=fd: got.__setitem__(k, read_all(fd)))
+               for k, fd in fds.items()]
+    for t in threads:
+        t.start()
+    reads = 0
+    while any(t.is_alive() for t in threads):
+        assert hex_read(other, 8192, 2048) == img[8192:8192 + 2048]
+        reads += 1
+    for t in threads:
+        t.join()
+    for fd in fds.values():
+        os.close(fd)
+    assert got[90] == img and got[91] == img[4096:]
+    assert a.response(90)["result"]["crc32"] == zlib.crc32(img)
+    assert b.response(91)["result"]["crc32"] == zlib.crc32(img[4096:])
+    assert reads > 0
+
+
+def test_flaky_link_loses_nothing(env):
+    """Flipped bits from the module: parts dropped by their CRC, each
+    segment then goes on from the first byte missing."""
+    img = write_image(env, MIB)
+    c = env.client()
+    assert env.sim.ctl("fault seed 11").startswith("ok")
+    assert env.sim.ctl("fault corrupt 3e-6").startswith("ok")
+    try:
+        data, resp = stream(c, 0, MIB, rid=95)
+    finally:
+        shown = env.sim.ctl("fault")
+        env.sim.ctl("fault off")
+    assert data == img
+    assert resp["result"]["crc32"] == zlib.crc32(img)
+    assert " corrupted=0 " not in shown, shown
