@@ -4,20 +4,22 @@
  * A Unix-socket client passes the write end of a pipe with SCM_RIGHTS
  * alongside its request line (libuv collects it: the clients' pipes are
  * ipc-capable).  flash.stream takes the oldest passed fd not yet taken,
- * reads the range from the module itself - FLASH_STREAMs of 256 KiB, whose
- * parts libwisrpc hands over as they arrive - and writes the raw bytes in
+ * reads the range from the module itself - FLASH_STREAMs of 128 KiB, two
+ * at the module at a time, whose parts libwisrpc hands over as they
+ * arrive - and writes the raw bytes in
  * order into that pipe; then the JSON request is answered with {addr,
  * len, crc32}.  So a 1 MiB read is not turned into 2 MiB of hex JSON text
  * twice (docs/benchmarks.md, "Flash").
  *
  * Bounds: a client keeps at most PASSED_MAX fds not yet taken (more are
  * closed at once); no segment is started while more than QUEUE_MAX bytes
- * wait for the pipe, so a slow reader holds at most that plus a segment.
+ * wait for the pipe, so a slow reader holds at most that plus two
+ * segments.
  * wisjson's queued calls (other clients) go to the device before each
  * segment; the module answers their flash reads between parts and their
- * writes BUSY until the segment ends (wisd retries its own segments on
- * BUSY).  A part lost on the link (bad CRC) ends its segment early: the
- * next starts at the gap.  A reader that goes away (EPIPE), a client that
+ * writes BUSY until the segments end (wisd retries its own segments on
+ * BUSY).  A part lost on the link (bad CRC): the parts after it are
+ * dropped, and the stream goes on from the gap.  A reader that goes away (EPIPE), a client that
  * disconnects, a device error or a lost module ends the stream with an
  * error naming the offset.
  */
@@ -30,10 +32,11 @@
 
 #include "wisd.h"
 
-/* The range is read as FLASH_STREAMs of SEGMENT bytes, one at a time (the
- * module streams one at a time): the parts of one arrive back to back; a
- * segment's final answer costs one round trip before the next starts. */
-#define SEGMENT (256u * 1024u)
+/* The range is read as FLASH_STREAMs of SEGMENT bytes, two at the module
+ * at a time (it keeps one behind the one it streams), so the link never
+ * idles between segments. */
+#define SEGMENT (128u * 1024u)
+#define SEGMENTS 2u
 #define BUF_MAX (16u * 1024u)   /* bytes per buffer parts are gathered into */
 #define QUEUE_MAX (64u * 1024u) /* bytes waiting for the pipe before segments pause */
 #define PASSED_MAX 4u           /* fds a client may have passed and not yet used */
@@ -62,7 +65,9 @@ struct fstream {
 	size_t ready_bytes;
 	uint32_t addr, len;
 	uint32_t delivered; /* bytes received in order (and summed) */
-	uint32_t seg_end;   /* end of the segment at the module; 0: none */
+	uint32_t requested; /* the next segment starts here */
+	unsigned segs;      /* segments at the module */
+	bool resync;        /* a segment ended short: restart at delivered */
 	uint32_t crc;
 	size_t queued; /* bytes ready or in out's write queue */
 	unsigned refs; /* 1 until answered, + device calls, writes, open handles */
@@ -245,7 +250,7 @@ static void on_flush(uv_check_t *h)
 	/* While a segment streams more is coming: the reader (another process,
 	 * on this machine's few cores) is woken per FLUSH_MIN bytes rather
 	 * than per loop pass.  The segment's end starts this again. */
-	if (s->failed || !s->ready || (s->ready_bytes < FLUSH_MIN && s->seg_end))
+	if (s->failed || !s->ready || (s->ready_bytes < FLUSH_MIN && s->segs))
 		return;
 	uv_buf_t bufs[16];
 	struct wbatch *b = malloc(sizeof *b);
@@ -306,9 +311,9 @@ static struct buf *tail_with_room(struct fstream *s)
 	return t;
 }
 
-/* A part of the segment: u32 addr + data.  In order it is summed and
- * gathered for the pipe; after a lost part (a gap) the rest of the
- * segment is dropped and the next segment starts at the gap. */
+/* A part of a segment: u32 addr + data.  In order it is summed and
+ * gathered for the pipe; after a lost part (a gap) the parts that follow
+ * are dropped until on_segment restarts the stream at the gap. */
 static void on_part(wis_device *dev, const uint8_t *p, size_t len, void *user)
 {
 	(void)dev;
@@ -361,26 +366,36 @@ static void on_retry(uv_timer_t *t)
 	pump(t->data);
 }
 
-/* The segment's final answer. */
+/* A segment's final answer.  One that ended short (a lost part, or BUSY:
+ * another client's flash operation) makes the stream go on from the first
+ * byte missing once the other segment at the module is done too. */
 static void on_segment(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
 {
 	(void)dev;
 	struct fstream *s = user;
-	s->seg_end = 0;
-	if (!s->failed && status == -WIS_ST_BUSY) {
-		/* Another flash operation (a write, another client's stream):
-		 * ours starts again when it is done. */
-		uv_timer_start(&s->retry, on_retry, RETRY_MS, 0);
-	} else if (!s->failed && status < 0) {
+	s->segs--;
+	if (!s->failed && status < 0 && status != -WIS_ST_BUSY) {
 		read_failed(s, s->delivered, status, p, len);
 	} else if (!s->failed) {
+		if (status < 0 || s->delivered < s->requested)
+			s->resync = true;
+		if (s->resync && s->segs == 0) {
+			s->requested = s->delivered;
+			s->resync = false;
+			if (status < 0) { /* BUSY: try when the other operation is done */
+				uv_timer_start(&s->retry, on_retry, RETRY_MS, 0);
+				unref(s);
+				return;
+			}
+		}
 		uv_check_start(&s->flush, on_flush); /* what the last parts left */
 		pump(s);
 	}
 	unref(s);
 }
 
-/* Starts the next segment while the pipe's queue and the range allow. */
+/* Keeps SEGMENTS segments at the module while the range and the pipe's
+ * queue allow. */
 static void pump(struct fstream *s)
 {
 	if (s->failed)
@@ -389,33 +404,36 @@ static void pump(struct fstream *s)
 		succeed(s);
 		return;
 	}
-	if (s->seg_end || s->delivered == s->len || s->queued > QUEUE_MAX)
-		return;
-	/* Other clients' requests waiting for the window go first. */
-	wisj_ctx_pump(s->d->jctx);
-	if (wisj_ctx_device(s->d->jctx) != s->dev) {
-		fail_at(s, s->delivered, WISJ_UNAVAILABLE, "flash.stream: reading 0x%08x: %s",
-		        "the module went away");
-		return;
+	while (!s->resync && s->segs < SEGMENTS && s->requested < s->len &&
+	       s->queued <= QUEUE_MAX) {
+		/* Other clients' requests waiting for the window go first. */
+		wisj_ctx_pump(s->d->jctx);
+		if (wisj_ctx_device(s->d->jctx) != s->dev) {
+			fail_at(s, s->delivered, WISJ_UNAVAILABLE,
+			        "flash.stream: reading 0x%08x: %s", "the module went away");
+			return;
+		}
+		uint32_t n = s->len - s->requested < SEGMENT ? s->len - s->requested : SEGMENT;
+		union wis_val v[2] = {WIS_VAL(s->addr + s->requested), WIS_VAL(n)};
+		uint8_t req[8];
+		size_t rl = wis_op_encode(WIS_OP_FLASH_STREAM, v, req, sizeof req);
+		int rc = wis_call_stream_async(s->dev, WIS_OP_FLASH_STREAM, req, rl,
+		                               s->d->cfg.timeout_ms, on_part, on_segment, s);
+		if (rc == WIS_E_WINDOW_FULL) {
+			if (!s->segs) /* nothing of ours at the module to wake us up */
+				uv_timer_start(&s->retry, on_retry, RETRY_MS, 0);
+			return;
+		}
+		if (rc < 0) {
+			fail_at(s, s->delivered,
+			        rc == WIS_E_DISCONNECTED ? WISJ_UNAVAILABLE : WISJ_HOST_ERROR,
+			        "flash.stream: reading 0x%08x: %s", wis_strerror(rc));
+			return;
+		}
+		s->requested += n;
+		s->segs++;
+		s->refs++;
 	}
-	uint32_t n = s->len - s->delivered < SEGMENT ? s->len - s->delivered : SEGMENT;
-	union wis_val v[2] = {WIS_VAL(s->addr + s->delivered), WIS_VAL(n)};
-	uint8_t req[8];
-	size_t rl = wis_op_encode(WIS_OP_FLASH_STREAM, v, req, sizeof req);
-	int rc = wis_call_stream_async(s->dev, WIS_OP_FLASH_STREAM, req, rl, s->d->cfg.timeout_ms,
-	                               on_part, on_segment, s);
-	if (rc == WIS_E_WINDOW_FULL) {
-		uv_timer_start(&s->retry, on_retry, RETRY_MS, 0);
-		return;
-	}
-	if (rc < 0) {
-		fail_at(s, s->delivered,
-		        rc == WIS_E_DISCONNECTED ? WISJ_UNAVAILABLE : WISJ_HOST_ERROR,
-		        "flash.stream: reading 0x%08x: %s", wis_strerror(rc));
-		return;
-	}
-	s->seg_end = s->delivered + n;
-	s->refs++;
 }
 
 /* ---- the method --------------------------------------------------------------- */

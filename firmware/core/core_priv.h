@@ -96,7 +96,7 @@ void wisfw_answer(struct wisfw_core *c, int ticket, uint8_t st, const uint8_t *p
 struct wisfw_stream_ops {
 	/* Writes the next partial answer's payload (at most cap bytes) to p
 	 * and returns its length; or answers the request (wisfw_answer) and
-	 * returns 0, which ends the stream. */
+	 * returns 0, which ends the stream (it may begin the next one). */
 	size_t (*next)(struct wisfw_core *c, uint8_t *p, size_t cap);
 	/* The link went down: the stream has ended; answer with an error
 	 * (it is dropped with the link).  On RESET the stream and its slot

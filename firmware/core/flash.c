@@ -262,11 +262,30 @@ static void finish(struct wisfw_core *c, uint8_t st, const uint8_t *p, size_t n)
 
 /* ---- FLASH_STREAM: partial answers of u32 addr + data ---- */
 
+static const struct wisfw_stream_ops stream_ops;
+
+/* The running stream has answered: the one kept behind it starts. */
+static void stream_follow(struct wisfw_core *c)
+{
+	struct wisfw_flash *f = &c->flash;
+	if (f->next_ticket < 0)
+		return;
+	f->op = WIS_OP_FLASH_STREAM;
+	f->phase = PH_STREAM;
+	f->ticket = f->next_ticket;
+	f->addr = f->next_addr;
+	f->len = f->next_len;
+	f->pos = 0;
+	f->next_ticket = -1;
+	wisfw_stream_begin(c, f->ticket, &stream_ops);
+}
+
 static size_t stream_next(struct wisfw_core *c, uint8_t *p, size_t cap)
 {
 	struct wisfw_flash *f = &c->flash;
 	if (f->pos == f->len) {
 		finish(c, WIS_ST_OK, NULL, 0);
+		stream_follow(c);
 		return 0;
 	}
 	uint32_t at = f->addr + f->pos, n = f->len - f->pos;
@@ -276,6 +295,7 @@ static size_t stream_next(struct wisfw_core *c, uint8_t *p, size_t cap)
 	uint8_t st = wisfw_flash_read(c, at, p + 4, n);
 	if (st != WIS_ST_OK) {
 		finish(c, st, NULL, 0);
+		stream_follow(c);
 		return 0;
 	}
 	struct wis_wr w = wis_wr_init(p, 4);
@@ -284,11 +304,16 @@ static size_t stream_next(struct wisfw_core *c, uint8_t *p, size_t cap)
 	return n + 4;
 }
 
+/* The link went down: this stream and the one kept behind it end. */
 static void stream_stop(struct wisfw_core *c)
 {
+	struct wisfw_flash *f = &c->flash;
 	wisfw_d_reset(c);
 	wisfw_d_str(c, "FLASH_STREAM: the link went down");
 	finish(c, WIS_ST_HW_ERROR, NULL, 0);
+	if (f->next_ticket >= 0)
+		wisfw_answer(c, f->next_ticket, WIS_ST_HW_ERROR, NULL, 0);
+	f->next_ticket = -1;
 }
 
 static const struct wisfw_stream_ops stream_ops = {stream_next, stream_stop};
@@ -296,18 +321,30 @@ static const struct wisfw_stream_ops stream_ops = {stream_next, stream_stop};
 static uint8_t h_stream(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	(void)out;
+	struct wisfw_flash *f = &c->flash;
 	uint32_t addr = (uint32_t)v[0].u, len = (uint32_t)v[1].u;
-	uint8_t st = begin(c, "FLASH_STREAM");
+	/* One more may wait behind a running stream. */
+	bool behind = f->op == WIS_OP_FLASH_STREAM && f->next_ticket < 0;
+	uint8_t st = behind ? WIS_ST_OK : begin(c, "FLASH_STREAM");
 	if (st == WIS_ST_OK)
 		st = check_range(c, "FLASH_STREAM", addr, len);
 	if (st != WIS_ST_OK)
 		return st;
-	c->flash.addr = addr;
-	c->flash.len = len;
-	c->flash.pos = 0;
+	if (behind) {
+		int t = wisfw_defer(c);
+		if (t < 0)
+			return WIS_ST_INTERNAL; /* not batchable: the table says so */
+		f->next_ticket = t;
+		f->next_addr = addr;
+		f->next_len = len;
+		return WISFW_ST_DEFER;
+	}
+	f->addr = addr;
+	f->len = len;
+	f->pos = 0;
 	st = keep(c, WIS_OP_FLASH_STREAM, PH_STREAM);
 	if (st == WISFW_ST_DEFER)
-		wisfw_stream_begin(c, c->flash.ticket, &stream_ops);
+		wisfw_stream_begin(c, f->ticket, &stream_ops);
 	return st;
 }
 

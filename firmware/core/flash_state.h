@@ -46,6 +46,10 @@ struct wisfw_flash {
 	bool hot;           /* the last turn made progress: poll again at once */
 	uint32_t addr, len, pos;
 	uint32_t crc;
+	/* A FLASH_STREAM kept behind the running one (ticket -1: none), so a
+	 * host reading a long range in segments keeps the link busy. */
+	int next_ticket;
+	uint32_t next_addr, next_len;
 	/* The internal store's step in progress (one page or 1 KiB per poll). */
 	uint8_t i_op;
 	uint32_t i_addr, i_left;

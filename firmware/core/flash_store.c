@@ -178,6 +178,7 @@ void wisfw_flash_forget(struct wisfw_core *c)
 	c->flash.store = WISFW_FLASH_UNPROBED;
 	c->flash.op = 0;
 	c->flash.phase = 0; /* no phase: a streamed read ends with the module */
+	c->flash.next_ticket = -1;
 	c->flash.i_op = 0;
 }
 

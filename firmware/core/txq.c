@@ -120,11 +120,12 @@ static bool next_part(struct wisfw_core *c)
 	if (!c->stream)
 		return false;
 	const struct wisfw_slot *s = &c->slots[c->stream_ticket];
-	size_t n = c->stream->next(c, c->enc, WIS_MAX_PAYLOAD);
-	if (n == 0) {
-		c->stream = NULL;
+	const struct wisfw_stream_ops *ops = c->stream;
+	c->stream = NULL; /* its last turn may begin another one */
+	size_t n = ops->next(c, c->enc, WIS_MAX_PAYLOAD);
+	if (n == 0)
 		return false;
-	}
+	c->stream = ops;
 	struct wis_hdr hdr = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, s->id,
 	                      s->opcode,         WIS_ST_OK,        WIS_FLAG_MORE};
 	c->cur_len = wis__frame_encode(c->evframe, sizeof c->evframe, &hdr, c->enc, n);

@@ -125,8 +125,9 @@ static void test_refused(void)
 }
 
 /* A link that takes 2.5 frames: the stream waits for it, answers to other
- * requests overtake the rest of the stream; a plain read goes, flash
- * requests that change or stream get BUSY. */
+ * requests overtake the rest of the stream; a plain read goes, a second
+ * stream is kept and follows the first, a third stream and flash requests
+ * that change something get BUSY. */
 static void test_paced(void)
 {
 	setup_store();
@@ -143,28 +144,32 @@ static void test_paced(void)
 	CHECK_EQ(wisfw_core_next_deadline(&F.core), UINT64_MAX); /* no busy loop */
 	uint16_t read = post(WIS_OP_FLASH_READ, (uint8_t[]){0x10, 0, 0, 0, 4, 0}, 6);
 	uint16_t busy = post(WIS_OP_FLASH_ERASE, (uint8_t[]){0, 0, 0, 0, 0, 16, 0, 0}, 8);
-	uint16_t again = post_stream(0, 10);
+	uint16_t behind = post_stream(100, 3000); /* kept, starts after the first */
+	uint16_t third = post_stream(0, 10);      /* one waits at most: BUSY */
 	uint16_t ping = post(WIS_OP_PING, (uint8_t[]){7}, 1);
 	F.hw.tx_budget = -1;
 	wisfw_core_poll(&F.core, F.hw.now += 100);
 	size_t fin = check_stream(at, id, 0, 8 * WIS_FLASH_STREAM_DATA, WIS_ST_OK);
-	/* The three answers left right after the part the link was taking. */
-	size_t k = at + 4;
-	CHECK(k + 2 < F.out.n);
-	if (k + 2 < F.out.n) {
+	size_t fin2 = check_stream(fin, behind, 100, 3000, WIS_ST_OK);
+	CHECK(fin2 > fin + 3); /* three parts between */
+	/* The answers left right after the part the link was taking. */
+	size_t k = at + 3;
+	CHECK(k + 3 < F.out.n);
+	if (k + 3 < F.out.n) {
 		/* A plain read goes through: the stream changes nothing. */
-		CHECK_EQ(F.out.f[k - 1].h.id, read);
-		CHECK_EQ(F.out.f[k - 1].h.status, WIS_ST_OK);
-		CHECK_EQ(F.out.f[k - 1].len, 4);
-		CHECK_EQ(F.out.f[k - 1].p[0], pattern(0x10));
-		CHECK_EQ(F.out.f[k].h.id, busy);
-		CHECK_EQ(F.out.f[k].h.status, WIS_ST_BUSY);
-		CHECK_CONTAINS(detail(&F.out.f[k]), "busy with FLASH_STREAM");
-		CHECK_EQ(F.out.f[k + 1].h.id, again);
+		CHECK_EQ(F.out.f[k].h.id, read);
+		CHECK_EQ(F.out.f[k].h.status, WIS_ST_OK);
+		CHECK_EQ(F.out.f[k].len, 4);
+		CHECK_EQ(F.out.f[k].p[0], pattern(0x10));
+		CHECK_EQ(F.out.f[k + 1].h.id, busy);
 		CHECK_EQ(F.out.f[k + 1].h.status, WIS_ST_BUSY);
-		CHECK_EQ(F.out.f[k + 2].h.id, ping);
-		CHECK(fin > k + 2);
+		CHECK_CONTAINS(detail(&F.out.f[k + 1]), "busy with FLASH_STREAM");
+		CHECK_EQ(F.out.f[k + 2].h.id, third);
+		CHECK_EQ(F.out.f[k + 2].h.status, WIS_ST_BUSY);
+		CHECK_EQ(F.out.f[k + 3].h.id, ping);
+		CHECK(fin > k + 3);
 	}
+	CHECK_EQ(wisfw_core_slots_held(&F.core), 0);
 	/* Done: flash free again. */
 	struct fw_frame *r = call(WIS_OP_FLASH_INFO, NULL, 0);
 	CHECK_EQ(r->h.status, WIS_ST_OK);
@@ -177,6 +182,7 @@ static void test_link_down(void)
 	size_t at = F.out.n;
 	post_stream(0, STORE);
 	CHECK_EQ(F.out.n - at, 1);
+	post_stream(0, STORE); /* kept behind it: ends with it */
 	unsigned before = reads;
 	F.hw.link_up = false;
 	wisfw_core_poll(&F.core, F.hw.now += 100);
@@ -198,6 +204,7 @@ static void test_reset(void)
 	F.hw.tx_budget = 3 * PART_FRAME_MAX / 2;
 	size_t at = F.out.n;
 	uint16_t id = post_stream(0, STORE);
+	uint16_t behind = post_stream(0, STORE);
 	post(WIS_OP_RESET, (uint8_t[]){WIS_RESET_APP}, 1);
 	F.hw.tx_budget = -1;
 	wisfw_core_poll(&F.core, F.hw.now += 100);
@@ -205,6 +212,7 @@ static void test_reset(void)
 	size_t parts = 0, finals = 0;
 	for (size_t i = at; i < F.out.n; i++) {
 		const struct fw_frame *f = &F.out.f[i];
+		CHECK(f->h.id != behind || f->h.opcode != WIS_OP_FLASH_STREAM);
 		if (f->h.id != id)
 			continue;
 		parts += (f->h.flags & WIS_FLAG_MORE) != 0;
