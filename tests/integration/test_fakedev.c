@@ -27,7 +27,16 @@ enum mode {
 	M_NOISY,        /* garbage, corrupt, oversize and stray frames before each answer */
 	M_UPTIME_SHORT, /* UPTIME answered with 7 of its 8 bytes */
 	M_UPTIME_LONG,  /* UPTIME answered with 9 bytes */
+	M_OLD_FLASH,    /* no FLASH_STREAM (older firmware): UNKNOWN_OP */
+	M_GAPPY_STREAM, /* FLASH_STREAM's second part never sent (lost on the link) */
+	M_WILD_STREAM,  /* a FLASH_STREAM part outside the range asked for */
 };
+
+/* The fake's flash: 1 MiB whose byte at a is flash_byte(a). */
+static uint8_t flash_byte(uint32_t a)
+{
+	return (uint8_t)(a ^ (a >> 8) ^ 0x5a);
+}
 
 static int master = -1;
 static volatile enum mode mode;
@@ -94,6 +103,29 @@ static void noise(uint16_t id, uint16_t op)
 	send_frame(WIS_MSG_EVENT, 0, WIS_EV_GPIO_EDGE, 0, (const uint8_t *)"\1\2", 2);
 }
 
+/* FLASH_STREAM's parts (flag MORE) and its final answer, as M_* says. */
+static void stream_parts(uint16_t id, const uint8_t *p, size_t n)
+{
+	struct wis_rd r = wis_rd_init(p, n);
+	uint32_t a = wis_rd_u32(&r), len = wis_rd_u32(&r);
+	uint8_t buf[WIS_MAX_ENCODED + 1], d[WIS_MAX_PAYLOAD];
+	for (uint32_t off = 0, k = 0; off < len; k++) {
+		uint32_t m = len - off < WIS_FLASH_STREAM_DATA ? len - off : WIS_FLASH_STREAM_DATA;
+		uint32_t at = mode == M_WILD_STREAM && k == 1 ? a + len : a + off;
+		struct wis_wr w = wis_wr_init(d, sizeof d);
+		wis_wr_u32(&w, at);
+		for (uint32_t i = 0; i < m; i++)
+			d[4 + i] = flash_byte(at + i);
+		struct wis_hdr h = {WIS_PROTO_VERSION, WIS_MSG_RESPONSE, id, WIS_OP_FLASH_STREAM, 0,
+		                    WIS_FLAG_MORE};
+		size_t e = wis__frame_encode(buf, sizeof buf, &h, d, 4 + m);
+		if (!(mode == M_GAPPY_STREAM && k == 1) && write(master, buf, e) != (ssize_t)e)
+			return;
+		off += m;
+	}
+	send_frame(WIS_MSG_RESPONSE, id, WIS_OP_FLASH_STREAM, 0, NULL, 0);
+}
+
 static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, size_t n)
 {
 	(void)user;
@@ -138,6 +170,33 @@ static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, si
 		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, r, sizeof r);
 		break;
 	}
+	case WIS_OP_FLASH_INFO: {
+		uint8_t r[32];
+		struct wis_wr w = wis_wr_init(r, sizeof r);
+		wis_wr_u8(&w, WIS_FLASH_STORE_EXTERNAL);
+		wis_wr_bytes(&w, (const uint8_t[]){0x9d, 0x60, 0x14}, 3);
+		wis_wr_u32(&w, 1u << 20);
+		wis_wr_u32(&w, 4096);
+		wis_wr_u32(&w, 256);
+		wis_wr_str(&w, "fake");
+		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, r, w.len);
+		break;
+	}
+	case WIS_OP_FLASH_READ: {
+		struct wis_rd r = wis_rd_init(p, n);
+		uint32_t a = wis_rd_u32(&r), len = wis_rd_u16(&r);
+		uint8_t d[WIS_FLASH_READ_MAX];
+		for (uint32_t i = 0; i < len && i < sizeof d; i++)
+			d[i] = flash_byte(a + i);
+		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, d, len);
+		break;
+	}
+	case WIS_OP_FLASH_STREAM:
+		if (mode == M_OLD_FLASH)
+			send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, WIS_ST_UNKNOWN_OP, NULL, 0);
+		else
+			stream_parts(h->id, p, n);
+		break;
 	default:
 		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, WIS_ST_UNKNOWN_OP, NULL, 0);
 	}
@@ -263,6 +322,30 @@ int main(void)
 		    strstr(wis_last_error(), "UPTIME response has 9 bytes: more than its fields"));
 		mode = M_GOOD; /* the link itself is fine: the next call works */
 		CHECK_OK(wis_uptime(dev, &us));
+		wis_close(dev);
+	}
+
+	printf("flash reads: streamed, a lost part read again, older firmware without "
+	       "FLASH_STREAM, a part outside the range\n");
+	CHECK_OK(try_open(name, M_GOOD, &dev, 0));
+	if (dev) {
+		static uint8_t b[5000];
+		enum mode modes[] = {M_GOOD, M_GAPPY_STREAM, M_OLD_FLASH};
+		for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+			mode = modes[k];
+			memset(b, 0, sizeof b);
+			CHECK_OK(wis_flash_read(dev, 777, b, sizeof b, NULL, NULL));
+			bool same = true;
+			for (uint32_t i = 0; i < sizeof b; i++)
+				same &= b[i] == flash_byte(777 + i);
+			CHECK(same);
+		}
+		mode = M_WILD_STREAM;
+		CHECK_RC(wis_flash_read(dev, 777, b, sizeof b, NULL, NULL), WIS_E_PROTO);
+		CHECK(strstr(wis_last_error(), "outside the range"));
+		mode = M_GOOD; /* the stream's final answer came: the link goes on */
+		CHECK_OK(wis_flash_read(dev, 0, b, sizeof b, NULL, NULL));
+		CHECK(b[4999] == flash_byte(4999));
 		wis_close(dev);
 	}
 
