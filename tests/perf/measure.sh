@@ -13,7 +13,7 @@
 #   wisd           the whole wisd process per system.ping (one client, 8 in flight)
 #   wisctl         one whole `wisctl gpio get IO1` process through wisd, start
 #                  to exit (the dynamic loader's work included: not a difference)
-#   flash-read-lib inside wis_flash_read() per KiB of a pipelined flash read
+#   flash-read-lib inside wis_flash_read() per KiB of a (streamed) flash read
 #   flash-read-dev the whole wisrpc-sim process per KiB of that read (the core,
 #                  the SPI NOR driver and the chip model, CRC, COBS, the link)
 # Usage: tests/perf/measure.sh BUILD_DIR [PATH...]   (default: every path)
