@@ -84,7 +84,15 @@ static const uint32_t t0[256] = {
 #include "crc32_slice8.h"
 #endif
 
-static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t n)
+/* With the folding, crc_table has two callers (wis__crc32 and crc_long):
+ * inlined into both, so that short inputs' path makes no call. */
+#if defined(WIS__CRC32_CLMUL)
+#define CRC_TABLE_INLINE inline __attribute__((always_inline))
+#else
+#define CRC_TABLE_INLINE
+#endif
+
+static CRC_TABLE_INLINE uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t n)
 {
 #if defined(WIS_CRC32_SLICE8)
 	for (; n >= 8; n -= 8, p += 8) {
@@ -104,20 +112,33 @@ static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t n)
 #define CRC_UPDATE crc_table
 #endif
 
-/* One definition whichever way is built (coverage tools merge functions
- * by name and line across the builds that compile this file). */
-uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n)
+#if defined(WIS__CRC32_CLMUL) /* x86-64 hosts: crc32_clmul.h */
+/* Whole 16-byte blocks folded where the CPU can, the rest by table.  Not
+ * inlined, and called last with the CRC as is: its calls would make short
+ * inputs' path save and restore registers (+13 instructions a call,
+ * tests/perf's codec path). */
+__attribute__((noinline)) static uint32_t crc_long(uint32_t crc, const uint8_t *p, size_t n)
 {
 	uint32_t reg = ~crc;
-#if defined(WIS__CRC32_CLMUL) /* x86-64 hosts: crc32_clmul.h */
-	if (n >= WIS__CRC32_CLMUL_MIN && wis__crc32_clmul_ok()) {
+	if (wis__crc32_clmul_ok()) {
 		size_t whole = n & ~(size_t)15;
 		reg = wis__crc32_clmul(reg, p, whole);
 		p += whole;
 		n -= whole;
 	}
+	return ~crc_table(reg, p, n);
+}
 #endif
-	return ~CRC_UPDATE(reg, p, n);
+
+/* One definition whichever way is built (coverage tools merge functions
+ * by name and line across the builds that compile this file). */
+uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n)
+{
+#if defined(WIS__CRC32_CLMUL)
+	if (n >= WIS__CRC32_CLMUL_MIN)
+		return crc_long(crc, p, n); /* a jump: the finished CRC */
+#endif
+	return ~CRC_UPDATE(~crc, p, n);
 }
 
 /* COBS: each block is a code byte (1 + the number of data bytes that
