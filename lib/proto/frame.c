@@ -17,8 +17,12 @@
  *   WIS_CRC32_NIBBLE: a 16-entry table (64 bytes), two steps per byte;
  *   default:          the 256-entry table (1 KiB of flash), one step per byte;
  *   WIS_CRC32_SLICE8: the host: seven more tables derived from it
- *                     (crc32_slice8.h, 7 KiB of constants), eight bytes per step.
- * tests/unit/test_codec.c checks each against a bit-at-a-time reference.
+ *                     (crc32_slice8.h, 7 KiB of constants), eight bytes per step;
+ *                     on x86-64 CPUs with PCLMULQDQ, inputs of 64 bytes and more
+ *                     are folded by carry-less multiplies (crc32_clmul.c, chosen
+ *                     at run time), and only their last 0-15 bytes use the tables.
+ * tests/unit/test_crc.c checks each against a bit-at-a-time reference,
+ * tests/unit/test_codec.c the host's (as built for libwisrpc).
  */
 #if defined(WIS_CRC32_NIBBLE)
 /* The register in and out as is (not inverted): wis__crc32 does that. */
@@ -76,10 +80,19 @@ static const uint32_t t0[256] = {
 };
 
 #if defined(WIS_CRC32_SLICE8)
+#include "crc32_clmul.h"
 #include "crc32_slice8.h"
 #endif
 
-static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t n)
+/* With the folding, crc_table has two callers (wis__crc32 and crc_long):
+ * inlined into both, so that short inputs' path makes no call. */
+#if defined(WIS__CRC32_CLMUL)
+#define CRC_TABLE_INLINE inline __attribute__((always_inline))
+#else
+#define CRC_TABLE_INLINE
+#endif
+
+static CRC_TABLE_INLINE uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t n)
 {
 #if defined(WIS_CRC32_SLICE8)
 	for (; n >= 8; n -= 8, p += 8) {
@@ -99,10 +112,32 @@ static uint32_t crc_table(uint32_t crc, const uint8_t *p, size_t n)
 #define CRC_UPDATE crc_table
 #endif
 
+#if defined(WIS__CRC32_CLMUL) /* x86-64 hosts: crc32_clmul.h */
+/* Whole 16-byte blocks folded where the CPU can, the rest by table.  Not
+ * inlined, and called last with the CRC as is: its calls would make short
+ * inputs' path save and restore registers (+13 instructions a call,
+ * tests/perf's codec path). */
+__attribute__((noinline)) static uint32_t crc_long(uint32_t crc, const uint8_t *p, size_t n)
+{
+	uint32_t reg = ~crc;
+	if (wis__crc32_clmul_ok()) {
+		size_t whole = n & ~(size_t)15;
+		reg = wis__crc32_clmul(reg, p, whole);
+		p += whole;
+		n -= whole;
+	}
+	return ~crc_table(reg, p, n);
+}
+#endif
+
 /* One definition whichever way is built (coverage tools merge functions
  * by name and line across the builds that compile this file). */
 uint32_t wis__crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
+#if defined(WIS__CRC32_CLMUL)
+	if (n >= WIS__CRC32_CLMUL_MIN)
+		return crc_long(crc, p, n); /* a jump: the finished CRC */
+#endif
 	return ~CRC_UPDATE(~crc, p, n);
 }
 

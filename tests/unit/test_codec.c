@@ -1,5 +1,6 @@
 /*
- * Frame codec tests: the shared wire vectors (computed by an independent
+ * Frame codec tests: the host's CRC-32 (each path of it) against a bitwise
+ * reference, the shared wire vectors (computed by an independent
  * Python encoder), then randomized round trips through a deframer fed in
  * random chunks with garbage between frames, then each kind of damage the
  * deframer must drop and count.
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "../check.h"
+#include "crc32_clmul.h"
 #include "frame.h"
 #include "../vectors/vectors.h"
 
@@ -74,6 +76,105 @@ static uint32_t rnd(void)
 	rng ^= rng >> 17;
 	rng ^= rng << 5;
 	return rng;
+}
+
+/* The register (not inverted) after one more byte, a bit at a time. */
+static uint32_t crc_bit(uint32_t reg, uint8_t b)
+{
+	reg ^= b;
+	for (int k = 0; k < 8; k++)
+		reg = (reg >> 1) ^ (0xEDB88320u & (0u - (reg & 1)));
+	return reg;
+}
+
+/* The library must take the folding path where the CPU can (x86-64 with
+ * PCLMULQDQ and SSE4.1, asked here through the compiler's own CPUID check),
+ * the tables elsewhere: a build or detection that silently falls back fails. */
+static void test_crc_method(void)
+{
+	const char *want = "slice8";
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1"))
+		want = "clmul";
+	else
+		fprintf(stderr, "no PCLMULQDQ on this CPU: the folding path is not checked\n");
+#endif
+	CHECK(strcmp(wis__crc32_method(), want) == 0);
+}
+
+/* wis__crc32 as the library has it (folding from 64 bytes where the CPU
+ * can, the tables below and for the last 0-15 bytes) against the bitwise
+ * reference: every length to 600 at each alignment of the start, in one
+ * piece and in two at the lengths where the paths change, on random bytes,
+ * zeros and ones. */
+static void test_crc_lengths(void)
+{
+	enum { MAX = 600 };
+	static uint8_t buf[MAX + 16];
+	static uint32_t want[MAX + 1];
+	static const size_t cuts[] = {0, 1, 15, 16, 17, 48, 63, 64, 65, 80, 127, 128, 129};
+	for (int fill = 0; fill < 3; fill++) {
+		for (size_t i = 0; i < sizeof buf; i++)
+			buf[i] = fill == 0 ? (uint8_t)rnd() : fill == 1 ? 0 : 0xff;
+		for (size_t off = 0; off < 16; off++) {
+			const uint8_t *p = buf + off;
+			uint32_t reg = ~0u;
+			for (size_t n = 0; n <= MAX; n++) {
+				want[n] = ~reg;
+				if (n < MAX)
+					reg = crc_bit(reg, p[n]);
+			}
+			int bad = 0;
+			for (size_t n = 0; n <= MAX; n++) {
+				bad += wis__crc32(0, p, n) != want[n];
+				/* a first piece cut at each boundary from the start and
+				 * from the end, then the rest */
+				for (size_t c = 0; c < 2 * sizeof cuts / sizeof cuts[0]; c++) {
+					size_t k = cuts[c / 2];
+					if (k > n)
+						continue;
+					k = c % 2 ? n - k : k;
+					bad += wis__crc32(wis__crc32(0, p, k), p + k, n - k) !=
+					       want[n];
+				}
+			}
+			CHECK_EQ(bad, 0);
+		}
+	}
+}
+
+/* Long inputs (the flash read's 1 KiB chunks, 64 KiB, 1 MiB) at a few
+ * alignments, whole and in random pieces, against the bitwise reference. */
+static void test_crc_long(void)
+{
+	enum { MAX = 1 << 20 };
+	static const size_t lens[] = {1024, 1036, 4096 + 7, 65536 + 13, MAX};
+	static const size_t offs[] = {0, 3, 15};
+	uint8_t *buf = malloc(MAX + 16);
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	for (size_t i = 0; i < MAX + 16; i++)
+		buf[i] = (uint8_t)rnd();
+	for (size_t o = 0; o < sizeof offs / sizeof offs[0]; o++) {
+		const uint8_t *p = buf + offs[o];
+		uint32_t reg = ~0u;
+		size_t done = 0;
+		for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+			size_t n = lens[l];
+			while (done < n)
+				reg = crc_bit(reg, p[done++]);
+			CHECK_EQ(wis__crc32(0, p, n), ~reg);
+			uint32_t c = 0;
+			for (size_t at = 0, k; at < n; at += k) {
+				k = rnd() % 3000;
+				k = k > n - at ? n - at : k;
+				c = wis__crc32(c, p + at, k);
+			}
+			CHECK_EQ(c, ~reg);
+		}
+	}
+	free(buf);
 }
 
 struct expect {
@@ -357,6 +458,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	test_crc();
+	test_crc_method();
+	test_crc_lengths();
+	test_crc_long();
 	test_vectors(argv[1]);
 	test_random_roundtrip();
 	test_damage();
