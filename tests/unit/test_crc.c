@@ -1,7 +1,8 @@
 /*
  * CRC-32 of the frame codec against a bit-at-a-time reference, for every
- * length up to 80 at each of eight alignments: built three times, once per
- * table method frame.c can be compiled with (nibble, byte, slicing-by-8).
+ * length up to 80 at each of eight alignments: built four times, once per
+ * method frame.c can be compiled with (nibble, byte, slicing-by-8, and
+ * slicing-by-8 with PCLMULQDQ folding for long inputs on x86-64).
  * Also the encoder's two paths (short bodies laid out and patched, long
  * ones block by block) against a byte-at-a-time COBS reference, at the
  * lengths where full 254-byte blocks begin, and back through the deframer.
