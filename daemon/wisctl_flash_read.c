@@ -105,7 +105,7 @@ struct sread {
 
 static int sread_data(struct sread *r, int fd)
 {
-	static uint8_t buf[65536];
+	static uint8_t buf[256 * 1024]; /* untouched (no cost) unless reading */
 	ssize_t n = read(fd, buf, sizeof buf);
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
@@ -194,6 +194,10 @@ static int stream_read(struct link *l, struct opts *o, uint32_t addr, uint32_t l
 		*fallback = true;
 		return 0;
 	}
+	/* A pipe as large as the kernel allows an unprivileged user (1 MiB by
+	 * default): wisd's writes rarely find it full, so neither side waits
+	 * on the other per 64 KiB.  Failing that, the default size works. */
+	(void)fcntl(p[0], F_SETPIPE_SZ, 1 << 20);
 	struct sread r = {.o = o, .f = f, .len = len};
 	json_object *q = flash_range_params(addr, len);
 	int rc = link_send_fd(l, "flash.stream", q, p[1], &id, &r.e);

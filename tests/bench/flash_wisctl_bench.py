@@ -1,5 +1,5 @@
 """Flash benchmark through wisd (not a test): `wisctl flash read -o FILE` of
-1 MiB through wisd against libwisrpc's own pipelined read of the same
+1 MiB through wisd against libwisrpc's own read (wis_flash_read) of the same
 module (tests/bench/flash_bench --read), in the same run: five rounds of
 (library, then wisctl on each path, best of three), the best of each over
 all rounds, so that a burst of load on a shared machine does not fall on
@@ -91,7 +91,7 @@ def main():
                 assert w.stop() == 0
             lib = mib / min(lib_t)
             rows = [(label, whole, start) for label, (whole, start) in rows.items()]
-            print("library pipelined read %d KiB: %.2f MiB/s (%.4f s; device open, no "
+            print("library read %d KiB: %.2f MiB/s (%.4f s; device open, no "
                   "process start)" % (kib, lib, mib / lib))
             for label, whole, start in rows:
                 net = max(whole - start, 1e-9)
