@@ -1,6 +1,6 @@
 /*
- * Calls: the pending-call table, synchronous calls from many threads, the
- * asynchronous interface for event loops, timeouts and link death.
+ * Calls: synchronous calls from many threads and the asynchronous interface
+ * for event loops, over the pending-call table of slots.c.
  *
  * Synchronous calls use a leader/follower scheme so that any number of
  * threads can have requests pipelined on one link without a private reader
@@ -31,14 +31,7 @@
 #include "internal.h"
 
 /* The device whose reader role this thread holds (NULL if none). */
-static _Thread_local wis_device *tls_reader;
-
-int64_t wis__now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+static WIS_TLS_FAST wis_device *tls_reader;
 
 static struct timespec abs_ts(int64_t ns)
 {
@@ -55,19 +48,11 @@ static int ms_until(int64_t deadline)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
-/* A call's slot is slots[id % nslots] (alloc_slot_locked picks the id so),
- * so a response finds its call without a search. */
-struct wis_slot *wis__slot_find(wis_device *dev, uint16_t id)
-{
-	struct wis_slot *s = &dev->slots[id % dev->nslots];
-	return id && s->id == id ? s : NULL;
-}
-
 /* Caller checked used < window.  Ids run 1..65535, skipping those whose
  * slot (id % nslots) is taken: so no id still in flight is reused, and a
  * late response to a timed-out call can never be taken for the answer to a
  * new one while the old id is in use. */
-static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms,
+static struct wis_slot *slot_alloc_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms,
                                           int64_t deadline_ns)
 {
 	uint16_t id;
@@ -94,30 +79,9 @@ static struct wis_slot *alloc_slot_locked(wis_device *dev, uint16_t opcode, unsi
 	return s;
 }
 
-/* Wakes the threads asleep on dev->cond, if any (most calls find none). */
-static void cond_wake_locked(wis_device *dev)
-{
-	if (dev->cond_waiters)
-		pthread_cond_broadcast(&dev->cond);
-}
-
-void wis__slot_free_locked(wis_device *dev, struct wis_slot *s)
-{
-	s->id = 0;
-	dev->used--;
-	if (s->async)
-		dev->nasync--;
-	cond_wake_locked(dev); /* a window slot is free */
-}
-
-pthread_cond_t *wis__slot_cv(wis_device *dev, struct wis_slot *s)
-{
-	return &dev->slot_cv[s - dev->slots];
-}
-
 /* The reader role is free again: wake one caller sleeping on it (callers
  * only sleep while someone reads, so none is left behind). */
-static void hand_off_reader_locked(wis_device *dev)
+static void reader_hand_off_locked(wis_device *dev)
 {
 	dev->reader_active = false;
 	for (unsigned i = 0; dev->nsleeping && i < dev->nslots; i++) {
@@ -129,103 +93,7 @@ static void hand_off_reader_locked(wis_device *dev)
 	}
 	/* wis_close waits for the reader, and callers waiting for a window
 	 * slot may now read for it themselves. */
-	cond_wake_locked(dev);
-}
-
-/* The detail of a failed async call is wis_last_error() during its
- * callback only: the thread running it (wis_close, another call) keeps its
- * own caller's detail. */
-void wis__run_done(wis_device *dev, struct wis_done *d, unsigned n)
-{
-	if (n == 0)
-		return;
-	char keep[WIS_DETAIL_MAX];
-	snprintf(keep, sizeof keep, "%s", wis_last_error());
-	for (unsigned i = 0; i < n; i++) {
-		wis__set_detail(d[i].detail, strlen(d[i].detail));
-		d[i].cb(dev, d[i].status, (const uint8_t *)d[i].detail, strlen(d[i].detail),
-		        d[i].user);
-	}
-	wis__set_detail(keep, strlen(keep));
-}
-
-/* Completions are collected under the lock in chunks of this many and run
- * after unlocking; chunks keep the stack small in callers' threads. */
-#define DONE_CHUNK 16
-
-/* Completes every call in flight with code: sync ones are marked done, up
- * to DONE_CHUNK async ones are moved into d for the caller to run once the
- * lock is dropped (call again while it returns DONE_CHUNK). */
-static unsigned fail_all_locked(wis_device *dev, int code, const char *why, struct wis_done *d)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < dev->nslots; i++) {
-		struct wis_slot *s = &dev->slots[i];
-		if (s->id == 0)
-			continue;
-		if (s->async && n < DONE_CHUNK) {
-			d[n] = (struct wis_done){s->cb, s->user, code, s->opcode, ""};
-			snprintf(d[n].detail, sizeof d[n].detail, "%s: %s", wis_op_name(s->opcode),
-			         why);
-			n++;
-			wis__slot_free_locked(dev, s);
-		} else if (!s->async && !s->done) {
-			s->done = true;
-			s->status = code;
-			snprintf(s->detail, sizeof s->detail, "%s: %s", wis_op_name(s->opcode),
-			         why);
-			pthread_cond_signal(wis__slot_cv(dev, s));
-		}
-	}
-	pthread_cond_broadcast(&dev->cond);
-	return n;
-}
-
-/* Runs fail_all_locked to completion; called with mu held, returns with it
- * held (dropped while callbacks run). */
-static void fail_all(wis_device *dev, int code, const char *why)
-{
-	struct wis_done d[DONE_CHUNK];
-	unsigned n;
-	do {
-		n = fail_all_locked(dev, code, why, d);
-		pthread_mutex_unlock(&dev->mu);
-		wis__run_done(dev, d, n);
-		pthread_mutex_lock(&dev->mu);
-	} while (n == DONE_CHUNK);
-}
-
-void wis__link_died(wis_device *dev, int code)
-{
-	char why[160];
-	snprintf(why, sizeof why, "link to %s lost (%s)", dev->path,
-	         code == WIS_E_DISCONNECTED ? "end of file or hang-up" : strerror(errno));
-	pthread_mutex_lock(&dev->mu);
-	if (!dev->dead) {
-		dev->dead = true;
-		fail_all(dev, WIS_E_DISCONNECTED, why);
-	}
-	pthread_mutex_unlock(&dev->mu);
-}
-
-/* Up to DONE_CHUNK async calls past their deadline, moved into d. */
-static unsigned expire_locked(wis_device *dev, struct wis_done *d)
-{
-	if (dev->nasync == 0)
-		return 0;
-	int64_t now = wis__now_ns();
-	unsigned n = 0;
-	for (unsigned i = 0; i < dev->nslots && n < DONE_CHUNK; i++) {
-		struct wis_slot *s = &dev->slots[i];
-		if (s->id == 0 || !s->async || s->deadline_ns > now)
-			continue;
-		d[n] = (struct wis_done){s->cb, s->user, WIS_E_TIMEOUT, s->opcode, ""};
-		snprintf(d[n].detail, sizeof d[n].detail, "no response to %s within %u ms",
-		         wis_op_name(s->opcode), s->timeout_ms);
-		n++;
-		wis__slot_free_locked(dev, s);
-	}
-	return n;
+	wis__cond_wake_locked(dev);
 }
 
 /* Sends what is queued without waiting; a dead link fails every call. */
@@ -262,7 +130,7 @@ static void read_for_slot_locked(wis_device *dev, int64_t deadline)
 	struct wis_done d[DONE_CHUNK];
 	dev->reader_active = true;
 	tls_reader = dev;
-	unsigned nd = expire_locked(dev, d);
+	unsigned nd = wis__expire_locked(dev, d);
 	pthread_mutex_unlock(&dev->mu);
 	wis__run_done(dev, d, nd);
 	int wait = ms_until(deadline);
@@ -272,7 +140,7 @@ static void read_for_slot_locked(wis_device *dev, int64_t deadline)
 	pthread_mutex_lock(&dev->mu);
 	if (!nested) {
 		tls_reader = outer_reader;
-		hand_off_reader_locked(dev);
+		reader_hand_off_locked(dev);
 	}
 }
 
@@ -365,7 +233,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 		rc = wis__fail(WIS_E_CLOSED, "%s: device is being closed", wis_op_name(opcode));
 		goto out;
 	}
-	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms, deadline);
+	struct wis_slot *s = slot_alloc_locked(dev, opcode, timeout_ms, deadline);
 	s->resp = resp;
 	s->cap = resp_cap;
 	uint16_t id = s->id;
@@ -396,7 +264,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 		wis_device *outer_reader = tls_reader;
 		dev->reader_active = true;
 		tls_reader = dev;
-		nd = expire_locked(dev, d);
+		nd = wis__expire_locked(dev, d);
 		if (nd) {
 			pthread_mutex_unlock(&dev->mu);
 			wis__run_done(dev, d, nd);
@@ -412,7 +280,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 		}
 		if (!nested) {
 			tls_reader = outer_reader;
-			hand_off_reader_locked(dev);
+			reader_hand_off_locked(dev);
 		}
 	}
 	if (!s->done) {
@@ -438,7 +306,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 	wis__slot_free_locked(dev, s);
 out:
 	dev->users--;
-	cond_wake_locked(dev);
+	wis__cond_wake_locked(dev);
 	pthread_mutex_unlock(&dev->mu);
 	return rc;
 }
@@ -493,7 +361,7 @@ static void users_add(wis_device *dev, int n)
 	pthread_mutex_lock(&dev->mu);
 	dev->users = (unsigned)((int)dev->users + n);
 	if (n < 0)
-		cond_wake_locked(dev);
+		wis__cond_wake_locked(dev);
 	pthread_mutex_unlock(&dev->mu);
 }
 
@@ -513,7 +381,7 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 		pthread_mutex_unlock(&dev->mu);
 		return rc;
 	}
-	struct wis_slot *s = alloc_slot_locked(dev, opcode, timeout_ms,
+	struct wis_slot *s = slot_alloc_locked(dev, opcode, timeout_ms,
 	                                       wis__now_ns() + (int64_t)timeout_ms * 1000000);
 	s->async = true;
 	dev->nasync++;
@@ -582,11 +450,11 @@ static int process(wis_device *dev)
 			wis__link_died(dev, r);
 		pthread_mutex_lock(&dev->mu);
 		tls_reader = outer_reader;
-		hand_off_reader_locked(dev);
+		reader_hand_off_locked(dev);
 	}
 	unsigned n;
 	do {
-		n = expire_locked(dev, d);
+		n = wis__expire_locked(dev, d);
 		pthread_mutex_unlock(&dev->mu);
 		wis__run_done(dev, d, n);
 		pthread_mutex_lock(&dev->mu);
@@ -658,7 +526,7 @@ void wis__calls_shutdown(wis_device *dev)
 	if (write(dev->wake_fd, &one, sizeof one) < 0) {
 		/* eventfd only fails on overflow, when it is readable anyway */
 	}
-	fail_all(dev, WIS_E_CANCELLED, "device closed while the call was pending");
+	wis__fail_all(dev, WIS_E_CANCELLED, "device closed while the call was pending");
 	while (dev->users > 0 || dev->reader_active) {
 		dev->cond_waiters++;
 		pthread_cond_wait(&dev->cond, &dev->mu);
@@ -679,7 +547,7 @@ bool wis__calls_close_later(wis_device *dev)
 		if (write(dev->wake_fd, &one, sizeof one) < 0) {
 			/* readable anyway (see wis__calls_shutdown) */
 		}
-		fail_all(dev, WIS_E_CANCELLED, "device closed while the call was pending");
+		wis__fail_all(dev, WIS_E_CANCELLED, "device closed while the call was pending");
 	}
 	pthread_mutex_unlock(&dev->mu);
 	return first;

@@ -8,9 +8,9 @@
 #include "internal.h"
 
 /* Innermost entry of this thread; entries link outwards through prev. */
-static _Thread_local struct wis_entry *tls_top;
+static WIS_TLS_FAST struct wis_entry *tls_top;
 /* Devices this thread closed from callbacks, linked through close_next. */
-static _Thread_local wis_device *tls_to_close;
+static WIS_TLS_FAST wis_device *tls_to_close;
 
 void wis__enter(wis_device *dev, struct wis_entry *e)
 {

@@ -192,11 +192,46 @@ int wis__decode_fields(uint16_t opcode, const uint8_t *p, size_t len, union wis_
 /* wis_call() that also checks the response has exactly want bytes. */
 int wis__call_exact(wis_device *dev, uint16_t opcode, const void *req, size_t req_len, void *resp,
                     size_t want, unsigned timeout_ms);
+
+/* Per-thread pointers read on every call's path (entry.c, tx.c, call.c):
+ * the initial-exec TLS model reaches them without a __tls_get_addr call
+ * (about 60 instructions per call in this shared library).  They take 32
+ * bytes of the static TLS surplus glibc keeps for libraries loaded with
+ * dlopen (Python's ctypes); the larger per-thread buffers (error text, the
+ * last response) keep the default model. */
+#define WIS_TLS_FAST _Thread_local __attribute__((tls_model("initial-exec")))
+
+/* ---- slots.c: the pending-call table ---- */
+
+/* Completions are collected under the lock in chunks of this many and run
+ * after unlocking; chunks keep the stack small in callers' threads. */
+#define DONE_CHUNK 16
 void wis__run_done(wis_device *dev, struct wis_done *d, unsigned n);
-/* Slots, under dev->mu. */
+/* Slots, under dev->mu (call.c allocates them).  The two below are on
+ * every call's path: inline. */
+/* Wakes the threads asleep on dev->cond, if any (most calls find none). */
+static inline void wis__cond_wake_locked(wis_device *dev)
+{
+	if (dev->cond_waiters)
+		pthread_cond_broadcast(&dev->cond);
+}
+
+static inline void wis__slot_free_locked(wis_device *dev, struct wis_slot *s)
+{
+	s->id = 0;
+	dev->used--;
+	if (s->async)
+		dev->nasync--;
+	wis__cond_wake_locked(dev); /* a window slot is free */
+}
+
 struct wis_slot *wis__slot_find(wis_device *dev, uint16_t id);
-void wis__slot_free_locked(wis_device *dev, struct wis_slot *s);
 pthread_cond_t *wis__slot_cv(wis_device *dev, struct wis_slot *s);
+/* Up to DONE_CHUNK async calls past their deadline, moved into d. */
+unsigned wis__expire_locked(wis_device *dev, struct wis_done *d);
+/* Fails every call in flight with code (mu held; dropped while callbacks
+ * run). */
+void wis__fail_all(wis_device *dev, int code, const char *why);
 /* Fails every call with WIS_E_DISCONNECTED (no lock held). */
 void wis__link_died(wis_device *dev, int code);
 

@@ -15,7 +15,7 @@
  * completion callbacks send are queued and written in one go when
  * wis_process() returns, so a pipeline that refills itself from its
  * callbacks costs one write() per burst instead of one per call. */
-static _Thread_local wis_device *tls_processing;
+static WIS_TLS_FAST wis_device *tls_processing;
 
 /* tx_mu held.  Writes what the link takes now; 0 or a dead-link code. */
 static int txq_push_locked(wis_device *dev)
