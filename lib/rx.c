@@ -53,7 +53,11 @@ static void on_frame(void *user, const struct wis_hdr *h, const uint8_t *p, size
 		return;
 	}
 	if (part) {
-		/* The stream is alive: its timeout starts again. */
+		/* The stream flows: from now on a pause as long as a quick call's
+		 * timeout means it stopped (a module reset loses the rest), not
+		 * the whole stream's bound. */
+		if (dev->opts.timeout_ms && dev->opts.timeout_ms < s->timeout_ms)
+			s->timeout_ms = dev->opts.timeout_ms;
 		s->deadline_ns = wis__now_ns() + (int64_t)s->timeout_ms * 1000000;
 		wis_part_cb cb = s->part;
 		void *cb_user = s->user;

@@ -257,8 +257,12 @@ static void run_loop(struct sim *s)
 	struct sim_watch w[SIM_MAX_WATCH];
 	while (!s->quit) {
 		if (s->link_fd >= 0) {
-			bool out = wisfw_core_tx_pending(&s->core) || s->hw.txlen ||
-			           sim_fault_want_write(s);
+			/* Not while stalled: the link is writable but takes nothing
+			 * (a streamed answer would spin the loop); the stall's end
+			 * is a deadline of wait_for. */
+			bool out = (wisfw_core_tx_pending(&s->core) || s->hw.txlen ||
+			            sim_fault_want_write(s)) &&
+			           !sim_fault_stalled(s);
 			sim_watch_events(
 			    s, s->link_fd,
 			    (short)((sim_fault_want_read(s) ? POLLIN : 0) | (out ? POLLOUT : 0)));

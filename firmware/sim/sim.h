@@ -136,6 +136,8 @@ size_t sim_fault_rx_room(const struct sim *s);
 bool sim_fault_tx(struct sim *s, bool *handled);
 bool sim_fault_want_read(const struct sim *s);
 bool sim_fault_want_write(const struct sim *s);
+/* The link is stalled ("fault stall"): nothing moves until it ends. */
+bool sim_fault_stalled(const struct sim *s);
 /* Time (simhal µs) the faults next need the loop; UINT64_MAX: none. */
 uint64_t sim_fault_next_us(const struct sim *s);
 /* Releases held bytes whose time has come; brings a vanished link back. */

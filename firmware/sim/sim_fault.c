@@ -174,6 +174,11 @@ bool sim_fault_want_read(const struct sim *s)
 	return s->fault.stall_until <= simhal_now(&s->hw) && sim_fault_rx_room(s) > 0;
 }
 
+bool sim_fault_stalled(const struct sim *s)
+{
+	return s->fault.stall_until > simhal_now(&s->hw);
+}
+
 bool sim_fault_want_write(const struct sim *s)
 {
 	return releasable(s, &s->fault.tx) > 0;
@@ -187,6 +192,8 @@ uint64_t sim_fault_next_us(const struct sim *s)
 		t = f->stall_until;
 	if (f->back_at && f->back_at < t)
 		t = f->back_at;
+	if (f->stall_until > simhal_now(&s->hw))
+		return t; /* held bytes wait for the stall's end too */
 	if (f->rx.len && f->rx.hold_until < t)
 		t = f->rx.hold_until;
 	if (f->tx.len && f->tx.hold_until < t)

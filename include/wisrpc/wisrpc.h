@@ -440,7 +440,9 @@ int wis_call_async(wis_device *dev, uint16_t opcode, const void *req, size_t len
  * device sends partial answers before the final one.  part runs for each,
  * in order, with its payload (valid during the call only; a lost part is
  * simply missing: check the payload's own position), then done runs once as
- * for wis_call_async.  Each part restarts the call's timeout.  Same rules
+ * for wis_call_async.  The timeout covers the whole stream until the first
+ * part; then each part restarts it, shortened to the open options' default
+ * (a stream that stops, e.g. at a module reset, fails that soon).  Same rules
  * and return codes as wis_call_async; WIS_E_INVAL for an opcode that is not
  * answered in parts.
  */

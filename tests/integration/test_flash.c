@@ -90,6 +90,21 @@ static void *pinger_main(void *arg)
 	return NULL;
 }
 
+struct stall_at_first_part {
+	struct sim *s;
+	int stalled;
+};
+
+static void stall_cb(uint64_t done, uint64_t total, void *user)
+{
+	(void)total;
+	struct stall_at_first_part *st = user;
+	if (done > 0 && !st->stalled) {
+		st->stalled = 1;
+		CHECK(sim_ctl(st->s, NULL, 0, "fault stall 2500") == 0);
+	}
+}
+
 static void test_stream(struct sim *s, wis_device *dev, const uint8_t *buf, uint8_t *back)
 {
 	printf("streamed read: other calls meanwhile, parts lost on the link read again\n");
@@ -121,6 +136,20 @@ static void test_stream(struct sim *s, wis_device *dev, const uint8_t *buf, uint
 	               (b.host_rx_runts - a.host_rx_runts);
 	printf("  %u frames lost to flipped bits, all read again\n", bad);
 	CHECK(bad > 0);
+
+	/* The link stalls mid-stream (as when the module resets or hangs): the
+	 * read fails after a quick call's timeout (1 s by default), not the
+	 * whole stream's bound (5 s for 1 MiB); later reads work. */
+	struct stall_at_first_part st = {s, 0};
+	int64_t t0 = mono_ns();
+	int rc = wis_flash_read(dev, 0, back, MIB, stall_cb, &st);
+	double secs = (double)(mono_ns() - t0) / 1e9;
+	printf("  a stall mid-stream: %s after %.2f s\n", wis_strerror(rc), secs);
+	CHECK(rc == WIS_E_TIMEOUT && st.stalled && secs < 2.5);
+	usleep(1600 * 1000); /* the stall ends; the rest of that stream is dropped as stray */
+	memset(back, 0, MIB);
+	CHECK_OK(wis_flash_read(dev, 0, back, MIB, NULL, NULL));
+	CHECK(memcmp(buf, back, MIB) == 0);
 
 	/* Only opcodes answered in parts stream. */
 	uint8_t req[8] = {0};
