@@ -46,6 +46,10 @@ static char *put_dec(char *o, unsigned v)
  * simulator spends on it once the chip model serves the data as a copy. */
 static void trace(struct simhal *s, char op, uint8_t nrf, unsigned v)
 {
+	/* Full (no entry is shorter than "w1=0 "): skip the formatting, which
+	 * a streamed flash read's chip-select toggles would pay per KiB. */
+	if (s->trace_len + 5 >= sizeof s->trace)
+		return;
 	char b[32], *o = b;
 	*o++ = op;
 	o = put_dec(o, nrf);
