@@ -19,5 +19,8 @@ void outq_send_json(struct client *c, json_object *o);
 /* Returns 0, or the answer's length (without its newline) when that is
  * above max: then nothing was queued. */
 size_t outq_send_result(struct client *c, json_object *id, json_object *result, size_t max);
+/* The same with the result's JSON text. */
+size_t outq_send_result_text(struct client *c, json_object *id, const char *result, size_t len,
+                             size_t max);
 
 #endif

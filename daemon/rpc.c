@@ -232,6 +232,23 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 	finish(r, o);
 }
 
+/* A single request's result as text (wisd_text_cb): printed into the
+ * envelope as it is. */
+static void on_text(void *user, const char *json, size_t len)
+{
+	struct rpc_req *r = user;
+	size_t big = r->notification
+	                 ? 0
+	                 : outq_send_result_text(r->c, r->id, json, len, r->c->d->cfg.max_answer);
+	if (big) {
+		struct wisj_error e = {0};
+		too_big_error(&e, r->c, big);
+		finish(r, make_error(r->id, &e));
+		return;
+	}
+	finish(r, NULL);
+}
+
 /* ---- subscriptions -------------------------------------------------------------- */
 
 static json_object *topics_json(unsigned bits)
@@ -338,7 +355,8 @@ static void req_call(struct rpc_req *r, const char *name, size_t name_len, json_
 		req_fail(r, &e);
 		return;
 	}
-	wisd_call_method(d, &r->c->who, m, params, on_result, r);
+	/* A batch keeps its answers as objects (batch_answer). */
+	wisd_call_method(d, &r->c->who, m, params, on_result, r->batch ? NULL : on_text, r);
 }
 
 static void req_fail(struct rpc_req *r, struct wisj_error *e)
