@@ -82,8 +82,8 @@ struct wisd {
 	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
-	uint64_t requests; /* served, for daemon.status */
-	char *rbuf;        /* one read buffer for all clients (single thread) */
+	uint64_t requests;  /* served, for daemon.status */
+	char *rbuf;         /* one read buffer for all clients (single thread) */
 	size_t rbuf_len;
 
 	/* auth.c */
@@ -146,13 +146,13 @@ struct client {
 	bool paused;      /* too many requests pending: not reading (see held) */
 	char *held;       /* bytes read but not yet handled while paused */
 	size_t held_len;
-	unsigned refs;     /* 1 for the connection + 1 per request or write pending */
-	unsigned topics;   /* TOPIC_BIT()s subscribed */
-	uint64_t last_rx;  /* uv_now() of the last bytes received */
-	uint64_t since;    /* uv_now() at connect */
-	size_t queued;     /* bytes of this client's in the write queue (limits.c) */
-	size_t added;      /* ... queued since the last sweep */
-	size_t last_q;     /* write queue size at the last sweep */
+	unsigned refs;    /* 1 for the connection + 1 per request or write pending */
+	unsigned topics;  /* TOPIC_BIT()s subscribed */
+	uint64_t last_rx; /* uv_now() of the last bytes received */
+	uint64_t since;   /* uv_now() at connect */
+	size_t queued;    /* bytes of this client's in the write queue (limits.c) */
+	size_t added;     /* ... queued since the last sweep */
+	size_t last_q;    /* write queue size at the last sweep */
 	unsigned stall_ms; /* time its queue has been above the limit without shrinking */
 	/* outq.c: this loop pass's output, not yet written; listed on
 	 * d->flush_list (next: flush_next) while it waits. */
@@ -221,7 +221,8 @@ void limits_queued(struct client *c, size_t n);
 void limits_written(struct client *c, size_t n);
 void limits_closing(struct client *c);
 /* Refusal of a request beyond max_subscriptions; 0 if within. */
-int limits_subscriptions(struct client *c, unsigned topics, unsigned watches, struct wisj_error *e);
+int limits_subscriptions(struct client *c, unsigned topics, unsigned watches,
+                         struct wisj_error *e);
 
 /* ---- rpc.c ------------------------------------------------------------------ */
 
