@@ -134,10 +134,14 @@ static void result_head(struct jsonfast_buf *b)
 	jsonfast_put(b, head, sizeof head - 1);
 }
 
-static size_t result_tail(struct jsonfast_buf *b, size_t start, json_object *id, size_t max)
+static size_t result_tail(struct jsonfast_buf *b, size_t start, json_object *id,
+                          const char *id_text, size_t id_len, size_t max)
 {
 	jsonfast_put(b, ",\"id\":", 6);
-	jsonfast_print(b, id);
+	if (id_len)
+		jsonfast_put(b, id_text, id_len);
+	else
+		jsonfast_print(b, id);
 	jsonfast_put(b, "}\n", 2);
 	size_t n = b->len - start;
 	if (n - 1 > max && !b->failed) {
@@ -147,7 +151,8 @@ static size_t result_tail(struct jsonfast_buf *b, size_t start, json_object *id,
 	return 0;
 }
 
-size_t outq_send_result(struct client *c, json_object *id, json_object *result, size_t max)
+size_t outq_send_result(struct client *c, json_object *id, const char *id_text, size_t id_len,
+                        json_object *result, size_t max)
 {
 	struct jsonfast_buf *b = out_of(c);
 	if (!b)
@@ -155,11 +160,11 @@ size_t outq_send_result(struct client *c, json_object *id, json_object *result, 
 	size_t start = b->len;
 	result_head(b);
 	jsonfast_print(b, result);
-	return result_tail(b, start, id, max);
+	return result_tail(b, start, id, id_text, id_len, max);
 }
 
-size_t outq_send_result_text(struct client *c, json_object *id, const char *result, size_t len,
-                             size_t max)
+size_t outq_send_result_text(struct client *c, json_object *id, const char *id_text, size_t id_len,
+                             const char *result, size_t len, size_t max)
 {
 	struct jsonfast_buf *b = out_of(c);
 	if (!b)
@@ -167,5 +172,5 @@ size_t outq_send_result_text(struct client *c, json_object *id, const char *resu
 	size_t start = b->len;
 	result_head(b);
 	jsonfast_put(b, result, len);
-	return result_tail(b, start, id, max);
+	return result_tail(b, start, id, id_text, id_len, max);
 }

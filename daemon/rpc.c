@@ -36,7 +36,11 @@ struct rpc_batch {
 
 struct rpc_req {
 	struct client *c;
-	json_object *id; /* owned; NULL for a notification */
+	json_object *id; /* owned; NULL for a notification or while id_text holds it */
+	/* A plain request's id as it was written (jsonfast.c): echoed as it
+	 * is, an object made of it only for an error answer (req_id). */
+	char id_text[sizeof((struct jsonfast_req *)0)->id];
+	uint8_t id_len;
 	bool notification;
 	struct rpc_batch *batch;
 	int slot;
@@ -163,6 +167,18 @@ static void batch_answer(struct rpc_batch *b, int slot, json_object *resp)
 	b->slots[slot].len = len;
 }
 
+/* The request's id as an object, made from its text if only that was kept. */
+static json_object *req_id(struct rpc_req *r)
+{
+	if (r->id_len && !r->id) {
+		r->id = jsonfast_id(r->id_text, r->id_len);
+		if (!r->id)
+			r->id = json_object_new_null();
+	}
+	r->id_len = 0;
+	return r->id;
+}
+
 /* A single answer; one longer than max_answer becomes an error answer. */
 static void send_answer(struct rpc_req *r, json_object *resp)
 {
@@ -171,7 +187,7 @@ static void send_answer(struct rpc_req *r, json_object *resp)
 		struct wisj_error e = {0};
 		too_big_error(&e, r->c, b->len);
 		shbuf_unref(b);
-		json_object *o = make_error(r->id, &e);
+		json_object *o = make_error(req_id(r), &e);
 		b = shbuf_from_json(o);
 		json_object_put(o);
 	}
@@ -211,17 +227,19 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 	json_object *o;
 	if (result && !r->batch) {
 		/* The envelope is printed around the result, not built. */
-		size_t big = outq_send_result(r->c, r->id, result, r->c->d->cfg.max_answer);
+		size_t big = outq_send_result(r->c, r->id, r->id_text, r->id_len, result,
+		                              r->c->d->cfg.max_answer);
 		json_object_put(result);
 		if (big) {
 			struct wisj_error e = {0};
 			too_big_error(&e, r->c, big);
-			finish(r, make_error(r->id, &e));
+			finish(r, make_error(req_id(r), &e));
 			return;
 		}
 		finish(r, NULL);
 		return;
 	}
+	req_id(r);
 	if (result) {
 		o = envelope();
 		json_object_object_add(o, "result", result);
@@ -237,13 +255,13 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 static void on_text(void *user, const char *json, size_t len)
 {
 	struct rpc_req *r = user;
-	size_t big = r->notification
-	                 ? 0
-	                 : outq_send_result_text(r->c, r->id, json, len, r->c->d->cfg.max_answer);
+	size_t big = r->notification ? 0
+	                             : outq_send_result_text(r->c, r->id, r->id_text, r->id_len,
+	                                                     json, len, r->c->d->cfg.max_answer);
 	if (big) {
 		struct wisj_error e = {0};
 		too_big_error(&e, r->c, big);
-		finish(r, make_error(r->id, &e));
+		finish(r, make_error(req_id(r), &e));
 		return;
 	}
 	finish(r, NULL);
@@ -440,8 +458,8 @@ static bool fast_request(struct client *c, const char *line, size_t len)
 		return false;
 	struct rpc_req *r = req_new(c, NULL, 0);
 	if (r) {
-		r->id = q.id;
-		q.id = NULL;
+		memcpy(r->id_text, q.id, q.id_len);
+		r->id_len = (uint8_t)q.id_len;
 		r->notification = !q.has_id;
 		req_call(r, q.method, strlen(q.method), q.params);
 	}
