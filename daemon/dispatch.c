@@ -100,14 +100,14 @@ static void done(void *user, json_object *result, struct wisj_error *err)
 	if (result && k->is_pins)
 		decorate_pins(k->d, k->who, result);
 	k->cb(k->user, result, err);
-	free(k);
+	spares_give(&k->d->spare_calls, k);
 }
 
 static void done_text(void *user, const char *json, size_t len)
 {
 	struct dcall *k = user;
 	k->text(k->user, json, len);
-	free(k);
+	spares_give(&k->d->spare_calls, k);
 }
 
 /* ---- daemon methods ------------------------------------------------------------ */
@@ -217,7 +217,7 @@ static void stream_method(struct dcall *k, json_object *np, uv_pipe_t *pipe)
 	} else {
 		fstream_start(k->d, k->who, np, pipe, k->cb, k->user);
 	}
-	free(k);
+	spares_give(&k->d->spare_calls, k);
 }
 
 /* ---- calls ------------------------------------------------------------------ */
@@ -230,7 +230,7 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 	 * anything can refuse it: a client's fds and requests stay paired. */
 	bool takes_fd = wisj_method_flags(m) & WISJ_M_TAKES_FD;
 	uv_pipe_t *pipe = takes_fd ? fstream_take_fd(who) : NULL;
-	struct dcall *k = calloc(1, sizeof *k);
+	struct dcall *k = spares_take(&d->spare_calls, sizeof *k);
 	if (!k) {
 		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
 		goto fail;
@@ -274,7 +274,7 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 	return;
 fail:
 	fstream_drop_fd(pipe);
-	free(k);
+	spares_give(&d->spare_calls, k);
 	cb(user, NULL, &e);
 	wisj_error_clear(&e);
 }

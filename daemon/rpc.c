@@ -211,8 +211,9 @@ static void finish(struct rpc_req *r, json_object *resp)
 	}
 	if (r->id)
 		json_object_put(r->id);
+	struct wisd *d = c->d; /* c may go with its last request */
 	client_request_done(c);
-	free(r);
+	spares_give(&d->spare_reqs, r);
 }
 
 static void on_result(void *user, json_object *result, struct wisj_error *err)
@@ -340,15 +341,13 @@ json_object *rpc_subscribe(struct client *c, bool on, json_object *topics, struc
 /* A request taken from c (it holds a reference on c until answered). */
 static struct rpc_req *req_new(struct client *c, struct rpc_batch *batch, int slot)
 {
-	struct rpc_req *r = calloc(1, sizeof *r);
+	struct rpc_req *r = spares_take(&c->d->spare_reqs, sizeof *r);
 	if (!r) {
 		if (batch)
 			batch->outstanding--;
 		return NULL;
 	}
-	r->c = c;
-	r->batch = batch;
-	r->slot = slot;
+	*r = (struct rpc_req){.c = c, .batch = batch, .slot = slot};
 	client_request_taken(c);
 	c->d->requests++;
 	return r;

@@ -29,6 +29,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -60,6 +61,47 @@ struct wisd_caller {
 /* Topic bits; index i is wisj_topics[i]. */
 #define TOPIC_BIT(i) (1u << (i))
 
+/* Freed blocks of one size kept for reuse: a request's bookkeeping (rpc.c,
+ * dispatch.c) is allocated and freed once per request, and glibc's malloc
+ * and free of it cost more than the rest of that bookkeeping. */
+struct spares {
+	void *head; /* each block starts with the next one's address */
+	unsigned n;
+};
+#define SPARES_MAX 256
+
+/* A block of size bytes (uninitialised), reused if one is kept. */
+static inline void *spares_take(struct spares *s, size_t size)
+{
+	void *p = s->head;
+	if (!p)
+		return malloc(size);
+	s->head = *(void **)p;
+	s->n--;
+	return p;
+}
+
+static inline void spares_give(struct spares *s, void *p)
+{
+	if (!p || s->n >= SPARES_MAX) {
+		free(p);
+		return;
+	}
+	*(void **)p = s->head;
+	s->head = p;
+	s->n++;
+}
+
+static inline void spares_free(struct spares *s)
+{
+	while (s->head) {
+		void *p = s->head;
+		s->head = *(void **)p;
+		free(p);
+	}
+	s->n = 0;
+}
+
 struct wisd {
 	uv_loop_t *loop;
 	struct wisd_config cfg;
@@ -83,6 +125,7 @@ struct wisd {
 	struct client *clients;
 	unsigned nclients, next_client_id;
 	uint64_t requests;  /* served, for daemon.status */
+	struct spares spare_reqs, spare_calls; /* rpc.c's and dispatch.c's */
 	char *rbuf;         /* one read buffer for all clients (single thread) */
 	size_t rbuf_len;
 
