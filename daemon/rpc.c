@@ -359,16 +359,15 @@ static void req_fail(struct rpc_req *r, struct wisj_error *e);
 static void req_call(struct rpc_req *r, const char *name, size_t name_len, json_object *params)
 {
 	struct wisd *d = r->c->d;
-	struct wisj_error e = {0};
 	/* A NUL inside the name must not make "system.ping\u0000x" match. */
 	const wisj_method *m = strlen(name) == name_len ? wisj_method_find(name) : NULL;
-	if (!m) {
-		wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "Method not found: %s", name);
-		req_fail(r, &e);
-		return;
-	}
-	if (d->stopping) {
-		wisj_error_set(&e, WISJ_SHUTTING_DOWN, "wisd is shutting down");
+	if (!m || d->stopping) {
+		/* Made only here: zeroing its 256 bytes is a cost per request. */
+		struct wisj_error e = {0};
+		if (!m)
+			wisj_error_set(&e, WISJ_METHOD_NOT_FOUND, "Method not found: %s", name);
+		else
+			wisj_error_set(&e, WISJ_SHUTTING_DOWN, "wisd is shutting down");
 		req_fail(r, &e);
 		return;
 	}
@@ -476,7 +475,6 @@ void rpc_line(struct client *c, char *line, size_t len)
 		return; /* blank lines are keep-alives */
 	if (!c->authed && auth_first_line(c, line, len) < 0)
 		return;
-	struct wisj_error e = {0};
 	/* Most lines are plain requests: read without json-c's tokener. */
 	if (fast_request(c, line + i, len - i)) {
 		/* A TCP client whose first request (rpc.auth) failed goes. */
@@ -484,6 +482,7 @@ void rpc_line(struct client *c, char *line, size_t len)
 			client_close(c);
 		return;
 	}
+	struct wisj_error e = {0};
 	json_object *q = wisj_parse(d->tok, d->cfg.max_depth, line, len, &e);
 	if (!q) {
 		if (!e.code)

@@ -281,14 +281,15 @@ static bool complete_text(struct wisj_call *k, const struct wisj_res *r)
 
 static void complete(struct wisj_call *k, const struct wisj_res *r)
 {
-	struct wisj_error e = {0};
-	json_object *res = NULL;
-	wis_device *dev = k->dev ? k->dev : k->ctx->dev;
 	observe(k, r);
 	if (complete_text(k, r)) {
 		call_free(k);
 		return;
 	}
+	/* Made only now: zeroing its 256 bytes is a cost per request. */
+	struct wisj_error e = {0};
+	json_object *res = NULL;
+	wis_device *dev = k->dev ? k->dev : k->ctx->dev;
 	if (!k->m) {
 		if (r[0].status < 0)
 			step_error(&r[0], &e);
