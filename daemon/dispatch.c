@@ -16,6 +16,7 @@ struct dcall {
 	struct wisd *d;
 	struct wisd_caller *who;
 	wisd_call_cb cb;
+	wisd_text_cb text;
 	void *user;
 	bool is_pins;  /* system.pins: decorate with claims */
 	bool is_watch; /* gpio.watch: record the caller's wish on success */
@@ -99,7 +100,14 @@ static void done(void *user, json_object *result, struct wisj_error *err)
 	if (result && k->is_pins)
 		decorate_pins(k->d, k->who, result);
 	k->cb(k->user, result, err);
-	free(k);
+	spares_give(&k->d->spare_calls, k);
+}
+
+static void done_text(void *user, const char *json, size_t len)
+{
+	struct dcall *k = user;
+	k->text(k->user, json, len);
+	spares_give(&k->d->spare_calls, k);
 }
 
 /* ---- daemon methods ------------------------------------------------------------ */
@@ -209,25 +217,25 @@ static void stream_method(struct dcall *k, json_object *np, uv_pipe_t *pipe)
 	} else {
 		fstream_start(k->d, k->who, np, pipe, k->cb, k->user);
 	}
-	free(k);
+	spares_give(&k->d->spare_calls, k);
 }
 
 /* ---- calls ------------------------------------------------------------------ */
 
 void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method *m,
-                      json_object *params, wisd_call_cb cb, void *user)
+                      json_object *params, wisd_call_cb cb, wisd_text_cb text, void *user)
 {
 	struct wisj_error e = {0};
 	/* A method that takes a passed fd (flash.stream) takes it before
 	 * anything can refuse it: a client's fds and requests stay paired. */
 	bool takes_fd = wisj_method_flags(m) & WISJ_M_TAKES_FD;
 	uv_pipe_t *pipe = takes_fd ? fstream_take_fd(who) : NULL;
-	struct dcall *k = calloc(1, sizeof *k);
+	struct dcall *k = spares_take(&d->spare_calls, sizeof *k);
 	if (!k) {
 		wisj_error_set(&e, WISJ_INTERNAL_ERROR, "out of memory");
 		goto fail;
 	}
-	*k = (struct dcall){.d = d, .who = who, .cb = cb, .user = user};
+	*k = (struct dcall){.d = d, .who = who, .cb = cb, .text = text, .user = user};
 	unsigned perm = wisj_method_perm(m);
 	if (auth_check(who, wisj_method_name(m), &e) < 0)
 		goto fail;
@@ -261,11 +269,12 @@ void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method
 		return;
 	}
 	k->is_pins = !strcmp(name, "system.pins");
-	wisj_invoke(d->jctx, m, params, done, k);
+	/* Text only where done() has nothing to add to the result. */
+	wisj_invoke_text(d->jctx, m, params, done, text && !k->is_pins ? done_text : NULL, k);
 	return;
 fail:
 	fstream_drop_fd(pipe);
-	free(k);
+	spares_give(&d->spare_calls, k);
 	cb(user, NULL, &e);
 	wisj_error_clear(&e);
 }
@@ -284,7 +293,7 @@ void wisd_call(struct wisd *d, struct wisd_caller *who, const char *method, json
 		wisj_error_clear(&e);
 		return;
 	}
-	wisd_call_method(d, who, m, params, cb, user);
+	wisd_call_method(d, who, m, params, cb, NULL, user);
 }
 
 void wisd_caller_gone(struct wisd *d, struct wisd_caller *who)

@@ -54,17 +54,17 @@ static bool plain_string(struct rd *r, const char **s, size_t *n)
 	skip_ws(r);
 	if (r->p >= r->end || *r->p != '"')
 		return false;
-	const char *b = ++r->p;
-	const char *q = memchr(b, '"', (size_t)(r->end - b));
-	if (!q)
-		return false;
-	for (const unsigned char *u = (const unsigned char *)b; u < (const unsigned char *)q; u++)
-		if ((unsigned char)(*u - 0x20) >= 0x5f || *u == '\\')
+	const char *b = r->p + 1, *q = b, *end = r->end;
+	while (q < end && *q != '"') {
+		unsigned char u = (unsigned char)*q++;
+		if ((unsigned char)(u - 0x20) >= 0x5f || u == '\\')
 			return false;
-	r->p = q;
+	}
+	if (q == end)
+		return false;
 	*s = b;
-	*n = (size_t)(r->p - b);
-	r->p++;
+	*n = (size_t)(q - b);
+	r->p = q + 1;
 	return true;
 }
 
@@ -76,8 +76,29 @@ static bool word(struct rd *r, const char *w, size_t n)
 	return true;
 }
 
-/* A scalar value; *o is NULL for null.  Integers: no leading zeros, no
- * "-0", at most 18 digits (always an int64 in json-c). */
+/* An integer: no leading zeros, no "-0", at most 18 digits (always an
+ * int64 in json-c). */
+static bool integer(struct rd *r, int64_t *out)
+{
+	if (r->p >= r->end)
+		return false;
+	bool neg = *r->p == '-';
+	const char *d = r->p + neg;
+	const char *q = d;
+	int64_t v = 0;
+	while (q < r->end && *q >= '0' && *q <= '9' && q - d < 18)
+		v = v * 10 + (*q++ - '0');
+	size_t digits = (size_t)(q - d);
+	if (digits == 0 || digits > 18 || (digits > 1 && *d == '0') || (neg && v == 0))
+		return false;
+	if (q < r->end && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')))
+		return false;
+	r->p = q;
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* A scalar value; *o is NULL for null. */
 static bool scalar(struct rd *r, json_object **o)
 {
 	skip_ws(r);
@@ -103,19 +124,10 @@ static bool scalar(struct rd *r, json_object **o)
 		*o = NULL;
 		return word(r, "null", 4);
 	}
-	bool neg = c == '-';
-	const char *d = r->p + neg;
-	const char *q = d;
-	int64_t v = 0;
-	while (q < r->end && *q >= '0' && *q <= '9' && q - d < 18)
-		v = v * 10 + (*q++ - '0');
-	size_t digits = (size_t)(q - d);
-	if (digits == 0 || digits > 18 || (digits > 1 && *d == '0') || (neg && v == 0))
+	int64_t v;
+	if (!integer(r, &v))
 		return false;
-	if (q < r->end && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')))
-		return false;
-	r->p = q;
-	*o = json_object_new_int64(neg ? -v : v);
+	*o = json_object_new_int64(v);
 	return *o != NULL;
 }
 
@@ -162,41 +174,86 @@ fail:
 
 void jsonfast_req_clear(struct jsonfast_req *q)
 {
-	json_object_put(q->id);
 	json_object_put(q->params);
-	q->id = q->params = NULL;
+	q->params = NULL;
+}
+
+/* An id: a plain string, an integer scalar() takes, or null; its text is
+ * kept, not an object (the answer echoes the text). */
+static bool id_text(struct rd *r, struct jsonfast_req *q)
+{
+	const char *b = r->p;
+	if (b < r->end && *b == '"') {
+		const char *s;
+		size_t n;
+		if (!plain_string(r, &s, &n))
+			return false;
+	} else if (b < r->end && *b == 'n') {
+		if (!word(r, "null", 4))
+			return false;
+	} else {
+		int64_t v;
+		if (!integer(r, &v))
+			return false;
+	}
+	q->id_len = (size_t)(r->p - b);
+	if (q->id_len > sizeof q->id)
+		return false;
+	memcpy(q->id, b, q->id_len);
+	return true;
+}
+
+json_object *jsonfast_id(const char *text, size_t len)
+{
+	struct rd r = {text, text + len};
+	json_object *o = NULL;
+	return scalar(&r, &o) && r.p == r.end ? o : NULL;
+}
+
+/* Which of the four members the key at r is (its quotes included): 0-3,
+ * or -1 for any other key (or one spelled with escapes). */
+static int member_key(struct rd *r)
+{
+	static const char *const keys[] = {"\"jsonrpc\"", "\"id\"", "\"method\"", "\"params\""};
+	static const size_t lens[] = {9, 4, 8, 8};
+	skip_ws(r);
+	if (r->end - r->p < 4 || r->p[0] != '"')
+		return -1;
+	int i = r->p[1] == 'j'   ? 0
+	        : r->p[1] == 'i' ? 1
+	        : r->p[1] == 'm' ? 2
+	        : r->p[1] == 'p' ? 3
+	                         : -1;
+	if (i < 0 || !word(r, keys[i], lens[i]))
+		return -1;
+	return i;
 }
 
 bool jsonfast_request(const char *line, size_t len, struct jsonfast_req *q)
 {
-	static const char *const names[] = {"jsonrpc", "id", "method", "params"};
-	static const size_t lens[] = {7, 2, 6, 6};
 	struct rd r = {line, line + len};
-	*q = (struct jsonfast_req){0};
+	q->has_id = false;
+	q->id_len = 0;
+	q->method[0] = 0;
+	q->params = NULL;
 	unsigned seen = 0;
 	if (!eat(&r, '{'))
 		return false;
 	do {
-		const char *k, *s;
-		size_t kn, sn;
-		if (!plain_string(&r, &k, &kn) || !eat(&r, ':'))
-			goto fail;
-		unsigned i = 0;
-		while (i < 4 && !(lens[i] == kn && memcmp(names[i], k, kn) == 0))
-			i++;
-		if (i == 4 || (seen & (1u << i)))
+		const char *s;
+		size_t sn;
+		int i = member_key(&r);
+		if (i < 0 || (seen & (1u << i)) || !eat(&r, ':'))
 			goto fail; /* unknown or repeated: the full path words the error */
 		seen |= 1u << i;
 		skip_ws(&r);
 		switch (i) {
 		case 0: /* "2.0" exactly, else the full path's error */
-			if (!plain_string(&r, &s, &sn) || sn != 3 || memcmp(s, "2.0", 3) != 0)
+			if (!word(&r, "\"2.0\"", 5))
 				goto fail;
 			break;
 		case 1: /* a number or a string (or null): other ids take the full path */
-			if (r.p < r.end && (*r.p == 't' || *r.p == 'f'))
-				goto fail;
-			if (!scalar(&r, &q->id))
+			if (!id_text(&r, q))
 				goto fail;
 			q->has_id = true;
 			break;

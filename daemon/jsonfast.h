@@ -19,7 +19,8 @@ struct jsonfast_buf {
 /* A plain, valid request line's parts (jsonfast.c says which lines are). */
 struct jsonfast_req {
 	bool has_id;
-	json_object *id;     /* owned; NULL for null or no id */
+	char id[24];         /* the id's text as written (a plain string, an */
+	size_t id_len;       /* integer or null): longer ones take the full path */
 	char method[64];     /* NUL-terminated */
 	json_object *params; /* owned; NULL if absent or null */
 };
@@ -28,6 +29,9 @@ struct jsonfast_req {
  * valid one), parse it with the full parser. */
 bool jsonfast_request(const char *line, size_t len, struct jsonfast_req *q);
 void jsonfast_req_clear(struct jsonfast_req *q);
+/* The value of an id text jsonfast_request took, as json-c would parse it
+ * (NULL for null). */
+json_object *jsonfast_id(const char *text, size_t len);
 
 bool jsonfast_reserve(struct jsonfast_buf *b, size_t more);
 void jsonfast_put(struct jsonfast_buf *b, const char *s, size_t n);

@@ -127,17 +127,21 @@ void outq_send_json(struct client *c, json_object *o)
 	jsonfast_put(b, "\n", 1);
 }
 
-size_t outq_send_result(struct client *c, json_object *id, json_object *result, size_t max)
+/* The answer's envelope around a result printed between these two. */
+static void result_head(struct jsonfast_buf *b)
 {
 	static const char head[] = "{\"jsonrpc\":\"2.0\",\"result\":";
-	struct jsonfast_buf *b = out_of(c);
-	if (!b)
-		return 0;
-	size_t start = b->len;
 	jsonfast_put(b, head, sizeof head - 1);
-	jsonfast_print(b, result);
+}
+
+static size_t result_tail(struct jsonfast_buf *b, size_t start, json_object *id,
+                          const char *id_text, size_t id_len, size_t max)
+{
 	jsonfast_put(b, ",\"id\":", 6);
-	jsonfast_print(b, id);
+	if (id_len)
+		jsonfast_put(b, id_text, id_len);
+	else
+		jsonfast_print(b, id);
 	jsonfast_put(b, "}\n", 2);
 	size_t n = b->len - start;
 	if (n - 1 > max && !b->failed) {
@@ -145,4 +149,28 @@ size_t outq_send_result(struct client *c, json_object *id, json_object *result, 
 		return n - 1;
 	}
 	return 0;
+}
+
+size_t outq_send_result(struct client *c, json_object *id, const char *id_text, size_t id_len,
+                        json_object *result, size_t max)
+{
+	struct jsonfast_buf *b = out_of(c);
+	if (!b)
+		return 0;
+	size_t start = b->len;
+	result_head(b);
+	jsonfast_print(b, result);
+	return result_tail(b, start, id, id_text, id_len, max);
+}
+
+size_t outq_send_result_text(struct client *c, json_object *id, const char *id_text, size_t id_len,
+                             const char *result, size_t len, size_t max)
+{
+	struct jsonfast_buf *b = out_of(c);
+	if (!b)
+		return 0;
+	size_t start = b->len;
+	result_head(b);
+	jsonfast_put(b, result, len);
+	return result_tail(b, start, id, id_text, id_len, max);
 }

@@ -15,9 +15,13 @@ void outq_send_bytes(struct client *c, const char *p, size_t n);
 void outq_flush(struct client *c);
 /* o and a newline. */
 void outq_send_json(struct client *c, json_object *o);
-/* {"jsonrpc":"2.0","result":RESULT,"id":ID} and a newline. */
-/* Returns 0, or the answer's length (without its newline) when that is
- * above max: then nothing was queued. */
-size_t outq_send_result(struct client *c, json_object *id, json_object *result, size_t max);
+/* {"jsonrpc":"2.0","result":RESULT,"id":ID} and a newline; ID is id_text
+ * if id_len is not 0, else id printed.  Returns 0, or the answer's length
+ * (without its newline) when that is above max: then nothing was queued. */
+size_t outq_send_result(struct client *c, json_object *id, const char *id_text, size_t id_len,
+                        json_object *result, size_t max);
+/* The same with the result's JSON text. */
+size_t outq_send_result_text(struct client *c, json_object *id, const char *id_text, size_t id_len,
+                             const char *result, size_t len, size_t max);
 
 #endif

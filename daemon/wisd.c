@@ -307,6 +307,8 @@ int main(int argc, char **argv)
 	 * components that made them may go. */
 	wisj_ctx_free(d.jctx);
 	components_release(&d);
+	spares_free(&d.spare_reqs);
+	spares_free(&d.spare_calls);
 	json_tokener_free(d.tok);
 	state_free(&d);
 	owner_free(&d);

@@ -29,6 +29,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -60,6 +61,47 @@ struct wisd_caller {
 /* Topic bits; index i is wisj_topics[i]. */
 #define TOPIC_BIT(i) (1u << (i))
 
+/* Freed blocks of one size kept for reuse: a request's bookkeeping (rpc.c,
+ * dispatch.c) is allocated and freed once per request, and glibc's malloc
+ * and free of it cost more than the rest of that bookkeeping. */
+struct spares {
+	void *head; /* each block starts with the next one's address */
+	unsigned n;
+};
+#define SPARES_MAX 256
+
+/* A block of size bytes (uninitialised), reused if one is kept. */
+static inline void *spares_take(struct spares *s, size_t size)
+{
+	void *p = s->head;
+	if (!p)
+		return malloc(size);
+	s->head = *(void **)p;
+	s->n--;
+	return p;
+}
+
+static inline void spares_give(struct spares *s, void *p)
+{
+	if (!p || s->n >= SPARES_MAX) {
+		free(p);
+		return;
+	}
+	*(void **)p = s->head;
+	s->head = p;
+	s->n++;
+}
+
+static inline void spares_free(struct spares *s)
+{
+	while (s->head) {
+		void *p = s->head;
+		s->head = *(void **)p;
+		free(p);
+	}
+	s->n = 0;
+}
+
 struct wisd {
 	uv_loop_t *loop;
 	struct wisd_config cfg;
@@ -83,6 +125,7 @@ struct wisd {
 	struct client *clients;
 	unsigned nclients, next_client_id;
 	uint64_t requests;  /* served, for daemon.status */
+	struct spares spare_reqs, spare_calls; /* rpc.c's and dispatch.c's */
 	char *rbuf;         /* one read buffer for all clients (single thread) */
 	size_t rbuf_len;
 
@@ -242,6 +285,8 @@ int rpc_topic_index(const char *topic);
 /* Completion of wisd_call: exactly one of result (owned by the callee) or
  * err is set. */
 typedef void (*wisd_call_cb)(void *user, json_object *result, struct wisj_error *err);
+/* A result as JSON text instead (wisj_text_cb): valid only during the call. */
+typedef void (*wisd_text_cb)(void *user, const char *json, size_t len);
 
 /* Install the guard and observer on the wisjson context. */
 void dispatch_init(struct wisd *d);
@@ -249,10 +294,11 @@ void dispatch_init(struct wisd *d);
  * Run method m for caller who: its permission class is checked, daemon
  * methods are served here, the rest go to the device through wisjson with
  * the ownership guard.  params borrowed.  cb runs exactly once, possibly
- * before this returns.
+ * before this returns, unless text is set and the result comes as text
+ * (a method that prints its own, system.ping): then text runs instead.
  */
 void wisd_call_method(struct wisd *d, struct wisd_caller *who, const wisj_method *m,
-                      json_object *params, wisd_call_cb cb, void *user);
+                      json_object *params, wisd_call_cb cb, wisd_text_cb text, void *user);
 /* The same by name (internal clients): METHOD_NOT_FOUND if unknown. */
 void wisd_call(struct wisd *d, struct wisd_caller *who, const char *method, json_object *params,
                wisd_call_cb cb, void *user);

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -167,10 +168,18 @@ struct tp {
 };
 
 /* Takes every complete line buffered, reading first while there is none;
- * returns how many, counting those that are not results in *bad. */
+ * returns how many, counting those that are not results in *bad.  It waits
+ * in poll() for POLLIN, as an event loop does, not in a blocking read():
+ * a reader asleep in read() is woken by every read wisd makes of the
+ * client's requests (the kernel wakes the socket's sleepers when room to
+ * write frees up, and read() sleeps for any wake-up), which doubled the
+ * client's wake-ups and made wisd's reads pay for them. */
 static int take_lines(int fd, struct reader *r, int *bad)
 {
 	while (!memchr(r->buf, '\n', r->len)) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			die("poll");
 		ssize_t got = read(fd, r->buf + r->len, sizeof r->buf - r->len - 1);
 		if (got <= 0)
 			die("read from wisd");

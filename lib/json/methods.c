@@ -182,6 +182,29 @@ static json_object *ping_finish(wis_device *dev, json_object *params, const stru
 	return o;
 }
 
+/* {"data":"..."} straight from the answer's bytes when they need no
+ * escapes (printable ASCII but '"' and '\\'); else -1: ping_finish. */
+static int ping_print(const struct wisj_step *s, const struct wisj_res *r, int n, char *buf,
+                      size_t cap)
+{
+	(void)s, (void)n;
+	static const char head[] = "{\"data\":\"";
+	if (sizeof head - 1 + r->len + 2 > cap)
+		return -1;
+	char *o = buf + sizeof head - 1;
+	for (size_t i = 0; i < r->len; i++) {
+		unsigned char c = r->p[i];
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			return -1;
+		o[i] = (char)c;
+	}
+	memcpy(buf, head, sizeof head - 1);
+	o += r->len;
+	*o++ = '"';
+	*o++ = '}';
+	return (int)(o - buf);
+}
+
 /* An answer of plain integers, one member per field of its layout. */
 static json_object *fields_finish(wis_device *dev, json_object *params, const struct wisj_step *s,
                                   const struct wisj_res *r, int n, struct wisj_error *e)
@@ -444,7 +467,7 @@ const struct wisj_method wisj_methods[] = {
      "level, edge}]}",
      NULL, pins_plan, pins_finish},
     {"system.ping", "round trip to the module", DEV | BAT, OPS(WIS_OP_PING), RD, p_ping, "{data}",
-     NULL, ping_plan, ping_finish},
+     NULL, ping_plan, ping_finish, ping_print},
     {"system.uptime", "module time since boot", DEV | BAT, OPS(WIS_OP_UPTIME), RD, p_none,
      "{uptime_us}", NULL, wisj_fields_plan, fields_finish},
     {"system.stats", "the module's link counters", DEV | BAT, OPS(WIS_OP_STATS), RD, p_none,

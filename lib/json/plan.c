@@ -13,7 +13,9 @@
 json_object *wisj_param(json_object *params, const char *name)
 {
 	json_object *v = NULL;
-	json_object_object_get_ex(params, name, &v);
+	/* Most calls have no params: no hashing of the name for those. */
+	if (json_object_is_type(params, json_type_object) && json_object_object_length(params) != 0)
+		json_object_object_get_ex(params, name, &v);
 	return v;
 }
 

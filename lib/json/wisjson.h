@@ -193,6 +193,16 @@ int wisj_ctx_set_radio_region(wisj_ctx *c, const char *region);
 void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_done_cb cb,
                  void *user);
 
+/* A result as JSON text (printed as json-c's PLAIN | NOSLASHESCAPE does),
+ * valid only during the call. */
+typedef void (*wisj_text_cb)(void *user, const char *json, size_t len);
+/* As wisj_invoke, for a caller that only prints the result (wisd): a
+ * method that can print its own result (system.ping) completes through
+ * text instead of cb, without building an object; every other outcome
+ * (errors too) goes to cb.  text NULL: wisj_invoke. */
+void wisj_invoke_text(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_done_cb cb,
+                      wisj_text_cb text, void *user);
+
 /* Send queued calls that now fit in the window.  Completions do this
  * themselves; call it after wis_process() too, so that a window freed by a
  * timeout or disconnect is reused at once. */

@@ -64,6 +64,12 @@ struct wisj_method {
 	/* Result from the n steps this method added (all succeeded). */
 	json_object *(*finish)(wis_device *dev, json_object *params, const struct wisj_step *s,
 	                       const struct wisj_res *r, int n, struct wisj_error *e);
+	/* Optional: the same result as JSON text (as json-c prints it, PLAIN
+	 * and NOSLASHESCAPE) into buf, for callers that take text
+	 * (wisj_invoke_text): its length, or -1 (too long, needs escapes...)
+	 * to have finish build it.  Only called when every step succeeded. */
+	int (*print)(const struct wisj_step *s, const struct wisj_res *r, int n, char *buf,
+	             size_t cap);
 };
 
 extern const struct wisj_method wisj_methods[];

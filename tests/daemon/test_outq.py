@@ -38,3 +38,25 @@ def test_answers_of_one_pass_leave_in_one_write():
         assert writes == 1, "%d answers took %d writes" % (n, writes)
     finally:
         s.close()
+
+
+def test_ping_answers_printed_as_text_or_built_read_the_same():
+    """system.ping's result is printed straight from the module's answer
+    when its data needs no escapes (lib/json methods.c ping_print), else
+    built as an object: both read as the data sent, in the same envelope,
+    single or in a batch, and a notification gets no answer."""
+    s = Setup()
+    try:
+        c = s.wisd.client()
+        c.send_raw('{"jsonrpc":"2.0","method":"system.ping","params":{"data":"a b/c~"},"id":7}\n')
+        assert c.recv_line(5) == b'{"jsonrpc":"2.0","result":{"data":"a b/c~"},"id":7}'
+        for data in ["", "plain", 'q"uote', "back\\slash", "tab\tnl\n\x01", "caf\u00e9", "x" * 200]:
+            assert c.call("system.ping", {"data": data}) == {"data": data}, repr(data)
+        c.send_raw('{"jsonrpc":"2.0","method":"system.ping","params":{"data":"n"}}\n'
+                   '[{"jsonrpc":"2.0","method":"system.ping","params":{"data":"b1"},"id":"x"},'
+                   '{"jsonrpc":"2.0","method":"system.ping","params":{"data":"b\\"2"},"id":9}]\n')
+        batch = json.loads(c.recv_line(5))  # the notification was not answered
+        assert batch == [{"jsonrpc": "2.0", "result": {"data": "b1"}, "id": "x"},
+                         {"jsonrpc": "2.0", "result": {"data": 'b"2'}, "id": 9}]
+    finally:
+        s.close()
