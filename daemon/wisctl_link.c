@@ -120,7 +120,6 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
 	}
 	struct link *l = calloc(1, sizeof *l);
 	l->fd = fd;
-	l->tok = json_tokener_new();
 	l->next_id = 1;
 	return l;
 }
@@ -131,18 +130,23 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
  * none, -1 interrupted, -2 closed. */
 int link_sock_read(struct link *l, link_resp_fn take, void *user, int timeout_ms)
 {
+	/* The buffer and the parser are made here, before the first wait: a
+	 * one-call command makes them while wisd works on its request, not
+	 * before sending it.  The buffer starts small (below malloc's mmap
+	 * threshold: a one-answer command pays no mmap/munmap) and doubles
+	 * while lines are long (hex flash data). */
+	if (!l->tok)
+		l->tok = json_tokener_new();
+	if (l->cap - l->len < 8192) {
+		l->cap = l->cap ? l->cap * 2 : 16384;
+		l->buf = realloc(l->buf, l->cap);
+	}
 	struct pollfd p = {l->fd, POLLIN, 0};
 	int rc = poll(&p, 1, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? -1 : -2;
 	if (rc == 0)
 		return 0;
-	/* Starts small (below malloc's mmap threshold: a one-answer command
-	 * pays no mmap/munmap) and doubles while lines are long (hex flash data). */
-	if (l->cap - l->len < 8192) {
-		l->cap = l->cap ? l->cap * 2 : 16384;
-		l->buf = realloc(l->buf, l->cap);
-	}
 	ssize_t n = read(l->fd, l->buf + l->len, l->cap - l->len - 1);
 	if (n < 0)
 		return errno == EINTR ? -1 : (errno == EAGAIN ? 0 : -2);
@@ -170,7 +174,8 @@ int link_sock_read(struct link *l, link_resp_fn take, void *user, int timeout_ms
 		}
 	}
 	l->len -= (size_t)(start - l->buf);
-	memmove(l->buf, start, l->len);
+	if (l->len) /* the start of a line still on its way */
+		memmove(l->buf, start, l->len);
 	return got;
 }
 
@@ -222,23 +227,49 @@ static ssize_t send_with_fd(int sock, const char *p, size_t n, int fd)
 	return w;
 }
 
-/* Writes one request line (with fd passed if fd >= 0); 0 or
- * EXIT_UNREACHABLE with e set. */
-static int sock_send_fd(struct link *l, int id, const char *method, json_object *params, int fd,
-                        struct wisj_error *e)
+size_t link_json_quote(char *out, const char *s)
 {
-	json_object *q = json_object_new_object();
-	json_object_object_add(q, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(q, "method", json_object_new_string(method));
-	if (params)
-		json_object_object_add(q, "params", json_object_get(params));
-	json_object_object_add(q, "id", json_object_new_int(id));
-	size_t n;
-	const char *s = json_object_to_json_string_length(q, JSON_C_TO_STRING_PLAIN, &n);
-	char *line = malloc(n + 1);
-	memcpy(line, s, n);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	*o++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c < 0x20) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o++ = '"';
+	return (size_t)(o - out);
+}
+
+/* Writes one request line, params given as JSON text (ps, plen; NULL for
+ * none), with fd passed if fd >= 0; 0 or EXIT_UNREACHABLE with e set.  The
+ * envelope is printed around params: building a request object only to
+ * serialize it was a tenth of a one-call wisctl process. */
+static int sock_send_text(struct link *l, int id, const char *method, const char *ps, size_t plen,
+                          int fd, struct wisj_error *e)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":", mid[] = ",\"params\":";
+	size_t cap = sizeof head + 6 * strlen(method) + sizeof mid + plen + 32;
+	char *line = malloc(cap);
+	memcpy(line, head, sizeof head - 1);
+	size_t n = sizeof head - 1;
+	n += link_json_quote(line + n, method);
+	if (ps) {
+		memcpy(line + n, mid, sizeof mid - 1);
+		memcpy(line + n + sizeof mid - 1, ps, plen);
+		n += sizeof mid - 1 + plen;
+	}
+	n += (size_t)snprintf(line + n, cap - n, ",\"id\":%d}", id);
 	line[n] = '\n';
-	json_object_put(q);
 	size_t off = 0;
 	while (off < n + 1) {
 		ssize_t w = fd >= 0 && off == 0 ? send_with_fd(l->fd, line, n + 1, fd)
@@ -255,6 +286,23 @@ static int sock_send_fd(struct link *l, int id, const char *method, json_object 
 	}
 	free(line);
 	return 0;
+}
+
+/* params' JSON text (owned by params) and its length; NULL for none. */
+static const char *params_text(json_object *params, size_t *len)
+{
+	*len = 0;
+	return params ? json_object_to_json_string_length(params, JSON_C_TO_STRING_PLAIN, len)
+	              : NULL;
+}
+
+/* sock_send_text with params as an object (NULL for none). */
+static int sock_send_fd(struct link *l, int id, const char *method, json_object *params, int fd,
+                        struct wisj_error *e)
+{
+	size_t plen;
+	const char *ps = params_text(params, &plen);
+	return sock_send_text(l, id, method, ps, plen, fd, e);
 }
 
 int link_sock_send(struct link *l, int id, const char *method, json_object *params,
@@ -286,11 +334,11 @@ int link_sock_answer(json_object *resp, json_object **result, struct wisj_error 
 	return exit_code_for(e->code);
 }
 
-static int sock_call(struct link *l, const char *method, json_object *params, json_object **result,
-                     struct wisj_error *e, unsigned timeout_ms)
+static int sock_call(struct link *l, const char *method, const char *ps, size_t plen,
+                     json_object **result, struct wisj_error *e, unsigned timeout_ms)
 {
 	int id = l->next_id++;
-	int rc0 = link_sock_send(l, id, method, params, e);
+	int rc0 = sock_send_text(l, id, method, ps, plen, -1, e);
 	if (rc0)
 		return rc0;
 	int64_t deadline = link_now_ms() + timeout_ms;
@@ -350,7 +398,22 @@ int link_call(struct link *l, const char *method, json_object *params, json_obje
 	*result = NULL;
 	if (l->dev)
 		return link_dev_call(l, method, params, result, e);
-	return sock_call(l, method, params, result, e, timeout_ms);
+	size_t plen;
+	const char *ps = params_text(params, &plen);
+	return sock_call(l, method, ps, plen, result, e, timeout_ms);
+}
+
+int link_call_text(struct link *l, const char *method, const char *params, json_object **result,
+                   struct wisj_error *e, unsigned timeout_ms)
+{
+	*result = NULL;
+	if (!l->dev)
+		return sock_call(l, method, params, params ? strlen(params) : 0, result, e,
+		                 timeout_ms);
+	json_object *p = params ? json_tokener_parse(params) : NULL;
+	int rc = link_dev_call(l, method, p, result, e);
+	json_object_put(p);
+	return rc;
 }
 
 int link_next_event(struct link *l, json_object **out, int timeout_ms, char *err, size_t errlen)

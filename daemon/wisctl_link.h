@@ -40,6 +40,15 @@ void link_close(struct link *l);
 int link_call(struct link *l, const char *method, json_object *params, json_object **result,
               struct wisj_error *e, unsigned timeout_ms);
 
+/* link_call with params as JSON text (NULL for none): a command whose
+ * params are a few strings sends its request without making json-c
+ * objects first (with --device the text is parsed). */
+int link_call_text(struct link *l, const char *method, const char *params, json_object **result,
+                   struct wisj_error *e, unsigned timeout_ms);
+/* s as a JSON string, quotes included, at out, which has room for
+ * 6 * strlen(s) + 2 bytes; returns the length written (no NUL). */
+size_t link_json_quote(char *out, const char *s);
+
 /*
  * Calls of one method pipelined: requests 0..n-1, at most depth in flight
  * (a sliding window: a new one goes out as each answer comes).  make(i)
