@@ -95,11 +95,12 @@ static void permission_hint(const char *path, char *err, size_t errlen)
 struct link *link_open_socket(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path) {
+	size_t len = strlen(path);
+	if (len >= sizeof sa.sun_path) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return NULL;
 	}
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	memcpy(sa.sun_path, path, len + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&sa, sizeof sa);
 	if (rc < 0 && fd >= 0 && (errno == EACCES || errno == EPERM)) {
