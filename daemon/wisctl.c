@@ -164,7 +164,9 @@ static int cmd_pins(struct link *l, struct opts *o, int argc, char **argv)
 
 /* The most used command, and the one whose start to exit is benchmarked
  * (docs/benchmarks.md): its params {"pins":[...]} go out as text written
- * here, so nothing of json-c runs before the request is sent. */
+ * here and a plain answer is printed from its text, so json-c builds and
+ * parses nothing for it (with --json, or an answer of another shape, the
+ * answer is parsed as for every command). */
 static int cmd_gpio_get(struct link *l, struct opts *o, int argc, char **argv)
 {
 	if (leftover_options(argc, argv))
@@ -185,8 +187,12 @@ static int cmd_gpio_get(struct link *l, struct opts *o, int argc, char **argv)
 	memcpy(end, "]}", 3);
 	struct wisj_error e = {0};
 	json_object *res;
-	int rc = link_call_text(l, "gpio.get", p, &res, &e, o->timeout_ms);
+	int rc = o->json ? link_call_text(l, "gpio.get", p, &res, &e, o->timeout_ms)
+	                 : link_call_print(l, "gpio.get", p, out_levels_text, stdout, &res, &e,
+	                                   o->timeout_ms);
 	free(p);
+	if (!rc && !res) /* printed from the answer's text */
+		return EXIT_OK;
 	return print_answer(o, rc, &e, res, out_levels);
 }
 

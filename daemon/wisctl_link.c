@@ -125,19 +125,31 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
 	return l;
 }
 
+/* A success as wisd prints it, {"jsonrpc":"2.0","result":R,"id":N} with N
+ * l->plain_id, whose R l->plain printed from its text: true.  Anything else
+ * is left to json-c. */
+static bool plain_answer(struct link *l, const char *line, size_t n)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"result\":";
+	char tail[32];
+	size_t hn = sizeof head - 1,
+	       tn = (size_t)snprintf(tail, sizeof tail, ",\"id\":%d}", l->plain_id);
+	if (n <= hn + tn || strncmp(line, head, hn) || strncmp(line + n - tn, tail, tn))
+		return false;
+	return l->plain(line + hn, n - hn - tn, l->plain_user);
+}
+
 /* Read what is there (waiting up to timeout_ms); each complete line's JSON
  * goes to take (a response with an integer id), else to the event list
  * (notifications) or away.  Returns how many take took (> 0), 0 timeout or
  * none, -1 interrupted, -2 closed. */
 int link_sock_read(struct link *l, link_resp_fn take, void *user, int timeout_ms)
 {
-	/* The buffer and the parser are made here, before the first wait: a
-	 * one-call command makes them while wisd works on its request, not
-	 * before sending it.  The buffer starts small (below malloc's mmap
-	 * threshold: a one-answer command pays no mmap/munmap) and doubles
-	 * while lines are long (hex flash data). */
-	if (!l->tok)
-		l->tok = json_tokener_new();
+	/* The buffer is made here, before the first wait: a one-call command
+	 * makes it while wisd works on its request, not before sending it.  It
+	 * starts small (below malloc's mmap threshold: a one-answer command
+	 * pays no mmap/munmap) and doubles while lines are long (hex flash
+	 * data). */
 	if (l->cap - l->len < 8192) {
 		l->cap = l->cap ? l->cap * 2 : 16384;
 		l->buf = realloc(l->buf, l->cap);
@@ -158,6 +170,14 @@ int link_sock_read(struct link *l, link_resp_fn take, void *user, int timeout_ms
 	char *start = l->buf, *nl;
 	while ((nl = memchr(start, '\n', (size_t)(l->buf + l->len - start)))) {
 		*nl = 0;
+		if (l->plain && plain_answer(l, start, (size_t)(nl - start))) {
+			l->plain = NULL;
+			start = nl + 1;
+			got++;
+			continue;
+		}
+		if (!l->tok)
+			l->tok = json_tokener_new();
 		json_tokener_reset(l->tok);
 		json_object *o = json_tokener_parse_ex(l->tok, start, (int)(nl - start) + 1);
 		start = nl + 1;
@@ -360,6 +380,8 @@ static int sock_call(struct link *l, const char *method, const char *ps, size_t 
 		}
 		/* -1 (a signal): finish this call anyway; the caller checks the flag. */
 	}
+	if (!resp) /* link_call_print's printer took it */
+		return 0;
 	return link_sock_answer(resp, result, e);
 }
 
@@ -402,6 +424,20 @@ int link_call(struct link *l, const char *method, json_object *params, json_obje
 	size_t plen;
 	const char *ps = params_text(params, &plen);
 	return sock_call(l, method, ps, plen, result, e, timeout_ms);
+}
+
+int link_call_print(struct link *l, const char *method, const char *params,
+                    bool (*print)(const char *result, size_t len, void *user), void *user,
+                    json_object **result, struct wisj_error *e, unsigned timeout_ms)
+{
+	if (l->dev)
+		return link_call_text(l, method, params, result, e, timeout_ms);
+	l->plain_id = l->next_id;
+	l->plain = print;
+	l->plain_user = user;
+	int rc = link_call_text(l, method, params, result, e, timeout_ms);
+	l->plain = NULL;
+	return rc;
 }
 
 int link_call_text(struct link *l, const char *method, const char *params, json_object **result,

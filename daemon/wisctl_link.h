@@ -45,6 +45,15 @@ int link_call(struct link *l, const char *method, json_object *params, json_obje
  * objects first (with --device the text is parsed). */
 int link_call_text(struct link *l, const char *method, const char *params, json_object **result,
                    struct wisj_error *e, unsigned timeout_ms);
+/* link_call_text for a command that can print a plain answer from its
+ * text: when wisd's answer is {"jsonrpc":"2.0","result":R,"id":N}, as it
+ * prints every success, print(R, length of R, user) is tried first; if it
+ * printed R (true) the call returns 0 with *result NULL, otherwise (and
+ * with --device) the answer is parsed and returned as link_call_text does.
+ * gpio get's answer costs no JSON objects that way. */
+int link_call_print(struct link *l, const char *method, const char *params,
+                    bool (*print)(const char *result, size_t len, void *user), void *user,
+                    json_object **result, struct wisj_error *e, unsigned timeout_ms);
 /* s as a JSON string, quotes included, at out, which has room for
  * 6 * strlen(s) + 2 bytes; returns the length written (no NUL). */
 size_t link_json_quote(char *out, const char *s);

@@ -93,8 +93,66 @@ void out_pins(FILE *f, json_object *result)
 
 void out_levels(FILE *f, json_object *result)
 {
+	/* Not gpio.get's shape (it crashed here): shown as it came. */
+	if (!json_object_is_type(result, json_type_object)) {
+		out_json(f, result);
+		return;
+	}
 	json_object_object_foreach(result, k, v) fprintf(f, "%s=%d\n", k, json_object_get_int(v));
 	fflush(f);
+}
+
+/* One "NAME":LEVEL of out_levels_text's input at *p (below end): the name's
+ * and the level's spans; *p moved past it.  False if it is not that. */
+static bool level_item(const char **p, const char *end, const char **name, int *nlen,
+                       const char **lv, int *lvlen)
+{
+	const char *s = *p;
+	if (s >= end || *s++ != '"')
+		return false;
+	*name = s;
+	while (s < end && *s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+		s++;
+	if (end - s < 3 || s[0] != '"' || s[1] != ':')
+		return false;
+	*nlen = (int)(s - *name);
+	*lv = s += 2;
+	while (s < end && *s >= '0' && *s <= '9')
+		s++;
+	*lvlen = (int)(s - *lv);
+	if (*lvlen < 1 || *lvlen > 9 || (**lv == '0' && *lvlen > 1))
+		return false;
+	*p = s;
+	return true;
+}
+
+bool out_levels_text(const char *r, size_t len, void *file)
+{
+	enum { MAX_PINS = 64 };
+	struct {
+		const char *name, *lv;
+		int nlen, lvlen;
+	} it[MAX_PINS];
+	if (len < 2 || r[0] != '{' || r[len - 1] != '}')
+		return false;
+	/* All of it is checked before anything is printed. */
+	size_t n = 0;
+	const char *p = r + 1, *end = r + len - 1; /* inside the braces */
+	while (p < end) {
+		if (n == MAX_PINS || (n && *p++ != ',') ||
+		    !level_item(&p, end, &it[n].name, &it[n].nlen, &it[n].lv, &it[n].lvlen))
+			return false;
+		for (size_t j = 0; j < n; j++)
+			if (it[j].nlen == it[n].nlen &&
+			    !strncmp(it[j].name, it[n].name, (size_t)it[n].nlen))
+				return false;
+		n++;
+	}
+	FILE *f = file;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%.*s=%.*s\n", it[i].nlen, it[i].name, it[i].lvlen, it[i].lv);
+	fflush(f);
+	return true;
 }
 
 void out_adc(FILE *f, json_object *result)
