@@ -584,8 +584,14 @@ int main(int argc, char **argv)
 			help_one(stdout, current);
 			return EXIT_OK;
 		}
-	char cmdline[64];
-	snprintf(cmdline, sizeof cmdline, "%s%s%s", name, sub ? " " : "", sub ? sub : "");
+	/* "gpio get" for messages: the row's words, a few letters each (name
+	 * and sub matched them).  No printf: id_tail() in wisctl_link.c says
+	 * why. */
+	char cmdline[64], *end = stpcpy(cmdline, current->name);
+	if (current->sub) {
+		*end++ = ' ';
+		stpcpy(end, current->sub);
+	}
 	o.cmdline = cmdline;
 
 	struct sigaction sa = {0};

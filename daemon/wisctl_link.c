@@ -125,15 +125,32 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
 	return l;
 }
 
+/* ",\"id\":ID}" at out (room for 24 bytes); its length.  Written by hand:
+ * the one-call path prints nothing else with printf, whose machinery is a
+ * few pages of libc to fault in. */
+static size_t id_tail(char *out, int id)
+{
+	char digits[12];
+	size_t n = 0;
+	unsigned v = (unsigned)id;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	memcpy(out, ",\"id\":", 6);
+	for (size_t i = 0; i < n; i++)
+		out[6 + i] = digits[n - 1 - i];
+	out[6 + n] = '}';
+	return 7 + n;
+}
+
 /* A success as wisd prints it, {"jsonrpc":"2.0","result":R,"id":N} with N
  * l->plain_id, whose R l->plain printed from its text: true.  Anything else
  * is left to json-c. */
 static bool plain_answer(struct link *l, const char *line, size_t n)
 {
 	static const char head[] = "{\"jsonrpc\":\"2.0\",\"result\":";
-	char tail[32];
-	size_t hn = sizeof head - 1,
-	       tn = (size_t)snprintf(tail, sizeof tail, ",\"id\":%d}", l->plain_id);
+	char tail[24];
+	size_t hn = sizeof head - 1, tn = id_tail(tail, l->plain_id);
 	if (n <= hn + tn || strncmp(line, head, hn) || strncmp(line + n - tn, tail, tn))
 		return false;
 	return l->plain(line + hn, n - hn - tn, l->plain_user);
@@ -279,7 +296,7 @@ static int sock_send_text(struct link *l, int id, const char *method, const char
                           int fd, struct wisj_error *e)
 {
 	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":", mid[] = ",\"params\":";
-	size_t cap = sizeof head + 6 * strlen(method) + sizeof mid + plen + 32;
+	size_t cap = sizeof head + 6 * strlen(method) + sizeof mid + plen + 24;
 	char *line = malloc(cap);
 	memcpy(line, head, sizeof head - 1);
 	size_t n = sizeof head - 1;
@@ -289,7 +306,7 @@ static int sock_send_text(struct link *l, int id, const char *method, const char
 		memcpy(line + n + sizeof mid - 1, ps, plen);
 		n += sizeof mid - 1 + plen;
 	}
-	n += (size_t)snprintf(line + n, cap - n, ",\"id\":%d}", id);
+	n += id_tail(line + n, id);
 	line[n] = '\n';
 	size_t off = 0;
 	while (off < n + 1) {

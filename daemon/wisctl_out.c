@@ -4,6 +4,7 @@
  */
 #include "wisctl_out.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -148,10 +149,20 @@ bool out_levels_text(const char *r, size_t len, void *file)
 				return false;
 		n++;
 	}
-	FILE *f = file;
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%.*s=%.*s\n", it[i].nlen, it[i].name, it[i].lvlen, it[i].lv);
-	fflush(f);
+	/* The lines in one buffer and one fwrite: no printf machinery (a few
+	 * pages of libc) for the one-call path; the items fit in len + n. */
+	char *out = malloc(len + n), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(o, it[i].name, (size_t)it[i].nlen);
+		o += it[i].nlen;
+		*o++ = '=';
+		memcpy(o, it[i].lv, (size_t)it[i].lvlen);
+		o += it[i].lvlen;
+		*o++ = '\n';
+	}
+	fwrite(out, 1, (size_t)(o - out), file);
+	fflush(file);
+	free(out);
 	return true;
 }
 
