@@ -4,10 +4,12 @@
  */
 #include "wisctl_out.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ops.h"
 
@@ -149,8 +151,11 @@ bool out_levels_text(const char *r, size_t len, void *file)
 				return false;
 		n++;
 	}
-	/* The lines in one buffer and one fwrite: no printf machinery (a few
-	 * pages of libc) for the one-call path; the items fit in len + n. */
+	/* The lines in one buffer (the items fit in len + n) and one write(),
+	 * past stdio: printf's machinery, and the buffer stdio would allocate
+	 * (and fstat to size) for stdout, are a few pages of libc that the
+	 * one-call path would fault in for these few bytes.  stdout is flushed
+	 * first, though every printer here leaves it empty. */
 	char *out = malloc(len + n), *o = out;
 	for (size_t i = 0; i < n; i++) {
 		memcpy(o, it[i].name, (size_t)it[i].nlen);
@@ -160,8 +165,15 @@ bool out_levels_text(const char *r, size_t len, void *file)
 		o += it[i].lvlen;
 		*o++ = '\n';
 	}
-	fwrite(out, 1, (size_t)(o - out), file);
 	fflush(file);
+	for (const char *w = out; w < o;) {
+		ssize_t k = write(fileno(file), w, (size_t)(o - w));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break; /* as stdio would: nothing to tell the user here */
+		w += k;
+	}
 	free(out);
 	return true;
 }
