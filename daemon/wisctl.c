@@ -173,18 +173,7 @@ static int cmd_gpio_get(struct link *l, struct opts *o, int argc, char **argv)
 		return EXIT_USAGE;
 	if (!argc)
 		return usage_error("%s", "name at least one pin");
-	static const char head[] = "{\"pins\":[";
-	size_t cap = sizeof head + 2;
-	for (int i = 0; i < argc; i++)
-		cap += 6 * strlen(argv[i]) + 3;
-	char *p = malloc(cap), *end = p + sizeof head - 1;
-	memcpy(p, head, sizeof head - 1);
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			*end++ = ',';
-		end += link_json_quote(end, argv[i]);
-	}
-	memcpy(end, "]}", 3);
+	char *p = link_json_strings("pins", argc, argv);
 	struct wisj_error e = {0};
 	json_object *res;
 	int rc = o->json ? link_call_text(l, "gpio.get", p, &res, &e, o->timeout_ms)
@@ -584,9 +573,8 @@ int main(int argc, char **argv)
 			help_one(stdout, current);
 			return EXIT_OK;
 		}
-	/* "gpio get" for messages: the row's words, a few letters each (name
-	 * and sub matched them).  No printf: id_tail() in wisctl_link.c says
-	 * why. */
+	/* "gpio get" for messages: the row's words (name and sub matched them),
+	 * without printf (id_tail() in wisctl_link.c says why). */
 	char cmdline[64], *end = stpcpy(cmdline, current->name);
 	if (current->sub) {
 		*end++ = ' ';

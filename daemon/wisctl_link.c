@@ -265,7 +265,9 @@ static ssize_t send_with_fd(int sock, const char *p, size_t n, int fd)
 	return w;
 }
 
-size_t link_json_quote(char *out, const char *s)
+/* s as a JSON string, quotes included, at out, which has room for
+ * 6 * strlen(s) + 2 bytes; returns the length written (no NUL). */
+static size_t json_quote(char *out, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	char *o = out;
@@ -288,6 +290,25 @@ size_t link_json_quote(char *out, const char *s)
 	return (size_t)(o - out);
 }
 
+char *link_json_strings(const char *key, int argc, char **argv)
+{
+	size_t cap = 6 * strlen(key) + 8;
+	for (int i = 0; i < argc; i++)
+		cap += 6 * strlen(argv[i]) + 3;
+	char *t = malloc(cap), *end = t;
+	*end++ = '{';
+	end += json_quote(end, key);
+	*end++ = ':';
+	*end++ = '[';
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			*end++ = ',';
+		end += json_quote(end, argv[i]);
+	}
+	memcpy(end, "]}", 3);
+	return t;
+}
+
 /* Writes one request line, params given as JSON text (ps, plen; NULL for
  * none), with fd passed if fd >= 0; 0 or EXIT_UNREACHABLE with e set.  The
  * envelope is printed around params: building a request object only to
@@ -300,7 +321,7 @@ static int sock_send_text(struct link *l, int id, const char *method, const char
 	char *line = malloc(cap);
 	memcpy(line, head, sizeof head - 1);
 	size_t n = sizeof head - 1;
-	n += link_json_quote(line + n, method);
+	n += json_quote(line + n, method);
 	if (ps) {
 		memcpy(line + n, mid, sizeof mid - 1);
 		memcpy(line + n + sizeof mid - 1, ps, plen);

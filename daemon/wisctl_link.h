@@ -54,9 +54,8 @@ int link_call_text(struct link *l, const char *method, const char *params, json_
 int link_call_print(struct link *l, const char *method, const char *params,
                     bool (*print)(const char *result, size_t len, void *user), void *user,
                     json_object **result, struct wisj_error *e, unsigned timeout_ms);
-/* s as a JSON string, quotes included, at out, which has room for
- * 6 * strlen(s) + 2 bytes; returns the length written (no NUL). */
-size_t link_json_quote(char *out, const char *s);
+/* {"key":["argv[0]",...]} as JSON text for link_call_text (malloc'ed). */
+char *link_json_strings(const char *key, int argc, char **argv);
 
 /*
  * Calls of one method pipelined: requests 0..n-1, at most depth in flight
