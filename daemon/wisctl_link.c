@@ -95,11 +95,12 @@ static void permission_hint(const char *path, char *err, size_t errlen)
 struct link *link_open_socket(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path) {
+	size_t len = strlen(path);
+	if (len >= sizeof sa.sun_path) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return NULL;
 	}
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	memcpy(sa.sun_path, path, len + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&sa, sizeof sa);
 	if (rc < 0 && fd >= 0 && (errno == EACCES || errno == EPERM)) {
@@ -120,9 +121,39 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
 	}
 	struct link *l = calloc(1, sizeof *l);
 	l->fd = fd;
-	l->tok = json_tokener_new();
 	l->next_id = 1;
 	return l;
+}
+
+/* ",\"id\":ID}" at out (room for 24 bytes); its length.  Written by hand:
+ * the one-call path prints nothing else with printf, whose machinery is a
+ * few pages of libc to fault in. */
+static size_t id_tail(char *out, int id)
+{
+	char digits[12];
+	size_t n = 0;
+	unsigned v = (unsigned)id;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	memcpy(out, ",\"id\":", 6);
+	for (size_t i = 0; i < n; i++)
+		out[6 + i] = digits[n - 1 - i];
+	out[6 + n] = '}';
+	return 7 + n;
+}
+
+/* A success as wisd prints it, {"jsonrpc":"2.0","result":R,"id":N} with N
+ * l->plain_id, whose R l->plain printed from its text: true.  Anything else
+ * is left to json-c. */
+static bool plain_answer(struct link *l, const char *line, size_t n)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"result\":";
+	char tail[24];
+	size_t hn = sizeof head - 1, tn = id_tail(tail, l->plain_id);
+	if (n <= hn + tn || strncmp(line, head, hn) || strncmp(line + n - tn, tail, tn))
+		return false;
+	return l->plain(line + hn, n - hn - tn, l->plain_user);
 }
 
 /* Read what is there (waiting up to timeout_ms); each complete line's JSON
@@ -131,18 +162,21 @@ struct link *link_open_socket(const char *path, char *err, size_t errlen)
  * none, -1 interrupted, -2 closed. */
 int link_sock_read(struct link *l, link_resp_fn take, void *user, int timeout_ms)
 {
+	/* The buffer is made here, before the first wait: a one-call command
+	 * makes it while wisd works on its request, not before sending it.  It
+	 * starts small (below malloc's mmap threshold: a one-answer command
+	 * pays no mmap/munmap) and doubles while lines are long (hex flash
+	 * data). */
+	if (l->cap - l->len < 8192) {
+		l->cap = l->cap ? l->cap * 2 : 16384;
+		l->buf = realloc(l->buf, l->cap);
+	}
 	struct pollfd p = {l->fd, POLLIN, 0};
 	int rc = poll(&p, 1, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? -1 : -2;
 	if (rc == 0)
 		return 0;
-	/* Starts small (below malloc's mmap threshold: a one-answer command
-	 * pays no mmap/munmap) and doubles while lines are long (hex flash data). */
-	if (l->cap - l->len < 8192) {
-		l->cap = l->cap ? l->cap * 2 : 16384;
-		l->buf = realloc(l->buf, l->cap);
-	}
 	ssize_t n = read(l->fd, l->buf + l->len, l->cap - l->len - 1);
 	if (n < 0)
 		return errno == EINTR ? -1 : (errno == EAGAIN ? 0 : -2);
@@ -153,6 +187,14 @@ int link_sock_read(struct link *l, link_resp_fn take, void *user, int timeout_ms
 	char *start = l->buf, *nl;
 	while ((nl = memchr(start, '\n', (size_t)(l->buf + l->len - start)))) {
 		*nl = 0;
+		if (l->plain && plain_answer(l, start, (size_t)(nl - start))) {
+			l->plain = NULL;
+			start = nl + 1;
+			got++;
+			continue;
+		}
+		if (!l->tok)
+			l->tok = json_tokener_new();
 		json_tokener_reset(l->tok);
 		json_object *o = json_tokener_parse_ex(l->tok, start, (int)(nl - start) + 1);
 		start = nl + 1;
@@ -170,7 +212,8 @@ int link_sock_read(struct link *l, link_resp_fn take, void *user, int timeout_ms
 		}
 	}
 	l->len -= (size_t)(start - l->buf);
-	memmove(l->buf, start, l->len);
+	if (l->len) /* the start of a line still on its way */
+		memmove(l->buf, start, l->len);
 	return got;
 }
 
@@ -222,23 +265,70 @@ static ssize_t send_with_fd(int sock, const char *p, size_t n, int fd)
 	return w;
 }
 
-/* Writes one request line (with fd passed if fd >= 0); 0 or
- * EXIT_UNREACHABLE with e set. */
-static int sock_send_fd(struct link *l, int id, const char *method, json_object *params, int fd,
-                        struct wisj_error *e)
+/* s as a JSON string, quotes included, at out, which has room for
+ * 6 * strlen(s) + 2 bytes; returns the length written (no NUL). */
+static size_t json_quote(char *out, const char *s)
 {
-	json_object *q = json_object_new_object();
-	json_object_object_add(q, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(q, "method", json_object_new_string(method));
-	if (params)
-		json_object_object_add(q, "params", json_object_get(params));
-	json_object_object_add(q, "id", json_object_new_int(id));
-	size_t n;
-	const char *s = json_object_to_json_string_length(q, JSON_C_TO_STRING_PLAIN, &n);
-	char *line = malloc(n + 1);
-	memcpy(line, s, n);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	*o++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c < 0x20) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o++ = '"';
+	return (size_t)(o - out);
+}
+
+char *link_json_strings(const char *key, int argc, char **argv)
+{
+	size_t cap = 6 * strlen(key) + 8;
+	for (int i = 0; i < argc; i++)
+		cap += 6 * strlen(argv[i]) + 3;
+	char *t = malloc(cap), *end = t;
+	*end++ = '{';
+	end += json_quote(end, key);
+	*end++ = ':';
+	*end++ = '[';
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			*end++ = ',';
+		end += json_quote(end, argv[i]);
+	}
+	memcpy(end, "]}", 3);
+	return t;
+}
+
+/* Writes one request line, params given as JSON text (ps, plen; NULL for
+ * none), with fd passed if fd >= 0; 0 or EXIT_UNREACHABLE with e set.  The
+ * envelope is printed around params: building a request object only to
+ * serialize it was a tenth of a one-call wisctl process. */
+static int sock_send_text(struct link *l, int id, const char *method, const char *ps, size_t plen,
+                          int fd, struct wisj_error *e)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":", mid[] = ",\"params\":";
+	size_t cap = sizeof head + 6 * strlen(method) + sizeof mid + plen + 24;
+	char *line = malloc(cap);
+	memcpy(line, head, sizeof head - 1);
+	size_t n = sizeof head - 1;
+	n += json_quote(line + n, method);
+	if (ps) {
+		memcpy(line + n, mid, sizeof mid - 1);
+		memcpy(line + n + sizeof mid - 1, ps, plen);
+		n += sizeof mid - 1 + plen;
+	}
+	n += id_tail(line + n, id);
 	line[n] = '\n';
-	json_object_put(q);
 	size_t off = 0;
 	while (off < n + 1) {
 		ssize_t w = fd >= 0 && off == 0 ? send_with_fd(l->fd, line, n + 1, fd)
@@ -255,6 +345,23 @@ static int sock_send_fd(struct link *l, int id, const char *method, json_object 
 	}
 	free(line);
 	return 0;
+}
+
+/* params' JSON text (owned by params) and its length; NULL for none. */
+static const char *params_text(json_object *params, size_t *len)
+{
+	*len = 0;
+	return params ? json_object_to_json_string_length(params, JSON_C_TO_STRING_PLAIN, len)
+	              : NULL;
+}
+
+/* sock_send_text with params as an object (NULL for none). */
+static int sock_send_fd(struct link *l, int id, const char *method, json_object *params, int fd,
+                        struct wisj_error *e)
+{
+	size_t plen;
+	const char *ps = params_text(params, &plen);
+	return sock_send_text(l, id, method, ps, plen, fd, e);
 }
 
 int link_sock_send(struct link *l, int id, const char *method, json_object *params,
@@ -286,11 +393,11 @@ int link_sock_answer(json_object *resp, json_object **result, struct wisj_error 
 	return exit_code_for(e->code);
 }
 
-static int sock_call(struct link *l, const char *method, json_object *params, json_object **result,
-                     struct wisj_error *e, unsigned timeout_ms)
+static int sock_call(struct link *l, const char *method, const char *ps, size_t plen,
+                     json_object **result, struct wisj_error *e, unsigned timeout_ms)
 {
 	int id = l->next_id++;
-	int rc0 = link_sock_send(l, id, method, params, e);
+	int rc0 = sock_send_text(l, id, method, ps, plen, -1, e);
 	if (rc0)
 		return rc0;
 	int64_t deadline = link_now_ms() + timeout_ms;
@@ -311,6 +418,8 @@ static int sock_call(struct link *l, const char *method, json_object *params, js
 		}
 		/* -1 (a signal): finish this call anyway; the caller checks the flag. */
 	}
+	if (!resp) /* link_call_print's printer took it */
+		return 0;
 	return link_sock_answer(resp, result, e);
 }
 
@@ -350,7 +459,36 @@ int link_call(struct link *l, const char *method, json_object *params, json_obje
 	*result = NULL;
 	if (l->dev)
 		return link_dev_call(l, method, params, result, e);
-	return sock_call(l, method, params, result, e, timeout_ms);
+	size_t plen;
+	const char *ps = params_text(params, &plen);
+	return sock_call(l, method, ps, plen, result, e, timeout_ms);
+}
+
+int link_call_print(struct link *l, const char *method, const char *params,
+                    bool (*print)(const char *result, size_t len, void *user), void *user,
+                    json_object **result, struct wisj_error *e, unsigned timeout_ms)
+{
+	if (l->dev)
+		return link_call_text(l, method, params, result, e, timeout_ms);
+	l->plain_id = l->next_id;
+	l->plain = print;
+	l->plain_user = user;
+	int rc = link_call_text(l, method, params, result, e, timeout_ms);
+	l->plain = NULL;
+	return rc;
+}
+
+int link_call_text(struct link *l, const char *method, const char *params, json_object **result,
+                   struct wisj_error *e, unsigned timeout_ms)
+{
+	*result = NULL;
+	if (!l->dev)
+		return sock_call(l, method, params, params ? strlen(params) : 0, result, e,
+		                 timeout_ms);
+	json_object *p = params ? json_tokener_parse(params) : NULL;
+	int rc = link_dev_call(l, method, p, result, e);
+	json_object_put(p);
+	return rc;
 }
 
 int link_next_event(struct link *l, json_object **out, int timeout_ms, char *err, size_t errlen)

@@ -40,6 +40,23 @@ void link_close(struct link *l);
 int link_call(struct link *l, const char *method, json_object *params, json_object **result,
               struct wisj_error *e, unsigned timeout_ms);
 
+/* link_call with params as JSON text (NULL for none): a command whose
+ * params are a few strings sends its request without making json-c
+ * objects first (with --device the text is parsed). */
+int link_call_text(struct link *l, const char *method, const char *params, json_object **result,
+                   struct wisj_error *e, unsigned timeout_ms);
+/* link_call_text for a command that can print a plain answer from its
+ * text: when wisd's answer is {"jsonrpc":"2.0","result":R,"id":N}, as it
+ * prints every success, print(R, length of R, user) is tried first; if it
+ * printed R (true) the call returns 0 with *result NULL, otherwise (and
+ * with --device) the answer is parsed and returned as link_call_text does.
+ * gpio get's answer costs no JSON objects that way. */
+int link_call_print(struct link *l, const char *method, const char *params,
+                    bool (*print)(const char *result, size_t len, void *user), void *user,
+                    json_object **result, struct wisj_error *e, unsigned timeout_ms);
+/* {"key":["argv[0]",...]} as JSON text for link_call_text (malloc'ed). */
+char *link_json_strings(const char *key, int argc, char **argv);
+
 /*
  * Calls of one method pipelined: requests 0..n-1, at most depth in flight
  * (a sliding window: a new one goes out as each answer comes).  make(i)

@@ -6,6 +6,7 @@
 #ifndef WISCTL_LINK_PRIV_H
 #define WISCTL_LINK_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "wisctl_link.h"
@@ -20,6 +21,11 @@ struct link {
 	size_t len, cap;
 	json_tokener *tok;
 	int next_id;
+	/* link_call_print: the answer to plain_id, if wisd printed it plain,
+	 * is offered as text to plain(..., plain_user) before it is parsed */
+	int plain_id;
+	bool (*plain)(const char *result, size_t len, void *user);
+	void *plain_user;
 	/* device */
 	wis_device *dev;
 	wisj_ctx *ctx;

@@ -6,6 +6,7 @@
 #define WISCTL_OUT_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* "key: value" lines for a flat object (arrays joined with ", "). */
@@ -16,6 +17,11 @@ void out_pins(FILE *f, json_object *result);
 void out_status(FILE *f, json_object *o);
 /* {"IO1":1,...} -> "IO1=1" lines. */
 void out_levels(FILE *f, json_object *result);
+/* The same from the result's text (len bytes at r), for
+ * link_call_print(..., file): true if r is {"NAME":LEVEL,...} with names
+ * free of escapes and repeats and levels plain digits, and was printed;
+ * false, having printed nothing, for anything else (json-c's turn). */
+bool out_levels_text(const char *r, size_t len, void *file);
 /* {"AIN0":{"millivolts":..}} -> "AIN0=1650mV" lines. */
 void out_adc(FILE *f, json_object *result);
 /* A gpio.edge notification as "SW1=0 falling 2026-11-30T01:02:03.123456"
