@@ -314,18 +314,27 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
                    void *user)
 {
 	wis__clear_error();
-	int rc = range_check(dev, "FLASH_READ", addr, len, READ_CHUNK);
-	if (rc < 0)
-		return rc;
+	if ((uint64_t)addr + len > UINT32_MAX)
+		return wis__fail(WIS_E_INVAL, "FLASH_READ: addr 0x%08x + %zu bytes passes 4 GiB",
+		                 addr, len);
 	if (len && !buf)
 		return wis__fail(WIS_E_INVAL, "FLASH_READ: buf is NULL");
-	/* One frame's worth is one FLASH_READ; more is one stream per 16 MiB. */
+	/* One frame's worth is one FLASH_READ; more is one stream per 16 MiB,
+	 * range-checked by the device itself (a read changes nothing, so no
+	 * FLASH_INFO round trip first). */
 	uint8_t *b = buf;
+	int rc = 0;
 	while (len > READ_CHUNK) {
 		size_t n = len < WIS_FLASH_STREAM_MAX ? len : WIS_FLASH_STREAM_MAX;
 		rc = read_streamed(dev, addr, b, n, cb, user);
-		if (rc == 1)
-			break; /* older firmware: the rest request by request */
+		if (rc == 1) {
+			/* Older firmware: the rest request by request, the whole
+			 * range checked first. */
+			rc = range_check(dev, "FLASH_READ", addr, len, READ_CHUNK);
+			if (rc < 0)
+				return rc;
+			break;
+		}
 		if (rc < 0)
 			return rc;
 		addr += (uint32_t)n, b += n, len -= n;

@@ -204,6 +204,10 @@ static void test_range(wis_device *dev)
 	CHECK_RC(wis_flash_read(dev, MIB - 8, b, 16, NULL, NULL), -WIS_ST_BAD_ARG);
 	CHECK(strstr(wis_last_error(), "past the end of the store (1048576 bytes)"));
 	CHECK_OK(wis_flash_read(dev, MIB - 16, b, 16, NULL, NULL));
+	static uint8_t big[8192]; /* a streamed read: the device checks the range */
+	CHECK_RC(wis_flash_read(dev, MIB - 4096, big, sizeof big, NULL, NULL), -WIS_ST_BAD_ARG);
+	CHECK(strstr(wis_last_error(), "past the end of the store (1048576 bytes)"));
+	CHECK_OK(wis_flash_read(dev, MIB - sizeof big, big, sizeof big, NULL, NULL));
 	uint8_t keep[4], now[4];
 	CHECK_OK(wis_flash_read(dev, MIB - 4, keep, 4, NULL, NULL));
 	memset(b, 0, sizeof b);
