@@ -16,9 +16,13 @@ Printed:
   subtracted, which leaves the time of the other KiB as the library's
   figure counts them (the comparison the target means);
 - the same with WISCTL_FLASH_STREAM=0: 1 KiB flash.read calls, hex in JSON,
-  16 in flight (the path before flash.stream).
+  16 in flight (the path before flash.stream);
+- CPU time per MiB of each process on both paths (from /proc and
+  getrusage, over 20 and 7 runs): where the time goes on a machine with
+  fewer cores than busy processes.
 """
 import os
+import resource
 import re
 import subprocess
 import sys
@@ -38,6 +42,28 @@ def best_of(n, fn):
     if os.environ.get("BENCH_VERBOSE"):
         print("  runs: " + ", ".join("%.4f" % t for t in times))
     return min(times)
+
+
+def cpu_ms(pid):
+    """User + system CPU time of a process so far, in ms."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
+def children_ms():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (r.ru_utime + r.ru_stime) * 1000.0
+
+
+def cpu_per_mib(n, mib, run, pids):
+    """CPU ms per MiB of each process in pids and of the children run
+    starts, over n runs (where the time goes: this machine has 2 cores)."""
+    before = [cpu_ms(p) for p in pids] + [children_ms()]
+    for _ in range(n):
+        run()
+    after = [cpu_ms(p) for p in pids] + [children_ms()]
+    return [(a - b) / (n * mib) for a, b in zip(after, before)]
 
 
 def wisctl_read(sock, size, out, env):
@@ -88,7 +114,15 @@ def main():
                     start = best_of(RUNS, lambda: wisctl_read(w.sock, 1024, back, env))
                     old = rows.get(label, (1e9, 1e9))
                     rows[label] = (min(old[0], whole), min(old[1], start))
+                if rnd == ROUNDS - 1:
+                    env = dict(os.environ)
+                    env.pop("WISCTL_FLASH_STREAM", None)
+                    cpu_w = cpu_per_mib(20, mib, lambda: wisctl_read(w.sock, size, back, env),
+                                        [sim.p.pid, w.p.pid])
                 assert w.stop() == 0
+            cpu_l = cpu_per_mib(7, 3 * mib, lambda: subprocess.run(
+                [BENCH, "--read", sim.link, str(kib)], check=True, capture_output=True,
+                timeout=120), [sim.p.pid])
             lib = mib / min(lib_t)
             rows = [(label, whole, start) for label, (whole, start) in rows.items()]
             print("library read %d KiB: %.2f MiB/s (%.4f s; device open, no "
@@ -100,6 +134,9 @@ def main():
                       "%.4f s for %d KiB (%.2f MiB/s, %.1f %%)"
                       % (kib, label, whole, mib / whole, 100 * mib / whole / lib, start, net,
                          kib - 1, (mib - 1 / 1024) / net, 100 * (mib - 1 / 1024) / net / lib))
+            print("CPU ms per MiB: library path: simulator %.1f, flash_bench %.1f (with its "
+                  "start); flash.stream path: simulator %.1f, wisd %.1f, wisctl %.1f (with its "
+                  "start)" % (cpu_l[0], cpu_l[1], cpu_w[0], cpu_w[1], cpu_w[2]))
         finally:
             sim.kill()
 
