@@ -136,7 +136,8 @@ static size_t id_tail(char *out, int id)
 	do
 		digits[n++] = (char)('0' + v % 10);
 	while (v /= 10);
-	memcpy(out, ",\"id\":", 6);
+	static const char key[6] = {',', '"', 'i', 'd', '"', ':'}; /* no NUL: a prefix */
+	memcpy(out, key, sizeof key);
 	for (size_t i = 0; i < n; i++)
 		out[6 + i] = digits[n - 1 - i];
 	out[6 + n] = '}';
@@ -278,7 +279,10 @@ static size_t json_quote(char *out, const char *s)
 			*o++ = '\\';
 			*o++ = (char)c;
 		} else if (c < 0x20) {
-			memcpy(o, "\\u00", 4);
+			o[0] = '\\';
+			o[1] = 'u';
+			o[2] = '0';
+			o[3] = '0';
 			o[4] = hex[c >> 4];
 			o[5] = hex[c & 15];
 			o += 6;
