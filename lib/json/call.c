@@ -14,54 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "wisjson_int.h"
-
-/* Room for a result printed as text (complete_text); a longer one is built
- * as an object. */
-#define WISJ_TEXT_MAX 512
-
-struct part {
-	const struct wisj_method *m;
-	json_object *params;
-	int first, n;
-};
-
-struct wisj_call {
-	struct wisj_call *next;
-	wisj_ctx *ctx;
-	const struct wisj_method *m; /* NULL for wisj_raw */
-	json_object *params;         /* normalised params (owned reference) */
-	wisj_done_cb cb;
-	wisj_text_cb text; /* NULL: results as objects only */
-	void *user;
-	bool as_batch, stop_on_error;
-	struct part *parts; /* batch method only */
-	int nparts;
-	wis_batch *b;
-	wis_device *dev;   /* the device it was sent to: still valid while its
-	                    * completion runs, even inside wis_close() */
-	int64_t queued_ms; /* when it started waiting for window room, 0 if never */
-	struct wisj_plan plan;
-};
-
-struct wisj_ctx {
-	wis_device *dev;
-	unsigned timeout_ms;
-	unsigned queue_limit;
-	unsigned queued, inflight;
-	struct wisj_call *head, *tail;
-	wisj_guard_cb guard;
-	void *guard_user;
-	wisj_observe_cb observe;
-	void *observe_user;
-	bool pumping;
-	char radio_region[8]; /* radio.c's regional rules */
-	/* Calls kept for reuse: a call is 3 KiB, and a malloc and free of
-	 * that size per request cost glibc more than the rest of it. */
-	struct wisj_call *spare;
-	unsigned nspare;
-};
-#define SPARE_MAX 32
+#include "call_int.h"
 
 /* A zeroed call, but for its plan's steps and buffer: 3 KiB that
  * wisj_plan_add() fills before anything reads them, and that zeroing cost
@@ -298,7 +251,7 @@ static void complete(struct wisj_call *k, const struct wisj_res *r)
 	} else if (k->parts) {
 		json_object *a = json_object_new_array();
 		for (int i = 0; i < k->nparts; i++) {
-			struct part *p = &k->parts[i];
+			struct wisj_part *p = &k->parts[i];
 			struct wisj_error pe = {0};
 			json_object *o = json_object_new_object(),
 			            *pr = finish_method(dev, p->m, p->params,
@@ -497,93 +450,6 @@ static void submit(wisj_ctx *c, struct wisj_call *k)
 	c->queued++;
 }
 
-/* ---- planning ------------------------------------------------------------- */
-
-/* Method that planned step i of k. */
-static const struct wisj_method *step_method(const struct wisj_call *k, int i)
-{
-	for (int p = 0; p < k->nparts; p++)
-		if (i >= k->parts[p].first && i < k->parts[p].first + k->parts[p].n)
-			return k->parts[p].m;
-	return k->m;
-}
-
-static bool method_has_op(const struct wisj_method *m, uint16_t op)
-{
-	for (int i = 0; i < WISJ_METHOD_OPS && m->ops[i]; i++)
-		if (m->ops[i] == op)
-			return true;
-	return false;
-}
-
-/* Every step must be an opcode its method declares (so the method's
- * permission class in rpc.discover is true), and the guard may refuse. */
-static int guard_steps(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
-{
-	for (int i = 0; i < k->plan.n; i++) {
-		const struct wisj_step *s = &k->plan.steps[i];
-		const struct wisj_method *m = step_method(k, i);
-		if (m && !method_has_op(m, s->op->opcode)) {
-			wisj_error_set(e, WISJ_INTERNAL_ERROR,
-			               "%s planned %s, not in its table row", m->name, s->op->name);
-			return -1;
-		}
-		if (c->guard && c->guard(c->guard_user, k->user, s->op, s->res, e) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int plan_batch(wisj_ctx *c, struct wisj_call *k, struct wisj_error *e)
-{
-	json_object *steps = NULL, *soe = NULL;
-	json_object_object_get_ex(k->params, "steps", &steps);
-	if (json_object_object_get_ex(k->params, "stop_on_error", &soe))
-		k->stop_on_error = json_object_get_boolean(soe);
-	size_t n = json_object_array_length(steps);
-	k->parts = calloc(n, sizeof *k->parts);
-	if (!k->parts) {
-		wisj_error_set(e, WISJ_INTERNAL_ERROR, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *st = json_object_array_get_idx(steps, i), *mn, *pa = NULL;
-		json_object_object_get_ex(st, "method", &mn);
-		json_object_object_get_ex(st, "params", &pa);
-		const char *name = json_object_get_string(mn);
-		/* A NUL inside the name must not make "system.ping\u0000zz" match. */
-		const struct wisj_method *m =
-		    name && strlen(name) == (size_t)json_object_get_string_len(mn)
-		        ? wisj_method_find(name)
-		        : NULL;
-		if (!m || !(m->flags & WISJ_M_BATCHABLE)) {
-			wisj_error_set(e, WISJ_INVALID_PARAMS, "batch step %zu: %s%s", i, name,
-			               m ? " cannot be a batch step" : " is not a method");
-			return -1;
-		}
-		struct part *p = &k->parts[k->nparts];
-		p->params = wisj_params_check(m, pa, e);
-		if (!p->params)
-			goto step_fail;
-		k->nparts++;
-		p->m = m;
-		p->first = k->plan.n;
-		k->plan.m = m;
-		k->plan.ctx = c;
-		if (m->plan(c->dev, p->params, &k->plan, e) < 0)
-			goto step_fail;
-		p->n = k->plan.n - p->first;
-		continue;
-	step_fail : {
-		char msg[sizeof e->message];
-		memcpy(msg, e->message, sizeof msg);
-		wisj_error_set(e, e->code, "batch step %zu (%s): %s", i, name, msg);
-		return -1;
-	}
-	}
-	return 0;
-}
-
 void wisj_invoke(wisj_ctx *c, const wisj_method *m, json_object *params, wisj_done_cb cb,
                  void *user)
 {
@@ -629,11 +495,11 @@ void wisj_invoke_text(wisj_ctx *c, const wisj_method *m, json_object *params, wi
 	k->user = user;
 	k->plan.m = m;
 	k->plan.ctx = c;
-	int rc =
-	    (m->flags & WISJ_M__BATCH) ? plan_batch(c, k, &e) : m->plan(c->dev, np, &k->plan, &e);
+	int rc = (m->flags & WISJ_M__BATCH) ? wisj_call_plan_batch(c, k, &e)
+	                                    : m->plan(c->dev, np, &k->plan, &e);
 	if (!k->parts)
 		k->stop_on_error = true;
-	if (rc < 0 || guard_steps(c, k, &e) < 0) {
+	if (rc < 0 || wisj_call_guard(c, k, &e) < 0) {
 		fail_call(k, &e);
 		return;
 	}
