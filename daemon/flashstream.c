@@ -59,9 +59,9 @@ struct fstream {
 	wis_device *dev;
 	uv_pipe_t *out;
 	uv_timer_t retry;
-	uv_check_t flush;                /* writes the ready buffers once per loop pass */
-	struct buf *ready, **ready_tail; /* in order, not yet written */
-	struct buf *tail;                /* ready's last, which parts fill up */
+	uv_check_t flush;  /* writes the ready buffers once per loop pass */
+	struct buf *ready; /* in order, not yet written */
+	struct buf *tail;  /* ready's last, which parts fill up */
 	size_t ready_bytes;
 	uint32_t addr, len;
 	uint32_t delivered; /* bytes received in order (and summed) */
@@ -273,12 +273,10 @@ static void on_flush(uv_check_t *h)
 		last->next = NULL;
 	s->ready = k;
 	s->ready_bytes -= b->bytes;
-	if (!k) {
-		s->ready_tail = &s->ready;
+	if (!k)
 		s->tail = NULL;
-	} else {
+	else
 		uv_check_start(h, on_flush);
-	}
 	int rc = uv_write(&b->w, (uv_stream_t *)s->out, bufs, n, on_written);
 	if (rc < 0) {
 		uint32_t off = b->off;
@@ -305,8 +303,10 @@ static struct buf *tail_with_room(struct fstream *s)
 	t->next = NULL;
 	t->off = s->delivered;
 	t->len = 0;
-	*s->ready_tail = t;
-	s->ready_tail = &t->next;
+	if (s->tail)
+		s->tail->next = t;
+	else
+		s->ready = t;
 	s->tail = t;
 	return t;
 }
@@ -539,7 +539,6 @@ void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params,
 	                      .len = (uint32_t)len,
 	                      .refs = 4 /* answer, out, retry, flush */};
 	p->data = s;
-	s->ready_tail = &s->ready;
 	uv_timer_init(d->loop, &s->retry);
 	s->retry.data = s;
 	uv_check_init(d->loop, &s->flush);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "jsonfast.h"
+#include "wisjson.h"
 
 struct rd {
 	const char *p, *end;
@@ -310,55 +311,8 @@ void jsonfast_put(struct jsonfast_buf *b, const char *s, size_t n)
 
 static void put_string(struct jsonfast_buf *b, const char *s, size_t n)
 {
-	/* Worst case \u00XX for every byte. */
-	if (!jsonfast_reserve(b, 6 * n + 2))
-		return;
-	static const char hex[] = "0123456789abcdef";
-	char *o = b->p + b->len;
-	*o++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		switch (c) {
-		case '\b':
-			esc = "\\b";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\f':
-			esc = "\\f";
-			break;
-		case '"':
-			esc = "\\\"";
-			break;
-		case '\\':
-			esc = "\\\\";
-			break;
-		default:
-			if (c < 0x20) {
-				/* 4 of the escape's 6 bytes: not a string */
-				// NOLINTNEXTLINE(bugprone-not-null-terminated-result)
-				memcpy(o, "\\u00", 4);
-				o[4] = hex[c >> 4];
-				o[5] = hex[c & 15];
-				o += 6;
-			} else {
-				*o++ = (char)c;
-			}
-			continue;
-		}
-		*o++ = esc[0];
-		*o++ = esc[1];
-	}
-	*o++ = '"';
-	b->len = (size_t)(o - b->p);
+	if (jsonfast_reserve(b, 6 * n + 2))
+		b->len += wisj_quote(b->p + b->len, s, n);
 }
 
 static void put_int(struct jsonfast_buf *b, int64_t v)

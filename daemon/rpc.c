@@ -216,6 +216,20 @@ static void finish(struct rpc_req *r, json_object *resp)
 	spares_give(&d->spare_reqs, r);
 }
 
+/* The answer was printed into the client's output (outq_send_result*):
+ * done, unless it was larger than max_answer (big: its size), when an error
+ * goes instead. */
+static void finish_printed(struct rpc_req *r, size_t big)
+{
+	if (!big) {
+		finish(r, NULL);
+		return;
+	}
+	struct wisj_error e = {0};
+	too_big_error(&e, r->c, big);
+	finish(r, make_error(req_id(r), &e));
+}
+
 static void on_result(void *user, json_object *result, struct wisj_error *err)
 {
 	struct rpc_req *r = user;
@@ -231,13 +245,7 @@ static void on_result(void *user, json_object *result, struct wisj_error *err)
 		size_t big = outq_send_result(r->c, r->id, r->id_text, r->id_len, result,
 		                              r->c->d->cfg.max_answer);
 		json_object_put(result);
-		if (big) {
-			struct wisj_error e = {0};
-			too_big_error(&e, r->c, big);
-			finish(r, make_error(req_id(r), &e));
-			return;
-		}
-		finish(r, NULL);
+		finish_printed(r, big);
 		return;
 	}
 	req_id(r);
@@ -259,13 +267,7 @@ static void on_text(void *user, const char *json, size_t len)
 	size_t big = r->notification ? 0
 	                             : outq_send_result_text(r->c, r->id, r->id_text, r->id_len,
 	                                                     json, len, r->c->d->cfg.max_answer);
-	if (big) {
-		struct wisj_error e = {0};
-		too_big_error(&e, r->c, big);
-		finish(r, make_error(req_id(r), &e));
-		return;
-	}
-	finish(r, NULL);
+	finish_printed(r, big);
 }
 
 /* ---- subscriptions -------------------------------------------------------------- */

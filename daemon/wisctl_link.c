@@ -270,28 +270,7 @@ static ssize_t send_with_fd(int sock, const char *p, size_t n, int fd)
  * 6 * strlen(s) + 2 bytes; returns the length written (no NUL). */
 static size_t json_quote(char *out, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	char *o = out;
-	*o++ = '"';
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			*o++ = '\\';
-			*o++ = (char)c;
-		} else if (c < 0x20) {
-			o[0] = '\\';
-			o[1] = 'u';
-			o[2] = '0';
-			o[3] = '0';
-			o[4] = hex[c >> 4];
-			o[5] = hex[c & 15];
-			o += 6;
-		} else {
-			*o++ = (char)c;
-		}
-	}
-	*o++ = '"';
-	return (size_t)(o - out);
+	return wisj_quote(out, s, strlen(s));
 }
 
 char *link_json_strings(const char *key, int argc, char **argv)

@@ -232,6 +232,10 @@ struct wisj_span {
 	size_t start, len;
 };
 void wisj_id_spans(const char *s, size_t len, struct wisj_span *out, size_t n);
+/* s[0..n) as a JSON string, quotes included, at out (room for 6 * n + 2
+ * bytes: \u00XX at worst); the length written, no NUL.  Escapes as json-c
+ * prints (PLAIN | NOSLASHESCAPE). */
+size_t wisj_quote(char *out, const char *s, size_t n);
 /* A JSON value standing for v that prints as text (v's exact spelling). */
 json_object *wisj_raw_json(json_object *v, const char *text, size_t len);
 
