@@ -128,6 +128,7 @@ static void service(struct devmgr *m)
 	if (m->st != D_UP)
 		return;
 	int rc = wis_process(m->dev);
+	wisj_ctx_complete(m->d->jctx); /* answers wis_process() left to us */
 	if (rc == WIS_E_DISCONNECTED) {
 		lost(m, "link closed");
 		return;
@@ -166,6 +167,8 @@ static void on_io_timer(uv_timer_t *t)
 static void on_event(wis_device *dev, const struct wis_event *ev, void *user)
 {
 	struct devmgr *m = user;
+	/* The answers that came before it on the link go out before it. */
+	wisj_ctx_complete(m->d->jctx);
 	if (ev->type == WIS_EV_RESET) {
 		/* Handled after wis_process returns: re-apply sends requests. */
 		m->reset_seen = true;

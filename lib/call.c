@@ -373,11 +373,11 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 		timeout_ms = wis__default_timeout(dev, opcode, req, len);
 	pthread_mutex_lock(&dev->mu);
 	if (dev->dead || dev->closing || dev->used >= dev->window) {
-		rc = dev->dead ? wis__fail(WIS_E_DISCONNECTED, "%s: link to %s is gone",
-		                           wis_op_name(opcode), dev->path)
-		     : dev->closing
-		         ? wis__fail(WIS_E_CLOSED, "device is being closed")
-		         : wis__fail(WIS_E_WINDOW_FULL, "%u calls already in flight", dev->used);
+		rc = dev->dead      ? wis__fail(WIS_E_DISCONNECTED, "%s: link to %s is gone",
+		                                wis_op_name(opcode), dev->path)
+		     : dev->closing ? wis__fail(WIS_E_CLOSED, "device is being closed")
+		                    : wis__fail_text(WIS_E_WINDOW_FULL,
+		                                     "every slot of the window is in flight");
 		pthread_mutex_unlock(&dev->mu);
 		return rc;
 	}

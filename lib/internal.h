@@ -163,6 +163,9 @@ void wis__radio_event(struct wis_event *ev, const union wis_val *v);
 /* error.c */
 int wis__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wis__set_detail(const char *text, size_t len);
+/* wis__fail with a fixed text, for errors an event loop meets in its
+ * normal course (a full window): no formatting on that path. */
+#define wis__fail_text(code, text) (wis__set_detail((text), sizeof(text) - 1), (code))
 void wis__clear_error(void);
 /* wis_op_name(): lib/proto/ops.h */
 

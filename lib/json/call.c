@@ -107,6 +107,7 @@ void wisj_ctx_free(wisj_ctx *c)
 {
 	if (!c)
 		return;
+	wisj_ctx_complete(c);
 	fail_queue(c, WISJ_SHUTTING_DOWN, "shutting down");
 	while (c->spare) {
 		struct wisj_call *k = c->spare;
@@ -123,6 +124,7 @@ void wisj_ctx_cancel_queued(wisj_ctx *c, int code, const char *msg)
 
 void wisj_ctx_set_device(wisj_ctx *c, wis_device *dev)
 {
+	wisj_ctx_complete(c); /* while the device they came from is still open */
 	c->dev = dev;
 	if (!dev)
 		fail_queue(c, WISJ_UNAVAILABLE, "device went away before the request was sent");
@@ -279,13 +281,10 @@ static void complete(struct wisj_call *k, const struct wisj_res *r)
 
 static void pump(wisj_ctx *c);
 
-static void on_done(wis_device *dev, int status, const uint8_t *payload, size_t len, void *user)
+/* The answer's results built and handed to the caller. */
+static void finish_answer(struct wisj_call *k, int status, const uint8_t *payload, size_t len)
 {
-	(void)dev;
-	struct wisj_call *k = user;
-	wisj_ctx *c = k->ctx;
 	struct wisj_res r[WISJ_MAX_STEPS];
-	c->inflight--;
 	if (k->b) {
 		int rc = status < 0 ? status : wis_batch_parse(k->b, payload, len);
 		for (int i = 0; i < k->plan.n; i++) {
@@ -304,7 +303,6 @@ static void on_done(wis_device *dev, int status, const uint8_t *payload, size_t 
 			struct wisj_error e = {0};
 			step_error(&r[0], &e);
 			fail_call(k, &e);
-			pump(c);
 			return;
 		}
 	} else {
@@ -313,6 +311,49 @@ static void on_done(wis_device *dev, int status, const uint8_t *payload, size_t 
 		r[0].len = len;
 	}
 	complete(k, r);
+}
+
+void wisj_ctx_complete(wisj_ctx *c)
+{
+	while (c->done_head) {
+		struct wisj_call *k = c->done_head;
+		c->done_head = k->done_next;
+		if (!c->done_head)
+			c->done_tail = NULL;
+		finish_answer(k, k->status, k->resp, k->resp_len);
+	}
+}
+
+/*
+ * An answer inside wis_process(): its successor in the queue is sent first
+ * (the library writes what callbacks send when wis_process() returns), and
+ * the answer is only kept, to be completed by wisj_ctx_complete() after
+ * that write.  So the module has its next requests while the results are
+ * built and printed, rather than after all of a pass's answers were.
+ * A failure completes at once, after the answers kept before it (order
+ * kept; inside wis_close() the device is still valid only now).
+ */
+static void on_done(wis_device *dev, int status, const uint8_t *payload, size_t len, void *user)
+{
+	(void)dev;
+	struct wisj_call *k = user;
+	wisj_ctx *c = k->ctx;
+	c->inflight--;
+	if (status >= 0 && len <= sizeof k->resp) {
+		k->status = status;
+		k->resp_len = len;
+		memcpy(k->resp, payload, len);
+		k->done_next = NULL;
+		if (c->done_tail)
+			c->done_tail->done_next = k;
+		else
+			c->done_head = k;
+		c->done_tail = k;
+		pump(c);
+		return;
+	}
+	wisj_ctx_complete(c);
+	finish_answer(k, status, payload, len);
 	pump(c);
 }
 
@@ -413,6 +454,7 @@ static void pump(wisj_ctx *c)
 void wisj_ctx_pump(wisj_ctx *c)
 {
 	pump(c);
+	wisj_ctx_complete(c);
 }
 
 static void submit(wisj_ctx *c, struct wisj_call *k)

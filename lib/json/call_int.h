@@ -30,10 +30,16 @@ struct wisj_call {
 	struct wisj_part *parts; /* batch method only */
 	int nparts;
 	wis_batch *b;
-	wis_device *dev;   /* the device it was sent to: still valid while its
-	                    * completion runs, even inside wis_close() */
-	int64_t queued_ms; /* when it started waiting for window room, 0 if never */
+	wis_device *dev;             /* the device it was sent to: still valid while its
+	                              * completion runs, even inside wis_close() */
+	int64_t queued_ms;           /* when it started waiting for window room, 0 if never */
+	struct wisj_call *done_next; /* in ctx's list of answers not yet completed */
 	struct wisj_plan plan;
+	/* The module's answer, kept from on_done() until wisj_ctx_complete()
+	 * (not zeroed by call_new: written before it is read). */
+	int status;
+	size_t resp_len;
+	uint8_t resp[WIS_MAX_PAYLOAD];
 };
 
 struct wisj_ctx {
@@ -47,6 +53,9 @@ struct wisj_ctx {
 	wisj_observe_cb observe;
 	void *observe_user;
 	bool pumping;
+	/* Answers that came in during wis_process(), completed (results
+	 * built, callbacks run) after it returns: see on_done(). */
+	struct wisj_call *done_head, *done_tail;
 	char radio_region[8]; /* radio.c's regional rules */
 	/* Calls kept for reuse: a call is 3 KiB, and a malloc and free of
 	 * that size per request cost glibc more than the rest of it. */

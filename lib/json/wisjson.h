@@ -208,6 +208,12 @@ void wisj_invoke_text(wisj_ctx *c, const wisj_method *m, json_object *params, wi
  * timeout or disconnect is reused at once. */
 void wisj_ctx_pump(wisj_ctx *c);
 
+/* Completes the answers that came in during wis_process() (their results
+ * built, their callbacks run), in the order they came; wisj_ctx_pump()
+ * does this too.  Call it after wis_process() before anything that needs
+ * them done (events that followed them on the link, closing the device). */
+void wisj_ctx_complete(wisj_ctx *c);
+
 /* Send a raw request through the same queue (used to re-apply state). */
 void wisj_raw(wisj_ctx *c, uint16_t opcode, const uint8_t *req, size_t len, wisj_done_cb cb,
               void *user);
