@@ -92,7 +92,7 @@ void sim_module_reset(struct sim *s, uint8_t cause)
 	}
 	sim_fault_drop_rx(s);
 	sim_link_flush(s); /* the RESET response leaves before the reset */
-	s->hw.txlen = 0;
+	simhal_tx_clear(&s->hw);
 	simhal_pins_reset(&s->hw);
 	wisfw_core_init(&s->core, &s->hw.hal);
 	wisfw_core_boot(&s->core, cause, NULL);
@@ -260,7 +260,7 @@ static void run_loop(struct sim *s)
 			/* Not while stalled: the link is writable but takes nothing
 			 * (a streamed answer would spin the loop); the stall's end
 			 * is a deadline of wait_for. */
-			bool out = (wisfw_core_tx_pending(&s->core) || s->hw.txlen ||
+			bool out = (wisfw_core_tx_pending(&s->core) || simhal_tx_pending(&s->hw) ||
 			            sim_fault_want_write(s)) &&
 			           !sim_fault_stalled(s);
 			sim_watch_events(

@@ -144,9 +144,7 @@ bool sim_fault_tx(struct sim *s, bool *handled)
 	*handled = active(f);
 	if (!*handled)
 		return true;
-	size_t took = push(s, &f->tx, s->hw.txbuf, s->hw.txlen);
-	memmove(s->hw.txbuf, s->hw.txbuf + took, s->hw.txlen - took);
-	s->hw.txlen -= took;
+	simhal_tx_took(&s->hw, push(s, &f->tx, simhal_tx_head(&s->hw), simhal_tx_pending(&s->hw)));
 	size_t m = releasable(s, &f->tx);
 	size_t off = 0;
 	while (off < m && s->link_fd >= 0) {
@@ -166,7 +164,7 @@ bool sim_fault_tx(struct sim *s, bool *handled)
 	if (s->link_fd < 0)
 		off = f->tx.len; /* nobody to send to */
 	consume(&f->tx, off > f->tx.len ? f->tx.len : off);
-	return s->hw.txlen == 0 && f->tx.len == 0;
+	return simhal_tx_pending(&s->hw) == 0 && f->tx.len == 0;
 }
 
 bool sim_fault_want_read(const struct sim *s)
@@ -219,7 +217,7 @@ static int vanish(struct sim *s, uint32_t ms)
 	f->was_link_path = s->link_made ? s->link_path : NULL;
 	sim_link_close(s);
 	f->rx.len = f->tx.len = f->rx.free_len = f->tx.free_len = 0;
-	s->hw.txlen = 0;
+	simhal_tx_clear(&s->hw);
 	wisfw_core_tx_discard(&s->core);
 	f->back_at = simhal_now(&s->hw) + (uint64_t)ms * 1000 + 1;
 	f->n_vanished++;

@@ -196,7 +196,7 @@ void sim_link_close(struct sim *s)
 
 void sim_link_drop(struct sim *s)
 {
-	s->hw.txlen = 0;
+	simhal_tx_clear(&s->hw);
 	wisfw_core_tx_discard(&s->core);
 }
 
@@ -206,11 +206,12 @@ bool sim_link_flush(struct sim *s)
 	bool done = sim_fault_tx(s, &faults);
 	if (faults)
 		return done;
-	size_t off = 0;
-	while (off < s->hw.txlen && s->link_fd >= 0) {
-		size_t n = s->hw.txlen - off;
-		ssize_t r = s->tcp_port >= 0 ? send(s->link_fd, s->hw.txbuf + off, n, MSG_NOSIGNAL)
-		                             : write(s->link_fd, s->hw.txbuf + off, n);
+	const uint8_t *p = simhal_tx_head(&s->hw);
+	size_t len = simhal_tx_pending(&s->hw), off = 0;
+	while (off < len && s->link_fd >= 0) {
+		size_t n = len - off;
+		ssize_t r = s->tcp_port >= 0 ? send(s->link_fd, p + off, n, MSG_NOSIGNAL)
+		                             : write(s->link_fd, p + off, n);
 		if (r > 0) {
 			off += (size_t)r;
 			continue;
@@ -218,12 +219,11 @@ bool sim_link_flush(struct sim *s)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno != EAGAIN) {
-			off = s->hw.txlen; /* link gone: the disconnect path cleans up */
+			off = len; /* link gone: the disconnect path cleans up */
 			break;
 		}
 		break; /* full: the rest goes when the link is writable */
 	}
-	memmove(s->hw.txbuf, s->hw.txbuf + off, s->hw.txlen - off);
-	s->hw.txlen -= off;
-	return s->hw.txlen == 0;
+	simhal_tx_took(&s->hw, off);
+	return simhal_tx_pending(&s->hw) == 0;
 }

@@ -279,6 +279,11 @@ static int h_tx(void *ctx, const uint8_t *p, size_t n)
 	} else {
 		if (s->txlen + n > sizeof s->txbuf && s->drain)
 			s->drain(s->user);
+		if (s->txlen + n > sizeof s->txbuf && s->txoff) {
+			memmove(s->txbuf, s->txbuf + s->txoff, s->txlen - s->txoff);
+			s->txlen -= s->txoff;
+			s->txoff = 0;
+		}
 		size_t room = sizeof s->txbuf - s->txlen;
 		if (n > room)
 			n = room;

@@ -78,8 +78,11 @@ struct simhal {
 	bool link_up;    /* false: tx reports the link down */
 	long tx_budget;  /* bytes the link still takes; < 0: unlimited */
 	size_t tx_chunk; /* most bytes one tx call takes; 0: unlimited */
+	/* What waits is txbuf[txoff, txlen): a partial write advances txoff
+	 * (a pty takes a few KiB at a time) and the rest moves to the front
+	 * only when new bytes need the room (simhal_tx_*() below). */
 	uint8_t txbuf[SIMHAL_TXBUF];
-	size_t txlen;
+	size_t txoff, txlen;
 	/* Called with what tx accepted, instead of buffering (tests). */
 	void (*sink)(void *user, const uint8_t *p, size_t n);
 	/* Called when txbuf is full, to write it out (wisrpc-sim). */
@@ -174,5 +177,28 @@ void simhal_i2c_init(struct simhal *s);
  * (dropped and counted beyond its buffer; nothing while unconfigured). */
 void simhal_uart_init(struct simhal *s);
 size_t simhal_uart_inject(struct simhal *s, uint8_t port, const uint8_t *p, size_t n);
+
+/* The bytes waiting in the tx buffer, how many, and taking n of them. */
+static inline const uint8_t *simhal_tx_head(const struct simhal *s)
+{
+	return s->txbuf + s->txoff;
+}
+
+static inline size_t simhal_tx_pending(const struct simhal *s)
+{
+	return s->txlen - s->txoff;
+}
+
+static inline void simhal_tx_took(struct simhal *s, size_t n)
+{
+	s->txoff += n;
+	if (s->txoff >= s->txlen)
+		s->txoff = s->txlen = 0;
+}
+
+static inline void simhal_tx_clear(struct simhal *s)
+{
+	s->txoff = s->txlen = 0;
+}
 
 #endif

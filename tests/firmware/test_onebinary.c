@@ -45,15 +45,14 @@ static void *device(void *arg)
 				wisfw_core_rx(&core, b, (size_t)r);
 		}
 		wisfw_core_poll(&core, simhal_now(&hw));
-		size_t off = 0;
-		while (off < hw.txlen) {
-			ssize_t w = write(master, hw.txbuf + off, hw.txlen - off);
+		size_t off = 0, len = simhal_tx_pending(&hw);
+		while (off < len) {
+			ssize_t w = write(master, simhal_tx_head(&hw) + off, len - off);
 			if (w <= 0)
 				break;
 			off += (size_t)w;
 		}
-		memmove(hw.txbuf, hw.txbuf + off, hw.txlen - off);
-		hw.txlen -= off;
+		simhal_tx_took(&hw, off);
 	}
 	return NULL;
 }

@@ -32,9 +32,9 @@ static struct {
 static void flush(void *user)
 {
 	(void)user;
-	size_t off = 0;
-	while (off < M.hw.txlen) {
-		ssize_t r = write(M.master, M.hw.txbuf + off, M.hw.txlen - off);
+	size_t off = 0, len = simhal_tx_pending(&M.hw);
+	while (off < len) {
+		ssize_t r = write(M.master, simhal_tx_head(&M.hw) + off, len - off);
 		if (r > 0)
 			off += (size_t)r;
 		else if (r < 0 && errno == EINTR)
@@ -48,7 +48,7 @@ static void flush(void *user)
 			break;
 		}
 	}
-	M.hw.txlen = 0;
+	simhal_tx_clear(&M.hw);
 }
 
 static void module_reset(void)
