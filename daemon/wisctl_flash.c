@@ -39,7 +39,10 @@ int flash_parse_size(const char *s, uint32_t *out)
 
 void flash_progress(struct opts *o, uint64_t done, uint64_t total)
 {
-	if (o->json || !isatty(2) || !total)
+	static int tty = -1; /* asked once: this runs per pipe read */
+	if (tty < 0)
+		tty = isatty(2);
+	if (o->json || !tty || !total)
 		return;
 	int w = (int)(done * 40 / total);
 	fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%llu bytes", w,

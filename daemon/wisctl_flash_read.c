@@ -115,8 +115,15 @@ static int sread_data(struct sread *r, int fd)
 	}
 	if ((uint64_t)r->got + (uint64_t)n > r->len)
 		return -1;
-	if (fwrite(buf, 1, (size_t)n, r->f) != (size_t)n)
-		r->out_err = true;
+	/* Straight to the fd, one write per pipe read: through stdio a large
+	 * write is split at its buffer (nothing else writes to f before this). */
+	for (ssize_t off = 0; off < n && !r->out_err;) {
+		ssize_t w = write(fileno(r->f), buf + off, (size_t)(n - off));
+		if (w > 0)
+			off += w;
+		else if (w < 0 && errno != EINTR)
+			r->out_err = true;
+	}
 	r->crc = wis_flash_crc32(r->crc, buf, (size_t)n);
 	r->got += (uint32_t)n;
 	if (r->f != stdout)
