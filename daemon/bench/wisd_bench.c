@@ -14,7 +14,9 @@
  *   2. wisd's RSS with 100 idle clients and with 100 subscribers after a
  *      burst of gpio edges has been delivered to all of them;
  *   3. requests/s through wisd with 1, 16 and 64 clients, each keeping 8
- *      requests in flight (system.ping, a device round trip each), and
+ *      requests in flight (system.ping, a device round trip each), each
+ *      client a thread, and 16 clients driven from one thread by epoll (a
+ *      negative count in CLIENTS: -16), and
  *      wisd's peak RSS over the whole run; and for each run the CPU time
  *      per request of the benchmark's clients, wisd and the simulator, and
  *      their voluntary context switches per request (where the wall time
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -174,6 +177,8 @@ struct tp {
  * client's requests (the kernel wakes the socket's sleepers when room to
  * write frees up, and read() sleeps for any wake-up), which doubled the
  * client's wake-ups and made wisd's reads pay for them. */
+static int count_lines(struct reader *r, int *bad);
+
 static int take_lines(int fd, struct reader *r, int *bad)
 {
 	while (!memchr(r->buf, '\n', r->len)) {
@@ -185,6 +190,12 @@ static int take_lines(int fd, struct reader *r, int *bad)
 			die("read from wisd");
 		r->len += (size_t)got;
 	}
+	return count_lines(r, bad);
+}
+
+/* Takes the complete lines in r (see take_lines). */
+static int count_lines(struct reader *r, int *bad)
+{
 	int n = 0;
 	char *start = r->buf, *nl;
 	while ((nl = memchr(start, '\n', (size_t)(r->buf + r->len - start)))) {
@@ -223,6 +234,60 @@ static void *tp_client(void *arg)
 	close(fd);
 	free(r);
 	return NULL;
+}
+
+/* The same clients driven from one thread by epoll, as an event-loop
+ * program with many connections (or the issue's "independent single-thread
+ * client") does: one wake-up serves every connection that has answers. */
+static double throughput_one_thread(const char *sock, int nclients, double secs, int *bad,
+                                    long *answered)
+{
+	enum { DEPTH = 8 };
+	char burst[sizeof ping * DEPTH];
+	for (int i = 0; i < DEPTH; i++)
+		memcpy(burst + i * (sizeof ping - 1), ping, sizeof ping - 1);
+	int ep = epoll_create1(EPOLL_CLOEXEC), fds[64], out[64];
+	struct reader *rs = calloc((size_t)nclients, sizeof *rs);
+	if (ep < 0 || !rs)
+		die("epoll_create1");
+	for (int i = 0; i < nclients; i++) {
+		fds[i] = connect_to(sock);
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			die("epoll_ctl");
+	}
+	long done = 0;
+	double start = now_us(), end = start + secs * 1e6;
+	for (int i = 0; i < nclients; i++) {
+		send_all(fds[i], burst, DEPTH * (sizeof ping - 1));
+		out[i] = DEPTH;
+	}
+	while (now_us() < end) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(ep, evs, 64, 100);
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait");
+		for (int e = 0; e < n; e++) {
+			int i = (int)evs[e].data.u32;
+			struct reader *r = &rs[i];
+			ssize_t got = read(fds[i], r->buf + r->len, sizeof r->buf - r->len - 1);
+			if (got <= 0)
+				die("read from wisd");
+			r->len += (size_t)got;
+			int k = count_lines(r, bad);
+			done += k;
+			send_all(fds[i], burst, (size_t)k * (sizeof ping - 1));
+		}
+	}
+	double elapsed = now_us() - start;
+	for (int i = 0; i < nclients; i++) {
+		read_lines(fds[i], &rs[i], out[i]); /* drain what is in flight */
+		close(fds[i]);
+	}
+	close(ep);
+	free(rs);
+	*answered = done;
+	return done / elapsed * 1e6;
 }
 
 static double throughput(const char *sock, int nclients, double secs, int *bad, long *answered)
@@ -402,7 +467,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	double secs = argc > 3 ? strtod(argv[3], NULL) : 3.0;
-	int counts[8] = {1, 16, 64}, nruns = 3, nruns_only = 0;
+	/* A negative count: that many clients driven from one thread. */
+	int counts[8] = {1, 16, -16, 64}, nruns = 4, nruns_only = 0;
 	for (char *p = argc > 4 ? argv[4] : NULL; p && *p && nruns_only < 8;) {
 		counts[nruns_only++] = (int)strtol(p, &p, 10);
 		p += *p == ',';
@@ -468,12 +534,15 @@ int main(int argc, char **argv)
 		for (int k = 0; k < 3; k++)
 			u0[k] = cpu_use(who[k]);
 		long answered;
-		double rps = throughput(sock, counts[i], secs, &bad, &answered);
+		double rps = counts[i] < 0
+		                 ? throughput_one_thread(sock, -counts[i], secs, &bad, &answered)
+		                 : throughput(sock, counts[i], secs, &bad, &answered);
 		double reqs = answered > 0 ? (double)answered : 1;
 		for (int k = 0; k < 3; k++)
 			u1[k] = cpu_use(who[k]);
-		printf("| %d | %.0f%s | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f |\n", counts[i],
-		       rps, bad ? " (errors!)" : "", (u1[0].ns - u0[0].ns) / reqs / 1e3,
+		printf("| %d%s | %.0f%s | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f |\n",
+		       abs(counts[i]), counts[i] < 0 ? ", one thread" : "", rps,
+		       bad ? " (errors!)" : "", (u1[0].ns - u0[0].ns) / reqs / 1e3,
 		       (u1[1].ns - u0[1].ns) / reqs / 1e3, (u1[2].ns - u0[2].ns) / reqs / 1e3,
 		       (u1[0].vcsw - u0[0].vcsw) / reqs, (u1[1].vcsw - u0[1].vcsw) / reqs,
 		       (u1[2].vcsw - u0[2].vcsw) / reqs);
