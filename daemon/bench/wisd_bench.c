@@ -2,6 +2,7 @@
  * wisd benchmark (not a test): what the daemon costs on top of libwisrpc.
  *
  *   wisd_bench WISRPC_SIM WISD [seconds-per-throughput-run [CLIENTS,...]]
+ *   wisd_bench WISRPC_SIM WISD SECONDS ratio[ROUNDS]
  *
  * With a list of client counts only those throughput runs are made (to
  * profile one of them: perf, strace -c -p, callgrind).
@@ -28,6 +29,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,16 +462,108 @@ static int *memory(const char *sock, pid_t wisd, int fd, struct reader *r)
 	return idle;
 }
 
+/* ---- the library's async rate, interleaved with wisd's ---------------------------- */
+
+/* As tests/bench/wis_bench's pipelined run: PINGs with an 8-byte payload,
+ * 16 in flight, refilled from the completion callback; for secs seconds. */
+struct lib_pipe {
+	long done;
+	bool stop;
+};
+
+static const uint8_t lib_payload[8] = {'w', 'i', 's', 'b', 'e', 'n', 'c', 'h'};
+
+static void lib_done(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
+{
+	(void)p, (void)len;
+	struct lib_pipe *lp = user;
+	if (status != 0) {
+		fprintf(stderr, "wisd_bench: async ping failed: %s\n", wis_strerror(status));
+		exit(1);
+	}
+	lp->done++;
+	if (!lp->stop)
+		wis_call_async(dev, WIS_OP_PING, lib_payload, sizeof lib_payload, 0, lib_done, lp);
+}
+
+static double lib_async_rate(wis_device *dev, double secs)
+{
+	struct lib_pipe lp = {0, false};
+	int sent = 0;
+	while (sent < 16 && wis_call_async(dev, WIS_OP_PING, lib_payload, sizeof lib_payload, 0,
+	                                   lib_done, &lp) == 0)
+		sent++;
+	double t0 = now_us(), end = t0 + secs * 1e6;
+	long base = 0;
+	while (now_us() < end) {
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		poll(&p, 1, 100);
+		if (wis_process(dev) < 0)
+			die("library link lost");
+	}
+	base = lp.done;
+	double elapsed = now_us() - t0;
+	lp.stop = true;
+	while (lp.done < base + 16 && lp.done - base < sent) { /* drain what is in flight */
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		poll(&p, 1, 100);
+		if (wis_process(dev) < 0)
+			die("library link lost");
+		if (wis_next_timeout_ms(dev) < 0)
+			break;
+	}
+	return base / elapsed * 1e6;
+}
+
+/* Rounds of (the library's async rate, wisd with n client threads, wisd
+ * with n clients on one thread), short enough that a burst of load on a
+ * shared machine falls on both sides; prints each round's ratios and the
+ * medians. */
+static void interleaved(wis_device *dev, const char *sock, int n, int rounds, double secs)
+{
+	double r_thr[32], r_one[32];
+	printf("| round | library async (window 16) /s | wisd, %d client threads /s | ratio | "
+	       "wisd, %d "
+	       "clients on one thread /s | ratio |\n|---|---|---|---|---|---|\n",
+	       n, n);
+	for (int i = 0; i < rounds && i < 32; i++) {
+		int bad = 0;
+		long answered;
+		double lib = lib_async_rate(dev, secs);
+		double thr = throughput(sock, n, secs, &bad, &answered);
+		double one = throughput_one_thread(sock, n, secs, &bad, &answered);
+		r_thr[i] = thr / lib;
+		r_one[i] = one / lib;
+		printf("| %d | %.0f | %.0f%s | %.2f | %.0f | %.2f |\n", i + 1, lib, thr,
+		       bad ? " (errors!)" : "", r_thr[i], one, r_one[i]);
+		fflush(stdout);
+	}
+	int m = rounds < 32 ? rounds : 32;
+	qsort(r_thr, (size_t)m, sizeof r_thr[0], cmp_d);
+	qsort(r_one, (size_t)m, sizeof r_one[0], cmp_d);
+	printf("\nmedian ratio over %d rounds: %d client threads %.2f (%.2f-%.2f), one thread "
+	       "%.2f (%.2f-%.2f)\n\n",
+	       m, n, pct(r_thr, m, 0.5), r_thr[0], r_thr[m - 1], pct(r_one, m, 0.5), r_one[0],
+	       r_one[m - 1]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: wisd_bench WISRPC_SIM WISD [seconds [CLIENTS,...]]\n");
+		fprintf(
+		    stderr,
+		    "usage: wisd_bench WISRPC_SIM WISD [seconds [CLIENTS,...|ratio[ROUNDS]]]\n");
 		return 2;
 	}
 	double secs = argc > 3 ? strtod(argv[3], NULL) : 3.0;
 	/* A negative count: that many clients driven from one thread. */
 	int counts[8] = {1, 16, -16, 64}, nruns = 4, nruns_only = 0;
-	for (char *p = argc > 4 ? argv[4] : NULL; p && *p && nruns_only < 8;) {
+	/* "ratio[N]": only N rounds (default 10) of the library's async rate
+	 * and wisd's with 16 clients, interleaved (see interleaved()). */
+	int ratio_rounds = argc > 4 && !strncmp(argv[4], "ratio", 5)
+	                       ? (argv[4][5] ? (int)strtol(argv[4] + 5, NULL, 10) : 10)
+	                       : 0;
+	for (char *p = argc > 4 && !ratio_rounds ? argv[4] : NULL; p && *p && nruns_only < 8;) {
 		counts[nruns_only++] = (int)strtol(p, &p, 10);
 		p += *p == ',';
 	}
@@ -516,7 +610,10 @@ int main(int argc, char **argv)
 		call(fd, r, ping);
 	}
 	int *idle = NULL;
-	if (nruns_only == 0) {
+	if (ratio_rounds) {
+		interleaved(dev, sock, 16, ratio_rounds, secs);
+		nruns = 0;
+	} else if (nruns_only == 0) {
 		latency(dev, fd, r);
 		idle = memory(sock, wisd, fd, r);
 	}
@@ -524,9 +621,11 @@ int main(int argc, char **argv)
 
 	/* 3. throughput, and where the CPU time went: per request, in µs, and
 	 * voluntary context switches (sleeps) per request */
-	printf("| clients (8 requests in flight each) | system.ping requests/s through wisd | "
-	       "CPU µs per request: clients / wisd / simulator | voluntary context switches per "
-	       "request: clients / wisd / simulator |\n|---|---|---|---|\n");
+	if (nruns)
+		printf(
+		    "| clients (8 requests in flight each) | system.ping requests/s through wisd | "
+		    "CPU µs per request: clients / wisd / simulator | voluntary context switches "
+		    "per request: clients / wisd / simulator |\n|---|---|---|---|\n");
 	pid_t who[3] = {0, wisd, sim1};
 	for (int i = 0; i < nruns; i++) {
 		int bad = 0;
@@ -548,7 +647,8 @@ int main(int argc, char **argv)
 		       (u1[2].vcsw - u0[2].vcsw) / reqs);
 		fflush(stdout);
 	}
-	printf("\n");
+	if (nruns)
+		printf("\n");
 
 	printf("wisd peak RSS over the whole run (VmHWM): %ld KiB\n", hwm_kib(wisd));
 	for (int i = 0; idle && i < 100; i++)
