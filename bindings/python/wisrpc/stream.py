@@ -38,7 +38,8 @@ def make_pipe() -> Tuple[int, int]:
     """(read end, write end), close-on-exec, the read end made large."""
     r, w = os.pipe2(os.O_CLOEXEC)
     try:
-        fcntl.fcntl(r, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        # F_SETPIPE_SZ: Linux's 1031, named by fcntl from Python 3.10
+        fcntl.fcntl(r, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
     except OSError:
         pass  # a lower per-user limit: the default size works too
     return r, w
