@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import threading
+import time
 import zlib
 
 import pytest
@@ -168,6 +169,8 @@ class FakeWisd:
                 a = {"result": {}} if q["method"] == "system.ping" else self.answer(q, mine)
                 for fd in mine:
                     os.close(fd)
+                if a is None:
+                    continue  # no answer (a mute wisd)
                 try:
                     conn.sendall((json.dumps(dict(a, jsonrpc="2.0", id=q["id"])) + "\n").encode())
                 except OSError:
@@ -229,6 +232,54 @@ def test_stream_checks_length_and_crc(tmp_path, kind):
             assert e.value.code == E_PROTO and "flash.stream at 0xa" in e.value.detail, e.value
         dev.ping()  # answered after the stream: the fake has closed what it received
         assert nfds() == fds0
+
+
+@pytest.mark.parametrize("aio", [False, True])
+@pytest.mark.parametrize("answer", [True, False])
+def test_pipe_kept_open(tmp_path, answer, aio):
+    """A wisd that keeps the pipe open: its error answer is raised at once;
+    without an answer, the client's timeout (a silent pipe) ends the read."""
+    path = str(tmp_path / "fake.sock")
+    kept = []
+
+    def keep(q, fds):
+        kept.extend(os.dup(fd) for fd in fds)
+        if answer:
+            return {"error": {"code": -32000, "message": "wisd gave up at 0x100",
+                              "data": {"status": "HW_ERROR", "wis_code": -11}}}
+        return None
+
+    FakeWisd(path, keep)
+    want = wisrpc.DeviceStatus if answer else wisrpc.Timeout
+    timeout = 2.0 if answer else 0.5
+
+    def check(e, took, fds0):
+        if answer:
+            assert e.detail == "wisd gave up at 0x100" and took < 1.5, (e, took)
+        else:
+            assert "nothing from wisd" in e.detail and 0.45 < took < 3, (e, took)
+        assert nfds() == fds0 + len(kept)  # the fake's copy only
+
+    try:
+        if aio:
+            async def main():
+                async with await wisrpc.aio.connect(path, timeout=timeout) as dev:
+                    await dev.ping()
+                    fds0, t0 = nfds(), time.monotonic()
+                    with pytest.raises(want) as e:
+                        await dev.flash.read(0, 70000)
+                    check(e.value, time.monotonic() - t0, fds0)
+            asyncio.run(asyncio.wait_for(main(), 10))
+        else:
+            with wisrpc.connect(path, timeout=timeout) as dev:
+                dev.ping()
+                fds0, t0 = nfds(), time.monotonic()
+                with pytest.raises(want) as e:
+                    dev.flash.read(0, 70000)
+                check(e.value, time.monotonic() - t0, fds0)
+    finally:
+        for fd in kept:
+            os.close(fd)
 
 
 def test_aio_stream(lab, image):

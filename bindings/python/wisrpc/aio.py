@@ -169,13 +169,19 @@ class AsyncClient(RpcOps):
             os.set_blocking(r, False)
             loop.add_reader(r, readable)
             while not done.done():
+                watch = {done} if fut.done() else {done, fut}
                 got = sink.got
-                await asyncio.wait({done}, timeout=self.timeout)
-                if not done.done() and sink.got == got:
+                finished, _ = await asyncio.wait(watch, timeout=self.timeout,
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                if fut in finished and (fut.cancelled() or fut.exception() is not None
+                                        or "error" in fut.result()):
+                    break  # wisd has given up (and closes its end): what came is not all
+                if not finished and sink.got == got:
                     raise Timeout(-100, "timeout", "flash.stream: nothing from wisd for %s s "
                                   "(%d of %d bytes)" % (self.timeout, sink.got, req.length))
-            done.result()
-            # An error answer (the daemon's message) is raised here.
+            if done.done():
+                done.result()  # a stream longer than asked for, a progress callback's error
+            # An error answer is raised here, with the daemon's message.
             return sink.result(await self._result(fut))
         finally:
             loop.remove_reader(r)

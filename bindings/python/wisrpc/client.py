@@ -28,6 +28,7 @@ from .types import TOPICS, Event, event_from_json
 
 Address = Union[None, str, Tuple[str, int]]
 DEFAULT_SOCKET = "/run/wisd.sock"
+STREAM_SLICE = 0.2  # s: a flash.stream's pipe is waited for in slices (see _flash_stream)
 
 
 def parse_address(address: Address) -> Tuple[int, Any]:
@@ -168,14 +169,22 @@ class Client(RpcOps):
                 os.close(w)  # wisd's copy is the only writer: EOF when it is done
             poll = select.poll()
             poll.register(r, select.POLLIN)
-            ms = None if self.timeout is None else int(self.timeout * 1000)
+            idle = 0.0
             while not sink.eof:
-                if not poll.poll(ms):
+                # An error answer, or the connection gone: wisd has given up
+                # (and closes its end), what came is not all.  Looked at
+                # between slices of waiting, not to hang on a pipe it kept.
+                if p.done.is_set() and (p.msg is None or "error" in p.msg):
+                    break
+                if poll.poll(int(STREAM_SLICE * 1000)):
+                    idle = 0.0
+                    sink.feed(r)
+                    continue
+                idle += STREAM_SLICE
+                if self.timeout is not None and idle >= self.timeout:
                     raise Timeout(-100, "timeout", "flash.stream: nothing from wisd for %s s "
                                   "(%d of %d bytes)" % (self.timeout, sink.got, req.length))
-                sink.feed(r)
-            # An error answer (the daemon's message) is raised here: wisd
-            # closes its end when it gives up, so what came is not all.
+            # An error answer is raised here, with the daemon's message.
             return sink.result(self._result(p))
         finally:
             os.close(r)
