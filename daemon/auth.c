@@ -109,13 +109,11 @@ void auth_free(struct wisd *d)
 	d->token = NULL;
 }
 
-unsigned auth_unix_class(struct wisd *d, int fd)
+unsigned auth_unix_class(struct wisd *d, int fd, const struct ucred *cr)
 {
-	struct ucred cr;
-	socklen_t len = sizeof cr;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+	if (!cr)
 		return d->cfg.unix_class;
-	if (cr.uid == 0 || cr.uid == geteuid())
+	if (cr->uid == 0 || cr->uid == geteuid())
 		return WIS_PERM_ADMIN;
 	gid_t groups[256];
 	socklen_t glen = sizeof groups;
@@ -124,7 +122,7 @@ unsigned auth_unix_class(struct wisd *d, int fd)
 		n = glen / sizeof groups[0];
 	unsigned perm = d->cfg.unix_class;
 	for (size_t i = 0; i <= n; i++) {
-		gid_t g = i < n ? groups[i] : cr.gid;
+		gid_t g = i < n ? groups[i] : cr->gid;
 		if (d->admin_gid_ok && g == d->admin_gid)
 			return WIS_PERM_ADMIN;
 		if (d->control_gid_ok && g == d->control_gid && perm < WIS_PERM_CONTROL)

@@ -377,16 +377,24 @@ void server_on_resume(uv_idle_t *h)
 
 /* ---- accepting ---------------------------------------------------------------- */
 
-static void label_client(struct client *c, bool is_unix)
+/* A Unix client's credentials, once (label and class use them): its fd,
+ * or -1. */
+static int read_peer(struct client *c)
 {
-	if (is_unix) {
-		struct ucred cr;
-		socklen_t len = sizeof cr;
-		uv_os_fd_t fd;
-		if (uv_fileno(&c->h.handle, &fd) == 0 &&
-		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
+	uv_os_fd_t fd;
+	if (!c->is_unix || uv_fileno(&c->h.handle, &fd) != 0)
+		return -1;
+	socklen_t len = sizeof c->peer;
+	c->has_peer = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) == 0;
+	return fd;
+}
+
+static void label_client(struct client *c)
+{
+	if (c->is_unix) {
+		if (c->has_peer) {
 			snprintf(c->who.label, sizeof c->who.label, "client %u (pid %d, uid %u)",
-			         c->id, (int)cr.pid, (unsigned)cr.uid);
+			         c->id, (int)c->peer.pid, (unsigned)c->peer.uid);
 			return;
 		}
 	} else {
@@ -443,10 +451,10 @@ void server_on_connection(uv_stream_t *srv, int status)
 	}
 	if (!is_unix)
 		uv_tcp_nodelay(&c->h.tcp, 1);
-	label_client(c, is_unix);
-	uv_os_fd_t fd;
-	if (is_unix && uv_fileno(&c->h.handle, &fd) == 0)
-		c->who.perm = (uint8_t)auth_unix_class(d, fd);
+	int fd = read_peer(c);
+	label_client(c);
+	if (fd >= 0)
+		c->who.perm = (uint8_t)auth_unix_class(d, fd, c->has_peer ? &c->peer : NULL);
 	if (!limits_accept(c))
 		return;
 	log_debug("%s connected: class %s", c->who.label,

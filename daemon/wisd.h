@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -124,9 +125,9 @@ struct wisd {
 	uv_idle_t resume_idle; /* runs while a paused client may read again */
 	struct client *clients;
 	unsigned nclients, next_client_id;
-	uint64_t requests;  /* served, for daemon.status */
+	uint64_t requests;                     /* served, for daemon.status */
 	struct spares spare_reqs, spare_calls; /* rpc.c's and dispatch.c's */
-	char *rbuf;         /* one read buffer for all clients (single thread) */
+	char *rbuf;                            /* one read buffer for all clients (single thread) */
 	size_t rbuf_len;
 
 	/* auth.c */
@@ -180,22 +181,26 @@ struct client {
 	struct wisd_caller who; /* label, class; claims and watches are keyed on it */
 	char *line;             /* a partial request line carried between reads */
 	size_t line_len, line_cap;
-	bool discarding;  /* inside an over-long line: skip to its newline */
-	bool closing;     /* handle closing: no more reads or writes */
-	bool eof;         /* sent EOF: close once its answers are written */
-	bool is_unix;     /* on the Unix socket (else TCP) */
+	bool discarding; /* inside an over-long line: skip to its newline */
+	bool closing;    /* handle closing: no more reads or writes */
+	bool eof;        /* sent EOF: close once its answers are written */
+	bool is_unix;    /* on the Unix socket (else TCP) */
+	bool has_peer;   /* Unix: peer holds its credentials */
+	/* Unix: the peer's credentials as the kernel recorded them at connect
+	 * (SO_PEERCRED), read once at accept for both the label and the class. */
+	struct ucred peer;
 	bool authed;      /* TCP: gave the token (rpc.auth); Unix: always */
 	unsigned pending; /* requests taken and not yet answered */
 	bool paused;      /* too many requests pending: not reading (see held) */
 	char *held;       /* bytes read but not yet handled while paused */
 	size_t held_len;
-	unsigned refs;    /* 1 for the connection + 1 per request or write pending */
-	unsigned topics;  /* TOPIC_BIT()s subscribed */
-	uint64_t last_rx; /* uv_now() of the last bytes received */
-	uint64_t since;   /* uv_now() at connect */
-	size_t queued;    /* bytes of this client's in the write queue (limits.c) */
-	size_t added;     /* ... queued since the last sweep */
-	size_t last_q;    /* write queue size at the last sweep */
+	unsigned refs;     /* 1 for the connection + 1 per request or write pending */
+	unsigned topics;   /* TOPIC_BIT()s subscribed */
+	uint64_t last_rx;  /* uv_now() of the last bytes received */
+	uint64_t since;    /* uv_now() at connect */
+	size_t queued;     /* bytes of this client's in the write queue (limits.c) */
+	size_t added;      /* ... queued since the last sweep */
+	size_t last_q;     /* write queue size at the last sweep */
 	unsigned stall_ms; /* time its queue has been above the limit without shrinking */
 	/* outq.c: this loop pass's output, not yet written; listed on
 	 * d->flush_list (next: flush_next) while it waits. */
@@ -241,9 +246,10 @@ void client_request_done(struct client *c);
 /* Groups and token from the config; -1 (logged) if wisd must not start. */
 int auth_start(struct wisd *d);
 void auth_free(struct wisd *d);
-/* The class of a Unix peer from its credentials (root and wisd's own user:
- * admin; admin_group, control_group; else unix_class). */
-unsigned auth_unix_class(struct wisd *d, int fd);
+/* The class of a Unix peer from its credentials cr (NULL: unknown) and the
+ * supplementary groups of its socket fd (root and wisd's own user: admin;
+ * admin_group, control_group; else unix_class). */
+unsigned auth_unix_class(struct wisd *d, int fd, const struct ucred *cr);
 /* A TCP client's first line: 0 if it is a JSON-RPC request (go on), -1
  * if it is not and the client was closed. */
 int auth_first_line(struct client *c, const char *line, size_t len);
@@ -264,8 +270,7 @@ void limits_queued(struct client *c, size_t n);
 void limits_written(struct client *c, size_t n);
 void limits_closing(struct client *c);
 /* Refusal of a request beyond max_subscriptions; 0 if within. */
-int limits_subscriptions(struct client *c, unsigned topics, unsigned watches,
-                         struct wisj_error *e);
+int limits_subscriptions(struct client *c, unsigned topics, unsigned watches, struct wisj_error *e);
 
 /* ---- rpc.c ------------------------------------------------------------------ */
 

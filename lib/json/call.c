@@ -183,11 +183,17 @@ static void observe(struct wisj_call *k, const struct wisj_res *r)
 	}
 }
 
-static void step_error(const struct wisj_res *r, struct wisj_error *e)
+/* Step s's failure r (s NULL: the whole batch's).  FLASH_READ's BAD_ARG is
+ * the module's range check (the store's size is the module's to know):
+ * params out of range, not a device refusal. */
+static void step_error(const struct wisj_step *s, const struct wisj_res *r, struct wisj_error *e)
 {
 	char d[200];
 	wisj_detail(r->p, r->len, d, sizeof d);
-	wisj_error_from_wis(e, r->status, d);
+	if (s && r->status == -WIS_ST_BAD_ARG && s->op->opcode == WIS_OP_FLASH_READ)
+		wisj_error_flash_range(e, d);
+	else
+		wisj_error_from_wis(e, r->status, d);
 }
 
 /* First failing step in [first, first+n), preferring a real failure over
@@ -211,7 +217,7 @@ static json_object *finish_method(wis_device *dev, const struct wisj_method *m, 
 	if (!(m->flags & WISJ_M__TOLERANT)) {
 		int f = first_failure(r, 0, n);
 		if (f >= 0) {
-			step_error(&r[f], e);
+			step_error(&s[f], &r[f], e);
 			return NULL;
 		}
 	}
@@ -247,7 +253,7 @@ static void complete(struct wisj_call *k, const struct wisj_res *r)
 	wis_device *dev = k->dev ? k->dev : k->ctx->dev;
 	if (!k->m) {
 		if (r[0].status < 0)
-			step_error(&r[0], &e);
+			step_error(&k->plan.steps[0], &r[0], &e);
 		else
 			res = json_object_new_object();
 	} else if (k->parts) {
@@ -301,7 +307,7 @@ static void finish_answer(struct wisj_call *k, int status, const uint8_t *payloa
 		if (rc < 0 && !k->parts) {
 			/* Report once, not per step. */
 			struct wisj_error e = {0};
-			step_error(&r[0], &e);
+			step_error(NULL, &r[0], &e);
 			fail_call(k, &e);
 			return;
 		}

@@ -128,6 +128,12 @@ void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail)
 		json_object_object_add(e->data, "detail", json_object_new_string(detail));
 }
 
+void wisj_error_flash_range(struct wisj_error *e, const char *detail)
+{
+	wisj_error_from_wis(e, -WIS_ST_BAD_ARG, detail);
+	e->code = WISJ_INVALID_PARAMS;
+}
+
 json_object *wisj_error_to_json(struct wisj_error *e)
 {
 	json_object *o = json_object_new_object();

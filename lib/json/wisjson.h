@@ -63,6 +63,10 @@ void wisj_error_set(struct wisj_error *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Maps a libwisrpc code (device status or host error) and its detail. */
 void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail);
+/* A flash range the module's range check refused (BAD_ARG; detail names
+ * the range and the store's size): the caller's params, -32602, with the
+ * device error's data. */
+void wisj_error_flash_range(struct wisj_error *e, const char *detail);
 /* {"code":..,"message":..,"data":..}; moves e->data into the object. */
 json_object *wisj_error_to_json(struct wisj_error *e);
 /* "PIN_BUSY" for -WIS_ST_PIN_BUSY (wis_status_names), "TIMEOUT" for

@@ -3,6 +3,9 @@
 of every JSON type, params by position, application errors, limits on
 line length and nesting, and garbage on the line."""
 import json
+import os
+
+from wisdtest import wisctl
 
 
 def test_call_with_named_and_positional_params(env):
@@ -120,6 +123,46 @@ def test_device_error_carries_status(env):
     assert e["code"] == -32000
     assert e["data"]["status"] == "WRONG_MODE" and e["data"]["wis_code"] == -7
     assert "IO3" in e["message"] or e["data"].get("detail")
+
+
+def test_flash_read_out_of_range_is_invalid_params(env):
+    """An address or length out of range is -32602 naming what was wrong:
+    past the end of the store (the module's range check: the range and the
+    store's size, data as a device error's), len 0 or above one frame's
+    1024 (the parameter table), in a batch step too; and wisctl's flash.read
+    path exits 2 (invalid params) with that message."""
+    c = env.client()
+    size = c.call("flash.info")["size"]
+    for addr, length in ((size, 1), (size - 10, 11), (0xFFFFFFFF, 4), (3 * size, 1024)):
+        e = c.error("flash.read", {"addr": addr, "len": length})
+        assert e["code"] == -32602, (addr, length, e)
+        want = "FLASH_READ range 0x%08x + %d is past the end of the store (%d bytes)" % (
+            addr, length, size)
+        assert e["message"] == want, e
+        assert e["data"]["status"] == "BAD_ARG" and e["data"]["wis_code"] == -3, e
+    for length in (0, 1025, 4096):
+        e = c.error("flash.read", {"addr": 0, "len": length})
+        assert e["code"] == -32602, e
+        assert e["message"] == "parameter 'len' = %d is out of range 1..1024" % length, e
+    e = c.error("flash.read", {"addr": -1, "len": 4})
+    assert e["code"] == -32602 and "parameter 'addr' = -1 is out of range" in e["message"], e
+    r = c.call("batch", {"steps": [{"method": "flash.read", "params": {"addr": size - 2,
+                                                                      "len": 4}}]})["results"]
+    assert r[0]["error"]["code"] == -32602, r
+    assert "past the end of the store (%d bytes)" % size in r[0]["error"]["message"], r
+    # The other flash methods keep the module's refusal, -32000 BAD_ARG.
+    e = c.error("flash.verify", {"addr": size - 10, "len": 11})
+    assert e["code"] == -32000 and e["data"]["status"] == "BAD_ARG", e
+    assert "past the end of the store (%d bytes)" % size in e["message"], e
+    # In range up to the last byte still reads.
+    assert len(c.call("flash.read", {"addr": size - 1024, "len": 1024})["data"]) == 2048
+    # wisctl through flash.read (the hex dump, and -o with the stream off).
+    no_stream = dict(os.environ, WISCTL_FLASH_STREAM="0")
+    for args in (["flash", "read", "0xffff0", "0x20"],
+                 ["flash", "read", "0x100000", "16", "-o", os.path.join(env.tmp, "x.bin")]):
+        r = wisctl(env.wisd.sock, *args, env=no_stream)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert "past the end of the store (%d bytes)" % size in r.stderr, r.stderr
 
 
 def test_discover(env):

@@ -49,7 +49,14 @@ ITEM = {
 
 
 def is_invalid(r):
-    return "error" in r and r["error"]["code"] == -32602
+    """-32602 from the mapping itself.  A flash.read range past the end of
+    the store is -32602 too, but the module's refusal (its range check knows
+    the store's size, the schema cannot): that one carries the device status
+    (data.wis_code -1..-63), which a value the mapping let through would."""
+    if "error" not in r or r["error"]["code"] != -32602:
+        return False
+    data = r["error"].get("data")
+    return not (isinstance(data, dict) and -64 < data.get("wis_code", 0) < 0)
 
 
 def required_values(p):

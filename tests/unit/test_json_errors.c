@@ -106,6 +106,15 @@ static void details(void)
 	CHECK(strcmp(buf, "a???bcd") == 0);
 	CHECK_EQ(wisj_detail(NULL, 5, buf, sizeof buf), 0);
 	CHECK(buf[0] == 0);
+
+	/* A flash range the module refused: invalid params, the device's data. */
+	wisj_error_flash_range(&e, "FLASH_READ range 0x00100000 + 1 is past the end");
+	CHECK_EQ(e.code, WISJ_INVALID_PARAMS);
+	CHECK(strcmp(e.message, "FLASH_READ range 0x00100000 + 1 is past the end") == 0);
+	json_object *st = NULL;
+	CHECK(json_object_object_get_ex(e.data, "status", &st) &&
+	      strcmp(json_object_get_string(st), "BAD_ARG") == 0);
+	wisj_error_clear(&e);
 }
 
 int main(void)

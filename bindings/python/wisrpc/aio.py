@@ -8,7 +8,9 @@
             print(ev.data)
 
 Cancelling a task that awaits a call abandons the call (its answer, when it
-comes, is dropped); the connection stays usable.
+comes, is dropped); the connection stays usable.  On a Unix socket, flash
+reads longer than one flash.read go through flash.stream's pipe, read with
+loop.add_reader (stream.py).
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import asyncio
 import functools
 import itertools
 import json
+import os
+import socket
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -24,6 +28,7 @@ from .client import Address, parse_address
 from .errors import E_CLOSED, Closed, Timeout, from_rpc
 from .events import EventStream, Hub, Topics, topic_set
 from .rpcops import RpcOps
+from .stream import FlashStream, PipeSink, fd_message, make_pipe
 from .subsys import DeviceBase
 from .types import TOPICS, Event, event_from_json
 
@@ -38,6 +43,8 @@ class AsyncClient(RpcOps):
         self.path = path
         self.timeout = timeout
         self._r, self._w = reader, writer
+        sock = writer.get_extra_info("socket")
+        self._can_stream = sock is not None and sock.family == socket.AF_UNIX
         self._ids = itertools.count(1)
         self._pending: Dict[int, asyncio.Future] = {}
         self._closed = False
@@ -78,6 +85,12 @@ class AsyncClient(RpcOps):
             threading.Thread(target=self._hub.close, daemon=True).start()
 
     def _send(self, reqs: Sequence[Tuple[str, Any]]) -> List[asyncio.Future]:
+        futs, data = self._register(reqs)
+        self._w.write(data)
+        return futs
+
+    def _register(self, reqs: Sequence[Tuple[str, Any]]) -> Tuple[List[asyncio.Future], bytes]:
+        """Futures for reqs' answers, and their request lines."""
         if self._closed:
             raise Closed(E_CLOSED, "closed", "%s: the connection is closed" % self.path)
         loop = asyncio.get_running_loop()
@@ -92,8 +105,89 @@ class AsyncClient(RpcOps):
             if params is not None:
                 msg["params"] = params
             lines.append(json.dumps(msg, separators=(",", ":")))
-        self._w.write(("\n".join(lines) + "\n").encode())
-        return futs
+        return futs, ("\n".join(lines) + "\n").encode()
+
+    async def _send_fd(self, req: Tuple[str, Any], fd: int) -> asyncio.Future:
+        """One request with fd passed alongside its line.  sendmsg() on the
+        transport's socket, once the transport has no bytes of its own
+        waiting (they go first: wisd pairs descriptors and requests in
+        order); what the socket does not take goes through the transport."""
+        transport = self._w.transport
+        fileno = self._w.get_extra_info("socket").fileno()
+        fut, data = None, b""
+        while True:
+            if self._closed or transport.is_closing():
+                if fut is not None:
+                    fut.cancel()
+                raise Closed(E_CLOSED, "closed", "%s: the connection is closed" % self.path)
+            if fut is None:
+                (fut,), data = self._register([req])
+            if transport.get_write_buffer_size() == 0:
+                s = socket.socket(fileno=fileno)  # no sendmsg() on the transport's
+                try:
+                    n = s.sendmsg([data], fd_message(fd))
+                except (BlockingIOError, InterruptedError):
+                    n = -1
+                except OSError as e:
+                    fut.cancel()
+                    raise Closed(E_CLOSED, "closed", "%s: %s" % (self.path, e)) from None
+                finally:
+                    s.detach()  # the transport's descriptor stays open
+                if n >= 0:
+                    if n < len(data):
+                        self._w.write(data[n:])
+                    return fut
+            await asyncio.sleep(0.001)  # rare: the socket's buffer is full
+
+    async def _flash_stream(self, req: FlashStream) -> bytes:
+        loop = asyncio.get_running_loop()
+        sink = PipeSink(req)
+        done = loop.create_future()
+
+        def readable() -> None:
+            try:
+                sink.feed(r)
+            except BlockingIOError:
+                return
+            except Exception as e:  # noqa: BLE001 - a short or long stream, a progress callback
+                loop.remove_reader(r)
+                if not done.done():
+                    done.set_exception(e)
+                return
+            if sink.eof:
+                loop.remove_reader(r)
+                if not done.done():
+                    done.set_result(None)
+
+        r, w = make_pipe()
+        fut = None
+        try:
+            try:
+                fut = await self._send_fd(("flash.stream", req.params()), w)
+            finally:
+                os.close(w)  # wisd's copy is the only writer: EOF when it is done
+            os.set_blocking(r, False)
+            loop.add_reader(r, readable)
+            while not done.done():
+                watch = {done} if fut.done() else {done, fut}
+                got = sink.got
+                finished, _ = await asyncio.wait(watch, timeout=self.timeout,
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                if fut in finished and (fut.cancelled() or fut.exception() is not None
+                                        or "error" in fut.result()):
+                    break  # wisd has given up (and closes its end): what came is not all
+                if not finished and sink.got == got:
+                    raise Timeout(-100, "timeout", "flash.stream: nothing from wisd for %s s "
+                                  "(%d of %d bytes)" % (self.timeout, sink.got, req.length))
+            if done.done():
+                done.result()  # a stream longer than asked for, a progress callback's error
+            # An error answer is raised here, with the daemon's message.
+            return sink.result(await self._result(fut))
+        finally:
+            loop.remove_reader(r)
+            os.close(r)
+            if fut is not None and not fut.done():
+                fut.cancel()  # given up: its answer is dropped
 
     def _forget(self, rid: int, _fut: asyncio.Future) -> None:
         self._pending.pop(rid, None)  # a cancelled call's answer is dropped
@@ -109,6 +203,8 @@ class AsyncClient(RpcOps):
         return msg.get("result")
 
     async def _exchange(self, req: Any) -> Any:
+        if isinstance(req, FlashStream):
+            return await self._flash_stream(req)
         if isinstance(req, list):
             futs = self._send(req)
             await self._w.drain()

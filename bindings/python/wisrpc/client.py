@@ -6,13 +6,16 @@ or TCP, with the same names and shapes as the direct binding.
 
 A Client may be used from many threads at once: requests are pipelined and
 answers matched by id by a reader thread of the package's own, which also
-takes notifications to the event thread (events.py).
+takes notifications to the event thread (events.py).  On a Unix socket,
+flash reads longer than one flash.read go through flash.stream's pipe
+(stream.py).
 """
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import select
 import socket
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -20,10 +23,12 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 from .errors import E_CLOSED, Closed, Timeout, from_rpc
 from .events import EventStream, Hub, Topics, topic_set
 from .rpcops import RpcOps, drive
+from .stream import FlashStream, PipeSink, fd_message, make_pipe
 from .types import TOPICS, Event, event_from_json
 
 Address = Union[None, str, Tuple[str, int]]
 DEFAULT_SOCKET = "/run/wisd.sock"
+STREAM_SLICE = 0.2  # s: a flash.stream's pipe is waited for in slices (see _flash_stream)
 
 
 def parse_address(address: Address) -> Tuple[int, Any]:
@@ -62,6 +67,7 @@ class Client(RpcOps):
             except OSError:
                 self._sock.close()
                 raise
+        self._can_stream = fam == socket.AF_UNIX  # SCM_RIGHTS needs a Unix socket
         self._ids = itertools.count(1)
         self._wlock = threading.Lock()
         self._lock = threading.Lock()
@@ -104,7 +110,8 @@ class Client(RpcOps):
                 p.done.set()  # msg None: closed
             self._hub.close()  # wisd went away: the event streams end too
 
-    def _send_many(self, reqs: Sequence[Tuple[str, Any]]) -> List[_Pending]:
+    def _register(self, reqs: Sequence[Tuple[str, Any]]) -> Tuple[List[_Pending], bytes]:
+        """Pending entries for reqs, and their request lines."""
         waits, lines = [], []
         with self._lock:
             if self._closed:
@@ -118,7 +125,10 @@ class Client(RpcOps):
                 if params is not None:
                     msg["params"] = params
                 lines.append(json.dumps(msg, separators=(",", ":")))
-        data = ("\n".join(lines) + "\n").encode()
+        return waits, ("\n".join(lines) + "\n").encode()
+
+    def _send_many(self, reqs: Sequence[Tuple[str, Any]]) -> List[_Pending]:
+        waits, data = self._register(reqs)
         try:
             with self._wlock:
                 self._sock.sendall(data)
@@ -136,7 +146,52 @@ class Client(RpcOps):
             raise from_rpc(p.msg["error"])
         return p.msg.get("result")
 
+    def _send_fd(self, req: Tuple[str, Any], fd: int) -> _Pending:
+        """One request with fd passed alongside its line (its first bytes
+        carry it: wisd pairs descriptors and requests in order)."""
+        waits, data = self._register([req])
+        try:
+            with self._wlock:
+                n = self._sock.sendmsg([data], fd_message(fd))
+                if n < len(data):
+                    self._sock.sendall(data[n:])
+        except OSError as e:
+            raise Closed(E_CLOSED, "closed", "%s: %s" % (self.path, e)) from None
+        return waits[0]
+
+    def _flash_stream(self, req: FlashStream) -> bytes:
+        sink = PipeSink(req)
+        r, w = make_pipe()
+        try:
+            try:
+                p = self._send_fd(("flash.stream", req.params()), w)
+            finally:
+                os.close(w)  # wisd's copy is the only writer: EOF when it is done
+            poll = select.poll()
+            poll.register(r, select.POLLIN)
+            idle = 0.0
+            while not sink.eof:
+                # An error answer, or the connection gone: wisd has given up
+                # (and closes its end), what came is not all.  Looked at
+                # between slices of waiting, not to hang on a pipe it kept.
+                if p.done.is_set() and (p.msg is None or "error" in p.msg):
+                    break
+                if poll.poll(int(STREAM_SLICE * 1000)):
+                    idle = 0.0
+                    sink.feed(r)
+                    continue
+                idle += STREAM_SLICE
+                if self.timeout is not None and idle >= self.timeout:
+                    raise Timeout(-100, "timeout", "flash.stream: nothing from wisd for %s s "
+                                  "(%d of %d bytes)" % (self.timeout, sink.got, req.length))
+            # An error answer is raised here, with the daemon's message.
+            return sink.result(self._result(p))
+        finally:
+            os.close(r)
+
     def _exchange(self, req: Any) -> Any:
+        if isinstance(req, FlashStream):
+            return self._flash_stream(req)
         if isinstance(req, list):
             waits = self._send_many(req)
             out, err = [], None

@@ -11,6 +11,8 @@ import os
 import zlib
 from typing import Any, Callable, Dict, Generator, Optional, Union
 
+from .errors import RpcError
+from .stream import FlashStream
 from .subsys import DeviceBase, bus_number, port_number
 from .types import STATS_FIELDS, FlashInfo, Info, Pin, PinState, RadioStatus, TxResult
 
@@ -176,8 +178,21 @@ class RpcOps(DeviceBase):
         return FlashInfo(r["store"], r["jedec"], r["size"], r["erase_unit"], r["page_size"],
                          r["name"])
 
+    # Whether flash.stream may be tried: a Unix socket connection whose wisd
+    # has not answered it -32601 (each client sets it at connect).
+    _can_stream = False
+
     @op
     def _flash_read(self, addr: int, length: int, progress: Progress) -> Op:
+        # More than one flash.read's worth: the raw bytes through a pipe
+        # (flash.stream) rather than hex in JSON, which doubles each byte.
+        if length > FLASH_READ_MAX and self._can_stream:
+            try:
+                return (yield FlashStream(addr, length, progress))
+            except RpcError as e:
+                if e.rpc_code != -32601:
+                    raise
+                self._can_stream = False  # an older wisd: flash.read from now on
         out = bytearray()
         chunks = [(a, min(FLASH_READ_MAX, addr + length - a))
                   for a in range(addr, addr + length, FLASH_READ_MAX)]
