@@ -466,7 +466,7 @@ static void on_info(wis_device *dev, int status, const uint8_t *p, size_t len, v
 		         "FLASH_READ range 0x%08x + %u is past the end of the store (%llu bytes)",
 		         s->addr, s->len, (unsigned long long)v[2].u);
 		struct wisj_error e = {0};
-		wisj_error_from_wis(&e, -WIS_ST_BAD_ARG, detail);
+		wisj_error_flash_range(&e, detail);
 		fail(s, &e);
 		wisj_error_clear(&e);
 	} else {

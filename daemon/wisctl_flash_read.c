@@ -213,8 +213,10 @@ static int stream_read(struct link *l, struct opts *o, uint32_t addr, uint32_t l
 	if (rc == 0)
 		rc = sread_loop(l, &r, p[0], id);
 	close(p[0]);
+	/* An older wisd, or one that took no pipe: the hex path.  Not for a
+	 * range the module refused (it carries the device's status). */
 	if (rc && r.got == 0 &&
-	    (r.e.code == WISJ_METHOD_NOT_FOUND || r.e.code == WISJ_INVALID_PARAMS)) {
+	    (r.e.code == WISJ_METHOD_NOT_FOUND || (r.e.code == WISJ_INVALID_PARAMS && !r.e.data))) {
 		*fallback = true;
 		rc = 0;
 	} else if (rc == 0) {

@@ -59,6 +59,12 @@ def test_flash_erase_and_errors(env):
     assert r.returncode == 1 and "not a multiple of the erase unit 4096" in r.stderr
     r = run(env, "flash", "read", "0xffff0", "0x20")  # flash.read: -32602, invalid params
     assert r.returncode == 2 and "past the end of the store" in r.stderr
+    # -o FILE goes through flash.stream: the same refusal, no hex reads after it
+    # (a -32602 that carries the module's status is not "wisd took no pipe").
+    out = os.path.join(env.tmp, "past-end.bin")
+    r = run(env, "flash", "read", "0xffff0", "0x2000", "-o", out)
+    assert r.returncode == 2 and "past the end of the store" in r.stderr, r.stderr
+    assert "FLASH_READ range 0x000ffff0 + 8192 is past the end" in r.stderr, r.stderr
     for args in (["flash", "read", "1"], ["flash", "erase", "x", "1"],
                  ["flash", "write", "0", "/nonexistent"], ["flash", "verify", "0"],
                  ["flash", "info", "extra"]):

@@ -86,8 +86,10 @@ class Sub:
 
     def lines(self):
         self.out.flush()
+        # Only whole lines: mosquitto_sub may be half-way through writing
+        # the last one (a line cut there is not a wrong message).
         with open(self.path) as f:
-            return [ln.rstrip("\n") for ln in f if ln.strip()]
+            return [ln.rstrip("\n") for ln in f if ln.endswith("\n") and ln.strip()]
 
     def close(self):
         if self.p.poll() is None:
