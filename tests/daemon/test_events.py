@@ -97,3 +97,22 @@ def test_watches_are_per_client(env):
     b.close()
     env.clients.remove(b)
     wait_for(lambda: ctl.call("pin.state", {"pin": "IO2"})["edge"] == "none", what="watch narrowed")
+
+
+def test_answer_before_the_edge_it_caused(env):
+    """The module sends a write's answer before the edge event the write
+    caused (responses leave before events); wisd keeps that order for a
+    client that both called and subscribed, though it completes answers
+    after its pass's reads (daemon/device.c: an event completes the answers
+    that came before it)."""
+    c = env.client()
+    c.call("subscribe", {"topics": ["gpio.edge"]})
+    c.call("gpio.mode", {"pin": "IO1", "mode": "output", "initial": 0})
+    c.call("gpio.watch", {"pin": "IO2", "edge": "both"})
+    for level in (1, 0, 1, 0, 1, 0, 1, 0):
+        rid = c.request("gpio.set", {"values": {"IO1": level}})
+        first = c.recv()
+        assert first is not None and first.get("id") == rid and "result" in first, first
+        e = c.recv()
+        assert e is not None and e.get("method") == "gpio.edge", e
+        assert e["params"]["level"] == level
