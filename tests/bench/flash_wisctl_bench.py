@@ -1,9 +1,10 @@
 """Flash benchmark through wisd (not a test): `wisctl flash read -o FILE` of
 1 MiB through wisd against libwisrpc's own read (wis_flash_read) of the same
-module (tests/bench/flash_bench --read), in the same run: five rounds of
+module (tests/bench/flash_bench --read), in the same run: rounds of
 (library, then wisctl on each path, best of three), the best of each over
-all rounds, so that a burst of load on a shared machine does not fall on
-one side only.  Usage (from a build dir; BENCH_VERBOSE=1 prints every run):
+all rounds, and the medians of the rounds, so that a burst of load on a
+shared machine does not fall on one side only (BENCH_ROUNDS: 9).  Usage
+(from a build dir; BENCH_VERBOSE=1 prints every run):
 WISD=daemon/wisd WISCTL=daemon/wisctl WISRPC_SIM=firmware/wisrpc-sim \\
   /usr/bin/python3 ../../tests/bench/flash_wisctl_bench.py [KIB]
 
@@ -33,7 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "daemon"))
 from wisdtest import WISCTL, Sim, Wisd  # noqa: E402
 
 RUNS = 3  # best of, per round
-ROUNDS = 5
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 BENCH = os.environ.get("FLASH_BENCH", os.path.join("tests", "bench", "flash_bench"))
 
 
@@ -102,7 +103,7 @@ def main():
             # stopped), then wisctl through a wisd on each path; the best of
             # every round, so that a burst of load on this shared machine
             # does not fall on one side only.
-            lib_t, rows, n = [], {}, 0
+            lib_t, rows, n, per_round = [], {}, 0, {}
             for rnd in range(ROUNDS):
                 out = subprocess.run([BENCH, "--read", sim.link, str(kib)], check=True,
                                      capture_output=True, text=True, timeout=120).stdout
@@ -120,6 +121,7 @@ def main():
                     start = best_of(RUNS, lambda: wisctl_read(w.sock, 1024, back, env))
                     old = rows.get(label, (1e9, 1e9))
                     rows[label] = (min(old[0], whole), min(old[1], start))
+                    per_round.setdefault(label, []).append(whole - start)
                 if rnd == ROUNDS - 1:
                     env = dict(os.environ)
                     env.pop("WISCTL_FLASH_STREAM", None)
@@ -140,6 +142,15 @@ def main():
                       "%.4f s for %d KiB (%.2f MiB/s, %.1f %%)"
                       % (kib, label, whole, mib / whole, 100 * mib / whole / lib, start, net,
                          kib - 1, (mib - 1 / 1024) / net, 100 * (mib - 1 / 1024) / net / lib))
+            # Which core each process lands on moves every figure here
+            # (two busy processes on one vCPU halve a rate): the medians of
+            # the rounds, each side's round taken in the same minute.
+            med = lambda v: sorted(v)[len(v) // 2]  # noqa: E731
+            for label, nets in per_round.items():
+                print("median of %d rounds: library %.2f ms per MiB; wisctl %s, less the 1 KiB "
+                      "run, %.2f ms for 1023 KiB: %.1f %% of the library's rate"
+                      % (len(nets), med(lib_t) * 1e3, label, med(nets) * 1e3,
+                         100 * (mib - 1 / 1024) / med(nets) / (mib / med(lib_t))))
             print("CPU ms per MiB: library path: simulator %.1f, flash_bench %.1f (with its "
                   "start); flash.stream path: simulator %.1f, wisd %.1f, wisctl %.1f (with its "
                   "start)" % (cpu_l[0], cpu_l[1], cpu_w[0], cpu_w[1], cpu_w[2]))
