@@ -521,7 +521,9 @@ static double lib_async_rate(wis_device *dev, double secs)
  * medians. */
 static void interleaved(wis_device *dev, const char *sock, int n, int rounds, double secs)
 {
-	double r_thr[32], r_one[32];
+	double r_thr[32] = {0}, r_one[32] = {0};
+	if (rounds < 1)
+		return;
 	printf("| round | library async (window 16) /s | wisd, %d client threads /s | ratio | "
 	       "wisd, %d "
 	       "clients on one thread /s | ratio |\n|---|---|---|---|---|---|\n",

@@ -466,7 +466,8 @@ void wisj_ctx_pump(wisj_ctx *c)
 static void submit(wisj_ctx *c, struct wisj_call *k)
 {
 	if (k->plan.n == 0) {
-		complete(k, NULL);
+		const struct wisj_res none[1] = {{0}}; /* no step: nothing to read */
+		complete(k, none);
 		return;
 	}
 	k->as_batch = k->parts || k->plan.n > 1;
