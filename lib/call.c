@@ -52,8 +52,8 @@ static int ms_until(int64_t deadline)
  * slot (id % nslots) is taken: so no id still in flight is reused, and a
  * late response to a timed-out call can never be taken for the answer to a
  * new one while the old id is in use. */
-static struct wis_slot *slot_alloc_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms,
-                                          int64_t deadline_ns)
+struct wis_slot *wis__slot_alloc_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms,
+                                        int64_t deadline_ns)
 {
 	uint16_t id;
 	do {
@@ -74,6 +74,7 @@ static struct wis_slot *slot_alloc_locked(wis_device *dev, uint16_t opcode, unsi
 	s->user = NULL;
 	s->resp = NULL;
 	s->cap = s->len = 0;
+	__atomic_store_n(&s->txseq, 0, __ATOMIC_RELAXED);
 	s->detail[0] = 0;
 	dev->used++;
 	return s;
@@ -233,7 +234,7 @@ static int call_sync(wis_device *dev, uint16_t opcode, const void *req, size_t r
 		rc = wis__fail(WIS_E_CLOSED, "%s: device is being closed", wis_op_name(opcode));
 		goto out;
 	}
-	struct wis_slot *s = slot_alloc_locked(dev, opcode, timeout_ms, deadline);
+	struct wis_slot *s = wis__slot_alloc_locked(dev, opcode, timeout_ms, deadline);
 	s->resp = resp;
 	s->cap = resp_cap;
 	uint16_t id = s->id;
@@ -381,8 +382,8 @@ static int call_async(wis_device *dev, uint16_t opcode, const void *req, size_t 
 		pthread_mutex_unlock(&dev->mu);
 		return rc;
 	}
-	struct wis_slot *s = slot_alloc_locked(dev, opcode, timeout_ms,
-	                                       wis__now_ns() + (int64_t)timeout_ms * 1000000);
+	struct wis_slot *s = wis__slot_alloc_locked(dev, opcode, timeout_ms,
+	                                            wis__now_ns() + (int64_t)timeout_ms * 1000000);
 	s->async = true;
 	dev->nasync++;
 	s->cb = cb;

@@ -272,8 +272,10 @@ int wis_open(wis_device **out, const char *path, const struct wis_open_options *
 	dev->opts = o;
 	dev->opts.serial = NULL; /* not ours to keep */
 	dev->path = strdup(path);
-	dev->slots = calloc(o.window, sizeof *dev->slots);
-	dev->slot_cv = calloc(o.window, sizeof *dev->slot_cv);
+	/* One slot more than the window: reset.c's barrier goes out even when
+	 * every slot of the window waits for an answer the reset lost. */
+	dev->slots = calloc(o.window + 1, sizeof *dev->slots);
+	dev->slot_cv = calloc(o.window + 1, sizeof *dev->slot_cv);
 	dev->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!dev->path || !dev->slots || !dev->slot_cv || dev->wake_fd < 0) {
 		if (dev->wake_fd >= 0)
@@ -284,7 +286,8 @@ int wis_open(wis_device **out, const char *path, const struct wis_open_options *
 		free(dev);
 		return wis__fail(WIS_E_NOMEM, "out of memory (or file descriptors)");
 	}
-	dev->nslots = dev->window = o.window;
+	dev->window = o.window;
+	dev->nslots = o.window + 1;
 	dev->max_payload = WIS_MAX_PAYLOAD;
 	pthread_mutex_init(&dev->mu, NULL);
 	pthread_mutex_init(&dev->tx_mu, NULL);
@@ -292,7 +295,7 @@ int wis_open(wis_device **out, const char *path, const struct wis_open_options *
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&dev->cond, &ca);
-	for (unsigned i = 0; i < o.window; i++)
+	for (unsigned i = 0; i < dev->nslots; i++)
 		pthread_cond_init(&dev->slot_cv[i], &ca);
 	pthread_condattr_destroy(&ca);
 	wis__deframer_init(&dev->rx);

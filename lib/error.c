@@ -103,6 +103,8 @@ const char *wis_strerror(int code)
 		return "not allowed by the regional radio rules";
 	case WIS_E_UNMAPPABLE:
 		return "device time cannot be mapped to host time";
+	case WIS_E_RESET:
+		return "the module reset before answering: the request was lost";
 	}
 	if (code < 0 && code > -64)
 		return "unknown device status";

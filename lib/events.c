@@ -40,7 +40,8 @@ void wis__dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t
 
 	pthread_mutex_lock(&dev->mu);
 	int32_t gap = (int32_t)(ev.seq - dev->last_seq);
-	if (ev.type == WIS_EV_RESET || (dev->have_seq && gap <= 0)) {
+	bool restarted = ev.type == WIS_EV_RESET || (dev->have_seq && gap <= 0);
+	if (restarted) {
 		/* A restart, also when its RESET event was lost (seq went
 		 * back): the old boot's clock would map the new boot's
 		 * timestamps with a confident but wrong error bound. */
@@ -55,6 +56,8 @@ void wis__dispatch_event(wis_device *dev, const struct wis_hdr *h, const uint8_t
 	wis_event_cb cb = dev->closing ? NULL : dev->ev_cb;
 	void *user = dev->ev_user;
 	pthread_mutex_unlock(&dev->mu);
+	if (restarted)
+		wis__reset_seen(dev); /* what the old boot took with it fails now */
 
 	wis_device_time_to_host(dev, ev.device_us, &ev.realtime, &ev.monotonic, &ev.error_us);
 	char nrfname[6];

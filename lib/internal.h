@@ -43,6 +43,10 @@ struct wis_slot {
 	void *user;
 	uint8_t *resp; /* sync: caller's buffer */
 	size_t cap, len;
+	/* Its place in the link's request order (dev->tx_seq when its frame was
+	 * queued; 0: not yet), for what a module reset lost (reset.c).  Written
+	 * under tx_mu, read under mu: atomic. */
+	uint32_t txseq;
 	char detail[WIS_DETAIL_MAX]; /* sync: error detail for the caller's thread */
 };
 
@@ -96,11 +100,13 @@ struct wis_device {
 	 * Room for a full window of largest frames. */
 	uint8_t txq[16 * (WIS_MAX_ENCODED + 1)];
 	size_t txq_len;
-	int wake_fd; /* eventfd: made readable by wis_close to stop the reader */
+	uint32_t tx_seq; /* requests queued so far (slot txseq) */
+	int wake_fd;     /* eventfd: made readable by wis_close to stop the reader */
 
 	struct wis_slot *slots;
 	pthread_cond_t *slot_cv; /* one per slot (CLOCK_MONOTONIC): wakes just its caller */
-	unsigned nslots;         /* size of slots[] (the window asked for at open)   */
+	unsigned nslots;         /* size of slots[]: the window asked for at open, and
+	                          * one for reset.c's barrier */
 	unsigned window;         /* calls allowed in flight: min(asked, device's) */
 	unsigned used;
 	/* Counts that let the common path skip work (call.c): async calls in
@@ -237,6 +243,13 @@ unsigned wis__expire_locked(wis_device *dev, struct wis_done *d);
 void wis__fail_all(wis_device *dev, int code, const char *why);
 /* Fails every call with WIS_E_DISCONNECTED (no lock held). */
 void wis__link_died(wis_device *dev, int code);
+/* call.c: a free slot for a new call (mu held, used < nslots). */
+struct wis_slot *wis__slot_alloc_locked(wis_device *dev, uint16_t opcode, unsigned timeout_ms,
+                                        int64_t deadline_ns);
+
+/* reset.c: the module restarted (its RESET event, or seq went back);
+ * reader role, no lock held. */
+void wis__reset_seen(wis_device *dev);
 
 /* rx.c, reader role only.  Waits up to wait_ms for input (0 = just drain
  * what is there), then feeds everything available to the deframer.

@@ -97,6 +97,13 @@ int wis__tx_send(wis_device *dev, uint16_t id, uint16_t opcode, const void *req,
 				rc = WIS_E_WINDOW_FULL;
 		}
 	}
+	if (rc == 0) {
+		/* Its place in the request order on the link (reset.c): the
+		 * slot is this caller's until it is answered, which needs the
+		 * frame out first. */
+		uint32_t seq = ++dev->tx_seq ? dev->tx_seq : ++dev->tx_seq;
+		__atomic_store_n(&dev->slots[id % dev->nslots].txseq, seq, __ATOMIC_RELAXED);
+	}
 	if (rc == 0 && !(async && tls_processing == dev))
 		rc = async ? txq_push_locked(dev) : txq_drain_locked(dev, timeout_ms);
 	pthread_mutex_unlock(&dev->tx_mu);

@@ -77,6 +77,7 @@ enum {
 	WIS_E_IN_USE = -114,      /* another program has the port open (wisd?)   */
 	WIS_E_REGULATION = -115,  /* radio: the regional plan forbids it (now)   */
 	WIS_E_UNMAPPABLE = -116,  /* device time has no host time (see below)    */
+	WIS_E_RESET = -117,       /* the module reset before answering: lost     */
 };
 
 /* Name of an error code ("timeout", "pin busy", ...).  Never NULL. */
@@ -184,7 +185,16 @@ const char *wis_pin_name(wis_device *dev, uint8_t nrf);
  * Each blocks until the response arrives or the timeout expires.  Pin
  * arguments are names ("IO1", "led2", "P0.17"). */
 
-/* Raw call: any opcode.  resp may be NULL if resp_cap is 0: the response
+/* A module that resets loses the requests its old boot had not answered:
+ * on its RESET event (or its event seq going back) the library sends a
+ * PING, and once that is answered every quick call that went out before it
+ * and is still waiting fails with WIS_E_RESET (the module answers quick
+ * requests at once and in order).  Long operations (WIS_TC_LONG in ops.h:
+ * flash write/erase/verify/stream, radio send/CAD, DELAY) keep waiting for
+ * their timeouts: the new boot may have taken one sent just after the
+ * reset.
+ *
+ * Raw call: any opcode.  resp may be NULL if resp_cap is 0: the response
  * payload is then discarded.  *resp_len gets the response payload size
  * (resp_len may be NULL).  A payload larger than a non-NULL resp's
  * resp_cap gives WIS_E_TOO_BIG, although the device has carried the call

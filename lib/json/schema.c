@@ -50,6 +50,8 @@ const char *wisj_status_name(int code)
 		return "IN_USE";
 	case WIS_E_REGULATION:
 		return "REGULATION";
+	case WIS_E_RESET:
+		return "RESET";
 	default:
 		return "UNKNOWN";
 	}
@@ -102,7 +104,7 @@ void wisj_error_from_wis(struct wisj_error *e, int wis_code, const char *detail)
 		code = WISJ_TIMEOUT;
 	else if (wis_code == WIS_E_DISCONNECTED || wis_code == WIS_E_CLOSED ||
 	         wis_code == WIS_E_CANCELLED || wis_code == WIS_E_NOT_FOUND ||
-	         wis_code == WIS_E_IN_USE)
+	         wis_code == WIS_E_RESET || wis_code == WIS_E_IN_USE)
 		code = WISJ_UNAVAILABLE;
 	else if (wis_code == WIS_E_UNKNOWN_PIN || wis_code == WIS_E_NOT_IO ||
 	         wis_code == WIS_E_INVAL)

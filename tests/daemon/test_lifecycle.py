@@ -368,3 +368,29 @@ def test_stopping_wisd_leaves_a_successors_socket(tmp_path):
             assert b.wait(10) == 0
     finally:
         a.stop()
+
+
+def test_requests_lost_in_a_module_reset(env):
+    """Requests the module's old boot took with it in a reset are answered
+    -32001 with data.status RESET as soon as wisd has seen the reset (the
+    library's barrier, lib/reset.c), not -32002 at their timeout; the
+    module then answers as before."""
+    c = env.client()
+    w = env.client()
+    w.call("subscribe", {"topics": "device.state"})
+    assert env.sim.ctl("fault stall 20000").startswith("ok")
+    ids = [c.request("gpio.get", {"pins": ["IO1"]}) for _ in range(4)]
+    time.sleep(0.2)  # in the pty, where the stalled module does not read
+    t0 = time.monotonic()
+    assert env.sim.ctl("reset").startswith("ok")
+    assert env.sim.ctl("fault off").startswith("ok")
+    for rid in ids:
+        r = c.response(rid, 5)
+        assert "error" in r, r
+        e = r["error"]
+        assert e["code"] == -32001 and e["data"]["status"] == "RESET", e
+        assert "the module reset before answering" in e["message"], e
+    took = time.monotonic() - t0
+    assert took < 0.9, took  # wisd's call timeout is 1 s: not a timeout
+    assert w.notification("device.state", 5)["params"]["state"] == "reset"
+    assert c.call("system.ping", {"data": "after"}) == {"data": "after"}

@@ -33,6 +33,8 @@ E_TOO_BIG = -112
 E_CANCELLED = -113
 E_IN_USE = -114
 E_REGULATION = -115
+E_UNMAPPABLE = -116
+E_RESET = -117  # the module reset before answering: the request was lost
 
 
 class WisError(Exception):
