@@ -123,6 +123,42 @@ def test_module_gone_is_disconnected(tmp_path):
         sim.kill()
 
 
+def test_a_request_lost_in_a_module_reset(tmp_path):
+    """wisd's -32001 RESET and the direct code E_RESET are both
+    Disconnected, with the library's code."""
+    from wisrpc.errors import E_RESET, from_code
+    e = from_code(E_RESET, "reset", "PING: the module reset before answering it")
+    assert isinstance(e, wisrpc.Disconnected) and e.code == -117
+    import wisdtest
+    sim = wisdtest.Sim(str(tmp_path))
+    wisd = wisdtest.Wisd(str(tmp_path), sim.link)
+    try:
+        with wisrpc.connect(wisd.sock) as dev:
+            dev.ping()
+            assert sim.ctl("fault stall 20000").startswith("ok")
+            done = []
+            t = threading.Thread(target=lambda: done.append(_catch(dev.gpio.read, "IO1")))
+            t.start()
+            time.sleep(0.2)
+            assert sim.ctl("reset").startswith("ok") and sim.ctl("fault off").startswith("ok")
+            t.join(5)
+            e = done[0]
+            assert isinstance(e, wisrpc.Disconnected), e
+            assert e.rpc_code == -32001 and e.code == E_RESET and e.data["status"] == "RESET"
+            dev.ping()
+    finally:
+        assert wisd.stop() == 0
+        sim.kill()
+
+
+def _catch(fn, *args):
+    try:
+        fn(*args)
+    except wisrpc.WisError as e:
+        return e
+    return None
+
+
 def test_wisd_going_away_ends_streams_and_calls(tmp_path):
     import wisdtest
     sim = wisdtest.Sim(str(tmp_path))

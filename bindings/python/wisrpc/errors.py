@@ -59,7 +59,8 @@ class Timeout(WisError, TimeoutError):
 
 class Disconnected(WisError, ConnectionError):
     """No module on the other end: unplugged, reset, not found, or (wisd) its
-    port held by another program."""
+    port held by another program.  A request the module lost in a reset is
+    one too (code E_RESET, directly or through wisd's -32001 RESET)."""
 
 
 class Closed(WisError):
@@ -97,7 +98,7 @@ def from_code(code: int, name: str, detail: str, status_name: str = "") -> WisEr
     """The exception for a libwisrpc code."""
     if code in (E_TIMEOUT,):
         return Timeout(code, name, detail)
-    if code in (E_DISCONNECTED, E_NOT_FOUND, E_IN_USE, E_IO):
+    if code in (E_DISCONNECTED, E_NOT_FOUND, E_IN_USE, E_IO, E_RESET):
         return Disconnected(code, name, detail)
     if code in (E_CLOSED, E_CANCELLED):
         return Closed(code, name, detail)
