@@ -57,7 +57,7 @@ struct wisj_ctx {
 	 * built, callbacks run) after it returns: see on_done(). */
 	struct wisj_call *done_head, *done_tail;
 	char radio_region[8]; /* radio.c's regional rules */
-	/* Calls kept for reuse: a call is 3 KiB, and a malloc and free of
+	/* Calls kept for reuse: a call is 3.4 KiB, and a malloc and free of
 	 * that size per request cost glibc more than the rest of it. */
 	struct wisj_call *spare;
 	unsigned nspare;
