@@ -1,9 +1,9 @@
 /*
- * wisctl flash read: through wisd, -o takes the binary path (flash.stream:
- * the raw bytes through a pipe passed with the request, no hex JSON per
- * KiB); otherwise (--device, the hex dump, a wisd without flash.stream)
- * 1024-byte flash.read requests pipelined, READ_DEPTH in flight, the
- * in-order prefix written out as it completes.
+ * wisctl flash read: through wisd, -o takes the binary path (flash.stream,
+ * no hex JSON per KiB: wisd writes a regular output file itself, or the raw
+ * bytes through a pipe passed with the request); otherwise (--device, the hex dump, a wisd without
+ * flash.stream) 1024-byte flash.read requests pipelined, READ_DEPTH in flight, the in-order prefix
+ * written out as it completes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "wisctl_flash.h"
@@ -184,43 +185,138 @@ static int sread_check(struct sread *r)
 	return r->out_err ? EXIT_FAILED : 0;
 }
 
-/*
- * The range into f through flash.stream: wisd writes the raw bytes into a
- * pipe passed with the request, no hex JSON per KiB.  *fallback is set
- * (nothing written) when this wisd or link cannot: --device, or an older
- * wisd (-32601), or one refusing the pipe (-32602).
- */
-static int stream_read(struct link *l, struct opts *o, uint32_t addr, uint32_t len, FILE *f,
-                       bool *fallback)
+/* The range through a pipe passed with the request, copied from it into
+ * r->f (a pipe, a terminal, a device). */
+static int pipe_read(struct link *l, struct sread *r, uint32_t addr)
 {
 	int p[2], id;
-	/* WISCTL_FLASH_STREAM=0: the flash.read path, for comparison (docs/cli.md). */
-	const char *env = getenv("WISCTL_FLASH_STREAM");
-	*fallback = link_is_direct(l) || len == 0 || (env && !strcmp(env, "0"));
-	if (*fallback || pipe2(p, O_CLOEXEC) < 0) {
-		*fallback = true;
-		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		wisj_error_set(&r->e, WISJ_HOST_ERROR, "flash.stream: pipe: %s", strerror(errno));
+		return EXIT_FAILED;
 	}
 	/* A pipe as large as the kernel allows an unprivileged user (1 MiB by
 	 * default): wisd's writes rarely find it full, so neither side waits
 	 * on the other per 64 KiB.  Failing that, the default size works. */
 	(void)fcntl(p[0], F_SETPIPE_SZ, 1 << 20);
-	struct sread r = {.o = o, .f = f, .len = len};
-	json_object *q = flash_range_params(addr, len);
-	int rc = link_send_fd(l, "flash.stream", q, p[1], &id, &r.e);
+	json_object *q = flash_range_params(addr, r->len);
+	int rc = link_send_fd(l, "flash.stream", q, p[1], &id, &r->e);
 	json_object_put(q);
 	close(p[1]);
 	if (rc == 0)
-		rc = sread_loop(l, &r, p[0], id);
+		rc = sread_loop(l, r, p[0], id);
 	close(p[0]);
+	return rc == 0 ? sread_check(r) : rc;
+}
+
+/* ---- the direct path: wisd writes the file ------------------------------------------ */
+
+/* The file's position, where wisd's writes land (shared with this process:
+ * one open file description).  With O_APPEND they land at the end. */
+static off_t file_start(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return lseek(fd, 0, fl >= 0 && (fl & O_APPEND) ? SEEK_END : SEEK_CUR);
+}
+
+/* Waits for the answer, showing the file's growth as progress; timeout_ms
+ * with neither an answer nor a byte more is a timeout. */
+static int fread_loop(struct link *l, struct sread *r, int fd, off_t start, int id)
+{
+	unsigned idle = 0, tick = r->o->timeout_ms < 100 ? r->o->timeout_ms : 100;
+	while (!r->answered) {
+		int got = link_poll_answer(l, id, (int)tick, &r->res, &r->e, &r->rc);
+		if (got == -2)
+			return EXIT_UNREACHABLE;
+		if (got < 0 || wisctl_interrupted)
+			return EXIT_FAILED;
+		r->answered = got == 1;
+		off_t at = lseek(fd, 0, SEEK_CUR);
+		uint32_t now = at > start ? (uint32_t)(at - start) : 0;
+		idle = now != r->got || r->answered ? 0 : idle + tick;
+		r->got = now;
+		if (r->f != stdout && r->got)
+			flash_progress(r->o, r->got, r->len);
+		if (r->answered && r->rc)
+			return r->rc;
+		if (idle >= r->o->timeout_ms) {
+			wisj_error_set(&r->e, WISJ_TIMEOUT,
+			               "flash.stream: nothing from wisd for %u ms (%u of %u bytes)",
+			               r->o->timeout_ms, r->got, r->len);
+			return EXIT_TIMEOUT;
+		}
+	}
+	return 0;
+}
+
+/* The range written by wisd itself into f, a regular file passed with the
+ * request: no pipe, no copy through this process (what -o FILE costs is
+ * then wisd's and the module's, as the library's own read costs).  The
+ * answer's length against how far the file's position moved; its CRC-32 is
+ * of the bytes wisd wrote, each part CRC-checked on the link. */
+static int file_read(struct link *l, struct sread *r, uint32_t addr, bool *refused)
+{
+	int fd = fileno(r->f), id;
+	off_t start = file_start(fd);
+	if (start < 0) {
+		*refused = true;
+		return 0;
+	}
+	json_object *q = flash_range_params(addr, r->len);
+	int rc = link_send_fd(l, "flash.stream", q, fd, &id, &r->e);
+	json_object_put(q);
+	if (rc == 0)
+		rc = fread_loop(l, r, fd, start, id);
+	/* A wisd that takes pipes only: nothing was written, the pipe next. */
+	*refused = rc && r->got == 0 && r->e.code == WISJ_INVALID_PARAMS && !r->e.data;
+	if (rc == 0 && !r->out_err) {
+		json_object *v;
+		int64_t len =
+		    json_object_object_get_ex(r->res, "len", &v) ? json_object_get_int64(v) : -1;
+		if (len != r->len || r->got != r->len) {
+			wisj_error_set(&r->e, WISJ_HOST_ERROR,
+			               "flash.stream: the file grew by %u bytes; wisd wrote %lld",
+			               r->got, (long long)len);
+			rc = EXIT_FAILED;
+		}
+	}
+	return rc;
+}
+
+/*
+ * The range into f through flash.stream, no hex JSON per KiB: wisd writes
+ * the raw bytes into f itself when it is a regular file, else into a pipe
+ * passed with the request.  *fallback is set (nothing written) when this
+ * wisd or link cannot: --device, or an older wisd (-32601), or one refusing
+ * the descriptor (-32602).
+ */
+static int stream_read(struct link *l, struct opts *o, uint32_t addr, uint32_t len, FILE *f,
+                       bool *fallback)
+{
+	/* WISCTL_FLASH_STREAM=0: the flash.read path; =pipe: a file through
+	 * the pipe too (both for comparison, docs/cli.md). */
+	const char *env = getenv("WISCTL_FLASH_STREAM");
+	bool via_pipe = env && !strcmp(env, "pipe");
+	*fallback = link_is_direct(l) || len == 0 || (env && !strcmp(env, "0"));
+	if (*fallback)
+		return 0;
+	struct sread r = {.o = o, .f = f, .len = len};
+	struct stat st;
+	bool refused = true;
+	int rc = 0;
+	if (!via_pipe && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && fflush(f) == 0)
+		rc = file_read(l, &r, addr, &refused);
+	if (refused) {
+		json_object_put(r.res);
+		wisj_error_clear(&r.e);
+		r = (struct sread){.o = o, .f = f, .len = len};
+		rc = pipe_read(l, &r, addr);
+	}
 	/* An older wisd, or one that took no pipe: the hex path.  Not for a
 	 * range the module refused (it carries the device's status). */
 	if (rc && r.got == 0 &&
 	    (r.e.code == WISJ_METHOD_NOT_FOUND || (r.e.code == WISJ_INVALID_PARAMS && !r.e.data))) {
 		*fallback = true;
 		rc = 0;
-	} else if (rc == 0) {
-		rc = sread_check(&r);
 	}
 	if (rc)
 		rc = wisctl_interrupted && !r.e.code ? EXIT_FAILED : fail(o, &r.e, rc);

@@ -207,7 +207,7 @@ struct client {
 	struct jsonfast_buf out;
 	struct client *flush_next;
 	bool flush_listed;
-	/* flashstream.c: pipes passed with SCM_RIGHTS and not yet used (oldest
+	/* flashstream_out.c: fds passed with SCM_RIGHTS and not yet used (oldest
 	 * first), and the flash.stream transfers under way. */
 	uv_pipe_t *passed[4];
 	unsigned npassed;
@@ -311,17 +311,17 @@ void wisd_call(struct wisd *d, struct wisd_caller *who, const char *method, json
 void wisd_caller_gone(struct wisd *d, struct wisd_caller *who);
 json_object *daemon_status(struct wisd *d);
 
-/* ---- flashstream.c ----------------------------------------------------------- */
+/* ---- flashstream.c, flashstream_out.c ------------------------------------------ */
 
 /* Takes the fds libuv collected on c's connection (at most 4 kept). */
 void fstream_take_fds(struct client *c);
-/* The oldest pipe who passed and has not used (NULL if none, or not a Unix
+/* The oldest fd who passed and has not used (NULL if none, or not a Unix
  * client): every flash.stream request takes one, whatever becomes of it,
  * so that a client's pipes and requests stay paired. */
 uv_pipe_t *fstream_take_fd(struct wisd_caller *who);
 void fstream_drop_fd(uv_pipe_t *p); /* closes it; NULL: nothing */
-/* flash.stream for who (params checked): reads the range into pipe p
- * (taken over; NULL: refused), then cb with {addr, len, crc32} or the
+/* flash.stream for who (params checked): reads the range into p, a pipe's
+ * write end or a regular file (taken over; NULL: refused), then cb with {addr, len, crc32} or the
  * error. */
 void fstream_start(struct wisd *d, struct wisd_caller *who, json_object *params, uv_pipe_t *p,
                    wisd_call_cb cb, void *user);

@@ -11,16 +11,23 @@ WISD=daemon/wisd WISCTL=daemon/wisctl WISRPC_SIM=firmware/wisrpc-sim \\
 Printed:
 - the library's rate: wis_flash_read() timed inside flash_bench, the device
   already open (no process start, no HELLO);
-- wisctl through wisd on the binary path (flash.stream: the bytes through a
-  pipe), as wall time of the whole command (process start, connect and the
+- wisctl through wisd on the binary path (flash.stream: wisd writes the
+  output file itself), as wall time of the whole command (process start, connect and the
   FLASH_INFO round trip included), and with a 1 KiB run of the same command
   subtracted, which leaves the time of the other KiB as the library's
   figure counts them (the comparison the target means);
-- the same with WISCTL_FLASH_STREAM=0: 1 KiB flash.read calls, hex in JSON,
-  16 in flight (the path before flash.stream);
+- the same with WISCTL_FLASH_STREAM=pipe: the bytes through a pipe to
+  wisctl, which writes the file (the path before wisd took files), and
+  with WISCTL_FLASH_STREAM=0: 1 KiB flash.read calls, hex in JSON, 16 in
+  flight (the path before flash.stream);
 - CPU time per MiB of each process on both paths (from /proc and
   getrusage, over 20 and 7 runs): where the time goes on a machine with
   fewer cores than busy processes.
+
+BENCH_PIN=1 pins the simulator to CPU 0 and everything that reads it
+(flash_bench, wisd and its threads, wisctl) to CPU 1: where the scheduler
+puts the two busiest processes otherwise moves each run by a third (both
+on one CPU, or apart), and pinned, both paths get the same placement.
 """
 import os
 import resource
@@ -34,6 +41,20 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "daemon"))
 from wisdtest import WISCTL, Sim, Wisd  # noqa: E402
 
 RUNS = 3  # best of, per round
+PIN = os.environ.get("BENCH_PIN") == "1"
+
+
+def readers_cpu():
+    """preexec_fn for the readers' processes (BENCH_PIN)."""
+    if PIN:
+        os.sched_setaffinity(0, {1})
+
+
+def pin(pid, cpu):
+    """Every thread of pid to cpu (BENCH_PIN)."""
+    if PIN:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            os.sched_setaffinity(int(tid), {cpu})
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 BENCH = os.environ.get("FLASH_BENCH", os.path.join("tests", "bench", "flash_bench"))
 
@@ -79,7 +100,7 @@ def wisctl_read(sock, size, out, env):
         os.unlink(out)
     t0 = time.monotonic()
     rc = subprocess.run([WISCTL, "--socket", sock, "flash", "read", "0", str(size), "-o", out],
-                        env=env).returncode
+                        env=env, preexec_fn=readers_cpu).returncode
     dt = time.monotonic() - t0
     assert rc == 0, rc
     return dt
@@ -91,6 +112,7 @@ def main():
     mib = size / (1024 * 1024)
     with tempfile.TemporaryDirectory(prefix="flash-bench-") as tmp:
         sim = Sim(tmp)
+        pin(sim.p.pid, 0)
         try:
             img = os.path.join(tmp, "image.bin")
             data = os.urandom(size)
@@ -106,12 +128,16 @@ def main():
             lib_t, rows, n, per_round = [], {}, 0, {}
             for rnd in range(ROUNDS):
                 out = subprocess.run([BENCH, "--read", sim.link, str(kib)], check=True,
+                                     preexec_fn=readers_cpu,
                                      capture_output=True, text=True, timeout=120).stdout
                 lib_t.append(mib / float(re.search(r"([0-9.]+) MiB/s", out).group(1)))
                 n += 1
                 w = Wisd(tmp, sim.link, name="wisd%d" % n)
+                pin(w.p.pid, 1)
                 back = os.path.join(tmp, "back.bin")
-                for label, val in (("flash.stream", None), ("flash.read (hex)", "0")):
+                for label, val in (("flash.stream into the file", None),
+                                   ("flash.stream through a pipe", "pipe"),
+                                   ("flash.read (hex)", "0")):
                     env = dict(os.environ)
                     env.pop("WISCTL_FLASH_STREAM", None)
                     if val is not None:
@@ -123,16 +149,24 @@ def main():
                     rows[label] = (min(old[0], whole), min(old[1], start))
                     per_round.setdefault(label, []).append(whole - start)
                 if rnd == ROUNDS - 1:
-                    env = dict(os.environ)
-                    env.pop("WISCTL_FLASH_STREAM", None)
-                    cpu_w = cpu_per_mib(20, mib, lambda: wisctl_read(w.sock, size, back, env),
-                                        [sim.p.pid, w.p.pid])
+                    cpu_w = {}
+                    for label, val in (("into the file", None), ("through a pipe", "pipe")):
+                        env = dict(os.environ)
+                        env.pop("WISCTL_FLASH_STREAM", None)
+                        if val is not None:
+                            env["WISCTL_FLASH_STREAM"] = val
+                        cpu_w[label] = cpu_per_mib(
+                            20, mib, lambda: wisctl_read(w.sock, size, back, env),
+                            [sim.p.pid, w.p.pid])
                 assert w.stop() == 0
             cpu_l = cpu_per_mib(7, 3 * mib, lambda: subprocess.run(
                 [BENCH, "--read", sim.link, str(kib)], check=True, capture_output=True,
+                preexec_fn=readers_cpu,
                 timeout=120), [sim.p.pid])
             lib = mib / min(lib_t)
             rows = [(label, whole, start) for label, (whole, start) in rows.items()]
+            if PIN:
+                print("BENCH_PIN=1: the simulator on CPU 0; flash_bench, wisd, wisctl on CPU 1")
             print("library read %d KiB: %.2f MiB/s (%.4f s; device open, no "
                   "process start)" % (kib, lib, mib / lib))
             for label, whole, start in rows:
@@ -152,8 +186,10 @@ def main():
                       % (len(nets), med(lib_t) * 1e3, label, med(nets) * 1e3,
                          100 * (mib - 1 / 1024) / med(nets) / (mib / med(lib_t))))
             print("CPU ms per MiB: library path: simulator %.1f, flash_bench %.1f (with its "
-                  "start); flash.stream path: simulator %.1f, wisd %.1f, wisctl %.1f (with its "
-                  "start)" % (cpu_l[0], cpu_l[1], cpu_w[0], cpu_w[1], cpu_w[2]))
+                  "start)" % (cpu_l[0], cpu_l[1]))
+            for label, cpu in cpu_w.items():
+                print("CPU ms per MiB: flash.stream %s: simulator %.1f, wisd %.1f, wisctl %.1f "
+                      "(with its start)" % (label, cpu[0], cpu[1], cpu[2]))
         finally:
             sim.kill()
 
