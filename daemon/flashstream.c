@@ -13,8 +13,9 @@
  *
  * Bounds: a client keeps at most 4 fds not yet taken (more are closed at
  * once); no segment is started while more than FS_QUEUE_MAX bytes
- * wait for the output, so a slow reader holds at most that plus two
- * segments.
+ * wait for a pipe (FS_FILE_QUEUE_MAX for a file, written in larger pieces
+ * to hand fewer writes to a worker), so a slow reader or disk holds at
+ * most that plus two segments.
  * wisjson's queued calls (other clients) go to the device before each
  * segment; the module answers their flash reads between parts and their
  * writes BUSY until the segments end (wisd retries its own segments on
@@ -217,7 +218,7 @@ void fs_pump(struct fstream *s)
 		return;
 	}
 	while (!s->resync && s->segs < FS_SEGMENTS && s->requested < s->len &&
-	       s->queued <= FS_QUEUE_MAX) {
+	       s->queued <= (s->to_file ? FS_FILE_QUEUE_MAX : FS_QUEUE_MAX)) {
 		/* Other clients' requests waiting for the window go first. */
 		wisj_ctx_pump(s->d->jctx);
 		if (wisj_ctx_device(s->d->jctx) != s->dev) {

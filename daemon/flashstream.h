@@ -16,9 +16,10 @@
  * idles between segments. */
 #define FS_SEGMENT (128u * 1024u)
 #define FS_SEGMENTS 2u
-#define FS_BUF_MAX (16u * 1024u)   /* bytes per buffer parts are gathered into */
-#define FS_QUEUE_MAX (64u * 1024u) /* bytes waiting for the output before segments pause */
-#define FS_RETRY_MS 2u             /* the window was full, or the flash busy: try again */
+#define FS_BUF_MAX (16u * 1024u)         /* bytes per buffer parts are gathered into */
+#define FS_QUEUE_MAX (64u * 1024u)       /* bytes waiting for a pipe before segments pause */
+#define FS_FILE_QUEUE_MAX (256u * 1024u) /* the same for a file (written 128 KiB at a time) */
+#define FS_RETRY_MS 2u                   /* the window was full, or the flash busy: try again */
 
 /* Bytes gathered from parts, in order, waiting for the output. */
 struct fs_buf {

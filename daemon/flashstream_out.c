@@ -9,7 +9,8 @@
  * FLUSH_MIN bytes while a segment streams.  A regular file open for
  * writing (`wisctl flash read -o FILE` passes its output file) is written
  * at its current position by libuv's worker threads, one write at a time so
- * that the bytes land in order, FILE_FLUSH_MIN bytes a write: a page-cache
+ * that the bytes land in order, FILE_FLUSH_MIN bytes a write (each write
+ * costs a hand-over to a worker and back, about as much as the copy): a page-cache
  * write that waits on a slow disk (an SD card flushing) holds a worker,
  * never the loop.  The file's descriptor stays open until the write at the
  * worker returns, so that a stream that ends meanwhile (its client went)
@@ -24,9 +25,9 @@
 
 #include "flashstream.h"
 
-#define PASSED_MAX 4u                /* fds a client may have passed and not yet used */
-#define FLUSH_MIN (16u * 1024u)      /* bytes per pipe write while a segment is streaming */
-#define FILE_FLUSH_MIN (64u * 1024u) /* bytes per file write while a segment is streaming */
+#define PASSED_MAX 4u                 /* fds a client may have passed and not yet used */
+#define FLUSH_MIN (16u * 1024u)       /* bytes per pipe write while a segment is streaming */
+#define FILE_FLUSH_MIN (128u * 1024u) /* bytes per file write while a segment is streaming */
 
 /* ---- passed fds ------------------------------------------------------------- */
 
