@@ -184,14 +184,15 @@ static void observe(struct wisj_call *k, const struct wisj_res *r)
 	}
 }
 
-/* Step s's failure r (s NULL: the whole batch's).  FLASH_READ's BAD_ARG is
- * the module's range check (the store's size is the module's to know):
- * params out of range, not a device refusal. */
+/* Step s's failure r (s NULL: the whole batch's).  A flash operation's
+ * BAD_ARG is the module's check of the range against its store (past the
+ * end, an erase not on erase-unit boundaries: the store's geometry is the
+ * module's to know): params out of range, not a device refusal. */
 static void step_error(const struct wisj_step *s, const struct wisj_res *r, struct wisj_error *e)
 {
 	char d[200];
 	wisj_detail(r->p, r->len, d, sizeof d);
-	if (s && r->status == -WIS_ST_BAD_ARG && s->op->opcode == WIS_OP_FLASH_READ)
+	if (s && r->status == -WIS_ST_BAD_ARG && s->op->res == WIS_RES_FLASH)
 		wisj_error_flash_range(e, d);
 	else
 		wisj_error_from_wis(e, r->status, d);

@@ -55,8 +55,11 @@ def test_flash_write_verify_read(env):
 def test_flash_erase_and_errors(env):
     ok(run(env, "flash", "erase", "0x4000", "4K"))
     assert ok(run(env, "flash", "read", "0x4000", "4")) == "00004000  ff ff ff ff\n"
+    # A range the store's geometry refuses is the caller's params: exit 2.
     r = run(env, "flash", "erase", "0x4100", "4096")
-    assert r.returncode == 1 and "not a multiple of the erase unit 4096" in r.stderr
+    assert r.returncode == 2 and "not a multiple of the erase unit 4096" in r.stderr
+    r = run(env, "flash", "verify", "0xffff0", "0x20")
+    assert r.returncode == 2 and "FLASH_VERIFY range 0x000ffff0 + 32 is past the end" in r.stderr
     r = run(env, "flash", "read", "0xffff0", "0x20")  # flash.read: -32602, invalid params
     assert r.returncode == 2 and "past the end of the store" in r.stderr
     # -o FILE goes through flash.stream: the same refusal, no hex reads after it

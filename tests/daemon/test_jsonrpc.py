@@ -150,10 +150,26 @@ def test_flash_read_out_of_range_is_invalid_params(env):
                                                                       "len": 4}}]})["results"]
     assert r[0]["error"]["code"] == -32602, r
     assert "past the end of the store (%d bytes)" % size in r[0]["error"]["message"], r
-    # The other flash methods keep the module's refusal, -32000 BAD_ARG.
-    e = c.error("flash.verify", {"addr": size - 10, "len": 11})
-    assert e["code"] == -32000 and e["data"]["status"] == "BAD_ARG", e
-    assert "past the end of the store (%d bytes)" % size in e["message"], e
+    # The other flash methods too: the module's BAD_ARG is the caller's
+    # range (past the end, an erase off the erase unit), -32602 with the
+    # module's status kept in data.
+    for method, params, want in (
+            ("flash.verify", {"addr": size - 10, "len": 11},
+             "FLASH_VERIFY range 0x%08x + 11 is past the end of the store (%d bytes)"
+             % (size - 10, size)),
+            ("flash.write", {"addr": size - 2, "data": "00112233"},
+             "FLASH_WRITE range 0x%08x + 4 is past the end of the store (%d bytes)"
+             % (size - 2, size)),
+            ("flash.erase", {"addr": size, "len": 4096}, "past the end of the store"),
+            ("flash.erase", {"addr": 0x100, "len": 4096}, "not a multiple of the erase unit")):
+        e = c.error(method, params)
+        assert e["code"] == -32602 and e["data"]["status"] == "BAD_ARG", (method, e)
+        assert want in e["message"], (method, e)
+    # A refusal of another kind stays the module's: -32000.
+    c.call("flash.erase", {"addr": 0, "len": 4096})
+    c.call("flash.write", {"addr": 0, "data": "00"})
+    e = c.error("flash.write", {"addr": 0, "data": "ff", "erase": False})
+    assert e["code"] == -32000, e
     # In range up to the last byte still reads.
     assert len(c.call("flash.read", {"addr": size - 1024, "len": 1024})["data"]) == 2048
     # wisctl through flash.read (the hex dump, and -o with the stream off).
