@@ -207,6 +207,9 @@ static const struct wis_field flash_write_req[] = {
     {"data", WIS_FT_BYTES, 1, WIS_FLASH_WRITE_MAX, NULL}};
 static const struct wis_field flash_range_req[] = {U32("addr"), U32("len")};
 static const struct wis_field flash_verify_resp[] = {U32("crc32")};
+/* An erase of nothing is no erase: refused before it reaches the store. */
+static const struct wis_field flash_erase_req[] = {U32("addr"),
+                                                   {"len", WIS_FT_U32, 1, 0xffffffffu, NULL}};
 static const struct wis_field flash_stream_req[] = {
     U32("addr"), {"len", WIS_FT_U32, 1, WIS_FLASH_STREAM_MAX, NULL}};
 static const struct wis_field flash_raw_req[] = {{"rx_len", WIS_FT_U16, 0, WIS_FLASH_RAW_MAX, NULL},
@@ -378,7 +381,7 @@ static const struct wis_op_desc ops[] = {
     {WIS_OP_FLASH_WRITE, "FLASH_WRITE", "programs data at addr; erases first with flag erase",
      REQ(flash_write_req), NONE, CH, WIS_RES_FLASH, ADM, WIS_TC_LONG, flash_write_bound_ms},
     {WIS_OP_FLASH_ERASE, "FLASH_ERASE", "erases a range aligned to the erase unit",
-     REQ(flash_range_req), NONE, CH, WIS_RES_FLASH, ADM, WIS_TC_LONG, flash_erase_bound_ms},
+     REQ(flash_erase_req), NONE, CH, WIS_RES_FLASH, ADM, WIS_TC_LONG, flash_erase_bound_ms},
     {WIS_OP_FLASH_VERIFY, "FLASH_VERIFY", "CRC-32 of a range, computed on the device",
      REQ(flash_range_req), REQ(flash_verify_resp), 0, WIS_RES_FLASH, RD, WIS_TC_LONG,
      flash_verify_bound_ms},
