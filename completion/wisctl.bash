@@ -17,7 +17,7 @@ _wisctl_subs() {
 	flash) echo "info read write erase verify" ;;
 	i2c) echo "scan read write xfer" ;;
 	spi) echo "xfer" ;;
-	uart) echo "config write" ;;
+	uart) echo "config write read" ;;
 	esac
 }
 

@@ -86,5 +86,6 @@ int cmd_i2c_xfer(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_spi_xfer(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_uart_config(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_uart_write(struct link *l, struct opts *o, int argc, char **argv);
+int cmd_uart_read(struct link *l, struct opts *o, int argc, char **argv);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * wisctl i2c scan|read|write|xfer, spi xfer and uart config|write: the
- * i2c.*, spi.xfer and uart.* methods (received UART bytes: wisctl
- * subscribe uart.rx).  BUS is 1, 2, i2c1 or
+ * wisctl i2c scan|read|write|xfer, spi xfer and uart config|write|read: the
+ * i2c.*, spi.xfer and uart.* methods, and the uart.rx notifications as the
+ * bytes a port received.  BUS is 1, 2, i2c1 or
  * i2c2; ADDR a 7-bit address (decimal or 0x hex); bytes are hex ("0a1b"
  * or "0a 1b" as separate arguments).  Output: addresses one per line, the
  * bytes read as hex; --json the method's result.
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wisctl.h"
 #include "wisctl_out.h"
@@ -254,5 +255,108 @@ int cmd_uart_write(struct link *l, struct opts *o, int argc, char **argv)
 	if (o->json)
 		out_json(stdout, r);
 	json_object_put(r);
+	return EXIT_OK;
+}
+
+/* ---- uart read ----------------------------------------------------------------- */
+
+struct uread {
+	const char *port;
+	long want, got; /* --count: bytes (0: no end) */
+	bool hex;
+	int64_t overflow; /* the port's count when last seen */
+};
+
+static int nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One uart.rx notification's bytes to stdout (at most --count's rest);
+ * bytes the port dropped since the last one are said on stderr. */
+static void uread_take(struct uread *r, struct opts *o, json_object *p)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(p, "port", &v) || strcmp(json_object_get_string(v), r->port))
+		return;
+	int64_t ov = json_object_object_get_ex(p, "overflow", &v) ? json_object_get_int64(v) : 0;
+	if (ov > r->overflow && r->overflow >= 0)
+		fprintf(stderr,
+		        "wisctl %s: the port dropped %lld bytes (its receive buffer was full)\n",
+		        o->cmdline, (long long)(ov - r->overflow));
+	r->overflow = ov;
+	const char *h = json_object_object_get_ex(p, "hex", &v) ? json_object_get_string(v) : "";
+	long n = (long)strlen(h) / 2;
+	if (r->want && n > r->want - r->got)
+		n = r->want - r->got;
+	if (o->json) {
+		out_json(stdout, p);
+	} else if (r->hex) {
+		printf("%.*s\n", (int)(2 * n), h);
+	} else {
+		for (long i = 0; i < n; i++) {
+			int hi = nibble(h[2 * i]), lo = nibble(h[2 * i + 1]);
+			putchar(hi < 0 || lo < 0 ? '?' : hi << 4 | lo);
+		}
+	}
+	fflush(stdout);
+	r->got += n;
+}
+
+int cmd_uart_read(struct link *l, struct opts *o, int argc, char **argv)
+{
+	const char *count = take_opt(&argc, argv, "--count", true, NULL);
+	const char *idle = take_opt(&argc, argv, "--idle", true, NULL);
+	struct uread r = {.overflow = -1};
+	take_opt(&argc, argv, "--hex", false, &r.hex);
+	long idle_ms = 0;
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (argc != 1 || !(r.port = port_arg(argv[0])))
+		return usage_error("%s", "want PORT (0, 1, uart0, uart1)");
+	if (count && (parse_long(count, &r.want) < 0 || r.want < 1))
+		return usage_error("--count '%s' is not a number of bytes, 1..", count);
+	if (idle && (parse_long(idle, &idle_ms) < 0 || idle_ms < 1 || idle_ms > 86400000))
+		return usage_error("--idle '%s' is not milliseconds, 1..86400000", idle);
+	struct wisj_error e = {0};
+	json_object *res;
+	int rc = call_put(l, "subscribe", obj1("topics", json_object_new_string("uart.rx")), &res,
+	                  &e, o->timeout_ms);
+	if (rc)
+		return fail(o, &e, rc);
+	json_object_put(res);
+	char err[160];
+	int64_t last = now_ms();
+	while (!r.want || r.got < r.want) {
+		int wait = idle_ms ? (int)(last + idle_ms - now_ms()) : -1;
+		if (idle_ms && wait <= 0)
+			break; /* --idle: nothing came for that long */
+		json_object *n, *m, *p;
+		rc = link_next_event(l, &n, wait, err, sizeof err);
+		if (rc == -1)
+			break; /* Ctrl-C */
+		if (rc == -2) {
+			fprintf(stderr, "wisctl %s: %s\n", o->cmdline, err);
+			return EXIT_UNREACHABLE;
+		}
+		if (rc == 0)
+			continue;
+		if (json_object_object_get_ex(n, "method", &m) &&
+		    !strcmp(json_object_get_string(m), "uart.rx") &&
+		    json_object_object_get_ex(n, "params", &p)) {
+			long before = r.got;
+			uread_take(&r, o, p);
+			if (r.got != before)
+				last = now_ms();
+		}
+		json_object_put(n);
+	}
 	return EXIT_OK;
 }

@@ -32,6 +32,7 @@ SKIP = {
     "i2c xfer": "HEX is tx as hex bytes",
     "spi xfer": "HEX... is tx as hex bytes",
     "uart write": "TEXT... is data, words joined by spaces",
+    "uart read": "a subscription to uart.rx: PORT, --count and --idle are wisctl's own",
 }
 
 # Options that belong to wisctl itself, not to a method parameter:

@@ -2,11 +2,13 @@
 buses: scan finds exactly the EEPROM (0x50 on I2C1) and the sensor (0x48 on
 I2C2); EEPROM write then read back; a sensor register read with --reg;
 address NACK named (exit 1); usage errors (exit 2); wisd refusing an
-i2c2 transfer while another client claims I2C2_SDA, but not i2c1."""
+i2c2 transfer while another client claims I2C2_SDA, but not i2c1; wisctl uart
+config/write/read on the looped-back ports."""
 import json
+import subprocess
 import time
 
-from wisdtest import wisctl
+from wisdtest import WISCTL, wait_for, wisctl
 
 
 def run(env, *args, **kw):
@@ -78,3 +80,52 @@ def test_uart_through_wisd(env):
         assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
     e = c.error("uart.config", {"port": "uart0", "baud": 300})
     assert e["code"] == -32602, e
+
+
+def start_reader(env, c, *args):
+    """wisctl uart read ARGS in the background, once wisd has its subscribe
+    (wisd's request count: one more than this client's own calls)."""
+    r0 = c.call("daemon.status")["requests"]
+    p = subprocess.Popen([WISCTL, "--socket", env.wisd.sock, "uart", "read", *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    calls = 0
+
+    def subscribed():
+        nonlocal calls
+        calls += 1
+        return c.call("daemon.status")["requests"] >= r0 + calls + 1
+
+    wait_for(subscribed, what="wisctl uart read's subscribe")
+    return p
+
+
+def test_uart_read(env):
+    c = env.client()
+    ok(run(env, "uart", "config", "1", "9600"))
+    # The bytes, raw, ending after --count of them (two writes: the second
+    # half not printed).
+    p = start_reader(env, c, "1", "--count", "11")
+    ok(run(env, "uart", "write", "1", "hello"))
+    ok(run(env, "uart", "write", "1", " world, and more"))
+    out, err = p.communicate(timeout=10)
+    assert p.returncode == 0 and out == b"hello world" and err == b"", (p.returncode, out, err)
+    # --hex, a line per notification; uart0's bytes are not uart1's.
+    ok(run(env, "uart", "config", "0", "115200"))
+    p = start_reader(env, c, "uart1", "--hex", "--count", "3")
+    ok(run(env, "uart", "write", "0", "zzz"))
+    ok(run(env, "uart", "write", "1", "--hex", "00ff7f"))
+    out, err = p.communicate(timeout=10)
+    assert p.returncode == 0 and out.replace(b"\n", b"") == b"00ff7f", (out, err)
+    # --idle: silence ends it (exit 0, nothing printed), and --json.
+    t0 = time.monotonic()
+    r = run(env, "uart", "read", "1", "--idle", "300")
+    assert r.returncode == 0 and r.stdout == "" and 0.25 < time.monotonic() - t0 < 5, r
+    p = start_reader(env, c, "1", "--json", "--count", "2")
+    ok(run(env, "uart", "write", "1", "ok"))
+    out, _ = p.communicate(timeout=10)
+    j = json.loads(out.splitlines()[0])
+    assert j["port"] == "uart1" and bytes.fromhex(j["hex"]) == b"ok", j
+    for args in (["uart", "read"], ["uart", "read", "2"], ["uart", "read", "0", "--count", "0"],
+                 ["uart", "read", "0", "--idle", "x"], ["uart", "read", "0", "extra"]):
+        r = run(env, *args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
