@@ -113,7 +113,7 @@ static void lost_in_reset(void)
 	process_until(dev, 8, t0, 4000);
 	CHECK(status[7] == 0);
 	CHECK(done_ns[7] - t0 >= 300000000LL && done_ns[7] - t0 < 3000000000LL);
-	printf("  the DELAY the new boot took completed normally after %.0f ms\n",
+	printf("  the DELAY the new boot took: %s after %.0f ms\n", wis_strerror(status[7]),
 	       (done_ns[7] - t0) / 1e6);
 	/* The device answers again, and a whole window of calls fits. */
 	CHECK_OK(wis_ping(dev));
