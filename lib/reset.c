@@ -4,15 +4,21 @@
  * A module that restarts (RESET event, or its event seq going back) has
  * forgotten every request its old boot took and had not answered.  Left
  * alone those calls would wait for their timeouts and fail as timeouts,
- * naming the wrong cause.  So on a restart the library sends a PING, the
- * barrier, with one slot kept for it beyond the window.  The module
- * answers quick requests at once and in the order they arrive (a long one,
- * WIS_TC_LONG, may be kept and answered later), so when the barrier's
- * answer comes, a quick request that went out before it and is still
- * unanswered never reached the new boot: it fails now with WIS_E_RESET.
- * Long operations sent before the barrier are left to their timeouts: the
- * new boot may have taken one (sent after the reset, before its event
- * arrived) and be working on it.
+ * naming the wrong cause.  So on a restart the library sends a HELD
+ * request, the barrier, with one slot kept for it beyond the window.  The
+ * module answers HELD at once and in the order requests arrive, with the
+ * ids of every request the new boot holds (a long one, WIS_TC_LONG, being
+ * worked on; an answer waiting for the link).  So when the barrier's
+ * answer comes, every call that went out before it and is still
+ * unanswered, quick or long, either is in that list (the new boot took it,
+ * sent after the reset but before its event arrived: it will be answered
+ * and keeps waiting) or never reached the new boot: it fails now with
+ * WIS_E_RESET.
+ *
+ * Firmware older than HELD answers UNKNOWN_OP, still at once and in
+ * order: then only quick calls fail (the module answers those at once, so
+ * one still waiting was lost), and long ones are left to their timeouts,
+ * as the new boot may be working on one.
  *
  * "Before" is the order of the frames on the link: each slot has the
  * number its frame got when it was queued (tx.c, slot txseq).
@@ -23,25 +29,43 @@
 
 #include "internal.h"
 
-/* Whether a still-pending call went out before the barrier and is one the
- * module answers at once. */
-static bool lost_locked(const struct wis_slot *s, uint32_t barrier)
+/* What the barrier's answer says the new boot holds. */
+struct held {
+	bool known; /* false: older firmware (UNKNOWN_OP), only quick calls are lost */
+	unsigned n;
+	const uint8_t *ids; /* n x u16, little-endian */
+};
+
+static bool held_has(const struct held *h, uint16_t id)
+{
+	for (unsigned i = 0; i < h->n; i++)
+		if ((uint16_t)(h->ids[2 * i] | h->ids[2 * i + 1] << 8) == id)
+			return true;
+	return false;
+}
+
+/* Whether a still-pending call went out before the barrier and is not
+ * one the new boot holds (or, without the list, one it answers at once). */
+static bool lost_locked(const struct wis_slot *s, uint32_t barrier, const struct held *h)
 {
 	uint32_t seq = __atomic_load_n(&s->txseq, __ATOMIC_RELAXED);
 	if (s->id == 0 || seq == 0 || (int32_t)(barrier - seq) <= 0)
 		return false;
+	if (h->known)
+		return !held_has(h, s->id);
 	const struct wis_op_desc *d = wis_op_find(s->opcode);
 	return !d || d->tclass != WIS_TC_LONG;
 }
 
 /* Fails up to DONE_CHUNK lost async calls into d (and every lost sync one
  * in place); returns how many async ones. */
-static unsigned fail_lost_locked(wis_device *dev, uint32_t barrier, struct wis_done *d)
+static unsigned fail_lost_locked(wis_device *dev, uint32_t barrier, const struct held *h,
+                                 struct wis_done *d)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < dev->nslots && n < DONE_CHUNK; i++) {
 		struct wis_slot *s = &dev->slots[i];
-		if (!lost_locked(s, barrier) || (!s->async && s->done))
+		if (!lost_locked(s, barrier, h) || (!s->async && s->done))
 			continue;
 		char detail[WIS_DETAIL_MAX];
 		snprintf(detail, sizeof detail,
@@ -64,15 +88,20 @@ static unsigned fail_lost_locked(wis_device *dev, uint32_t barrier, struct wis_d
 
 static void barrier_done(wis_device *dev, int status, const uint8_t *p, size_t len, void *user)
 {
-	(void)p, (void)len;
-	if (status < 0)
+	struct held h = {false, 0, NULL};
+	if (status == 0) {
+		if (len < 1 || len != 1 + 2 * (size_t)p[0])
+			return; /* not a list of ids: the calls keep their timeouts */
+		h = (struct held){true, p[0], p + 1};
+	} else if (status != -WIS_ST_UNKNOWN_OP) {
 		return; /* no barrier answer: the calls keep their timeouts */
+	}
 	uint32_t barrier = (uint32_t)(uintptr_t)user;
 	struct wis_done d[DONE_CHUNK];
 	unsigned n;
 	do {
 		pthread_mutex_lock(&dev->mu);
-		n = fail_lost_locked(dev, barrier, d);
+		n = fail_lost_locked(dev, barrier, &h, d);
 		pthread_mutex_unlock(&dev->mu);
 		wis__run_done(dev, d, n);
 	} while (n == DONE_CHUNK);
@@ -86,7 +115,7 @@ void wis__reset_seen(wis_device *dev)
 		return;
 	}
 	unsigned timeout_ms = dev->opts.timeout_ms;
-	struct wis_slot *s = wis__slot_alloc_locked(dev, WIS_OP_PING, timeout_ms,
+	struct wis_slot *s = wis__slot_alloc_locked(dev, WIS_OP_HELD, timeout_ms,
 	                                            wis__now_ns() + (int64_t)timeout_ms * 1000000);
 	s->async = true;
 	dev->nasync++;
@@ -96,7 +125,7 @@ void wis__reset_seen(wis_device *dev)
 
 	char keep[WIS_DETAIL_MAX]; /* the caller whose read brought the event keeps its detail */
 	snprintf(keep, sizeof keep, "%s", wis_last_error());
-	int rc = wis__tx_send(dev, id, WIS_OP_PING, NULL, 0, timeout_ms, true);
+	int rc = wis__tx_send(dev, id, WIS_OP_HELD, NULL, 0, timeout_ms, true);
 	wis__set_detail(keep, strlen(keep));
 	pthread_mutex_lock(&dev->mu);
 	/* The reader is this thread: the barrier's answer cannot have been

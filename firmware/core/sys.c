@@ -1,7 +1,8 @@
 /*
  * SYSTEM subsystem: HELLO, PING, UPTIME, RESET, STATS, PINS, BATCH,
- * RELEASE, PIN_STATE, and the diagnostic DELAY (a deferred answer) and
- * EMIT (long events, overflow).  Payload layouts: docs/protocol.md and
+ * RELEASE, PIN_STATE, HELD (the requests held, for a host that saw a
+ * reset), and the diagnostic DELAY (a deferred answer) and EMIT (long
+ * events, overflow).  Payload layouts: docs/protocol.md and
  * lib/proto/ops.c; requests arrive checked and decoded (v[] in the order
  * of the opcode's fields).
  */
@@ -215,6 +216,29 @@ static uint8_t h_pin_state(struct wisfw_core *c, const union wis_val *v, struct 
 	return WIS_ST_OK;
 }
 
+/* HELD: the ids of the requests this boot holds in a slot (answered later,
+ * or answered and waiting for the link), so that a host which saw the
+ * module reset knows which of its requests the new boot took and which
+ * the old one lost (lib/reset.c).  The HELD request itself is left out.
+ * Link management (LOCAL): answered even with the window full, from the
+ * spare room, and then it holds no slot. */
+static uint8_t h_held(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
+{
+	(void)v;
+	size_t n_at = out->len;
+	uint8_t n = 0;
+	wis_wr_u8(out, 0);
+	for (int i = 0; i < WISFW_WINDOW; i++) {
+		if (c->slots[i].state == WISFW_SLOT_FREE || i == c->cur_slot)
+			continue;
+		wis_wr_u16(out, c->slots[i].id);
+		n++;
+	}
+	if (!out->err)
+		out->p[n_at] = n;
+	return WIS_ST_OK;
+}
+
 /* ---- diagnostics ---- */
 
 /* DELAY: kept in its slot until the delay is over; the answer comes from
@@ -294,7 +318,7 @@ static const struct wisfw_op_handler sys_ops[] = {
     {WIS_OP_HELLO, h_hello}, {WIS_OP_PING, h_ping},       {WIS_OP_UPTIME, h_uptime},
     {WIS_OP_RESET, h_reset}, {WIS_OP_STATS, h_stats},     {WIS_OP_PINS, h_pins},
     {WIS_OP_BATCH, h_batch}, {WIS_OP_RELEASE, h_release}, {WIS_OP_PIN_STATE, h_pin_state},
-    {WIS_OP_DELAY, h_delay}, {WIS_OP_EMIT, h_emit},
+    {WIS_OP_DELAY, h_delay}, {WIS_OP_EMIT, h_emit},       {WIS_OP_HELD, h_held},
 };
 
 const struct wisfw_subsys wisfw_sys_subsys = {

@@ -55,6 +55,7 @@ enum wis_opcode {
 	WIS_OP_PIN_STATE = 0x0009, /* req: u8 pin; resp: u8 owner, u8 mode, u8 level */
 	WIS_OP_DELAY = 0x000A,     /* req: u32 delay_us; answered that much later */
 	WIS_OP_EMIT = 0x000B,      /* req: u8 count, u16 len; count DIAG events  */
+	WIS_OP_HELD = 0x000C,      /* resp: u8 count, count x u16 id held (link) */
 
 	/* GPIO */
 	WIS_OP_GPIO_MODE = 0x0101,  /* req: u8 pin, u8 mode, u8 initial level */

@@ -187,12 +187,14 @@ const char *wis_pin_name(wis_device *dev, uint8_t nrf);
 
 /* A module that resets loses the requests its old boot had not answered:
  * on its RESET event (or its event seq going back) the library sends a
- * PING, and once that is answered every quick call that went out before it
- * and is still waiting fails with WIS_E_RESET (the module answers quick
- * requests at once and in order).  Long operations (WIS_TC_LONG in ops.h:
- * flash write/erase/verify/stream, radio send/CAD, DELAY) keep waiting for
- * their timeouts: the new boot may have taken one sent just after the
- * reset.
+ * HELD request, which the module answers at once and in order with the
+ * ids of the requests it holds; then every call that went out before it,
+ * is still waiting and is not in that list fails with WIS_E_RESET, quick
+ * and long (WIS_TC_LONG in ops.h: flash write/erase/verify/stream, radio
+ * send/CAD, DELAY) alike.  A long operation the new boot took (sent just
+ * after the reset, before its event arrived) is in the list and goes on.
+ * Firmware without HELD answers UNKNOWN_OP: then only quick calls fail,
+ * and long ones keep waiting for their timeouts.
  *
  * Raw call: any opcode.  resp may be NULL if resp_cap is 0: the response
  * payload is then discarded.  *resp_len gets the response payload size

@@ -99,6 +99,8 @@ static const struct wis_field delay_req[] = {{"delay_us", WIS_FT_U32, 0, WIS_DEL
 static const struct wis_field emit_req[] = {U8("count", 1, 255),
                                             {"len", WIS_FT_U16, 0, WIS_EV_MAX_DATA, NULL}};
 static const struct wis_field emit_resp[] = {U32("first_seq")};
+/* HELD: count, then count x u16 request id (the layout below the table). */
+static const struct wis_field held_resp[] = {U8("count", 0, 255), {"ids", WIS_FT_REST, 0, 0, NULL}};
 static const struct wis_field ev_diag[] = {{"data", WIS_FT_BYTES, 0, WIS_EV_MAX_DATA, NULL}};
 static const struct wis_field ev_reset[] = {ENUM8("cause", wis_reset_cause_names, WIS_CAUSE_FAULT)};
 
@@ -335,6 +337,8 @@ static const struct wis_op_desc ops[] = {
      REQ(delay_req), REQ(uptime_resp), 0, WIS_RES_NONE, RD, WIS_TC_LONG, delay_bound_ms},
     {WIS_OP_EMIT, "EMIT", "queues count DIAG events of len bytes (diagnostic)", REQ(emit_req),
      REQ(emit_resp), B, WIS_RES_NONE, CTL, WIS_TC_QUICK, NULL},
+    {WIS_OP_HELD, "HELD", "ids of the requests the module holds in a slot, itself excluded", NONE,
+     REQ(held_resp), WIS_OPF_LOCAL, WIS_RES_NONE, RD, WIS_TC_QUICK, NULL},
     {WIS_EV_RESET, "RESET_EVENT", "the module booted; sent once", NONE, REQ(ev_reset),
      WIS_OPF_EVENT, WIS_RES_NONE, RD, WIS_TC_QUICK, NULL},
     {WIS_EV_DIAG, "DIAG_EVENT", "test event from EMIT: byte i is (seq + i) & 0xff", NONE,

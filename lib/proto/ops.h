@@ -80,7 +80,7 @@ enum wis_tclass {
 #define WIS_OPF_BATCH 0x01   /* may be a step of a BATCH                          */
 #define WIS_OPF_CHANGES 0x02 /* changes its resource: ownership applies, re-applied */
 #define WIS_OPF_EVENT 0x04   /* an event (device to host), not a request         */
-#define WIS_OPF_LOCAL 0x08   /* link management (HELLO): never from a client     */
+#define WIS_OPF_LOCAL 0x08   /* link management (HELLO, HELD): never from a client */
 #define WIS_OPF_STREAM 0x10  /* answered by partial answers (WIS_FLAG_MORE) first */
 
 #define WIS_OP_MAX_FIELDS 16

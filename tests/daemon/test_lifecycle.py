@@ -373,24 +373,48 @@ def test_stopping_wisd_leaves_a_successors_socket(tmp_path):
 def test_requests_lost_in_a_module_reset(env):
     """Requests the module's old boot took with it in a reset are answered
     -32001 with data.status RESET as soon as wisd has seen the reset (the
-    library's barrier, lib/reset.c), not -32002 at their timeout; the
-    module then answers as before."""
+    library's HELD barrier, lib/reset.c), not -32002 at their timeout: quick
+    ones and a long system.delay alike.  A system.delay sent after the reset
+    but before wisd saw it reaches the new boot, which holds it: it is
+    answered normally.  The module then answers as before."""
     c = env.client()
     w = env.client()
     w.call("subscribe", {"topics": "device.state"})
     assert env.sim.ctl("fault stall 20000").startswith("ok")
     ids = [c.request("gpio.get", {"pins": ["IO1"]}) for _ in range(4)]
+    # A long operation: wisd waits 1 s plus its 3 s delay for it.
+    lost_delay = c.request("system.delay", {"delay_us": 3000000})
     time.sleep(0.2)  # in the pty, where the stalled module does not read
-    t0 = time.monotonic()
     assert env.sim.ctl("reset").startswith("ok")
+    # The new boot's RESET event waits behind the stall: this one reaches it.
+    kept_delay = c.request("system.delay", {"delay_us": 200000})
+    time.sleep(0.2)
+    t0 = time.monotonic()
     assert env.sim.ctl("fault off").startswith("ok")
-    for rid in ids:
-        r = c.response(rid, 5)
+    got = responses_any_order(c, ids + [lost_delay, kept_delay], 6)
+    for rid in ids + [lost_delay]:
+        r, at = got[rid]
         assert "error" in r, r
         e = r["error"]
         assert e["code"] == -32001 and e["data"]["status"] == "RESET", e
         assert "the module reset before answering" in e["message"], e
-    took = time.monotonic() - t0
-    assert took < 0.9, took  # wisd's call timeout is 1 s: not a timeout
+        assert at - t0 < 0.9, at - t0  # wisd's call timeout is 1 s: not a timeout
+    r, at = got[kept_delay]
+    assert "uptime_us" in r.get("result", {}), r
+    assert 0.2 <= at - t0 < 0.9, at - t0
     assert w.notification("device.state", 5)["params"]["state"] == "reset"
     assert c.call("system.ping", {"data": "after"}) == {"data": "after"}
+
+
+def responses_any_order(c, rids, timeout):
+    """{id: (response, when it came)} for each of rids, in whatever order."""
+    got = {}
+    end = time.monotonic() + timeout
+    while len(got) < len(rids):
+        m = c.recv(max(0.0, end - time.monotonic()))
+        assert m is not None, "no response to %r" % (set(rids) - set(got),)
+        if "method" in m and "id" not in m:
+            c.notes.append(m)
+            continue
+        got[m["id"]] = (m, time.monotonic())
+    return got

@@ -3,7 +3,8 @@
  * (DELAY with a manual clock and the port's alarm), the window of 16 slots
  * and BUSY beyond it, RESET discarding deferred requests, long events
  * (EMIT) and exact overflow accounting, the reserved header fields, id 0,
- * oversize payloads, missing HAL peripherals, and the rail pin (IO2).
+ * oversize payloads, missing HAL peripherals, the rail pin (IO2), and
+ * HELD (the ids of the requests held in a slot, for a host after a reset).
  */
 #define FW_MAX_FRAMES 1024 /* EMIT floods: 256 events in one go */
 #include "core_harness.h"
@@ -442,6 +443,80 @@ static void test_rail_pin(void)
 	CHECK_EQ(F.hw.pins[SW1].mode, WIS_GPIO_INPUT_PULLUP); /* a real button does */
 }
 
+/* HELD's answer: count and ids, the length checked; returns the count. */
+static unsigned held_ids(const struct fw_frame *r, uint16_t *ids, unsigned cap)
+{
+	CHECK_EQ(r->h.status, WIS_ST_OK);
+	CHECK(r->len >= 1 && r->len == 1u + 2u * r->p[0]);
+	struct wis_rd rd = rd_of(r);
+	unsigned n = wis_rd_u8(&rd);
+	for (unsigned i = 0; i < n && i < cap; i++)
+		ids[i] = wis_rd_u16(&rd);
+	return n;
+}
+
+static bool has_id(const uint16_t *ids, unsigned n, uint16_t id)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* HELD lists the requests held in a slot: deferred ones and answers
+ * waiting for the link, never itself nor one already answered; with the
+ * window full it is answered all the same (link management). */
+static void test_held(void)
+{
+	setup();
+	uint16_t ids[WISFW_WINDOW + 1];
+	CHECK_EQ(held_ids(call(WIS_OP_HELD, NULL, 0), ids, WISFW_WINDOW), 0);
+	uint16_t a = post_delay(100000), b = post_delay(300000);
+	CHECK_EQ(CALL(WIS_OP_PING, 1)->h.status, WIS_ST_OK); /* answered: not held */
+	struct fw_frame *r = call(WIS_OP_HELD, NULL, 0);
+	CHECK_EQ(held_ids(r, ids, WISFW_WINDOW), 2);
+	CHECK(has_id(ids, 2, a) && has_id(ids, 2, b) && !has_id(ids, 2, r->h.id));
+
+	/* A response waiting for a full link: held, and it leaves before
+	 * HELD's own answer (so a host has it by the time it reads the list). */
+	F.hw.tx_budget = 0;
+	size_t at = F.out.n;
+	uint16_t p = post(WIS_OP_PING, NULL, 0);
+	uint16_t h = post(WIS_OP_HELD, NULL, 0);
+	F.hw.tx_budget = -1;
+	advance(1);
+	r = find_resp(at, h);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_EQ(held_ids(r, ids, WISFW_WINDOW), 3);
+		CHECK(has_id(ids, 3, a) && has_id(ids, 3, b) && has_id(ids, 3, p));
+		CHECK(find_resp(at, p) != NULL && find_resp(at, p) < r);
+	}
+	advance(100000); /* a answered */
+	CHECK_EQ(held_ids(call(WIS_OP_HELD, NULL, 0), ids, WISFW_WINDOW), 1);
+	CHECK_EQ(ids[0], b);
+
+	/* The window full of DELAYs: HELD still answered, listing all 16. */
+	setup();
+	uint16_t all[WISFW_WINDOW];
+	for (int i = 0; i < WISFW_WINDOW; i++)
+		all[i] = post_delay(1000000);
+	CHECK_EQ(CALL(WIS_OP_PING, 1)->h.status, WIS_ST_BUSY);
+	CHECK_EQ(held_ids(call(WIS_OP_HELD, NULL, 0), ids, WISFW_WINDOW), WISFW_WINDOW);
+	for (int i = 0; i < WISFW_WINDOW; i++)
+		CHECK(has_id(ids, WISFW_WINDOW, all[i]));
+	advance(1000000);
+	CHECK_EQ(count_resp(0, WIS_OP_DELAY), WISFW_WINDOW);
+
+	/* No request payload; not a batch step. */
+	r = CALL(WIS_OP_HELD, 1);
+	CHECK_EQ(r->h.status, WIS_ST_BAD_LENGTH);
+	CHECK_CONTAINS(detail(r), "HELD takes 0 bytes (none), got 1");
+	r = CALL(WIS_OP_BATCH, 0, 1, WIS_OP_HELD & 0xff, WIS_OP_HELD >> 8, 0, 0);
+	CHECK_EQ(r->h.status, WIS_ST_OK);
+	CHECK(r->len == 6u + r->p[4] && r->p[3] == WIS_ST_BAD_ARG);
+}
+
 int main(void)
 {
 	test_delay();
@@ -452,6 +527,7 @@ int main(void)
 	test_header_rules();
 	test_missing_peripherals();
 	test_rail_pin();
+	test_held();
 	if (check_failures) {
 		fprintf(stderr, "test_core_defer: %d failure(s)\n", check_failures);
 		return 1;

@@ -6,6 +6,8 @@
  * responses ahead of the real answer.  Each must give its clear error or
  * be counted and skipped, and never hang.  Also events whose seq goes back
  * (a restart whose RESET event never came): the clock mapping is dropped.
+ * And a module reset on firmware older than HELD (UNKNOWN_OP): the quick
+ * calls the old boot lost fail at once, long ones keep their timeouts.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -30,6 +32,7 @@ enum mode {
 	M_OLD_FLASH,    /* no FLASH_STREAM (older firmware): UNKNOWN_OP */
 	M_GAPPY_STREAM, /* FLASH_STREAM's second part never sent (lost on the link) */
 	M_WILD_STREAM,  /* a FLASH_STREAM part outside the range asked for */
+	M_LOSE,         /* takes requests and never answers them (then "resets") */
 };
 
 /* The fake's flash: 1 MiB whose byte at a is flash_byte(a). */
@@ -129,7 +132,7 @@ static void stream_parts(uint16_t id, const uint8_t *p, size_t n)
 static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, size_t n)
 {
 	(void)user;
-	if (mode == M_SILENT || h->type != WIS_MSG_REQUEST)
+	if (mode == M_SILENT || mode == M_LOSE || h->type != WIS_MSG_REQUEST)
 		return;
 	if (mode == M_NOISY)
 		noise(h->id, h->opcode);
@@ -269,6 +272,65 @@ static int try_open(const char *path, enum mode m, wis_device **dev, int no_hell
 	       wis_last_error());
 	CHECK(ms < 2000);
 	return rc;
+}
+
+/* The RESET event of a new boot (seq 0). */
+static void send_reset_event(void)
+{
+	uint8_t p[WIS_EV_PREFIX_LEN + 1];
+	struct wis_wr w = wis_wr_init(p, sizeof p);
+	wis_wr_u32(&w, 0);
+	wis_wr_u64(&w, 1000);
+	wis_wr_u8(&w, WIS_CAUSE_PIN);
+	send_frame(WIS_MSG_EVENT, 0, WIS_EV_RESET, 0, p, w.len);
+}
+
+static int lost_st[4], nlost;
+static int64_t lost_ns[4];
+static void lost_cb(wis_device *dev, int st, const uint8_t *p, size_t len, void *user)
+{
+	(void)dev, (void)p, (void)len;
+	lost_st[(intptr_t)user] = st;
+	lost_ns[(intptr_t)user] = mono_ns();
+	nlost++;
+}
+
+/* Firmware without HELD answers the barrier UNKNOWN_OP (the fake's default):
+ * quick calls the old boot lost fail at once with WIS_E_RESET, a DELAY
+ * (long: the new boot might have it) waits for its timeout. */
+static void reset_on_old_firmware(const char *path)
+{
+	wis_device *dev = NULL;
+	CHECK_OK(try_open(path, M_GOOD, &dev, 0));
+	if (!dev)
+		return;
+	mode = M_LOSE;
+	for (intptr_t i = 0; i < 3; i++)
+		CHECK_OK(wis_call_async(dev, WIS_OP_PING, NULL, 0, 3000, lost_cb, (void *)i));
+	uint8_t delay[4] = {0x10, 0x27, 0, 0}; /* 10 ms */
+	CHECK_OK(wis_call_async(dev, WIS_OP_DELAY, delay, 4, 1500, lost_cb, (void *)3));
+	usleep(100000); /* taken and dropped by the fake */
+	mode = M_GOOD;
+	int64_t t0 = mono_ns();
+	send_reset_event();
+	while (nlost < 3 && mono_ns() - t0 < 2000000000LL) {
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		poll(&p, 1, 10);
+		CHECK_OK(wis_process(dev));
+	}
+	for (int i = 0; i < 3; i++)
+		CHECK(lost_st[i] == WIS_E_RESET && lost_ns[i] - t0 < 1000000000LL);
+	CHECK(nlost == 3 && lost_st[3] == 0); /* the DELAY still waits */
+	while (nlost < 4 && mono_ns() - t0 < 3000000000LL) {
+		struct pollfd p = {wis_fd(dev), POLLIN, 0};
+		poll(&p, 1, 10);
+		CHECK_OK(wis_process(dev));
+	}
+	CHECK(lost_st[3] == WIS_E_TIMEOUT);
+	printf("  3 PINGs failed RESET within %.1f ms; the DELAY: %s after %.0f ms\n",
+	       (lost_ns[2] - t0) / 1e6, wis_strerror(lost_st[3]), (lost_ns[3] - t0) / 1e6);
+	CHECK_OK(wis_ping(dev));
+	wis_close(dev);
 }
 
 int main(void)
@@ -453,6 +515,10 @@ int main(void)
 		CHECK(evs[1].error_us < 100000);
 		wis_close(dev);
 	}
+
+	printf("a module reset on firmware older than HELD: quick calls fail RESET, long ones "
+	       "keep their timeouts\n");
+	reset_on_old_firmware(name);
 
 	printf("opens that must fail clearly\n");
 	CHECK_RC(try_open(name, M_VERSION2, &dev, 0), WIS_E_VERSION);

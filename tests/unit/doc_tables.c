@@ -163,7 +163,8 @@ static void ops_table(struct buf *b)
 		        : d->res == WIS_RES_NONE ? "—"
 		                                 : "",
 		        perm_names[d->perm], d->tclass == WIS_TC_LONG ? "long" : "quick", d->doc,
-		        (d->flags & WIS_OPF_LOCAL) ? " (link set-up: the library sends it)" : "");
+		        (d->flags & WIS_OPF_LOCAL) ? " (link management: the library sends it)"
+		                                   : "");
 	}
 	bprintf(b, "\n");
 	bprintf(b,

@@ -40,6 +40,8 @@ VECTORS = [
     ("adc read AIN0", (1, 0, 0xFFFF, 0x0201, 0, 0), bytes([5, 0, 0, 12, 0])),
     ("254 non-zero bytes", (1, 0, 9, 0x0002, 0, 0), bytes(range(1, 255))),
     ("1024 byte payload", (1, 0, 10, 0x0002, 0, 0), bytes((i * 7) & 0xFF for i in range(1024))),
+    ("held request", (1, 0, 11, 0x000C, 0, 0), b""),
+    ("held response: ids 3 and 0x1234", (1, 1, 11, 0x000C, 0, 0), struct.pack("<BHH", 2, 3, 0x1234)),
 ]
 
 with open("frames.txt", "w") as f:

@@ -36,6 +36,7 @@ CORE = {
     "bad_args": req(18, 0x0101, bytes([IO1, 99, 0])) + req(19, 0x0102, b"") +
                 req(20, 0x7777, b"??") + frame(2, 0, 21, 0x0002, 0, 0, b""),
     "reset": req(22, 0x0004, b"\x00") + req(23, 0x0002),
+    "held": req(24, 0x000A, struct.pack("<I", 1000)) + req(25, 0x000C) + req(26, 0x000C, b"x"),
 }
 DEFRAMER = {
     "good_frames": req(1, 0x0002, bytes(range(1, 255))) + req(2, 0x0002, bytes(300)),
