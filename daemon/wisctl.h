@@ -62,6 +62,12 @@ int parse_long(const char *s, long *out);
 json_object *string_array(int argc, char **argv);
 json_object *obj1(const char *k, json_object *v);
 
+/* wisctl_stream.c: the next notification of method (NULL: any), waiting
+ * up to timeout_ms (-1: for ever): 1 with *n (the caller puts it) and
+ * *params (borrowed from it); 0 on a timeout or another notification; -1
+ * on Ctrl-C; -2 when the link is lost (said on stderr). */
+int next_notification(struct link *l, struct opts *o, const char *method, int timeout_ms,
+                      json_object **n, json_object **params);
 int cmd_gpio_watch(struct link *l, struct opts *o, int argc, char **argv);
 int cmd_subscribe(struct link *l, struct opts *o, int argc, char **argv);
 /* wisctl_radio.c; cmd_radio_airtime runs without a link (l NULL). */

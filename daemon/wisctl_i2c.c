@@ -332,30 +332,23 @@ int cmd_uart_read(struct link *l, struct opts *o, int argc, char **argv)
 	if (rc)
 		return fail(o, &e, rc);
 	json_object_put(res);
-	char err[160];
 	int64_t last = now_ms();
 	while (!r.want || r.got < r.want) {
 		int wait = idle_ms ? (int)(last + idle_ms - now_ms()) : -1;
 		if (idle_ms && wait <= 0)
 			break; /* --idle: nothing came for that long */
-		json_object *n, *m, *p;
-		rc = link_next_event(l, &n, wait, err, sizeof err);
+		json_object *n, *p;
+		rc = next_notification(l, o, "uart.rx", wait, &n, &p);
 		if (rc == -1)
 			break; /* Ctrl-C */
-		if (rc == -2) {
-			fprintf(stderr, "wisctl %s: %s\n", o->cmdline, err);
+		if (rc == -2)
 			return EXIT_UNREACHABLE;
-		}
 		if (rc == 0)
 			continue;
-		if (json_object_object_get_ex(n, "method", &m) &&
-		    !strcmp(json_object_get_string(m), "uart.rx") &&
-		    json_object_object_get_ex(n, "params", &p)) {
-			long before = r.got;
-			uread_take(&r, o, p);
-			if (r.got != before)
-				last = now_ms();
-		}
+		long before = r.got;
+		uread_take(&r, o, p);
+		if (r.got != before)
+			last = now_ms();
 		json_object_put(n);
 	}
 	return EXIT_OK;

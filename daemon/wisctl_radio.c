@@ -189,24 +189,17 @@ int cmd_radio_listen(struct link *l, struct opts *o, int argc, char **argv)
 	if (rc)
 		return fail(o, &e, rc);
 	json_object_put(res);
-	char err[160];
 	for (long seen = 0; count == 0 || seen < count;) {
-		json_object *n, *m, *p;
-		rc = link_next_event(l, &n, -1, err, sizeof err);
+		json_object *n, *p;
+		rc = next_notification(l, o, "radio.rx", -1, &n, &p);
 		if (rc == -1)
 			break; /* Ctrl-C */
-		if (rc == -2) {
-			fprintf(stderr, "wisctl %s: %s\n", o->cmdline, err);
+		if (rc == -2)
 			return EXIT_UNREACHABLE;
-		}
 		if (rc == 0)
 			continue;
-		if (json_object_object_get_ex(n, "method", &m) &&
-		    !strcmp(json_object_get_string(m), "radio.rx") &&
-		    json_object_object_get_ex(n, "params", &p)) {
-			o->json ? out_json(stdout, p) : out_packet(stdout, p);
-			seen++;
-		}
+		o->json ? out_json(stdout, p) : out_packet(stdout, p);
+		seen++;
 		json_object_put(n);
 	}
 	return EXIT_OK;

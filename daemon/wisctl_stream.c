@@ -2,7 +2,8 @@
  * wisctl streaming commands: gpio watch and subscribe print notifications
  * as they arrive until Ctrl-C (a normal end, exit 0) or --count.  watch
  * withdraws its watches when it ends; other clients' watches on the same
- * pins go on (wisd merges them, see daemon/watch.c).
+ * pins go on (wisd merges them, see daemon/watch.c).  next_notification()
+ * is the wait radio listen and uart read share with them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,27 +13,41 @@
 #include "wisctl_out.h"
 #include "wisrpc/pins.h"
 
+int next_notification(struct link *l, struct opts *o, const char *method, int timeout_ms,
+                      json_object **n, json_object **params)
+{
+	char err[160];
+	int rc = link_next_event(l, n, timeout_ms, err, sizeof err);
+	if (rc == -2)
+		fprintf(stderr, "wisctl %s: %s\n", o->cmdline, err);
+	if (rc != 1)
+		return rc;
+	json_object *m;
+	*params = NULL;
+	json_object_object_get_ex(*n, "params", params);
+	if (!method || (json_object_object_get_ex(*n, "method", &m) &&
+	                !strcmp(json_object_get_string(m), method) && *params))
+		return 1;
+	json_object_put(*n);
+	return 0;
+}
+
 static int wait_events(struct link *l, struct opts *o, long count,
                        bool (*keep)(json_object *, void *), void *u,
                        void (*human)(FILE *, json_object *))
 {
 	long seen = 0;
-	char err[160];
 	while (count <= 0 || seen < count) {
-		json_object *n;
-		int rc = link_next_event(l, &n, -1, err, sizeof err);
+		json_object *n, *p;
+		int rc = next_notification(l, o, NULL, -1, &n, &p);
 		if (rc == -1)
 			return EXIT_OK; /* Ctrl-C: a normal way to stop */
-		if (rc == -2) {
-			fprintf(stderr, "wisctl %s: %s\n", o->cmdline, err);
+		if (rc == -2)
 			return EXIT_UNREACHABLE;
-		}
 		if (rc == 0)
 			continue;
 		if (keep(n, u)) {
 			seen++;
-			json_object *p = NULL;
-			json_object_object_get_ex(n, "params", &p);
 			if (o->json)
 				out_json(stdout, human == out_notification ? n : p);
 			else
