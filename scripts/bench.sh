@@ -103,7 +103,7 @@ radio_wisd=$(num 's/.*through wisd: \([0-9]*\) packets\/s one at a time.*/\1/p' 
 say "instruction counts (tests/perf/measure.sh, callgrind)"
 tests/perf/measure.sh "$b" >"$tmp/instr.txt"
 instr() { awk -v n="$1" '$1 == n { print $2 }' "$tmp/instr.txt"; }
-true_instr=$(env -i "$(command -v valgrind)" --tool=callgrind --callgrind-out-file=/dev/null "$(command -v true)" 2>&1 |
+true_instr=$(env -i "$(command -v valgrind)" --tool=callgrind --callgrind-out-file=/dev/null "$(type -P true)" 2>&1 |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
 
 echo
