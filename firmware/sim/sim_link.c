@@ -214,6 +214,11 @@ bool sim_link_flush(struct sim *s)
 		                             : write(s->link_fd, p + off, n);
 		if (r > 0) {
 			off += (size_t)r;
+			/* A pty that took less is full: the next write would only
+			 * say EAGAIN (a syscall per wake-up on a streamed read); the
+			 * rest goes when poll says it has room. */
+			if ((size_t)r < n && s->tcp_port < 0)
+				break;
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
