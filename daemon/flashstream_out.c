@@ -165,7 +165,7 @@ static void written(struct wbatch *b, ssize_t status)
 	} else if (!s->failed && (size_t)status < b->bytes) {
 		fs_fail_at(s, b->off + (uint32_t)status, WISJ_INVALID_PARAMS,
 		           "flash.stream: writing the bytes at 0x%08x into the passed file: %s",
-		           "a short write (its file system full?)");
+		           "written only up to there (its file system full, or a file size limit)");
 	} else if (!s->failed) {
 		if (s->ready)
 			fs_out_flush_soon(s);

@@ -264,6 +264,10 @@ int main(int argc, char **argv)
 	log_setup((enum log_level)d.cfg.log_level, d.cfg.syslog);
 	warn_tcp(&d.cfg);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file a client passed for flash.stream that grows past a file-size
+	 * limit (systemd's LimitFSIZE=) fails that stream with EFBIG; the
+	 * default action would end the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	d.loop = uv_default_loop();
 	d.started_ms = uv_now(d.loop);

@@ -7,7 +7,8 @@ through wisctl.
 Covered: the bytes and the answer, at the position and with O_APPEND; the
 descriptor closed after the answer; a client that goes mid-transfer (the
 file stops growing, nothing held); a module that stalls mid-transfer (the
-error names the offset, the file holds what came before it); wisctl's file,
+error names the offset, the file holds what came before it); a file that
+cannot take more (a file size limit: -32602 naming where, wisd lives on); wisctl's file,
 stdout-file, stdout-pipe and WISCTL_FLASH_STREAM=pipe paths, by wisd's own
 log; a wisd that refuses files (the pipe next) and one that never answers
 (wisctl's timeout names how far the file got).
@@ -15,6 +16,7 @@ log; a wisd that refuses files (the pipe next) and one that never answers
 import array
 import json
 import os
+import resource
 import socket
 import stat
 import subprocess
@@ -206,3 +208,29 @@ def test_wisctl_times_out_on_a_silent_wisd(tmp_path):
     assert "nothing from wisd for 300 ms (0 of 8192 bytes)" in r.stderr, r.stderr
     assert seen == ["file"], seen
     t.join(5)
+
+
+def test_file_past_a_size_limit(env):
+    """A file that cannot take the bytes (here wisd's file size limit, as
+    systemd's LimitFSIZE= sets it; a full file system alike): the stream
+    ends with -32602 naming where, the file holds the bytes before it, and
+    wisd (which would get SIGXFSZ) goes on."""
+    img = write_image(env, MIB)
+    c, fds0 = baseline(env)
+    pid = env.wisd.p.pid
+    limit = 256 * 1024
+    old = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (limit, old[1]))  # the soft limit only
+    try:
+        out = os.path.join(env.tmp, "limited.bin")
+        with open(out, "wb") as f:
+            stream_into(c, f.fileno(), 0, MIB, 5)
+            e = c.response(5, 20)["error"]
+        assert e["code"] == -32602, e
+        assert "into the passed file" in e["message"] and "0x00040000" in e["message"], e
+        with open(out, "rb") as f:
+            assert f.read() == img[:limit]
+        assert c.call("system.ping", {"data": "alive"})["data"] == "alive"
+        wait_for(lambda: nfds(pid) == fds0, what="wisd's fds back to %d" % fds0)
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, old)
