@@ -234,3 +234,42 @@ def test_file_past_a_size_limit(env):
         wait_for(lambda: nfds(pid) == fds0, what="wisd's fds back to %d" % fds0)
     finally:
         resource.prlimit(pid, resource.RLIMIT_FSIZE, old)
+
+
+def stderr_on_a_terminal(argv, env=None):
+    """Runs argv with stderr a pty; returns (exit code, what it wrote there)."""
+    master, slave = os.openpty()
+    try:
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=slave, timeout=30, env=env)
+        os.close(slave)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(master)
+    return r.returncode, err
+
+
+def test_wisctl_progress_bar(env):
+    # On a terminal, the bar ends at 100 % on both paths (the file's: drawn
+    # from how far the file has grown); with --json, none.
+    write_image(env, 256 * 1024)
+    out = os.path.join(env.tmp, "bar.bin")
+    base = [WISCTL, "--socket", env.wisd.sock]
+    read = ["flash", "read", "0", "256K", "-o", out]
+    for argv, how, bar in ((base + read, None, True),
+                           (base + read, "pipe", True),
+                           (base + ["--json"] + read, None, False)):
+        e = dict(os.environ)
+        if how:
+            e["WISCTL_FLASH_STREAM"] = how
+        rc, err = stderr_on_a_terminal(argv, e)
+        assert rc == 0, err
+        assert (b"] 100% 262144/262144 bytes" in err) == bar, (argv, how, err)
+        assert os.path.getsize(out) == 256 * 1024
