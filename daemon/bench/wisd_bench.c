@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -66,6 +67,10 @@ static pid_t spawn(char **argv, int *out)
 		die("pipe");
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* Gone with the bench however it ends (a failed start exits
+		 * through die()): a simulator left behind would hold the
+		 * bench's stdout open, and a pipe into grep would wait for ever. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(p[1], 1);
 		close(p[0]);
 		execv(argv[0], argv);
