@@ -15,6 +15,13 @@
  * never the loop.  The file's descriptor stays open until the write at the
  * worker returns, so that a stream that ends meanwhile (its client went)
  * cannot have the number reused under that write.
+ *
+ * A write that never returns (a FUSE file system that does not answer, a
+ * dying disk) holds its worker for good; libuv has four, and wisd opens
+ * the module on one.  So at most FILE_WRITERS_MAX file writes are at the
+ * workers at once across wisd (the rest wait their turn), and a file on a
+ * FUSE or network file system is refused: its client passes a pipe instead
+ * (wisctl does), and its own process waits for that file system.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +29,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "flashstream.h"
 
-#define PASSED_MAX 4u                 /* fds a client may have passed and not yet used */
-#define FLUSH_MIN (16u * 1024u)       /* bytes per pipe write while a segment is streaming */
-#define FILE_FLUSH_MIN (128u * 1024u) /* bytes per file write while a segment is streaming */
+#define PASSED_MAX 4u           /* fds a client may have passed and not yet used */
+#define FLUSH_MIN (16u * 1024u) /* bytes per pipe write while a segment is streaming */
+#define FILE_FLUSH_MIN (128u * 1024u)
+#define FILE_WRITERS_MAX                                                                           \
+	2u /* of libuv's 4 workers; wisd opens the module on one */ /* bytes per file write while  \
+	                                                               a segment is streaming */
 
 /* ---- passed fds ------------------------------------------------------------- */
 
@@ -94,13 +105,29 @@ void fstream_client_gone(struct client *c)
 /* A pipe's write end is made non-blocking (libuv leaves a passed fd as it
  * came, and a blocking write would stall the loop); a regular file is
  * written by workers, where blocking is harmless. */
+/* File systems whose writes wait on another process or machine (statfs(2)'s
+ * f_type values): FUSE, NFS, SMB/CIFS (three), 9P, Ceph, AFS, Coda. */
+static bool remote_fs(int fd)
+{
+	static const unsigned long magic[] = {0x65735546, 0x6969,     0x517b,
+	                                      0xff534d42, 0xfe534d42, 0x01021997,
+	                                      0x00c36400, 0x5346414f, 0x73757245};
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0)
+		return true;
+	for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)
+		if ((unsigned long)sf.f_type == magic[i])
+			return true;
+	return false;
+}
+
 bool fs_out_usable(uv_pipe_t *p, bool *to_file)
 {
 	uv_os_fd_t fd;
 	struct stat st;
 	if (uv_fileno((uv_handle_t *)p, &fd) < 0 || fstat(fd, &st) < 0)
 		return false;
-	if (!S_ISFIFO(st.st_mode) && !S_ISREG(st.st_mode))
+	if (!S_ISFIFO(st.st_mode) && !(S_ISREG(st.st_mode) && !remote_fs(fd)))
 		return false;
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
@@ -188,6 +215,7 @@ static void on_file_written(uv_fs_t *req)
 	ssize_t r = req->result;
 	uv_fs_req_cleanup(req);
 	s->file_busy = false;
+	s->d->file_writes--;
 	if (s->failed) /* ended meanwhile: the fd it held can go now */
 		fs_out_close(s);
 	written(b, r);
@@ -204,6 +232,10 @@ static void on_flush(uv_check_t *h)
 	size_t min = s->to_file ? FILE_FLUSH_MIN : FLUSH_MIN;
 	if (s->failed || !s->ready || (s->ready_bytes < min && s->segs) || s->file_busy)
 		return;
+	if (s->to_file && s->d->file_writes >= FILE_WRITERS_MAX) {
+		uv_check_start(h, on_flush); /* once a loop pass, until a worker is ours */
+		return;
+	}
 	uv_buf_t bufs[16];
 	struct wbatch *b = malloc(sizeof *b);
 	if (!b) {
@@ -239,6 +271,7 @@ static void on_flush(uv_check_t *h)
 		if (rc == 0)
 			rc = uv_fs_write(s->d->loop, &b->req.fs, fd, bufs, n, -1, on_file_written);
 		s->file_busy = rc == 0;
+		s->d->file_writes += rc == 0;
 	} else {
 		rc = uv_write(&b->req.w, (uv_stream_t *)s->out, bufs, n, on_pipe_written);
 	}

@@ -138,7 +138,8 @@ struct wisd {
 
 	/* limits.c */
 	uv_timer_t sweep_timer;
-	size_t out_queued; /* bytes waiting in every client's write queue */
+	size_t out_queued;    /* bytes waiting in every client's write queue */
+	unsigned file_writes; /* flash.stream file writes at libuv's workers */
 	bool sweep_open;
 
 	/* owner.c */
