@@ -35,10 +35,11 @@
 
 #define PASSED_MAX 4u           /* fds a client may have passed and not yet used */
 #define FLUSH_MIN (16u * 1024u) /* bytes per pipe write while a segment is streaming */
+/* Bytes per file write while a segment is streaming. */
 #define FILE_FLUSH_MIN (128u * 1024u)
-#define FILE_WRITERS_MAX                                                                           \
-	2u /* of libuv's 4 workers; wisd opens the module on one */ /* bytes per file write while  \
-	                                                               a segment is streaming */
+/* File writes at libuv's 4 workers at once, across wisd (it opens the
+ * module on one). */
+#define FILE_WRITERS_MAX 2u
 
 /* ---- passed fds ------------------------------------------------------------- */
 
