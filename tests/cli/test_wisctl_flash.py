@@ -8,7 +8,7 @@ import os
 import subprocess
 import time
 
-from wisdtest import WISCTL, wisctl
+from wisdtest import WISCTL, stderr_on_a_terminal, wisctl
 
 
 def run(env, *args, **kw):
@@ -146,23 +146,8 @@ def test_flash_write_image_resumes(env):
     # On a terminal a progress bar; with --json none, terminal or not.
     for args, bar in ((["flash", "write-image", src, "--addr", "0x20000"], True),
                       (["--json", "flash", "write-image", src, "--addr", "0x20000"], False)):
-        master, slave = os.openpty()
-        try:
-            r = subprocess.run([WISCTL, "--socket", env.wisd.sock] + args, stdout=subprocess.PIPE,
-                               stderr=slave, timeout=30)
-            os.close(slave)
-            err = b""
-            while True:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                err += chunk
-        finally:
-            os.close(master)
-        assert r.returncode == 0
+        rc, err = stderr_on_a_terminal([WISCTL, "--socket", env.wisd.sock] + args)
+        assert rc == 0
         assert (b"] 100% 262144/262144 bytes" in err) == bar, (args, err)
     r = run(env, "flash", "write-image", src, "--addr", "0xf0000")
     assert r.returncode == 2 and "do not fit the store" in r.stderr, r.stderr

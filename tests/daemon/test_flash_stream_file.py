@@ -26,7 +26,7 @@ import zlib
 
 from sectest import nfds
 from test_flash_stream import baseline, send_fds, write_image
-from wisdtest import WISCTL, Client, wait_for, wisctl
+from wisdtest import WISCTL, Client, stderr_on_a_terminal, wait_for, wisctl
 
 MIB = 1 << 20
 
@@ -234,26 +234,6 @@ def test_file_past_a_size_limit(env):
         wait_for(lambda: nfds(pid) == fds0, what="wisd's fds back to %d" % fds0)
     finally:
         resource.prlimit(pid, resource.RLIMIT_FSIZE, old)
-
-
-def stderr_on_a_terminal(argv, env=None):
-    """Runs argv with stderr a pty; returns (exit code, what it wrote there)."""
-    master, slave = os.openpty()
-    try:
-        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=slave, timeout=30, env=env)
-        os.close(slave)
-        err = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            err += chunk
-    finally:
-        os.close(master)
-    return r.returncode, err
 
 
 def test_wisctl_progress_bar(env):

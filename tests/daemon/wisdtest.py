@@ -315,6 +315,27 @@ def wisctl(sock, *args, timeout=10, env=None, device=None):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
+def stderr_on_a_terminal(argv, env=None):
+    """Runs argv with stderr a pty (progress bars are drawn on terminals
+    only); returns (exit code, what it wrote there)."""
+    master, slave = os.openpty()
+    try:
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=slave, timeout=30, env=env)
+        os.close(slave)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO once the slave side is closed and read empty
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(master)
+    return r.returncode, err
+
+
 @pytest.fixture
 def env():
     """A fresh Setup per test (the daemon and CLI suites' conftests use it)."""
