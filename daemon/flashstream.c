@@ -20,9 +20,10 @@
  * segment; the module answers their flash reads between parts and their
  * writes BUSY until the segments end (wisd retries its own segments on
  * BUSY).  A part lost on the link (bad CRC): the parts after it are
- * dropped, and the stream goes on from the gap.  A reader that goes away (EPIPE), a file that
- * cannot be written, a client that disconnects, a device error or a lost module ends the stream
- * with an error naming the offset.
+ * dropped, and the stream goes on from the gap.  A reader that goes away
+ * (EPIPE), a file that cannot be written, a client that disconnects, a
+ * device error or a lost module ends the stream with an error naming the
+ * offset.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,8 +208,8 @@ static void on_segment(wis_device *dev, int status, const uint8_t *p, size_t len
 	fs_unref(s);
 }
 
-/* Keeps FS_SEGMENTS segments at the module while the range and the pipe's
- * queue allow. */
+/* Keeps FS_SEGMENTS segments at the module while the range and the
+ * output's queue allow. */
 void fs_pump(struct fstream *s)
 {
 	if (s->failed)

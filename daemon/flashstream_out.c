@@ -103,9 +103,6 @@ void fstream_client_gone(struct client *c)
 		uv_close((uv_handle_t *)take_oldest(c), free_handle);
 }
 
-/* A pipe's write end is made non-blocking (libuv leaves a passed fd as it
- * came, and a blocking write would stall the loop); a regular file is
- * written by workers, where blocking is harmless. */
 /* File systems whose writes wait on another process or machine (statfs(2)'s
  * f_type values): FUSE, NFS, SMB/CIFS (three), 9P, Ceph, AFS, Coda. */
 static bool remote_fs(int fd)
@@ -122,6 +119,9 @@ static bool remote_fs(int fd)
 	return false;
 }
 
+/* A pipe's write end is made non-blocking (libuv leaves a passed fd as it
+ * came, and a blocking write would stall the loop); a regular file is
+ * written by workers, where blocking is harmless. */
 bool fs_out_usable(uv_pipe_t *p, bool *to_file)
 {
 	uv_os_fd_t fd;

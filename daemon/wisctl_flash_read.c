@@ -93,7 +93,8 @@ static int rd_got(size_t i, json_object *res, void *user, struct wisj_error *e)
 
 /* ---- the binary path: flash.stream ---------------------------------------------- */
 
-/* Reads from wisd's end of the pipe until EOF; the bytes go to f. */
+/* A flash.stream under way: through a pipe (read until EOF, the bytes
+ * copied to f) or into f itself (wisd writes it; got is how far it grew). */
 struct sread {
 	struct opts *o;
 	FILE *f;
@@ -132,6 +133,15 @@ static int sread_data(struct sread *r, int fd)
 	return 0;
 }
 
+/* wisd sent neither a byte nor the answer for --timeout. */
+static int silent(struct sread *r)
+{
+	wisj_error_set(&r->e, WISJ_TIMEOUT,
+	               "flash.stream: nothing from wisd for %u ms (%u of %u bytes)",
+	               r->o->timeout_ms, r->got, r->len);
+	return EXIT_TIMEOUT;
+}
+
 /* Pipe and answer until both are done; 0, or an exit code with r->e set. */
 static int sread_loop(struct link *l, struct sread *r, int fd, int id)
 {
@@ -143,12 +153,8 @@ static int sread_loop(struct link *l, struct sread *r, int fd, int id)
 			continue;
 		if (n < 0)
 			return EXIT_FAILED;
-		if (n == 0) {
-			wisj_error_set(&r->e, WISJ_TIMEOUT,
-			               "flash.stream: nothing from wisd for %u ms (%u of %u bytes)",
-			               r->o->timeout_ms, r->got, r->len);
-			return EXIT_TIMEOUT;
-		}
+		if (n == 0)
+			return silent(r);
 		if (p[0].revents && sread_data(r, fd) < 0) {
 			wisj_error_set(&r->e, WISJ_HOST_ERROR, "flash.stream: reading the pipe: %s",
 			               r->got > r->len ? "more bytes than asked for"
@@ -238,12 +244,8 @@ static int fread_loop(struct link *l, struct sread *r, int fd, off_t start, int 
 			flash_progress(r->o, r->got, r->len);
 		if (r->answered && r->rc)
 			return r->rc;
-		if (idle >= r->o->timeout_ms) {
-			wisj_error_set(&r->e, WISJ_TIMEOUT,
-			               "flash.stream: nothing from wisd for %u ms (%u of %u bytes)",
-			               r->o->timeout_ms, r->got, r->len);
-			return EXIT_TIMEOUT;
-		}
+		if (idle >= r->o->timeout_ms)
+			return silent(r);
 	}
 	return 0;
 }
@@ -268,7 +270,7 @@ static int file_read(struct link *l, struct sread *r, uint32_t addr, bool *refus
 		rc = fread_loop(l, r, fd, start, id);
 	/* A wisd that takes pipes only: nothing was written, the pipe next. */
 	*refused = rc && r->got == 0 && r->e.code == WISJ_INVALID_PARAMS && !r->e.data;
-	if (rc == 0 && !r->out_err) {
+	if (rc == 0) {
 		json_object *v;
 		int64_t len =
 		    json_object_object_get_ex(r->res, "len", &v) ? json_object_get_int64(v) : -1;

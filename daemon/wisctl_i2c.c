@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "wisctl.h"
 #include "wisctl_out.h"
@@ -267,18 +266,6 @@ struct uread {
 	int64_t overflow; /* the port's count when last seen */
 };
 
-static int nibble(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One uart.rx notification's bytes to stdout (at most --count's rest);
  * bytes the port dropped since the last one are said on stderr. */
 static void uread_take(struct uread *r, struct opts *o, json_object *p)
@@ -293,19 +280,21 @@ static void uread_take(struct uread *r, struct opts *o, json_object *p)
 		        o->cmdline, (long long)(ov - r->overflow));
 	r->overflow = ov;
 	const char *h = json_object_object_get_ex(p, "hex", &v) ? json_object_get_string(v) : "";
-	long n = (long)strlen(h) / 2;
-	if (r->want && n > r->want - r->got)
-		n = r->want - r->got;
-	if (o->json) {
-		out_json(stdout, p);
-	} else if (r->hex) {
-		printf("%.*s\n", (int)(2 * n), h);
-	} else {
-		for (long i = 0; i < n; i++) {
-			int hi = nibble(h[2 * i]), lo = nibble(h[2 * i + 1]);
-			putchar(hi < 0 || lo < 0 ? '?' : hi << 4 | lo);
-		}
+	uint8_t b[WIS_MAX_PAYLOAD];
+	int n = wisj_hex_decode(h, strlen(h), b, sizeof b);
+	if (n < 0) {
+		fprintf(stderr, "wisctl %s: a uart.rx notification without its bytes as hex\n",
+		        o->cmdline);
+		return;
 	}
+	if (r->want && n > r->want - r->got)
+		n = (int)(r->want - r->got);
+	if (o->json)
+		out_json(stdout, p);
+	else if (r->hex)
+		printf("%.*s\n", 2 * n, h);
+	else
+		fwrite(b, 1, (size_t)n, stdout);
 	fflush(stdout);
 	r->got += n;
 }
@@ -332,9 +321,9 @@ int cmd_uart_read(struct link *l, struct opts *o, int argc, char **argv)
 	if (rc)
 		return fail(o, &e, rc);
 	json_object_put(res);
-	int64_t last = now_ms();
+	int64_t last = link_now_ms();
 	while (!r.want || r.got < r.want) {
-		int wait = idle_ms ? (int)(last + idle_ms - now_ms()) : -1;
+		int wait = idle_ms ? (int)(last + idle_ms - link_now_ms()) : -1;
 		if (idle_ms && wait <= 0)
 			break; /* --idle: nothing came for that long */
 		json_object *n, *p;
@@ -348,7 +337,7 @@ int cmd_uart_read(struct link *l, struct opts *o, int argc, char **argv)
 		long before = r.got;
 		uread_take(&r, o, p);
 		if (r.got != before)
-			last = now_ms();
+			last = link_now_ms();
 		json_object_put(n);
 	}
 	return EXIT_OK;

@@ -90,6 +90,9 @@ int link_send_fd(struct link *l, const char *method, json_object *params, int fd
 int link_poll_answer(struct link *l, int id, int timeout_ms, json_object **result,
                      struct wisj_error *e, int *rc);
 
+/* Monotonic milliseconds (deadlines of waits). */
+int64_t link_now_ms(void);
+
 /* True for --device (no wisd in between). */
 bool link_is_direct(const struct link *l);
 

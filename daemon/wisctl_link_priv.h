@@ -36,7 +36,6 @@ struct link {
 	unsigned ev_head, ev_count;
 };
 
-int64_t link_now_ms(void);
 /* Keeps a notification for link_next_event() (takes n). */
 void link_push_event(struct link *l, json_object *n);
 

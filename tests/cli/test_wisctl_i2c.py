@@ -5,7 +5,9 @@ address NACK named (exit 1); usage errors (exit 2); wisd refusing an
 i2c2 transfer while another client claims I2C2_SDA, but not i2c1; wisctl uart
 config/write/read on the looped-back ports."""
 import json
+import socket
 import subprocess
+import threading
 import time
 
 from wisdtest import WISCTL, wait_for, wisctl
@@ -129,3 +131,32 @@ def test_uart_read(env):
                  ["uart", "read", "0", "--idle", "x"], ["uart", "read", "0", "extra"]):
         r = run(env, *args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
+
+
+def test_uart_read_malformed_notification(tmp_path):
+    # A wisd (here a fake one) whose uart.rx carries no hex bytes: said on
+    # stderr, nothing printed for it; the good one after it still is.
+    sock = str(tmp_path / "fake.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(sock)
+    srv.listen(1)
+
+    def serve():
+        conn, _ = srv.accept()
+        q = json.loads(conn.makefile().readline())
+        for m in ({"jsonrpc": "2.0", "id": q["id"], "result": {}},
+                  {"jsonrpc": "2.0", "method": "uart.rx",
+                   "params": {"port": "uart0", "overflow": 0, "hex": "6zz"}},
+                  {"jsonrpc": "2.0", "method": "uart.rx",
+                   "params": {"port": "uart0", "overflow": 0, "hex": "6f6b"}}):
+            conn.sendall((json.dumps(m) + "\n").encode())
+        conn.recv(1)  # until wisctl goes
+        conn.close()
+        srv.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    r = wisctl(sock, "uart", "read", "0", "--count", "2")
+    assert r.returncode == 0 and r.stdout == "ok", r
+    assert r.stderr == "wisctl uart read: a uart.rx notification without its bytes as hex\n", r
+    t.join(5)
