@@ -279,9 +279,14 @@ static int h_tx(void *ctx, const uint8_t *p, size_t n)
 	} else {
 		if (s->txlen + n > sizeof s->txbuf && s->drain)
 			s->drain(s->user);
-		if (s->txlen + n > sizeof s->txbuf && s->txoff) {
-			memmove(s->txbuf, s->txbuf + s->txoff, s->txlen - s->txoff);
-			s->txlen -= s->txoff;
+		/* What waits moves to the front only when that moves no more
+		 * bytes than have left since the last move.  A pty takes a KiB
+		 * or two at a time from a full buffer: moving the whole rest
+		 * for each new frame cost several times the frame (1 KiB). */
+		size_t waiting = s->txlen - s->txoff;
+		if (s->txlen + n > sizeof s->txbuf && s->txoff && s->txoff >= waiting) {
+			memmove(s->txbuf, s->txbuf + s->txoff, waiting);
+			s->txlen = waiting;
 			s->txoff = 0;
 		}
 		size_t room = sizeof s->txbuf - s->txlen;

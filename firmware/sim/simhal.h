@@ -80,7 +80,8 @@ struct simhal {
 	size_t tx_chunk; /* most bytes one tx call takes; 0: unlimited */
 	/* What waits is txbuf[txoff, txlen): a partial write advances txoff
 	 * (a pty takes a few KiB at a time) and the rest moves to the front
-	 * only when new bytes need the room (simhal_tx_*() below). */
+	 * only when new bytes need the room and no more waits than has left
+	 * (h_tx; simhal_tx_*() below). */
 	uint8_t txbuf[SIMHAL_TXBUF];
 	size_t txoff, txlen;
 	/* Called with what tx accepted, instead of buffering (tests). */
