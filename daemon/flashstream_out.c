@@ -175,12 +175,53 @@ struct wbatch {
 
 /* After a batch is written (or not): the stream goes on, or ends with the
  * error naming the offset of the batch's first byte. */
+/* A file took less than offered: the rest goes back to the front of what
+ * is ready, to be written again.  That write either goes on (room came)
+ * or fails with the reason (ENOSPC, EFBIG), which a short count does not
+ * give.  Returns the list of buffers written whole, to be freed. */
+static struct fs_buf *requeue_rest(struct fstream *s, struct wbatch *b, size_t took)
+{
+	struct fs_buf *done = NULL, **end = &done, *k = b->list;
+	while (k && took >= k->len) {
+		took -= k->len;
+		*end = k;
+		end = &k->next;
+		k = k->next;
+	}
+	*end = NULL;
+	if (took) {
+		memmove(k->data, k->data + took, k->len - took);
+		k->len -= (uint32_t)took;
+		k->off += (uint32_t)took;
+	}
+	struct fs_buf *last = k;
+	size_t rest = 0;
+	for (struct fs_buf *r = k; r; r = r->next) {
+		rest += r->len;
+		last = r;
+	}
+	last->next = s->ready;
+	if (!s->ready)
+		s->tail = last;
+	s->ready = k;
+	s->ready_bytes += rest;
+	s->queued += rest;
+	return done;
+}
+
 static void written(struct wbatch *b, ssize_t status)
 {
 	struct fstream *s = b->s;
 	s->queued -= b->bytes;
+	bool none = status == 0 && b->bytes > 0; /* a file's, with no reason */
+	if (!s->failed && s->to_file && status > 0 && (size_t)status < b->bytes)
+		b->list = requeue_rest(s, b, (size_t)status);
 	fs_free_list(b->list);
-	if (!s->failed && status < 0 && s->to_file) {
+	if (!s->failed && none) {
+		fs_fail_at(s, b->off, WISJ_INVALID_PARAMS,
+		           "flash.stream: writing the bytes at 0x%08x into the passed file: %s",
+		           "it took none of them");
+	} else if (!s->failed && status < 0 && s->to_file) {
 		fs_fail_at(s, b->off, WISJ_INVALID_PARAMS,
 		           "flash.stream: writing the bytes at 0x%08x into the passed file: %s",
 		           uv_strerror((int)status));
@@ -190,10 +231,6 @@ static void written(struct wbatch *b, ssize_t status)
 		fs_fail_at(s, b->off, WISJ_INVALID_PARAMS,
 		           "flash.stream: writing the bytes at 0x%08x into the passed pipe: %s",
 		           why);
-	} else if (!s->failed && (size_t)status < b->bytes) {
-		fs_fail_at(s, b->off + (uint32_t)status, WISJ_INVALID_PARAMS,
-		           "flash.stream: writing the bytes at 0x%08x into the passed file: %s",
-		           "written only up to there (its file system full, or a file size limit)");
 	} else if (!s->failed) {
 		if (s->ready)
 			fs_out_flush_soon(s);
