@@ -3,7 +3,8 @@
  * flight: the firmware keeps one write behind the running one, so the
  * chip programs the one while the next travels; firmware that runs one at
  * a time answers the second BUSY, and the rest then goes one by one) and
- * the resumable whole-image writer, unit by unit on top of it.
+ * the resumable whole-image writer, unit by unit on top of it (each
+ * whole unit that needs it erased once, not once per request).
  */
 #include <errno.h>
 #include <poll.h>
@@ -192,6 +193,36 @@ static int load_file(const char *path, uint8_t **data, size_t *len)
 	return 0;
 }
 
+/* CRC-32 of n bytes of 0xff: an erased range's. */
+static uint32_t crc_erased(size_t n)
+{
+	uint8_t ff[256];
+	memset(ff, 0xff, sizeof ff);
+	uint32_t crc = 0;
+	for (size_t k = 0; k < n; k += sizeof ff)
+		crc = wis__crc32(crc, ff, n - k < sizeof ff ? n - k : sizeof ff);
+	return crc;
+}
+
+/* Writes one unit's part of the image that is not in place.  An erased
+ * range is just programmed; a whole unit holding other bytes is erased
+ * once, then programmed (the erase flag would merge and erase the unit
+ * again for each 512-byte request); part of a unit keeps the flag, so the
+ * bytes outside the image keep their values. */
+static int write_unit(wis_device *dev, uint32_t at, const uint8_t *d, size_t n, uint32_t unit,
+                      uint32_t dev_crc)
+{
+	unsigned flags = 0;
+	int rc = 0;
+	if (dev_crc != crc_erased(n)) {
+		if (n == unit && at % unit == 0)
+			rc = wis_flash_erase(dev, at, unit);
+		else
+			flags = WIS_FLASH_WRITE_ERASE;
+	}
+	return rc < 0 ? rc : wis_flash_write(dev, at, d, n, flags, NULL, NULL);
+}
+
 int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
                           wis_flash_progress_cb cb, void *user, uint64_t *skipped)
 {
@@ -212,7 +243,7 @@ int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
 	uint32_t unit = fi.erase_unit ? fi.erase_unit : 4096;
 	for (size_t off = 0; off < len && rc == 0;) {
 		/* One erase unit of the store at a time: in place already (an
-		 * earlier, interrupted run wrote it) or written with erase. */
+		 * earlier, interrupted run wrote it) or written. */
 		size_t n = unit - (addr + off) % unit;
 		n = n < len - off ? n : len - off;
 		uint32_t dev_crc = 0;
@@ -220,8 +251,7 @@ int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
 		if (rc == 0 && dev_crc == wis__crc32(0, data + off, n))
 			same += n;
 		else if (rc == 0)
-			rc = wis_flash_write(dev, (uint32_t)(addr + off), data + off, n,
-			                     WIS_FLASH_WRITE_ERASE, NULL, NULL);
+			rc = write_unit(dev, (uint32_t)(addr + off), data + off, n, unit, dev_crc);
 		off += n;
 		if (rc == 0 && cb)
 			cb(off, len, user);

@@ -293,8 +293,11 @@ int wis_flash_verify(wis_device *dev, uint32_t addr, uint32_t len, uint32_t *crc
 uint32_t wis_flash_crc32(uint32_t crc, const void *buf, size_t len);
 /* Writes the file at path to addr and verifies it.  Resumable: each
  * erase unit whose device CRC already equals the file's is skipped, so a
- * run after an interruption continues where it stopped.  *skipped (may be
- * NULL) gets the bytes that were already in place. */
+ * run after an interruption continues where it stopped.  The others: an
+ * erased unit is programmed, a whole unit holding other bytes is erased
+ * once and programmed, the partial units at the ends are written with
+ * WIS_FLASH_WRITE_ERASE (bytes around the image keep their values).
+ * *skipped (may be NULL) gets the bytes that were already in place. */
 int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
                           wis_flash_progress_cb cb, void *user, uint64_t *skipped);
 /* One SPI transaction to the chip with CS held: ntx bytes out (opcode,
