@@ -8,9 +8,6 @@
  * (a restart whose RESET event never came): the clock mapping is dropped.
  * And a module reset on firmware older than HELD (UNKNOWN_OP): the quick
  * calls the old boot lost fail at once, long ones keep their timeouts.
- * And wis_flash_write against firmware that keeps one write behind the
- * running one (two in flight, never BUSY) and against older firmware
- * that answers the second BUSY (the rest one at a time, all written).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -36,8 +33,6 @@ enum mode {
 	M_GAPPY_STREAM, /* FLASH_STREAM's second part never sent (lost on the link) */
 	M_WILD_STREAM,  /* a FLASH_STREAM part outside the range asked for */
 	M_LOSE,         /* takes requests and never answers them (then "resets") */
-	M_QUEUE_WRITE,  /* FLASH_WRITE: one more waits behind the running one */
-	M_OLD_WRITE,    /* FLASH_WRITE: one at a time, another meanwhile is BUSY */
 };
 
 /* The fake's flash: 1 MiB whose byte at a is flash_byte(a). */
@@ -134,80 +129,6 @@ static void stream_parts(uint16_t id, const uint8_t *p, size_t n)
 	send_frame(WIS_MSG_RESPONSE, id, WIS_OP_FLASH_STREAM, 0, NULL, 0);
 }
 
-/* The fake's FLASH_WRITEs: each answered WRITE_US after it starts (the
- * next one waiting behind it starts then), written into wmem.  The first
- * of a run is held until a second arrives (or 100 ms), so the second
- * meets it running whatever the scheduler does. */
-#define WRITE_US 1000
-static uint8_t wmem[64 * 1024];
-static struct {
-	uint16_t id;
-	uint32_t addr;
-	size_t n;
-	uint8_t d[WIS_FLASH_WRITE_MAX];
-} wq[2];
-static int nwq, n_writes, n_write_busy, max_wq;
-static int64_t w_due;       /* when the running write is answered */
-static bool w_hold, w_held; /* holding the run's first / held it already */
-
-static void writes_reset(void)
-{
-	memset(wmem, 0xff, sizeof wmem);
-	nwq = n_writes = n_write_busy = max_wq = 0;
-	w_hold = w_held = false;
-}
-
-/* A second write came while the first of the run is held: it goes on. */
-static void write_release(void)
-{
-	if (w_hold)
-		w_due = mono_ns() + WRITE_US * 1000LL;
-	w_hold = false;
-}
-
-static void write_request(uint16_t id, const uint8_t *p, size_t n)
-{
-	n_writes++;
-	if (nwq == (mode == M_QUEUE_WRITE ? 2 : 1)) {
-		static const char busy[] = "FLASH_WRITE: flash busy with FLASH_WRITE (retry)";
-		uint8_t d[sizeof busy] = {sizeof busy - 1};
-		memcpy(d + 1, busy, sizeof busy - 1);
-		send_frame(WIS_MSG_RESPONSE, id, WIS_OP_FLASH_WRITE, WIS_ST_BUSY, d, sizeof d);
-		n_write_busy++;
-		write_release();
-		return;
-	}
-	struct wis_rd r = wis_rd_init(p, n);
-	wq[nwq].id = id;
-	wq[nwq].addr = wis_rd_u32(&r);
-	wq[nwq].n = n - 5; /* after addr and flags */
-	memcpy(wq[nwq].d, p + 5, n - 5);
-	if (++nwq > max_wq)
-		max_wq = nwq;
-	if (nwq == 2) {
-		write_release();
-	} else if (!w_held) {
-		w_held = w_hold = true;
-		w_due = mono_ns() + 100 * 1000000LL; /* the hold's bound */
-	} else {
-		w_due = mono_ns() + WRITE_US * 1000LL;
-	}
-}
-
-/* Answers the running write when it is due; the one behind it starts. */
-static void writes_due(void)
-{
-	if (!nwq || mono_ns() < w_due)
-		return;
-	if (wq[0].addr + wq[0].n <= sizeof wmem)
-		memcpy(wmem + wq[0].addr, wq[0].d, wq[0].n);
-	send_frame(WIS_MSG_RESPONSE, wq[0].id, WIS_OP_FLASH_WRITE, 0, NULL, 0);
-	wq[0] = wq[1];
-	nwq--;
-	w_hold = false;
-	w_due = mono_ns() + WRITE_US * 1000LL;
-}
-
 static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, size_t n)
 {
 	(void)user;
@@ -273,9 +194,6 @@ static void on_request(void *user, const struct wis_hdr *h, const uint8_t *p, si
 		send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, 0, d, len);
 		break;
 	}
-	case WIS_OP_FLASH_WRITE:
-		write_request(h->id, p, n);
-		break;
 	case WIS_OP_FLASH_STREAM:
 		if (mode == M_OLD_FLASH)
 			send_frame(WIS_MSG_RESPONSE, h->id, h->opcode, WIS_ST_UNKNOWN_OP, NULL, 0);
@@ -295,9 +213,7 @@ static void *device_thread(void *arg)
 	uint8_t buf[4096];
 	while (!stop) {
 		struct pollfd p = {master, POLLIN, 0};
-		int ready = poll(&p, 1, nwq ? 1 : 50);
-		writes_due();
-		if (ready <= 0)
+		if (poll(&p, 1, 50) <= 0)
 			continue;
 		ssize_t r = read(master, buf, sizeof buf);
 		if (r <= 0) {
@@ -356,73 +272,6 @@ static int try_open(const char *path, enum mode m, wis_device **dev, int no_hell
 	       wis_last_error());
 	CHECK(ms < 2000);
 	return rc;
-}
-
-struct progress {
-	uint64_t last;
-	bool backwards;
-};
-
-static void on_progress(uint64_t done, uint64_t total, void *user)
-{
-	struct progress *pr = user;
-	pr->backwards |= done <= pr->last || done > total;
-	pr->last = done;
-}
-
-static void other_done(wis_device *dev, int st, const uint8_t *p, size_t len, void *user)
-{
-	(void)dev, (void)p, (void)len;
-	*(int *)user = st;
-}
-
-/* 20000 bytes at 300: 40 FLASH_WRITEs (212 bytes to the first 512-byte
- * boundary, then 512 each). */
-static void flash_writes(const char *path)
-{
-	wis_device *dev = NULL;
-	CHECK_OK(try_open(path, M_GOOD, &dev, 0));
-	if (!dev)
-		return;
-	static uint8_t d[20000];
-	for (size_t i = 0; i < sizeof d; i++)
-		d[i] = (uint8_t)(i * 7 + (i >> 9) + 3);
-	const int pieces = 40;
-	enum mode modes[] = {M_QUEUE_WRITE, M_OLD_WRITE};
-	for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
-		writes_reset();
-		mode = modes[k];
-		struct progress pr = {0, false};
-		CHECK_OK(wis_flash_write(dev, 300, d, sizeof d, 0, on_progress, &pr));
-		mode = M_GOOD;
-		printf("  %s: %d FLASH_WRITEs, %d BUSY, at most %d at the device\n",
-		       modes[k] == M_OLD_WRITE ? "one at a time" : "one kept behind", n_writes,
-		       n_write_busy, max_wq);
-		CHECK(memcmp(wmem + 300, d, sizeof d) == 0);
-		CHECK(wmem[299] == 0xff && wmem[300 + sizeof d] == 0xff);
-		CHECK(pr.last == sizeof d && !pr.backwards);
-		if (modes[k] == M_QUEUE_WRITE)
-			CHECK(n_writes == pieces && n_write_busy == 0 && max_wq == 2);
-		else /* the second BUSY and sent again, then one by one */
-			CHECK(n_writes == pieces + 1 && n_write_busy == 1 && max_wq == 1);
-	}
-	/* BUSY for a write with none of ours before it (another caller's
-	 * write runs) is the caller's to see, as before. */
-	writes_reset();
-	mode = M_OLD_WRITE;
-	uint8_t req[5 + 16] = {0};
-	int other = 1;
-	CHECK_OK(wis_call_async(dev, WIS_OP_FLASH_WRITE, req, sizeof req, 0, other_done, &other));
-	CHECK_RC(wis_flash_write(dev, 64, d, 16, 0, NULL, NULL), -WIS_ST_BUSY);
-	CHECK(strstr(wis_last_error(), "busy with FLASH_WRITE"));
-	for (int64_t end = mono_ns() + 2000000000LL; other == 1 && mono_ns() < end;) {
-		struct pollfd p = {wis_fd(dev), POLLIN, 0};
-		poll(&p, 1, 10);
-		CHECK_OK(wis_process(dev));
-	}
-	CHECK(other == 0 && n_writes == 2 && n_write_busy == 1);
-	mode = M_GOOD;
-	wis_close(dev);
 }
 
 /* The RESET event of a new boot (seq 0). */
@@ -670,10 +519,6 @@ int main(void)
 	printf("a module reset on firmware older than HELD: quick calls fail RESET, long ones "
 	       "keep their timeouts\n");
 	reset_on_old_firmware(name);
-
-	printf("flash writes: two in flight where the firmware keeps one behind the running "
-	       "one; the rest one at a time after older firmware's BUSY\n");
-	flash_writes(name);
 
 	printf("opens that must fail clearly\n");
 	CHECK_RC(try_open(name, M_VERSION2, &dev, 0), WIS_E_VERSION);
