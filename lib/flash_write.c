@@ -133,7 +133,8 @@ int wis_flash_write(wis_device *dev, uint32_t addr, const void *buf, size_t len,
 	               .window = WRITE_WINDOW,
 	               .cb = cb,
 	               .user = user};
-	unsigned dw = wis_get_info(dev)->window;
+	const struct wis_info *in = wis_get_info(dev); /* NULL: refused below */
+	unsigned dw = in ? in->window : 0;
 	w.window = dw && dw < w.window ? dw : w.window;
 	while (rc == 0 && !w.err && (w.next < len || w.inflight)) {
 		wr_fill(&w);

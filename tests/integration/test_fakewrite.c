@@ -228,6 +228,7 @@ static void flash_writes(const char *path)
 	}
 	CHECK(other == 0 && n_writes == 2 && n_write_busy == 1);
 	wis_close(dev);
+	CHECK_RC(wis_flash_write(NULL, 0, d, 16, 0, NULL, NULL), WIS_E_INVAL);
 }
 
 int main(void)
