@@ -1,13 +1,12 @@
 /*
  * FLASH calls: info, read (one FLASH_STREAM whose parts land in place;
  * request by request, pipelined up to the device's window, for one frame's
- * worth, lost parts and older firmware), write (one frame at a time: the device runs one
- * program at a time), erase, verify by device CRC, the resumable
- * whole-image helper and the raw SPI transaction.  Every request is
- * encoded from the opcode table (wis__call_fields), so ranges and lengths
- * are checked before anything is sent.
+ * worth, lost parts and older firmware), erase, verify by device CRC and
+ * the raw SPI transaction; writes and the whole-image helper are in
+ * flash_write.c.  Every request is encoded from the opcode table
+ * (wis__call_fields), so ranges and lengths are checked before anything
+ * is sent.
  */
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +18,6 @@
 
 /* Data per FLASH_READ: a whole response payload. */
 #define READ_CHUNK WIS_FLASH_READ_MAX
-/* Data per FLASH_WRITE: 512 keeps every request inside two 256-byte pages
- * and one erase unit when the caller's writes are aligned. */
-#define WRITE_CHUNK 512u
 
 uint32_t wis_flash_crc32(uint32_t crc, const void *buf, size_t len)
 {
@@ -48,10 +44,8 @@ int wis_flash_info(wis_device *dev, struct wis_flash_info *out)
 	return 0;
 }
 
-/* A transfer split into several requests is checked against the store's
- * size first, so a range past its end changes nothing (one request is
- * checked by the device itself). */
-static int range_check(wis_device *dev, const char *what, uint32_t addr, size_t len, size_t chunk)
+int wis__flash_range_check(wis_device *dev, const char *what, uint32_t addr, size_t len,
+                           size_t chunk)
 {
 	if ((uint64_t)addr + len > UINT32_MAX)
 		return wis__fail(WIS_E_INVAL, "%s: addr 0x%08x + %zu bytes passes 4 GiB", what,
@@ -330,7 +324,7 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
 		if (rc == 1) {
 			/* Older firmware: the rest request by request, the whole
 			 * range checked first. */
-			rc = range_check(dev, "FLASH_READ", addr, len, READ_CHUNK);
+			rc = wis__flash_range_check(dev, "FLASH_READ", addr, len, READ_CHUNK);
 			if (rc < 0)
 				return rc;
 			break;
@@ -342,32 +336,7 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
 	return len ? read_pipelined(dev, addr, b, len, cb, user) : 0;
 }
 
-/* ---- write, erase, verify, raw ---- */
-
-int wis_flash_write(wis_device *dev, uint32_t addr, const void *buf, size_t len, unsigned flags,
-                    wis_flash_progress_cb cb, void *user)
-{
-	wis__clear_error();
-	int rc = range_check(dev, "FLASH_WRITE", addr, len, WRITE_CHUNK);
-	if (rc < 0)
-		return rc;
-	if (len && !buf)
-		return wis__fail(WIS_E_INVAL, "FLASH_WRITE: buf is NULL");
-	const uint8_t *p = buf;
-	for (size_t off = 0; off < len;) {
-		/* Stop at chunk boundaries of the address, so aligned callers
-		 * send whole pages. */
-		size_t n = WRITE_CHUNK - (addr + off) % WRITE_CHUNK;
-		n = n < len - off ? n : len - off;
-		union wis_val v[3] = {V(addr + off), V(flags), {.b = {p + off, n}}};
-		if ((rc = wis__call_fields(dev, WIS_OP_FLASH_WRITE, v, NULL, 0)) < 0)
-			return rc;
-		off += n;
-		if (cb)
-			cb(off, len, user);
-	}
-	return 0;
-}
+/* ---- erase, verify, raw ---- */
 
 int wis_flash_erase(wis_device *dev, uint32_t addr, uint32_t len)
 {
@@ -402,83 +371,4 @@ int wis_flash_raw(wis_device *dev, const void *tx, size_t ntx, void *rx, size_t 
 		                 nrx);
 	memcpy(rx, r[0].b.p, nrx);
 	return 0;
-}
-
-/* ---- whole image ---- */
-
-static int load_file(const char *path, uint8_t **data, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return wis__fail(WIS_E_IO, "%s: %s", path, strerror(errno));
-	size_t cap = 65536, n = 0;
-	uint8_t *b = malloc(cap);
-	while (b) {
-		n += fread(b + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		uint8_t *nb = realloc(b, cap * 2);
-		if (!nb) {
-			free(b);
-			b = NULL;
-			break;
-		}
-		b = nb;
-		cap *= 2;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (!b)
-		return wis__fail(WIS_E_NOMEM, "%s: out of memory", path);
-	if (bad) {
-		free(b);
-		return wis__fail(WIS_E_IO, "%s: read error", path);
-	}
-	*data = b;
-	*len = n;
-	return 0;
-}
-
-int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
-                          wis_flash_progress_cb cb, void *user, uint64_t *skipped)
-{
-	wis__clear_error();
-	struct wis_flash_info fi;
-	uint8_t *data = NULL;
-	size_t len = 0;
-	int rc = wis_flash_info(dev, &fi);
-	if (rc < 0 || (rc = load_file(path, &data, &len)) < 0)
-		return rc;
-	if ((uint64_t)addr + len > fi.size) {
-		free(data);
-		return wis__fail(WIS_E_INVAL,
-		                 "%s: %zu bytes at 0x%08x do not fit the %s store (%u)", path, len,
-		                 addr, wis_name_of(wis_flash_store_names, fi.store), fi.size);
-	}
-	uint64_t same = 0;
-	uint32_t unit = fi.erase_unit ? fi.erase_unit : 4096;
-	for (size_t off = 0; off < len && rc == 0;) {
-		/* One erase unit of the store at a time: in place already (an
-		 * earlier, interrupted run wrote it) or written with erase. */
-		size_t n = unit - (addr + off) % unit;
-		n = n < len - off ? n : len - off;
-		uint32_t dev_crc = 0;
-		rc = wis_flash_verify(dev, (uint32_t)(addr + off), (uint32_t)n, &dev_crc);
-		if (rc == 0 && dev_crc == wis__crc32(0, data + off, n))
-			same += n;
-		else if (rc == 0)
-			rc = wis_flash_write(dev, (uint32_t)(addr + off), data + off, n,
-			                     WIS_FLASH_WRITE_ERASE, NULL, NULL);
-		off += n;
-		if (rc == 0 && cb)
-			cb(off, len, user);
-	}
-	uint32_t want = wis__crc32(0, data, len), got = 0;
-	free(data);
-	if (rc == 0 && (rc = wis_flash_verify(dev, addr, (uint32_t)len, &got)) == 0 && got != want)
-		rc = wis__fail(WIS_E_IO, "%s: verify failed: device CRC 0x%08x, file 0x%08x", path,
-		               got, want);
-	if (skipped)
-		*skipped = same;
-	return rc;
 }

@@ -195,6 +195,11 @@ int wis__call_fields(wis_device *dev, uint16_t opcode, const union wis_val *req,
 /* Request fields checked and encoded into out (WIS_MAX_PAYLOAD bytes);
  * returns the length or a negative code with the detail set. */
 int wis__encode_fields(uint16_t opcode, const union wis_val *req, uint8_t *out);
+/* flash.c: a transfer split into several requests of up to chunk bytes
+ * is checked against the store's size first (FLASH_INFO), so a range past
+ * its end changes nothing; one request is checked by the device itself. */
+int wis__flash_range_check(wis_device *dev, const char *what, uint32_t addr, size_t len,
+                           size_t chunk);
 /* A response payload decoded by the opcode's layout (WIS_E_PROTO if it
  * differs; no range checks: a newer device may add values). */
 int wis__decode_fields(uint16_t opcode, const uint8_t *p, size_t len, union wis_val *resp);

@@ -7,8 +7,17 @@
  * poll hook; a streamed read is kept and its partial answers read from
  * the store as the link takes them (txq.c).  One operation at a time: a
  * second one meanwhile gets BUSY naming the first (info and plain reads
- * still go during a streamed read).
+ * still go during a streamed read), except that one FLASH_WRITE may wait
+ * behind a running write and one FLASH_STREAM behind a running stream;
+ * a further request gets BUSY.  The waiting write starts in the poll turn
+ * that answers the one before it, so the chip never idles for a round
+ * trip of the link: its data is copied at arrival (and its range checked
+ * then), but its erase check reads the store when it starts, since the
+ * write before it may change those bytes.  It holds its slot (HELD lists
+ * it), and a RESET drops it with the running one.
  */
+#include <string.h>
+
 #include "flash_priv.h"
 
 enum phase {
@@ -163,24 +172,55 @@ static uint8_t keep(struct wisfw_core *c, uint16_t op, uint8_t phase)
 
 static uint8_t write_next(struct wisfw_core *c);
 
+/* Starts the write whose data is in f->data: the erase check against the
+ * store as it is now, then the first segment.  OK, or the status it is
+ * refused with (nothing written). */
+static uint8_t write_begin(struct wisfw_core *c, uint32_t addr, uint32_t len, bool erase)
+{
+	struct wisfw_flash *f = &c->flash;
+	uint8_t st = precheck(c, addr, f->data, len, erase);
+	if (st != WIS_ST_OK)
+		return st;
+	f->addr = addr;
+	f->len = len;
+	f->pos = 0;
+	return write_next(c);
+}
+
+/* Keeps a write behind the running one: its data copied, its range
+ * already checked. */
+static uint8_t write_queue(struct wisfw_core *c, uint32_t addr, const uint8_t *p, uint32_t len,
+                           bool erase)
+{
+	struct wisfw_flash *f = &c->flash;
+	int t = wisfw_defer(c);
+	if (t < 0)
+		return WIS_ST_INTERNAL; /* not batchable: the table says so */
+	memcpy(f->wq_data, p, len);
+	f->wq_ticket = t;
+	f->wq_addr = addr;
+	f->wq_len = len;
+	f->wq_erase = erase;
+	return WISFW_ST_DEFER;
+}
+
 static uint8_t h_write(struct wisfw_core *c, const union wis_val *v, struct wis_wr *out)
 {
 	(void)out;
 	struct wisfw_flash *f = &c->flash;
 	uint32_t addr = (uint32_t)v[0].u, len = (uint32_t)v[2].b.len;
-	uint8_t st = begin(c, "FLASH_WRITE");
+	bool erase = (v[1].u & WIS_FLASH_WRITE_ERASE) != 0;
+	/* One more may wait behind a running write. */
+	bool behind = f->op == WIS_OP_FLASH_WRITE && f->wq_ticket < 0;
+	uint8_t st = behind ? WIS_ST_OK : begin(c, "FLASH_WRITE");
 	if (st == WIS_ST_OK)
 		st = check_range(c, "FLASH_WRITE", addr, len);
-	if (st == WIS_ST_OK)
-		st = precheck(c, addr, v[2].b.p, len, (v[1].u & WIS_FLASH_WRITE_ERASE) != 0);
 	if (st != WIS_ST_OK)
 		return st;
-	for (uint32_t i = 0; i < len; i++)
-		f->data[i] = v[2].b.p[i];
-	f->addr = addr;
-	f->len = len;
-	f->pos = 0;
-	if ((st = write_next(c)) != WIS_ST_OK)
+	if (behind)
+		return write_queue(c, addr, v[2].b.p, len, erase);
+	memcpy(f->data, v[2].b.p, len); /* unused while nothing runs */
+	if ((st = write_begin(c, addr, len, erase)) != WIS_ST_OK)
 		return st;
 	return keep(c, WIS_OP_FLASH_WRITE, f->phase);
 }
@@ -252,12 +292,33 @@ static uint8_t h_raw(struct wisfw_core *c, const union wis_val *v, struct wis_wr
 
 /* ---- the running operation, driven from poll ---- */
 
+static void write_follow(struct wisfw_core *c);
+
 static void finish(struct wisfw_core *c, uint8_t st, const uint8_t *p, size_t n)
 {
 	struct wisfw_flash *f = &c->flash;
 	f->op = 0;
 	f->phase = PH_NONE;
 	wisfw_answer(c, f->ticket, st, st == WIS_ST_OK ? p : NULL, n);
+	if (f->wq_ticket >= 0)
+		write_follow(c);
+}
+
+/* The running write has answered (done or failed): the one kept behind
+ * it starts now, in the same turn.  It stands on its own: the one before
+ * it failing does not refuse it. */
+static void write_follow(struct wisfw_core *c)
+{
+	struct wisfw_flash *f = &c->flash;
+	f->ticket = f->wq_ticket;
+	f->wq_ticket = -1;
+	f->op = WIS_OP_FLASH_WRITE;
+	f->hot = true;
+	memcpy(f->data, f->wq_data, f->wq_len);
+	wisfw_d_reset(c); /* the answer before took its detail */
+	uint8_t st = write_begin(c, f->wq_addr, f->wq_len, f->wq_erase);
+	if (st != WIS_ST_OK)
+		finish(c, st, NULL, 0);
 }
 
 /* ---- FLASH_STREAM: partial answers of u32 addr + data ---- */

@@ -2,8 +2,10 @@
  * State of the FLASH subsystem (firmware/core/flash.c), kept inside
  * struct wisfw_core like every subsystem's: which store is in use (the
  * external SPI NOR chip through firmware/drivers/spinor, or the fallback
- * pages of the nRF52840's own flash), and the one long operation that may
- * be running (a write, an erase or a verify answered later).
+ * pages of the nRF52840's own flash), the one long operation that may
+ * be running (a write, an erase or a verify answered later), and the one
+ * request that may wait behind it (a write behind a write, a stream
+ * behind a stream).
  */
 #ifndef WISFW_FLASH_STATE_H
 #define WISFW_FLASH_STATE_H
@@ -50,6 +52,13 @@ struct wisfw_flash {
 	 * host reading a long range in segments keeps the link busy. */
 	int next_ticket;
 	uint32_t next_addr, next_len;
+	/* A FLASH_WRITE kept behind the running one (ticket -1: none), so the
+	 * chip programs while the host sends the next: its data is copied in
+	 * at arrival, its erase check made when it starts. */
+	int wq_ticket;
+	uint32_t wq_addr, wq_len;
+	bool wq_erase;
+	uint8_t wq_data[WIS_FLASH_WRITE_MAX];
 	/* The internal store's step in progress (one page or 1 KiB per poll). */
 	uint8_t i_op;
 	uint32_t i_addr, i_left;

@@ -179,6 +179,7 @@ void wisfw_flash_forget(struct wisfw_core *c)
 	c->flash.op = 0;
 	c->flash.phase = 0; /* no phase: a streamed read ends with the module */
 	c->flash.next_ticket = -1;
+	c->flash.wq_ticket = -1; /* its slot is freed with the running one's */
 	c->flash.i_op = 0;
 }
 

@@ -274,7 +274,15 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
 /* Programs len bytes at addr.  flags WIS_FLASH_WRITE_ERASE: the device
  * erases what the write needs (bytes outside the range keep their
  * values); 0: a range that is not erased enough is refused
- * (-WIS_ST_WRONG_MODE, nothing written). */
+ * (-WIS_ST_WRONG_MODE).  Sent as FLASH_WRITEs of up to 512 bytes, two in
+ * flight (the module programs one while the next travels; firmware that
+ * runs one at a time answers the second BUSY, and the rest then goes one
+ * by one).  The first failure is returned with its detail, once no
+ * request is in flight: what came before the failing request is written,
+ * and nothing after it beyond the one request already sent.  A range
+ * longer than one request is checked against the store's size first
+ * (nothing written if it does not fit).  cb gets the bytes written so far,
+ * in order. */
 int wis_flash_write(wis_device *dev, uint32_t addr, const void *buf, size_t len, unsigned flags,
                     wis_flash_progress_cb cb, void *user);
 /* Erases [addr, addr+len): both multiples of the erase unit. */
@@ -285,8 +293,11 @@ int wis_flash_verify(wis_device *dev, uint32_t addr, uint32_t len, uint32_t *crc
 uint32_t wis_flash_crc32(uint32_t crc, const void *buf, size_t len);
 /* Writes the file at path to addr and verifies it.  Resumable: each
  * erase unit whose device CRC already equals the file's is skipped, so a
- * run after an interruption continues where it stopped.  *skipped (may be
- * NULL) gets the bytes that were already in place. */
+ * run after an interruption continues where it stopped.  The others: an
+ * erased unit is programmed, a whole unit holding other bytes is erased
+ * once and programmed, the partial units at the ends are written with
+ * WIS_FLASH_WRITE_ERASE (bytes around the image keep their values).
+ * *skipped (may be NULL) gets the bytes that were already in place. */
 int wis_flash_write_image(wis_device *dev, uint32_t addr, const char *path,
                           wis_flash_progress_cb cb, void *user, uint64_t *skipped);
 /* One SPI transaction to the chip with CS held: ntx bytes out (opcode,

@@ -266,12 +266,16 @@ static uint32_t req_u32(const uint8_t *req, size_t len, size_t off)
 #define FLASH_PAGE_PROG_MS 2u
 
 /* An erase-before-write touches at most two units (data <= 1016 bytes):
- * each read, erased and programmed whole. */
+ * each read, erased and programmed whole.  Twice that: a write may wait
+ * behind the one the module is running (firmware/core/flash.c keeps one),
+ * which may have the erase flag whatever this one has. */
 static uint32_t flash_write_bound_ms(const uint8_t *req, size_t len)
 {
+	uint32_t erase = 2 * (FLASH_UNIT_ERASE_MS + 16 * FLASH_PAGE_PROG_MS) + 100;
+	uint32_t plain = 5 * FLASH_PAGE_PROG_MS + 50;
 	if (len > 4 && (req[4] & WIS_FLASH_WRITE_ERASE))
-		return 2 * (FLASH_UNIT_ERASE_MS + 16 * FLASH_PAGE_PROG_MS) + 100;
-	return 5 * FLASH_PAGE_PROG_MS + 50;
+		return 2 * erase;
+	return erase + plain;
 }
 
 static uint32_t flash_erase_bound_ms(const uint8_t *req, size_t len)
@@ -382,7 +386,8 @@ static const struct wis_op_desc ops[] = {
      REQ(flash_info_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
     {WIS_OP_FLASH_READ, "FLASH_READ", "reads len bytes at addr of the store", REQ(flash_read_req),
      REQ(flash_data_resp), B, WIS_RES_FLASH, RD, WIS_TC_QUICK, NULL},
-    {WIS_OP_FLASH_WRITE, "FLASH_WRITE", "programs data at addr; erases first with flag erase",
+    {WIS_OP_FLASH_WRITE, "FLASH_WRITE",
+     "programs data at addr; erases first with flag erase; one may wait behind a running write",
      REQ(flash_write_req), NONE, CH, WIS_RES_FLASH, ADM, WIS_TC_LONG, flash_write_bound_ms},
     {WIS_OP_FLASH_ERASE, "FLASH_ERASE", "erases a range aligned to the erase unit",
      REQ(flash_erase_req), NONE, CH, WIS_RES_FLASH, ADM, WIS_TC_LONG, flash_erase_bound_ms},
