@@ -2,6 +2,8 @@
  * wisctl flash info|write|write-image|erase|verify: the flash.* methods,
  * looped for transfers longer than one request (512 bytes written per
  * call); read is wisctl_flash_read.c.
+ * write goes erase unit by erase unit (write_unit): a whole unit that is
+ * not erased is erased once, not merged per request.
  * write-image is the resumable whole-image write: erase unit by erase
  * unit, a unit whose device CRC already matches the file is skipped, so a
  * run after an interruption goes on where the last one stopped; then the
@@ -110,56 +112,6 @@ static char *hex_of(const uint8_t *p, size_t n, char *out)
 	return out;
 }
 
-int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv)
-{
-	bool no_erase = false;
-	take_opt(&argc, argv, "--no-erase", false, &no_erase);
-	uint32_t addr;
-	if (leftover_options(argc, argv))
-		return EXIT_USAGE;
-	if (argc != 2 || flash_parse_size(argv[0], &addr))
-		return usage_error("%s", "want ADDR FILE");
-	FILE *f = fopen(argv[1], "rb");
-	if (!f) {
-		fprintf(stderr, "wisctl %s: %s: cannot open\n", o->cmdline, argv[1]);
-		return EXIT_USAGE;
-	}
-	fseek(f, 0, SEEK_END);
-	long total = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t buf[WRITE_CHUNK];
-	char hex[2 * WRITE_CHUNK + 1];
-	int rc = EXIT_OK;
-	uint32_t off = 0;
-	while (rc == EXIT_OK && !wisctl_interrupted) {
-		/* Chunks end on 512-byte boundaries of the address: whole pages. */
-		size_t want = WRITE_CHUNK - (addr + off) % WRITE_CHUNK;
-		size_t n = fread(buf, 1, want, f);
-		if (!n)
-			break;
-		json_object *p = json_object_new_object();
-		json_object_object_add(p, "addr", json_object_new_int64(addr + off));
-		json_object_object_add(p, "data", json_object_new_string(hex_of(buf, n, hex)));
-		json_object_object_add(p, "erase", json_object_new_boolean(!no_erase));
-		struct wisj_error e = {0};
-		json_object *r;
-		rc = call_put(l, "flash.write", p, &r, &e, o->timeout_ms + 2000);
-		if (rc)
-			rc = fail(o, &e, rc);
-		else
-			json_object_put(r);
-		off += (uint32_t)n;
-		flash_progress(o, off, (uint64_t)total);
-	}
-	fclose(f);
-	if (rc == EXIT_OK && o->json) {
-		json_object *r = flash_range_params(addr, off);
-		out_json(stdout, r);
-		json_object_put(r);
-	}
-	return rc;
-}
-
 /* call_put, but a BUSY answer (the module is still finishing another flash
  * operation: one of a run that was just interrupted, or another client's)
  * is retried for up to 5 s. */
@@ -180,14 +132,16 @@ static int call_busy(struct link *l, const char *method, json_object *params, js
 	}
 }
 
-/* One flash.write of n bytes at addr, erasing what it needs. */
-static int write_one(struct link *l, struct opts *o, uint32_t addr, const uint8_t *p, size_t n)
+/* One flash.write of n bytes at addr; with erase, the module erases what
+ * it needs first (merging the rest of the unit back). */
+static int write_one(struct link *l, struct opts *o, uint32_t addr, const uint8_t *p, size_t n,
+                     bool erase)
 {
 	char hex[2 * WRITE_CHUNK + 1];
 	json_object *q = json_object_new_object(), *r;
 	json_object_object_add(q, "addr", json_object_new_int64(addr));
 	json_object_object_add(q, "data", json_object_new_string(hex_of(p, n, hex)));
-	json_object_object_add(q, "erase", json_object_new_boolean(1));
+	json_object_object_add(q, "erase", json_object_new_boolean(erase));
 	struct wisj_error e = {0};
 	int rc = call_busy(l, "flash.write", q, &r, &e, o->timeout_ms + 2000);
 	if (rc)
@@ -228,6 +182,117 @@ static uint8_t *load(const char *path, uint32_t *len)
 	return b;
 }
 
+/* CRC-32 of n erased (0xff) bytes: a range the device sums so needs no
+ * erase before it is programmed. */
+static uint32_t crc_erased(uint32_t n)
+{
+	static uint8_t ff[4096];
+	if (!ff[0])
+		memset(ff, 0xff, sizeof ff);
+	uint32_t crc = 0;
+	for (uint32_t k = 0; k < n; k += sizeof ff)
+		crc = wis_flash_crc32(crc, ff, n - k < sizeof ff ? n - k : sizeof ff);
+	return crc;
+}
+
+/* Writes d[0..n) at at, all inside one erase unit whose device CRC is
+ * dev_crc, in WRITE_CHUNK requests.  Erased, it is just programmed; a
+ * whole unit holding other bytes is erased once, then programmed (the
+ * erase flag on every request would have the module merge and erase the
+ * unit again for each: eight times for 4 KiB); part of a unit keeps the
+ * flag, so that the bytes around it keep their values.  may_erase false
+ * (--no-erase): programmed as it is, which the module refuses over bytes
+ * that are not erased. */
+static int write_unit(struct link *l, struct opts *o, uint32_t at, const uint8_t *d, uint32_t n,
+                      uint32_t unit, uint32_t dev_crc, bool may_erase)
+{
+	bool erase = false;
+	int rc = EXIT_OK;
+	if (may_erase && dev_crc != crc_erased(n)) {
+		if (n == unit && at % unit == 0) {
+			struct wisj_error e = {0};
+			json_object *r;
+			rc = call_busy(l, "flash.erase", flash_range_params(at, n), &r, &e,
+			               flash_long_timeout(o, WIS_OP_FLASH_ERASE, at, n));
+			if (rc)
+				return fail(o, &e, rc);
+			json_object_put(r);
+		} else {
+			erase = true;
+		}
+	}
+	for (uint32_t k = 0; k < n && rc == EXIT_OK;) {
+		uint32_t m = WRITE_CHUNK - (at + k) % WRITE_CHUNK;
+		m = m < n - k ? m : n - k;
+		rc = write_one(l, o, at + k, d + k, m, erase);
+		k += m;
+	}
+	return rc;
+}
+
+/* The store's size and erase unit (flash.info). */
+static int store_geometry(struct link *l, struct opts *o, uint32_t *size, uint32_t *unit)
+{
+	struct wisj_error e = {0};
+	json_object *info, *v;
+	int rc = call_busy(l, "flash.info", NULL, &info, &e, o->timeout_ms);
+	if (rc)
+		return fail(o, &e, rc);
+	*size =
+	    json_object_object_get_ex(info, "size", &v) ? (uint32_t)json_object_get_int64(v) : 0;
+	*unit = json_object_object_get_ex(info, "erase_unit", &v)
+	            ? (uint32_t)json_object_get_int64(v)
+	            : 0;
+	*unit = *unit ? *unit : 4096;
+	json_object_put(info);
+	return EXIT_OK;
+}
+
+int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv)
+{
+	bool no_erase = false;
+	take_opt(&argc, argv, "--no-erase", false, &no_erase);
+	uint32_t addr, len = 0, size = 0, unit = 0;
+	if (leftover_options(argc, argv))
+		return EXIT_USAGE;
+	if (argc != 2 || flash_parse_size(argv[0], &addr))
+		return usage_error("%s", "want ADDR FILE");
+	uint8_t *data = load(argv[1], &len);
+	if (!data) {
+		fprintf(stderr, "wisctl %s: %s: cannot open\n", o->cmdline, argv[1]);
+		return EXIT_USAGE;
+	}
+	int rc = store_geometry(l, o, &size, &unit);
+	if (rc == EXIT_OK && (uint64_t)addr + len > size) {
+		fprintf(stderr,
+		        "wisctl %s: %s: %u bytes at 0x%08x do not fit the store (%u bytes)\n",
+		        o->cmdline, argv[1], len, addr, size);
+		rc = EXIT_USAGE;
+	}
+	/* Unit by unit: whether each needs an erase is asked of the device
+	 * (flash.verify) unless --no-erase. */
+	for (uint32_t off = 0; off < len && rc == EXIT_OK && !wisctl_interrupted;) {
+		uint32_t n = unit - (addr + off) % unit, crc = 0;
+		n = n < len - off ? n : len - off;
+		if (!no_erase)
+			rc = device_crc(l, o, addr + off, n, &crc);
+		if (rc == EXIT_OK)
+			rc = write_unit(l, o, addr + off, data + off, n, unit, crc, !no_erase);
+		off += n;
+		if (rc == EXIT_OK)
+			flash_progress(o, off, len);
+	}
+	free(data);
+	if (rc == EXIT_OK && wisctl_interrupted)
+		rc = EXIT_FAILED;
+	if (rc == EXIT_OK && o->json) {
+		json_object *r = flash_range_params(addr, len);
+		out_json(stdout, r);
+		json_object_put(r);
+	}
+	return rc;
+}
+
 int cmd_flash_write_image(struct link *l, struct opts *o, int argc, char **argv)
 {
 	const char *at = take_opt(&argc, argv, "--addr", true, NULL);
@@ -241,17 +306,12 @@ int cmd_flash_write_image(struct link *l, struct opts *o, int argc, char **argv)
 		fprintf(stderr, "wisctl %s: %s: cannot read\n", o->cmdline, argv[0]);
 		return EXIT_USAGE;
 	}
-	struct wisj_error e = {0};
-	json_object *info, *v;
-	int rc = call_busy(l, "flash.info", NULL, &info, &e, o->timeout_ms);
+	uint32_t size = 0, unit = 0;
+	int rc = store_geometry(l, o, &size, &unit);
 	if (rc) {
 		free(data);
-		return fail(o, &e, rc);
+		return rc;
 	}
-	uint32_t size = json_object_object_get_ex(info, "size", &v) ? json_object_get_int(v) : 0;
-	uint32_t unit =
-	    json_object_object_get_ex(info, "erase_unit", &v) ? json_object_get_int(v) : 4096;
-	json_object_put(info);
 	if ((uint64_t)addr + len > size) {
 		fprintf(stderr,
 		        "wisctl %s: %s: %u bytes at 0x%08x do not fit the store (%u bytes)\n",
@@ -259,23 +319,17 @@ int cmd_flash_write_image(struct link *l, struct opts *o, int argc, char **argv)
 		free(data);
 		return EXIT_USAGE;
 	}
-	unit = unit ? unit : 4096;
 	uint64_t written = 0, skipped = 0;
 	for (uint32_t off = 0; off < len && rc == EXIT_OK && !wisctl_interrupted;) {
 		/* One erase unit at a time: already in place (an earlier run
-		 * wrote it: skipped), or written with erase. */
+		 * wrote it: skipped), or written (write_unit). */
 		uint32_t n = unit - (addr + off) % unit, crc = 0;
 		n = n < len - off ? n : len - off;
 		rc = device_crc(l, o, addr + off, n, &crc);
 		if (rc == EXIT_OK && crc == wis_flash_crc32(0, data + off, n)) {
 			skipped += n;
-		} else {
-			for (uint32_t k = 0; k < n && rc == EXIT_OK;) {
-				uint32_t m = WRITE_CHUNK - (addr + off + k) % WRITE_CHUNK;
-				m = m < n - k ? m : n - k;
-				rc = write_one(l, o, addr + off + k, data + off + k, m);
-				k += m;
-			}
+		} else if (rc == EXIT_OK) {
+			rc = write_unit(l, o, addr + off, data + off, n, unit, crc, true);
 			written += n;
 		}
 		off += n;

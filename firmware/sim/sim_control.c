@@ -3,8 +3,8 @@
  * command per line and answering each with one line, "ok ..." or
  * "error <reason>".  It plays the world outside the module: buttons,
  * external drive on pins, analog voltages, the reset line, and it lets a
- * test observe LEDs and pin states.  Any input is safe: lines are bounded
- * and every parse is checked.
+ * test observe LEDs, pin states and the flash chip's erase counts.  Any
+ * input is safe: lines are bounded and every parse is checked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,17 +17,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "nor_model.h"
 #include "ops.h"
 #include "sim.h"
 
 #define HELP                                                                                       \
 	"ok commands: press PIN | release PIN | drive PIN 0|1|z | adc PIN MV | get PIN | led PIN " \
-	"| i2c BUS ok|stuck|stretch ADDR | uart PORT inject N | reset | stats | quit | help "      \
+	"| i2c BUS ok|stuck|stretch ADDR | uart PORT inject N | flash wear ADDR | reset | stats "  \
+	"| quit | help "                                                                           \
 	"| radio [corrupt N] | fault [drop|corrupt|dup RATE | delay RATE MS | stall MS | "         \
 	"vanish MS | seed N | off]"
 
 static void cmd_i2c(struct sim *s, char **av, int ac, char *reply, size_t n);
 static void cmd_uart(struct sim *s, char **av, int ac, char *reply, size_t n);
+static void cmd_flash(struct sim *s, char **av, int ac, char *reply, size_t n);
 
 static int pin_arg(struct sim *s, const char *name, char *reply, size_t n)
 {
@@ -198,6 +201,8 @@ void sim_control_exec(struct sim *s, char *line, char *reply, size_t n)
 		cmd_i2c(s, av, ac, reply, n);
 	else if (strcmp(cmd, "uart") == 0)
 		cmd_uart(s, av, ac, reply, n);
+	else if (strcmp(cmd, "flash") == 0)
+		cmd_flash(s, av, ac, reply, n);
 	else if (strcmp(cmd, "stats") == 0 && ac == 1)
 		cmd_stats(s, reply, n);
 	else if (strcmp(cmd, "fault") == 0)
@@ -265,6 +270,26 @@ static void cmd_uart(struct sim *s, char **av, int ac, char *reply, size_t n)
 		taken += simhal_uart_inject(&s->hw, (uint8_t)port, &b, 1);
 	}
 	snprintf(reply, n, "ok %s took %zu of %ld", av[1], taken, count);
+}
+
+/* flash wear ADDR: how many times the chip has erased the 4 KiB sector
+ * holding ADDR (any erase command covering it), so that a test can tell
+ * one erase from several without timing them. */
+static void cmd_flash(struct sim *s, char **av, int ac, char *reply, size_t n)
+{
+	char *end = NULL;
+	unsigned long addr = ac == 3 ? strtoul(av[2], &end, 0) : 0;
+	if (ac != 3 || strcmp(av[1], "wear") != 0 || !end || *end || addr >= NOR_MODEL_SIZE) {
+		snprintf(reply, n, "error usage: flash wear ADDR (0..0x%x)", NOR_MODEL_SIZE - 1);
+		return;
+	}
+	if (!s->hw.nor || s->hw.nor->presence != NOR_MODEL_FITTED) {
+		snprintf(reply, n, "error no flash chip fitted");
+		return;
+	}
+	snprintf(reply, n, "ok flash sector 0x%05lx wear=%u",
+	         addr / NOR_MODEL_SECTOR * NOR_MODEL_SECTOR,
+	         (unsigned)s->hw.nor->wear[addr / NOR_MODEL_SECTOR]);
 }
 
 static void client_close(struct sim *s, struct sim_ctl_client *c)

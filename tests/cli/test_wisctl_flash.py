@@ -132,13 +132,17 @@ def test_flash_write_image_resumes(env):
             __import__("zlib").crc32(data[done:done + unit]):
         done += unit
     assert unit <= done < size, done
+    # The unit the killed run was writing is part written: erased once
+    # (flash.erase) before it is written again.
+    cut = device_crc(0x20000 + done, unit) != __import__("zlib").crc32(b"\xff" * unit)
     before = env.wisd.status()["requests"]
     j = json.loads(ok(run(env, "--json", "flash", "write-image", src, "--addr", "0x20000")))
     requests = env.wisd.status()["requests"] - before - 1  # minus this status call
     assert j["skipped"] == done and j["written"] == size - done, (j, done)
     assert j["len"] == size and j["crc32"] == __import__("zlib").crc32(data)
-    # info + a verify per unit + 8 writes per written unit + the final verify.
-    assert requests == 1 + size // unit + (size - done) // 512 + 1, (requests, done)
+    # info + a verify per unit + 8 writes per written unit (+ the erase of a
+    # cut unit) + the final verify.
+    assert requests == 1 + size // unit + (size - done) // 512 + cut + 1, (requests, done, cut)
     assert ok(run(env, "flash", "verify", "0x20000", src)).startswith("match")
     # Run again: everything is in place, nothing is written.
     out = ok(run(env, "flash", "write-image", src, "--addr", "0x20000"))
@@ -151,6 +155,45 @@ def test_flash_write_image_resumes(env):
         assert (b"] 100% 262144/262144 bytes" in err) == bar, (args, err)
     r = run(env, "flash", "write-image", src, "--addr", "0xf0000")
     assert r.returncode == 2 and "do not fit the store" in r.stderr, r.stderr
+
+
+def wear(env, addr):
+    """How many erases of the simulated chip covered the sector at addr."""
+    r = env.sim.ctl("flash wear 0x%x" % addr)
+    assert r.startswith("ok flash sector 0x%05x wear=" % (addr & ~0xfff)), r
+    return int(r.rsplit("=", 1)[1])
+
+
+def test_flash_writes_erase_a_unit_once(env):
+    # Over bytes that are not erased, a whole 4 KiB unit is erased once and
+    # then programmed: the erase flag on each of its eight 512-byte
+    # flash.write requests had the module merge and erase it eight times.
+    # A unit only partly covered keeps the flag: the bytes around survive.
+    # An erased unit is not erased at all.  Both for write and write-image.
+    base, unit = 0x30000, 4096
+    for bad in ("flash wear 0x100000", "flash wear", "flash wear x", "flash tear 0"):
+        assert env.sim.ctl(bad).startswith("error usage: flash wear ADDR"), bad
+    old = os.urandom(3 * unit)
+    src = os.path.join(env.tmp, "old.bin")
+    open(src, "wb").write(old)
+    ok(run(env, "flash", "erase", "0x30000", "12K"))
+    w0 = [wear(env, base + k * unit) for k in range(3)]
+    ok(run(env, "flash", "write", "0x30000", src))
+    assert [wear(env, base + k * unit) for k in range(3)] == w0  # erased: none
+    for cmd in ("write", "write-image"):
+        new = os.urandom(2 * unit + 100)
+        img = os.path.join(env.tmp, "new.bin")
+        open(img, "wb").write(new)
+        args = ["flash", cmd, "0x30000", img] if cmd == "write" else \
+            ["flash", cmd, img, "--addr", "0x30000"]
+        ok(run(env, *args))
+        w1 = [wear(env, base + k * unit) for k in range(3)]
+        assert w1 == [w0[0] + 1, w0[1] + 1, w0[2] + 1], (cmd, w0, w1)
+        back = os.path.join(env.tmp, "back.bin")
+        ok(run(env, "flash", "read", "0x30000", str(3 * unit), "-o", back))
+        got = open(back, "rb").read()
+        assert got[:len(new)] == new and got[len(new):] == old[len(new):], cmd
+        old, w0 = got, w1
 
 
 def test_largest_requests_through_wisd(env):

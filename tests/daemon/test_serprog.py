@@ -226,6 +226,8 @@ def test_no_chip_fitted_naks(tmp_path):
         finally:
             sp.close()
         wait_for(lambda: "SPI operation refused" in st.wisd.logtext(), what="NAK logged")
+        # The simulator's control socket has no chip to count erases of.
+        assert st.sim.ctl("flash wear 0") == "error no flash chip fitted"
     finally:
         st.close()
 

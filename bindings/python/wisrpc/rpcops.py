@@ -241,10 +241,18 @@ class RpcOps(DeviceBase):
             if r["crc32"] == zlib.crc32(piece):
                 skipped += len(piece)
             else:
+                # Erased: programmed; a whole unit holding other bytes:
+                # erased once (the erase flag on each request would have
+                # the module merge and erase it again for each); part of a
+                # unit: the flag, so that the bytes around stay.
+                erase = r["crc32"] != zlib.crc32(b"\xff" * len(piece))
+                if erase and len(piece) == unit and (addr + pos) % unit == 0:
+                    yield ("flash.erase", {"addr": addr + pos, "len": unit})
+                    erase = False
                 for off in range(0, len(piece), FLASH_WRITE_MAX):
                     yield ("flash.write", {"addr": addr + pos + off,
                                            "data": piece[off:off + FLASH_WRITE_MAX].hex(),
-                                           "erase": True})
+                                           "erase": erase})
             pos += len(piece)
             if progress:
                 progress(pos, len(image))
