@@ -2,9 +2,10 @@
  * FLASH writes: wis_flash_write (FLASH_WRITEs of up to 512 bytes, two in
  * flight: the firmware keeps one write behind the running one, so the
  * chip programs the one while the next travels; firmware that runs one at
- * a time answers the second BUSY, and the rest then goes one by one) and
- * the resumable whole-image writer, unit by unit on top of it (each
- * whole unit that needs it erased once, not once per request).
+ * a time answers the second BUSY, and the rest then goes one by one; with
+ * the erase flag each whole unit that needs it erased once first, not
+ * once per request) and the resumable whole-image writer, unit by unit on
+ * top of it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -116,6 +117,43 @@ static void wr_fill(struct wr *w)
 	}
 }
 
+/* CRC-32 of n bytes of 0xff: an erased range's. */
+static uint32_t crc_erased(size_t n)
+{
+	uint8_t ff[256];
+	memset(ff, 0xff, sizeof ff);
+	uint32_t crc = 0;
+	for (size_t k = 0; k < n; k += sizeof ff)
+		crc = wis__crc32(crc, ff, n - k < sizeof ff ? n - k : sizeof ff);
+	return crc;
+}
+
+/* The smallest erase unit of either store (a 4 KiB sector of the chip, a
+ * page of the nRF52840's flash): a shorter range holds no whole unit. */
+#define UNIT_MIN 4096u
+
+/* With the erase flag, each whole erase unit of the range that does not
+ * read erased is erased first: one FLASH_VERIFY to ask, one FLASH_ERASE.
+ * Left to the module, such a unit would be merged and erased again by
+ * each request that finds bytes to clear in it (eight times for 4 KiB).
+ * The parts of units at the ends keep the flag, so their other bytes stay. */
+static int erase_whole_units(wis_device *dev, uint32_t addr, size_t len)
+{
+	struct wis_flash_info fi;
+	int rc = wis_flash_info(dev, &fi);
+	uint64_t unit = fi.erase_unit, end = (uint64_t)addr + len;
+	if (rc < 0 || !unit)
+		return rc;
+	for (uint64_t at = (addr + unit - 1) / unit * unit; at + unit <= end && rc == 0;
+	     at += unit) {
+		uint32_t crc = 0;
+		rc = wis_flash_verify(dev, (uint32_t)at, (uint32_t)unit, &crc);
+		if (rc == 0 && crc != crc_erased((size_t)unit))
+			rc = wis_flash_erase(dev, (uint32_t)at, (uint32_t)unit);
+	}
+	return rc;
+}
+
 int wis_flash_write(wis_device *dev, uint32_t addr, const void *buf, size_t len, unsigned flags,
                     wis_flash_progress_cb cb, void *user)
 {
@@ -125,6 +163,9 @@ int wis_flash_write(wis_device *dev, uint32_t addr, const void *buf, size_t len,
 		return rc;
 	if (len && !buf)
 		return wis__fail(WIS_E_INVAL, "FLASH_WRITE: buf is NULL");
+	if ((flags & WIS_FLASH_WRITE_ERASE) && len >= UNIT_MIN &&
+	    (rc = erase_whole_units(dev, addr, len)) < 0)
+		return rc;
 	struct wr w = {.dev = dev,
 	               .buf = buf,
 	               .addr = addr,
@@ -192,17 +233,6 @@ static int load_file(const char *path, uint8_t **data, size_t *len)
 	*data = b;
 	*len = n;
 	return 0;
-}
-
-/* CRC-32 of n bytes of 0xff: an erased range's. */
-static uint32_t crc_erased(size_t n)
-{
-	uint8_t ff[256];
-	memset(ff, 0xff, sizeof ff);
-	uint32_t crc = 0;
-	for (size_t k = 0; k < n; k += sizeof ff)
-		crc = wis__crc32(crc, ff, n - k < sizeof ff ? n - k : sizeof ff);
-	return crc;
 }
 
 /* Writes one unit's part of the image that is not in place.  An erased

@@ -271,15 +271,19 @@ typedef void (*wis_flash_progress_cb)(uint64_t done, uint64_t total, void *user)
 /* Reads len bytes at addr, many frames in flight at once (the window). */
 int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_flash_progress_cb cb,
                    void *user);
-/* Programs len bytes at addr.  flags WIS_FLASH_WRITE_ERASE: the device
- * erases what the write needs (bytes outside the range keep their
- * values); 0: a range that is not erased enough is refused
+/* Programs len bytes at addr.  flags WIS_FLASH_WRITE_ERASE: what the write
+ * needs is erased (bytes outside the range keep their values): each whole
+ * erase unit inside the range that does not read erased is erased first
+ * (a FLASH_VERIFY and a FLASH_ERASE), the device erases the parts of units
+ * at the ends as it writes them; 0: a range that is not erased enough is
+ * refused
  * (-WIS_ST_WRONG_MODE).  Sent as FLASH_WRITEs of up to 512 bytes, two in
  * flight (the module programs one while the next travels; firmware that
  * runs one at a time answers the second BUSY, and the rest then goes one
  * by one).  The first failure is returned with its detail, once no
  * request is in flight: what came before the failing request is written,
- * and nothing after it beyond the one request already sent.  A range
+ * and nothing after it beyond the one request already sent (with the erase
+ * flag, whole units after it may have been erased).  A range
  * longer than one request is checked against the store's size first
  * (nothing written if it does not fit).  cb gets the bytes written so far,
  * in order. */

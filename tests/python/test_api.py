@@ -170,9 +170,10 @@ def test_flash(dev):
 
 
 def test_flash_write_image_erases_a_unit_once(dev, lab, request):
-    # Over other bytes, write_image erases each whole unit once, then
-    # programs it; a unit it covers in part keeps the bytes around (the
-    # erase flag); an erased unit is not erased.  Counted on the chip.
+    # Over other bytes, write_image (and write with erase) erases each
+    # whole unit once, then programs it; a unit it covers in part keeps the
+    # bytes around (the erase flag); an erased unit is not erased.  Counted
+    # on the chip.
     sim = lab.direct if request.node.callspec.params["dev"] == "direct" else lab.served
     base, unit = 0x40000, 4096
 
@@ -195,6 +196,11 @@ def test_flash_write_image_erases_a_unit_once(dev, lab, request):
         assert dev.flash.write_image(base, f.name) == 0
     assert wear() == [w + 1 for w in w0]
     assert dev.flash.read(base, 3 * unit) == new + old[len(new):]
+    # write(erase=True) alike.
+    newer = os.urandom(2 * unit + 100)
+    dev.flash.write(base, newer, erase=True)
+    assert wear() == [w + 2 for w in w0]
+    assert dev.flash.read(base, 3 * unit) == newer + old[len(newer):]
 
 
 def test_i2c_spi_uart(dev):

@@ -206,6 +206,17 @@ class RpcOps(DeviceBase):
 
     @op
     def _flash_write(self, addr: int, data: bytes, erase: bool, progress: Progress) -> Op:
+        if erase and len(data) >= 4096:
+            # As wis_flash_write(): each whole erase unit of the range that
+            # does not read erased is erased once first; left to the module,
+            # it would merge and erase the unit again for each request.
+            unit = (yield ("flash.info", None))["erase_unit"]
+            at = -(-addr // unit) * unit
+            while at + unit <= addr + len(data):
+                r = yield ("flash.verify", {"addr": at, "len": unit})
+                if r["crc32"] != zlib.crc32(b"\xff" * unit):
+                    yield ("flash.erase", {"addr": at, "len": unit})
+                at += unit
         # One at a time: with erase, neighbouring chunks may share an erase
         # unit, and the device must see them in order.
         for off in range(0, len(data), FLASH_WRITE_MAX):
