@@ -3,7 +3,8 @@
  * looped for transfers longer than one request (512 bytes written per
  * call); read is wisctl_flash_read.c.
  * write goes erase unit by erase unit (write_unit): a whole unit that is
- * not erased is erased once, not merged per request.
+ * not erased is erased once, not merged per request; its requests go two
+ * in flight (write_pipelined).
  * write-image is the resumable whole-image write: erase unit by erase
  * unit, a unit whose device CRC already matches the file is skipped, so a
  * run after an interruption goes on where the last one stopped; then the
@@ -112,6 +113,14 @@ static char *hex_of(const uint8_t *p, size_t n, char *out)
 	return out;
 }
 
+/* The module's status in an error's data is BUSY. */
+static bool is_busy(const struct wisj_error *e)
+{
+	json_object *st;
+	return e->data && json_object_object_get_ex(e->data, "status", &st) &&
+	       !strcmp(json_object_get_string(st), "BUSY");
+}
+
 /* call_put, but a BUSY answer (the module is still finishing another flash
  * operation: one of a run that was just interrupted, or another client's)
  * is retried for up to 5 s. */
@@ -120,10 +129,7 @@ static int call_busy(struct link *l, const char *method, json_object *params, js
 {
 	for (int tries = 0;; tries++) {
 		int rc = link_call(l, method, params, res, e, timeout_ms);
-		json_object *st;
-		bool busy = rc && e->data && json_object_object_get_ex(e->data, "status", &st) &&
-		            !strcmp(json_object_get_string(st), "BUSY");
-		if (!busy || tries == 250 || wisctl_interrupted) {
+		if (!rc || !is_busy(e) || tries == 250 || wisctl_interrupted) {
 			json_object_put(params);
 			return rc;
 		}
@@ -182,6 +188,84 @@ static uint8_t *load(const char *path, uint32_t *len)
 	return b;
 }
 
+/* A range's flash.write requests (chunks ending on WRITE_CHUNK boundaries
+ * of the address), two in flight: the module keeps one write behind the
+ * running one, so the chip programs one while the next travels. */
+struct wjob {
+	uint32_t at, n;
+	const uint8_t *d;
+	bool erase;
+	bool *done; /* per request: answered OK */
+	char hex[2 * WRITE_CHUNK + 1];
+};
+
+/* Requests in flight; 1 from the first BUSY on (firmware that runs one
+ * write at a time, or another client's operation). */
+static unsigned write_depth = 2;
+
+static void chunk_of(const struct wjob *j, size_t i, uint32_t *off, uint32_t *len)
+{
+	uint32_t first = WRITE_CHUNK - j->at % WRITE_CHUNK;
+	uint32_t o = i == 0 ? 0 : first + (uint32_t)(i - 1) * WRITE_CHUNK;
+	uint32_t m = i == 0 ? first : WRITE_CHUNK;
+	*off = o;
+	*len = m < j->n - o ? m : j->n - o;
+}
+
+static json_object *make_write(size_t i, void *user)
+{
+	struct wjob *j = user;
+	uint32_t off, m;
+	chunk_of(j, i, &off, &m);
+	json_object *q = json_object_new_object();
+	json_object_object_add(q, "addr", json_object_new_int64(j->at + off));
+	json_object_object_add(q, "data", json_object_new_string(hex_of(j->d + off, m, j->hex)));
+	json_object_object_add(q, "erase", json_object_new_boolean(j->erase));
+	return q;
+}
+
+static int got_write(size_t i, json_object *result, void *user, struct wisj_error *e)
+{
+	(void)result, (void)e;
+	((struct wjob *)user)->done[i] = true;
+	return 0;
+}
+
+/* After a BUSY, the requests not answered OK go again one at a time, each
+ * retried while BUSY (one the module took but whose answer came after the
+ * failure is programmed again with the same bytes, which changes
+ * nothing). */
+static int write_pipelined(struct link *l, struct opts *o, uint32_t at, const uint8_t *d,
+                           uint32_t n, bool erase)
+{
+	struct wjob j = {.at = at, .n = n, .d = d, .erase = erase};
+	uint32_t first = WRITE_CHUNK - at % WRITE_CHUNK;
+	size_t count = n <= first ? 1 : 1 + (n - first + WRITE_CHUNK - 1) / WRITE_CHUNK;
+	j.done = calloc(count, sizeof *j.done);
+	if (!j.done) {
+		fprintf(stderr, "wisctl %s: out of memory\n", o->cmdline);
+		return EXIT_FAILED;
+	}
+	struct wisj_error e = {0};
+	int rc = link_call_pipelined(l, "flash.write", count, write_depth, make_write, got_write,
+	                             &j, &e, o->timeout_ms + 2000);
+	if (rc && is_busy(&e)) {
+		write_depth = 1;
+		wisj_error_clear(&e);
+		rc = EXIT_OK;
+		for (size_t i = 0; i < count && rc == EXIT_OK; i++) {
+			uint32_t off, m;
+			chunk_of(&j, i, &off, &m);
+			if (!j.done[i])
+				rc = write_one(l, o, at + off, d + off, m, erase);
+		}
+	} else if (rc) {
+		rc = fail(o, &e, rc);
+	}
+	free(j.done);
+	return rc;
+}
+
 /* CRC-32 of n erased (0xff) bytes: a range the device sums so needs no
  * erase before it is programmed. */
 static uint32_t crc_erased(uint32_t n)
@@ -221,13 +305,7 @@ static int write_unit(struct link *l, struct opts *o, uint32_t at, const uint8_t
 			erase = true;
 		}
 	}
-	for (uint32_t k = 0; k < n && rc == EXIT_OK;) {
-		uint32_t m = WRITE_CHUNK - (at + k) % WRITE_CHUNK;
-		m = m < n - k ? m : n - k;
-		rc = write_one(l, o, at + k, d + k, m, erase);
-		k += m;
-	}
-	return rc;
+	return rc ? rc : write_pipelined(l, o, at, d, n, erase);
 }
 
 /* The store's size and erase unit (flash.info). */

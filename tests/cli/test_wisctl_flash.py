@@ -1,12 +1,18 @@
 """wisctl flash and the flash.* methods through wisd against the simulator's
 IS25LP080D: info, write a file (erasing what it needs), verify by device
 CRC (match and mismatch), read back to a file, hex dump, erase alignment
-errors, usage errors, the raw transaction, no progress bar when piped, and
-wisd refusing a flash write while another client holds LED3 (QSPI DIO3)."""
+errors, usage errors, the raw transaction, no progress bar when piped,
+wisd refusing a flash write while another client holds LED3 (QSPI DIO3),
+one erase per unit (the simulator's erase counts), and two writes in
+flight (a fake wisd counting them)."""
 import json
 import os
+import select
+import socket
 import subprocess
+import threading
 import time
+import zlib
 
 from wisdtest import WISCTL, stderr_on_a_terminal, wisctl
 
@@ -194,6 +200,93 @@ def test_flash_writes_erase_a_unit_once(env):
         got = open(back, "rb").read()
         assert got[:len(new)] == new and got[len(new):] == old[len(new):], cmd
         old, w0 = got, w1
+
+
+def fake_flash_wisd(sock, busy_second):
+    """A fake wisd for flash write: an erased 1 MiB store; each flash.write
+    is answered once another arrives behind it or 0.05 s pass, so wisctl's
+    writes in flight are counted.  busy_second: a write sent while another
+    is in flight is answered BUSY (firmware that runs one at a time).
+    Returns the thread and its record: the most in flight, and the bytes
+    written by address."""
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(sock)
+    srv.listen(1)
+    rec = {"most": 0, "written": {}, "busy": 0}
+
+    def answer(conn, q, result=None, error=None):
+        m = {"jsonrpc": "2.0", "id": q["id"]}
+        m.update({"error": error} if error else {"result": result})
+        conn.sendall((json.dumps(m) + "\n").encode())
+
+    def lines(conn):
+        """Request lines, None after 0.05 s without one."""
+        buf = b""
+        while True:
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                yield line
+            if not select.select([conn], [], [], 0.05)[0]:
+                yield None
+                continue
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+
+    def serve():
+        conn, _ = srv.accept()
+        pending = []
+        for line in lines(conn):
+            if line is None:
+                for q in pending:
+                    rec["written"][q["params"]["addr"]] = q["params"]["data"]
+                    answer(conn, q, {})
+                pending = []
+                continue
+            q = json.loads(line)
+            if q["method"] == "flash.info":
+                answer(conn, q, {"store": "external", "size": 1 << 20, "erase_unit": 4096})
+            elif q["method"] == "flash.verify":
+                answer(conn, q, {"crc32": zlib.crc32(b"\xff" * q["params"]["len"])})
+            elif q["method"] == "flash.write" and pending and busy_second:
+                rec["busy"] += 1
+                answer(conn, q, error={"code": -32000, "message": "FLASH_WRITE: flash busy",
+                                       "data": {"status": "BUSY"}})
+            elif q["method"] == "flash.write":
+                pending.append(q)
+                rec["most"] = max(rec["most"], len(pending))
+                if len(pending) == 2:
+                    q0 = pending.pop(0)
+                    rec["written"][q0["params"]["addr"]] = q0["params"]["data"]
+                    answer(conn, q0, {})
+            else:
+                answer(conn, q, error={"code": -32601, "message": "no " + q["method"]})
+        conn.close()
+        srv.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return t, rec
+
+
+def test_flash_write_two_in_flight(tmp_path):
+    # wisctl flash write keeps two flash.write requests in flight (the
+    # module programs one while the next travels); against firmware that
+    # answers the second BUSY it goes one at a time, and every byte lands.
+    data = os.urandom(3 * 4096 + 300)
+    src = str(tmp_path / "in.bin")
+    open(src, "wb").write(data)
+    for busy in (False, True):
+        sock = str(tmp_path / ("fake%d.sock" % busy))
+        t, rec = fake_flash_wisd(sock, busy)
+        r = wisctl(sock, "flash", "write", "0x10000", src, timeout=30)
+        assert r.returncode == 0, (busy, r.stderr)
+        t.join(5)
+        got = b"".join(bytes.fromhex(rec["written"][a]) for a in sorted(rec["written"]))
+        assert got == data and min(rec["written"]) == 0x10000, busy
+        assert rec["most"] == (1 if busy else 2), (busy, rec["most"])
+        assert rec["busy"] == busy, rec["busy"]
 
 
 def test_largest_requests_through_wisd(env):
