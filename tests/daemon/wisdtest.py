@@ -15,7 +15,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import zlib
 
 import pytest
 
@@ -334,6 +336,74 @@ def stderr_on_a_terminal(argv, env=None):
     finally:
         os.close(master)
     return r.returncode, err
+
+
+def fake_flash_wisd(sock, busy_second):
+    """A fake wisd for flash write: an erased 1 MiB store; each flash.write
+    is answered once another arrives behind it or 0.05 s pass, so wisctl's
+    writes in flight are counted.  busy_second: a write sent while another
+    is in flight is answered BUSY (firmware that runs one at a time).
+    Returns the thread and its record: the most in flight, and the bytes
+    written by address."""
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(sock)
+    srv.listen(1)
+    rec = {"most": 0, "written": {}, "busy": 0}
+
+    def answer(conn, q, result=None, error=None):
+        m = {"jsonrpc": "2.0", "id": q["id"]}
+        m.update({"error": error} if error else {"result": result})
+        conn.sendall((json.dumps(m) + "\n").encode())
+
+    def lines(conn):
+        """Request lines, None after 0.05 s without one."""
+        buf = b""
+        while True:
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                yield line
+            if not select.select([conn], [], [], 0.05)[0]:
+                yield None
+                continue
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+
+    def serve():
+        conn, _ = srv.accept()
+        pending = []
+        for line in lines(conn):
+            if line is None:
+                for q in pending:
+                    rec["written"][q["params"]["addr"]] = q["params"]["data"]
+                    answer(conn, q, {})
+                pending = []
+                continue
+            q = json.loads(line)
+            if q["method"] == "flash.info":
+                answer(conn, q, {"store": "external", "size": 1 << 20, "erase_unit": 4096})
+            elif q["method"] == "flash.verify":
+                answer(conn, q, {"crc32": zlib.crc32(b"\xff" * q["params"]["len"])})
+            elif q["method"] == "flash.write" and pending and busy_second:
+                rec["busy"] += 1
+                answer(conn, q, error={"code": -32000, "message": "FLASH_WRITE: flash busy",
+                                       "data": {"status": "BUSY", "wis_code": -9}})
+            elif q["method"] == "flash.write":
+                pending.append(q)
+                rec["most"] = max(rec["most"], len(pending))
+                if len(pending) == 2:
+                    q0 = pending.pop(0)
+                    rec["written"][q0["params"]["addr"]] = q0["params"]["data"]
+                    answer(conn, q0, {})
+            else:
+                answer(conn, q, error={"code": -32601, "message": "no " + q["method"]})
+        conn.close()
+        srv.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return t, rec
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import zlib
 
 import pytest
 
+import wisdtest
 import wisrpc
 from wisrpc.errors import E_PROTO
 
@@ -201,6 +202,29 @@ def test_older_wisd_falls_back(tmp_path):
     fake.t.join(5)
     # flash.stream tried once; the rest through flash.read.
     assert fake.seen.count("flash.stream") == 1 and fake.seen.count("flash.read") == 5 + 3
+
+
+@pytest.mark.parametrize("busy", [False, True])
+@pytest.mark.parametrize("aio", [False, True])
+def test_write_two_in_flight(tmp_path, busy, aio):
+    # flash.write through wisd sends two requests at a time (the module keeps
+    # one write behind the running one); against firmware that answers the
+    # second BUSY, one at a time, and every byte lands.  Both clients.
+    sock = str(tmp_path / "fake.sock")
+    t, rec = wisdtest.fake_flash_wisd(sock, busy)
+    data = os.urandom(3 * 4096 + 300)
+    if aio:
+        async def main():
+            async with await wisrpc.aio.connect(sock, timeout=10) as dev:
+                await dev.flash.write(0x10000, data)
+        asyncio.run(asyncio.wait_for(main(), 20))
+    else:
+        with wisrpc.connect(sock, timeout=10) as dev:
+            dev.flash.write(0x10000, data)
+    t.join(5)
+    got = b"".join(bytes.fromhex(rec["written"][a]) for a in sorted(rec["written"]))
+    assert got == data and min(rec["written"]) == 0x10000
+    assert rec["most"] == (1 if busy else 2) and rec["busy"] == busy, rec
 
 
 def stream_answer(short=0, crc_off=0, len_off=0):

@@ -11,7 +11,7 @@ import os
 import zlib
 from typing import Any, Callable, Dict, Generator, Optional, Union
 
-from .errors import RpcError
+from .errors import DeviceStatus, RpcError
 from .stream import FlashStream
 from .subsys import DeviceBase, bus_number, port_number
 from .types import STATS_FIELDS, FlashInfo, Info, Pin, PinState, RadioStatus, TxResult
@@ -217,13 +217,26 @@ class RpcOps(DeviceBase):
                 if r["crc32"] != zlib.crc32(b"\xff" * unit):
                     yield ("flash.erase", {"addr": at, "len": unit})
                 at += unit
-        # One at a time: with erase, neighbouring chunks may share an erase
-        # unit, and the device must see them in order.
-        for off in range(0, len(data), FLASH_WRITE_MAX):
-            piece = data[off:off + FLASH_WRITE_MAX]
-            yield ("flash.write", {"addr": addr + off, "data": piece.hex(), "erase": erase})
+        # Two at a time (the module keeps one write behind the running one,
+        # in order); from the first BUSY (firmware that runs one write at a
+        # time) one at a time, that pair sent again (a piece it took,
+        # programmed again with the same bytes, is unchanged).
+        offs = list(range(0, len(data), FLASH_WRITE_MAX))
+        depth, i = 2, 0
+        while i < len(offs):
+            reqs = [("flash.write", {"addr": addr + off, "erase": erase,
+                                     "data": data[off:off + FLASH_WRITE_MAX].hex()})
+                    for off in offs[i:i + depth]]
+            try:
+                yield reqs if depth > 1 else reqs[0]
+            except DeviceStatus as e:
+                if e.status_name != "BUSY" or depth == 1:
+                    raise
+                depth = 1
+                continue
+            i += len(reqs)
             if progress:
-                progress(off + len(piece), len(data))
+                progress(min(offs[i - 1] + FLASH_WRITE_MAX, len(data)), len(data))
 
     @op
     def _flash_erase(self, addr: int, length: int) -> Op:
