@@ -17,12 +17,15 @@
  *                                               flash_wisctl_bench.py)
  *
  * BENCH_ROUNDS (default 9) rounds of BENCH_PAIRS (default 8) pairs of
- * streamed read and raw stream for the ratio (see main()).
+ * streamed read and raw stream for the ratio (see main()); BENCH_PIN=1
+ * pins the module side to CPU 0 and the reader to CPU 1.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,9 +215,25 @@ struct stream {
 	size_t bytes;
 };
 
+/* BENCH_PIN=1: the module side (the simulator, the raw stream's writer) on
+ * CPU 0 and the reader on CPU 1, so that both streams get the same
+ * placement (unpinned, where the scheduler puts the simulator, the reader
+ * and the pty's kernel worker moves a run's ratio by a third). */
+static bool pin;
+
+static void pin_to(pid_t tid, int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pin && sched_setaffinity(tid, sizeof set, &set) < 0)
+		perror("flash_bench: sched_setaffinity");
+}
+
 static void *writer(void *arg)
 {
 	struct stream *s = arg;
+	pin_to(0, 0);
 	uint8_t b[4096];
 	memset(b, 0x5a, sizeof b);
 	for (size_t off = 0; off < s->bytes;) {
@@ -283,6 +302,9 @@ int main(int argc, char **argv)
 	size_t len = (argc > 2 ? (size_t)atoi(argv[2]) : 1024) * 1024;
 	struct sim s;
 	sim_start(&s, NULL);
+	pin = getenv("BENCH_PIN") && strcmp(getenv("BENCH_PIN"), "1") == 0;
+	pin_to(s.pid, 0);
+	pin_to(0, 1);
 	wis_device *dev = open_dev(s.link);
 	uint8_t *data = malloc(len), *back = malloc(len);
 	for (size_t i = 0; i < len; i++)
