@@ -173,8 +173,6 @@ struct wbatch {
 	uint32_t off;
 };
 
-/* After a batch is written (or not): the stream goes on, or ends with the
- * error naming the offset of the batch's first byte. */
 /* A file took less than offered: the rest goes back to the front of what
  * is ready, to be written again.  That write either goes on (room came)
  * or fails with the reason (ENOSPC, EFBIG), which a short count does not
@@ -209,6 +207,8 @@ static struct fs_buf *requeue_rest(struct fstream *s, struct wbatch *b, size_t t
 	return done;
 }
 
+/* After a batch is written (or not): the stream goes on, or ends with the
+ * error naming the offset of the batch's first byte. */
 static void written(struct wbatch *b, ssize_t status)
 {
 	struct fstream *s = b->s;

@@ -308,29 +308,35 @@ static int write_unit(struct link *l, struct opts *o, uint32_t at, const uint8_t
 	return rc ? rc : write_pipelined(l, o, at, d, n, erase);
 }
 
-/* The store's size and erase unit (flash.info). */
-static int store_geometry(struct link *l, struct opts *o, uint32_t *size, uint32_t *unit)
+/* The store's erase unit (flash.info), once path's len bytes at addr are
+ * known to fit it; else the reason on stderr and EXIT_USAGE. */
+static int store_unit(struct link *l, struct opts *o, uint32_t addr, uint32_t len, const char *path,
+                      uint32_t *unit)
 {
 	struct wisj_error e = {0};
 	json_object *info, *v;
 	int rc = call_busy(l, "flash.info", NULL, &info, &e, o->timeout_ms);
 	if (rc)
 		return fail(o, &e, rc);
-	*size =
+	uint32_t size =
 	    json_object_object_get_ex(info, "size", &v) ? (uint32_t)json_object_get_int64(v) : 0;
 	*unit = json_object_object_get_ex(info, "erase_unit", &v)
 	            ? (uint32_t)json_object_get_int64(v)
 	            : 0;
 	*unit = *unit ? *unit : 4096;
 	json_object_put(info);
-	return EXIT_OK;
+	if ((uint64_t)addr + len <= size)
+		return EXIT_OK;
+	fprintf(stderr, "wisctl %s: %s: %u bytes at 0x%08x do not fit the store (%u bytes)\n",
+	        o->cmdline, path, len, addr, size);
+	return EXIT_USAGE;
 }
 
 int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv)
 {
 	bool no_erase = false;
 	take_opt(&argc, argv, "--no-erase", false, &no_erase);
-	uint32_t addr, len = 0, size = 0, unit = 0;
+	uint32_t addr, len = 0, unit = 0;
 	if (leftover_options(argc, argv))
 		return EXIT_USAGE;
 	if (argc != 2 || flash_parse_size(argv[0], &addr))
@@ -340,13 +346,7 @@ int cmd_flash_write(struct link *l, struct opts *o, int argc, char **argv)
 		fprintf(stderr, "wisctl %s: %s: cannot open\n", o->cmdline, argv[1]);
 		return EXIT_USAGE;
 	}
-	int rc = store_geometry(l, o, &size, &unit);
-	if (rc == EXIT_OK && (uint64_t)addr + len > size) {
-		fprintf(stderr,
-		        "wisctl %s: %s: %u bytes at 0x%08x do not fit the store (%u bytes)\n",
-		        o->cmdline, argv[1], len, addr, size);
-		rc = EXIT_USAGE;
-	}
+	int rc = store_unit(l, o, addr, len, argv[1], &unit);
 	/* Unit by unit: whether each needs an erase is asked of the device
 	 * (flash.verify) unless --no-erase. */
 	for (uint32_t off = 0; off < len && rc == EXIT_OK && !wisctl_interrupted;) {
@@ -384,18 +384,11 @@ int cmd_flash_write_image(struct link *l, struct opts *o, int argc, char **argv)
 		fprintf(stderr, "wisctl %s: %s: cannot read\n", o->cmdline, argv[0]);
 		return EXIT_USAGE;
 	}
-	uint32_t size = 0, unit = 0;
-	int rc = store_geometry(l, o, &size, &unit);
+	uint32_t unit = 0;
+	int rc = store_unit(l, o, addr, len, argv[0], &unit);
 	if (rc) {
 		free(data);
 		return rc;
-	}
-	if ((uint64_t)addr + len > size) {
-		fprintf(stderr,
-		        "wisctl %s: %s: %u bytes at 0x%08x do not fit the store (%u bytes)\n",
-		        o->cmdline, argv[0], len, addr, size);
-		free(data);
-		return EXIT_USAGE;
 	}
 	uint64_t written = 0, skipped = 0;
 	for (uint32_t off = 0; off < len && rc == EXIT_OK && !wisctl_interrupted;) {

@@ -45,19 +45,23 @@ int wis_flash_info(wis_device *dev, struct wis_flash_info *out)
 }
 
 int wis__flash_range_check(wis_device *dev, const char *what, uint32_t addr, size_t len,
-                           size_t chunk)
+                           size_t chunk, struct wis_flash_info *fi)
 {
 	if ((uint64_t)addr + len > UINT32_MAX)
 		return wis__fail(WIS_E_INVAL, "%s: addr 0x%08x + %zu bytes passes 4 GiB", what,
 		                 addr, len);
 	if (len <= chunk - addr % chunk)
 		return 0;
-	struct wis_flash_info fi;
-	int rc = wis_flash_info(dev, &fi);
-	if (rc == 0 && (uint64_t)addr + len > fi.size)
+	struct wis_flash_info info;
+	int rc = wis_flash_info(dev, &info);
+	if (rc < 0)
+		return rc;
+	if (fi)
+		*fi = info;
+	if ((uint64_t)addr + len > info.size)
 		rc = wis__fail(-WIS_ST_BAD_ARG,
 		               "%s range 0x%08x + %zu is past the end of the store (%u bytes)",
-		               what, addr, len, fi.size);
+		               what, addr, len, info.size);
 	return rc;
 }
 
@@ -324,7 +328,7 @@ int wis_flash_read(wis_device *dev, uint32_t addr, void *buf, size_t len, wis_fl
 		if (rc == 1) {
 			/* Older firmware: the rest request by request, the whole
 			 * range checked first. */
-			rc = wis__flash_range_check(dev, "FLASH_READ", addr, len, READ_CHUNK);
+			rc = wis__flash_range_check(dev, "FLASH_READ", addr, len, READ_CHUNK, NULL);
 			if (rc < 0)
 				return rc;
 			break;

@@ -128,28 +128,40 @@ static uint32_t crc_erased(size_t n)
 	return crc;
 }
 
-/* The smallest erase unit of either store (a 4 KiB sector of the chip, a
- * page of the nRF52840's flash): a shorter range holds no whole unit. */
-#define UNIT_MIN 4096u
-
-/* With the erase flag, each whole erase unit of the range that does not
- * read erased is erased first: one FLASH_VERIFY to ask, one FLASH_ERASE.
- * Left to the module, such a unit would be merged and erased again by
- * each request that finds bytes to clear in it (eight times for 4 KiB).
- * The parts of units at the ends keep the flag, so their other bytes stay. */
-static int erase_whole_units(wis_device *dev, uint32_t addr, size_t len)
+/* How a range inside one erase unit, whose device CRC is dev_crc, is
+ * made ready to be programmed: erased, nothing to do; a whole unit holding
+ * other bytes is erased once (FLASH_ERASE); part of a unit gets the erase
+ * flag on its writes (*flags), so the module merges and the bytes around
+ * keep their values.  Left to the flag, a whole unit would be merged and
+ * erased again by each request finding bytes to clear in it: eight times
+ * for 4 KiB. */
+static int prepare_unit(wis_device *dev, uint32_t at, size_t n, uint32_t unit, uint32_t dev_crc,
+                        unsigned *flags)
 {
-	struct wis_flash_info fi;
-	int rc = wis_flash_info(dev, &fi);
-	uint64_t unit = fi.erase_unit, end = (uint64_t)addr + len;
-	if (rc < 0 || !unit)
-		return rc;
-	for (uint64_t at = (addr + unit - 1) / unit * unit; at + unit <= end && rc == 0;
+	if (dev_crc == crc_erased(n))
+		return 0;
+	if (n == unit && at % unit == 0)
+		return wis_flash_erase(dev, at, unit);
+	*flags |= WIS_FLASH_WRITE_ERASE;
+	return 0;
+}
+
+/* With the erase flag, each whole erase unit of the range is asked its CRC
+ * (FLASH_VERIFY) and prepared (prepare_unit) before the range is written;
+ * the parts of units at the ends keep the flag. */
+static int erase_whole_units(wis_device *dev, uint32_t addr, size_t len, uint32_t unit)
+{
+	uint64_t end = (uint64_t)addr + len;
+	int rc = 0;
+	if (!unit)
+		return 0;
+	for (uint64_t at = ((uint64_t)addr + unit - 1) / unit * unit; at + unit <= end && rc == 0;
 	     at += unit) {
 		uint32_t crc = 0;
-		rc = wis_flash_verify(dev, (uint32_t)at, (uint32_t)unit, &crc);
-		if (rc == 0 && crc != crc_erased((size_t)unit))
-			rc = wis_flash_erase(dev, (uint32_t)at, (uint32_t)unit);
+		unsigned ignored = 0;
+		rc = wis_flash_verify(dev, (uint32_t)at, unit, &crc);
+		if (rc == 0)
+			rc = prepare_unit(dev, (uint32_t)at, unit, unit, crc, &ignored);
 	}
 	return rc;
 }
@@ -158,13 +170,16 @@ int wis_flash_write(wis_device *dev, uint32_t addr, const void *buf, size_t len,
                     wis_flash_progress_cb cb, void *user)
 {
 	wis__clear_error();
-	int rc = wis__flash_range_check(dev, "FLASH_WRITE", addr, len, WRITE_CHUNK);
+	/* The size check asks FLASH_INFO for a range longer than one request;
+	 * its erase unit is then at hand (0: not asked, so no whole unit). */
+	struct wis_flash_info fi = {.erase_unit = 0};
+	int rc = wis__flash_range_check(dev, "FLASH_WRITE", addr, len, WRITE_CHUNK, &fi);
 	if (rc < 0)
 		return rc;
 	if (len && !buf)
 		return wis__fail(WIS_E_INVAL, "FLASH_WRITE: buf is NULL");
-	if ((flags & WIS_FLASH_WRITE_ERASE) && len >= UNIT_MIN &&
-	    (rc = erase_whole_units(dev, addr, len)) < 0)
+	if ((flags & WIS_FLASH_WRITE_ERASE) &&
+	    (rc = erase_whole_units(dev, addr, len, fi.erase_unit)) < 0)
 		return rc;
 	struct wr w = {.dev = dev,
 	               .buf = buf,
@@ -235,22 +250,13 @@ static int load_file(const char *path, uint8_t **data, size_t *len)
 	return 0;
 }
 
-/* Writes one unit's part of the image that is not in place.  An erased
- * range is just programmed; a whole unit holding other bytes is erased
- * once, then programmed (the erase flag would merge and erase the unit
- * again for each 512-byte request); part of a unit keeps the flag, so the
- * bytes outside the image keep their values. */
+/* Writes one unit's part of the image that is not in place, prepared by
+ * its device CRC (prepare_unit). */
 static int write_unit(wis_device *dev, uint32_t at, const uint8_t *d, size_t n, uint32_t unit,
                       uint32_t dev_crc)
 {
 	unsigned flags = 0;
-	int rc = 0;
-	if (dev_crc != crc_erased(n)) {
-		if (n == unit && at % unit == 0)
-			rc = wis_flash_erase(dev, at, unit);
-		else
-			flags = WIS_FLASH_WRITE_ERASE;
-	}
+	int rc = prepare_unit(dev, at, n, unit, dev_crc, &flags);
 	return rc < 0 ? rc : wis_flash_write(dev, at, d, n, flags, NULL, NULL);
 }
 

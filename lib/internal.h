@@ -197,9 +197,11 @@ int wis__call_fields(wis_device *dev, uint16_t opcode, const union wis_val *req,
 int wis__encode_fields(uint16_t opcode, const union wis_val *req, uint8_t *out);
 /* flash.c: a transfer split into several requests of up to chunk bytes
  * is checked against the store's size first (FLASH_INFO), so a range past
- * its end changes nothing; one request is checked by the device itself. */
+ * its end changes nothing; one request is checked by the device itself.
+ * fi (may be NULL) gets what FLASH_INFO said when it was asked, and is
+ * left as it is otherwise. */
 int wis__flash_range_check(wis_device *dev, const char *what, uint32_t addr, size_t len,
-                           size_t chunk);
+                           size_t chunk, struct wis_flash_info *fi);
 /* A response payload decoded by the opcode's layout (WIS_E_PROTO if it
  * differs; no range checks: a newer device may add values). */
 int wis__decode_fields(uint16_t opcode, const uint8_t *p, size_t len, union wis_val *resp);

@@ -62,6 +62,10 @@ def test_flash_erase_and_errors(env):
     assert r.returncode == 2 and "not a multiple of the erase unit 4096" in r.stderr
     r = run(env, "flash", "verify", "0xffff0", "0x20")
     assert r.returncode == 2 and "FLASH_VERIFY range 0x000ffff0 + 32 is past the end" in r.stderr
+    small = os.path.join(env.tmp, "small.bin")
+    open(small, "wb").write(b"\0" * 512)
+    r = run(env, "flash", "write", "0xfff00", small)  # nothing written: checked first
+    assert r.returncode == 2 and "512 bytes at 0x000fff00 do not fit the store" in r.stderr
     r = run(env, "flash", "read", "0xffff0", "0x20")  # flash.read: -32602, invalid params
     assert r.returncode == 2 and "past the end of the store" in r.stderr
     # -o FILE goes through flash.stream: the same refusal, no hex reads after it

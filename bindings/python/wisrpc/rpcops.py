@@ -44,6 +44,45 @@ def _uart_port(port: Union[int, str]) -> str:
     return "uart%d" % port_number(port)
 
 
+def _prepare_unit(at: int, n: int, unit: int, dev_crc: int) -> Op:
+    """As prepare_unit() in lib/flash_write.c: a range inside one erase unit
+    whose device CRC is dev_crc, made ready to be programmed.  Erased:
+    nothing to do; a whole unit holding other bytes: erased once; part of a
+    unit: its writes carry the erase flag (the module merges, the bytes
+    around stay).  Left to the flag, a whole unit would be merged and erased
+    again by each request.  Returns the erase flag for the writes."""
+    if dev_crc == zlib.crc32(b"\xff" * n):
+        return False
+    if n == unit and at % unit == 0:
+        yield ("flash.erase", {"addr": at, "len": unit})
+        return False
+    return True
+
+
+def _write_pieces(addr: int, data: bytes, erase: bool, progress: Progress) -> Op:
+    """flash.write requests of FLASH_WRITE_MAX bytes, two at a time (the
+    module keeps one write behind the running one, in order); from the
+    first BUSY (firmware that runs one write at a time) one at a time, that
+    pair sent again (a piece it took, programmed again with the same bytes,
+    is unchanged)."""
+    offs = list(range(0, len(data), FLASH_WRITE_MAX))
+    depth, i = 2, 0
+    while i < len(offs):
+        reqs = [("flash.write", {"addr": addr + off, "erase": erase,
+                                 "data": data[off:off + FLASH_WRITE_MAX].hex()})
+                for off in offs[i:i + depth]]
+        try:
+            yield reqs if depth > 1 else reqs[0]
+        except DeviceStatus as e:
+            if e.status_name != "BUSY" or depth == 1:
+                raise
+            depth = 1
+            continue
+        i += len(reqs)
+        if progress:
+            progress(min(offs[i - 1] + FLASH_WRITE_MAX, len(data)), len(data))
+
+
 class RpcOps(DeviceBase):
     """The operations of a wisd client (see client.Client)."""
 
@@ -207,36 +246,15 @@ class RpcOps(DeviceBase):
     @op
     def _flash_write(self, addr: int, data: bytes, erase: bool, progress: Progress) -> Op:
         if erase and len(data) >= 4096:
-            # As wis_flash_write(): each whole erase unit of the range that
-            # does not read erased is erased once first; left to the module,
-            # it would merge and erase the unit again for each request.
+            # As wis_flash_write(): each whole erase unit of the range is
+            # asked its CRC and prepared before the range is written.
             unit = (yield ("flash.info", None))["erase_unit"]
             at = -(-addr // unit) * unit
             while at + unit <= addr + len(data):
                 r = yield ("flash.verify", {"addr": at, "len": unit})
-                if r["crc32"] != zlib.crc32(b"\xff" * unit):
-                    yield ("flash.erase", {"addr": at, "len": unit})
+                yield from _prepare_unit(at, unit, unit, r["crc32"])
                 at += unit
-        # Two at a time (the module keeps one write behind the running one,
-        # in order); from the first BUSY (firmware that runs one write at a
-        # time) one at a time, that pair sent again (a piece it took,
-        # programmed again with the same bytes, is unchanged).
-        offs = list(range(0, len(data), FLASH_WRITE_MAX))
-        depth, i = 2, 0
-        while i < len(offs):
-            reqs = [("flash.write", {"addr": addr + off, "erase": erase,
-                                     "data": data[off:off + FLASH_WRITE_MAX].hex()})
-                    for off in offs[i:i + depth]]
-            try:
-                yield reqs if depth > 1 else reqs[0]
-            except DeviceStatus as e:
-                if e.status_name != "BUSY" or depth == 1:
-                    raise
-                depth = 1
-                continue
-            i += len(reqs)
-            if progress:
-                progress(min(offs[i - 1] + FLASH_WRITE_MAX, len(data)), len(data))
+        yield from _write_pieces(addr, data, erase, progress)
 
     @op
     def _flash_erase(self, addr: int, length: int) -> Op:
@@ -265,18 +283,8 @@ class RpcOps(DeviceBase):
             if r["crc32"] == zlib.crc32(piece):
                 skipped += len(piece)
             else:
-                # Erased: programmed; a whole unit holding other bytes:
-                # erased once (the erase flag on each request would have
-                # the module merge and erase it again for each); part of a
-                # unit: the flag, so that the bytes around stay.
-                erase = r["crc32"] != zlib.crc32(b"\xff" * len(piece))
-                if erase and len(piece) == unit and (addr + pos) % unit == 0:
-                    yield ("flash.erase", {"addr": addr + pos, "len": unit})
-                    erase = False
-                for off in range(0, len(piece), FLASH_WRITE_MAX):
-                    yield ("flash.write", {"addr": addr + pos + off,
-                                           "data": piece[off:off + FLASH_WRITE_MAX].hex(),
-                                           "erase": erase})
+                erase = yield from _prepare_unit(addr + pos, len(piece), unit, r["crc32"])
+                yield from _write_pieces(addr + pos, piece, erase, None)
             pos += len(piece)
             if progress:
                 progress(pos, len(image))
